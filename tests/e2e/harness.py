@@ -1,0 +1,210 @@
+"""End-to-end harness: a real sluiced in a temporary directory on a loopback
+port, driven with stock tools (ssh, sftp, age, minisign, openssl).
+
+Every world is set up through real admin commands over ssh: the only thing
+made outside the daemon is what a person would make (keys, documents,
+signatures). Tests fail (never skip) when a tool is missing."""
+
+import os
+import shutil
+import signal
+import socket
+import subprocess
+import sys
+import tempfile
+import time
+
+SRC = os.environ.get("SLUICE_SRC", os.path.join(os.path.dirname(__file__), "..", ".."))
+BIN = os.environ.get("SLUICE_BIN", os.path.join(SRC, "build"))
+TOOLS = ["ssh", "sftp", "ssh-keygen", "age", "minisign", "openssl", "sha256sum"]
+
+
+def need_tools(*extra):
+    missing = [t for t in TOOLS + list(extra) if shutil.which(t) is None]
+    if missing:
+        sys.exit("e2e: missing tools: %s (scripts/deps installs them)" % " ".join(missing))
+
+
+def free_port():
+    s = socket.socket()
+    s.bind(("127.0.0.1", 0))
+    port = s.getsockname()[1]
+    s.close()
+    return port
+
+
+def run(argv, **kw):
+    """Runs argv (no shell); returns (status, stdout, stderr) as text."""
+    kw.setdefault("timeout", 120)
+    p = subprocess.run(argv, capture_output=True, **kw)
+    out = p.stdout.decode("utf-8", "replace") if isinstance(p.stdout, bytes) else p.stdout
+    err = p.stderr.decode("utf-8", "replace") if isinstance(p.stderr, bytes) else p.stderr
+    return p.returncode, out, err
+
+
+class Failure(Exception):
+    pass
+
+
+def check(cond, what):
+    if not cond:
+        raise Failure(what)
+
+
+def eq(got, want, what=""):
+    if got != want:
+        raise Failure("%s: got %r, want %r" % (what, got, want))
+
+
+class World:
+    """A daemon with a data directory, a fake clock and people's keys."""
+
+    def __init__(self, now="2026-06-01T09:00:00Z", admin="root"):
+        need_tools()
+        self.tmp = tempfile.mkdtemp(prefix="sluice-e2e-")
+        self.dir = os.path.join(self.tmp, "data")
+        self.keys = os.path.join(self.tmp, "keys")
+        os.mkdir(self.keys, 0o700)
+        self.clock = os.path.join(self.tmp, "clock")
+        self.set_clock(now)
+        self.port = free_port()
+        self.proc = None
+        self.admin = admin
+        self.keygen(admin)
+        st, out, err = run([self.sluiced(), "init", "-d", self.dir, "--admin", admin,
+                            "--admin-key", self.pub(admin), "--port", str(self.port)])
+        check(st == 0, "sluiced init failed: %s%s" % (out, err))
+        self.init_output = out
+        with open(os.path.join(self.dir, "host_ed25519_key.pub")) as f:
+            hostkey = " ".join(f.read().split()[:2])
+        self.known_hosts = os.path.join(self.tmp, "known_hosts")
+        with open(self.known_hosts, "w") as f:
+            f.write("[127.0.0.1]:%d %s\n" % (self.port, hostkey))
+
+    def sluiced(self):
+        return os.path.join(BIN, "sluiced")
+
+    def tool(self, name):
+        return os.path.join(BIN, name)
+
+    def set_clock(self, when):
+        tmp = self.clock + ".tmp"
+        with open(tmp, "w") as f:
+            f.write(when + "\n")
+        os.rename(tmp, self.clock)
+
+    def keygen(self, who, kind="ed25519"):
+        path = os.path.join(self.keys, who)
+        if not os.path.exists(path):
+            argv = ["ssh-keygen", "-q", "-t", kind, "-N", "", "-C", who, "-f", path]
+            if kind == "rsa":
+                argv[4:4] = ["-b", "3072"]
+            st, out, err = run(argv)
+            check(st == 0, "ssh-keygen: " + err)
+        return path
+
+    def key(self, who):
+        return os.path.join(self.keys, who)
+
+    def pub(self, who):
+        return os.path.join(self.keys, who + ".pub")
+
+    def publine(self, who):
+        with open(self.pub(who)) as f:
+            return f.read().strip()
+
+    def start(self, extra=()):
+        self.log = open(os.path.join(self.tmp, "sluiced.log"), "ab")
+        self.proc = subprocess.Popen([self.sluiced(), "run", "-d", self.dir,
+                                      "--fake-clock", self.clock] + list(extra),
+                                     stdout=self.log, stderr=self.log)
+        for _ in range(200):
+            if self.proc.poll() is not None:
+                raise Failure("sluiced exited with %d:\n%s" % (self.proc.returncode, self.logtext()))
+            try:
+                socket.create_connection(("127.0.0.1", self.port), 0.2).close()
+                return
+            except OSError:
+                time.sleep(0.05)
+        raise Failure("sluiced did not listen:\n" + self.logtext())
+
+    def stop(self, sig=signal.SIGTERM):
+        if self.proc is None:
+            return None
+        self.proc.send_signal(sig)
+        try:
+            st = self.proc.wait(20)
+        except subprocess.TimeoutExpired:
+            self.proc.kill()
+            st = self.proc.wait()
+        self.proc = None
+        self.log.close()
+        return st
+
+    def logtext(self):
+        try:
+            with open(os.path.join(self.tmp, "sluiced.log"), "rb") as f:
+                return f.read().decode("utf-8", "replace")[-8000:]
+        except OSError:
+            return ""
+
+    def ssh_opts(self, who):
+        return ["-F", "/dev/null", "-o", "BatchMode=yes", "-o", "IdentitiesOnly=yes",
+                "-o", "UserKnownHostsFile=" + self.known_hosts,
+                "-o", "StrictHostKeyChecking=yes", "-o", "LogLevel=ERROR",
+                "-i", self.key(who)]
+
+    def ssh(self, who, *words, stdin=None):
+        """Runs one admin command line as `who`; returns (status, out, err)."""
+        argv = ["ssh"] + self.ssh_opts(who) + ["-p", str(self.port), "-l", who,
+                                               "127.0.0.1", "--"] + list(words)
+        return run(argv, input=stdin or b"")
+
+    def ok(self, who, *words):
+        st, out, err = self.ssh(who, *words)
+        check(st == 0, "%s: %s -> %d: %s%s" % (who, " ".join(words), st, out, err))
+        return out
+
+    def sftp(self, who, batch):
+        """Runs sftp -b with the given batch lines; returns (status, out, err)."""
+        path = os.path.join(self.tmp, "batch")
+        with open(path, "w") as f:
+            f.write("\n".join(batch) + "\n")
+        argv = ["sftp"] + self.ssh_opts(who) + ["-b", path, "-P", str(self.port),
+                                                who + "@127.0.0.1"]
+        return run(argv)
+
+    def put(self, who, local, name=None):
+        st, out, err = self.sftp(who, ["put %s %s" % (local, name or os.path.basename(local))])
+        check(st == 0, "put %s: %s%s" % (local, out, err))
+
+    def write(self, name, data):
+        path = os.path.join(self.tmp, name)
+        with open(path, "wb") as f:
+            f.write(data if isinstance(data, bytes) else data.encode())
+        return path
+
+    def path(self, name):
+        return os.path.join(self.tmp, name)
+
+    def close(self):
+        self.stop()
+        shutil.rmtree(self.tmp, ignore_errors=True)
+
+
+def main(test):
+    """Runs test(world) and reports like a test runner; exit 1 on failure."""
+    w = None
+    try:
+        w = World()
+        test(w)
+    except Failure as e:
+        print("FAIL: %s" % e)
+        if w is not None:
+            print("--- daemon log ---\n" + w.logtext())
+        if w is not None:
+            w.close()
+        print("0 passed, 1 failed")
+        sys.exit(1)
+    w.close()
+    print("1 passed, 0 failed")

@@ -1,7 +1,245 @@
+/*
+ * sluiced: init, run, check-config (DESIGN.md section 6).
+ *
+ * run: the parent checks the data directory, forks the engine (which alone
+ * opens the store and the keys), then binds and serves, forking one session
+ * per connection (server.c). SIGTERM ends it cleanly.
+ */
+#include <sys/socket.h>
+#include <sys/stat.h>
+#include <sys/wait.h>
+
+#include <errno.h>
+#include <getopt.h>
+#include <signal.h>
 #include <stdio.h>
-int
-main(void)
+#include <stdlib.h>
+#include <string.h>
+#include <unistd.h>
+
+#include <sodium.h>
+
+#include "engine.h"
+#include "init.h"
+#include "ipc.h"
+#include "server.h"
+#include "sluice/clock.h"
+#include "sluice/config.h"
+#include "sluice/error.h"
+#include "sluice/files.h"
+#include "sluice/log.h"
+
+#define USAGE \
+"usage: sluiced init -d DIR --admin USER --admin-key FILE.pub [--port N] [--listen ADDR]\n" \
+"       sluiced run -d DIR [--port N] [--listen ADDR] [--fake-clock FILE] [-v]\n" \
+"       sluiced check-config -d DIR\n"
+
+struct main_opts {
+	const char	*dir;
+	const char	*admin;
+	const char	*admin_key;
+	const char	*listen;
+	const char	*fake_clock;
+	long		 port;
+	int		 verbose;
+};
+
+static int
+usage(const char *msg)
 {
-	fprintf(stderr, "sluiced: not yet\n");
-	return 1;
+	if (msg != NULL)
+		fprintf(stderr, "sluiced: %s\n", msg);
+	fputs(USAGE, stderr);
+	return 2;
+}
+
+static int
+parse_port(const char *s, long *port)
+{
+	char *end;
+
+	errno = 0;
+	*port = strtol(s, &end, 10);
+	if (errno != 0 || end == s || *end != '\0' || *port < 1 || *port > 65535)
+		return -1;
+	return 0;
+}
+
+static int
+parse_opts(int argc, char **argv, struct main_opts *o)
+{
+	static const struct option longopts[] = {
+		{ "dir", required_argument, NULL, 'd' },
+		{ "admin", required_argument, NULL, 'a' },
+		{ "admin-key", required_argument, NULL, 'k' },
+		{ "port", required_argument, NULL, 'p' },
+		{ "listen", required_argument, NULL, 'l' },
+		{ "fake-clock", required_argument, NULL, 'f' },
+		{ "verbose", no_argument, NULL, 'v' },
+		{ "help", no_argument, NULL, 'h' },
+		{ NULL, 0, NULL, 0 }
+	};
+	int ch;
+
+	memset(o, 0, sizeof(*o));
+	optind = 2;
+	while ((ch = getopt_long(argc, argv, "d:p:l:vh", longopts, NULL)) != -1) {
+		switch (ch) {
+		case 'd': o->dir = optarg; break;
+		case 'a': o->admin = optarg; break;
+		case 'k': o->admin_key = optarg; break;
+		case 'l': o->listen = optarg; break;
+		case 'f': o->fake_clock = optarg; break;
+		case 'v': o->verbose++; break;
+		case 'p':
+			if (parse_port(optarg, &o->port) != 0)
+				return usage("--port takes a number from 1 to 65535");
+			break;
+		case 'h':
+			fputs(USAGE, stdout);
+			exit(0);
+		default:
+			return usage(NULL);
+		}
+	}
+	if (optind != argc)
+		return usage("unexpected argument");
+	if (o->dir == NULL)
+		return usage("-d DIR is required");
+	return 0;
+}
+
+/* Loads the config and refuses secret files others can read. */
+static int
+load_checked(const struct main_opts *o, struct sluice_config *cfg)
+{
+	const char *secrets[4];
+	char why[512];
+	size_t i;
+
+	if (config_load(o->dir, cfg, why, sizeof(why)) != 0) {
+		fprintf(stderr, "sluiced: %s\n", why);
+		return 1;
+	}
+	if (o->port != 0)
+		cfg->port = (int32_t)o->port;
+	if (o->listen != NULL)
+		(void)snprintf(cfg->listen, sizeof(cfg->listen), "%s", o->listen);
+	secrets[0] = cfg->host_key;
+	secrets[1] = cfg->master_key;
+	secrets[2] = cfg->release_key;
+	secrets[3] = cfg->store_path;
+	for (i = 0; i < 4; i++) {
+		if (files_check_secret(secrets[i], why, sizeof(why)) != 0) {
+			fprintf(stderr, "sluiced: refusing to start: %s\n", why);
+			return 1;
+		}
+	}
+	return 0;
+}
+
+static int
+cmd_check_config(const struct main_opts *o)
+{
+	struct sluice_config cfg;
+
+	if (load_checked(o, &cfg) != 0)
+		return 1;
+	printf("%s: configuration, policy and keys are usable\n", o->dir);
+	return 0;
+}
+
+static pid_t
+start_engine(const char *dir, const struct sluice_config *cfg, int sv[2],
+    struct ipc_shared *sh)
+{
+	pid_t pid;
+
+	if ((pid = fork()) == -1)
+		return -1;
+	if (pid == 0) {
+		close(sv[0]);
+		_exit(engine_main(dir, cfg, sv[1], sh));
+	}
+	close(sv[1]);
+	return pid;
+}
+
+static int
+cmd_run(const struct main_opts *o)
+{
+	struct sluice_config cfg;
+	struct server_opts so;
+	struct ipc_shared *sh;
+	pid_t engine;
+	int sv[2], r, status;
+
+	sluice_log_open("sluiced", 2, o->verbose ? LOG_LVL_DEBUG : LOG_LVL_INFO);
+	if (o->fake_clock != NULL) {
+		if (sluice_clock_set_fake(o->fake_clock) != 0) {
+			fprintf(stderr, "sluiced: --fake-clock %s: not a readable "
+			    "RFC 3339 UTC time\n", o->fake_clock);
+			return 1;
+		}
+		log_warnx("FAKE CLOCK: time is read from %s; for tests only, "
+		    "never in service", o->fake_clock);
+	}
+	if (load_checked(o, &cfg) != 0)
+		return 1;
+	if ((sh = ipc_shared_create()) == NULL ||
+	    socketpair(AF_UNIX, SOCK_STREAM | SOCK_CLOEXEC, 0, sv) != 0) {
+		log_errx("cannot set up the engine: %s", strerror(errno));
+		return 1;
+	}
+	if ((engine = start_engine(o->dir, &cfg, sv, sh)) == -1) {
+		log_errx("cannot fork the engine: %s", strerror(errno));
+		return 1;
+	}
+	server_opts_default(&so);
+	so.listen_addr = cfg.listen;
+	so.port = (uint16_t)cfg.port;
+	so.host_key = cfg.host_key;
+	so.login_grace_time = cfg.login_grace_time;
+	so.max_sessions = cfg.max_sessions;
+	so.max_startups = cfg.max_startups;
+	so.idle_timeout = cfg.idle_timeout;
+	so.log_verbosity = o->verbose ? LOG_LVL_DEBUG : LOG_LVL_INFO;
+	r = server_run(&so, sv[0], sh);
+	close(sv[0]);
+	(void)kill(engine, SIGTERM);
+	while (waitpid(engine, &status, 0) == -1 && errno == EINTR)
+		;
+	log_info("stopped");
+	return r == 0 && WIFEXITED(status) && WEXITSTATUS(status) == 0 ? 0 : 1;
+}
+
+int
+main(int argc, char **argv)
+{
+	struct main_opts o;
+	int r;
+
+	if (sodium_init() < 0) {
+		fprintf(stderr, "sluiced: libsodium failed to initialise\n");
+		return 1;
+	}
+	if (argc < 2)
+		return usage(NULL);
+	if (strcmp(argv[1], "-h") == 0 || strcmp(argv[1], "--help") == 0 ||
+	    strcmp(argv[1], "help") == 0) {
+		fputs(USAGE, stdout);
+		return 0;
+	}
+	if ((r = parse_opts(argc, argv, &o)) != 0)
+		return r;
+	if (strcmp(argv[1], "init") == 0) {
+		if (o.admin == NULL || o.admin_key == NULL)
+			return usage("init needs --admin USER and --admin-key FILE.pub");
+		return init_run(o.dir, o.admin, o.admin_key, (int)o.port, o.listen);
+	}
+	if (strcmp(argv[1], "run") == 0)
+		return cmd_run(&o);
+	if (strcmp(argv[1], "check-config") == 0)
+		return cmd_check_config(&o);
+	return usage("unknown command");
 }

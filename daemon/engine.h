@@ -1,0 +1,19 @@
+/*
+ * engine.h: the one process that owns the store, the master key, the release
+ * key and the scheduler (DESIGN.md section 7, after OpenSSH's monitor).
+ *
+ * It answers a fixed table of requests (daemon/ipc.h) from session processes
+ * and nothing else; every answer that releases data passes the gate first.
+ */
+#ifndef SLUICE_ENGINE_H
+#define SLUICE_ENGINE_H
+
+#include "ipc.h"
+
+struct sluice_config;
+
+/* Runs the engine until ctl closes or SIGTERM; returns the exit status. */
+int engine_main(const char *dir, const struct sluice_config *cfg, int ctl,
+    struct ipc_shared *sh);
+
+#endif

@@ -1,0 +1,13 @@
+/*
+ * init.h: `sluiced init` (DESIGN.md section 6): a new data directory with
+ * its configuration, store, host key, release signing key, master key and
+ * first admin. Prints where each is; refuses a non-empty directory.
+ */
+#ifndef SLUICE_INIT_H
+#define SLUICE_INIT_H
+
+/* Returns the process exit status (0, 1). */
+int init_run(const char *dir, const char *admin, const char *admin_key_path,
+    int port, const char *listen);
+
+#endif

@@ -709,6 +709,7 @@ config_load(const char *dir, struct sluice_config *cfg, char *why, size_t whylen
 	    (r = config_parse_daemon(fp, path, cfg, why, whylen)) != 0)
 		goto out;
 	fclose(fp);
+	fp = NULL;
 	if ((r = open_config(cfg->policy_file, &fp, why, whylen)) != 0)
 		goto out;
 	r = config_parse_policy(fp, cfg->policy_file, &cfg->policy, why, whylen);

@@ -8,8 +8,8 @@
 
 /* Length of the valid UTF-8 sequence at p (at most n bytes), or 0. Refuses
  * overlong forms, surrogates and code points above U+10FFFF (RFC 3629). */
-static size_t
-utf8_seq_len(const uint8_t *p, size_t n)
+size_t
+words_utf8_len(const unsigned char *p, size_t n)
 {
 	size_t need, i;
 	uint8_t lo = 0x80, hi = 0xbf;
@@ -56,7 +56,7 @@ check_bytes(const uint8_t *p, size_t len, char *why, size_t whylen)
 		    p[i] == 0x7f)
 			return sluice_why(why, whylen, SLUICE_EFORMAT,
 			    "control byte 0x%02x at offset %zu", p[i], i);
-		if ((n = utf8_seq_len(p + i, len - i)) == 0)
+		if ((n = words_utf8_len(p + i, len - i)) == 0)
 			return sluice_why(why, whylen, SLUICE_EFORMAT,
 			    "invalid UTF-8 at offset %zu", i);
 		i += n;

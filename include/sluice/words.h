@@ -37,6 +37,11 @@
 int words_split(const char *line, size_t len, int *argc, char ***argv,
     char *why, size_t whylen) __attribute__((warn_unused_result));
 
+/* The length of the valid UTF-8 sequence at p[0..n) (1..4), or 0 when the
+ * bytes there are not valid UTF-8 (RFC 3629: no overlong forms, surrogates
+ * or code points above U+10FFFF). n must be at least 1. */
+size_t words_utf8_len(const unsigned char *p, size_t n);
+
 /* Frees an argv from words_split(); NULL is a no-op. */
 void words_free(char **argv);
 

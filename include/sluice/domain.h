@@ -28,7 +28,8 @@ enum agreement_event {
 	EV_EXPIRES,		/* live|suspended|signed -> expired */
 	EV_SUSPEND,		/* live -> suspended */
 	EV_RESUME,		/* suspended -> live */
-	EV_EXTEND,		/* live|signed -> signed (new version signed) */
+	EV_EXTEND,		/* live -> live, signed -> signed: version N+1's
+				   signatures verified, it governs now */
 	EV_CERTIFIED,		/* expired -> closed (deletion certificate) */
 	EV_MAX
 };

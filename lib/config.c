@@ -1,0 +1,801 @@
+/*
+ * config.c: sluiced.conf and the policy file, parsed by inih and checked
+ * here against one table of keys per file.
+ *
+ * inih does the syntax; it tells the handler neither the line number nor the
+ * sections that hold no keys, so it reads through line_reader(), which
+ * counts lines, refuses over-long ones (inih would silently split them) and
+ * checks section headers.
+ */
+#include <arpa/inet.h>
+#include <errno.h>
+#include <fcntl.h>
+#include <stdarg.h>
+#include <stddef.h>
+#include <stdio.h>
+#include <stdlib.h>
+#include <string.h>
+#include <sys/stat.h>
+#include <unistd.h>
+
+#include <ini.h>
+
+#include "sluice/config.h"
+#include "sluice/error.h"
+
+#define LINE_MAX_BYTES	198	/* inih's line buffer is 200 with \r\n */
+
+/* The policy, documented line by line: policies/default.conf is this text. */
+static const char policy_text[] =
+"# sluice policy: what sluiced enforces, and when it writes to people.\n"
+"#\n"
+"# sluiced reads this file at start (the file named by [policy] file in\n"
+"# sluiced.conf). Every key is shown with its default. An unknown section or\n"
+"# key, a key set twice or a bad value is refused with its file and line.\n"
+"# Lines starting with # or ; are comments. Days are whole UTC calendar days;\n"
+"# lists are comma-separated.\n"
+"\n"
+"[reminders]\n"
+"# Days before an agreement expires on which its organisation is reminded:\n"
+"# at most 8 values, each 1..3650; empty: no reminders.\n"
+"expiry_days = 90,30,7\n"
+"\n"
+"[certificates]\n"
+"# Days after an agreement expires by which its certificate of deletion is\n"
+"# due (1..3650). Once overdue, staff are told and the organisation is\n"
+"# sanctioned: it receives no data under any agreement until it is received.\n"
+"due_days = 30\n"
+"# Days before the certificate is due on which the organisation is reminded:\n"
+"# at most 8 values, each 1..3650 and less than due_days; empty: none.\n"
+"reminder_days = 7,1\n"
+"# Largest certificate of deletion a recipient may upload, in bytes\n"
+"# (1024..16777216).\n"
+"max_bytes = 1048576\n"
+"\n"
+"[dspt]\n"
+"# yes: do not require the organisation's security assurance (DSPT) to be\n"
+"# standards-met or standards-exceeded (gate rule 3); yes or no.\n"
+"waived = no\n"
+"\n"
+"[downloads]\n"
+"# Days after a release is approved during which it may be downloaded\n"
+"# (0..3650; 0: no window, for as long as the agreement is live).\n"
+"window_days = 0\n"
+"# Complete downloads of one released file allowed to each recipient\n"
+"# (0..1000000; 0: unlimited).\n"
+"max_count = 0\n"
+"\n"
+"[inbox]\n"
+"# Largest total, in bytes, of the files in one staff member's /inbox/\n"
+"# (1048576..17592186044416).\n"
+"max_bytes = 107374182400\n";
+
+/* sluiced.conf as config_write_defaults() writes it: listen, then port. */
+#define DAEMON_TEXT \
+"# sluiced settings, read at start from DIR/sluiced.conf.\n" \
+"#\n" \
+"# Every key is shown with its default. Relative paths are relative to DIR.\n" \
+"# An unknown section or key, a key set twice or a bad value is refused with\n" \
+"# its file and line, and so is this file if everyone may write to it.\n" \
+"# Lines starting with # or ; are comments.\n" \
+"\n" \
+"[server]\n" \
+"# Address to listen on, an IPv4 or IPv6 address (run --listen overrides).\n" \
+"listen = %s\n" \
+"# TCP port, 1..65535 (run --port overrides).\n" \
+"port = %d\n" \
+"# The SSH host key (ed25519, mode 0600).\n" \
+"host_key = host_ed25519_key\n" \
+"# Seconds a client has to authenticate before it is dropped (1..600).\n" \
+"login_grace_time = 30\n" \
+"# Most sessions at once; more connections are refused (1..10000).\n" \
+"max_sessions = 64\n" \
+"# Most connections not yet authenticated at once (1..1000).\n" \
+"max_startups = 10\n" \
+"# Seconds without traffic before a session is closed (0..86400; 0: never).\n" \
+"idle_timeout = 900\n" \
+"\n" \
+"[store]\n" \
+"# The SQLite store.\n" \
+"path = sluice.db\n" \
+"\n" \
+"[keys]\n" \
+"# The master key that wraps every file key: 32 random bytes, mode 0600.\n" \
+"master_key = master.key\n" \
+"# The minisign secret key that signs each SHA256SUMS (mode 0600).\n" \
+"release_key = release.key\n" \
+"# Its public half, also served to every recipient as /release.pub.\n" \
+"release_pub = release.pub\n" \
+"\n" \
+"[mail]\n" \
+"# How messages leave: maildir (one file per message in a Maildir) or\n" \
+"# sendmail (a sendmail-compatible program, message on its standard input).\n" \
+"transport = maildir\n" \
+"# The Maildir for transport = maildir.\n" \
+"maildir = mail\n" \
+"# The program for transport = sendmail: an absolute path, run without a shell.\n" \
+"sendmail = /usr/sbin/sendmail\n" \
+"# The From: address of every message.\n" \
+"from = sluice@localhost\n" \
+"# Where escalations to staff go, addresses comma-separated\n" \
+"# (empty: every staff member with the admin role).\n" \
+"staff_to =\n" \
+"\n" \
+"[policy]\n" \
+"# The policy file: reminders, certificates, DSPT waiver, download limits.\n" \
+"file = " CONFIG_POLICY_FILE "\n"
+
+enum ktype {
+	K_INT32,	/* int32_t in [min, max] */
+	K_INT64,	/* int64_t in [min, max] */
+	K_BOOL,		/* int, yes or no */
+	K_PATH,		/* char[size], resolved against DIR */
+	K_PROGRAM,	/* char[size], an absolute path */
+	K_ADDR,		/* char[size], an IPv4 or IPv6 address */
+	K_EMAIL,	/* char[size], one address */
+	K_EMAILS,	/* char[size], addresses, comma-separated, may be empty */
+	K_TRANSPORT,	/* enum mail_transport */
+	K_DAYS,		/* int32_t[CONFIG_LIST_MAX] in [min, max], count at aux */
+};
+
+struct key {
+	const char	*section;
+	const char	*name;
+	enum ktype	 type;
+	size_t		 off;	/* of the field in its struct */
+	size_t		 size;	/* of a string field */
+	int64_t		 min, max;
+	size_t		 aux;	/* K_DAYS: offset of the size_t count */
+};
+
+#define CFG(f)	offsetof(struct sluice_config, f), sizeof(((struct sluice_config *)0)->f)
+#define POL(f)	offsetof(struct sluice_policy, f), 0
+
+static const struct key daemon_keys[] = {
+	{ "server", "listen", K_ADDR, CFG(listen), 0, 0, 0 },
+	{ "server", "port", K_INT32, CFG(port), 1, 65535, 0 },
+	{ "server", "host_key", K_PATH, CFG(host_key), 0, 0, 0 },
+	{ "server", "login_grace_time", K_INT32, CFG(login_grace_time), 1, 600, 0 },
+	{ "server", "max_sessions", K_INT32, CFG(max_sessions), 1, 10000, 0 },
+	{ "server", "max_startups", K_INT32, CFG(max_startups), 1, 1000, 0 },
+	{ "server", "idle_timeout", K_INT32, CFG(idle_timeout), 0, 86400, 0 },
+	{ "store", "path", K_PATH, CFG(store_path), 0, 0, 0 },
+	{ "keys", "master_key", K_PATH, CFG(master_key), 0, 0, 0 },
+	{ "keys", "release_key", K_PATH, CFG(release_key), 0, 0, 0 },
+	{ "keys", "release_pub", K_PATH, CFG(release_pub), 0, 0, 0 },
+	{ "mail", "transport", K_TRANSPORT, CFG(mail_transport), 0, 0, 0 },
+	{ "mail", "maildir", K_PATH, CFG(maildir), 0, 0, 0 },
+	{ "mail", "sendmail", K_PROGRAM, CFG(sendmail), 0, 0, 0 },
+	{ "mail", "from", K_EMAIL, CFG(mail_from), 0, 0, 0 },
+	{ "mail", "staff_to", K_EMAILS, CFG(staff_to), 0, 0, 0 },
+	{ "policy", "file", K_PATH, CFG(policy_file), 0, 0, 0 },
+};
+
+static const struct key policy_keys[] = {
+	{ "reminders", "expiry_days", K_DAYS, POL(expiry_days), 1, 3650,
+	    offsetof(struct sluice_policy, n_expiry_days) },
+	{ "certificates", "due_days", K_INT32, POL(cert_due_days), 1, 3650, 0 },
+	{ "certificates", "reminder_days", K_DAYS, POL(cert_reminder_days), 1, 3650,
+	    offsetof(struct sluice_policy, n_cert_reminder_days) },
+	{ "certificates", "max_bytes", K_INT64, POL(cert_max_bytes), 1024, 16777216, 0 },
+	{ "dspt", "waived", K_BOOL, POL(dspt_waived), 0, 1, 0 },
+	{ "downloads", "window_days", K_INT32, POL(download_window_days), 0, 3650, 0 },
+	{ "downloads", "max_count", K_INT64, POL(download_max_count), 0, 1000000, 0 },
+	{ "inbox", "max_bytes", K_INT64, POL(inbox_max_bytes), 1048576,
+	    17592186044416LL, 0 },
+};
+
+#define NKEYS(t)	(sizeof(t) / sizeof((t)[0]))
+#define KEYS_MAX	32	/* the most keys one file's table holds */
+
+struct parse {
+	FILE		*fp;
+	const char	*name;		/* the file, for reasons */
+	const char	*dir;		/* relative paths are resolved here */
+	const struct key *keys;
+	size_t		 nkeys;
+	void		*base;		/* struct the keys' offsets point into */
+	unsigned	 line;		/* lines read so far */
+	unsigned	 set_on[KEYS_MAX];	/* line each key was set on, 0: not set */
+	unsigned	 err_line;	/* 0: no error yet */
+	int		 err;
+	char		 reason[256];
+};
+
+/* Records the first error only: inih goes on after a failed line. */
+static int
+fail(struct parse *ps, const char *fmt, ...) __attribute__((format(printf, 2, 3)));
+
+static int
+fail(struct parse *ps, const char *fmt, ...)
+{
+	va_list ap;
+
+	if (ps->err_line != 0)
+		return 0;
+	va_start(ap, fmt);
+	(void)vsnprintf(ps->reason, sizeof(ps->reason), fmt, ap);
+	va_end(ap);
+	ps->err_line = ps->line;
+	ps->err = SLUICE_ECONFIG;
+	return 0;
+}
+
+/* A value fit for a one-line reason: at most 60 bytes, printable ASCII. */
+static const char *
+shown(const char *s, char *out, size_t outlen)
+{
+	size_t i, j = 0;
+
+	for (i = 0; s[i] != '\0' && i < 60 && j + 1 < outlen; i++)
+		out[j++] = s[i] >= 0x20 && s[i] < 0x7f ? s[i] : '?';
+	if (s[i] != '\0' && j + 4 < outlen) {
+		memcpy(out + j, "...", 3);
+		j += 3;
+	}
+	out[j] = '\0';
+	return out;
+}
+
+static int
+section_known(const struct parse *ps, const char *s, size_t n)
+{
+	size_t i;
+
+	for (i = 0; i < ps->nkeys; i++)
+		if (strlen(ps->keys[i].section) == n &&
+		    memcmp(ps->keys[i].section, s, n) == 0)
+			return 1;
+	return 0;
+}
+
+/* fgets for inih, counting lines and checking what inih cannot. */
+static char *
+line_reader(char *str, int num, void *stream)
+{
+	struct parse *ps = stream;
+	const char *p, *end;
+	char name[64], s[80];
+	size_t n;
+
+	if (ps->err_line != 0 || fgets(str, num, ps->fp) == NULL)
+		return NULL;
+	ps->line++;
+	n = strlen(str);
+	if ((n == 0 || str[n - 1] != '\n') && !feof(ps->fp)) {
+		fail(ps, "line longer than %d bytes or holding a NUL byte",
+		    LINE_MAX_BYTES);
+		return NULL;
+	}
+	for (p = str; *p == ' ' || *p == '\t'; p++)
+		;
+	if (*p == '[' && (end = strchr(p, ']')) != NULL &&
+	    !section_known(ps, p + 1, (size_t)(end - p - 1))) {
+		n = (size_t)(end - p - 1) < sizeof(name) ? (size_t)(end - p - 1) :
+		    sizeof(name) - 1;
+		memcpy(name, p + 1, n);
+		name[n] = '\0';
+		fail(ps, "unknown section [%s]", shown(name, s, sizeof(s)));
+		return NULL;
+	}
+	return str;
+}
+
+/*
+ * The value setters follow inih's handler convention: 1 when the value is
+ * taken, 0 when it is refused (the reason is then recorded by fail()).
+ */
+
+/* A whole decimal number in [min, max]. */
+static int
+parse_number(struct parse *ps, const char *key, const char *v, int64_t min,
+    int64_t max, int64_t *out)
+{
+	const char *digits = *v == '-' ? v + 1 : v;
+	char *end, s[80];
+	long long n;
+
+	/* strtoll would also take leading blanks and a '+': a number is digits. */
+	if (*digits < '0' || *digits > '9')
+		return fail(ps, "%s = %s: not a whole number", key,
+		    shown(v, s, sizeof(s)));
+	errno = 0;
+	n = strtoll(v, &end, 10);
+	if (*end != '\0')
+		return fail(ps, "%s = %s: not a whole number", key,
+		    shown(v, s, sizeof(s)));
+	if (errno == ERANGE || n < min || n > max)
+		return fail(ps, "%s = %s: out of range (%lld..%lld)", key,
+		    shown(v, s, sizeof(s)), (long long)min, (long long)max);
+	*out = n;
+	return 1;
+}
+
+static int
+set_days(struct parse *ps, const struct key *k, const char *v)
+{
+	int32_t *days = (int32_t *)((char *)ps->base + k->off);
+	size_t *count = (size_t *)((char *)ps->base + k->aux);
+	int32_t got[CONFIG_LIST_MAX], t;
+	char item[32], s[80];
+	const char *p, *comma;
+	size_t n = 0, len, i, j;
+	int64_t d;
+
+	/* An empty value is an empty list; "90," is a bad one. */
+	for (p = v; *v != '\0'; p = comma + 1) {
+		comma = strchr(p, ',');
+		len = comma != NULL ? (size_t)(comma - p) : strlen(p);
+		while (len > 0 && *p == ' ')
+			p++, len--;
+		while (len > 0 && p[len - 1] == ' ')
+			len--;
+		if (len == 0 || len >= sizeof(item))
+			return fail(ps, "%s = %s: not a list of whole numbers "
+			    "separated by commas", k->name, shown(v, s, sizeof(s)));
+		if (n == CONFIG_LIST_MAX)
+			return fail(ps, "%s = %s: more than %d values", k->name,
+			    shown(v, s, sizeof(s)), CONFIG_LIST_MAX);
+		memcpy(item, p, len);
+		item[len] = '\0';
+		if (!parse_number(ps, k->name, item, k->min, k->max, &d))
+			return 0;
+		for (i = 0; i < n; i++)
+			if (got[i] == (int32_t)d)
+				return fail(ps, "%s = %s: %lld is given twice",
+				    k->name, shown(v, s, sizeof(s)), (long long)d);
+		got[n++] = (int32_t)d;
+		if (comma == NULL)
+			break;
+	}
+	/* Sorted descending: the scheduler walks them from the earliest. */
+	for (i = 1; i < n; i++)
+		for (j = i; j > 0 && got[j - 1] < got[j]; j--)
+			t = got[j], got[j] = got[j - 1], got[j - 1] = t;
+	memcpy(days, got, n * sizeof(got[0]));
+	*count = n;
+	return 1;
+}
+
+static int
+set_string(struct parse *ps, const struct key *k, const char *v)
+{
+	char *dst = (char *)ps->base + k->off;
+	int n;
+
+	if (k->type == K_PATH && v[0] != '/')
+		n = snprintf(dst, k->size, "%s/%s", ps->dir, v);
+	else
+		n = snprintf(dst, k->size, "%s", v);
+	if (n < 0 || (size_t)n >= k->size)
+		return fail(ps, "%s: longer than %zu bytes", k->name, k->size - 1);
+	return 1;
+}
+
+static int
+email_ok(const char *s, size_t n)
+{
+	const char *at = memchr(s, '@', n);
+	size_t i;
+
+	if (at == NULL || at == s || at == s + n - 1 ||
+	    memchr(at + 1, '@', n - (size_t)(at - s) - 1) != NULL)
+		return 0;
+	for (i = 0; i < n; i++)
+		if (s[i] <= 0x20 || s[i] >= 0x7f || strchr("<>()[],;:\\\"", s[i]))
+			return 0;
+	return 1;
+}
+
+static int
+emails_ok(const char *v)
+{
+	const char *p, *comma;
+	size_t len;
+
+	for (p = v; *v != '\0'; p = comma + 1) {
+		comma = strchr(p, ',');
+		len = comma != NULL ? (size_t)(comma - p) : strlen(p);
+		while (len > 0 && *p == ' ')
+			p++, len--;
+		while (len > 0 && p[len - 1] == ' ')
+			len--;
+		if (!email_ok(p, len))
+			return 0;
+		if (comma == NULL)
+			break;
+	}
+	return 1;
+}
+
+static int
+addr_ok(const char *v)
+{
+	unsigned char a[16];
+
+	return inet_pton(AF_INET, v, a) == 1 || inet_pton(AF_INET6, v, a) == 1;
+}
+
+static int
+set_value(struct parse *ps, const struct key *k, const char *v)
+{
+	void *dst = (char *)ps->base + k->off;
+	char s[80];
+	int64_t n;
+
+	switch (k->type) {
+	case K_INT32:
+	case K_INT64:
+		if (!parse_number(ps, k->name, v, k->min, k->max, &n))
+			return 0;
+		if (k->type == K_INT32)
+			*(int32_t *)dst = (int32_t)n;
+		else
+			*(int64_t *)dst = n;
+		return 1;
+	case K_BOOL:
+		if (strcmp(v, "yes") != 0 && strcmp(v, "no") != 0)
+			return fail(ps, "%s = %s: not yes or no", k->name,
+			    shown(v, s, sizeof(s)));
+		*(int *)dst = strcmp(v, "yes") == 0;
+		return 1;
+	case K_TRANSPORT:
+		if (strcmp(v, "maildir") == 0)
+			*(enum mail_transport *)dst = MAIL_MAILDIR;
+		else if (strcmp(v, "sendmail") == 0)
+			*(enum mail_transport *)dst = MAIL_SENDMAIL;
+		else
+			return fail(ps, "%s = %s: not maildir or sendmail",
+			    k->name, shown(v, s, sizeof(s)));
+		return 1;
+	case K_DAYS:
+		return set_days(ps, k, v);
+	case K_PATH:
+		if (*v == '\0')
+			return fail(ps, "%s: empty path", k->name);
+		return set_string(ps, k, v);
+	case K_PROGRAM:
+		if (*v != '/')
+			return fail(ps, "%s = %s: not an absolute path", k->name,
+			    shown(v, s, sizeof(s)));
+		return set_string(ps, k, v);
+	case K_ADDR:
+		if (!addr_ok(v))
+			return fail(ps, "%s = %s: not an IPv4 or IPv6 address",
+			    k->name, shown(v, s, sizeof(s)));
+		return set_string(ps, k, v);
+	case K_EMAIL:
+		if (!email_ok(v, strlen(v)))
+			return fail(ps, "%s = %s: not an e-mail address", k->name,
+			    shown(v, s, sizeof(s)));
+		return set_string(ps, k, v);
+	case K_EMAILS:
+		if (!emails_ok(v))
+			return fail(ps, "%s = %s: not e-mail addresses separated "
+			    "by commas", k->name, shown(v, s, sizeof(s)));
+		return set_string(ps, k, v);
+	}
+	return fail(ps, "%s: unknown type", k->name);
+}
+
+/* inih's handler: one key = value of the current line. */
+static int
+on_key(void *user, const char *section, const char *name, const char *value)
+{
+	struct parse *ps = user;
+	char s1[80], s2[80];
+	size_t i;
+
+	if (ps->err_line != 0)
+		return 0;
+	if (*section == '\0')
+		return fail(ps, "%s: a key outside any [section]",
+		    shown(name, s1, sizeof(s1)));
+	if (!section_known(ps, section, strlen(section)))
+		return fail(ps, "unknown section [%s]", shown(section, s1, sizeof(s1)));
+	for (i = 0; i < ps->nkeys; i++)
+		if (strcmp(ps->keys[i].section, section) == 0 &&
+		    strcmp(ps->keys[i].name, name) == 0)
+			break;
+	if (i == ps->nkeys)
+		return fail(ps, "unknown key %s in [%s]", shown(name, s1, sizeof(s1)),
+		    shown(section, s2, sizeof(s2)));
+	if (ps->set_on[i] != 0)
+		return fail(ps, "%s in [%s] is set twice (first on line %u)",
+		    name, section, ps->set_on[i]);
+	ps->set_on[i] = ps->line;
+	return set_value(ps, &ps->keys[i], value);
+}
+
+/* The key's index in the table (it must be there). */
+static size_t
+key_index(const struct key *keys, size_t nkeys, const char *name)
+{
+	size_t i;
+
+	for (i = 0; i < nkeys; i++)
+		if (strcmp(keys[i].name, name) == 0)
+			break;
+	return i;
+}
+
+/* Checks across keys, reported on the line of the later of the two. */
+static void
+policy_cross_checks(struct parse *ps)
+{
+	const struct sluice_policy *p = ps->base;
+	size_t due = key_index(policy_keys, NKEYS(policy_keys), "due_days");
+	size_t rem = key_index(policy_keys, NKEYS(policy_keys), "reminder_days");
+
+	if (p->n_cert_reminder_days > 0 &&
+	    p->cert_reminder_days[0] >= p->cert_due_days) {
+		ps->line = ps->set_on[rem] > ps->set_on[due] ? ps->set_on[rem] :
+		    ps->set_on[due];
+		fail(ps, "reminder_days: %d is not less than due_days (%d)",
+		    (int)p->cert_reminder_days[0], (int)p->cert_due_days);
+	}
+}
+
+static int
+run_parse(struct parse *ps, char *why, size_t whylen)
+{
+	int r;
+
+	r = ini_parse_stream(line_reader, ps, on_key, ps);
+	if (r == -2)
+		return sluice_why(why, whylen, SLUICE_ENOMEM, "%s: out of memory",
+		    ps->name);
+	if (r > 0 && (ps->err_line == 0 || (unsigned)r < ps->err_line)) {
+		ps->err_line = (unsigned)r;
+		ps->err = SLUICE_ECONFIG;
+		(void)snprintf(ps->reason, sizeof(ps->reason),
+		    "not a [section], a key = value or a comment");
+	}
+	if (ps->err_line == 0 && ps->keys == policy_keys)
+		policy_cross_checks(ps);
+	if (ps->err_line == 0 && ferror(ps->fp))
+		return sluice_why(why, whylen, SLUICE_EIO, "%s: read error", ps->name);
+	if (ps->err_line != 0)
+		return sluice_why(why, whylen, ps->err, "%s:%u: %s", ps->name,
+		    ps->err_line, ps->reason);
+	return 0;
+}
+
+int
+config_parse_daemon(FILE *fp, const char *name, struct sluice_config *cfg,
+    char *why, size_t whylen)
+{
+	struct parse ps;
+
+	memset(&ps, 0, sizeof(ps));
+	ps.fp = fp;
+	ps.name = name;
+	ps.dir = cfg->dir;
+	ps.keys = daemon_keys;
+	ps.nkeys = NKEYS(daemon_keys);
+	ps.base = cfg;
+	return run_parse(&ps, why, whylen);
+}
+
+int
+config_parse_policy(FILE *fp, const char *name, struct sluice_policy *p,
+    char *why, size_t whylen)
+{
+	struct parse ps;
+
+	memset(&ps, 0, sizeof(ps));
+	ps.fp = fp;
+	ps.name = name;
+	ps.dir = "";
+	ps.keys = policy_keys;
+	ps.nkeys = NKEYS(policy_keys);
+	ps.base = p;
+	return run_parse(&ps, why, whylen);
+}
+
+static void
+policy_defaults(struct sluice_policy *p)
+{
+	memset(p, 0, sizeof(*p));
+	p->expiry_days[0] = 90;
+	p->expiry_days[1] = 30;
+	p->expiry_days[2] = 7;
+	p->n_expiry_days = 3;
+	p->cert_due_days = 30;
+	p->cert_reminder_days[0] = 7;
+	p->cert_reminder_days[1] = 1;
+	p->n_cert_reminder_days = 2;
+	p->cert_max_bytes = 1048576;
+	p->dspt_waived = 0;
+	p->download_window_days = 0;
+	p->download_max_count = 0;
+	p->inbox_max_bytes = 107374182400LL;
+}
+
+/* dir/name into out; 0 or SLUICE_ECONFIG with a reason. */
+static int
+join(const char *dir, const char *name, char *out, size_t outlen,
+    char *why, size_t whylen)
+{
+	int n = snprintf(out, outlen, "%s/%s", dir, name);
+
+	if (n < 0 || (size_t)n >= outlen)
+		return sluice_why(why, whylen, SLUICE_ECONFIG,
+		    "%s: directory name too long", dir);
+	return 0;
+}
+
+int
+config_defaults(const char *dir, struct sluice_config *cfg, char *why,
+    size_t whylen)
+{
+	static const struct { size_t off; const char *name; } paths[] = {
+		{ offsetof(struct sluice_config, host_key), "host_ed25519_key" },
+		{ offsetof(struct sluice_config, store_path), "sluice.db" },
+		{ offsetof(struct sluice_config, master_key), "master.key" },
+		{ offsetof(struct sluice_config, release_key), "release.key" },
+		{ offsetof(struct sluice_config, release_pub), "release.pub" },
+		{ offsetof(struct sluice_config, maildir), "mail" },
+		{ offsetof(struct sluice_config, policy_file), CONFIG_POLICY_FILE },
+	};
+	size_t i;
+	int r;
+
+	memset(cfg, 0, sizeof(*cfg));
+	if (dir == NULL || *dir == '\0')
+		return sluice_why(why, whylen, SLUICE_ECONFIG, "no directory given");
+	if (strlen(dir) >= sizeof(cfg->dir))
+		return sluice_why(why, whylen, SLUICE_ECONFIG,
+		    "%s: directory name too long", dir);
+	memcpy(cfg->dir, dir, strlen(dir) + 1);
+	for (i = 0; i < NKEYS(paths); i++)
+		if ((r = join(dir, paths[i].name, (char *)cfg + paths[i].off,
+		    CONFIG_PATH_MAX, why, whylen)) != 0)
+			return r;
+	(void)snprintf(cfg->listen, sizeof(cfg->listen), "%s", CONFIG_DEFAULT_LISTEN);
+	cfg->port = CONFIG_DEFAULT_PORT;
+	cfg->login_grace_time = 30;
+	cfg->max_sessions = 64;
+	cfg->max_startups = 10;
+	cfg->idle_timeout = 900;
+	cfg->mail_transport = MAIL_MAILDIR;
+	(void)snprintf(cfg->sendmail, sizeof(cfg->sendmail), "/usr/sbin/sendmail");
+	(void)snprintf(cfg->mail_from, sizeof(cfg->mail_from), "sluice@localhost");
+	policy_defaults(&cfg->policy);
+	return 0;
+}
+
+/* Opens a config file for reading, refusing what must not be trusted. */
+static int
+open_config(const char *path, FILE **fpp, char *why, size_t whylen)
+{
+	struct stat st;
+	int fd;
+
+	*fpp = NULL;
+	if ((fd = open(path, O_RDONLY | O_CLOEXEC)) == -1)
+		return sluice_why(why, whylen, SLUICE_EIO, "%s: %s", path,
+		    strerror(errno));
+	if (fstat(fd, &st) == -1 || !S_ISREG(st.st_mode)) {
+		close(fd);
+		return sluice_why(why, whylen, SLUICE_ECONFIG,
+		    "%s: not a regular file", path);
+	}
+	if (st.st_mode & S_IWOTH) {
+		close(fd);
+		return sluice_why(why, whylen, SLUICE_ECONFIG,
+		    "%s: writable by everyone; refusing it (chmod o-w)", path);
+	}
+	if ((*fpp = fdopen(fd, "r")) == NULL) {
+		close(fd);
+		return sluice_why(why, whylen, SLUICE_ENOMEM, "%s: %s", path,
+		    strerror(errno));
+	}
+	return 0;
+}
+
+int
+config_load(const char *dir, struct sluice_config *cfg, char *why, size_t whylen)
+{
+	char path[CONFIG_PATH_MAX];
+	FILE *fp = NULL;
+	int r;
+
+	if ((r = config_defaults(dir, cfg, why, whylen)) != 0)
+		goto out;
+	if ((r = join(dir, CONFIG_DAEMON_FILE, path, sizeof(path), why, whylen)) != 0)
+		goto out;
+	if ((r = open_config(path, &fp, why, whylen)) != 0 ||
+	    (r = config_parse_daemon(fp, path, cfg, why, whylen)) != 0)
+		goto out;
+	fclose(fp);
+	if ((r = open_config(cfg->policy_file, &fp, why, whylen)) != 0)
+		goto out;
+	r = config_parse_policy(fp, cfg->policy_file, &cfg->policy, why, whylen);
+out:
+	if (fp != NULL)
+		fclose(fp);
+	return r;
+}
+
+/* Writes text to a new file dir/name, mode 0644. */
+static int
+write_new(const char *dir, const char *name, const char *text, char *why,
+    size_t whylen)
+{
+	char path[CONFIG_PATH_MAX];
+	size_t len = strlen(text), done = 0;
+	ssize_t n;
+	int fd = -1, r;
+
+	if ((r = join(dir, name, path, sizeof(path), why, whylen)) != 0)
+		goto out;
+	if ((fd = open(path, O_WRONLY | O_CREAT | O_EXCL | O_CLOEXEC, 0644)) == -1) {
+		r = sluice_why(why, whylen, errno == EEXIST ? SLUICE_EEXIST :
+		    SLUICE_EIO, "%s: %s", path, strerror(errno));
+		goto out;
+	}
+	while (done < len) {
+		if ((n = write(fd, text + done, len - done)) == -1) {
+			if (errno == EINTR)
+				continue;
+			r = sluice_why(why, whylen, SLUICE_EIO, "%s: %s", path,
+			    strerror(errno));
+			goto out;
+		}
+		done += (size_t)n;
+	}
+	/* open()'s mode is cut by the umask; the mode is part of the contract. */
+	if (fchmod(fd, 0644) == -1 || fsync(fd) == -1) {
+		r = sluice_why(why, whylen, SLUICE_EIO, "%s: %s", path,
+		    strerror(errno));
+		goto out;
+	}
+	r = 0;
+out:
+	if (fd != -1 && close(fd) == -1 && r == 0)
+		r = sluice_why(why, whylen, SLUICE_EIO, "%s: %s", path,
+		    strerror(errno));
+	return r;
+}
+
+int
+config_write_defaults(const char *dir, int port, const char *listen,
+    char *why, size_t whylen)
+{
+	char text[sizeof(DAEMON_TEXT) + 128];
+	int n, r;
+
+	if (listen == NULL)
+		listen = CONFIG_DEFAULT_LISTEN;
+	if (dir == NULL || *dir == '\0')
+		return sluice_why(why, whylen, SLUICE_ECONFIG, "no directory given");
+	if (port < 1 || port > 65535)
+		return sluice_why(why, whylen, SLUICE_ECONFIG,
+		    "port %d: out of range (1..65535)", port);
+	if (strlen(listen) >= 64 || !addr_ok(listen))
+		return sluice_why(why, whylen, SLUICE_ECONFIG,
+		    "listen %.64s: not an IPv4 or IPv6 address", listen);
+	n = snprintf(text, sizeof(text), DAEMON_TEXT, listen, port);
+	if (n < 0 || (size_t)n >= sizeof(text))
+		return sluice_why(why, whylen, SLUICE_ETOOBIG, "sluiced.conf: too long");
+	if ((r = write_new(dir, CONFIG_DAEMON_FILE, text, why, whylen)) != 0)
+		return r;
+	return write_new(dir, CONFIG_POLICY_FILE, policy_text, why, whylen);
+}
+
+const char *
+config_policy_text(void)
+{
+	return policy_text;
+}
+
+const char *
+mail_transport_name(enum mail_transport t)
+{
+	switch (t) {
+	case MAIL_MAILDIR:	return "maildir";
+	case MAIL_SENDMAIL:	return "sendmail";
+	}
+	return "unknown";
+}

@@ -95,6 +95,15 @@ pkt_abort(struct sftp *s, size_t start)
 	s->out->len = start;
 }
 
+/* Cuts the output back to `unread` bytes after a handler failed midway;
+ * the buffer only compacts when fully read, so off + unread is still the
+ * place where the failed reply began. */
+static void
+out_rewind(struct sftp *s, size_t unread)
+{
+	s->out->len = s->out->off + unread;
+}
+
 static const char *
 status_text(uint32_t code)
 {
@@ -288,7 +297,8 @@ put_handle(struct sftp *s, uint32_t id, size_t idx)
 }
 
 /* Reads a handle string and range-checks it: SLUICE_ENOTFOUND for a handle
- * of the wrong length, out of range, free, stale or of another kind. */
+ * of the wrong length, out of range, free, stale or of another kind
+ * (kind H_FREE accepts files and directories). */
 static int
 get_handle(struct sftp *s, struct request *q, enum handle_kind kind,
     size_t *idx)
@@ -304,7 +314,8 @@ get_handle(struct sftp *s, struct request *q, enum handle_kind kind,
 		return SLUICE_ENOTFOUND;
 	v = sbuf_peek_u32(p);
 	i = v & 0xffu;
-	if (i >= SFTP_MAX_HANDLES || s->h[i].kind != kind ||
+	if (i >= SFTP_MAX_HANDLES || s->h[i].kind == H_FREE ||
+	    (kind != H_FREE && s->h[i].kind != kind) ||
 	    s->h[i].gen != v >> 8)
 		return SLUICE_ENOTFOUND;
 	*idx = i;
@@ -536,7 +547,7 @@ out:
 	return r;
 }
 
-/* Moves one encoded entry (string, string, 28 bytes of attrs) to out. */
+/* Moves one encoded entry (string, string, 24 bytes of attrs) to out. */
 static int
 dir_move_one(struct sbuf *dir, struct sbuf *out)
 {
@@ -546,7 +557,7 @@ dir_move_one(struct sbuf *dir, struct sbuf *out)
 
 	if ((r = sbuf_get_string_direct(dir, &p, &n)) != 0 ||
 	    (r = sbuf_get_string_direct(dir, &p, &n)) != 0 ||
-	    (r = sbuf_consume(dir, 28)) != 0)
+	    (r = sbuf_consume(dir, 24)) != 0)
 		return r;
 	return sbuf_put(out, start, before - sbuf_len(dir));
 }
@@ -838,9 +849,7 @@ do_close(struct sftp *s, struct request *q)
 	size_t idx;
 	int r;
 
-	if ((r = get_handle(s, q, H_FILE, &idx)) == SLUICE_ENOTFOUND)
-		r = get_handle(s, q, H_DIR, &idx);
-	if (r == SLUICE_ENOTFOUND)
+	if ((r = get_handle(s, q, H_FREE, &idx)) == SLUICE_ENOTFOUND)
 		return send_status(s, q->id, SSH_FX_FAILURE, "invalid handle");
 	if (r != 0)
 		return r;
@@ -962,7 +971,7 @@ dispatch(struct sftp *s, struct sbuf *pkt)
 {
 	struct request q;
 	uint8_t type;
-	size_t i;
+	size_t i, mark;
 	int r;
 
 	if (sbuf_get_u8(pkt, &type) != 0)
@@ -979,7 +988,9 @@ dispatch(struct sftp *s, struct sbuf *pkt)
 		return send_status(s, q.id, SSH_FX_OP_UNSUPPORTED, NULL);
 	if (handlers[i].writes)
 		log_debug("sftp: request %u changes the tree", type);
-	r = handlers[i].fn(s, &q);
+	mark = sbuf_len(s->out);
+	if ((r = handlers[i].fn(s, &q)) != 0)
+		out_rewind(s, mark);
 	if (r == SLUICE_EFORMAT)
 		r = send_status(s, q.id, SSH_FX_BAD_MESSAGE,
 		    "malformed request");

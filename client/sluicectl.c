@@ -14,7 +14,7 @@
 #include "sluice/error.h"
 #include "cli.h"
 #include "conn.h"
-#include "words.h"
+#include "cmdline.h"
 
 static const char usage_text[] =
 "usage: sluicectl [options] COMMAND [ARG...]\n"
@@ -62,7 +62,7 @@ run_command(const struct ccfg *cfg, int argc, char **argv)
 	char *line = NULL, why[512];
 	int status = EXIT_CONN;
 
-	if (words_join(argv, (size_t)argc, &line) != 0) {
+	if (cmdline_join(argv, (size_t)argc, &line) != 0) {
 		(void)fprintf(stderr, "sluicectl: out of memory\n");
 		return EXIT_REFUSED;
 	}

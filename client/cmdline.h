@@ -1,5 +1,5 @@
 /*
- * words.h: turns an argument vector into one command line for the admin
+ * cmdline.h: turns an argument vector into one command line for the admin
  * channel, so that the server's POSIX-shell-style splitter (DESIGN.md section
  * 6) gives back exactly the same words. Nothing here runs a shell.
  *
@@ -7,8 +7,8 @@
  * any other word (including the empty word) is wrapped in single quotes, with
  * each ' written as '\''. Words are separated by one space.
  */
-#ifndef SLUICE_CLIENT_WORDS_H
-#define SLUICE_CLIENT_WORDS_H
+#ifndef SLUICE_CLIENT_CMDLINE_H
+#define SLUICE_CLIENT_CMDLINE_H
 
 #include <stddef.h>
 
@@ -16,11 +16,11 @@
 
 /* Appends the quoted words argv[0..argc) to out (no NUL). SLUICE_EINVAL
  * for a NULL word; SLUICE_ETOOBIG past the buffer limit. */
-int words_quote(char *const *argv, size_t argc, struct sbuf *out)
+int cmdline_quote(char *const *argv, size_t argc, struct sbuf *out)
     __attribute__((warn_unused_result));
 
-/* As words_quote, into a malloc'd NUL-terminated string the caller frees. */
-int words_join(char *const *argv, size_t argc, char **line)
+/* As cmdline_quote, into a malloc'd NUL-terminated string the caller frees. */
+int cmdline_join(char *const *argv, size_t argc, char **line)
     __attribute__((warn_unused_result));
 
 #endif

@@ -2,7 +2,7 @@
 #include <string.h>
 
 #include "sluice/error.h"
-#include "words.h"
+#include "cmdline.h"
 
 /* Characters that mean nothing to a POSIX shell's word splitter. */
 static int
@@ -42,7 +42,7 @@ word_put_quoted(struct sbuf *out, const char *w)
 }
 
 int
-words_quote(char *const *argv, size_t argc, struct sbuf *out)
+cmdline_quote(char *const *argv, size_t argc, struct sbuf *out)
 {
 	size_t i;
 	int r;
@@ -63,7 +63,7 @@ words_quote(char *const *argv, size_t argc, struct sbuf *out)
 }
 
 int
-words_join(char *const *argv, size_t argc, char **line)
+cmdline_join(char *const *argv, size_t argc, char **line)
 {
 	struct sbuf *b;
 	char *s = NULL;
@@ -72,7 +72,7 @@ words_join(char *const *argv, size_t argc, char **line)
 	*line = NULL;
 	if ((b = sbuf_new()) == NULL)
 		return SLUICE_ENOMEM;
-	if ((r = words_quote(argv, argc, b)) != 0)
+	if ((r = cmdline_quote(argv, argc, b)) != 0)
 		goto out;
 	if ((s = malloc(sbuf_len(b) + 1)) == NULL) {
 		r = SLUICE_ENOMEM;

@@ -561,6 +561,14 @@ struct audit_entry {
 };
 /* Low level, for audit.c: append e as is (its id must be last + 1). */
 int store_audit_insert(struct store *s, const struct audit_entry *e);
+/* Low level, for audit.c: in one unit of work (a SAVEPOINT inside
+ * store_begin()), reads the newest entry, sets e->id to its id + 1 (1 for
+ * the first) and e->prev_hash to its hash ("0" x 64 for the first), calls
+ * hash(e, e->hash) and inserts e. So two appends never chain onto the same
+ * predecessor. */
+typedef int (*store_audit_hash_fn)(const struct audit_entry *e, char out[65]);
+int store_audit_append(struct store *s, struct audit_entry *e,
+    store_audit_hash_fn hash) __attribute__((warn_unused_result));
 /* The newest entry, or SLUICE_ENOTFOUND when the log is empty. */
 int store_audit_last(struct store *s, struct audit_entry *out);
 int store_audit_get(struct store *s, int64_t id, struct audit_entry *out);

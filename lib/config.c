@@ -322,7 +322,8 @@ set_days(struct parse *ps, const struct key *k, const char *v)
 	size_t n = 0, len, i, j;
 	int64_t d;
 
-	for (p = v; *p != '\0'; p = comma + 1) {
+	/* An empty value is an empty list; "90," is a bad one. */
+	for (p = v; *v != '\0'; p = comma + 1) {
 		comma = strchr(p, ',');
 		len = comma != NULL ? (size_t)(comma - p) : strlen(p);
 		while (len > 0 && *p == ' ')
@@ -392,7 +393,7 @@ emails_ok(const char *v)
 	const char *p, *comma;
 	size_t len;
 
-	for (p = v; *p != '\0'; p = comma + 1) {
+	for (p = v; *v != '\0'; p = comma + 1) {
 		comma = strchr(p, ',');
 		len = comma != NULL ? (size_t)(comma - p) : strlen(p);
 		while (len > 0 && *p == ' ')
@@ -708,6 +709,7 @@ config_load(const char *dir, struct sluice_config *cfg, char *why, size_t whylen
 	    (r = config_parse_daemon(fp, path, cfg, why, whylen)) != 0)
 		goto out;
 	fclose(fp);
+	fp = NULL;
 	if ((r = open_config(cfg->policy_file, &fp, why, whylen)) != 0)
 		goto out;
 	r = config_parse_policy(fp, cfg->policy_file, &cfg->policy, why, whylen);

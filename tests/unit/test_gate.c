@@ -224,6 +224,12 @@ START_TEST(contract_and_dspt_boundaries)
 {
 	struct gate_facts f = good();
 
+	f.contract_starts = day("2026-06-15");
+	expect(&f, at("2026-06-15T00:00:00Z"), GATE_ALLOW, "allowed");
+	expect(&f, at("2026-06-14T23:59:59Z"), GATE_CONTRACT,
+	    "rule 2 (contract): no Data Sharing Framework Contract in force on "
+	    "2026-06-14 (the contract runs 2026-06-15 to 2027-03-31)");
+	f = good();
 	f.expires = day("2028-12-31");
 	expect(&f, at("2027-03-31T23:59:59Z"), GATE_ALLOW, "allowed");
 	expect(&f, at("2027-04-01T00:00:00Z"), GATE_CONTRACT,

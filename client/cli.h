@@ -1,0 +1,53 @@
+/*
+ * cli.h: what sluice and sluicectl share on their command lines: the global
+ * connection flags, the config file under them, exit codes, and progress
+ * lines for long transfers.
+ *
+ * Global flags (before the command): -F CONFIG, -H HOST, -p PORT, -l USER,
+ * -i IDENTITY, -k KNOWN_HOSTS, -o StrictHostKeyChecking=yes|accept-new|no
+ * (also -o host_key_checking=...), -h/--help. The config file is read first;
+ * flags win. Nothing here prompts.
+ */
+#ifndef SLUICE_CLIENT_CLI_H
+#define SLUICE_CLIENT_CLI_H
+
+#include <stddef.h>
+#include <stdint.h>
+#include <time.h>
+
+#include "ccfg.h"
+
+enum {
+	EXIT_OK = 0,		/* done */
+	EXIT_REFUSED = 1,	/* refused or invalid, reason on stderr */
+	EXIT_USAGE = 2,		/* wrong usage */
+	EXIT_CONN = 255,	/* could not connect or authenticate, as ssh */
+};
+
+/* Parses the global flags of argv up to the first other word (*next is its
+ * index), loads the config (the -F file, else ~/.config/sluice/confname) and
+ * applies the flags over it. SLUICE_EUSAGE or SLUICE_ECONFIG with why set.
+ * *help is set for -h/--help. */
+int cli_global(int argc, char **argv, const char *confname, struct ccfg *cfg,
+    int *next, int *help, char *why, size_t whylen)
+    __attribute__((warn_unused_result));
+
+/* The global flags' usage lines, for --help texts. */
+extern const char cli_global_usage[];
+
+/* Progress on stderr, at most once a second, only when stderr is a tty. */
+struct progress {
+	int		 enabled;
+	const char	*label;
+	uint64_t	 total;		/* 0: unknown */
+	uint64_t	 done;
+	struct timespec	 start, last;
+	int		 shown;
+};
+void progress_start(struct progress *p, const char *label, uint64_t total);
+void progress_update(struct progress *p, uint64_t done);
+void progress_end(struct progress *p);
+/* For sftp_get/sftp_put: arg is a struct progress. */
+void progress_cb(void *arg, uint64_t done);
+
+#endif

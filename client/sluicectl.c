@@ -1,0 +1,183 @@
+/*
+ * sluicectl: the staff client. Runs admin commands on the server's exec
+ * channel (the same as `ssh -p 2222 user@host 'agreement list'`) and uploads
+ * files to the caller's /inbox/ over SFTP (the same as sftp's put).
+ */
+#include <fcntl.h>
+#include <libgen.h>
+#include <stdio.h>
+#include <stdlib.h>
+#include <string.h>
+#include <sys/stat.h>
+#include <unistd.h>
+
+#include "sluice/error.h"
+#include "cli.h"
+#include "conn.h"
+#include "cmdline.h"
+
+static const char usage_text[] =
+"usage: sluicectl [options] COMMAND [ARG...]\n"
+"       sluicectl [options] put FILE [NAME]\n"
+"\n"
+"Runs an admin COMMAND on the sluice server over SSH and exits with its\n"
+"status: 0 done, 1 refused or invalid, 2 usage, 255 no connection.\n"
+"The words are quoted so the server sees exactly the same words.\n"
+"`put` uploads FILE to /inbox/NAME (default: FILE's base name), where\n"
+"commands find it as INBOX-FILE.\n"
+"\n"
+"options:\n"
+"%s"
+"\n"
+"Config: host, port, user, identity, known_hosts, host_key_checking in\n"
+"~/.config/sluice/sluicectl.conf (KEY = VALUE lines); flags win.\n"
+"Examples:\n"
+"  sluicectl org add RX1 --name 'Example Trust'\n"
+"  sluicectl put dsa.txt && sluicectl agreement add NIC-123456-A1B2C ... \\\n"
+"      --document dsa.txt\n"
+"  sluicectl help\n";
+
+static void
+usage(FILE *f)
+{
+	(void)fprintf(f, usage_text, cli_global_usage);
+}
+
+static int
+connect_or_die(const struct ccfg *cfg, struct conn **c)
+{
+	char why[512];
+
+	if (conn_open(cfg, c, why, sizeof(why)) != 0) {
+		(void)fprintf(stderr, "sluicectl: %s\n", why);
+		return EXIT_CONN;
+	}
+	return 0;
+}
+
+static int
+run_command(const struct ccfg *cfg, int argc, char **argv)
+{
+	struct conn *c = NULL;
+	char *line = NULL, why[512];
+	int status = EXIT_CONN;
+
+	if (cmdline_join(argv, (size_t)argc, &line) != 0) {
+		(void)fprintf(stderr, "sluicectl: out of memory\n");
+		return EXIT_REFUSED;
+	}
+	if ((status = connect_or_die(cfg, &c)) != 0)
+		goto out;
+	if (conn_exec(c, line, STDOUT_FILENO, STDERR_FILENO, &status, why,
+	    sizeof(why)) != 0) {
+		(void)fprintf(stderr, "sluicectl: %s\n", why);
+		status = EXIT_CONN;
+	}
+out:
+	conn_free(c);
+	free(line);
+	return status;
+}
+
+static int
+put_exit(int err)
+{
+	if (err == SLUICE_EIO || err == SLUICE_EPROTO)
+		return EXIT_CONN;
+	return EXIT_REFUSED;
+}
+
+static int
+do_put(const struct ccfg *cfg, int argc, char **argv)
+{
+	struct sftp_client *s = NULL;
+	struct conn *c = NULL;
+	struct progress pr;
+	struct stat st;
+	char *copy = NULL, path[4200], why[512], verdict[512];
+	const char *name;
+	int fd = -1, rc = EXIT_REFUSED, r;
+
+	if (argc < 2 || argc > 3 || strcmp(argv[1], "--help") == 0) {
+		(void)fprintf(argc < 2 || argc > 3 ? stderr : stdout,
+		    "usage: sluicectl [options] put FILE [NAME]\n"
+		    "Uploads FILE to /inbox/NAME (default: its base name).\n");
+		return argc < 2 || argc > 3 ? EXIT_USAGE : EXIT_OK;
+	}
+	if ((copy = strdup(argv[1])) == NULL)
+		goto out;
+	name = argc == 3 ? argv[2] : basename(copy);
+	if (*name == '\0' || strchr(name, '/') != NULL ||
+	    strcmp(name, ".") == 0 || strcmp(name, "..") == 0) {
+		(void)fprintf(stderr, "sluicectl: put: \"%s\" is not a plain "
+		    "file name\n", name);
+		rc = EXIT_USAGE;
+		goto out;
+	}
+	if ((fd = open(argv[1], O_RDONLY | O_CLOEXEC)) < 0 ||
+	    fstat(fd, &st) != 0 || !S_ISREG(st.st_mode)) {
+		(void)fprintf(stderr, "sluicectl: put: cannot read %s as a "
+		    "regular file\n", argv[1]);
+		goto out;
+	}
+	(void)snprintf(path, sizeof(path), "/inbox/%s", name);
+	if ((rc = connect_or_die(cfg, &c)) != 0)
+		goto out;
+	if ((r = conn_sftp(c, &s, why, sizeof(why))) != 0) {
+		(void)fprintf(stderr, "sluicectl: %s\n", why);
+		rc = EXIT_CONN;
+		goto out;
+	}
+	progress_start(&pr, name, (uint64_t)st.st_size);
+	r = sftp_put(s, fd, path, progress_cb, &pr, verdict, sizeof(verdict),
+	    why, sizeof(why));
+	progress_end(&pr);
+	if (r != 0) {
+		(void)fprintf(stderr, "sluicectl: put: %s\n", why);
+		rc = put_exit(r);
+		goto out;
+	}
+	(void)printf("uploaded %s to %s (%lld bytes)\n", argv[1], path,
+	    (long long)st.st_size);
+	if (verdict[0] != '\0')
+		(void)printf("%s\n", verdict);
+	rc = EXIT_OK;
+out:
+	sftp_client_free(s);
+	conn_free(c);
+	if (fd >= 0)
+		(void)close(fd);
+	free(copy);
+	return rc;
+}
+
+int
+main(int argc, char **argv)
+{
+	struct ccfg cfg;
+	char why[512];
+	int next, help, rc;
+
+	if (ccfg_init(&cfg) != 0) {
+		(void)fprintf(stderr, "sluicectl: out of memory\n");
+		return EXIT_REFUSED;
+	}
+	if (cli_global(argc, argv, "sluicectl.conf", &cfg, &next, &help, why,
+	    sizeof(why)) != 0) {
+		(void)fprintf(stderr, "sluicectl: %s\n", why);
+		rc = EXIT_USAGE;
+		goto out;
+	}
+	if (help || next >= argc) {
+		usage(help ? stdout : stderr);
+		rc = help ? EXIT_OK : EXIT_USAGE;
+		goto out;
+	}
+	if (strcmp(argv[next], "put") == 0)
+		rc = do_put(&cfg, argc - next, argv + next);
+	else
+		rc = run_command(&cfg, argc - next, argv + next);
+out:
+	ccfg_clear(&cfg);
+	return rc;
+}

@@ -1,0 +1,43 @@
+/*
+ * server.h: the parent process of sluiced (DESIGN.md section 7).
+ *
+ * server_run() binds the listening socket, loads the host key once into an
+ * ssh_bind, accepts connections itself, and for each one: makes a socketpair,
+ * hands one end to the engine on engine_ctl (IPC_NEW_SESSION, body: string
+ * "ip:port", the end attached), and forks a session child holding the other
+ * end, the client socket and the ssh_bind, and nothing else of the parent's.
+ * Connections beyond max_sessions, or beyond max_startups not yet
+ * authenticated, are closed at once. Children are reaped on SIGCHLD; a
+ * child's crash touches nobody else. SIGTERM or SIGINT stops accepting,
+ * sends SIGTERM to every child, waits for them and returns 0.
+ *
+ * The parent learns that a child has authenticated when the child closes its
+ * end of a per-child pipe (session.h).
+ */
+#ifndef SLUICE_SERVER_H
+#define SLUICE_SERVER_H
+
+#include <stdint.h>
+
+#include "ipc.h"
+
+struct server_opts {
+	const char	*listen_addr;	/* numeric IPv4/IPv6; default 127.0.0.1 */
+	uint16_t	 port;		/* default 2222; 0 = any (logged) */
+	const char	*host_key;	/* private key file (OpenSSH format) */
+	int		 login_grace_time;	/* seconds to authenticate; 30 */
+	int		 max_sessions;	/* live children; 64 */
+	int		 max_startups;	/* children not yet authenticated; 10 */
+	int		 idle_timeout;	/* seconds without traffic; 600 */
+	int		 log_verbosity;	/* LOG_LVL_*; also drives libssh's */
+};
+
+void server_opts_default(struct server_opts *o);
+
+/* Runs until SIGTERM/SIGINT (returns 0) or a setup failure (negative
+ * SLUICE_E*, logged). engine_ctl and sh stay the caller's. Logs
+ * "listening on ADDR:PORT" once bound (the real port when port is 0). */
+int server_run(const struct server_opts *o, int engine_ctl,
+    struct ipc_shared *sh);
+
+#endif

@@ -1,0 +1,719 @@
+/*
+ * test_store.c: the SQLite store - schema and migrations, refusals (UNIQUE,
+ * FOREIGN KEY, four eyes), outbox dedupe, agreement versions, gate facts.
+ */
+#include <sys/stat.h>
+
+#include <sqlite3.h>
+
+#include "sluice/clock.h"
+#include "store_fixture.h"
+
+static int32_t
+day(const char *s)
+{
+	int32_t d = 0;
+
+	ck_assert_int_eq(sluice_date_parse(s, &d), 0);
+	return d;
+}
+
+/* Runs sql on the store's file behind the store's back, as a test may. */
+static int
+raw_sql(const char *sql)
+{
+	sqlite3 *db = NULL;
+	int rc;
+
+	ck_assert_int_eq(sqlite3_open(fx_path, &db), SQLITE_OK);
+	rc = sqlite3_exec(db, sql, NULL, NULL, NULL);
+	sqlite3_close(db);
+	return rc;
+}
+
+static int64_t
+raw_count(const char *sql)
+{
+	sqlite3 *db = NULL;
+	sqlite3_stmt *st = NULL;
+	int64_t n = -1;
+
+	ck_assert_int_eq(sqlite3_open(fx_path, &db), SQLITE_OK);
+	ck_assert_int_eq(sqlite3_prepare_v2(db, sql, -1, &st, NULL), SQLITE_OK);
+	if (sqlite3_step(st) == SQLITE_ROW)
+		n = sqlite3_column_int64(st, 0);
+	sqlite3_finalize(st);
+	sqlite3_close(db);
+	return n;
+}
+
+static void
+add_org(const char *code)
+{
+	struct org o;
+	char why[256] = "";
+
+	memset(&o, 0, sizeof(o));
+	snprintf(o.code, sizeof(o.code), "%s", code);
+	snprintf(o.name, sizeof(o.name), "Org %s", code);
+	ck_assert_msg(org_add(fx, &o, NULL, why, sizeof(why)) == 0, "%s", why);
+}
+
+static const uint8_t doc1[] = "Data Sharing Agreement v1\n";
+static const uint8_t doc2[] = "Data Sharing Agreement v2\n";
+
+static int64_t
+add_agreement(const char *nic, const char *org, int64_t by)
+{
+	struct agreement a;
+	char why[256] = "";
+	int64_t id = 0;
+
+	memset(&a, 0, sizeof(a));
+	snprintf(a.nic, sizeof(a.nic), "%s", nic);
+	snprintf(a.org, sizeof(a.org), "%s", org);
+	a.title = "Cancer outcomes";
+	a.purpose = "Research";
+	a.legal_basis = "Article 6(1)(e)";
+	a.datasets = "HES,ONS";
+	a.starts = day("2026-01-01");
+	a.expires = day("2026-12-31");
+	a.document = (uint8_t *)(uintptr_t)doc1;
+	a.document_len = sizeof(doc1) - 1;
+	a.created_by = by;
+	ck_assert_msg(agreement_add(fx, &a, &id, why, sizeof(why)) == 0, "%s", why);
+	return id;
+}
+
+START_TEST(test_migrations_from_empty)
+{
+	static const char *const tables[] = { "orgs", "contracts", "people",
+	    "staff", "keys", "signatories", "agreements", "signatures",
+	    "suspensions", "extracts", "releases", "downloads",
+	    "deletion_certificates", "outbox", "audit" };
+	struct stat sb;
+	char sql[160];
+	size_t i;
+	int v = -1;
+
+	ck_assert_int_eq(store_schema_version(fx, &v), 0);
+	ck_assert_int_eq(v, STORE_SCHEMA_VERSION);
+	for (i = 0; i < sizeof(tables) / sizeof(tables[0]); i++) {
+		snprintf(sql, sizeof(sql), "SELECT count(*) FROM sqlite_master "
+		    "WHERE type = 'table' AND name = '%s'", tables[i]);
+		ck_assert_msg(raw_count(sql) == 1, "table %s missing", tables[i]);
+	}
+	ck_assert_int_eq(raw_count("PRAGMA user_version"), STORE_SCHEMA_VERSION);
+	ck_assert_int_eq(stat(fx_path, &sb), 0);
+	ck_assert_int_eq(sb.st_mode & 0777, 0600);
+	ck_assert_int_eq(raw_count("SELECT count(*) FROM pragma_journal_mode "
+	    "WHERE journal_mode = 'wal'"), 1);
+}
+END_TEST
+
+START_TEST(test_reopen_idempotent)
+{
+	struct org o;
+	char why[256] = "";
+	int v = 0;
+
+	add_org("RX1");
+	store_close(fx);
+	fx = NULL;
+	ck_assert_msg(store_open(fx_path, &fx, why, sizeof(why)) == 0, "%s", why);
+	ck_assert_int_eq(store_schema_version(fx, &v), 0);
+	ck_assert_int_eq(v, STORE_SCHEMA_VERSION);
+	ck_assert_int_eq(org_get(fx, "RX1", &o), 0);
+	ck_assert_str_eq(o.name, "Org RX1");
+	ck_assert_int_eq(o.dspt, DSPT_NONE);
+}
+END_TEST
+
+START_TEST(test_newer_store_refused)
+{
+	struct store *s2 = NULL;
+	char why[256] = "";
+
+	store_close(fx);
+	fx = NULL;
+	ck_assert_int_eq(raw_sql("PRAGMA user_version = 99"), SQLITE_OK);
+	ck_assert_int_eq(store_open(fx_path, &s2, why, sizeof(why)), SLUICE_ESTORE);
+	ck_assert_ptr_null(s2);
+	ck_assert_str_eq(why, "store schema version 99 is newer than this "
+	    "program's 1; upgrade sluiced");
+}
+END_TEST
+
+START_TEST(test_not_a_store_refused)
+{
+	struct store *s2 = NULL;
+	char why[256] = "";
+	FILE *f;
+
+	store_close(fx);
+	fx = NULL;
+	fx_remove("-wal");
+	fx_remove("-shm");
+	ck_assert_ptr_nonnull(f = fopen(fx_path, "w"));
+	fputs("this is not a database, just some text that is long enough to "
+	    "look like a header page of something else entirely\n", f);
+	fclose(f);
+	ck_assert_int_eq(store_open(fx_path, &s2, why, sizeof(why)), SLUICE_ESTORE);
+	ck_assert_str_eq(why, "the file is not a sluice store (not SQLite)");
+}
+END_TEST
+
+START_TEST(test_foreign_keys)
+{
+	struct agreement a;
+	char why[256] = "";
+	int64_t id = 0;
+
+	ck_assert_int_eq(contract_add(fx, "NOPE", "DSFC-1", day("2026-01-01"),
+	    day("2026-12-31"), &id, why, sizeof(why)), SLUICE_ENOTFOUND);
+	ck_assert_str_eq(why, "no organisation NOPE");
+	/* the schema refuses too, behind the typed API's back */
+	ck_assert_int_eq(raw_sql("PRAGMA foreign_keys = ON; INSERT INTO contracts "
+	    "(org_id, ref, starts, expires, created_at) VALUES (42, 'x', "
+	    "'2026-01-01', '2026-12-31', 0)"), SQLITE_CONSTRAINT);
+	/* an agreement created by no staff member: FOREIGN KEY -> EINVAL */
+	add_org("RX1");
+	memset(&a, 0, sizeof(a));
+	snprintf(a.nic, sizeof(a.nic), "NIC-123456-A1B2C");
+	snprintf(a.org, sizeof(a.org), "RX1");
+	a.title = a.purpose = a.legal_basis = a.datasets = "t";
+	a.starts = a.expires = day("2026-01-01");
+	a.document = (uint8_t *)(uintptr_t)doc1;
+	a.document_len = 3;
+	a.created_by = 77;
+	ck_assert_int_eq(agreement_add(fx, &a, &id, why, sizeof(why)),
+	    SLUICE_EINVAL);
+	ck_assert_str_eq(why, "cannot add agreement: FOREIGN KEY constraint failed");
+	ck_assert_int_eq(contract_add(fx, "RX1", "DSFC-1", day("2026-02-01"),
+	    day("2026-01-01"), &id, why, sizeof(why)), SLUICE_EINVAL);
+	ck_assert_str_eq(why, "a contract cannot expire before it starts");
+}
+END_TEST
+
+START_TEST(test_contracts)
+{
+	struct contract c;
+	struct contract_list l;
+	char why[256] = "";
+
+	add_org("RX1");
+	ck_assert_int_eq(contract_add(fx, "RX1", "DSFC-1", day("2025-01-01"),
+	    day("2025-12-31"), NULL, why, sizeof(why)), 0);
+	ck_assert_int_eq(contract_add(fx, "RX1", "DSFC-2", day("2026-01-01"),
+	    day("2027-12-31"), NULL, why, sizeof(why)), 0);
+	ck_assert_int_eq(contract_add(fx, "RX1", "DSFC-2", day("2026-01-01"),
+	    day("2027-12-31"), NULL, why, sizeof(why)), SLUICE_EEXIST);
+	ck_assert_str_eq(why, "RX1 already has contract DSFC-2");
+	ck_assert_int_eq(contract_in_force(fx, "RX1", day("2025-12-31"), &c), 0);
+	ck_assert_str_eq(c.ref, "DSFC-1");
+	ck_assert_int_eq(contract_in_force(fx, "RX1", day("2026-01-01"), &c), 0);
+	ck_assert_str_eq(c.ref, "DSFC-2");
+	ck_assert_int_eq(c.expires, day("2027-12-31"));
+	ck_assert_int_eq(contract_in_force(fx, "RX1", day("2028-01-01"), &c),
+	    SLUICE_ENOTFOUND);
+	ck_assert_int_eq(contract_list(fx, NULL, &l), 0);
+	ck_assert_uint_eq(l.n, 2);
+	ck_assert_str_eq(l.v[0].ref, "DSFC-1");
+	contract_list_free(&l);
+}
+END_TEST
+
+START_TEST(test_orgs)
+{
+	struct org o;
+	struct org_list l;
+	char why[256] = "";
+
+	add_org("RX1");
+	add_org("AB2");
+	memset(&o, 0, sizeof(o));
+	snprintf(o.code, sizeof(o.code), "RX1");
+	snprintf(o.name, sizeof(o.name), "again");
+	ck_assert_int_eq(org_add(fx, &o, NULL, why, sizeof(why)), SLUICE_EEXIST);
+	ck_assert_str_eq(why, "organisation RX1 exists already");
+	snprintf(o.code, sizeof(o.code), "bad code");
+	ck_assert_int_eq(org_add(fx, &o, NULL, why, sizeof(why)), SLUICE_EINVAL);
+	ck_assert_str_eq(why, "organisation code may hold only A-Z a-z 0-9 . _ -");
+	ck_assert_int_eq(org_set_dspt(fx, "RX1", DSPT_MET, day("2027-06-30")), 0);
+	ck_assert_int_eq(org_set_sanctioned(fx, "RX1", 1), 0);
+	ck_assert_int_eq(org_set_sanctioned(fx, "ZZZ", 1), SLUICE_ENOTFOUND);
+	ck_assert_int_eq(org_get(fx, "RX1", &o), 0);
+	ck_assert_int_eq(o.dspt, DSPT_MET);
+	ck_assert_int_eq(o.dspt_expires, day("2027-06-30"));
+	ck_assert_int_eq(o.sanctioned, 1);
+	ck_assert_int_eq(raw_count("SELECT count(*) FROM orgs WHERE code = 'RX1' "
+	    "AND dspt_status = 'standards-met' AND dspt_expires = '2027-06-30'"), 1);
+	ck_assert_int_eq(org_list(fx, &l), 0);
+	ck_assert_uint_eq(l.n, 2);
+	ck_assert_str_eq(l.v[0].code, "AB2");
+	org_list_free(&l);
+}
+END_TEST
+
+START_TEST(test_key_twice_refused)
+{
+	uint8_t blob[32];
+	struct store_key k = fx_key(blob, 1);
+	struct identity id;
+	char why[256] = "";
+	int64_t pid = 0;
+
+	add_org("RX1");
+	fx_staff("alice", ROLE_OPERATOR | ROLE_ADMIN, 1);
+	ck_assert_int_eq(person_add(fx, "RX1", "bob", "bob@rx1.example", &k, NULL,
+	    &pid, why, sizeof(why)), SLUICE_EEXIST);
+	ck_assert_str_eq(why, "key is already registered to staff alice");
+	ck_assert_int_eq(raw_count("SELECT count(*) FROM people"), 0);
+	/* the same user name for a recipient and staff is refused too */
+	k = fx_key(blob, 2);
+	ck_assert_int_eq(person_add(fx, "RX1", "alice", "a@rx1.example", &k, NULL,
+	    &pid, why, sizeof(why)), SLUICE_EEXIST);
+	ck_assert_str_eq(why, "user name alice is taken by staff");
+	ck_assert_int_eq(person_add(fx, "RX1", "bob", "bob@rx1.example", &k,
+	    "age1xyz", &pid, why, sizeof(why)), 0);
+	k = fx_key(blob, 2);
+	ck_assert_int_eq(staff_add(fx, "carol", "c@example.org", &k, ROLE_APPROVER,
+	    NULL, why, sizeof(why)), SLUICE_EEXIST);
+	ck_assert_str_eq(why, "key is already registered to recipient bob");
+	ck_assert_int_eq(raw_count("SELECT count(*) FROM staff WHERE user = "
+	    "'carol'"), 0);
+	/* the login lookup */
+	ck_assert_int_eq(identity_by_key(fx, blob, 32, &id), 0);
+	ck_assert_int_eq(id.kind, IDENTITY_RECIPIENT);
+	ck_assert_str_eq(id.user, "bob");
+	ck_assert_str_eq(id.org, "RX1");
+	ck_assert_uint_eq(id.roles, ROLE_RECIPIENT);
+	ck_assert_str_eq(id.age_recipient, "age1xyz");
+	ck_assert_str_eq(id.fingerprint, "SHA256:key2");
+	ck_assert_int_eq(id.active, 1);
+	ck_assert_int_eq(identity_by_user(fx, "alice", &id), 0);
+	ck_assert_int_eq(id.kind, IDENTITY_STAFF);
+	ck_assert_uint_eq(id.roles, ROLE_OPERATOR | ROLE_ADMIN);
+	ck_assert_int_eq(identity_by_user(fx, "nobody", &id), SLUICE_ENOTFOUND);
+	ck_assert_int_eq(person_set_active(fx, "bob", 0), 0);
+	ck_assert_int_eq(identity_by_key(fx, blob, 32, &id), 0);
+	ck_assert_int_eq(id.active, 0);
+	/* the schema's CHECK: a key owned by both or neither */
+	ck_assert_int_eq(raw_sql("INSERT INTO keys (blob, type, fingerprint, "
+	    "staff_id, person_id, added_at) VALUES (x'01', 't', 'f', 1, 1, 0)"),
+	    SQLITE_CONSTRAINT);
+	ck_assert_int_eq(staff_add(fx, "dave", "d@example.org", &k, ROLE_RECIPIENT,
+	    NULL, why, sizeof(why)), SLUICE_EINVAL);
+}
+END_TEST
+
+static void
+stage(int64_t agreement_id, const char *id, const char *name, int64_t by)
+{
+	struct extract e;
+	char why[256] = "";
+
+	memset(&e, 0, sizeof(e));
+	snprintf(e.id, sizeof(e.id), "%s", id);
+	e.agreement_id = agreement_id;
+	snprintf(e.name, sizeof(e.name), "%s", name);
+	e.plain_size = 1000;
+	memset(e.sha256, 'a', 64);
+	e.payload_size = 1100;
+	memset(e.wrapped_key, 7, 72);
+	e.wrapped_len = 72;
+	e.staged_by = by;
+	ck_assert_msg(extract_add(fx, &e, why, sizeof(why)) == 0, "%s", why);
+}
+
+START_TEST(test_four_eyes)
+{
+	struct release rel;
+	struct release_list rl;
+	struct extract e;
+	char why[256] = "";
+	int64_t op, ap, ag, rid = 0;
+
+	add_org("RX1");
+	op = fx_staff("olga", ROLE_OPERATOR | ROLE_APPROVER, 1);
+	ap = fx_staff("adam", ROLE_APPROVER, 2);
+	ag = add_agreement("NIC-123456-A1B2C", "RX1", op);
+	stage(ag, "00112233445566778899aabbccddeeff", "cohort.csv", op);
+	ck_assert_int_eq(extract_get(fx, "00112233445566778899aabbccddeeff", &e), 0);
+	ck_assert_str_eq(e.nic, "NIC-123456-A1B2C");
+	ck_assert_uint_eq(e.wrapped_len, 72);
+	ck_assert_int_eq(release_add(fx, e.id, op, NULL, &rid, why, sizeof(why)),
+	    SLUICE_EDENIED);
+	ck_assert_str_eq(why, "you staged this extract; another approver must "
+	    "approve it");
+	/* the schema's CHECK refuses the same behind the API's back */
+	ck_assert_int_eq(raw_sql("PRAGMA foreign_keys = ON; INSERT INTO releases "
+	    "(extract_id, staged_by, approved_by, approved_at) VALUES "
+	    "('00112233445566778899aabbccddeeff', 1, 1, 0)"), SQLITE_CONSTRAINT);
+	/* ... and a lie about who staged it */
+	ck_assert_int_eq(raw_sql("PRAGMA foreign_keys = ON; INSERT INTO releases "
+	    "(extract_id, staged_by, approved_by, approved_at) VALUES "
+	    "('00112233445566778899aabbccddeeff', 2, 1, 0)"), SQLITE_CONSTRAINT);
+	ck_assert_int_eq(release_add(fx, e.id, ap, NULL, &rid, why, sizeof(why)), 0);
+	ck_assert_int_eq(release_add(fx, e.id, ap, NULL, NULL, why, sizeof(why)),
+	    SLUICE_EEXIST);
+	ck_assert_int_eq(release_get(fx, rid, &rel), 0);
+	ck_assert_int_eq(rel.staged_by, op);
+	ck_assert_int_eq(rel.approved_by, ap);
+	ck_assert_int_eq(rel.revoked_at, 0);
+	ck_assert_int_eq(release_revoke(fx, rid, ap, "wrong cohort", why,
+	    sizeof(why)), 0);
+	ck_assert_int_eq(release_revoke(fx, rid, ap, "again", why, sizeof(why)),
+	    SLUICE_ESTATE);
+	ck_assert_str_eq(why, "release 1 is revoked already");
+	ck_assert_int_eq(release_get(fx, rid, &rel), 0);
+	ck_assert_str_eq(rel.revoke_reason, "wrong cohort");
+	ck_assert_int_eq(release_list(fx, "NIC-123456-A1B2C", 1, &rl), 0);
+	ck_assert_uint_eq(rl.n, 0);
+	release_list_free(&rl);
+	ck_assert_int_eq(release_list(fx, NULL, 0, &rl), 0);
+	ck_assert_uint_eq(rl.n, 1);
+	release_list_free(&rl);
+	/* same name under the same NIC is refused */
+	memset(&e, 0, sizeof(e));
+	snprintf(e.id, sizeof(e.id), "ff");
+	e.agreement_id = ag;
+	snprintf(e.name, sizeof(e.name), "cohort.csv");
+	memset(e.sha256, 'b', 64);
+	e.wrapped_len = 1;
+	e.staged_by = op;
+	ck_assert_int_eq(extract_add(fx, &e, why, sizeof(why)), SLUICE_EEXIST);
+}
+END_TEST
+
+START_TEST(test_outbox_dedupe)
+{
+	struct outbox_list l;
+	int64_t id = 0, id2 = 0;
+
+	ck_assert_int_eq(outbox_enqueue(fx, "expiry-30:NIC-123456-A1B2C:1",
+	    "a@example.org", "Expiry in 30 days", "body", &id), 0);
+	ck_assert_int_eq(outbox_enqueue(fx, "expiry-30:NIC-123456-A1B2C:1",
+	    "a@example.org", "Expiry in 30 days", "body", &id2), SLUICE_EEXIST);
+	ck_assert_int_eq(raw_count("SELECT count(*) FROM outbox"), 1);
+	ck_assert_int_eq(outbox_due(fx, INT64_MAX / 2, 0, &l), 0);
+	ck_assert_uint_eq(l.n, 1);
+	ck_assert_str_eq(l.v[0].subject, "Expiry in 30 days");
+	ck_assert_int_eq(l.v[0].attempts, 0);
+	outbox_list_free(&l);
+	ck_assert_int_eq(outbox_mark_failed(fx, id, "mailer said no\nmore", 1000),
+	    0);
+	ck_assert_int_eq(outbox_due(fx, 999, 0, &l), 0);
+	ck_assert_uint_eq(l.n, 0);
+	outbox_list_free(&l);
+	ck_assert_int_eq(outbox_due(fx, 1000, 0, &l), 0);
+	ck_assert_uint_eq(l.n, 1);
+	ck_assert_int_eq(l.v[0].attempts, 1);
+	ck_assert_str_eq(l.v[0].last_error, "mailer said no");
+	outbox_list_free(&l);
+	ck_assert_int_eq(outbox_mark_sent(fx, id, 1001), 0);
+	ck_assert_int_eq(outbox_mark_sent(fx, id, 1002), SLUICE_ENOTFOUND);
+	ck_assert_int_eq(outbox_due(fx, INT64_MAX / 2, 0, &l), 0);
+	ck_assert_uint_eq(l.n, 0);
+	outbox_list_free(&l);
+	/* sent or not, the key stays used: the scheduler sends once */
+	ck_assert_int_eq(outbox_enqueue(fx, "expiry-30:NIC-123456-A1B2C:1",
+	    "a@example.org", "s", "b", NULL), SLUICE_EEXIST);
+}
+END_TEST
+
+START_TEST(test_agreement_versions)
+{
+	struct agreement a;
+	struct agreement_list l;
+	char why[256] = "";
+	int64_t op, v1, v2 = 0;
+	int ver = 0;
+
+	add_org("RX1");
+	op = fx_staff("olga", ROLE_OPERATOR, 1);
+	v1 = add_agreement("NIC-123456-A1B2C", "RX1", op);
+	ck_assert_int_eq(agreement_get(fx, "NIC-123456-A1B2C", 0, &a), 0);
+	ck_assert_int_eq(a.version, 1);
+	ck_assert_int_eq(a.state, AG_AWAITING_SIGNATURES);
+	ck_assert_uint_eq(a.document_len, sizeof(doc1) - 1);
+	ck_assert_mem_eq(a.document, doc1, sizeof(doc1) - 1);
+	ck_assert_str_eq(a.datasets, "HES,ONS");
+	ck_assert_int_eq(a.expires, day("2026-12-31"));
+	agreement_clear(&a);
+	/* same NIC again */
+	memset(&a, 0, sizeof(a));
+	ck_assert_int_eq(agreement_add_version(fx, "NIC-123456-A1B2C",
+	    day("2027-12-31"), doc2, sizeof(doc2) - 1, op, &v2, &ver, why,
+	    sizeof(why)), SLUICE_ESTATE);
+	ck_assert_str_eq(why, "NIC-123456-A1B2C version 1 is still "
+	    "awaiting-signatures");
+	ck_assert_int_eq(agreement_set_state(fx, v1, AG_SIGNED), 0);
+	ck_assert_int_eq(agreement_set_state(fx, v1, AG_LIVE), 0);
+	ck_assert_int_eq(agreement_add_version(fx, "NIC-123456-A1B2C",
+	    day("2027-12-31"), doc2, sizeof(doc2) - 1, op, &v2, &ver, why,
+	    sizeof(why)), 0);
+	ck_assert_int_eq(ver, 2);
+	/* until version 2 is signed, version 1 governs */
+	ck_assert_int_eq(agreement_governing(fx, "NIC-123456-A1B2C", &a), 0);
+	ck_assert_int_eq(a.version, 1);
+	ck_assert_int_eq(a.id, v1);
+	ck_assert_int_eq(a.state, AG_LIVE);
+	ck_assert_int_eq(a.expires, day("2026-12-31"));
+	agreement_clear(&a);
+	ck_assert_int_eq(agreement_get(fx, "NIC-123456-A1B2C", 0, &a), 0);
+	ck_assert_int_eq(a.version, 2);
+	ck_assert_int_eq(a.state, AG_AWAITING_SIGNATURES);
+	ck_assert_str_eq(a.title, "Cancer outcomes");
+	ck_assert_int_eq(a.starts, day("2026-01-01"));
+	ck_assert_int_eq(a.expires, day("2027-12-31"));
+	ck_assert_mem_eq(a.document, doc2, sizeof(doc2) - 1);
+	agreement_clear(&a);
+	ck_assert_int_eq(agreement_list(fx, AGREEMENT_ANY_STATE, NULL,
+	    AGREEMENT_LIST_GOVERNING, &l), 0);
+	ck_assert_uint_eq(l.n, 1);
+	ck_assert_int_eq(l.v[0].version, 1);
+	ck_assert_ptr_null(l.v[0].document);
+	agreement_list_free(&l);
+	ck_assert_int_eq(agreement_set_state(fx, v2, AG_SIGNED), 0);
+	ck_assert_int_eq(agreement_governing(fx, "NIC-123456-A1B2C", &a), 0);
+	ck_assert_int_eq(a.version, 2);
+	agreement_clear(&a);
+	ck_assert_int_eq(agreement_list(fx, AG_LIVE, "RX1", 0, &l), 0);
+	ck_assert_uint_eq(l.n, 1);
+	ck_assert_int_eq(l.v[0].version, 1);
+	agreement_list_free(&l);
+	ck_assert_int_eq(agreement_list(fx, AG_LIVE, NULL,
+	    AGREEMENT_LIST_GOVERNING, &l), 0);
+	ck_assert_uint_eq(l.n, 0);
+	agreement_list_free(&l);
+	/* NIC + version unique; a new NIC with add is refused once taken */
+	ck_assert_int_eq(raw_sql("INSERT INTO agreements SELECT NULL, nic, "
+	    "version, org_id, title, purpose, legal_basis, datasets, starts, "
+	    "expires, state, document, document_sha256, created_by, created_at, "
+	    "state_changed_at FROM agreements WHERE version = 2"),
+	    SQLITE_CONSTRAINT);
+	memset(&a, 0, sizeof(a));
+	snprintf(a.nic, sizeof(a.nic), "NIC-123456-A1B2C");
+	snprintf(a.org, sizeof(a.org), "RX1");
+	a.title = a.purpose = a.legal_basis = a.datasets = "t";
+	a.document = (uint8_t *)(uintptr_t)doc1;
+	a.document_len = 3;
+	a.created_by = op;
+	ck_assert_int_eq(agreement_add(fx, &a, NULL, why, sizeof(why)),
+	    SLUICE_EEXIST);
+	snprintf(a.nic, sizeof(a.nic), "NIC-12345-A1B2C");
+	ck_assert_int_eq(agreement_add(fx, &a, NULL, why, sizeof(why)),
+	    SLUICE_EINVAL);
+	ck_assert_str_eq(why, "NIC-12345-A1B2C is not a NIC reference "
+	    "(NIC-123456-A1B2C)");
+}
+END_TEST
+
+START_TEST(test_signatories_and_signatures)
+{
+	static const uint8_t der[] = { 0x30, 0x03, 0x02, 0x01, 0x01 };
+	struct signatory g, got;
+	struct signatory_list l;
+	struct agreement_sig sg, sg2;
+	char why[256] = "";
+	int64_t op, ag, gid = 0;
+
+	add_org("RX1");
+	add_org("AB2");
+	op = fx_staff("olga", ROLE_OPERATOR, 1);
+	memset(&g, 0, sizeof(g));
+	snprintf(g.owner, sizeof(g.owner), "RX1");
+	g.der = (uint8_t *)(uintptr_t)der;
+	g.der_len = sizeof(der);
+	snprintf(g.subject, sizeof(g.subject), "CN=Dr Signer");
+	snprintf(g.issuer, sizeof(g.issuer), "CN=Test CA");
+	snprintf(g.serial, sizeof(g.serial), "01");
+	g.not_before = 1;
+	g.not_after = 2;
+	g.added_by = op;
+	ck_assert_int_eq(signatory_add(fx, &g, &gid, why, sizeof(why)), 0);
+	snprintf(g.owner, sizeof(g.owner), "%s", SIGNATORY_CONTROLLER);
+	ck_assert_int_eq(signatory_add(fx, &g, NULL, why, sizeof(why)),
+	    SLUICE_EEXIST);
+	ck_assert_str_eq(why, "certificate is already registered to RX1");
+	ck_assert_int_eq(signatory_get(fx, gid, &got), 0);
+	ck_assert_str_eq(got.owner, "RX1");
+	ck_assert_uint_eq(got.der_len, sizeof(der));
+	/* sha256 of the five DER bytes above */
+	ck_assert_str_eq(got.fingerprint, "1b65f68a522c858715f5dd951cd0402d"
+	    "c16691778814bf0759822b7a257421d0");
+	signatory_clear(&got);
+	ck_assert_int_eq(signatory_list(fx, "controller", &l), 0);
+	ck_assert_uint_eq(l.n, 0);
+	signatory_list_free(&l);
+	ck_assert_int_eq(signatory_list(fx, NULL, &l), 0);
+	ck_assert_uint_eq(l.n, 1);
+	signatory_list_free(&l);
+
+	ag = add_agreement("NIC-123456-A1B2C", "RX1", op);
+	memset(&sg, 0, sizeof(sg));
+	sg.agreement_id = ag;
+	sg.party = PARTY_APPLICANT;
+	sg.cms = (uint8_t *)(uintptr_t)der;
+	sg.cms_len = sizeof(der);
+	sg.signatory_id = gid;
+	sg.uploaded_by = op;
+	sg.verified_at = 5;
+	ck_assert_int_eq(signature_add(fx, &sg, NULL, why, sizeof(why)), 0);
+	ck_assert_int_eq(signature_add(fx, &sg, NULL, why, sizeof(why)),
+	    SLUICE_EEXIST);
+	ck_assert_str_eq(why, "the applicant has signed this version already");
+	ck_assert_int_eq(signature_get(fx, ag, PARTY_APPLICANT, &sg2), 0);
+	ck_assert_int_eq(sg2.verified_at, 5);
+	ck_assert_mem_eq(sg2.cms, der, sizeof(der));
+	agreement_sig_clear(&sg2);
+	ck_assert_int_eq(signature_get(fx, ag, PARTY_CONTROLLER, &sg2),
+	    SLUICE_ENOTFOUND);
+}
+END_TEST
+
+START_TEST(test_gate_facts)
+{
+	struct deletion_certificate c;
+	struct download d;
+	struct gate_facts f;
+	uint8_t blob[32];
+	struct store_key k = fx_key(blob, 9);
+	char why[256] = "";
+	int64_t op, ap, ag, pid = 0, rid = 0, n = -1;
+	int acc = -1;
+
+	add_org("RX1");
+	ck_assert_int_eq(org_set_dspt(fx, "RX1", DSPT_EXCEEDED, day("2027-03-31")), 0);
+	ck_assert_int_eq(contract_add(fx, "RX1", "DSFC-1", day("2026-01-01"),
+	    day("2026-12-31"), NULL, why, sizeof(why)), 0);
+	op = fx_staff("olga", ROLE_OPERATOR, 1);
+	ap = fx_staff("adam", ROLE_APPROVER, 2);
+	ck_assert_int_eq(person_add(fx, "RX1", "bob", "bob@rx1.example", &k, NULL,
+	    &pid, why, sizeof(why)), 0);
+	ag = add_agreement("NIC-123456-A1B2C", "RX1", op);
+	ck_assert_int_eq(agreement_set_state(fx, ag, AG_LIVE), 0);
+	stage(ag, "abcd", "cohort.csv", op);
+	ck_assert_int_eq(release_add(fx, "abcd", ap, &(struct release_limits){
+	    0, 0, 3 }, &rid, why, sizeof(why)), 0);
+	memset(&d, 0, sizeof(d));
+	d.release_id = rid;
+	d.person_id = pid;
+	snprintf(d.gate, sizeof(d.gate), "allow");
+	ck_assert_int_eq(download_add(fx, &d, NULL), 0);
+	snprintf(d.gate, sizeof(d.gate), "contract: no DSFC in force");
+	ck_assert_int_eq(download_add(fx, &d, NULL), 0);
+	ck_assert_int_eq(download_count(fx, rid, pid, 0, &n), 0);
+	ck_assert_int_eq(n, 1);
+	ck_assert_int_eq(download_count(fx, rid, pid, 1, &n), 0);
+	ck_assert_int_eq(n, 0);
+
+	ck_assert_int_eq(store_gate_facts(fx, pid, rid, day("2026-06-01"), &f), 0);
+	ck_assert_int_eq(f.recipient_known, 1);
+	ck_assert_int_eq(f.recipient_active, 1);
+	ck_assert_int_eq(f.recipient_org_matches, 1);
+	ck_assert_int_eq(f.contract_present, 1);
+	ck_assert_int_eq(f.contract_expires, day("2026-12-31"));
+	ck_assert_int_eq(f.dspt, DSPT_EXCEEDED);
+	ck_assert_int_eq(f.dspt_expires, day("2027-03-31"));
+	ck_assert_int_eq(f.org_sanctioned, 0);
+	ck_assert_int_eq(f.state, AG_LIVE);
+	ck_assert_int_eq(f.applicant_signed, 0);
+	ck_assert_int_eq(f.controller_signed, 0);
+	ck_assert_int_eq(f.starts, day("2026-01-01"));
+	ck_assert_int_eq(f.release_approved, 1);
+	ck_assert_int_eq(f.stager_id, op);
+	ck_assert_int_eq(f.approver_id, ap);
+	ck_assert_int_eq(f.release_revoked, 0);
+	ck_assert_int_eq(f.max_downloads, 3);
+	ck_assert_int_eq(f.downloads, 1);
+	ck_assert_int_eq(store_gate_facts(fx, pid, rid, day("2027-01-01"), &f), 0);
+	ck_assert_int_eq(f.contract_present, 0);
+	ck_assert_int_eq(store_gate_facts(fx, 999, rid, day("2026-06-01"), &f), 0);
+	ck_assert_int_eq(f.recipient_known, 0);
+	ck_assert_int_eq(store_gate_facts(fx, pid, 999, day("2026-06-01"), &f),
+	    SLUICE_ENOTFOUND);
+
+	memset(&c, 0, sizeof(c));
+	c.agreement_id = ag;
+	c.uploaded_by = pid;
+	c.cms = blob;
+	c.cms_len = 32;
+	snprintf(c.reason, sizeof(c.reason), "signer not registered");
+	ck_assert_int_eq(certificate_add(fx, &c, NULL, why, sizeof(why)), 0);
+	ck_assert_int_eq(certificate_accepted(fx, ag, &acc), 0);
+	ck_assert_int_eq(acc, 0);
+	c.accepted = 1;
+	c.reason[0] = '\0';
+	c.destroyed_on = day("2027-01-05");
+	ck_assert_int_eq(certificate_add(fx, &c, NULL, why, sizeof(why)), 0);
+	ck_assert_int_eq(certificate_accepted(fx, ag, &acc), 0);
+	ck_assert_int_eq(acc, 1);
+	{
+		struct certificate_list l;
+
+		ck_assert_int_eq(certificate_list(fx, "NIC-123456-A1B2C", &l), 0);
+		ck_assert_uint_eq(l.n, 2);
+		ck_assert_int_eq(l.v[0].accepted, 0);
+		ck_assert_str_eq(l.v[0].reason, "signer not registered");
+		ck_assert_int_eq(l.v[1].destroyed_on, day("2027-01-05"));
+		certificate_list_free(&l);
+	}
+}
+END_TEST
+
+START_TEST(test_transactions)
+{
+	struct org o;
+
+	ck_assert_int_eq(store_begin(fx), 0);
+	ck_assert_int_eq(store_begin(fx), SLUICE_ESTATE);
+	add_org("RX1");
+	ck_assert_int_eq(store_rollback(fx), 0);
+	ck_assert_int_eq(org_get(fx, "RX1", &o), SLUICE_ENOTFOUND);
+	ck_assert_int_eq(store_begin(fx), 0);
+	add_org("RX1");
+	ck_assert_int_eq(store_commit(fx), 0);
+	ck_assert_int_eq(org_get(fx, "RX1", &o), 0);
+	ck_assert_int_eq(store_commit(fx), SLUICE_ESTATE);
+	ck_assert_int_eq(store_rollback(fx), 0);
+}
+END_TEST
+
+static Suite *
+store_suite(void)
+{
+	Suite *s = suite_create("store");
+	TCase *tc = tcase_create("store");
+
+	tcase_add_checked_fixture(tc, fx_setup, fx_teardown);
+	tcase_add_test(tc, test_migrations_from_empty);
+	tcase_add_test(tc, test_reopen_idempotent);
+	tcase_add_test(tc, test_newer_store_refused);
+	tcase_add_test(tc, test_not_a_store_refused);
+	tcase_add_test(tc, test_foreign_keys);
+	tcase_add_test(tc, test_contracts);
+	tcase_add_test(tc, test_orgs);
+	tcase_add_test(tc, test_key_twice_refused);
+	tcase_add_test(tc, test_four_eyes);
+	tcase_add_test(tc, test_outbox_dedupe);
+	tcase_add_test(tc, test_agreement_versions);
+	tcase_add_test(tc, test_signatories_and_signatures);
+	tcase_add_test(tc, test_gate_facts);
+	tcase_add_test(tc, test_transactions);
+	suite_add_tcase(s, tc);
+	return s;
+}
+
+int
+main(void)
+{
+	SRunner *sr = srunner_create(store_suite());
+	int failed;
+
+	srunner_run_all(sr, CK_NORMAL);
+	failed = srunner_ntests_failed(sr);
+	srunner_free(sr);
+	return failed == 0 ? 0 : 1;
+}

@@ -33,7 +33,7 @@ struct open_file {
 	int64_t		 release_id;
 	int64_t		 download_id;
 	char		 nic[STORE_NIC_MAX];
-	char		 name[STORE_NAME_MAX + 8];
+	char		 name[STORE_TEXT_MAX];
 	char		 tmp_path[ENGINE_PATH_MAX];	/* uploads */
 	char		 final_path[ENGINE_PATH_MAX];	/* inbox uploads */
 	int		 denied;	/* the gate turned; audited once */

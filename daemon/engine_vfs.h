@@ -20,7 +20,7 @@ struct vnode {
 	char		 extract_id[STORE_EXTRACT_ID_MAX];
 	size_t		 prefix_len;	/* OPEN_DOWNLOAD: the age header */
 	char		 nic[STORE_NIC_MAX];
-	char		 name[STORE_NAME_MAX + 8];
+	char		 name[STORE_TEXT_MAX];
 };
 
 int vfs_put_attrs(struct sbuf *b, const struct vnode *n);
@@ -30,6 +30,8 @@ int vfs_resolve(struct engine *e, struct conn *c, const char *path,
     struct vnode *n, struct sbuf *content, char *why, size_t whylen);
 int vfs_gate(struct engine *e, struct conn *c, int64_t release_id,
     struct gate_result *res);
+int vfs_staff(struct engine *e, struct conn *c, const char *path,
+    struct vnode *n);
 int vfs_inbox_dir(struct engine *e, const char *user, char *out, size_t outlen);
 
 /* Signs SHA256SUMS text for nic with the release key (engine_core.c). The

@@ -142,9 +142,11 @@ first_admin(const struct sluice_config *cfg, const char *admin,
 	struct sshkey_pub *k = NULL;
 	struct store *st = NULL;
 	struct store_key sk;
-	char why[256] = "", fp[SSHKEY_FP_SIZE];
+	char why[256] = "", fp[SSHKEY_FP_SIZE], email[STORE_TEXT_MAX];
 	int r = 1;
 
+	/* The first admin's address until `staff` commands change it. */
+	(void)snprintf(email, sizeof(email), "%s@localhost", admin);
 	if (name_check(admin, STORE_NAME_MAX - 1, why, sizeof(why)) != 0)
 		return fail("--admin", why);
 	if ((b = sbuf_new()) == NULL || files_read(key_path, 16384, b) != 0 ||
@@ -167,7 +169,7 @@ first_admin(const struct sluice_config *cfg, const char *admin,
 	sk.blob = k->blob;
 	sk.len = k->bloblen;
 	(void)snprintf(sk.fingerprint, sizeof(sk.fingerprint), "%s", fp);
-	if (store_begin(st) != 0 || staff_add(st, admin, "", &sk, ROLE_ADMIN, NULL,
+	if (store_begin(st) != 0 || staff_add(st, admin, email, &sk, ROLE_ADMIN, NULL,
 	    why, sizeof(why)) != 0 || audit_append(st, "sluiced", "init", admin,
 	    "ok", "data directory created; first admin registered", NULL) != 0 ||
 	    store_commit(st) != 0) {

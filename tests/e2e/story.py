@@ -1,0 +1,139 @@
+"""The whole story of an agreement, with stock tools; shared by the e2e test
+(test_story.py) and scripts/demo (which prints each step)."""
+
+import hashlib
+import json
+import os
+
+from harness import check, eq, run, SRC
+
+NIC = "NIC-123456-A1B2C"
+ORG = "ORG-A"
+
+
+def say(verbose, msg):
+    if verbose:
+        print("\n==> " + msg, flush=True)
+
+
+def show(verbose, text):
+    if verbose and text:
+        print(text.rstrip("\n"), flush=True)
+
+
+def staff(w, verbose=False):
+    say(verbose, "admin adds staff: olivia (operator), alan and abby (approvers), audrey (auditor)")
+    for who, role in (("olivia", "operator"), ("alan", "approver"),
+                      ("abby", "approver"), ("audrey", "auditor")):
+        w.keygen(who)
+        out = w.ok(w.admin, "staff", "add", who, "--email", who + "@nhs.example",
+                   "--key", w.publine(who), "--role", role)
+        show(verbose, out)
+
+
+def organisation(w, verbose=False):
+    say(verbose, "operator registers the organisation, its DSFC and DSPT, and a recipient")
+    show(verbose, w.ok("olivia", "org", "add", ORG, "--name", "Org A University",
+                       "--type", "University"))
+    show(verbose, w.ok("olivia", "contract", "add", ORG, "--ref", "DSFC-2026-0001",
+                       "--starts", "2026-01-01", "--expires", "2027-12-31"))
+    show(verbose, w.ok("olivia", "org", "dspt", ORG, "--status", "standards-met",
+                       "--expires", "2027-06-30"))
+    w.keygen("rita")
+    show(verbose, w.ok("olivia", "person", "add", ORG, "rita", "--email",
+                       "rita@orga.example", "--key", w.publine("rita")))
+
+
+def pki(w, verbose=False):
+    pkidir = w.path("pki")
+    if not os.path.exists(pkidir):
+        st, out, err = run([os.path.join(SRC, "keys", "make-test-pki"), pkidir])
+        check(st == 0, "make-test-pki: " + err)
+    return pkidir
+
+
+def sign_doc(w, cert, doc, out, attached=False):
+    argv = [os.path.join(SRC, "keys", "sign-doc")]
+    if attached:
+        argv.append("--attached")
+    st, o, err = run(argv + [cert + ".pem", cert + ".key", doc, out])
+    check(st == 0, "sign-doc: " + err)
+
+
+def signatories(w, verbose=False):
+    say(verbose, "signatory certificates (made with openssl) are pinned: ORG-A's and the controller's")
+    d = pki(w)
+    w.put("olivia", os.path.join(d, "applicant.pem"))
+    w.put("olivia", os.path.join(d, "controller.pem"))
+    show(verbose, w.ok("olivia", "signatory", "add", ORG, "--cert", "applicant.pem"))
+    show(verbose, w.ok("olivia", "signatory", "add", "controller", "--cert", "controller.pem"))
+
+
+DOC = ("DATA SHARING AGREEMENT " + NIC + "\r\nBetween NHS England and Org A University.\r\n"
+       "Datasets: HES-APC, MHSDS. Purpose: cohort study of readmissions.\r\n")
+
+
+def agreement(w, verbose=False):
+    say(verbose, "operator registers the agreement with its document; both parties sign it (openssl cms)")
+    d = pki(w)
+    doc = w.write("dsa.txt", DOC)
+    w.put("olivia", doc)
+    show(verbose, w.ok("olivia", "agreement", "add", NIC, "--org", ORG, "--title",
+                       "Readmissions cohort study", "--purpose", "Research into readmissions",
+                       "--legal-basis", "Article 6(1)(e), 9(2)(j)", "--datasets", "HES-APC,MHSDS",
+                       "--starts", "2026-05-01", "--expires", "2026-12-31",
+                       "--document", "dsa.txt"))
+    for party, cert in (("applicant", "applicant"), ("controller", "controller")):
+        sig = w.path("dsa.%s.p7s" % party)
+        sign_doc(w, os.path.join(d, cert), doc, sig)
+        w.put("olivia", sig)
+        show(verbose, w.ok("olivia", "agreement", "sign", NIC, "--party", party,
+                           "--signature", os.path.basename(sig)))
+    out = w.ok("olivia", "--json", "agreement", "show", NIC)
+    a = json.loads(out)
+    show(verbose, w.ok("olivia", "agreement", "show", NIC))
+    return a
+
+
+EXTRACT = b"".join(b"%08d,patient-%06d,2026-0%d-1%d,readmitted\n" % (i, i * 7 % 999983, i % 9 + 1, i % 10)
+                   for i in range(40000))
+
+
+def stage_and_approve(w, verbose=False):
+    say(verbose, "operator stages the extract (encrypted once); a different approver approves it")
+    src = w.write("cohort.csv", EXTRACT)
+    w.put("olivia", src)
+    xid = w.ok("olivia", "extract", "stage", NIC, "cohort.csv", "--name", "cohort.csv").strip()
+    show(verbose, xid)
+    st, out, err = w.ssh("olivia", "release", "approve", xid)
+    show(verbose, "olivia (who staged it) tries to approve: exit %d: %s" % (st, err.strip()))
+    rid = w.ok("alan", "release", "approve", xid).strip()
+    show(verbose, rid)
+    return xid, rid
+
+
+def download(w, verbose=False, who="rita"):
+    say(verbose, "recipient downloads with stock sftp, decrypts with stock age, verifies with sha256sum and minisign")
+    outdir = w.path("download-" + who)
+    os.makedirs(outdir, exist_ok=True)
+    st, out, err = w.sftp(who, ["ls -l /", "ls -l /%s" % NIC,
+                                "get /%s/cohort.csv.age %s/" % (NIC, outdir),
+                                "get /%s/SHA256SUMS %s/" % (NIC, outdir),
+                                "get /%s/SHA256SUMS.minisig %s/" % (NIC, outdir),
+                                "get /release.pub %s/" % outdir])
+    show(verbose, out)
+    check(st == 0, "sftp get: %s%s" % (out, err))
+    st, out, err = run(["age", "-d", "-i", w.key(who), "-o", os.path.join(outdir, "cohort.csv"),
+                        os.path.join(outdir, "cohort.csv.age")])
+    check(st == 0, "age -d: " + err)
+    with open(os.path.join(outdir, "cohort.csv"), "rb") as f:
+        got = f.read()
+    eq(hashlib.sha256(got).hexdigest(), hashlib.sha256(EXTRACT).hexdigest(), "decrypted extract")
+    st, out, err = run(["sha256sum", "-c", "SHA256SUMS"], cwd=outdir)
+    eq((st, out), (0, "cohort.csv: OK\n"), "sha256sum -c")
+    show(verbose, out)
+    st, out, err = run(["minisign", "-Vm", "SHA256SUMS", "-p", os.path.join(w.dir, "release.pub")],
+                       cwd=outdir)
+    eq(st, 0, "minisign -V: " + out + err)
+    show(verbose, out)
+    return outdir

@@ -352,14 +352,14 @@ parse_args(struct admin_call *c, char **argv, int argc)
 			    "option %s needs a value", argv[i]);
 		c->optv[k] = argv[++i];
 	}
-	for (k = 0; k < ADMIN_MAX_OPTS && row->opts[k].name != NULL; k++)
-		if (row->opts[k].required && c->optv[k] == NULL)
-			return admin_fail(c, SLUICE_EUSAGE,
-			    "missing option --%s", row->opts[k].name);
 	if (c->nargs < row->min_args)
 		return admin_fail(c, SLUICE_EUSAGE, "too few arguments");
 	if (c->nargs > row->max_args)
 		return admin_fail(c, SLUICE_EUSAGE, "too many arguments");
+	for (k = 0; k < ADMIN_MAX_OPTS && row->opts[k].name != NULL; k++)
+		if (row->opts[k].required && c->optv[k] == NULL)
+			return admin_fail(c, SLUICE_EUSAGE,
+			    "missing option --%s", row->opts[k].name);
 	return 0;
 }
 

@@ -177,11 +177,12 @@ struct export {
 static int
 set_str(json_t *o, const char *k, const char *v)
 {
-	json_t *j = json_string(v ? v : "");
+	const char *t = v ? v : "";
+	json_t *j = json_string(t);
 
 	/* details are UTF-8 by contract; a row that is not still exports */
 	if (j == NULL)
-		j = json_stringn_nocheck(v, strlen(v));
+		j = json_stringn_nocheck(t, strlen(t));
 	return json_object_set_new(o, k, j) == 0 ? 0 : SLUICE_ENOMEM;
 }
 

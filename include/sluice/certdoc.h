@@ -38,7 +38,7 @@
  *   "line N is empty"
  *   "line N is not a 'Key: value' line"
  *   "line 1 must be 'Sluice-Deletion-Certificate: 1'"
- *   "unsupported certificate of deletion version 'V'"
+ *   "line 1: unsupported certificate of deletion version 'V'"
  *   "line N: unknown key 'K'"
  *   "line N: duplicate key 'K'"
  *   "line N: empty value for 'K'"

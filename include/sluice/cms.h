@@ -8,8 +8,13 @@
  * A signature counts only when it has exactly one signer, that signer is one
  * of the pinned certificates of the required owner (the certificates inside the
  * CMS are ignored), the signature is over the exact bytes (binary; no text
- * canonicalisation), the certificate is valid at `now`, and its key usage (if
- * present) allows digitalSignature or nonRepudiation. No chain, purpose, CRL
+ * canonicalisation), the certificate is valid at `now` (notBefore <= now <=
+ * notAfter, both inclusive), and its key usage (if present) allows
+ * digitalSignature or nonRepudiation. The first rule broken is the one
+ * reported, in this order: arguments and pins; the CMS's shape (readable,
+ * SignedData over data, one signer, content present or document given); the
+ * signer (registered? signature matches?); its owner; its validity at now;
+ * its key usage. No chain, purpose, CRL
  * or clock check is done by OpenSSL; `now` always comes from the caller.
  *
  * All input is hostile: sizes are bounded (CMS_MAX_INPUT), nothing is read
@@ -26,8 +31,11 @@
  *   SLUICE_EDENIED  "CMS signature has N signers; exactly one is allowed"
  *   SLUICE_EINVAL   "detached CMS signature but no document was given"
  *                   "registered certificate N (OWNER) is not a certificate"
+ *                   "registered certificate N has no owner"
  *                   "the same certificate is registered to OWNER1 and OWNER2"
  *                   "no owner is required" (required_owner NULL or "")
+ *                   "invalid list of registered certificates" (pins NULL, npins > 0)
+ *   SLUICE_ETOOBIG  "document is larger than 2 GiB"
  *   SLUICE_EVERIFY  "signer certificate is not registered"
  *                   "signature does not match the document"
  *   SLUICE_EDENIED  "signer is a signatory of OWNER, not of REQUIRED"
@@ -35,6 +43,8 @@
  *                   "signatory certificate not valid until YYYY-MM-DD"
  *                   "signatory certificate key usage does not allow signing"
  *                   "signatory certificate has invalid extensions"
+ *                   "signatory certificate has unreadable validity dates"
+ *   SLUICE_EFORMAT  "signatory certificate has unreadable names or serial number"
  *   SLUICE_ENOMEM / SLUICE_ECRYPTO  "out of memory" / "OpenSSL failed"
  */
 #ifndef SLUICE_CMS_H

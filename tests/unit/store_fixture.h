@@ -51,7 +51,7 @@ fx_teardown(void)
 }
 
 /* A made-up SSH key blob; n makes it distinct. */
-static struct store_key
+static inline struct store_key
 fx_key(uint8_t blob[32], int n)
 {
 	struct store_key k;
@@ -67,7 +67,7 @@ fx_key(uint8_t blob[32], int n)
 	return k;
 }
 
-static int64_t
+static inline int64_t
 fx_staff(const char *user, uint32_t roles, int n)
 {
 	uint8_t blob[32];

@@ -498,7 +498,7 @@ END_TEST
 
 START_TEST(truncated_refused)
 {
-	struct blob *s = &blobs[_i < 2 ? B_SIG_APP : B_CERT_P7M];
+	struct blob *s = &blobs[_i == 0 ? B_SIG_APP : B_CERT_P7M];
 	char why[256];
 	size_t n;
 	int r;
@@ -677,7 +677,7 @@ cms_suite(void)
 	tcase_add_test(tc, signer_count);
 	tcase_add_test(tc, pins_checked);
 	tcase_add_test(tc, garbage_refused);
-	tcase_add_loop_test(tc, truncated_refused, 0, 3);
+	tcase_add_loop_test(tc, truncated_refused, 0, 2);
 	tcase_add_test(tc, attached_returns_content);
 	tcase_add_test(tc, attached_tampered_refused);
 	tcase_add_test(tc, cert_info_reads_pem_and_der);

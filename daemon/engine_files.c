@@ -95,9 +95,11 @@ open_download(struct engine *e, struct conn *c, struct open_file *of,
     const struct vnode *n, const struct sbuf *prefix, struct sbuf *rep, int *fd)
 {
 	struct download d;
+	char dir[ENGINE_PATH_MAX + 16];
 	int r;
 
-	if ((r = package_open_payload(e->dir, n->extract_id, fd)) != 0) {
+	(void)snprintf(dir, sizeof(dir), "%s/payloads", e->dir);
+	if ((r = package_open_payload(dir, n->extract_id, fd)) != 0) {
 		log_warnx("payload of extract %s is missing", n->extract_id);
 		return open_refuse(rep, FX_FAILURE, "payload unavailable");
 	}

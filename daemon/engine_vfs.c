@@ -246,10 +246,11 @@ sums_sig(struct engine *e, struct conn *c, const char *nic, struct sbuf *out)
 	return r;
 }
 
+/* Sets the attributes only: callers keep nic/name they already set. */
 static void
 node_dir(struct vnode *n, int64_t mtime, uint32_t mode)
 {
-	memset(n, 0, sizeof(*n));
+	n->size = 0;
 	n->type = VNODE_DIR;
 	n->mode = S_IFDIR | mode;
 	n->mtime = mtime;
@@ -258,7 +259,6 @@ node_dir(struct vnode *n, int64_t mtime, uint32_t mode)
 static void
 node_file(struct vnode *n, uint64_t size, int64_t mtime, uint32_t mode)
 {
-	memset(n, 0, sizeof(*n));
 	n->type = VNODE_FILE;
 	n->size = size;
 	n->mode = S_IFREG | mode;
@@ -401,6 +401,7 @@ list_root(struct engine *e, struct conn *c, struct sbuf *b, uint32_t *count)
 	size_t i;
 	int r;
 
+	memset(&n, 0, sizeof(n));
 	node_file(&n, strlen(e->release_pub), 0, 0444);
 	if ((r = list_put(b, count, "release.pub", &n)) != 0)
 		return r;
@@ -426,6 +427,7 @@ list_agreement(struct engine *e, struct conn *c, const char *nic,
 	size_t i;
 	int r;
 
+	memset(&n, 0, sizeof(n));
 	node_dir(&n, 0, 0333);
 	if ((r = list_put(b, count, CERT_DIR, &n)) != 0)
 		return r;
@@ -534,6 +536,7 @@ vfs_staff_list(struct engine *e, struct conn *c, const char *path,
 	DIR *d;
 	int r;
 
+	memset(&n, 0, sizeof(n));
 	if (strcmp(path, "/") == 0) {
 		node_dir(&n, 0, 0700);
 		return list_put(b, count, "inbox", &n);

@@ -6,6 +6,7 @@ made outside the daemon is what a person would make (keys, documents,
 signatures). Tests fail (never skip) when a tool is missing."""
 
 import os
+import shlex
 import shutil
 import signal
 import socket
@@ -156,8 +157,10 @@ class World:
 
     def ssh(self, who, *words, stdin=None):
         """Runs one admin command line as `who`; returns (status, out, err)."""
+        # ssh sends one command line: quote each word as a person would.
+        line = " ".join(shlex.quote(w) for w in words)
         argv = ["ssh"] + self.ssh_opts(who) + ["-p", str(self.port), "-l", who,
-                                               "127.0.0.1", "--"] + list(words)
+                                               "127.0.0.1", "--", line]
         return run(argv, input=stdin or b"")
 
     def ok(self, who, *words):

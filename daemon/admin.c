@@ -330,7 +330,11 @@ parse_args(struct admin_call *c, char **argv, int argc)
 	c->nargs = 0;
 	for (i = 0; i < argc; i++) {
 		if (strncmp(argv[i], "--", 2) != 0 || argv[i][2] == '\0') {
+			/* Swap, not copy: argv still owns each word once. */
+			char *t = argv[c->nargs];
+
 			argv[c->nargs++] = argv[i];
+			argv[i] = t;
 			continue;
 		}
 		if (strcmp(argv[i], "--json") == 0) {

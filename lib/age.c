@@ -632,6 +632,7 @@ read_footer(struct cursor *c, struct age_header *h, const char *line,
 static int
 parse_stanzas(struct cursor *c, struct age_header *h, char *why, size_t whylen)
 {
+	struct age_stanza *st;
 	const char *line;
 	size_t n;
 	int r;
@@ -649,12 +650,11 @@ parse_stanzas(struct cursor *c, struct age_header *h, char *why, size_t whylen)
 			return sluice_why(why, whylen, SLUICE_ETOOBIG,
 			    "age header has more than %d stanzas",
 			    AGE_STANZAS_MAX);
-		if ((r = split_args(&h->st[h->n], line, n, why, whylen,
-		    c->lineno)) != 0)
-			return r;
-		h->n++;
-		if ((r = read_body(c, &h->st[h->n - 1], why, whylen)) != 0 ||
-		    (r = stanza_check(&h->st[h->n - 1], why, whylen)) != 0)
+		/* Counted first, so age_header_free() frees a partial one. */
+		st = &h->st[h->n++];
+		if ((r = split_args(st, line, n, why, whylen, c->lineno)) != 0 ||
+		    (r = read_body(c, st, why, whylen)) != 0 ||
+		    (r = stanza_check(st, why, whylen)) != 0)
 			return r;
 	}
 }

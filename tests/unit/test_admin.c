@@ -659,6 +659,23 @@ START_TEST(json_outputs)
 }
 END_TEST
 
+/* Options before positionals: argv is compacted in place, and every word
+ * must still be freed exactly once (ASan catches a double free here). */
+START_TEST(options_before_positionals)
+{
+	struct answer a;
+
+	ok("oper", "org add --name 'Org B' --type trust ORG-B");
+	a = run("aud", "org list");
+	ck_assert_int_eq(a.status, 0);
+	ck_assert_str_eq(a.out, "ORG-A\tOrg A, Ltd\tuniversity\tnone\t-\t-\n"
+	    "ORG-B\tOrg B\ttrust\tnone\t-\t-\n");
+	answer_free(&a);
+	expect("oper", "org add --name x --type y A B", 2, "too many "
+	    "arguments\nusage: org add CODE --name NAME [--type TYPE]\n");
+}
+END_TEST
+
 START_TEST(audit_trail)
 {
 	struct answer a;
@@ -809,6 +826,7 @@ main(void)
 	tcase_add_test(tc, huge_and_binary_lines);
 	tcase_add_test(tc, register_csv_exact);
 	tcase_add_test(tc, json_outputs);
+	tcase_add_test(tc, options_before_positionals);
 	tcase_add_test(tc, audit_trail);
 	tcase_add_test(tc, agreement_sign_cms);
 	suite_add_tcase(s, tc);

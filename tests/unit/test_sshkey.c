@@ -232,6 +232,7 @@ START_TEST(test_blob_damage)
 	text = read_text("ed.pub");
 	text[strcspn(text, "\n")] = '\0';
 	line = malloc(strlen(text) + 8);
+	ck_assert_ptr_nonnull(line);
 	(void)snprintf(line, strlen(text) + 8, "%s\x01x", text);
 	expect_refused(line, SLUICE_EFORMAT,
 	    "key comment holds a control character");

@@ -1,0 +1,26 @@
+/*
+ * fuzz_minisign.c: libFuzzer target for minisign signature files, public
+ * keys and secret keys. Not built by CMake; see fuzz_age_header.c.
+ */
+#include <stdint.h>
+#include <string.h>
+
+#include "sluice/minisign.h"
+
+int
+LLVMFuzzerTestOneInput(const uint8_t *data, size_t size)
+{
+	struct minisign_pubkey pk;
+	struct minisign_key *k = NULL;
+	char why[256], tc[128];
+	static const uint8_t msg[] = "message";
+
+	memset(&pk, 0, sizeof(pk));
+	(void)minisign_verify(&pk, msg, sizeof(msg) - 1, (const char *)data, size,
+	    tc, sizeof(tc), why, sizeof(why));
+	(void)minisign_pubkey_parse((const char *)data, size, &pk, why,
+	    sizeof(why));
+	if (minisign_key_load((const char *)data, size, &k, why, sizeof(why)) == 0)
+		minisign_key_free(k);
+	return 0;
+}

@@ -22,8 +22,8 @@ def show(verbose, text):
 
 
 def staff(w, verbose=False):
-    say(verbose, "admin adds staff: olivia (operator), alan and abby (approvers), audrey (auditor)")
-    for who, role in (("olivia", "operator"), ("alan", "approver"),
+    say(verbose, "admin adds staff: olivia (operator and approver), alan and abby (approvers), audrey (auditor)")
+    for who, role in (("olivia", "operator,approver"), ("alan", "approver"),
                       ("abby", "approver"), ("audrey", "auditor")):
         w.keygen(who)
         out = w.ok(w.admin, "staff", "add", who, "--email", who + "@nhs.example",
@@ -107,6 +107,8 @@ def stage_and_approve(w, verbose=False):
     show(verbose, xid)
     st, out, err = w.ssh("olivia", "release", "approve", xid)
     show(verbose, "olivia (who staged it) tries to approve: exit %d: %s" % (st, err.strip()))
+    eq((st, out, err), (1, "", "four eyes: you staged extract %s; another approver must approve it\n" % xid),
+       "the stager's own approval")
     rid = w.ok("alan", "release", "approve", xid).strip()
     show(verbose, rid)
     return xid, rid

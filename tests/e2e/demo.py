@@ -1,0 +1,43 @@
+#!/usr/bin/env python3
+"""scripts/demo's main job: a daemon in a temporary directory and the whole
+story of an agreement, with stock tools, printing each step."""
+
+import os
+import sys
+
+from harness import World, Failure
+import story
+
+
+def main():
+    w = World()
+    try:
+        print("==> sluiced init (a fresh data directory, keys, first admin 'root')")
+        print(w.init_output.rstrip())
+        w.start()
+        print("==> sluiced run on 127.0.0.1:%d (a fake clock set to %s, so the demo "
+              "can fast-forward time)" % (w.port, open(w.clock).read().strip()))
+        story.staff(w, True)
+        story.organisation(w, True)
+        story.signatories(w, True)
+        story.agreement(w, True)
+        story.stage_and_approve(w, True)
+        story.download(w, True)
+        story.say(True, "the dashboard and the published register")
+        story.show(True, w.ok("audrey", "dashboard"))
+        story.show(True, w.ok("audrey", "register", "export", "--format", "csv"))
+        if hasattr(story, "epilogue"):
+            story.epilogue(w, True)
+        story.say(True, "the audit log's hash chain verifies")
+        story.show(True, w.ok("audrey", "audit", "verify"))
+        print("\ndemo: done; removing %s" % w.tmp)
+    except Failure as e:
+        print("demo: FAILED: %s\n--- daemon log ---\n%s" % (e, w.logtext()), file=sys.stderr)
+        return 1
+    finally:
+        w.close()
+    return 0
+
+
+if __name__ == "__main__":
+    sys.exit(main())

@@ -136,6 +136,17 @@ open_inbox_read(struct engine *e, struct conn *c, struct open_file *of,
 	return open_reply(rep, FX_OK, "", of->id, 0, n->size, NULL, 0);
 }
 
+/* The most a session may write: the certificate limit, or the inbox
+ * limit (the engine checks the whole inbox again at CLOSE). */
+static uint64_t
+upload_cap(struct engine *e, enum open_kind kind)
+{
+	int64_t cap = kind == OPEN_CERT_UPLOAD ? e->cfg->policy.cert_max_bytes :
+	    e->cfg->policy.inbox_max_bytes;
+
+	return cap > 0 ? (uint64_t)cap : 0;
+}
+
 static int
 open_upload(struct engine *e, struct conn *c, struct open_file *of,
     const struct vnode *n, struct sbuf *rep, int *fd)
@@ -159,7 +170,8 @@ open_upload(struct engine *e, struct conn *c, struct open_file *of,
 		of->kind = OPEN_FREE;
 		return open_refuse(rep, FX_FAILURE, "cannot create the upload");
 	}
-	return open_reply(rep, FX_OK, "", of->id, IPC_OPEN_WRITE, 0, NULL, 0);
+	return open_reply(rep, FX_OK, "", of->id, IPC_OPEN_WRITE,
+	    upload_cap(e, of->kind), NULL, 0);
 }
 
 static int

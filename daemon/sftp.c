@@ -810,7 +810,7 @@ do_write(struct sftp *s, struct request *q)
 {
 	struct handle *h;
 	const uint8_t *p;
-	uint64_t off;
+	uint64_t off, cap;
 	size_t idx, n, done = 0;
 	ssize_t w;
 	int r;
@@ -825,9 +825,12 @@ do_write(struct sftp *s, struct request *q)
 	if (!(h->flags & IPC_OPEN_WRITE))
 		return send_status(s, q->id, SSH_FX_PERMISSION_DENIED,
 		    "file is read-only");
-	if (off > SFTP_MAX_UPLOAD || n > SFTP_MAX_UPLOAD - off)
+	/* The engine names the cap of a write open in its size (what is left
+	 * of the inbox, or the certificate limit); SFTP_MAX_UPLOAD otherwise. */
+	cap = h->size != 0 ? h->size : SFTP_MAX_UPLOAD;
+	if (off > cap || n > cap - off)
 		return send_status(s, q->id, SSH_FX_FAILURE,
-		    "upload too large");
+		    "upload too large for the limit");
 	while (done < n) {
 		w = pwrite(h->fd, p + done, n - done, (off_t)(off + done));
 		if (w == -1 && errno == EINTR)

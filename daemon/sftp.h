@@ -39,7 +39,7 @@
 #define SFTP_ADV_MAX_PACKET	(256u * 1024)		/* advertised */
 #define SFTP_MAX_READ		261120u
 #define SFTP_MAX_HANDLES	256
-#define SFTP_MAX_UPLOAD		(64ull * 1024 * 1024)
+#define SFTP_MAX_UPLOAD		(64ull * 1024 * 1024)	/* when the engine names no cap */
 #define SFTP_MAX_INBUF		(2u * SFTP_MAX_PACKET)	/* sftp_feed refuses more */
 
 enum sftp_packet_type {

@@ -770,7 +770,7 @@ START_TEST(test_upload)
 	ck_assert_int_eq(sbuf_put_u64(b, SFTP_MAX_UPLOAD - 1), 0);
 	ck_assert_int_eq(sbuf_put_cstring(b, "xy"), 0);
 	pkt_send(b, 0);
-	expect_status(4, SSH_FX_FAILURE, "upload too large");
+	expect_status(4, SSH_FX_FAILURE, "upload too large for the limit");
 	read_req(5, h, 0, 6);
 	expect_status(5, SSH_FX_PERMISSION_DENIED, "file is open for writing");
 	ck_assert_int_eq(pread(rfd, buf, sizeof(buf), 0), 6);

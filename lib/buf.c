@@ -94,14 +94,17 @@ sbuf_grow(struct sbuf *b, size_t need)
 
 	if (b->readonly)
 		return SLUICE_EINVAL;
-	if (need > SBUF_MAX || b->len > SBUF_MAX - need)
-		return SLUICE_ETOOBIG;
-	if (b->len + need <= b->cap)
+	if (need <= b->cap - b->len)
 		return 0;
-	/* Compact first: a reader may have consumed the front. */
-	if (b->off > 0 && b->off == b->len) {
-		b->off = b->len = 0;
-		if (need <= b->cap)
+	if (need > SBUF_MAX || b->len - b->off > SBUF_MAX - need)
+		return SLUICE_ETOOBIG;
+	/* Compact first: a reader may have consumed the front, and a stream
+	 * buffer that is written and read forever must not grow forever. */
+	if (b->off > 0) {
+		memmove(b->data, b->data + b->off, b->len - b->off);
+		b->len -= b->off;
+		b->off = 0;
+		if (b->len + need <= b->cap)
 			return 0;
 	}
 	ncap = b->cap ? b->cap : 256;

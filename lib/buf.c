@@ -68,7 +68,10 @@ sbuf_reset(struct sbuf *b)
 const uint8_t *
 sbuf_ptr(const struct sbuf *b)
 {
-	return b->data + b->off;
+	static const uint8_t empty[1];
+
+	/* Never NULL, so memcpy(dst, sbuf_ptr(b), 0) is defined. */
+	return b->data == NULL ? empty : b->data + b->off;
 }
 
 size_t

@@ -38,6 +38,7 @@ struct chan {
 	struct sftp	*sftp;
 	char		*command;
 	int		 remote_closed;
+	int		 status_sent;	/* exit-status already sent */
 	uint64_t	 closing_since;
 	struct session	*sess;
 };
@@ -429,6 +430,10 @@ chan_finish(struct chan *c)
 {
 	if (c->mode == CH_CLOSING || c->ch == NULL)
 		return;
+	/* As sshd does when the subsystem exits: scp (SFTP mode) fails on a
+	 * channel that closes without an exit status. */
+	if (c->mode == CH_SFTP && !c->remote_closed && !c->status_sent)
+		(void)ssh_channel_request_send_exit_status(c->ch, 0);
 	(void)ssh_channel_send_eof(c->ch);
 	(void)ssh_channel_close(c->ch);
 	c->mode = CH_CLOSING;
@@ -540,6 +545,10 @@ service_channels(struct session *s)
 			r = run_sftp(c);
 		if (r != 0) {
 			log_warnx("session: channel ends: %s", sluice_strerror(r));
+			if (c->mode == CH_SFTP && !c->remote_closed) {
+				(void)ssh_channel_request_send_exit_status(c->ch, 1);
+				c->status_sent = 1;
+			}
 			chan_finish(c);
 		}
 	}

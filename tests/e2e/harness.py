@@ -201,7 +201,10 @@ def main(test):
     try:
         w = World()
         test(w)
-    except Failure as e:
+    except Exception as e:  # a tool's exception fails the test too, and stops the daemon
+        if not isinstance(e, Failure):
+            import traceback
+            traceback.print_exc()
         print("FAIL: %s" % e)
         if w is not None:
             print("--- daemon log ---\n" + w.logtext())

@@ -193,6 +193,14 @@ open_node(struct engine *e, struct conn *c, const char *path, uint32_t pflags,
 	if (c->who.kind == IDENTITY_STAFF && v == 0 && n.type == VNODE_ABSENT &&
 	    !writing)
 		v = SLUICE_ENOTFOUND;
+	/* A recipient writes only certificates: any other write is refused
+	 * alike, whether or not the path exists (not "no such file"). */
+	if (writing && c->who.kind != IDENTITY_STAFF &&
+	    (v != 0 || n.kind != OPEN_CERT_UPLOAD)) {
+		r = open_refuse(rep, FX_PERMISSION_DENIED,
+		    "read-only: uploads go in /<NIC>/deletion-certificate/");
+		goto out;
+	}
 	if (v == SLUICE_EDENIED) {
 		engine_audit(e, c->who.user, "download open", path, "deny", "%s", why);
 		r = open_refuse(rep, FX_PERMISSION_DENIED, why);

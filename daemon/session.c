@@ -361,8 +361,8 @@ cb_chan_close(ssh_session ss, ssh_channel ch, void *ud)
 	struct chan *c = ud;
 
 	(void)ss;
-	(void)ch;
-	c->remote_closed = 1;
+	if (ch == c->ch)
+		c->remote_closed = 1;
 }
 
 static ssh_channel
@@ -445,8 +445,13 @@ chan_release(struct chan *c)
 {
 	sftp_free(c->sftp);
 	free(c->command);
-	if (c->ch != NULL)
+	if (c->ch != NULL) {
+		/* libssh keeps a channel we free until the client's CLOSE comes,
+		 * and would call these callbacks then: with this slot reused by
+		 * a new channel, the old CLOSE would end the new one. */
+		(void)ssh_remove_channel_callbacks(c->ch, &c->cb);
 		ssh_channel_free(c->ch);
+	}
 	memset(c, 0, sizeof(*c));
 }
 

@@ -101,11 +101,16 @@ def local_port(t):
     return t.sock.getsockname()[1]
 
 
+def full_log(w):
+    with open(os.path.join(w.tmp, "sluiced.log"), "rb") as f:
+        return f.read().decode("utf-8", "replace")
+
+
 def session_pid(w, t):
     """The daemon's session process serving transport t, from the log line
     "connection from 127.0.0.1:PORT: session PID"."""
     tag = "connection from 127.0.0.1:%d: session " % local_port(t)
-    for line in w.logtext().splitlines():
+    for line in full_log(w).splitlines():
         if tag in line:
             return int(line.split(tag)[1].split()[0])
     raise Failure("no session pid for port %d in the log" % local_port(t))

@@ -83,7 +83,8 @@ sbuf_str(struct sbuf *b)
 	char *s = malloc(sbuf_len(b) + 1);
 
 	ck_assert_ptr_nonnull(s);
-	memcpy(s, sbuf_ptr(b), sbuf_len(b));
+	if (sbuf_len(b) > 0)	/* an empty sbuf may have no storage */
+		memcpy(s, sbuf_ptr(b), sbuf_len(b));
 	s[sbuf_len(b)] = '\0';
 	return s;
 }

@@ -251,7 +251,7 @@ def tree_changes(w):
                   "reading a certificate upload")
     h = handle_of(*r.call(D.FXP_OPEN, open_payload(cert, WRITE)))
     expect_status(r, D.FXP_WRITE, sstr(h) + struct.pack(">Q", 2 ** 40) + sstr(b"x"),
-                  (D.FX_FAILURE, "upload too large"), "WRITE past the upload limit")
+                  (D.FX_FAILURE, "upload too large for the limit"), "WRITE past the upload limit")
     expect_status(r, D.FXP_WRITE, sstr(h) + struct.pack(">Q", 0) + sstr(b"not a certificate"),
                   (D.FX_OK, "Success"), "WRITE of a certificate")
     expect_status(r, D.FXP_READ, read_payload(h, 0, 10),

@@ -177,9 +177,24 @@ print_show(struct admin_call *c, json_t *o)
 		    "", (long long)json_integer_value(json_object_get(rl,
 		    "downloads")))) != 0)
 			return r;
-	return admin_print(c, "deletion certificate: %s (due %s)\n",
+	if ((r = admin_print(c, "deletion certificate: %s (due %s)\n",
 	    json_string_value(json_object_get(cert, "status")),
-	    json_string_value(json_object_get(cert, "due")));
+	    json_string_value(json_object_get(cert, "due")))) != 0)
+		return r;
+	if (json_is_true(json_object_get(o, "org_sanctioned")))
+		r = admin_print(c, "sanction: %s is sanctioned: no data under any "
+		    "agreement until every overdue certificate of deletion is "
+		    "received\n", json_string_value(json_object_get(o, "org")));
+	return r;
+}
+
+/* Whether the agreement's organisation is sanctioned (mail.c sets it). */
+static int
+org_sanctioned(struct admin_call *c, const char *code)
+{
+	struct org o;
+
+	return org_get(c->ctx->store, code, &o) == 0 && o.sanctioned;
 }
 
 int
@@ -201,7 +216,8 @@ cmd_agreement_show(struct admin_call *c)
 		goto nomem;
 	if (json_object_set_new(o, "releases", releases_json(c, &gov)) != 0 ||
 	    json_object_set_new(o, "certificate", certificate_json(c,
-	    &gov)) != 0)
+	    &gov)) != 0 || json_object_set_new(o, "org_sanctioned",
+	    json_boolean(org_sanctioned(c, gov.org))) != 0)
 		goto nomem;
 	admin_date(latest.expires, e);
 	if (latest.version != gov.version && json_object_set_new(o, "pending",

@@ -203,10 +203,11 @@ engine_certificate_upload(struct engine *e, struct conn *c,
 	(void)snprintf(dc.reason, sizeof(dc.reason), "%s", v == 0 ? "" : why);
 	if ((r = certificate_record(e, c, &a, &dc)) != 0)
 		goto out;
+	/* Sends the receipt or the reason now, and lifts a sanction this
+	 * certificate ends. */
+	schedule_run(e, sluice_now());
 	if (v == 0) {
 		ipc_generation_bump(e->sh);
-		/* Lifts a sanction this certificate ends, and sends the receipt. */
-		schedule_run(e, sluice_now());
 		(void)snprintf(why, whylen, "certificate of deletion accepted: "
 		    "agreement %s is closed", a.nic);
 	}

@@ -114,3 +114,38 @@ def sftp_open(w, who, path):
     check(st == 0, "paramiko open: " + out + err)
     e, text = json.loads(out)
     return e, text
+
+
+PUT_SCRIPT = r"""
+import json, sys, paramiko
+from paramiko.sftp import CMD_CLOSE
+host_keys, port, user, key, local, remote = sys.argv[1:7]
+c = paramiko.SSHClient()
+c.load_host_keys(host_keys)
+c.set_missing_host_key_policy(paramiko.RejectPolicy())
+c.connect("127.0.0.1", port=int(port), username=user, key_filename=key,
+          look_for_keys=False, allow_agent=False, timeout=20)
+try:
+    s = c.open_sftp()
+    f = s.open(remote, "wb")
+    f.write(open(local, "rb").read())
+    f.flush()
+    f._closed = True        # paramiko's close() swallows the CLOSE status
+    try:
+        s._request(CMD_CLOSE, f.handle)
+        print(json.dumps([0, ""]))
+    except IOError as e:
+        print(json.dumps([e.errno, e.strerror or str(e)]))
+finally:
+    c.close()
+"""
+
+
+def sftp_put_status(w, local, who="rita", nic=story.NIC):
+    """Uploads local into /NIC/deletion-certificate/ and returns the CLOSE
+    status text the server answered (stock sftp prints only 'Failure')."""
+    st, out, err = run([paramiko_python(), "-c", PUT_SCRIPT, w.known_hosts, str(w.port), who,
+                        w.key(who), local, "/%s/deletion-certificate/%s"
+                        % (nic, os.path.basename(local))])
+    check(st == 0, "paramiko put: " + out + err)
+    return tuple(json.loads(out))

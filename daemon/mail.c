@@ -560,6 +560,6 @@ schedule_mail(struct engine *e, int64_t now)
 	if (mail_agreements(e, today, &changed) != 0 ||
 	    mail_orgs(e, today, &changed) != 0)
 		log_warnx("mail: cannot read the store");
-	mail_deliver(e->cfg, e->st, now);
+	e->next_mail = mail_deliver(e->cfg, e->st, now);
 	return changed;
 }

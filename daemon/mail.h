@@ -85,8 +85,9 @@ int mail_sendmail_put(const char *prog, const struct outbox_msg *m,
     __attribute__((warn_unused_result));
 
 /* Tries the due messages (at most MAIL_BATCH, MAIL_RUN_BUDGET seconds),
- * marking each sent or failed with its backoff. */
-void mail_deliver(const struct sluice_config *cfg, struct store *st,
+ * marking each sent or failed with its backoff. Returns when the next
+ * unsent message is due (0: none), so the engine can retry on time. */
+int64_t mail_deliver(const struct sluice_config *cfg, struct store *st,
     int64_t now);
 
 #endif

@@ -388,7 +388,20 @@ deliver_one(const struct sluice_config *cfg, const struct outbox_msg *m,
 	return r;
 }
 
-void
+/* When the next unsent message is due; 0 when none is queued. */
+static int64_t
+next_due(struct store *st)
+{
+	struct outbox_list l = { NULL, 0 };
+	int64_t t = 0;
+
+	if (outbox_due(st, INT64_MAX, 1, &l) == 0 && l.n > 0)
+		t = l.v[0].next_attempt;
+	outbox_list_free(&l);
+	return t;
+}
+
+int64_t
 mail_deliver(const struct sluice_config *cfg, struct store *st, int64_t now)
 {
 	struct outbox_list l = { NULL, 0 };
@@ -399,7 +412,7 @@ mail_deliver(const struct sluice_config *cfg, struct store *st, int64_t now)
 
 	if ((r = outbox_due(st, now, MAIL_BATCH, &l)) != 0) {
 		log_warnx("mail: cannot read the outbox: %s", sluice_strerror(r));
-		return;
+		return now + 60;
 	}
 	for (i = 0; i < l.n && monotonic_ms() < budget; i++) {
 		why[0] = '\0';
@@ -421,4 +434,5 @@ mail_deliver(const struct sluice_config *cfg, struct store *st, int64_t now)
 			    l.v[i].dedupe_key, sluice_strerror(r));
 	}
 	outbox_list_free(&l);
+	return next_due(st);
 }

@@ -572,7 +572,7 @@ status_recipient(struct admin_call *c)
 	json_t *arr = json_array(), *o;
 	char s[11], e[11], due[11];
 	size_t i;
-	int r;
+	int r, sanctioned;
 
 	if (arr == NULL)
 		return admin_fail(c, SLUICE_ENOMEM, "out of memory");
@@ -600,8 +600,13 @@ status_recipient(struct admin_call *c)
 			    (long long)json_integer_value(json_object_get(o,
 			    "files_released")), due);
 	}
-	if (r == 0 && c->json && (c->result = json_pack("{s:s,s:O}", "org",
-	    c->ctx->org, "agreements", arr)) == NULL)
+	sanctioned = org_sanctioned(c, c->ctx->org);
+	if (r == 0 && !c->json && sanctioned)
+		r = admin_print(c, "%s is sanctioned: a certificate of deletion is "
+		    "overdue; no data under any agreement until it is received\n",
+		    c->ctx->org);
+	if (r == 0 && c->json && (c->result = json_pack("{s:s,s:b,s:O}", "org",
+	    c->ctx->org, "sanctioned", sanctioned, "agreements", arr)) == NULL)
 		r = admin_fail(c, SLUICE_ENOMEM, "out of memory");
  out:
 	json_decref(arr);
@@ -621,12 +626,14 @@ cmd_status(struct admin_call *c)
 	if ((r = dash_gather(c, &d)) == 0) {
 		(void)snprintf(msg, sizeof(msg), "%lld live, %lld awaiting "
 		    "signatures, %lld suspended; %lld releases awaiting "
-		    "approval; %lld deletion certificates overdue",
+		    "approval; %lld deletion certificates overdue; %lld "
+		    "organisations sanctioned",
 		    (long long)d.by_state[AG_LIVE],
 		    (long long)d.by_state[AG_AWAITING_SIGNATURES],
 		    (long long)d.by_state[AG_SUSPENDED],
 		    (long long)d.awaiting_approval,
-		    (long long)d.cert_overdue);
+		    (long long)d.cert_overdue,
+		    (long long)json_array_size(d.sanctioned));
 		r = admin_answer(c, dash_json(&d), msg);
 	}
 	json_decref(d.sanctioned);

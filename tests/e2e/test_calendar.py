@@ -117,6 +117,10 @@ def test(w):
     eq(d["certificates_overdue"], 1, "certificates overdue")
     check("ORG-A is sanctioned" in w.ok("olivia", "agreement", "show", NIC),
           "agreement show names the sanction")
+    check("ORG-A is sanctioned: a certificate of deletion is overdue" in w.ok("rita", "status"),
+          "the recipient's status names the sanction")
+    check("1 deletion certificates overdue; 1 organisations sanctioned" in w.ok("audrey", "status"),
+          "staff status: " + w.ok("audrey", "status"))
     st, out = get_second(w)
     eq(st, 1, "sanctioned sftp get exit")
     eq(mailbox.sftp_open(w, "rita", "/%s/second.csv.age" % NIC2),

@@ -369,7 +369,7 @@ out:
 
 static int
 deliver_one(const struct sluice_config *cfg, const struct outbox_msg *m,
-    char *why, size_t whylen)
+    int timeout, char *why, size_t whylen)
 {
 	struct sbuf *b;
 	int r;
@@ -380,7 +380,7 @@ deliver_one(const struct sluice_config *cfg, const struct outbox_msg *m,
 		r = sluice_why(why, whylen, r, "cannot format the message");
 	else if (cfg->mail_transport == MAIL_SENDMAIL)
 		r = mail_sendmail_put(cfg->sendmail, m, sbuf_ptr(b), sbuf_len(b),
-		    MAIL_SENDMAIL_TIMEOUT, why, whylen);
+		    timeout, why, whylen);
 	else
 		r = mail_maildir_put(cfg->maildir, m, sbuf_ptr(b), sbuf_len(b),
 		    why, whylen);
@@ -405,18 +405,21 @@ int64_t
 mail_deliver(const struct sluice_config *cfg, struct store *st, int64_t now)
 {
 	struct outbox_list l = { NULL, 0 };
-	int64_t budget = monotonic_ms() + MAIL_RUN_BUDGET * 1000, next;
+	int64_t budget = monotonic_ms() + MAIL_RUN_BUDGET * 1000, next, left;
 	char why[STORE_TEXT_MAX];
 	size_t i;
-	int r;
+	int r, timeout;
 
 	if ((r = outbox_due(st, now, MAIL_BATCH, &l)) != 0) {
 		log_warnx("mail: cannot read the outbox: %s", sluice_strerror(r));
 		return now + 60;
 	}
-	for (i = 0; i < l.n && monotonic_ms() < budget; i++) {
+	for (i = 0; i < l.n && (left = budget - monotonic_ms()) > 0; i++) {
+		/* The run's budget bounds the engine's stall, not each child. */
+		timeout = left / 1000 < MAIL_SENDMAIL_TIMEOUT ?
+		    (int)(left / 1000) + 1 : MAIL_SENDMAIL_TIMEOUT;
 		why[0] = '\0';
-		if (deliver_one(cfg, &l.v[i], why, sizeof(why)) == 0) {
+		if (deliver_one(cfg, &l.v[i], timeout, why, sizeof(why)) == 0) {
 			if ((r = outbox_mark_sent(st, l.v[i].id, now)) != 0)
 				log_warnx("mail: %s delivered but not marked "
 				    "sent: %s", l.v[i].dedupe_key,

@@ -177,9 +177,24 @@ print_show(struct admin_call *c, json_t *o)
 		    "", (long long)json_integer_value(json_object_get(rl,
 		    "downloads")))) != 0)
 			return r;
-	return admin_print(c, "deletion certificate: %s (due %s)\n",
+	if ((r = admin_print(c, "deletion certificate: %s (due %s)\n",
 	    json_string_value(json_object_get(cert, "status")),
-	    json_string_value(json_object_get(cert, "due")));
+	    json_string_value(json_object_get(cert, "due")))) != 0)
+		return r;
+	if (json_is_true(json_object_get(o, "org_sanctioned")))
+		r = admin_print(c, "sanction: %s is sanctioned: no data under any "
+		    "agreement until every overdue certificate of deletion is "
+		    "received\n", json_string_value(json_object_get(o, "org")));
+	return r;
+}
+
+/* Whether the agreement's organisation is sanctioned (mail.c sets it). */
+static int
+org_sanctioned(struct admin_call *c, const char *code)
+{
+	struct org o;
+
+	return org_get(c->ctx->store, code, &o) == 0 && o.sanctioned;
 }
 
 int
@@ -201,7 +216,8 @@ cmd_agreement_show(struct admin_call *c)
 		goto nomem;
 	if (json_object_set_new(o, "releases", releases_json(c, &gov)) != 0 ||
 	    json_object_set_new(o, "certificate", certificate_json(c,
-	    &gov)) != 0)
+	    &gov)) != 0 || json_object_set_new(o, "org_sanctioned",
+	    json_boolean(org_sanctioned(c, gov.org))) != 0)
 		goto nomem;
 	admin_date(latest.expires, e);
 	if (latest.version != gov.version && json_object_set_new(o, "pending",
@@ -556,7 +572,7 @@ status_recipient(struct admin_call *c)
 	json_t *arr = json_array(), *o;
 	char s[11], e[11], due[11];
 	size_t i;
-	int r;
+	int r, sanctioned;
 
 	if (arr == NULL)
 		return admin_fail(c, SLUICE_ENOMEM, "out of memory");
@@ -584,8 +600,13 @@ status_recipient(struct admin_call *c)
 			    (long long)json_integer_value(json_object_get(o,
 			    "files_released")), due);
 	}
-	if (r == 0 && c->json && (c->result = json_pack("{s:s,s:O}", "org",
-	    c->ctx->org, "agreements", arr)) == NULL)
+	sanctioned = org_sanctioned(c, c->ctx->org);
+	if (r == 0 && !c->json && sanctioned)
+		r = admin_print(c, "%s is sanctioned: a certificate of deletion is "
+		    "overdue; no data under any agreement until it is received\n",
+		    c->ctx->org);
+	if (r == 0 && c->json && (c->result = json_pack("{s:s,s:b,s:O}", "org",
+	    c->ctx->org, "sanctioned", sanctioned, "agreements", arr)) == NULL)
 		r = admin_fail(c, SLUICE_ENOMEM, "out of memory");
  out:
 	json_decref(arr);
@@ -605,12 +626,14 @@ cmd_status(struct admin_call *c)
 	if ((r = dash_gather(c, &d)) == 0) {
 		(void)snprintf(msg, sizeof(msg), "%lld live, %lld awaiting "
 		    "signatures, %lld suspended; %lld releases awaiting "
-		    "approval; %lld deletion certificates overdue",
+		    "approval; %lld deletion certificates overdue; %lld "
+		    "organisations sanctioned",
 		    (long long)d.by_state[AG_LIVE],
 		    (long long)d.by_state[AG_AWAITING_SIGNATURES],
 		    (long long)d.by_state[AG_SUSPENDED],
 		    (long long)d.awaiting_approval,
-		    (long long)d.cert_overdue);
+		    (long long)d.cert_overdue,
+		    (long long)json_array_size(d.sanctioned));
 		r = admin_answer(c, dash_json(&d), msg);
 	}
 	json_decref(d.sanctioned);

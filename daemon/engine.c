@@ -132,6 +132,9 @@ engine_conn_message(struct engine *e, struct conn *c)
 		r = SLUICE_EPROTO;
 		goto out;
 	}
+	/* The calendar first: a request sees the day's transitions, sanctions
+	 * and mail already applied, even just after a fake clock jumped. */
+	engine_tick(e, sluice_now());
 	if ((r = h->fn(e, c, req, rep, &rfd)) != 0) {
 		log_warnx("engine: request %u from %s: %s", type, c->peer,
 		    sluice_strerror(r));

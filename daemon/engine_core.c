@@ -19,6 +19,7 @@
 #include "audit.h"
 #include "engine_int.h"
 #include "engine_vfs.h"
+#include "mail.h"
 #include "sluice/files.h"
 #include "schedule.h"
 #include "sluice/clock.h"
@@ -186,6 +187,9 @@ out:
 void
 engine_tick(struct engine *e, int64_t now)
 {
+	/* A retry that falls due between runs goes out on time. */
+	if (e->next_mail != 0 && now >= e->next_mail)
+		e->next_mail = mail_deliver(e->cfg, e->st, now);
 	/* At start, then at least once a minute; a fake clock that jumps is
 	 * followed at once. */
 	if (e->last_schedule != 0 && now >= e->last_schedule &&

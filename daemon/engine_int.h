@@ -62,6 +62,7 @@ struct engine {
 	size_t		 nconns;
 	uint64_t	 next_open_id;
 	int64_t		 last_schedule;
+	int64_t		 next_mail;	/* earliest retry queued; 0 = none */
 };
 
 int engine_open(const char *dir, const struct sluice_config *cfg, int ctl,

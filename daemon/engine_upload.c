@@ -16,6 +16,8 @@
 #include "audit.h"
 #include "engine_int.h"
 #include "engine_vfs.h"
+#include "mail.h"
+#include "schedule.h"
 #include "sluice/certdoc.h"
 #include "sluice/clock.h"
 #include "sluice/cms.h"
@@ -146,11 +148,12 @@ static int
 certificate_record(struct engine *e, struct conn *c, const struct agreement *a,
     struct deletion_certificate *dc)
 {
+	int64_t id = 0;
 	int r;
 
 	if ((r = store_begin(e->st)) != 0)
 		return r;
-	if ((r = certificate_add(e->st, dc, NULL, NULL, 0)) != 0)
+	if ((r = certificate_add(e->st, dc, &id, NULL, 0)) != 0)
 		goto fail;
 	if (dc->accepted && (r = agreement_set_state(e->st, a->id, AG_CLOSED)) != 0)
 		goto fail;
@@ -158,6 +161,9 @@ certificate_record(struct engine *e, struct conn *c, const struct agreement *a,
 	    dc->accepted ? "ok" : "refused", dc->accepted ?
 	    "certificate of deletion accepted; agreement closed" : dc->reason,
 	    NULL)) != 0)
+		goto fail;
+	/* The receipt or the reason, with the verdict it reports. */
+	if ((r = mail_certificate(e, a, dc, id)) != 0)
 		goto fail;
 	if ((r = store_commit(e->st)) != 0)
 		goto fail;
@@ -197,6 +203,9 @@ engine_certificate_upload(struct engine *e, struct conn *c,
 	(void)snprintf(dc.reason, sizeof(dc.reason), "%s", v == 0 ? "" : why);
 	if ((r = certificate_record(e, c, &a, &dc)) != 0)
 		goto out;
+	/* Sends the receipt or the reason now, and lifts a sanction this
+	 * certificate ends. */
+	schedule_run(e, sluice_now());
 	if (v == 0) {
 		ipc_generation_bump(e->sh);
 		(void)snprintf(why, whylen, "certificate of deletion accepted: "

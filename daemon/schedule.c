@@ -3,6 +3,7 @@
 
 #include "audit.h"
 #include "engine_int.h"
+#include "mail.h"
 #include "schedule.h"
 #include "sluice/clock.h"
 #include "sluice/domain.h"
@@ -51,7 +52,9 @@ schedule_move(struct engine *e, const struct agreement *a,
 	    agreement_event_name(ev));
 	if ((r = agreement_set_state(e->st, a->id, to)) != 0 ||
 	    (r = audit_append(e->st, "scheduler", "agreement state", a->nic, "ok",
-	    details, NULL)) != 0 || (r = store_commit(e->st)) != 0) {
+	    details, NULL)) != 0 ||
+	    (to == AG_EXPIRED && (r = mail_expired(e, a)) != 0) ||
+	    (r = store_commit(e->st)) != 0) {
 		store_rollback(e->st);
 		return r;
 	}

@@ -1,0 +1,93 @@
+#!/usr/bin/env python3
+"""Certificates of deletion uploaded with stock sftp: each kind of rejection
+with its exact reason (in sftp's output, `certificate list` and a mail to the
+uploader), then one accepted with its receipt."""
+
+import os
+
+from harness import main, eq, check
+import mailbox
+import story
+
+NIC = story.NIC
+RITA = "rita@orga.example"
+P = "[sluice] " + NIC
+
+
+def test(w):
+    w.start()
+    story.staff(w)
+    story.organisation(w)
+    story.signatories(w)
+    story.agreement(w)
+    w.set_clock("2027-01-10T09:00:00Z")
+    w.ok("audrey", "dashboard")
+    expired = (RITA, P + " has expired: certificate of deletion due by 2027-01-30")
+    eq(mailbox.summary(w), [expired],
+       "mail before the certificates (no stale expiry reminders after the jump)")
+
+    good = mailbox.certdoc(destroyed="2027-01-09")
+    tampered = bytearray(open(mailbox.signed_cert(w, "t.p7m", good), "rb").read())
+    tampered[-10] ^= 0x01           # inside the signature value
+    garbage = w.write("garbage.p7m", b"this is not a certificate\n" * 4)
+    cases = [
+        ("orgb.p7m", mailbox.signed_cert(w, "orgb.p7m", good, signer="orgb"), None),
+        ("wrongnic.p7m", mailbox.signed_cert(w, "wrongnic.p7m",
+                                             mailbox.certdoc(nic="NIC-999999-ZZZZZ")), None),
+        ("wrongorg.p7m", mailbox.signed_cert(w, "wrongorg.p7m",
+                                             mailbox.certdoc(org="ORG-B")), None),
+        ("future.p7m", mailbox.signed_cert(w, "future.p7m",
+                                           mailbox.certdoc(destroyed="2027-01-11")), None),
+        ("tampered.p7m", w.write("tampered.p7m", bytes(tampered)), None),
+        ("garbage.p7m", garbage, None),
+    ]
+    reasons = []
+    for name, path, _ in cases:
+        e, text = mailbox.sftp_put_status(w, path)
+        reasons.append(text)
+        eq(e, None, name + ": FX_FAILURE carries no errno")
+    eq(reasons, [
+        "signer certificate is not registered",
+        "certificate of deletion is for NIC-999999-ZZZZZ, not NIC-123456-A1B2C",
+        "certificate of deletion is from ORG-B, not ORG-A",
+        "certificate of deletion says data was destroyed on 2027-01-11, which is in the future",
+        "signature does not match the document",
+        "not a CMS signature (unreadable DER)",
+    ], "the CLOSE status text of each rejected upload")
+    # Stock sftp shows the failure (OpenSSH prints the code, not the text).
+    st, out = mailbox.put_cert(w, garbage)
+    eq(st, 1, "stock sftp put of garbage")
+    check("close remote: Failure" in out, "stock sftp output: " + out)
+    reasons.append(reasons[-1])
+
+    listed = [l.split("\t") for l in w.ok("olivia", "certificate", "list").splitlines()]
+    eq([r[1:] for r in listed], [[NIC, "2027-01-10T09:00:00Z", "rejected", t] for t in reasons],
+       "certificate list")
+    rejected = [m for _, to, s, m in mailbox.messages(w)
+                if s == P + ": certificate of deletion rejected"]
+    eq(len(rejected), len(reasons), "one rejection mail per upload")
+    for row, m in zip(listed, rejected):
+        eq(str(m["To"]), RITA, "rejection To")
+        check("(upload %s) was rejected:\n\n  %s\n" % (row[0], row[4]) in m.get_content(),
+              "rejection mail body:\n%s" % m.get_content())
+
+    st, out = mailbox.put_cert(w, mailbox.signed_cert(w, "deletion.p7m", good))
+    eq(st, 0, "good certificate: " + out)
+    row = w.ok("olivia", "certificate", "list").splitlines()[-1].split("\t")
+    eq(row[3:], ["accepted", "2027-01-09"], "accepted row")
+    receipt = [m for _, to, s, m in mailbox.messages(w)
+               if s == P + ": certificate of deletion accepted"]
+    eq(len(receipt), 1, "one receipt")
+    check("(receipt %s). The agreement is closed." % row[0] in receipt[0].get_content(),
+          "receipt body:\n" + receipt[0].get_content())
+    eq(w.ok("olivia", "--json", "agreement", "show", NIC).count('"closed"'), 1, "closed")
+    # A second certificate for a closed agreement: refused, said so, mailed.
+    eq(mailbox.sftp_put_status(w, mailbox.signed_cert(w, "again.p7m", good)),
+       (None, "agreement NIC-123456-A1B2C is closed; a certificate of deletion closes an "
+        "expired agreement"), "a certificate for a closed agreement")
+    eq(len([1 for _, to, s, m in mailbox.messages(w)
+            if s == P + ": certificate of deletion rejected"]), len(reasons) + 1,
+       "its rejection mail")
+
+if __name__ == "__main__":
+    main(test)

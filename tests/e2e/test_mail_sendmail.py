@@ -1,0 +1,89 @@
+#!/usr/bin/env python3
+"""The sendmail transport: a program that fails three times (exit 75) then
+succeeds delivers the message once, retried with backoff 1, 2, 4 minutes,
+each attempt the same bytes (same Message-ID), argv without a shell."""
+
+import os
+import re
+import stat
+
+from harness import main, eq, check
+import story
+
+T0 = "2027-06-10T09:00:00Z"
+FAKE = """#!/bin/sh
+# A sendmail that fails three times (EX_TEMPFAIL) and then takes the message.
+d='%s'
+n=$(cat "$d/calls" 2>/dev/null || echo 0)
+n=$((n + 1))
+echo "$n" > "$d/calls"
+echo "$*" >> "$d/argv"
+cat > "$d/msg.$n"
+[ "$n" -le 3 ] && exit 75
+cat "$d/msg.$n" >> "$d/delivered"
+exit 0
+"""
+
+
+def configure(w, prog):
+    conf = os.path.join(w.dir, "sluiced.conf")
+    with open(conf) as f:
+        text = f.read()
+    text = re.sub(r"(?m)^transport = maildir$", "transport = sendmail", text)
+    text = re.sub(r"(?m)^sendmail = .*$", "sendmail = " + prog, text)
+    with open(conf, "w") as f:
+        f.write(text)
+
+
+def calls(w):
+    try:
+        with open(w.path("sm/calls")) as f:
+            return int(f.read())
+    except OSError:
+        return 0
+
+
+def at(w, when, want, what):
+    w.set_clock(when)
+    w.ok("audrey", "dashboard")
+    eq(calls(w), want, "sendmail calls at %s (%s)" % (when, what))
+
+
+def test(w):
+    os.mkdir(w.path("sm"))
+    prog = w.write("sendmail", FAKE % w.path("sm"))
+    os.chmod(prog, stat.S_IRWXU)
+    configure(w, prog)
+    w.set_clock(T0)
+    w.start()
+    story.staff(w)
+    # The DSPT expires 2027-06-30: within 30 days, so `org dspt` queues one
+    # message to ORG-A (no recipient yet: staff, said so) and staff.
+    story.organisation(w)
+    eq(calls(w), 1, "first attempt, when the message is queued")
+    at(w, "2027-06-10T09:00:59Z", 1, "backoff: 1 minute not yet over")
+    at(w, "2027-06-10T09:01:00Z", 2, "second attempt after 1 minute")
+    at(w, "2027-06-10T09:02:59Z", 2, "backoff: 2 minutes not yet over")
+    at(w, "2027-06-10T09:03:00Z", 3, "third attempt after 2 more minutes")
+    at(w, "2027-06-10T09:06:59Z", 3, "backoff: 4 minutes not yet over")
+    w.stop()
+    w.start()
+    at(w, "2027-06-10T09:07:00Z", 4, "fourth attempt (after a restart) succeeds")
+    at(w, "2027-06-10T10:30:00Z", 4, "delivered: never again")
+    at(w, "2027-06-11T10:30:00Z", 4, "the next day: still once")
+    with open(w.path("sm/delivered"), "rb") as f:
+        delivered = f.read()
+    eq(delivered.count(b"\nMessage-ID: "), 1, "one message delivered")
+    msgs = [open(w.path("sm/msg.%d" % i), "rb").read() for i in range(1, 5)]
+    eq(msgs, [delivered] * 4, "every attempt the same bytes")
+    check(b"\nSubject: [sluice] ORG-A: DSPT expires in 20 days (2027-06-30)\n" in delivered,
+          "subject:\n" + delivered.decode())
+    check(b"\nTo: root@localhost\n" in delivered, "To:\n" + delivered.decode())
+    check(b"(No recipient of ORG-A has an e-mail address registered" in delivered,
+          "the body says why staff got it")
+    with open(w.path("sm/argv")) as f:
+        eq(f.read(), "-i -- root@localhost\n" * 4, "sendmail argv")
+
+
+if __name__ == "__main__":
+    main(test)

@@ -139,3 +139,34 @@ def download(w, verbose=False, who="rita"):
     eq(st, 0, "minisign -V: " + out + err)
     show(verbose, out)
     return outdir
+
+
+def epilogue(w, verbose=False):
+    """Fast-forward past expiry: the mails, a certificate of deletion signed
+    by the organisation's signatory, the agreement closed."""
+    import mailbox
+    say(verbose, "fast-forward the fake clock: the scheduler sends reminders, then the expiry notice (DIR/mail/new)")
+    seen = 0
+    subjects = []
+    for day in ("2026-10-02", "2026-12-01", "2026-12-24", "2027-01-02"):
+        w.set_clock(day + "T09:00:00Z")
+        state = w.ok("audrey", "agreement", "show", NIC).splitlines()[0]
+        show(verbose, "%s: %s" % (day, state))
+        msgs = mailbox.messages(w)
+        for _, to, subject, _ in msgs[seen:]:
+            subjects.append((to, subject))
+            show(verbose, "  To: %-22s Subject: %s" % (to, subject))
+        seen = len(msgs)
+    say(verbose, "the organisation's signatory signs a certificate of deletion (openssl cms, attached); the recipient uploads it with sftp")
+    text = mailbox.certdoc(destroyed="2027-01-02")
+    show(verbose, text)
+    local = mailbox.signed_cert(w, "deletion.p7m", text)
+    st, out = mailbox.put_cert(w, local)
+    check(st == 0, "certificate upload: " + out)
+    show(verbose, out)
+    out = w.ok("audrey", "agreement", "show", NIC)
+    show(verbose, out.splitlines()[0])
+    check(out.splitlines()[0].endswith(": closed"), "agreement closed: " + out)
+    last = mailbox.messages(w)[-1]
+    show(verbose, "  To: %-22s Subject: %s" % (last[1], last[2]))
+    return subjects

@@ -18,6 +18,11 @@ def test(w):
     eq(len(xid), 32, "extract id")
     eq(rid, "1", "release id")
     story.download(w)
+    subjects = story.epilogue(w)
+    eq(subjects, [("rita@orga.example", "[sluice] %s expires in %d days (last day 2026-12-31)"
+                   % (story.NIC, d)) for d in (90, 30, 7)] +
+       [("rita@orga.example", "[sluice] %s has expired: certificate of deletion due by 2027-01-30"
+         % story.NIC)], "the mails of the demo's calendar")
     st, out, err = w.ssh("audrey", "audit", "verify")
     eq(st, 0, "audit verify: " + err)
     check(out.startswith("audit log intact: "), "audit verify output: " + out)

@@ -106,7 +106,7 @@ def test(w):
                 check("permission denied" not in err, what + ": " + err)
                 if bare == 2:
                     check(err.endswith("\nusage: %s\n" % next(
-                        i for i in TABLE_USAGE(w) if i.startswith(cmd + " "))),
+                        i for i in usage_lines(w) if i.startswith(cmd + " "))),
                         what + ": usage line: " + err)
             else:
                 eq((st, out, err),
@@ -134,7 +134,7 @@ def test(w):
 _usage = []
 
 
-def TABLE_USAGE(w):
+def usage_lines(w):
     """The usage lines of every command, from root's and olivia's help."""
     if not _usage:
         for who in ("root", "olivia", "alan"):

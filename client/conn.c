@@ -220,6 +220,8 @@ conn_pump(ssh_channel ch, int is_stderr, int fd, int ms)
 		n = ssh_channel_read_timeout(ch, buf, sizeof(buf), 0, ms);
 	if (n == SSH_ERROR)
 		return SLUICE_EIO;
+	if (n == SSH_EOF)	/* read_nonblocking: the stream has ended */
+		return 0;
 	if (n > 0 && write_all(fd, buf, (size_t)n) != 0)
 		return SLUICE_EIO;
 	return n;

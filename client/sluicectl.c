@@ -139,7 +139,8 @@ do_put(const struct ccfg *cfg, int argc, char **argv)
 	}
 	(void)printf("uploaded %s to %s (%lld bytes)\n", argv[1], path,
 	    (long long)st.st_size);
-	if (verdict[0] != '\0')
+	/* "Success" is the generic OK text, not a verdict on the file */
+	if (verdict[0] != '\0' && strcmp(verdict, "Success") != 0)
 		(void)printf("%s\n", verdict);
 	rc = EXIT_OK;
 out:
@@ -151,17 +152,47 @@ out:
 	return rc;
 }
 
+/*
+ * Takes a global --json out of the flags before the command (getopt would
+ * refuse it), so `sluicectl --json org list` works as `ssh HOST --json org
+ * list` does; argv[0..*argc) keeps the rest in order. Returns 1 if found.
+ */
+static int
+take_json(int *argc, char **argv)
+{
+	int i, j, json = 0;
+
+	for (i = j = 1; i < *argc; i++) {
+		if (strcmp(argv[i], "--json") == 0) {
+			json = 1;
+			continue;
+		}
+		argv[j++] = argv[i];
+		if (argv[i][0] != '-' || strcmp(argv[i], "--") == 0)
+			break;		/* the command: the rest is its own */
+		if (strlen(argv[i]) == 2 && strchr("FHpliko", argv[i][1]) !=
+		    NULL && i + 1 < *argc)
+			argv[j++] = argv[++i];	/* a flag's value */
+	}
+	for (i++; i < *argc; i++)
+		argv[j++] = argv[i];
+	argv[j] = NULL;
+	*argc = j;
+	return json;
+}
+
 int
 main(int argc, char **argv)
 {
 	struct ccfg cfg;
 	char why[512];
-	int next, help, rc;
+	int next, help, rc, json;
 
 	if (ccfg_init(&cfg) != 0) {
 		(void)fprintf(stderr, "sluicectl: out of memory\n");
 		return EXIT_REFUSED;
 	}
+	json = take_json(&argc, argv);
 	if (cli_global(argc, argv, "sluicectl.conf", &cfg, &next, &help, why,
 	    sizeof(why)) != 0) {
 		(void)fprintf(stderr, "sluicectl: %s\n", why);
@@ -175,7 +206,12 @@ main(int argc, char **argv)
 	}
 	if (strcmp(argv[next], "put") == 0)
 		rc = do_put(&cfg, argc - next, argv + next);
-	else
+	else if (json) {
+		/* the word before the command is a flag or argv[0]: reuse its
+		 * slot for the --json the server expects first */
+		argv[next - 1] = "--json";
+		rc = run_command(&cfg, argc - next + 1, argv + next - 1);
+	} else
 		rc = run_command(&cfg, argc - next, argv + next);
 out:
 	ccfg_clear(&cfg);

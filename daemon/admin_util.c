@@ -29,11 +29,11 @@ admin_check_name(struct admin_call *c, const char *what, const char *s)
 int
 admin_check_nic(struct admin_call *c, const char *s)
 {
-	char why[160];
+	char why[256];
 
+	/* nic_check's reason starts with the (printable) reference itself */
 	if (nic_check(s, why, sizeof(why)) != 0)
-		return admin_fail(c, SLUICE_EINVAL, "bad NIC '%.64s': %s", s,
-		    why);
+		return admin_fail(c, SLUICE_EINVAL, "bad NIC %s", why);
 	return 0;
 }
 

@@ -202,7 +202,8 @@ open_node(struct engine *e, struct conn *c, const char *path, uint32_t pflags,
 		goto out;
 	}
 	if (v == SLUICE_EDENIED) {
-		engine_audit(e, c->who.user, "download open", path, "deny", "%s", why);
+		engine_audit(e, c->who.user, c->who.kind == IDENTITY_STAFF ?
+		    "inbox open" : "download open", path, "deny", "%s", why);
 		r = open_refuse(rep, FX_PERMISSION_DENIED, why);
 		goto out;
 	}
@@ -314,6 +315,7 @@ eng_close(struct engine *e, struct conn *c, struct sbuf *req, struct sbuf *rep,
 	uint64_t id, bytes, lo, hi;
 	uint8_t eof;
 	char why[256] = "";
+	uint32_t refused = FX_FAILURE;
 	int r = 0, v = 0;
 
 	(void)fd;
@@ -328,6 +330,10 @@ eng_close(struct engine *e, struct conn *c, struct sbuf *req, struct sbuf *rep,
 		break;
 	case OPEN_INBOX_WRITE:
 		v = engine_inbox_commit(e, c, of, why, sizeof(why));
+		/* over the policy limit is a refusal, not a failure: clients
+		 * (sluicectl: exit 1) tell it apart from a broken link */
+		if (v == SLUICE_ETOOBIG)
+			refused = FX_PERMISSION_DENIED;
 		break;
 	case OPEN_CERT_UPLOAD:
 		v = engine_certificate_upload(e, c, of, why, sizeof(why));
@@ -338,7 +344,7 @@ eng_close(struct engine *e, struct conn *c, struct sbuf *req, struct sbuf *rep,
 	if (of->tmp_path[0] != '\0')
 		(void)unlink(of->tmp_path);
 	memset(of, 0, sizeof(*of));
-	if ((r = sbuf_put_u32(rep, v == 0 ? FX_OK : FX_FAILURE)) != 0)
+	if ((r = sbuf_put_u32(rep, v == 0 ? FX_OK : refused)) != 0)
 		return r;
 	return sbuf_put_cstring(rep, why);
 }

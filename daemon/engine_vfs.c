@@ -507,7 +507,7 @@ vfs_staff(struct engine *e, struct conn *c, const char *path,
 		return 0;
 	}
 	if (name_check(comp[1], STORE_NAME_MAX - 1, NULL, 0) != 0)
-		return SLUICE_ENOTFOUND;
+		return SLUICE_EFORMAT;	/* vfs_resolve says why */
 	if ((r = vfs_inbox_dir(e, c->who.user, dir, sizeof(dir))) != 0)
 		return r;
 	snprintf(n->name, sizeof(n->name), "%s", comp[1]);
@@ -606,6 +606,18 @@ vfs_resolve(struct engine *e, struct conn *c, const char *path,
 	if (c->who.kind == IDENTITY_STAFF) {
 		if ((r = vfs_staff(e, c, path, n)) == 0 && n->type == VNODE_ABSENT)
 			r = SLUICE_ENOTFOUND;
+		if (r == SLUICE_EFORMAT) {
+			/* a name outside the safe set: refused, saying why,
+			 * rather than "no such file" */
+			const char *base = strrchr(path, '/');
+			char nwhy[200];
+
+			(void)name_check(base != NULL ? base + 1 : path,
+			    STORE_NAME_MAX - 1, nwhy, sizeof(nwhy));
+			(void)snprintf(why, whylen, "inbox file name refused: %s",
+			    nwhy);
+			r = SLUICE_EDENIED;
+		}
 		return r;
 	}
 	return vfs_recipient(e, c, path, n, content, why, whylen);

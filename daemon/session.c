@@ -324,8 +324,11 @@ cb_chan_exec(ssh_session ss, ssh_channel ch, const char *command, void *ud)
 
 	(void)ss;
 	(void)ch;
-	if (c->mode != CH_OPEN || strlen(command) > 64 * 1024 ||
-	    (c->command = strdup(command)) == NULL)
+	/* Any length libssh delivered (its packets are at most 256 KiB): the
+	 * engine's splitter refuses an over-long line with a reason, exit 2
+	 * and an audit entry, where refusing the request here would leave
+	 * the client with only "exec request failed". */
+	if (c->mode != CH_OPEN || (c->command = strdup(command)) == NULL)
 		return -1;
 	c->mode = CH_EXEC;
 	return 0;
@@ -621,6 +624,17 @@ session_loop(struct session *s, ssh_event ev)
 	while (ssh_is_connected(s->ss)) {
 		if (ssh_event_dopoll(ev, 200) == SSH_ERROR)
 			break;
+		/* A fatal protocol error (e.g. a packet over libssh's limit,
+		 * such as a 1 MiB command line) leaves the session connected
+		 * but deaf: say why and end it, or the client waits forever. */
+		if (ssh_get_status(s->ss) & SSH_CLOSED_ERROR) {
+			log_info("\"%s\": connection ended: %s", s->user,
+			    ssh_get_error(s->ss));
+			(void)ssh_session_set_disconnect_message(s->ss,
+			    "protocol error (a packet over 256 KiB, such as "
+			    "a command line that long?)");
+			break;
+		}
 		service_channels(s);
 		if (mono_ms() - s->last_activity > idle_ms) {
 			log_info("\"%s\" idle for %d s: disconnecting", s->user,

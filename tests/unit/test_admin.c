@@ -503,7 +503,7 @@ static const struct {
 	    "2027-01-01", 1, "unknown organisation NOPE\n" },
 	{ "oper", "agreement add NIC-12 --org ORG-A --title t --purpose p "
 	    "--legal-basis l --datasets A --starts 2026-01-01 --expires "
-	    "2026-12-31 --document dsa.txt", 1, "bad NIC 'NIC-12': NIC-12: a "
+	    "2026-12-31 --document dsa.txt", 1, "bad NIC NIC-12: a "
 	    "NIC reference is NIC-, six digits, -, five upper-case letters or "
 	    "digits (e.g. NIC-123456-A1B2C)\n" },
 	{ "oper", "agreement add NIC-654321-ZZZZZ --org NOPE --title t "

@@ -376,15 +376,6 @@ st_write(struct store *s, sqlite3_stmt *st, int64_t *rowid, char *why,
 }
 
 int
-st_exec_done(struct store *s, sqlite3_stmt *st)
-{
-	int r = st_step(s, st);
-
-	sqlite3_finalize(st);
-	return r == 1 ? 0 : r;
-}
-
-int
 st_write_one(struct store *s, sqlite3_stmt *st)
 {
 	int r;
@@ -544,8 +535,9 @@ out:
 	return r;
 }
 
-int
-st_list_grow(void **v, size_t *n, size_t size, void **elem)
+/* Grows a list's array by one zeroed element; *elem points at it. */
+static int
+list_grow(void **v, size_t *n, size_t size, void **elem)
 {
 	void *p;
 
@@ -568,7 +560,7 @@ st_read_all(struct store *s, sqlite3_stmt *st, void **v, size_t *n,
 	int r;
 
 	while ((r = st_step(s, st)) == 1)
-		if ((r = st_list_grow(v, n, size, &elem)) != 0 ||
+		if ((r = list_grow(v, n, size, &elem)) != 0 ||
 		    (r = row(st, elem)) != 0)
 			break;
 	return r;

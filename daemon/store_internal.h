@@ -54,8 +54,6 @@ int st_one_row(struct store *s, sqlite3_stmt *st, int none);
 int st_write(struct store *s, sqlite3_stmt *st, int64_t *rowid, char *why,
     size_t whylen, const char *what);
 int st_write_one(struct store *s, sqlite3_stmt *st);
-/* Runs a prepared statement that returns no rows and finalizes it. */
-int st_exec_done(struct store *s, sqlite3_stmt *st);
 
 /* Copies the current row into one struct (each entity's *_row()); 0 or a
  * SLUICE_E* (an allocation or a stored name that does not parse). */
@@ -73,8 +71,6 @@ int st_read_all(struct store *s, sqlite3_stmt *st, void **v, size_t *n,
 /* Frees a list's array (its elements' own memory already freed) and empties
  * the list. */
 void st_list_free(void **v, size_t *n);
-/* Grows a list's array by one zeroed element; *elem points at it. */
-int st_list_grow(void **v, size_t *n, size_t size, void **elem);
 
 /* Binding with checks: text length < max (so it fits the structs), no
  * NULs; NULL text binds SQL NULL only where allow_null. */

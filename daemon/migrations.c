@@ -283,8 +283,8 @@ store_latest_version(void)
 	return migrations[NMIGRATIONS - 1].version;
 }
 
-static int
-user_version(sqlite3 *db, int *v)
+int
+store_user_version(sqlite3 *db, int *v)
 {
 	sqlite3_stmt *st = NULL;
 	int rc;
@@ -308,7 +308,7 @@ apply(sqlite3 *db, const struct migration *m, char *why, size_t whylen)
 		    "store migration %d: %s", m->version, sqlite3_errmsg(db));
 	rc = sqlite3_exec(db, m->sql, NULL, NULL, NULL);
 	if (rc == SQLITE_OK)
-		rc = user_version(db, &v);
+		rc = store_user_version(db, &v);
 	if (rc == SQLITE_OK && v != m->version)
 		rc = SQLITE_INTERNAL;
 	if (rc == SQLITE_OK)
@@ -328,7 +328,7 @@ store_migrate(sqlite3 *db, char *why, size_t whylen)
 	size_t i;
 	int r, rc, v = 0, latest = store_latest_version();
 
-	if ((rc = user_version(db, &v)) != SQLITE_OK)
+	if ((rc = store_user_version(db, &v)) != SQLITE_OK)
 		return sluice_why(why, whylen, SLUICE_ESTORE,
 		    "cannot read the store's schema version: %s",
 		    sqlite3_errmsg(db));

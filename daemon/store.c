@@ -40,6 +40,19 @@ static const char *const dspt_names[] = {
 };
 #define NDSPT (sizeof(dspt_names) / sizeof(dspt_names[0]))
 
+/* The index of name in names[0..n), or SLUICE_ESTORE: a stored name this
+ * program does not know means the store is not one it wrote. */
+static int
+name_index(const char *const *names, size_t n, const char *name)
+{
+	size_t i;
+
+	for (i = 0; name != NULL && i < n; i++)
+		if (strcmp(name, names[i]) == 0)
+			return (int)i;
+	return SLUICE_ESTORE;
+}
+
 const char *
 st_state_name(enum agreement_state s)
 {
@@ -49,14 +62,12 @@ st_state_name(enum agreement_state s)
 int
 st_state_parse(const char *name, enum agreement_state *s)
 {
-	int i;
+	int i = name_index(state_names, AG_STATE_MAX, name);
 
-	for (i = 0; name != NULL && i < AG_STATE_MAX; i++)
-		if (strcmp(name, state_names[i]) == 0) {
-			*s = (enum agreement_state)i;
-			return 0;
-		}
-	return SLUICE_ESTORE;
+	if (i < 0)
+		return i;
+	*s = (enum agreement_state)i;
+	return 0;
 }
 
 const char *
@@ -68,14 +79,12 @@ st_dspt_name(enum dspt_status d)
 int
 st_dspt_parse(const char *name, enum dspt_status *d)
 {
-	size_t i;
+	int i = name_index(dspt_names, NDSPT, name);
 
-	for (i = 0; name != NULL && i < NDSPT; i++)
-		if (strcmp(name, dspt_names[i]) == 0) {
-			*d = (enum dspt_status)i;
-			return 0;
-		}
-	return SLUICE_ESTORE;
+	if (i < 0)
+		return i;
+	*d = (enum dspt_status)i;
+	return 0;
 }
 
 const char *
@@ -191,18 +200,8 @@ store_close(struct store *s)
 int
 store_schema_version(struct store *s, int *version)
 {
-	sqlite3_stmt *st = NULL;
-	int r;
-
-	if ((r = st_prepare(s, "PRAGMA user_version", &st)) != 0)
-		return r;
-	if ((r = st_step(s, st)) == 1) {
-		*version = sqlite3_column_int(st, 0);
-		r = 0;
-	} else if (r == 0)
-		r = SLUICE_ESTORE;
-	sqlite3_finalize(st);
-	return r;
+	/* SQLITE_DONE (no row) maps to SLUICE_ESTORE like any unknown code */
+	return st_map(store_user_version(s->db, version));
 }
 
 /* ---- transactions -------------------------------------------------------- */
@@ -210,10 +209,12 @@ store_schema_version(struct store *s, int *version)
 int
 store_begin(struct store *s)
 {
+	int r;
+
 	if (s->in_tx || !sqlite3_get_autocommit(s->db))
 		return SLUICE_ESTATE;
-	if (sqlite3_exec(s->db, "BEGIN IMMEDIATE", NULL, NULL, NULL) != SQLITE_OK)
-		return st_map(sqlite3_extended_errcode(s->db));
+	if ((r = st_exec(s, "BEGIN IMMEDIATE")) != 0)
+		return r;
 	s->in_tx = 1;
 	return 0;
 }
@@ -250,14 +251,10 @@ st_tx_begin(struct store *s, int *kind)
 {
 	if (sqlite3_get_autocommit(s->db)) {
 		*kind = TX_OUTER;
-		if (sqlite3_exec(s->db, "BEGIN IMMEDIATE", NULL, NULL, NULL) != SQLITE_OK)
-			return st_map(sqlite3_extended_errcode(s->db));
-		return 0;
+		return st_exec(s, "BEGIN IMMEDIATE");
 	}
 	*kind = TX_SAVEPOINT;
-	if (sqlite3_exec(s->db, "SAVEPOINT st", NULL, NULL, NULL) != SQLITE_OK)
-		return st_map(sqlite3_extended_errcode(s->db));
-	return 0;
+	return st_exec(s, "SAVEPOINT st");
 }
 
 int
@@ -311,6 +308,14 @@ st_fail(struct store *s, int err, char *why, size_t whylen, const char *what)
 }
 
 int
+st_exec(struct store *s, const char *sql)
+{
+	if (sqlite3_exec(s->db, sql, NULL, NULL, NULL) != SQLITE_OK)
+		return st_map(sqlite3_extended_errcode(s->db));
+	return 0;
+}
+
+int
 st_prepare(struct store *s, const char *sql, sqlite3_stmt **st)
 {
 	*st = NULL;
@@ -318,6 +323,22 @@ st_prepare(struct store *s, const char *sql, sqlite3_stmt **st)
 		return st_map(sqlite3_extended_errcode(s->db));
 	return 0;
 }
+
+int
+st_prepare_key(struct store *s, const char *sql, const char *key,
+    size_t keymax, int64_t id, sqlite3_stmt **st)
+{
+	int r;
+
+	if ((r = st_prepare(s, sql, st)) != 0)
+		return r;
+	if (sqlite3_bind_parameter_count(*st) == 0)
+		return 0;
+	return key != NULL ? st_bind_text(*st, 1, key, keymax) :
+	    st_bind_i64(*st, 1, id);
+}
+
+/* ---- stepping ------------------------------------------------------------ */
 
 int
 st_step(struct store *s, sqlite3_stmt *st)
@@ -332,12 +353,36 @@ st_step(struct store *s, sqlite3_stmt *st)
 }
 
 int
-st_exec_done(struct store *s, sqlite3_stmt *st)
+st_one_row(struct store *s, sqlite3_stmt *st, int none)
 {
 	int r = st_step(s, st);
 
-	sqlite3_finalize(st);
-	return r == 1 ? 0 : r;
+	if (r == 1)
+		return 0;
+	return r == 0 ? none : r;
+}
+
+int
+st_write(struct store *s, sqlite3_stmt *st, int64_t *rowid, char *why,
+    size_t whylen, const char *what)
+{
+	int r = st_step(s, st);
+
+	if (r < 0)
+		return st_fail(s, r, why, whylen, what);
+	if (rowid != NULL)
+		*rowid = sqlite3_last_insert_rowid(s->db);
+	return 0;
+}
+
+int
+st_write_one(struct store *s, sqlite3_stmt *st)
+{
+	int r;
+
+	if ((r = st_write(s, st, NULL, NULL, 0, NULL)) != 0)
+		return r;
+	return sqlite3_changes(s->db) == 1 ? 0 : SLUICE_ENOTFOUND;
 }
 
 /* ---- binding ------------------------------------------------------------- */
@@ -472,10 +517,27 @@ st_col_date(sqlite3_stmt *st, int i)
 	return day;
 }
 
-/* ---- odds and ends ------------------------------------------------------- */
+/* ---- rows and lists ------------------------------------------------------ */
 
 int
-st_list_grow(void **v, size_t *n, size_t size, void **elem)
+st_get(struct store *s, const char *sql, const char *key, size_t keymax,
+    int64_t id, st_row_fn row, void *out)
+{
+	sqlite3_stmt *st = NULL;
+	int r;
+
+	if ((r = st_prepare_key(s, sql, key, keymax, id, &st)) != 0)
+		goto out;
+	if ((r = st_one_row(s, st, SLUICE_ENOTFOUND)) == 0)
+		r = row(st, out);
+out:
+	sqlite3_finalize(st);
+	return r;
+}
+
+/* Grows a list's array by one zeroed element; *elem points at it. */
+static int
+list_grow(void **v, size_t *n, size_t size, void **elem)
 {
 	void *p;
 
@@ -489,6 +551,30 @@ st_list_grow(void **v, size_t *n, size_t size, void **elem)
 	(*n)++;
 	return 0;
 }
+
+int
+st_read_all(struct store *s, sqlite3_stmt *st, void **v, size_t *n,
+    size_t size, st_row_fn row)
+{
+	void *elem;
+	int r;
+
+	while ((r = st_step(s, st)) == 1)
+		if ((r = list_grow(v, n, size, &elem)) != 0 ||
+		    (r = row(st, elem)) != 0)
+			break;
+	return r;
+}
+
+void
+st_list_free(void **v, size_t *n)
+{
+	free(*v);
+	*v = NULL;
+	*n = 0;
+}
+
+/* ---- odds and ends ------------------------------------------------------- */
 
 void
 st_sha256_hex(const void *p, size_t n, char out[65])
@@ -506,16 +592,14 @@ st_org_id(struct store *s, const char *code, int64_t *id, char *why,
 	sqlite3_stmt *st = NULL;
 	int r;
 
-	if ((r = st_prepare(s, "SELECT id FROM orgs WHERE code = ?", &st)) != 0)
-		return r;
-	if ((r = st_bind_text(st, 1, code, STORE_NAME_MAX)) != 0)
+	/* bound as text even when NULL: SLUICE_EINVAL, not "no organisation" */
+	if ((r = st_prepare(s, "SELECT id FROM orgs WHERE code = ?", &st)) != 0 ||
+	    (r = st_bind_text(st, 1, code, STORE_NAME_MAX)) != 0)
 		goto out;
-	if ((r = st_step(s, st)) == 1) {
+	if ((r = st_one_row(s, st, SLUICE_ENOTFOUND)) == 0)
 		*id = sqlite3_column_int64(st, 0);
-		r = 0;
-	} else if (r == 0)
-		r = sluice_why(why, whylen, SLUICE_ENOTFOUND,
-		    "no organisation %s", code);
+	else if (r == SLUICE_ENOTFOUND)
+		sluice_why(why, whylen, r, "no organisation %s", code);
 out:
 	sqlite3_finalize(st);
 	return r;

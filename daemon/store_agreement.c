@@ -17,8 +17,10 @@
 	"LEFT JOIN orgs o ON o.id = g.org_id"
 
 static int
-signatory_row(sqlite3_stmt *st, struct signatory *g, int with_der)
+signatory_row(sqlite3_stmt *st, void *elem)
 {
+	struct signatory *g = elem;
+
 	memset(g, 0, sizeof(*g));
 	g->id = sqlite3_column_int64(st, 0);
 	g->org_id = sqlite3_column_int64(st, 1);
@@ -31,44 +33,24 @@ signatory_row(sqlite3_stmt *st, struct signatory *g, int with_der)
 	g->not_after = sqlite3_column_int64(st, 8);
 	g->added_by = sqlite3_column_int64(st, 9);
 	g->added_at = sqlite3_column_int64(st, 10);
-	if (!with_der)
-		return 0;
 	return st_col_blobdup(st, 11, &g->der, &g->der_len);
-}
-
-static int
-signatory_one(struct store *s, const char *sql, const char *hex, int64_t id,
-    struct signatory *out)
-{
-	sqlite3_stmt *st = NULL;
-	int r;
-
-	memset(out, 0, sizeof(*out));
-	if ((r = st_prepare(s, sql, &st)) != 0)
-		return r;
-	r = hex != NULL ? st_bind_text(st, 1, hex, STORE_HEX_MAX) :
-	    st_bind_i64(st, 1, id);
-	if (r == 0 && (r = st_step(s, st)) == 1)
-		r = signatory_row(st, out, 1);
-	else if (r == 0)
-		r = SLUICE_ENOTFOUND;
-	sqlite3_finalize(st);
-	return r;
 }
 
 int
 signatory_get(struct store *s, int64_t id, struct signatory *out)
 {
-	return signatory_one(s, "SELECT " SIGNATORY_COLS " WHERE g.id = ?",
-	    NULL, id, out);
+	memset(out, 0, sizeof(*out));
+	return st_get(s, "SELECT " SIGNATORY_COLS " WHERE g.id = ?", NULL, 0, id,
+	    signatory_row, out);
 }
 
 int
 signatory_by_fingerprint(struct store *s, const char *hex,
     struct signatory *out)
 {
-	return signatory_one(s, "SELECT " SIGNATORY_COLS
-	    " WHERE g.fingerprint = ?", hex, 0, out);
+	memset(out, 0, sizeof(*out));
+	return st_get(s, "SELECT " SIGNATORY_COLS " WHERE g.fingerprint = ?",
+	    hex, STORE_HEX_MAX, 0, signatory_row, out);
 }
 
 static int
@@ -95,13 +77,7 @@ signatory_insert(struct store *s, const struct signatory *in, int64_t org_id,
 		sluice_why(why, whylen, r, "certificate field too long or empty");
 		goto out;
 	}
-	if ((r = st_step(s, st)) < 0)
-		st_fail(s, r, why, whylen, "cannot add signatory");
-	else {
-		r = 0;
-		if (id != NULL)
-			*id = sqlite3_last_insert_rowid(s->db);
-	}
+	r = st_write(s, st, id, why, whylen, "cannot add signatory");
 out:
 	sqlite3_finalize(st);
 	return r;
@@ -135,21 +111,16 @@ int
 signatory_list(struct store *s, const char *owner, struct signatory_list *out)
 {
 	sqlite3_stmt *st = NULL;
-	struct signatory *g;
 	int r;
 
 	memset(out, 0, sizeof(*out));
 	if ((r = st_prepare(s, "SELECT " SIGNATORY_COLS " WHERE ?1 IS NULL OR "
 	    "coalesce(o.code, 'controller') = ?1 ORDER BY "
-	    "coalesce(o.code, 'controller'), g.id", &st)) != 0)
-		return r;
-	if ((r = st_bind_text_null(st, 1, owner, STORE_NAME_MAX)) != 0)
+	    "coalesce(o.code, 'controller'), g.id", &st)) != 0 ||
+	    (r = st_bind_text_null(st, 1, owner, STORE_NAME_MAX)) != 0)
 		goto out;
-	while ((r = st_step(s, st)) == 1) {
-		if ((r = st_list_grow((void **)&out->v, &out->n, sizeof(*g),
-		    (void **)&g)) != 0 || (r = signatory_row(st, g, 1)) != 0)
-			break;
-	}
+	r = st_read_all(s, st, (void **)&out->v, &out->n, sizeof(*out->v),
+	    signatory_row);
 out:
 	sqlite3_finalize(st);
 	if (r != 0)
@@ -175,8 +146,7 @@ signatory_list_free(struct signatory_list *l)
 		return;
 	for (i = 0; i < l->n; i++)
 		signatory_clear(&l->v[i]);
-	free(l->v);
-	memset(l, 0, sizeof(*l));
+	st_list_free((void **)&l->v, &l->n);
 }
 
 /* ---- agreements ---------------------------------------------------------- */
@@ -227,6 +197,13 @@ out:
 	return r;
 }
 
+/* A list's rows leave the document out (length and hash only). */
+static int
+agreement_row_brief(sqlite3_stmt *st, void *elem)
+{
+	return agreement_row(st, elem, 0);
+}
+
 void
 agreement_clear(struct agreement *a)
 {
@@ -249,8 +226,7 @@ agreement_list_free(struct agreement_list *l)
 		return;
 	for (i = 0; i < l->n; i++)
 		agreement_clear(&l->v[i]);
-	free(l->v);
-	memset(l, 0, sizeof(*l));
+	st_list_free((void **)&l->v, &l->n);
 }
 
 /* Binds ?1 = nic (and ?2 = version or id when given) and reads one row. */
@@ -263,16 +239,14 @@ agreement_one(struct store *s, const char *sql, const char *nic, int64_t n,
 
 	memset(out, 0, sizeof(*out));
 	if ((r = st_prepare(s, sql, &st)) != 0)
-		return r;
+		goto out;
 	if (nic != NULL && (r = st_bind_text(st, idx++, nic, STORE_NIC_MAX)) != 0)
 		goto out;
 	if (sqlite3_bind_parameter_count(st) >= idx &&
 	    (r = st_bind_i64(st, idx, n)) != 0)
 		goto out;
-	if ((r = st_step(s, st)) == 1)
+	if ((r = st_one_row(s, st, SLUICE_ENOTFOUND)) == 0)
 		r = agreement_row(st, out, 1);
-	else if (r == 0)
-		r = SLUICE_ENOTFOUND;
 out:
 	sqlite3_finalize(st);
 	return r;
@@ -341,17 +315,10 @@ agreement_insert(struct store *s, const struct agreement *a, int64_t org_id,
 		sluice_why(why, whylen, r, "agreement field missing or bad date");
 		goto out;
 	}
-	r = st_step(s, st);
-	if (r == SLUICE_EEXIST)
+	if ((r = st_write(s, st, id, why, whylen, "cannot add agreement")) ==
+	    SLUICE_EEXIST)
 		sluice_why(why, whylen, r, "%s version %d exists already",
 		    a->nic, version);
-	else if (r < 0)
-		st_fail(s, r, why, whylen, "cannot add agreement");
-	else {
-		r = 0;
-		if (id != NULL)
-			*id = sqlite3_last_insert_rowid(s->db);
-	}
 out:
 	sqlite3_finalize(st);
 	return r;
@@ -429,7 +396,6 @@ agreement_list(struct store *s, int state, const char *org, unsigned flags,
     struct agreement_list *out)
 {
 	sqlite3_stmt *st = NULL;
-	struct agreement *a;
 	const char *sname = NULL;
 	int r;
 
@@ -440,17 +406,13 @@ agreement_list(struct store *s, int state, const char *org, unsigned flags,
 	if ((r = st_prepare(s, "SELECT " AGREEMENT_COLS " WHERE "
 	    "(?1 IS NULL OR a.state = ?1) AND (?2 IS NULL OR o.code = ?2) AND "
 	    "(?3 = 0 OR a.version = " GOVERNING_VERSION("a.nic") ") "
-	    "ORDER BY a.nic, a.version", &st)) != 0)
-		return r;
-	if ((r = st_bind_text_null(st, 1, sname, STORE_TEXT_MAX)) != 0 ||
+	    "ORDER BY a.nic, a.version", &st)) != 0 ||
+	    (r = st_bind_text_null(st, 1, sname, STORE_TEXT_MAX)) != 0 ||
 	    (r = st_bind_text_null(st, 2, org, STORE_NAME_MAX)) != 0 ||
 	    (r = st_bind_i64(st, 3, (flags & AGREEMENT_LIST_GOVERNING) != 0)) != 0)
 		goto out;
-	while ((r = st_step(s, st)) == 1) {
-		if ((r = st_list_grow((void **)&out->v, &out->n, sizeof(*a),
-		    (void **)&a)) != 0 || (r = agreement_row(st, a, 0)) != 0)
-			break;
-	}
+	r = st_read_all(s, st, (void **)&out->v, &out->n, sizeof(*out->v),
+	    agreement_row_brief);
 out:
 	sqlite3_finalize(st);
 	if (r != 0)
@@ -468,17 +430,15 @@ agreement_set_state(struct store *s, int64_t id, enum agreement_state state)
 	if (name == NULL)
 		return SLUICE_EINVAL;
 	if ((r = st_prepare(s, "UPDATE agreements SET state = ?, "
-	    "state_changed_at = ? WHERE id = ?", &st)) != 0)
-		return r;
-	if ((r = st_bind_text(st, 1, name, STORE_TEXT_MAX)) != 0 ||
+	    "state_changed_at = ? WHERE id = ?", &st)) != 0 ||
+	    (r = st_bind_text(st, 1, name, STORE_TEXT_MAX)) != 0 ||
 	    (r = st_bind_i64(st, 2, sluice_now())) != 0 ||
-	    (r = st_bind_i64(st, 3, id)) != 0) {
-		sqlite3_finalize(st);
-		return r;
-	}
-	if ((r = st_exec_done(s, st)) != 0)
-		return r;
-	return sqlite3_changes(s->db) == 1 ? 0 : SLUICE_ENOTFOUND;
+	    (r = st_bind_i64(st, 3, id)) != 0)
+		goto out;
+	r = st_write_one(s, st);
+out:
+	sqlite3_finalize(st);
+	return r;
 }
 
 /* ---- signatures ---------------------------------------------------------- */
@@ -509,17 +469,10 @@ signature_add(struct store *s, const struct agreement_sig *in, int64_t *id,
 		sluice_why(why, whylen, r, "signature too large");
 		goto out;
 	}
-	r = st_step(s, st);
-	if (r == SLUICE_EEXIST)
+	if ((r = st_write(s, st, id, why, whylen, "cannot add signature")) ==
+	    SLUICE_EEXIST)
 		sluice_why(why, whylen, r, "the %s has signed this version already",
 		    party);
-	else if (r < 0)
-		st_fail(s, r, why, whylen, "cannot add signature");
-	else {
-		r = 0;
-		if (id != NULL)
-			*id = sqlite3_last_insert_rowid(s->db);
-	}
 out:
 	sqlite3_finalize(st);
 	return r;
@@ -538,15 +491,10 @@ signature_get(struct store *s, int64_t agreement_id, enum party party,
 		return SLUICE_EINVAL;
 	if ((r = st_prepare(s, "SELECT id, cms, signatory_id, signing_time, "
 	    "uploaded_by, uploaded_at, verified_at FROM signatures "
-	    "WHERE agreement_id = ? AND party = ?", &st)) != 0)
-		return r;
-	if ((r = st_bind_i64(st, 1, agreement_id)) != 0 ||
-	    (r = st_bind_text(st, 2, pname, STORE_TEXT_MAX)) != 0)
-		goto out;
-	if ((r = st_step(s, st)) == 0) {
-		r = SLUICE_ENOTFOUND;
-		goto out;
-	} else if (r < 0)
+	    "WHERE agreement_id = ? AND party = ?", &st)) != 0 ||
+	    (r = st_bind_i64(st, 1, agreement_id)) != 0 ||
+	    (r = st_bind_text(st, 2, pname, STORE_TEXT_MAX)) != 0 ||
+	    (r = st_one_row(s, st, SLUICE_ENOTFOUND)) != 0)
 		goto out;
 	out->id = sqlite3_column_int64(st, 0);
 	out->agreement_id = agreement_id;
@@ -581,17 +529,15 @@ suspension_add(struct store *s, int64_t agreement_id, const char *reason,
 	int r;
 
 	if ((r = st_prepare(s, "INSERT INTO suspensions (agreement_id, reason, "
-	    "by_staff, at) VALUES (?, ?, ?, ?)", &st)) != 0)
-		return r;
-	if ((r = st_bind_i64(st, 1, agreement_id)) != 0 ||
+	    "by_staff, at) VALUES (?, ?, ?, ?)", &st)) != 0 ||
+	    (r = st_bind_i64(st, 1, agreement_id)) != 0 ||
 	    (r = st_bind_text(st, 2, reason, STORE_TEXT_MAX)) != 0 ||
 	    (r = st_bind_i64_or_null(st, 3, by)) != 0 ||
-	    (r = st_bind_i64(st, 4, sluice_now())) != 0) {
-		sqlite3_finalize(st);
-		return r;
-	}
-	if ((r = st_exec_done(s, st)) == 0 && id != NULL)
-		*id = sqlite3_last_insert_rowid(s->db);
+	    (r = st_bind_i64(st, 4, sluice_now())) != 0)
+		goto out;
+	r = st_write(s, st, id, NULL, 0, NULL);
+out:
+	sqlite3_finalize(st);
 	return r;
 }
 
@@ -602,17 +548,15 @@ suspension_lift(struct store *s, int64_t agreement_id, int64_t by)
 	int r;
 
 	if ((r = st_prepare(s, "UPDATE suspensions SET lifted_at = ?, "
-	    "lifted_by = ? WHERE agreement_id = ? AND lifted_at IS NULL", &st)) != 0)
-		return r;
-	if ((r = st_bind_i64(st, 1, sluice_now())) != 0 ||
+	    "lifted_by = ? WHERE agreement_id = ? AND lifted_at IS NULL", &st)) != 0 ||
+	    (r = st_bind_i64(st, 1, sluice_now())) != 0 ||
 	    (r = st_bind_i64_or_null(st, 2, by)) != 0 ||
-	    (r = st_bind_i64(st, 3, agreement_id)) != 0) {
-		sqlite3_finalize(st);
-		return r;
-	}
-	if ((r = st_exec_done(s, st)) != 0)
-		return r;
-	return sqlite3_changes(s->db) == 1 ? 0 : SLUICE_ENOTFOUND;
+	    (r = st_bind_i64(st, 3, agreement_id)) != 0)
+		goto out;
+	r = st_write_one(s, st);
+out:
+	sqlite3_finalize(st);
+	return r;
 }
 
 int
@@ -625,18 +569,16 @@ suspension_current(struct store *s, int64_t agreement_id,
 	memset(out, 0, sizeof(*out));
 	if ((r = st_prepare(s, "SELECT id, reason, coalesce(by_staff, 0), at "
 	    "FROM suspensions WHERE agreement_id = ? AND lifted_at IS NULL",
-	    &st)) != 0)
-		return r;
-	if ((r = st_bind_i64(st, 1, agreement_id)) == 0 &&
-	    (r = st_step(s, st)) == 1) {
-		out->id = sqlite3_column_int64(st, 0);
-		out->agreement_id = agreement_id;
-		st_col_text(st, 1, out->reason, sizeof(out->reason));
-		out->by = sqlite3_column_int64(st, 2);
-		out->at = sqlite3_column_int64(st, 3);
-		r = 0;
-	} else if (r == 0)
-		r = SLUICE_ENOTFOUND;
+	    &st)) != 0 ||
+	    (r = st_bind_i64(st, 1, agreement_id)) != 0 ||
+	    (r = st_one_row(s, st, SLUICE_ENOTFOUND)) != 0)
+		goto out;
+	out->id = sqlite3_column_int64(st, 0);
+	out->agreement_id = agreement_id;
+	st_col_text(st, 1, out->reason, sizeof(out->reason));
+	out->by = sqlite3_column_int64(st, 2);
+	out->at = sqlite3_column_int64(st, 3);
+out:
 	sqlite3_finalize(st);
 	return r;
 }

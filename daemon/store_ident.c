@@ -49,16 +49,9 @@ key_insert(struct store *s, enum identity_kind kind, int64_t owner,
 		sluice_why(why, whylen, r, "key type or fingerprint too long");
 		goto out;
 	}
-	r = st_step(s, st);
-	if (r == SLUICE_EEXIST)
+	if ((r = st_write(s, st, id, why, whylen, "cannot add key")) ==
+	    SLUICE_EEXIST)
 		key_owner_why(s, k, why, whylen);
-	else if (r < 0)
-		st_fail(s, r, why, whylen, "cannot add key");
-	else {
-		r = 0;
-		if (id != NULL)
-			*id = sqlite3_last_insert_rowid(s->db);
-	}
 out:
 	sqlite3_finalize(st);
 	return r;
@@ -118,12 +111,7 @@ person_insert(struct store *s, int64_t org_id, const char *user,
 		sluice_why(why, whylen, r, "recipient field too long");
 		goto out;
 	}
-	if ((r = st_step(s, st)) < 0)
-		st_fail(s, r, why, whylen, "cannot add recipient");
-	else {
-		r = 0;
-		*id = sqlite3_last_insert_rowid(s->db);
-	}
+	r = st_write(s, st, id, why, whylen, "cannot add recipient");
 out:
 	sqlite3_finalize(st);
 	return r;
@@ -158,9 +146,11 @@ person_add(struct store *s, const char *org, const char *user,
 #define PERSON_COLS "p.id, p.org_id, o.code, p.user, p.email, p.active, " \
 	"p.age_recipient, p.created_at FROM people p JOIN orgs o ON o.id = p.org_id"
 
-static void
-person_row(sqlite3_stmt *st, struct person *p)
+static int
+person_row(sqlite3_stmt *st, void *elem)
 {
+	struct person *p = elem;
+
 	memset(p, 0, sizeof(*p));
 	p->id = sqlite3_column_int64(st, 0);
 	p->org_id = sqlite3_column_int64(st, 1);
@@ -170,40 +160,21 @@ person_row(sqlite3_stmt *st, struct person *p)
 	p->active = sqlite3_column_int(st, 5);
 	st_col_text(st, 6, p->age_recipient, sizeof(p->age_recipient));
 	p->created_at = sqlite3_column_int64(st, 7);
-}
-
-static int
-person_get_where(struct store *s, const char *sql, const char *user,
-    int64_t id, struct person *out)
-{
-	sqlite3_stmt *st = NULL;
-	int r;
-
-	if ((r = st_prepare(s, sql, &st)) != 0)
-		return r;
-	r = user != NULL ? st_bind_text(st, 1, user, STORE_NAME_MAX) :
-	    st_bind_i64(st, 1, id);
-	if (r == 0 && (r = st_step(s, st)) == 1) {
-		person_row(st, out);
-		r = 0;
-	} else if (r == 0)
-		r = SLUICE_ENOTFOUND;
-	sqlite3_finalize(st);
-	return r;
+	return 0;
 }
 
 int
 person_get(struct store *s, const char *user, struct person *out)
 {
-	return person_get_where(s, "SELECT " PERSON_COLS " WHERE p.user = ?",
-	    user, 0, out);
+	return st_get(s, "SELECT " PERSON_COLS " WHERE p.user = ?", user,
+	    STORE_NAME_MAX, 0, person_row, out);
 }
 
 int
 person_get_by_id(struct store *s, int64_t id, struct person *out)
 {
-	return person_get_where(s, "SELECT " PERSON_COLS " WHERE p.id = ?",
-	    NULL, id, out);
+	return st_get(s, "SELECT " PERSON_COLS " WHERE p.id = ?", NULL, 0, id,
+	    person_row, out);
 }
 
 /* UPDATE <table> SET <col> = ?1 WHERE user = ?2, touching one row. */
@@ -213,16 +184,14 @@ set_by_user(struct store *s, const char *sql, int64_t v, const char *user)
 	sqlite3_stmt *st = NULL;
 	int r;
 
-	if ((r = st_prepare(s, sql, &st)) != 0)
-		return r;
-	if ((r = st_bind_i64(st, 1, v)) != 0 ||
-	    (r = st_bind_text(st, 2, user, STORE_NAME_MAX)) != 0) {
-		sqlite3_finalize(st);
-		return r;
-	}
-	if ((r = st_exec_done(s, st)) != 0)
-		return r;
-	return sqlite3_changes(s->db) == 1 ? 0 : SLUICE_ENOTFOUND;
+	if ((r = st_prepare(s, sql, &st)) != 0 ||
+	    (r = st_bind_i64(st, 1, v)) != 0 ||
+	    (r = st_bind_text(st, 2, user, STORE_NAME_MAX)) != 0)
+		goto out;
+	r = st_write_one(s, st);
+out:
+	sqlite3_finalize(st);
+	return r;
 }
 
 int
@@ -236,21 +205,15 @@ int
 person_list(struct store *s, const char *org, struct person_list *out)
 {
 	sqlite3_stmt *st = NULL;
-	struct person *p;
 	int r;
 
 	memset(out, 0, sizeof(*out));
 	if ((r = st_prepare(s, "SELECT " PERSON_COLS " WHERE ?1 IS NULL OR "
-	    "o.code = ?1 ORDER BY o.code, p.user", &st)) != 0)
-		return r;
-	if ((r = st_bind_text_null(st, 1, org, STORE_NAME_MAX)) != 0)
+	    "o.code = ?1 ORDER BY o.code, p.user", &st)) != 0 ||
+	    (r = st_bind_text_null(st, 1, org, STORE_NAME_MAX)) != 0)
 		goto out;
-	while ((r = st_step(s, st)) == 1) {
-		if ((r = st_list_grow((void **)&out->v, &out->n, sizeof(*p),
-		    (void **)&p)) != 0)
-			break;
-		person_row(st, p);
-	}
+	r = st_read_all(s, st, (void **)&out->v, &out->n, sizeof(*out->v),
+	    person_row);
 out:
 	sqlite3_finalize(st);
 	if (r != 0)
@@ -261,10 +224,8 @@ out:
 void
 person_list_free(struct person_list *l)
 {
-	if (l == NULL)
-		return;
-	free(l->v);
-	memset(l, 0, sizeof(*l));
+	if (l != NULL)
+		st_list_free((void **)&l->v, &l->n);
 }
 
 /* ---- staff --------------------------------------------------------------- */
@@ -286,12 +247,7 @@ staff_insert(struct store *s, const char *user, const char *email,
 		sluice_why(why, whylen, r, "staff field too long");
 		goto out;
 	}
-	if ((r = st_step(s, st)) < 0)
-		st_fail(s, r, why, whylen, "cannot add staff");
-	else {
-		r = 0;
-		*id = sqlite3_last_insert_rowid(s->db);
-	}
+	r = st_write(s, st, id, why, whylen, "cannot add staff");
 out:
 	sqlite3_finalize(st);
 	return r;
@@ -322,9 +278,11 @@ staff_add(struct store *s, const char *user, const char *email,
 
 #define STAFF_COLS "id, user, email, roles, active, created_at FROM staff"
 
-static void
-staff_row(sqlite3_stmt *st, struct staff *p)
+static int
+staff_row(sqlite3_stmt *st, void *elem)
 {
+	struct staff *p = elem;
+
 	memset(p, 0, sizeof(*p));
 	p->id = sqlite3_column_int64(st, 0);
 	st_col_text(st, 1, p->user, sizeof(p->user));
@@ -332,40 +290,21 @@ staff_row(sqlite3_stmt *st, struct staff *p)
 	p->roles = (uint32_t)sqlite3_column_int64(st, 3);
 	p->active = sqlite3_column_int(st, 4);
 	p->created_at = sqlite3_column_int64(st, 5);
-}
-
-static int
-staff_get_where(struct store *s, const char *sql, const char *user,
-    int64_t id, struct staff *out)
-{
-	sqlite3_stmt *st = NULL;
-	int r;
-
-	if ((r = st_prepare(s, sql, &st)) != 0)
-		return r;
-	r = user != NULL ? st_bind_text(st, 1, user, STORE_NAME_MAX) :
-	    st_bind_i64(st, 1, id);
-	if (r == 0 && (r = st_step(s, st)) == 1) {
-		staff_row(st, out);
-		r = 0;
-	} else if (r == 0)
-		r = SLUICE_ENOTFOUND;
-	sqlite3_finalize(st);
-	return r;
+	return 0;
 }
 
 int
 staff_get(struct store *s, const char *user, struct staff *out)
 {
-	return staff_get_where(s, "SELECT " STAFF_COLS " WHERE user = ?", user,
-	    0, out);
+	return st_get(s, "SELECT " STAFF_COLS " WHERE user = ?", user,
+	    STORE_NAME_MAX, 0, staff_row, out);
 }
 
 int
 staff_get_by_id(struct store *s, int64_t id, struct staff *out)
 {
-	return staff_get_where(s, "SELECT " STAFF_COLS " WHERE id = ?", NULL,
-	    id, out);
+	return st_get(s, "SELECT " STAFF_COLS " WHERE id = ?", NULL, 0, id,
+	    staff_row, out);
 }
 
 int
@@ -374,13 +313,9 @@ staff_count(struct store *s, int64_t *n)
 	sqlite3_stmt *st = NULL;
 	int r;
 
-	if ((r = st_prepare(s, "SELECT count(*) FROM staff", &st)) != 0)
-		return r;
-	if ((r = st_step(s, st)) == 1) {
+	if ((r = st_prepare(s, "SELECT count(*) FROM staff", &st)) == 0 &&
+	    (r = st_one_row(s, st, SLUICE_ESTORE)) == 0)
 		*n = sqlite3_column_int64(st, 0);
-		r = 0;
-	} else if (r == 0)
-		r = SLUICE_ESTORE;
 	sqlite3_finalize(st);
 	return r;
 }
@@ -405,18 +340,12 @@ int
 staff_list(struct store *s, struct staff_list *out)
 {
 	sqlite3_stmt *st = NULL;
-	struct staff *p;
 	int r;
 
 	memset(out, 0, sizeof(*out));
-	if ((r = st_prepare(s, "SELECT " STAFF_COLS " ORDER BY user", &st)) != 0)
-		return r;
-	while ((r = st_step(s, st)) == 1) {
-		if ((r = st_list_grow((void **)&out->v, &out->n, sizeof(*p),
-		    (void **)&p)) != 0)
-			break;
-		staff_row(st, p);
-	}
+	if ((r = st_prepare(s, "SELECT " STAFF_COLS " ORDER BY user", &st)) == 0)
+		r = st_read_all(s, st, (void **)&out->v, &out->n,
+		    sizeof(*out->v), staff_row);
 	sqlite3_finalize(st);
 	if (r != 0)
 		staff_list_free(out);
@@ -426,20 +355,29 @@ staff_list(struct store *s, struct staff_list *out)
 void
 staff_list_free(struct staff_list *l)
 {
-	if (l == NULL)
-		return;
-	free(l->v);
-	memset(l, 0, sizeof(*l));
+	if (l != NULL)
+		st_list_free((void **)&l->v, &l->n);
 }
 
 /* ---- keys and identities ------------------------------------------------- */
+
+static int
+key_row(sqlite3_stmt *st, void *elem)
+{
+	struct stored_key *k = elem;
+
+	k->id = sqlite3_column_int64(st, 0);
+	st_col_text(st, 1, k->type, sizeof(k->type));
+	st_col_text(st, 3, k->fingerprint, sizeof(k->fingerprint));
+	k->added_at = sqlite3_column_int64(st, 4);
+	return st_col_blobdup(st, 2, &k->blob, &k->len);
+}
 
 int
 key_list(struct store *s, enum identity_kind kind, int64_t owner_id,
     struct key_list *out)
 {
 	sqlite3_stmt *st = NULL;
-	struct stored_key *k;
 	int r;
 
 	memset(out, 0, sizeof(*out));
@@ -448,21 +386,10 @@ key_list(struct store *s, enum identity_kind kind, int64_t owner_id,
 	    "WHERE staff_id = ? ORDER BY id" :
 	    "SELECT id, type, blob, fingerprint, added_at FROM keys "
 	    "WHERE person_id = ? ORDER BY id", &st);
-	if (r != 0)
-		return r;
-	if ((r = st_bind_i64(st, 1, owner_id)) != 0)
+	if (r != 0 || (r = st_bind_i64(st, 1, owner_id)) != 0)
 		goto out;
-	while ((r = st_step(s, st)) == 1) {
-		if ((r = st_list_grow((void **)&out->v, &out->n, sizeof(*k),
-		    (void **)&k)) != 0)
-			break;
-		k->id = sqlite3_column_int64(st, 0);
-		st_col_text(st, 1, k->type, sizeof(k->type));
-		if ((r = st_col_blobdup(st, 2, &k->blob, &k->len)) != 0)
-			break;
-		st_col_text(st, 3, k->fingerprint, sizeof(k->fingerprint));
-		k->added_at = sqlite3_column_int64(st, 4);
-	}
+	r = st_read_all(s, st, (void **)&out->v, &out->n, sizeof(*out->v),
+	    key_row);
 out:
 	sqlite3_finalize(st);
 	if (r != 0)
@@ -479,8 +406,7 @@ key_list_free(struct key_list *l)
 		return;
 	for (i = 0; i < l->n; i++)
 		free(l->v[i].blob);
-	free(l->v);
-	memset(l, 0, sizeof(*l));
+	st_list_free((void **)&l->v, &l->n);
 }
 
 /* Both lookups read one row of this union: kind, id, user, org_id, org,
@@ -500,9 +426,11 @@ key_list_free(struct key_list *l)
 	"p.age_recipient, 0, '', '' FROM people p JOIN orgs o ON o.id = p.org_id " \
 	"WHERE p.user = ?1"
 
-static void
-identity_row(sqlite3_stmt *st, struct identity *id)
+static int
+identity_row(sqlite3_stmt *st, void *elem)
 {
+	struct identity *id = elem;
+
 	memset(id, 0, sizeof(*id));
 	id->kind = sqlite3_column_int(st, 0) == 1 ? IDENTITY_STAFF :
 	    IDENTITY_RECIPIENT;
@@ -516,6 +444,7 @@ identity_row(sqlite3_stmt *st, struct identity *id)
 	id->key_id = sqlite3_column_int64(st, 8);
 	st_col_text(st, 9, id->key_type, sizeof(id->key_type));
 	st_col_text(st, 10, id->fingerprint, sizeof(id->fingerprint));
+	return 0;
 }
 
 int
@@ -527,14 +456,10 @@ identity_by_key(struct store *s, const uint8_t *blob, size_t len,
 
 	if (blob == NULL || len == 0 || len > KEY_BLOB_MAX)
 		return SLUICE_ENOTFOUND;
-	if ((r = st_prepare(s, IDENTITY_BY_KEY, &st)) != 0)
-		return r;
-	if ((r = st_bind_blob(st, 1, blob, len)) == 0 &&
-	    (r = st_step(s, st)) == 1) {
-		identity_row(st, out);
-		r = 0;
-	} else if (r == 0)
-		r = SLUICE_ENOTFOUND;
+	if ((r = st_prepare(s, IDENTITY_BY_KEY, &st)) == 0 &&
+	    (r = st_bind_blob(st, 1, blob, len)) == 0 &&
+	    (r = st_one_row(s, st, SLUICE_ENOTFOUND)) == 0)
+		r = identity_row(st, out);
 	sqlite3_finalize(st);
 	return r;
 }
@@ -542,19 +467,8 @@ identity_by_key(struct store *s, const uint8_t *blob, size_t len,
 int
 identity_by_user(struct store *s, const char *user, struct identity *out)
 {
-	sqlite3_stmt *st = NULL;
-	int r;
-
 	if (user == NULL || strlen(user) >= STORE_NAME_MAX)
 		return SLUICE_ENOTFOUND;
-	if ((r = st_prepare(s, IDENTITY_BY_USER, &st)) != 0)
-		return r;
-	if ((r = st_bind_text(st, 1, user, STORE_NAME_MAX)) == 0 &&
-	    (r = st_step(s, st)) == 1) {
-		identity_row(st, out);
-		r = 0;
-	} else if (r == 0)
-		r = SLUICE_ENOTFOUND;
-	sqlite3_finalize(st);
-	return r;
+	return st_get(s, IDENTITY_BY_USER, user, STORE_NAME_MAX, 0,
+	    identity_row, out);
 }

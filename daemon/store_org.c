@@ -12,8 +12,10 @@
 	"sanctioned, created_at"
 
 static int
-org_row(sqlite3_stmt *st, struct org *o)
+org_row(sqlite3_stmt *st, void *elem)
 {
+	struct org *o = elem;
+
 	memset(o, 0, sizeof(*o));
 	o->id = sqlite3_column_int64(st, 0);
 	st_col_text(st, 1, o->code, sizeof(o->code));
@@ -49,37 +51,9 @@ org_add(struct store *s, const struct org *o, int64_t *id, char *why,
 		sluice_why(why, whylen, r, "organisation field too long");
 		goto out;
 	}
-	r = st_step(s, st);
-	if (r == SLUICE_EEXIST)
+	if ((r = st_write(s, st, id, why, whylen, "cannot add organisation")) ==
+	    SLUICE_EEXIST)
 		sluice_why(why, whylen, r, "organisation %s exists already", o->code);
-	else if (r < 0)
-		st_fail(s, r, why, whylen, "cannot add organisation");
-	else if (id != NULL)
-		*id = sqlite3_last_insert_rowid(s->db);
-	if (r > 0)
-		r = 0;
-out:
-	sqlite3_finalize(st);
-	return r;
-}
-
-static int
-org_get_where(struct store *s, const char *sql, const char *code, int64_t id,
-    struct org *out)
-{
-	sqlite3_stmt *st = NULL;
-	int r;
-
-	if ((r = st_prepare(s, sql, &st)) != 0)
-		return r;
-	r = code != NULL ? st_bind_text(st, 1, code, STORE_NAME_MAX) :
-	    st_bind_i64(st, 1, id);
-	if (r != 0)
-		goto out;
-	if ((r = st_step(s, st)) == 1)
-		r = org_row(st, out);
-	else if (r == 0)
-		r = SLUICE_ENOTFOUND;
 out:
 	sqlite3_finalize(st);
 	return r;
@@ -88,33 +62,28 @@ out:
 int
 org_get(struct store *s, const char *code, struct org *out)
 {
-	return org_get_where(s, "SELECT " ORG_COLS " FROM orgs WHERE code = ?",
-	    code, 0, out);
+	return st_get(s, "SELECT " ORG_COLS " FROM orgs WHERE code = ?", code,
+	    STORE_NAME_MAX, 0, org_row, out);
 }
 
 int
 org_get_by_id(struct store *s, int64_t id, struct org *out)
 {
-	return org_get_where(s, "SELECT " ORG_COLS " FROM orgs WHERE id = ?",
-	    NULL, id, out);
+	return st_get(s, "SELECT " ORG_COLS " FROM orgs WHERE id = ?", NULL, 0,
+	    id, org_row, out);
 }
 
 int
 org_list(struct store *s, struct org_list *out)
 {
 	sqlite3_stmt *st = NULL;
-	struct org *o;
 	int r;
 
 	memset(out, 0, sizeof(*out));
 	if ((r = st_prepare(s, "SELECT " ORG_COLS " FROM orgs ORDER BY code",
-	    &st)) != 0)
-		return r;
-	while ((r = st_step(s, st)) == 1) {
-		if ((r = st_list_grow((void **)&out->v, &out->n, sizeof(*o),
-		    (void **)&o)) != 0 || (r = org_row(st, o)) != 0)
-			break;
-	}
+	    &st)) == 0)
+		r = st_read_all(s, st, (void **)&out->v, &out->n,
+		    sizeof(*out->v), org_row);
 	sqlite3_finalize(st);
 	if (r != 0)
 		org_list_free(out);
@@ -124,25 +93,8 @@ org_list(struct store *s, struct org_list *out)
 void
 org_list_free(struct org_list *l)
 {
-	if (l == NULL)
-		return;
-	free(l->v);
-	memset(l, 0, sizeof(*l));
-}
-
-/* Runs an UPDATE ... WHERE code = ? (bound last) that must touch one row. */
-static int
-org_update(struct store *s, sqlite3_stmt *st, int code_idx, const char *code)
-{
-	int r;
-
-	if ((r = st_bind_text(st, code_idx, code, STORE_NAME_MAX)) != 0) {
-		sqlite3_finalize(st);
-		return r;
-	}
-	if ((r = st_exec_done(s, st)) != 0)
-		return r;
-	return sqlite3_changes(s->db) == 1 ? 0 : SLUICE_ENOTFOUND;
+	if (l != NULL)
+		st_list_free((void **)&l->v, &l->n);
 }
 
 int
@@ -155,14 +107,15 @@ org_set_dspt(struct store *s, const char *code, enum dspt_status status,
 	if (st_dspt_name(status) == NULL)
 		return SLUICE_EINVAL;
 	if ((r = st_prepare(s, "UPDATE orgs SET dspt_status = ?, dspt_expires = ? "
-	    "WHERE code = ?", &st)) != 0)
-		return r;
-	if ((r = st_bind_text(st, 1, st_dspt_name(status), STORE_TEXT_MAX)) != 0 ||
-	    (r = st_bind_date_or_null(st, 2, expires)) != 0) {
-		sqlite3_finalize(st);
-		return r;
-	}
-	return org_update(s, st, 3, code);
+	    "WHERE code = ?", &st)) != 0 ||
+	    (r = st_bind_text(st, 1, st_dspt_name(status), STORE_TEXT_MAX)) != 0 ||
+	    (r = st_bind_date_or_null(st, 2, expires)) != 0 ||
+	    (r = st_bind_text(st, 3, code, STORE_NAME_MAX)) != 0)
+		goto out;
+	r = st_write_one(s, st);
+out:
+	sqlite3_finalize(st);
+	return r;
 }
 
 int
@@ -172,13 +125,14 @@ org_set_sanctioned(struct store *s, const char *code, int sanctioned)
 	int r;
 
 	if ((r = st_prepare(s, "UPDATE orgs SET sanctioned = ? WHERE code = ?",
-	    &st)) != 0)
-		return r;
-	if ((r = st_bind_i64(st, 1, sanctioned ? 1 : 0)) != 0) {
-		sqlite3_finalize(st);
-		return r;
-	}
-	return org_update(s, st, 2, code);
+	    &st)) != 0 ||
+	    (r = st_bind_i64(st, 1, sanctioned ? 1 : 0)) != 0 ||
+	    (r = st_bind_text(st, 2, code, STORE_NAME_MAX)) != 0)
+		goto out;
+	r = st_write_one(s, st);
+out:
+	sqlite3_finalize(st);
+	return r;
 }
 
 /* ---- contracts ----------------------------------------------------------- */
@@ -186,9 +140,11 @@ org_set_sanctioned(struct store *s, const char *code, int sanctioned)
 #define CONTRACT_COLS "c.id, c.org_id, o.code, c.ref, c.starts, c.expires, " \
 	"c.created_at FROM contracts c JOIN orgs o ON o.id = c.org_id"
 
-static void
-contract_row(sqlite3_stmt *st, struct contract *c)
+static int
+contract_row(sqlite3_stmt *st, void *elem)
 {
+	struct contract *c = elem;
+
 	memset(c, 0, sizeof(*c));
 	c->id = sqlite3_column_int64(st, 0);
 	c->org_id = sqlite3_column_int64(st, 1);
@@ -197,6 +153,7 @@ contract_row(sqlite3_stmt *st, struct contract *c)
 	c->starts = st_col_date(st, 4);
 	c->expires = st_col_date(st, 5);
 	c->created_at = sqlite3_column_int64(st, 6);
+	return 0;
 }
 
 int
@@ -225,16 +182,9 @@ contract_add(struct store *s, const char *org, const char *ref, int32_t starts,
 		sluice_why(why, whylen, r, "contract ref too long or bad date");
 		goto out;
 	}
-	r = st_step(s, st);
-	if (r == SLUICE_EEXIST)
+	if ((r = st_write(s, st, id, why, whylen, "cannot add contract")) ==
+	    SLUICE_EEXIST)
 		sluice_why(why, whylen, r, "%s already has contract %s", org, ref);
-	else if (r < 0)
-		st_fail(s, r, why, whylen, "cannot add contract");
-	else {
-		r = 0;
-		if (id != NULL)
-			*id = sqlite3_last_insert_rowid(s->db);
-	}
 out:
 	sqlite3_finalize(st);
 	return r;
@@ -249,16 +199,12 @@ contract_in_force(struct store *s, const char *org, int32_t day,
 
 	if ((r = st_prepare(s, "SELECT " CONTRACT_COLS " WHERE o.code = ?1 AND "
 	    "c.starts <= ?2 AND c.expires >= ?2 ORDER BY c.expires DESC, c.id "
-	    "LIMIT 1", &st)) != 0)
-		return r;
-	if ((r = st_bind_text(st, 1, org, STORE_NAME_MAX)) != 0 ||
+	    "LIMIT 1", &st)) != 0 ||
+	    (r = st_bind_text(st, 1, org, STORE_NAME_MAX)) != 0 ||
 	    (r = st_bind_date(st, 2, day)) != 0)
 		goto out;
-	if ((r = st_step(s, st)) == 1) {
-		contract_row(st, out);
-		r = 0;
-	} else if (r == 0)
-		r = SLUICE_ENOTFOUND;
+	if ((r = st_one_row(s, st, SLUICE_ENOTFOUND)) == 0)
+		r = contract_row(st, out);
 out:
 	sqlite3_finalize(st);
 	return r;
@@ -268,21 +214,15 @@ int
 contract_list(struct store *s, const char *org, struct contract_list *out)
 {
 	sqlite3_stmt *st = NULL;
-	struct contract *c;
 	int r;
 
 	memset(out, 0, sizeof(*out));
 	if ((r = st_prepare(s, "SELECT " CONTRACT_COLS " WHERE ?1 IS NULL OR "
-	    "o.code = ?1 ORDER BY o.code, c.starts, c.id", &st)) != 0)
-		return r;
-	if ((r = st_bind_text_null(st, 1, org, STORE_NAME_MAX)) != 0)
+	    "o.code = ?1 ORDER BY o.code, c.starts, c.id", &st)) != 0 ||
+	    (r = st_bind_text_null(st, 1, org, STORE_NAME_MAX)) != 0)
 		goto out;
-	while ((r = st_step(s, st)) == 1) {
-		if ((r = st_list_grow((void **)&out->v, &out->n, sizeof(*c),
-		    (void **)&c)) != 0)
-			break;
-		contract_row(st, c);
-	}
+	r = st_read_all(s, st, (void **)&out->v, &out->n, sizeof(*out->v),
+	    contract_row);
 out:
 	sqlite3_finalize(st);
 	if (r != 0)
@@ -293,8 +233,6 @@ out:
 void
 contract_list_free(struct contract_list *l)
 {
-	if (l == NULL)
-		return;
-	free(l->v);
-	memset(l, 0, sizeof(*l));
+	if (l != NULL)
+		st_list_free((void **)&l->v, &l->n);
 }

@@ -16,8 +16,9 @@
 	"next_attempt, attempts, coalesce(sent_at, 0), last_error FROM outbox"
 
 static int
-outbox_row(sqlite3_stmt *st, struct outbox_msg *m)
+outbox_row(sqlite3_stmt *st, void *elem)
 {
+	struct outbox_msg *m = elem;
 	int r;
 
 	memset(m, 0, sizeof(*m));
@@ -48,19 +49,17 @@ outbox_enqueue(struct store *s, const char *dedupe_key, const char *to,
 	if (dedupe_key == NULL || *dedupe_key == '\0' || to == NULL || *to == '\0')
 		return SLUICE_EINVAL;
 	if ((r = st_prepare(s, "INSERT INTO outbox (dedupe_key, to_addrs, subject, "
-	    "body, created_at, next_attempt) VALUES (?, ?, ?, ?, ?, ?)", &st)) != 0)
-		return r;
-	if ((r = st_bind_text(st, 1, dedupe_key, STORE_TEXT_MAX)) != 0 ||
+	    "body, created_at, next_attempt) VALUES (?, ?, ?, ?, ?, ?)", &st)) != 0 ||
+	    (r = st_bind_text(st, 1, dedupe_key, STORE_TEXT_MAX)) != 0 ||
 	    (r = st_bind_text(st, 2, to, STORE_BLOB_MAX)) != 0 ||
 	    (r = st_bind_text(st, 3, subject, STORE_BLOB_MAX)) != 0 ||
 	    (r = st_bind_text(st, 4, body, STORE_BLOB_MAX)) != 0 ||
 	    (r = st_bind_i64(st, 5, now)) != 0 ||
-	    (r = st_bind_i64(st, 6, now)) != 0) {
-		sqlite3_finalize(st);
-		return r;
-	}
-	if ((r = st_exec_done(s, st)) == 0 && id != NULL)
-		*id = sqlite3_last_insert_rowid(s->db);
+	    (r = st_bind_i64(st, 6, now)) != 0)
+		goto out;
+	r = st_write(s, st, id, NULL, 0, NULL);
+out:
+	sqlite3_finalize(st);
 	return r;
 }
 
@@ -68,23 +67,18 @@ int
 outbox_due(struct store *s, int64_t now, size_t limit, struct outbox_list *out)
 {
 	sqlite3_stmt *st = NULL;
-	struct outbox_msg *m;
 	int r;
 
 	memset(out, 0, sizeof(*out));
 	if (limit > INT64_MAX)
 		return SLUICE_EINVAL;
 	if ((r = st_prepare(s, "SELECT " OUTBOX_COLS " WHERE sent_at IS NULL AND "
-	    "next_attempt <= ? ORDER BY next_attempt, id LIMIT ?", &st)) != 0)
-		return r;
-	if ((r = st_bind_i64(st, 1, now)) != 0 ||
+	    "next_attempt <= ? ORDER BY next_attempt, id LIMIT ?", &st)) != 0 ||
+	    (r = st_bind_i64(st, 1, now)) != 0 ||
 	    (r = st_bind_i64(st, 2, limit == 0 ? -1 : (int64_t)limit)) != 0)
 		goto out;
-	while ((r = st_step(s, st)) == 1) {
-		if ((r = st_list_grow((void **)&out->v, &out->n, sizeof(*m),
-		    (void **)&m)) != 0 || (r = outbox_row(st, m)) != 0)
-			break;
-	}
+	r = st_read_all(s, st, (void **)&out->v, &out->n, sizeof(*out->v),
+	    outbox_row);
 out:
 	sqlite3_finalize(st);
 	if (r != 0)
@@ -95,18 +89,9 @@ out:
 int
 outbox_get(struct store *s, int64_t id, struct outbox_msg *out)
 {
-	sqlite3_stmt *st = NULL;
-	int r;
-
 	memset(out, 0, sizeof(*out));
-	if ((r = st_prepare(s, "SELECT " OUTBOX_COLS " WHERE id = ?", &st)) != 0)
-		return r;
-	if ((r = st_bind_i64(st, 1, id)) == 0 && (r = st_step(s, st)) == 1)
-		r = outbox_row(st, out);
-	else if (r == 0)
-		r = SLUICE_ENOTFOUND;
-	sqlite3_finalize(st);
-	return r;
+	return st_get(s, "SELECT " OUTBOX_COLS " WHERE id = ?", NULL, 0, id,
+	    outbox_row, out);
 }
 
 int
@@ -116,15 +101,13 @@ outbox_mark_sent(struct store *s, int64_t id, int64_t at)
 	int r;
 
 	if ((r = st_prepare(s, "UPDATE outbox SET sent_at = ?, attempts = "
-	    "attempts + 1 WHERE id = ? AND sent_at IS NULL", &st)) != 0)
-		return r;
-	if ((r = st_bind_i64(st, 1, at)) != 0 || (r = st_bind_i64(st, 2, id)) != 0) {
-		sqlite3_finalize(st);
-		return r;
-	}
-	if ((r = st_exec_done(s, st)) != 0)
-		return r;
-	return sqlite3_changes(s->db) == 1 ? 0 : SLUICE_ENOTFOUND;
+	    "attempts + 1 WHERE id = ? AND sent_at IS NULL", &st)) != 0 ||
+	    (r = st_bind_i64(st, 1, at)) != 0 || (r = st_bind_i64(st, 2, id)) != 0)
+		goto out;
+	r = st_write_one(s, st);
+out:
+	sqlite3_finalize(st);
+	return r;
 }
 
 int
@@ -140,17 +123,15 @@ outbox_mark_failed(struct store *s, int64_t id, const char *error,
 	line[strcspn(line, "\r\n")] = '\0';
 	if ((r = st_prepare(s, "UPDATE outbox SET attempts = attempts + 1, "
 	    "last_error = ?, next_attempt = ? WHERE id = ? AND sent_at IS NULL",
-	    &st)) != 0)
-		return r;
-	if ((r = st_bind_text(st, 1, line, STORE_TEXT_MAX)) != 0 ||
+	    &st)) != 0 ||
+	    (r = st_bind_text(st, 1, line, STORE_TEXT_MAX)) != 0 ||
 	    (r = st_bind_i64(st, 2, next_attempt)) != 0 ||
-	    (r = st_bind_i64(st, 3, id)) != 0) {
-		sqlite3_finalize(st);
-		return r;
-	}
-	if ((r = st_exec_done(s, st)) != 0)
-		return r;
-	return sqlite3_changes(s->db) == 1 ? 0 : SLUICE_ENOTFOUND;
+	    (r = st_bind_i64(st, 3, id)) != 0)
+		goto out;
+	r = st_write_one(s, st);
+out:
+	sqlite3_finalize(st);
+	return r;
 }
 
 void
@@ -173,8 +154,7 @@ outbox_list_free(struct outbox_list *l)
 		return;
 	for (i = 0; i < l->n; i++)
 		outbox_msg_clear(&l->v[i]);
-	free(l->v);
-	memset(l, 0, sizeof(*l));
+	st_list_free((void **)&l->v, &l->n);
 }
 
 /* ---- the gate's facts ---------------------------------------------------- */
@@ -273,8 +253,9 @@ out:
 	"details, prev_hash, hash FROM audit"
 
 static int
-audit_row(sqlite3_stmt *st, struct audit_entry *e)
+audit_row(sqlite3_stmt *st, void *elem)
 {
+	struct audit_entry *e = elem;
 	const unsigned char *clock;
 	int r;
 
@@ -316,9 +297,8 @@ store_audit_insert(struct store *s, const struct audit_entry *e)
 
 	if ((r = st_prepare(s, "INSERT INTO audit (id, time, clock, actor, action, "
 	    "subject, outcome, details, prev_hash, hash) "
-	    "VALUES (?, ?, ?, ?, ?, ?, ?, ?, ?, ?)", &st)) != 0)
-		return r;
-	if ((r = st_bind_i64(st, 1, e->id)) != 0 ||
+	    "VALUES (?, ?, ?, ?, ?, ?, ?, ?, ?, ?)", &st)) != 0 ||
+	    (r = st_bind_i64(st, 1, e->id)) != 0 ||
 	    (r = st_bind_i64(st, 2, e->time)) != 0 ||
 	    (r = st_bind_text(st, 3, e->fake_clock ? "fake" : "real", 8)) != 0 ||
 	    (r = st_bind_text(st, 4, e->actor, STORE_TEXT_MAX)) != 0 ||
@@ -327,29 +307,9 @@ store_audit_insert(struct store *s, const struct audit_entry *e)
 	    (r = st_bind_text(st, 7, e->outcome, STORE_OUTCOME_MAX)) != 0 ||
 	    (r = st_bind_text(st, 8, e->details, STORE_BLOB_MAX)) != 0 ||
 	    (r = st_bind_text(st, 9, e->prev_hash, STORE_HEX_MAX)) != 0 ||
-	    (r = st_bind_text(st, 10, e->hash, STORE_HEX_MAX)) != 0) {
-		sqlite3_finalize(st);
-		return r;
-	}
-	return st_exec_done(s, st);
-}
-
-static int
-audit_one(struct store *s, const char *sql, int64_t id, int bind,
-    struct audit_entry *out)
-{
-	sqlite3_stmt *st = NULL;
-	int r;
-
-	memset(out, 0, sizeof(*out));
-	if ((r = st_prepare(s, sql, &st)) != 0)
-		return r;
-	if (bind && (r = st_bind_i64(st, 1, id)) != 0)
+	    (r = st_bind_text(st, 10, e->hash, STORE_HEX_MAX)) != 0)
 		goto out;
-	if ((r = st_step(s, st)) == 1)
-		r = audit_row(st, out);
-	else if (r == 0)
-		r = SLUICE_ENOTFOUND;
+	r = st_write(s, st, NULL, NULL, 0, NULL);
 out:
 	sqlite3_finalize(st);
 	return r;
@@ -358,14 +318,17 @@ out:
 int
 store_audit_last(struct store *s, struct audit_entry *out)
 {
-	return audit_one(s, "SELECT " AUDIT_COLS " ORDER BY id DESC LIMIT 1",
-	    0, 0, out);
+	memset(out, 0, sizeof(*out));
+	return st_get(s, "SELECT " AUDIT_COLS " ORDER BY id DESC LIMIT 1", NULL,
+	    0, 0, audit_row, out);
 }
 
 int
 store_audit_get(struct store *s, int64_t id, struct audit_entry *out)
 {
-	return audit_one(s, "SELECT " AUDIT_COLS " WHERE id = ?", id, 1, out);
+	memset(out, 0, sizeof(*out));
+	return st_get(s, "SELECT " AUDIT_COLS " WHERE id = ?", NULL, 0, id,
+	    audit_row, out);
 }
 
 int
@@ -376,9 +339,7 @@ store_audit_each(struct store *s, int64_t since, store_audit_fn fn, void *arg)
 	int r;
 
 	if ((r = st_prepare(s, "SELECT " AUDIT_COLS " WHERE time >= ? ORDER BY id",
-	    &st)) != 0)
-		return r;
-	if ((r = st_bind_i64(st, 1, since)) != 0)
+	    &st)) != 0 || (r = st_bind_i64(st, 1, since)) != 0)
 		goto out;
 	while ((r = st_step(s, st)) == 1) {
 		if ((r = audit_row(st, &e)) != 0)

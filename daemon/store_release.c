@@ -15,8 +15,9 @@
 	"payload_size, wrapped_key, staged_by, staged_at FROM extracts"
 
 static int
-extract_row(sqlite3_stmt *st, struct extract *e)
+extract_row(sqlite3_stmt *st, void *elem)
 {
+	struct extract *e = elem;
 	const void *w;
 	size_t n;
 
@@ -89,17 +90,13 @@ extract_add(struct store *s, const struct extract *in, char *why,
 		sluice_why(why, whylen, r, "bad extract field");
 		goto out;
 	}
-	r = st_step(s, st);
+	r = st_write(s, st, NULL, why, whylen, "cannot add extract");
 	if (r == SLUICE_EEXIST)
 		sluice_why(why, whylen, r, "an extract named %s or with id %s "
 		    "exists already under that agreement", in->name, in->id);
-	else if (r < 0)
-		st_fail(s, r, why, whylen, "cannot add extract");
-	else if (sqlite3_changes(s->db) != 1)
+	else if (r == 0 && sqlite3_changes(s->db) != 1)
 		r = sluice_why(why, whylen, SLUICE_ENOTFOUND,
 		    "no agreement with id %lld", (long long)in->agreement_id);
-	else
-		r = 0;
 out:
 	sqlite3_finalize(st);
 	return r;
@@ -108,39 +105,28 @@ out:
 int
 extract_get(struct store *s, const char *id, struct extract *out)
 {
-	sqlite3_stmt *st = NULL;
 	int r;
 
 	memset(out, 0, sizeof(*out));
-	if ((r = st_prepare(s, "SELECT " EXTRACT_COLS " WHERE id = ?", &st)) != 0)
-		return r;
-	if ((r = st_bind_text(st, 1, id, STORE_EXTRACT_ID_MAX)) == 0 &&
-	    (r = st_step(s, st)) == 1)
-		r = extract_row(st, out);
-	else if (r == 0 || r == SLUICE_EINVAL)
-		r = SLUICE_ENOTFOUND;
-	sqlite3_finalize(st);
-	return r;
+	r = st_get(s, "SELECT " EXTRACT_COLS " WHERE id = ?", id,
+	    STORE_EXTRACT_ID_MAX, 0, extract_row, out);
+	/* an id too long to be one is one the store does not have */
+	return r == SLUICE_EINVAL ? SLUICE_ENOTFOUND : r;
 }
 
 int
 extract_list(struct store *s, const char *nic, struct extract_list *out)
 {
 	sqlite3_stmt *st = NULL;
-	struct extract *e;
 	int r;
 
 	memset(out, 0, sizeof(*out));
 	if ((r = st_prepare(s, "SELECT " EXTRACT_COLS " WHERE ?1 IS NULL OR "
-	    "nic = ?1 ORDER BY nic, staged_at, id", &st)) != 0)
-		return r;
-	if ((r = st_bind_text_null(st, 1, nic, STORE_NIC_MAX)) != 0)
+	    "nic = ?1 ORDER BY nic, staged_at, id", &st)) != 0 ||
+	    (r = st_bind_text_null(st, 1, nic, STORE_NIC_MAX)) != 0)
 		goto out;
-	while ((r = st_step(s, st)) == 1) {
-		if ((r = st_list_grow((void **)&out->v, &out->n, sizeof(*e),
-		    (void **)&e)) != 0 || (r = extract_row(st, e)) != 0)
-			break;
-	}
+	r = st_read_all(s, st, (void **)&out->v, &out->n, sizeof(*out->v),
+	    extract_row);
 out:
 	sqlite3_finalize(st);
 	if (r != 0)
@@ -151,10 +137,8 @@ out:
 void
 extract_list_free(struct extract_list *l)
 {
-	if (l == NULL)
-		return;
-	free(l->v);
-	memset(l, 0, sizeof(*l));
+	if (l != NULL)
+		st_list_free((void **)&l->v, &l->n);
 }
 
 /* ---- releases ------------------------------------------------------------ */
@@ -165,9 +149,11 @@ extract_list_free(struct extract_list *l)
 	"r.window_opens, r.window_closes, r.max_downloads FROM releases r " \
 	"JOIN extracts e ON e.id = r.extract_id"
 
-static void
-release_row(sqlite3_stmt *st, struct release *r)
+static int
+release_row(sqlite3_stmt *st, void *elem)
 {
+	struct release *r = elem;
+
 	memset(r, 0, sizeof(*r));
 	r->id = sqlite3_column_int64(st, 0);
 	st_col_text(st, 1, r->extract_id, sizeof(r->extract_id));
@@ -183,6 +169,7 @@ release_row(sqlite3_stmt *st, struct release *r)
 	r->window_opens = sqlite3_column_int64(st, 11);
 	r->window_closes = sqlite3_column_int64(st, 12);
 	r->max_downloads = sqlite3_column_int64(st, 13);
+	return 0;
 }
 
 static int
@@ -207,17 +194,10 @@ release_insert(struct store *s, const struct extract *e, int64_t approver,
 	    (r = st_bind_i64(st, 6, lim->window_closes)) != 0 ||
 	    (r = st_bind_i64(st, 7, lim->max_downloads)) != 0)
 		goto out;
-	r = st_step(s, st);
-	if (r == SLUICE_EEXIST)
+	if ((r = st_write(s, st, id, why, whylen, "cannot add release")) ==
+	    SLUICE_EEXIST)
 		sluice_why(why, whylen, r, "extract %s has an active release "
 		    "already", e->id);
-	else if (r < 0)
-		st_fail(s, r, why, whylen, "cannot add release");
-	else {
-		r = 0;
-		if (id != NULL)
-			*id = sqlite3_last_insert_rowid(s->db);
-	}
 out:
 	sqlite3_finalize(st);
 	return r;
@@ -243,19 +223,9 @@ release_add(struct store *s, const char *extract_id, int64_t approver,
 int
 release_get(struct store *s, int64_t id, struct release *out)
 {
-	sqlite3_stmt *st = NULL;
-	int r;
-
 	memset(out, 0, sizeof(*out));
-	if ((r = st_prepare(s, "SELECT " RELEASE_COLS " WHERE r.id = ?", &st)) != 0)
-		return r;
-	if ((r = st_bind_i64(st, 1, id)) == 0 && (r = st_step(s, st)) == 1) {
-		release_row(st, out);
-		r = 0;
-	} else if (r == 0)
-		r = SLUICE_ENOTFOUND;
-	sqlite3_finalize(st);
-	return r;
+	return st_get(s, "SELECT " RELEASE_COLS " WHERE r.id = ?", NULL, 0, id,
+	    release_row, out);
 }
 
 int
@@ -277,17 +247,18 @@ release_revoke(struct store *s, int64_t id, int64_t by, const char *reason,
 		    "revoked already", (long long)id);
 	if ((r = st_prepare(s, "UPDATE releases SET revoked_at = ?, revoked_by = ?, "
 	    "revoke_reason = ? WHERE id = ? AND revoked_at IS NULL", &st)) != 0)
-		return r;
+		goto out;
 	if ((r = st_bind_i64(st, 1, sluice_now())) != 0 ||
 	    (r = st_bind_i64(st, 2, by)) != 0 ||
 	    (r = st_bind_text(st, 3, reason, STORE_TEXT_MAX)) != 0 ||
 	    (r = st_bind_i64(st, 4, id)) != 0) {
-		sqlite3_finalize(st);
-		return sluice_why(why, whylen, r, "reason too long");
+		sluice_why(why, whylen, r, "reason too long");
+		goto out;
 	}
-	if ((r = st_exec_done(s, st)) != 0)
-		return st_fail(s, r, why, whylen, "cannot revoke");
-	return 0;
+	r = st_write(s, st, NULL, why, whylen, "cannot revoke");
+out:
+	sqlite3_finalize(st);
+	return r;
 }
 
 int
@@ -295,23 +266,17 @@ release_list(struct store *s, const char *nic, int active_only,
     struct release_list *out)
 {
 	sqlite3_stmt *st = NULL;
-	struct release *rel;
 	int r;
 
 	memset(out, 0, sizeof(*out));
 	if ((r = st_prepare(s, "SELECT " RELEASE_COLS " WHERE (?1 IS NULL OR "
 	    "e.nic = ?1) AND (?2 = 0 OR r.revoked_at IS NULL) ORDER BY r.id",
-	    &st)) != 0)
-		return r;
-	if ((r = st_bind_text_null(st, 1, nic, STORE_NIC_MAX)) != 0 ||
+	    &st)) != 0 ||
+	    (r = st_bind_text_null(st, 1, nic, STORE_NIC_MAX)) != 0 ||
 	    (r = st_bind_i64(st, 2, active_only ? 1 : 0)) != 0)
 		goto out;
-	while ((r = st_step(s, st)) == 1) {
-		if ((r = st_list_grow((void **)&out->v, &out->n, sizeof(*rel),
-		    (void **)&rel)) != 0)
-			break;
-		release_row(st, rel);
-	}
+	r = st_read_all(s, st, (void **)&out->v, &out->n, sizeof(*out->v),
+	    release_row);
 out:
 	sqlite3_finalize(st);
 	if (r != 0)
@@ -322,10 +287,8 @@ out:
 void
 release_list_free(struct release_list *l)
 {
-	if (l == NULL)
-		return;
-	free(l->v);
-	memset(l, 0, sizeof(*l));
+	if (l != NULL)
+		st_list_free((void **)&l->v, &l->n);
 }
 
 /* ---- downloads ----------------------------------------------------------- */
@@ -347,9 +310,8 @@ download_add(struct store *s, const struct download *d, int64_t *id)
 		return SLUICE_EINVAL;
 	if ((r = st_prepare(s, "INSERT INTO downloads (release_id, person_id, "
 	    "bytes, first_offset, last_end, completed, gate, at, updated_at) "
-	    "VALUES (?, ?, ?, ?, ?, ?, ?, ?, ?)", &st)) != 0)
-		return r;
-	if ((r = st_bind_i64(st, 1, d->release_id)) != 0 ||
+	    "VALUES (?, ?, ?, ?, ?, ?, ?, ?, ?)", &st)) != 0 ||
+	    (r = st_bind_i64(st, 1, d->release_id)) != 0 ||
 	    (r = st_bind_i64(st, 2, d->person_id)) != 0 ||
 	    (r = st_bind_i64(st, 3, (int64_t)d->bytes)) != 0 ||
 	    (r = st_bind_i64(st, 4, (int64_t)d->first_offset)) != 0 ||
@@ -357,12 +319,11 @@ download_add(struct store *s, const struct download *d, int64_t *id)
 	    (r = st_bind_i64(st, 6, d->completed ? 1 : 0)) != 0 ||
 	    (r = st_bind_text(st, 7, d->gate, STORE_TEXT_MAX)) != 0 ||
 	    (r = st_bind_i64(st, 8, now)) != 0 ||
-	    (r = st_bind_i64(st, 9, now)) != 0) {
-		sqlite3_finalize(st);
-		return r;
-	}
-	if ((r = st_exec_done(s, st)) == 0 && id != NULL)
-		*id = sqlite3_last_insert_rowid(s->db);
+	    (r = st_bind_i64(st, 9, now)) != 0)
+		goto out;
+	r = st_write(s, st, id, NULL, 0, NULL);
+out:
+	sqlite3_finalize(st);
 	return r;
 }
 
@@ -376,20 +337,18 @@ download_update(struct store *s, int64_t id, uint64_t bytes,
 	if (!u64_ok(bytes, first_offset, last_end))
 		return SLUICE_EINVAL;
 	if ((r = st_prepare(s, "UPDATE downloads SET bytes = ?, first_offset = ?, "
-	    "last_end = ?, completed = ?, updated_at = ? WHERE id = ?", &st)) != 0)
-		return r;
-	if ((r = st_bind_i64(st, 1, (int64_t)bytes)) != 0 ||
+	    "last_end = ?, completed = ?, updated_at = ? WHERE id = ?", &st)) != 0 ||
+	    (r = st_bind_i64(st, 1, (int64_t)bytes)) != 0 ||
 	    (r = st_bind_i64(st, 2, (int64_t)first_offset)) != 0 ||
 	    (r = st_bind_i64(st, 3, (int64_t)last_end)) != 0 ||
 	    (r = st_bind_i64(st, 4, completed ? 1 : 0)) != 0 ||
 	    (r = st_bind_i64(st, 5, sluice_now())) != 0 ||
-	    (r = st_bind_i64(st, 6, id)) != 0) {
-		sqlite3_finalize(st);
-		return r;
-	}
-	if ((r = st_exec_done(s, st)) != 0)
-		return r;
-	return sqlite3_changes(s->db) == 1 ? 0 : SLUICE_ENOTFOUND;
+	    (r = st_bind_i64(st, 6, id)) != 0)
+		goto out;
+	r = st_write_one(s, st);
+out:
+	sqlite3_finalize(st);
+	return r;
 }
 
 int
@@ -401,16 +360,12 @@ download_count(struct store *s, int64_t release_id, int64_t person_id,
 
 	if ((r = st_prepare(s, "SELECT count(*) FROM downloads WHERE "
 	    "release_id = ? AND person_id = ? AND gate = 'allow' AND "
-	    "(? = 0 OR completed = 1)", &st)) != 0)
-		return r;
-	if ((r = st_bind_i64(st, 1, release_id)) == 0 &&
+	    "(? = 0 OR completed = 1)", &st)) == 0 &&
+	    (r = st_bind_i64(st, 1, release_id)) == 0 &&
 	    (r = st_bind_i64(st, 2, person_id)) == 0 &&
 	    (r = st_bind_i64(st, 3, completed_only ? 1 : 0)) == 0 &&
-	    (r = st_step(s, st)) == 1) {
+	    (r = st_one_row(s, st, SLUICE_ESTORE)) == 0)
 		*n = sqlite3_column_int64(st, 0);
-		r = 0;
-	} else if (r == 0)
-		r = SLUICE_ESTORE;
 	sqlite3_finalize(st);
 	return r;
 }
@@ -442,23 +397,35 @@ certificate_add(struct store *s, const struct deletion_certificate *c,
 		sluice_why(why, whylen, r, "bad certificate field");
 		goto out;
 	}
-	if ((r = st_step(s, st)) < 0)
-		st_fail(s, r, why, whylen, "cannot record certificate");
-	else {
-		r = 0;
-		if (id != NULL)
-			*id = sqlite3_last_insert_rowid(s->db);
-	}
+	r = st_write(s, st, id, why, whylen, "cannot record certificate");
 out:
 	sqlite3_finalize(st);
 	return r;
+}
+
+static int
+certificate_row(sqlite3_stmt *st, void *elem)
+{
+	struct deletion_certificate *c = elem;
+
+	memset(c, 0, sizeof(*c));
+	c->id = sqlite3_column_int64(st, 0);
+	c->agreement_id = sqlite3_column_int64(st, 1);
+	st_col_text(st, 2, c->nic, sizeof(c->nic));
+	c->uploaded_by = sqlite3_column_int64(st, 3);
+	c->cms_len = (size_t)sqlite3_column_int64(st, 4);
+	c->accepted = sqlite3_column_int(st, 5);
+	st_col_text(st, 6, c->reason, sizeof(c->reason));
+	c->destroyed_on = st_col_date(st, 7);
+	c->signatory_id = sqlite3_column_int64(st, 8);
+	c->at = sqlite3_column_int64(st, 9);
+	return 0;
 }
 
 int
 certificate_list(struct store *s, const char *nic, struct certificate_list *out)
 {
 	sqlite3_stmt *st = NULL;
-	struct deletion_certificate *c;
 	int r;
 
 	memset(out, 0, sizeof(*out));
@@ -466,25 +433,11 @@ certificate_list(struct store *s, const char *nic, struct certificate_list *out)
 	    "c.uploaded_by, length(c.cms), c.verdict = 'accepted', c.reason, "
 	    "c.destroyed_on, coalesce(c.signatory_id, 0), c.at FROM "
 	    "deletion_certificates c JOIN agreements a ON a.id = c.agreement_id "
-	    "WHERE ?1 IS NULL OR a.nic = ?1 ORDER BY c.id", &st)) != 0)
-		return r;
-	if ((r = st_bind_text_null(st, 1, nic, STORE_NIC_MAX)) != 0)
+	    "WHERE ?1 IS NULL OR a.nic = ?1 ORDER BY c.id", &st)) != 0 ||
+	    (r = st_bind_text_null(st, 1, nic, STORE_NIC_MAX)) != 0)
 		goto out;
-	while ((r = st_step(s, st)) == 1) {
-		if ((r = st_list_grow((void **)&out->v, &out->n, sizeof(*c),
-		    (void **)&c)) != 0)
-			break;
-		c->id = sqlite3_column_int64(st, 0);
-		c->agreement_id = sqlite3_column_int64(st, 1);
-		st_col_text(st, 2, c->nic, sizeof(c->nic));
-		c->uploaded_by = sqlite3_column_int64(st, 3);
-		c->cms_len = (size_t)sqlite3_column_int64(st, 4);
-		c->accepted = sqlite3_column_int(st, 5);
-		st_col_text(st, 6, c->reason, sizeof(c->reason));
-		c->destroyed_on = st_col_date(st, 7);
-		c->signatory_id = sqlite3_column_int64(st, 8);
-		c->at = sqlite3_column_int64(st, 9);
-	}
+	r = st_read_all(s, st, (void **)&out->v, &out->n, sizeof(*out->v),
+	    certificate_row);
 out:
 	sqlite3_finalize(st);
 	if (r != 0)
@@ -510,8 +463,7 @@ certificate_list_free(struct certificate_list *l)
 		return;
 	for (i = 0; i < l->n; i++)
 		certificate_clear(&l->v[i]);
-	free(l->v);
-	memset(l, 0, sizeof(*l));
+	st_list_free((void **)&l->v, &l->n);
 }
 
 int
@@ -523,14 +475,10 @@ certificate_accepted(struct store *s, int64_t agreement_id, int *accepted)
 	if ((r = st_prepare(s, "SELECT EXISTS (SELECT 1 FROM "
 	    "deletion_certificates c JOIN agreements a ON a.id = c.agreement_id "
 	    "WHERE c.verdict = 'accepted' AND a.nic = (SELECT nic FROM agreements "
-	    "WHERE id = ?))", &st)) != 0)
-		return r;
-	if ((r = st_bind_i64(st, 1, agreement_id)) == 0 &&
-	    (r = st_step(s, st)) == 1) {
+	    "WHERE id = ?))", &st)) == 0 &&
+	    (r = st_bind_i64(st, 1, agreement_id)) == 0 &&
+	    (r = st_one_row(s, st, SLUICE_ESTORE)) == 0)
 		*accepted = sqlite3_column_int(st, 0);
-		r = 0;
-	} else if (r == 0)
-		r = SLUICE_ESTORE;
 	sqlite3_finalize(st);
 	return r;
 }

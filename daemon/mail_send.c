@@ -20,6 +20,7 @@
 
 #include "mail.h"
 #include "sluice/error.h"
+#include "sluice/files.h"
 #include "sluice/log.h"
 
 #define MAIL_MAX_RCPT	64	/* addresses on one sendmail command line */
@@ -120,36 +121,6 @@ ensure_dir(const char *path)
 	return SLUICE_EIO;
 }
 
-static int
-write_all(int fd, const uint8_t *p, size_t len)
-{
-	ssize_t n;
-
-	while (len > 0) {
-		if ((n = write(fd, p, len)) < 0) {
-			if (errno == EINTR)
-				continue;
-			return SLUICE_EIO;
-		}
-		p += n;
-		len -= (size_t)n;
-	}
-	return 0;
-}
-
-static int
-fsync_dir(const char *path)
-{
-	int fd, r = 0;
-
-	if ((fd = open(path, O_RDONLY | O_DIRECTORY | O_CLOEXEC)) == -1)
-		return SLUICE_EIO;
-	if (fsync(fd) != 0)
-		r = SLUICE_EIO;
-	close(fd);
-	return r;
-}
-
 int
 mail_maildir_put(const char *dir, const struct outbox_msg *m,
     const uint8_t *msg, size_t len, char *why, size_t whylen)
@@ -176,7 +147,7 @@ mail_maildir_put(const char *dir, const struct outbox_msg *m,
 		    strerror(errno));
 		goto out;
 	}
-	if (write_all(fd, msg, len) != 0 || fsync(fd) != 0) {
+	if (files_write_all(fd, msg, len) != 0 || fsync(fd) != 0) {
 		r = sluice_why(why, whylen, SLUICE_EIO, "%s: %s", tmp,
 		    strerror(errno));
 		goto out;
@@ -188,7 +159,7 @@ mail_maildir_put(const char *dir, const struct outbox_msg *m,
 		goto out;
 	}
 	fd = -1;
-	if (rename(tmp, fin) != 0 || fsync_dir(newd) != 0)
+	if (rename(tmp, fin) != 0 || files_sync_dir(newd) != 0)
 		r = sluice_why(why, whylen, SLUICE_EIO, "%s: %s", fin,
 		    strerror(errno));
 out:

@@ -16,6 +16,7 @@
 #include "package.h"
 #include "sluice/age.h"
 #include "sluice/error.h"
+#include "sluice/files.h"
 
 #define WRAP_NONCE	crypto_aead_xchacha20poly1305_ietf_NPUBBYTES
 #define WRAP_TAG	crypto_aead_xchacha20poly1305_ietf_ABYTES
@@ -61,19 +62,6 @@ unwrap_key(const uint8_t master[32], const char *id, const uint8_t *w,
 	return 0;
 }
 
-static int
-sync_dir(const char *dir)
-{
-	int fd, r = 0;
-
-	if ((fd = open(dir, O_RDONLY | O_DIRECTORY | O_CLOEXEC)) == -1)
-		return SLUICE_EIO;
-	if (fsync(fd) != 0)
-		r = SLUICE_EIO;
-	close(fd);
-	return r;
-}
-
 int
 package_stage(const char *payload_dir, const uint8_t master_key[32],
     int in_fd, struct staged_extract *out, char *why, size_t whylen)
@@ -110,7 +98,7 @@ package_stage(const char *payload_dir, const uint8_t master_key[32],
 		goto out;
 	}
 	fd = -1;
-	if (rename(tmp, final) != 0 || sync_dir(payload_dir) != 0) {
+	if (rename(tmp, final) != 0 || files_sync_dir(payload_dir) != 0) {
 		r = sluice_why(why, whylen, SLUICE_EIO, "storing payload: %s",
 		    strerror(errno));
 		goto out;

@@ -16,6 +16,7 @@
 #include "age_internal.h"
 #include "sluice/age.h"
 #include "sluice/error.h"
+#include "sluice/files.h"
 
 #define ENC_CHUNK (AGE_CHUNK_SIZE + AGE_TAG_LEN)
 
@@ -64,23 +65,6 @@ age_read_full(int fd, uint8_t *buf, size_t n, size_t *got)
 		if (k == 0)
 			break;
 		*got += (size_t)k;
-	}
-	return 0;
-}
-
-static int
-write_all(int fd, const uint8_t *p, size_t n)
-{
-	ssize_t k;
-
-	while (n > 0) {
-		k = write(fd, p, n);
-		if (k < 0 && errno == EINTR)
-			continue;
-		if (k <= 0)
-			return SLUICE_EIO;
-		p += k;
-		n -= (size_t)k;
 	}
 	return 0;
 }
@@ -241,14 +225,14 @@ encrypt_loop(struct stream *s, int in_fd, int out_fd, uint8_t *buf,
 		if (s->plain > AGE_PLAIN_MAX - AGE_CHUNK_SIZE)
 			return SLUICE_ETOOBIG;
 		if ((r = seal_chunk(s, buf, AGE_CHUNK_SIZE, 0, out)) != 0 ||
-		    (r = write_all(out_fd, out, ENC_CHUNK)) != 0)
+		    (r = files_write_all(out_fd, out, ENC_CHUNK)) != 0)
 			return r;
 		s->cipher += ENC_CHUNK;
 		buf[0] = buf[AGE_CHUNK_SIZE];
 		have = 1;
 	}
 	if ((r = seal_chunk(s, buf, have, 1, out)) != 0 ||
-	    (r = write_all(out_fd, out, have + AGE_TAG_LEN)) != 0)
+	    (r = files_write_all(out_fd, out, have + AGE_TAG_LEN)) != 0)
 		return r;
 	s->cipher += have + AGE_TAG_LEN;
 	return 0;
@@ -273,7 +257,7 @@ age_payload_encrypt(int in_fd, int out_fd,
 		goto out;
 	}
 	if ((r = stream_init(&s, file_key, nonce, 1)) != 0 ||
-	    (r = write_all(out_fd, nonce, sizeof(nonce))) != 0)
+	    (r = files_write_all(out_fd, nonce, sizeof(nonce))) != 0)
 		goto out;
 	s.cipher = AGE_NONCE_LEN;
 	if ((r = encrypt_loop(&s, in_fd, out_fd, buf, out)) != 0)
@@ -329,7 +313,7 @@ decrypt_last(struct stream *s, uint8_t *buf, size_t have, uint8_t *out,
 		    ENC_CHUNK ? "age payload chunk 0 fails authentication" :
 		    "age payload is truncated or its last chunk fails "
 		    "authentication");
-	if ((r = write_all(out_fd, out, have - AGE_TAG_LEN)) != 0)
+	if ((r = files_write_all(out_fd, out, have - AGE_TAG_LEN)) != 0)
 		return sluice_why(why, whylen, r, "cannot write plaintext");
 	s->plain += have - AGE_TAG_LEN;
 	return 0;
@@ -358,7 +342,7 @@ decrypt_loop(struct stream *s, struct source *src, int out_fd, uint8_t *buf,
 			    "%llu fails authentication",
 			    (unsigned long long)s->counter);
 		}
-		if ((r = write_all(out_fd, out, AGE_CHUNK_SIZE)) != 0)
+		if ((r = files_write_all(out_fd, out, AGE_CHUNK_SIZE)) != 0)
 			return sluice_why(why, whylen, r,
 			    "cannot write plaintext");
 		s->counter++;

@@ -71,9 +71,10 @@ files_read_secret(const char *path, uint8_t *buf, size_t len)
 	return r == SLUICE_ETOOBIG ? SLUICE_EFORMAT : r;
 }
 
-static int
-write_all(int fd, const uint8_t *p, size_t n)
+int
+files_write_all(int fd, const void *buf, size_t n)
 {
+	const uint8_t *p = buf;
 	ssize_t w;
 
 	while (n > 0) {
@@ -103,7 +104,7 @@ files_write_new(const char *path, const void *data, size_t len, unsigned mode)
 	    (mode_t)mode);
 	if (fd == -1)
 		return SLUICE_EIO;
-	if ((r = write_all(fd, data, len)) == 0 && (fchmod(fd, (mode_t)mode) != 0 ||
+	if ((r = files_write_all(fd, data, len)) == 0 && (fchmod(fd, (mode_t)mode) != 0 ||
 	    fsync(fd) != 0))
 		r = SLUICE_EIO;
 	if (close(fd) != 0 && r == 0)
@@ -135,4 +136,17 @@ files_check_secret(const char *path, char *why, size_t whylen)
 		    "%s: permissions %04o are too open; it holds a secret and "
 		    "must be 0600", path, (unsigned)(st.st_mode & 07777));
 	return 0;
+}
+
+int
+files_sync_dir(const char *dir)
+{
+	int fd, r = 0;
+
+	if ((fd = open(dir, O_RDONLY | O_DIRECTORY | O_CLOEXEC)) == -1)
+		return SLUICE_EIO;
+	if (fsync(fd) != 0)
+		r = SLUICE_EIO;
+	close(fd);
+	return r;
 }

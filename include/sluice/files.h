@@ -23,6 +23,11 @@ int files_read_secret(const char *path, uint8_t *buf, size_t len)
  * temporary file, fsync and rename. */
 int files_write_new(const char *path, const void *data, size_t len,
     unsigned mode) __attribute__((warn_unused_result));
+/* Writes all of buf, retrying short writes and EINTR. */
+int files_write_all(int fd, const void *buf, size_t n)
+    __attribute__((warn_unused_result));
+/* fsyncs a directory, so a rename into it survives a crash. */
+int files_sync_dir(const char *dir) __attribute__((warn_unused_result));
 /* SLUICE_EDENIED with why when path is not a regular file owned by this
  * user with no group/other permission bits. */
 int files_check_secret(const char *path, char *why, size_t whylen)

@@ -32,7 +32,7 @@ raw_sql(const char *sql)
 }
 
 static int64_t
-raw_count(const char *sql)
+raw_count_bound(const char *sql, const char *param)
 {
 	sqlite3 *db = NULL;
 	sqlite3_stmt *st = NULL;
@@ -40,11 +40,20 @@ raw_count(const char *sql)
 
 	ck_assert_int_eq(sqlite3_open(fx_path, &db), SQLITE_OK);
 	ck_assert_int_eq(sqlite3_prepare_v2(db, sql, -1, &st, NULL), SQLITE_OK);
+	if (param != NULL)
+		ck_assert_int_eq(sqlite3_bind_text(st, 1, param, -1,
+		    SQLITE_STATIC), SQLITE_OK);
 	if (sqlite3_step(st) == SQLITE_ROW)
 		n = sqlite3_column_int64(st, 0);
 	sqlite3_finalize(st);
 	sqlite3_close(db);
 	return n;
+}
+
+static int64_t
+raw_count(const char *sql)
+{
+	return raw_count_bound(sql, NULL);
 }
 
 static void
@@ -92,16 +101,15 @@ START_TEST(test_migrations_from_empty)
 	    "suspensions", "extracts", "releases", "downloads",
 	    "deletion_certificates", "outbox", "audit" };
 	struct stat sb;
-	char sql[160];
 	size_t i;
 	int v = -1;
 
 	ck_assert_int_eq(store_schema_version(fx, &v), 0);
 	ck_assert_int_eq(v, STORE_SCHEMA_VERSION);
 	for (i = 0; i < sizeof(tables) / sizeof(tables[0]); i++) {
-		snprintf(sql, sizeof(sql), "SELECT count(*) FROM sqlite_master "
-		    "WHERE type = 'table' AND name = '%s'", tables[i]);
-		ck_assert_msg(raw_count(sql) == 1, "table %s missing", tables[i]);
+		ck_assert_msg(raw_count_bound("SELECT count(*) FROM sqlite_master "
+		    "WHERE type = 'table' AND name = ?1", tables[i]) == 1,
+		    "table %s missing", tables[i]);
 	}
 	ck_assert_int_eq(raw_count("PRAGMA user_version"), STORE_SCHEMA_VERSION);
 	ck_assert_int_eq(stat(fx_path, &sb), 0);

@@ -19,10 +19,10 @@
 
 #include <sodium.h>
 
-#include "engine.h"
-#include "init.h"
+#include "engine/engine.h"
+#include "setup/init.h"
 #include "ipc.h"
-#include "server.h"
+#include "parent/server.h"
 #include "sluice/clock.h"
 #include "sluice/config.h"
 #include "sluice/error.h"

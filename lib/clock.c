@@ -213,3 +213,13 @@ sluice_now(void)
 		return 0;
 	return (int64_t)ts.tv_sec;
 }
+
+uint64_t
+sluice_monotonic_ms(void)
+{
+	struct timespec ts;
+
+	if (clock_gettime(CLOCK_MONOTONIC, &ts) != 0)
+		return 0;
+	return (uint64_t)ts.tv_sec * 1000u + (uint64_t)ts.tv_nsec / 1000000u;
+}

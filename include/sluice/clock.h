@@ -32,4 +32,8 @@ int sluice_time_format(int64_t t, char *out, size_t outlen);	/* 21 bytes */
 /* The day that holds second t. */
 int32_t sluice_day_of(int64_t t);
 
+/* Milliseconds of CLOCK_MONOTONIC, for deadlines and rates (never for
+ * dates: those come from sluice_now(), which a test may fake). */
+uint64_t sluice_monotonic_ms(void);
+
 #endif

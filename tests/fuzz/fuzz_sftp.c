@@ -10,7 +10,7 @@
 #include <unistd.h>
 
 #include "ipc.h"
-#include "sftp.h"
+#include "session/sftp.h"
 
 int LLVMFuzzerTestOneInput(const uint8_t *data, size_t size);
 

@@ -13,7 +13,7 @@
 #include <check.h>
 
 #include "sluice/error.h"
-#include "store.h"
+#include "store/store.h"
 
 static char fx_dir[64];
 static char fx_path[128];

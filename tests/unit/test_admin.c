@@ -22,10 +22,10 @@
 #include "sluice/domain.h"
 #include "sluice/error.h"
 
-#include "admin.h"
-#include "audit.h"
-#include "package.h"
-#include "store.h"
+#include "engine/admin/admin.h"
+#include "engine/audit.h"
+#include "engine/extract.h"
+#include "store/store.h"
 #include "testutil.h"
 
 /* ---- a stand-in for package_stage while package.c is absent -------------- */

@@ -6,7 +6,7 @@
 #include <sqlite3.h>
 #include <sodium.h>
 
-#include "audit.h"
+#include "engine/audit.h"
 #include "sluice/buf.h"
 #include "sluice/clock.h"
 #include "store_fixture.h"

@@ -13,7 +13,7 @@
 #include <string.h>
 #include <unistd.h>
 
-#include "mail.h"
+#include "engine/mail.h"
 #include "sluice/error.h"
 
 static char tmpdir[64];

@@ -13,7 +13,7 @@
 #include <unistd.h>
 
 #include "ipc.h"
-#include "sftp.h"
+#include "session/sftp.h"
 #include "sluice/error.h"
 
 static int eng[2];

@@ -1,0 +1,569 @@
+/* admin.c: the admin channel's one command table and its dispatcher;
+ * contract in admin.h. */
+#include <stdarg.h>
+#include <stdio.h>
+#include <stdlib.h>
+#include <string.h>
+
+#include "sluice/domain.h"
+#include "sluice/error.h"
+#include "sluice/log.h"
+#include "sluice/words.h"
+
+#include "engine/admin/admin_int.h"
+#include "engine/audit.h"
+
+#define OP	ROLE_OPERATOR
+#define AP	ROLE_APPROVER
+#define AU	ROLE_AUDITOR
+#define AD	ROLE_ADMIN
+#define STAFF	(OP | AP | AU | AD)
+
+/* The one table: a row per command, as Redis and tmux do it. */
+const struct admin_row admin_rows[] = {
+	{ "help", cmd_help, 0, 0, ADMIN_ANYONE, { { NULL, 0 } },
+	    "help", "list the commands you may run", 0 },
+	{ "status", cmd_status, 0, 0, STAFF | ROLE_RECIPIENT, { { NULL, 0 } },
+	    "status", "your agreements, dates and what is due", 0 },
+	{ "org add", cmd_org_add, 1, 1, OP,
+	    { { "name", 1 }, { "type", 0 }, { NULL, 0 } },
+	    "org add CODE --name NAME [--type TYPE]",
+	    "register an organisation", 1 },
+	{ "org dspt", cmd_org_dspt, 1, 1, OP,
+	    { { "status", 1 }, { "expires", 1 }, { NULL, 0 } },
+	    "org dspt CODE --status S --expires DATE",
+	    "record an organisation's DSPT assessment", 1 },
+	{ "org list", cmd_org_list, 0, 0, STAFF, { { NULL, 0 } },
+	    "org list", "list organisations", 0 },
+	{ "contract add", cmd_contract_add, 1, 1, OP,
+	    { { "ref", 1 }, { "starts", 1 }, { "expires", 1 }, { NULL, 0 } },
+	    "contract add CODE --ref REF --starts DATE --expires DATE",
+	    "register a Data Sharing Framework Contract", 1 },
+	{ "person add", cmd_person_add, 2, 2, OP,
+	    { { "email", 1 }, { "key", 1 }, { "age-recipient", 0 },
+	      { NULL, 0 } },
+	    "person add CODE USER --email E --key \"SSH-PUBKEY\" "
+	    "[--age-recipient age1...]",
+	    "register a recipient of an organisation", 1 },
+	{ "signatory add", cmd_signatory_add, 1, 1, OP | AD,
+	    { { "cert", 1 }, { NULL, 0 } },
+	    "signatory add CODE|controller --cert INBOX-FILE",
+	    "pin a signatory certificate", 1 },
+	{ "agreement add", cmd_agreement_add, 1, 1, OP,
+	    { { "org", 1 }, { "title", 1 }, { "purpose", 1 },
+	      { "legal-basis", 1 }, { "datasets", 1 }, { "starts", 1 },
+	      { "expires", 1 }, { "document", 1 } },
+	    "agreement add NIC --org CODE --title TEXT --purpose TEXT "
+	    "--legal-basis TEXT --datasets A,B --starts DATE --expires DATE "
+	    "--document INBOX-FILE",
+	    "register a Data Sharing Agreement and its document", 1 },
+	{ "agreement sign", cmd_agreement_sign, 1, 1, OP,
+	    { { "party", 1 }, { "signature", 1 }, { NULL, 0 } },
+	    "agreement sign NIC --party applicant|controller "
+	    "--signature INBOX-FILE",
+	    "verify and record a party's CMS signature", 1 },
+	{ "agreement extend", cmd_agreement_extend, 1, 1, OP,
+	    { { "expires", 1 }, { "document", 1 }, { NULL, 0 } },
+	    "agreement extend NIC --expires DATE --document INBOX-FILE",
+	    "add a new version awaiting signatures", 1 },
+	{ "agreement show", cmd_agreement_show, 1, 1, STAFF, { { NULL, 0 } },
+	    "agreement show NIC", "show an agreement", 0 },
+	{ "agreement list", cmd_agreement_list, 0, 0, STAFF,
+	    { { "state", 0 }, { NULL, 0 } },
+	    "agreement list [--state S]", "list agreements", 0 },
+	{ "agreement suspend", cmd_agreement_suspend, 1, 1, AP,
+	    { { "reason", 1 }, { NULL, 0 } },
+	    "agreement suspend NIC --reason TEXT",
+	    "suspend a live agreement", 1 },
+	{ "agreement resume", cmd_agreement_resume, 1, 1, AP, { { NULL, 0 } },
+	    "agreement resume NIC", "resume a suspended agreement", 1 },
+	{ "extract stage", cmd_extract_stage, 2, 2, OP,
+	    { { "name", 0 }, { NULL, 0 } },
+	    "extract stage NIC INBOX-FILE [--name NAME]",
+	    "encrypt an extract from the inbox; prints the extract id", 1 },
+	{ "release approve", cmd_release_approve, 1, 1, AP, { { NULL, 0 } },
+	    "release approve EXTRACT-ID",
+	    "release an extract (not one you staged); prints the release id",
+	    1 },
+	{ "release revoke", cmd_release_revoke, 1, 1, AP,
+	    { { "reason", 1 }, { NULL, 0 } },
+	    "release revoke RELEASE-ID --reason TEXT", "revoke a release", 1 },
+	{ "release list", cmd_release_list, 0, 0, STAFF,
+	    { { "nic", 0 }, { NULL, 0 } },
+	    "release list [--nic NIC]", "list releases", 0 },
+	{ "certificate list", cmd_certificate_list, 0, 0, STAFF,
+	    { { "nic", 0 }, { NULL, 0 } },
+	    "certificate list [--nic NIC]",
+	    "list deletion certificates received", 0 },
+	{ "staff add", cmd_staff_add, 1, 1, AD,
+	    { { "email", 1 }, { "key", 1 }, { "role", 1 }, { NULL, 0 } },
+	    "staff add USER --email E --key \"SSH-PUBKEY\" --role R[,R]",
+	    "add a staff member", 1 },
+	{ "audit verify", cmd_audit_verify, 0, 0, AU | AD, { { NULL, 0 } },
+	    "audit verify", "check the audit log's hash chain", 0 },
+	{ "audit export", cmd_audit_export, 0, 0, AU | AD,
+	    { { "since", 0 }, { NULL, 0 } },
+	    "audit export [--since TIME]",
+	    "the audit log as JSON lines", 0 },
+	{ "register export", cmd_register_export, 0, 0, STAFF,
+	    { { "format", 0 }, { NULL, 0 } },
+	    "register export [--format csv|json]",
+	    "the Data Uses Register", 0 },
+	{ "dashboard", cmd_dashboard, 0, 0, STAFF, { { NULL, 0 } },
+	    "dashboard", "counts by state, what expires, what is due", 0 },
+};
+const size_t admin_nrows = sizeof(admin_rows) / sizeof(admin_rows[0]);
+
+size_t
+admin_command_count(void)
+{
+	return admin_nrows;
+}
+
+int
+admin_command_get(size_t i, struct admin_command_info *info)
+{
+	if (i >= admin_nrows || info == NULL)
+		return SLUICE_EINVAL;
+	info->name = admin_rows[i].name;
+	info->roles = admin_rows[i].roles;
+	info->writes = admin_rows[i].writes;
+	info->usage = admin_rows[i].usage;
+	info->summary = admin_rows[i].summary;
+	return 0;
+}
+
+uint32_t
+admin_caller_roles(const struct admin_ctx *ctx)
+{
+	if (ctx->kind == ADMIN_CALLER_STAFF)
+		return ctx->roles & STAFF;
+	if (ctx->kind == ADMIN_CALLER_RECIPIENT)
+		return ROLE_RECIPIENT;
+	return 0;
+}
+
+/* ---- the audit line ------------------------------------------------------ */
+
+/* The command line as audit details: printable ASCII and valid UTF-8 kept,
+ * any other byte as \xNN, cut at ADMIN_AUDIT_LINE_MAX with "...". */
+static int
+audit_line(const char *line, size_t len, struct sbuf *b)
+{
+	const uint8_t *p = (const uint8_t *)line;
+	size_t i = 0, n;
+	int r = 0;
+
+	while (i < len && r == 0) {
+		if (sbuf_len(b) >= ADMIN_AUDIT_LINE_MAX)
+			return sbuf_put(b, "...", 3);
+		n = 1;
+		if (p[i] >= 0x20 && p[i] < 0x7f && p[i] != '\\')
+			r = sbuf_put_u8(b, p[i]);
+		else if (p[i] == '\\')
+			r = sbuf_put(b, "\\\\", 2);
+		else if (p[i] >= 0x80 &&
+		    (n = words_utf8_len(p + i, len - i)) != 0)
+			r = sbuf_put(b, p + i, n);
+		else {
+			n = 1;
+			r = sbuf_putf(b, "\\x%02x", p[i]);
+		}
+		i += n;
+	}
+	return r;
+}
+
+/* ---- small helpers for handlers ------------------------------------------ */
+
+const char *
+admin_opt(const struct admin_call *c, const char *name)
+{
+	size_t i;
+
+	for (i = 0; i < ADMIN_MAX_OPTS && c->row->opts[i].name != NULL; i++)
+		if (strcmp(c->row->opts[i].name, name) == 0)
+			return c->optv[i];
+	return NULL;
+}
+
+int
+admin_fail(struct admin_call *c, int err, const char *fmt, ...)
+{
+	va_list ap;
+
+	va_start(ap, fmt);
+	(void)vsnprintf(c->why, sizeof(c->why), fmt, ap);
+	va_end(ap);
+	return err;
+}
+
+int
+admin_print(struct admin_call *c, const char *fmt, ...)
+{
+	va_list ap;
+	char small[1024], *big = NULL;
+	int n, r;
+
+	va_start(ap, fmt);
+	n = vsnprintf(small, sizeof(small), fmt, ap);
+	va_end(ap);
+	if (n < 0)
+		return SLUICE_EINVAL;
+	if ((size_t)n < sizeof(small))
+		return sbuf_put(c->text, small, (size_t)n);
+	/* long free text: format again into a buffer of the right size */
+	if ((big = malloc((size_t)n + 1)) == NULL)
+		return SLUICE_ENOMEM;
+	va_start(ap, fmt);
+	(void)vsnprintf(big, (size_t)n + 1, fmt, ap);
+	va_end(ap);
+	r = sbuf_put(c->text, big, (size_t)n);
+	free(big);
+	return r;
+}
+
+void
+admin_subject(struct admin_call *c, const char *s)
+{
+	(void)snprintf(c->subject, sizeof(c->subject), "%s", s);
+}
+
+int
+admin_answer(struct admin_call *c, json_t *obj, const char *msg)
+{
+	if (obj == NULL)
+		return admin_fail(c, SLUICE_ENOMEM, "out of memory");
+	if (c->json) {
+		json_decref(c->result);
+		c->result = obj;
+		return 0;
+	}
+	json_decref(obj);
+	return admin_print(c, "%s\n", msg);
+}
+
+int
+admin_store_fail(struct admin_call *c, int r, const char *store_why,
+    const char *fmt, ...)
+{
+	va_list ap;
+
+	if (store_why != NULL && store_why[0] != '\0')
+		return admin_fail(c, r, "%s", store_why);
+	va_start(ap, fmt);
+	(void)vsnprintf(c->why, sizeof(c->why), fmt, ap);
+	va_end(ap);
+	return r;
+}
+
+/* ---- the dispatcher ------------------------------------------------------ */
+
+/* The row whose name words are the longest prefix of argv; *used = words. */
+static const struct admin_row *
+find_row(char **argv, int argc, int *used)
+{
+	const struct admin_row *best = NULL;
+	size_t i;
+	int n, best_n = 0;
+	const char *p, *sp;
+
+	for (i = 0; i < admin_nrows; i++) {
+		p = admin_rows[i].name;
+		for (n = 0; n < argc; n++) {
+			sp = strchr(p, ' ');
+			if (sp == NULL) {
+				if (strcmp(p, argv[n]) != 0)
+					break;
+				n++;
+				if (n > best_n) {
+					best = &admin_rows[i];
+					best_n = n;
+				}
+				break;
+			}
+			if (strlen(argv[n]) != (size_t)(sp - p) ||
+			    strncmp(p, argv[n], (size_t)(sp - p)) != 0)
+				break;
+			p = sp + 1;
+		}
+	}
+	*used = best_n;
+	return best;
+}
+
+/* "role approver", "role operator or admin", "a staff role". */
+static void
+roles_words(uint32_t roles, char *out, size_t outlen)
+{
+	static const struct { uint32_t bit; const char *name; } names[] = {
+		{ ROLE_OPERATOR, "operator" }, { ROLE_APPROVER, "approver" },
+		{ ROLE_AUDITOR, "auditor" }, { ROLE_ADMIN, "admin" },
+	};
+	size_t i, n = 0, len;
+
+	if ((roles & STAFF) == STAFF) {
+		(void)snprintf(out, outlen, "%s", roles & ROLE_RECIPIENT ?
+		    "a staff role or a recipient's key" : "a staff role");
+		return;
+	}
+	(void)snprintf(out, outlen, "role");
+	for (i = 0; i < sizeof(names) / sizeof(names[0]); i++) {
+		if (!(roles & names[i].bit))
+			continue;
+		len = strlen(out);
+		(void)snprintf(out + len, outlen - len, "%s%s",
+		    n == 0 ? " " : " or ", names[i].name);
+		n++;
+	}
+}
+
+/* Options and positional arguments for row from argv[0..argc). */
+static int
+parse_args(struct admin_call *c, char **argv, int argc)
+{
+	const struct admin_row *row = c->row;
+	int i;
+	size_t k;
+
+	c->args = argv;
+	c->nargs = 0;
+	for (i = 0; i < argc; i++) {
+		if (strncmp(argv[i], "--", 2) != 0 || argv[i][2] == '\0') {
+			/* Swap, not copy: argv still owns each word once. */
+			char *t = argv[c->nargs];
+
+			argv[c->nargs++] = argv[i];
+			argv[i] = t;
+			continue;
+		}
+		if (strcmp(argv[i], "--json") == 0) {
+			c->json = 1;
+			continue;
+		}
+		for (k = 0; k < ADMIN_MAX_OPTS && row->opts[k].name != NULL; k++)
+			if (strcmp(row->opts[k].name, argv[i] + 2) == 0)
+				break;
+		if (k == ADMIN_MAX_OPTS || row->opts[k].name == NULL)
+			return admin_fail(c, SLUICE_EUSAGE,
+			    "unknown option %.64s for '%s'", argv[i],
+			    row->name);
+		if (c->optv[k] != NULL)
+			return admin_fail(c, SLUICE_EUSAGE,
+			    "option %s given twice", argv[i]);
+		if (i + 1 >= argc)
+			return admin_fail(c, SLUICE_EUSAGE,
+			    "option %s needs a value", argv[i]);
+		c->optv[k] = argv[++i];
+	}
+	if (c->nargs < row->min_args)
+		return admin_fail(c, SLUICE_EUSAGE, "too few arguments");
+	if (c->nargs > row->max_args)
+		return admin_fail(c, SLUICE_EUSAGE, "too many arguments");
+	for (k = 0; k < ADMIN_MAX_OPTS && row->opts[k].name != NULL; k++)
+		if (row->opts[k].required && c->optv[k] == NULL)
+			return admin_fail(c, SLUICE_EUSAGE,
+			    "missing option --%s", row->opts[k].name);
+	return 0;
+}
+
+struct outcome {
+	int		 status;	/* exit status */
+	const char	*word;		/* audit outcome */
+	const char	*action;	/* audit action */
+};
+
+/* Appends one audit entry in its own transaction (refusals, usage). */
+static void
+audit_alone(struct admin_ctx *ctx, const struct outcome *o,
+    const char *subject, const char *details)
+{
+	const char *actor = ctx->user != NULL ? ctx->user : "(unknown)";
+
+	if (store_begin(ctx->store) != 0) {
+		log_warnx("admin: cannot audit %s by %s", o->action, actor);
+		return;
+	}
+	if (audit_append(ctx->store, actor, o->action, subject, o->word,
+	    details, NULL) != 0 || store_commit(ctx->store) != 0) {
+		(void)store_rollback(ctx->store);
+		log_warnx("admin: cannot audit %s by %s", o->action, actor);
+	}
+}
+
+/* Details: the line, then the reason for a refusal. */
+static int
+details_text(struct sbuf *d, const char *line, size_t len, const char *why)
+{
+	int r;
+
+	sbuf_reset(d);
+	if ((r = audit_line(line, len, d)) != 0)
+		return r;
+	if (why != NULL && why[0] != '\0' && (r = sbuf_putf(d, " => %.400s",
+	    why)) != 0)
+		return r;
+	return sbuf_put_u8(d, 0);
+}
+
+static int
+emit_result(struct admin_call *c)
+{
+	char *s;
+	int r;
+
+	if (!c->json)
+		return sbuf_put(c->ctx->out, sbuf_ptr(c->text),
+		    sbuf_len(c->text));
+	if (c->result == NULL && (c->result = json_object()) == NULL)
+		return SLUICE_ENOMEM;
+	s = json_dumps(c->result, JSON_COMPACT | JSON_SORT_KEYS);
+	if (s == NULL)
+		return SLUICE_ENOMEM;
+	r = sbuf_putf(c->ctx->out, "%s\n", s);
+	free(s);
+	return r;
+}
+
+/* Runs the handler and its audit entry in one transaction. */
+static int
+run_handler(struct admin_call *c, const char *details)
+{
+	struct admin_ctx *ctx = c->ctx;
+	const char *actor = ctx->user != NULL ? ctx->user : "(unknown)";
+	int r;
+
+	if ((r = store_begin(ctx->store)) != 0)
+		return admin_fail(c, r, "store failure: cannot begin");
+	if ((r = c->row->run(c)) != 0) {
+		if (c->why[0] == '\0')
+			(void)admin_fail(c, r, "%s", sluice_strerror(r));
+		goto out;
+	}
+	if ((r = audit_append(ctx->store, actor, c->row->name, c->subject,
+	    "ok", details, NULL)) != 0) {
+		(void)admin_fail(c, r, "cannot write the audit log; nothing "
+		    "was changed");
+		goto out;
+	}
+	if ((r = store_commit(ctx->store)) != 0)
+		(void)admin_fail(c, r, "store failure: cannot commit; nothing "
+		    "was changed");
+ out:
+	if (r != 0)
+		(void)store_rollback(ctx->store);
+	return r;
+}
+
+struct run_state {
+	struct admin_call	 call;
+	char			**argv;
+	int			 argc;
+	struct sbuf		*details;
+	struct outcome		 o;
+};
+
+/* Words, row, roles, options: everything before the handler. */
+static int
+prepare(struct run_state *st, const char *line, size_t len)
+{
+	struct admin_call *c = &st->call;
+	char roles[96];
+	int used, skip = 0, r;
+
+	if (words_split(line, len, &st->argc, &st->argv, c->why,
+	    sizeof(c->why)) != 0)
+		return SLUICE_EUSAGE;
+	st->o.action = "(unknown command)";
+	while (skip < st->argc && strcmp(st->argv[skip], "--json") == 0) {
+		c->json = 1;
+		skip++;
+	}
+	if (skip == st->argc)
+		return admin_fail(c, SLUICE_EUSAGE,
+		    "no command; try 'help'");
+	if ((c->row = find_row(st->argv + skip, st->argc - skip, &used)) ==
+	    NULL)
+		return admin_fail(c, SLUICE_EUSAGE,
+		    "unknown command '%.64s'; try 'help'", st->argv[skip]);
+	st->o.action = c->row->name;
+	if (c->row->roles != ADMIN_ANYONE &&
+	    (c->row->roles & admin_caller_roles(c->ctx)) == 0) {
+		roles_words(c->row->roles, roles, sizeof(roles));
+		return admin_fail(c, SLUICE_EDENIED,
+		    "permission denied: '%s' needs %s", c->row->name, roles);
+	}
+	if ((r = parse_args(c, st->argv + skip + used,
+	    st->argc - skip - used)) != 0)
+		return r;
+	if (c->nargs > 0)
+		admin_subject(c, c->args[0]);
+	return 0;
+}
+
+static void
+answer_error(struct run_state *st, int r)
+{
+	struct admin_call *c = &st->call;
+	int e;
+
+	st->o.status = r == SLUICE_EUSAGE ? 2 : 1;
+	st->o.word = r == SLUICE_EUSAGE ? "usage" :
+	    (r == SLUICE_ESTORE || r == SLUICE_ENOMEM || r == SLUICE_EIO) ?
+	    "error" : "refused";
+	e = sbuf_putf(c->ctx->err, "%s\n", c->why);
+	if (e == 0 && r == SLUICE_EUSAGE && c->row != NULL)
+		e = sbuf_putf(c->ctx->err, "usage: %s\n", c->row->usage);
+	if (e != 0)
+		log_warnx("admin: cannot build the error answer");
+}
+
+int
+admin_run(struct admin_ctx *ctx, const char *line, size_t len,
+    int *exit_status)
+{
+	struct run_state st;
+	int r;
+
+	if (exit_status != NULL)
+		*exit_status = 1;
+	if (ctx == NULL || ctx->out == NULL || ctx->err == NULL ||
+	    exit_status == NULL || ctx->store == NULL || line == NULL)
+		return SLUICE_EINVAL;
+	memset(&st, 0, sizeof(st));
+	ctx->changed = 0;
+	st.call.ctx = ctx;
+	st.o.action = "(unparsed)";
+	st.o.word = "ok";
+	if ((st.details = sbuf_new()) == NULL ||
+	    (st.call.text = sbuf_new()) == NULL) {
+		r = SLUICE_ENOMEM;
+		goto out;
+	}
+	if ((r = prepare(&st, line, len)) == 0) {
+		if ((r = details_text(st.details, line, len, NULL)) != 0 ||
+		    (r = run_handler(&st.call,
+		    (const char *)sbuf_ptr(st.details))) != 0)
+			goto refused;
+		ctx->changed = st.call.row->writes;
+		if ((r = emit_result(&st.call)) != 0)
+			goto out;
+		*exit_status = 0;
+		goto out;
+	}
+ refused:
+	if (st.call.why[0] == '\0')
+		(void)admin_fail(&st.call, r, "%s", sluice_strerror(r));
+	answer_error(&st, r);
+	if ((r = details_text(st.details, line, len, st.call.why)) != 0)
+		goto out;
+	audit_alone(ctx, &st.o, st.call.subject[0] != '\0' ?
+	    st.call.subject : NULL, (const char *)sbuf_ptr(st.details));
+	*exit_status = st.o.status;
+ out:
+	json_decref(st.call.result);
+	sbuf_free(st.call.text);
+	sbuf_free(st.details);
+	words_free(st.argv);
+	return r;
+}

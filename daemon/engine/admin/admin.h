@@ -1,0 +1,108 @@
+/*
+ * admin.h: the admin channel (DESIGN.md section 6), run inside the engine,
+ * which alone owns the store.
+ *
+ * A session sends the raw command line (IPC_ADMIN); the engine fills a
+ * struct admin_ctx for the authenticated caller and calls admin_run(), which
+ *   1. splits the line into words (words.h: POSIX-shell quoting, nothing
+ *      expanded, nothing passed to a shell);
+ *   2. takes out a leading global --json (also accepted among the options);
+ *   3. finds the command in the one table (admin.c, a row per command: name
+ *      words, handler, arity, roles, options, usage, summary, writes?) by the
+ *      longest name match;
+ *   4. checks the caller's roles BEFORE arity, options or any handler;
+ *   5. parses `--name VALUE` options declared by the row, and the arity;
+ *   6. runs the handler inside store_begin() ... store_commit(), with the
+ *      command's audit entry (actor, action = command name, subject,
+ *      outcome, details = the command line, truncated and escaped) in the
+ *      same transaction; any failure rolls the whole change back, and the
+ *      refusal is then audited in a transaction of its own.
+ * Every call, allowed or refused, leaves exactly one audit entry (outcome
+ * "ok", "refused", "usage" or "error").
+ *
+ * Exit status: 0 done; 1 refused or invalid (one line on stderr saying why,
+ * e.g. "permission denied: 'release approve' needs role approver");
+ * 2 usage (a line saying what is wrong, then "usage: ..." on stderr).
+ * A line the splitter refuses (unbalanced quote, NUL, non-UTF-8, too long)
+ * is a usage error: exit 2, the splitter's reason on stderr.
+ * Output is text, or with --json exactly one JSON document on stdout (errors
+ * still go to stderr as one line).
+ *
+ * Roles (DESIGN.md section 1): operator registers organisations, contracts,
+ * people, signatories and agreements, and stages extracts; approver approves
+ * and revokes releases and suspends/resumes agreements; auditor reads
+ * everything and verifies/exports the audit log; admin adds staff and manages
+ * trust anchors (signatory add is open to operator and admin: signatories
+ * are trust anchors, but registering them is everyday operator work). Every
+ * list/show, register export and dashboard is open to all staff; audit
+ * verify/export to auditor and admin. Recipients may run only status and
+ * help; help lists only what the caller may run.
+ */
+#ifndef SLUICE_ADMIN_H
+#define SLUICE_ADMIN_H
+
+#include <stddef.h>
+#include <stdint.h>
+
+#include "sluice/buf.h"
+#include "sluice/config.h"
+#include "store/store.h"
+
+enum admin_caller_kind {
+	ADMIN_CALLER_NONE = 0,		/* unknown: may run help only */
+	ADMIN_CALLER_STAFF = 1,
+	ADMIN_CALLER_RECIPIENT = 2,
+};
+
+/* Filled by the engine for one call; admin_run() borrows every pointer. */
+struct admin_ctx {
+	struct store		*store;
+	const char		*data_dir;	/* DIR: inbox/, payloads/ */
+	const struct sluice_policy *policy;	/* NULL: built-in defaults */
+	const uint8_t		*master_key;	/* 32 bytes, for staging */
+	/* the caller, as authenticated */
+	const char		*user;
+	enum admin_caller_kind	 kind;
+	uint32_t		 roles;		/* ROLE_* bits (domain.h) */
+	int64_t			 staff_id;	/* staff: staff.id, else 0 */
+	int64_t			 person_id;	/* recipient: person.id, else 0 */
+	const char		*org;		/* recipient: org code, else NULL */
+	int64_t			 now;		/* sluice_now() at the call */
+	/* answers, appended to */
+	struct sbuf		*out;
+	struct sbuf		*err;
+	/* set by admin_run(): 1 when a writing command committed a change
+	 * (the engine then bumps the gate generation) */
+	int			 changed;
+};
+
+/* Largest inbox file read by a command (documents, signatures,
+ * certificates); extracts are streamed by package_stage() unbounded. */
+#define ADMIN_INBOX_MAX		(16u * 1024 * 1024)
+/* Bytes of the command line kept in an audit entry's details. */
+#define ADMIN_AUDIT_LINE_MAX	512
+
+/*
+ * Runs one command line line[0..len) for ctx's caller. *exit_status is
+ * always set (0, 1 or 2), and the answer is appended to ctx->out/ctx->err.
+ * Returns 0 when an answer was produced (whatever its exit status);
+ * SLUICE_EINVAL for a NULL ctx/out/err/exit_status, SLUICE_ENOMEM when the
+ * answer itself could not be built (then *exit_status is 1).
+ */
+int admin_run(struct admin_ctx *ctx, const char *line, size_t len,
+    int *exit_status) __attribute__((warn_unused_result));
+
+/* The command table, read-only, for help texts and tests. */
+struct admin_command_info {
+	const char	*name;		/* "agreement sign" */
+	uint32_t	 roles;		/* ROLE_* bits allowed; see ADMIN_ANYONE */
+	int		 writes;
+	const char	*usage;		/* "agreement sign NIC --party ..." */
+	const char	*summary;
+};
+#define ADMIN_ANYONE	0xffffffffu	/* help: every caller, even unknown */
+size_t admin_command_count(void);
+/* i < admin_command_count(); fills info. */
+int admin_command_get(size_t i, struct admin_command_info *info);
+
+#endif

@@ -1,0 +1,137 @@
+/*
+ * admin_internal.h: what the admin dispatcher (admin.c) shares with the
+ * command handlers (admin_org.c, admin_agreement.c, admin_release.c,
+ * admin_report.c). Not for other modules.
+ *
+ * A handler gets one struct admin_call: the caller (ctx), its positional
+ * arguments and option values already checked against its row, and either
+ * c->json (then it sets c->result to one JSON object it owns) or not (then it
+ * appends text to c->text). It returns 0 or a negative SLUICE_E* code with a
+ * one-line reason in c->why (admin_fail()). The dispatcher has begun a store
+ * transaction; it commits (with the audit entry) on 0 and rolls back
+ * otherwise, so a handler never cleans up store changes itself.
+ */
+#ifndef SLUICE_ADMIN_INTERNAL_H
+#define SLUICE_ADMIN_INTERNAL_H
+
+#include <stddef.h>
+#include <stdint.h>
+
+#include <jansson.h>
+
+#include "engine/admin/admin.h"
+
+#define ADMIN_MAX_OPTS	10
+#define ADMIN_WHY_MAX	512
+
+struct admin_call;
+typedef int (*admin_handler)(struct admin_call *c);
+
+struct admin_opt {
+	const char	*name;		/* without "--" */
+	int		 required;
+};
+
+struct admin_row {
+	const char	*name;		/* "agreement sign" */
+	admin_handler	 run;
+	int		 min_args, max_args;	/* positional */
+	uint32_t	 roles;
+	struct admin_opt opts[ADMIN_MAX_OPTS];	/* ends at name NULL */
+	const char	*usage;
+	const char	*summary;
+	int		 writes;
+};
+
+struct admin_call {
+	struct admin_ctx	*ctx;
+	const struct admin_row	*row;
+	char			**args;		/* positional, borrowed */
+	int			 nargs;
+	const char		*optv[ADMIN_MAX_OPTS];	/* by row->opts index */
+	int			 json;
+	json_t			*result;	/* --json: the answer */
+	struct sbuf		*text;		/* text: the answer */
+	char			 subject[128];	/* for the audit entry */
+	char			 why[ADMIN_WHY_MAX];
+};
+
+/* The value of option name, or NULL when not given. */
+const char *admin_opt(const struct admin_call *c, const char *name);
+/* Sets c->why and returns err. */
+int admin_fail(struct admin_call *c, int err, const char *fmt, ...)
+    __attribute__((format(printf, 3, 4)));
+/* Appends a formatted line to c->text (the caller adds "\n"). */
+int admin_print(struct admin_call *c, const char *fmt, ...)
+    __attribute__((format(printf, 2, 3)));
+void admin_subject(struct admin_call *c, const char *s);
+/* The answer is obj: --json makes it c->result (stealing it), text prints
+ * msg then "\n" (and frees obj). */
+int admin_answer(struct admin_call *c, json_t *obj, const char *msg);
+
+/* Input checks: each fills c->why with a reason naming what (e.g. "NIC",
+ * "--starts") and returns SLUICE_EINVAL. */
+int admin_check_name(struct admin_call *c, const char *what, const char *s);
+int admin_check_nic(struct admin_call *c, const char *s);
+int admin_check_text(struct admin_call *c, const char *what, const char *s,
+    size_t max);
+int admin_check_email(struct admin_call *c, const char *s);
+int admin_parse_date(struct admin_call *c, const char *what, const char *s,
+    int32_t *day);
+int admin_parse_id(struct admin_call *c, const char *what, const char *s,
+    int64_t *id);
+/* The caller's inbox file, read whole (at most max bytes) or opened. */
+int admin_inbox_read(struct admin_call *c, const char *name, size_t max,
+    uint8_t **data, size_t *len);
+int admin_inbox_open(struct admin_call *c, const char *name, int *fd);
+/* The organisation or agreement named, or a refusal "unknown organisation
+ * X" / "unknown agreement NIC-..." (agreement: the governing version, or
+ * the latest when governing is 0; the caller agreement_clear()s it). */
+int admin_known_org(struct admin_call *c, const char *code, struct org *o);
+int admin_known_agreement(struct admin_call *c, const char *nic,
+    int governing, struct agreement *a);
+/* Copies why from a store call, or a fallback when the store said nothing. */
+int admin_store_fail(struct admin_call *c, int r, const char *store_why,
+    const char *fmt, ...) __attribute__((format(printf, 4, 5)));
+
+/* Date and time as text ("" for 0 where that means none). */
+void admin_date(int32_t day, char out[11]);
+void admin_time(int64_t t, char out[21]);
+int32_t admin_today(const struct admin_call *c);
+int32_t admin_cert_due_days(const struct admin_call *c);
+
+/* The caller's roles as the table sees them (kind decides). */
+uint32_t admin_caller_roles(const struct admin_ctx *ctx);
+
+/* Handlers, by file. */
+int cmd_help(struct admin_call *c);
+int cmd_org_add(struct admin_call *c);
+int cmd_org_dspt(struct admin_call *c);
+int cmd_org_list(struct admin_call *c);
+int cmd_contract_add(struct admin_call *c);
+int cmd_person_add(struct admin_call *c);
+int cmd_staff_add(struct admin_call *c);
+int cmd_signatory_add(struct admin_call *c);
+int cmd_agreement_add(struct admin_call *c);
+int cmd_agreement_sign(struct admin_call *c);
+int cmd_agreement_extend(struct admin_call *c);
+int cmd_agreement_show(struct admin_call *c);
+int cmd_agreement_list(struct admin_call *c);
+int cmd_agreement_suspend(struct admin_call *c);
+int cmd_agreement_resume(struct admin_call *c);
+int cmd_extract_stage(struct admin_call *c);
+int cmd_release_approve(struct admin_call *c);
+int cmd_release_revoke(struct admin_call *c);
+int cmd_release_list(struct admin_call *c);
+int cmd_certificate_list(struct admin_call *c);
+int cmd_audit_verify(struct admin_call *c);
+int cmd_audit_export(struct admin_call *c);
+int cmd_register_export(struct admin_call *c);
+int cmd_dashboard(struct admin_call *c);
+int cmd_status(struct admin_call *c);
+
+/* The table (admin.c). */
+extern const struct admin_row admin_rows[];
+extern const size_t admin_nrows;
+
+#endif

@@ -1,0 +1,641 @@
+/* admin_report.c: what staff and recipients read - agreement show, the
+ * audit log, the Data Uses Register, the dashboard, status. */
+#include <stdio.h>
+#include <stdlib.h>
+#include <string.h>
+
+#include "sluice/clock.h"
+#include "sluice/domain.h"
+#include "sluice/error.h"
+
+#include "engine/admin/admin_int.h"
+#include "engine/audit.h"
+
+/* ---- agreement show ------------------------------------------------------ */
+
+static json_t *
+signer_json(struct admin_call *c, const struct agreement *a, enum party p)
+{
+	struct agreement_sig g;
+	struct signatory sg;
+	char t[21];
+	json_t *o;
+
+	memset(&g, 0, sizeof(g));
+	memset(&sg, 0, sizeof(sg));
+	if (signature_get(c->ctx->store, a->id, p, &g) != 0)
+		return json_null();
+	if (signatory_get(c->ctx->store, g.signatory_id, &sg) != 0) {
+		agreement_sig_clear(&g);
+		return json_null();
+	}
+	admin_time(g.signing_time, t);
+	o = json_pack("{s:s,s:s,s:s,s:s,s:s}", "owner", sg.owner, "subject",
+	    sg.subject, "issuer", sg.issuer, "serial", sg.serial,
+	    "signing_time", t);
+	signatory_clear(&sg);
+	agreement_sig_clear(&g);
+	return o;
+}
+
+/* Completed downloads of a release by anyone of the org. */
+static int64_t
+release_downloads(struct admin_call *c, const struct release *rl,
+    const struct person_list *people)
+{
+	int64_t total = 0, n;
+	size_t i;
+
+	for (i = 0; i < people->n; i++)
+		if (download_count(c->ctx->store, rl->id, people->v[i].id, 1,
+		    &n) == 0)
+			total += n;
+	return total;
+}
+
+static json_t *
+releases_json(struct admin_call *c, const struct agreement *a)
+{
+	struct release_list l = { NULL, 0 };
+	struct person_list people = { NULL, 0 };
+	json_t *arr = json_array(), *o;
+	char at[21];
+	size_t i;
+
+	if (arr == NULL || release_list(c->ctx->store, a->nic, 0, &l) != 0 ||
+	    person_list(c->ctx->store, a->org, &people) != 0)
+		goto out;
+	for (i = 0; i < l.n; i++) {
+		admin_time(l.v[i].approved_at, at);
+		o = json_pack("{s:I,s:s,s:s,s:s,s:b,s:I}", "id",
+		    (json_int_t)l.v[i].id, "name", l.v[i].name, "extract_id",
+		    l.v[i].extract_id, "approved_at", at, "revoked",
+		    l.v[i].revoked_at != 0, "downloads",
+		    (json_int_t)release_downloads(c, &l.v[i], &people));
+		if (o != NULL)
+			(void)json_array_append_new(arr, o);
+	}
+ out:
+	person_list_free(&people);
+	release_list_free(&l);
+	return arr;
+}
+
+static json_t *
+certificate_json(struct admin_call *c, const struct agreement *a)
+{
+	struct certificate_list l = { NULL, 0 };
+	char due[11];
+	const char *status = "not yet due";
+	size_t i;
+	int accepted = 0, rejected = 0;
+
+	admin_date(a->expires + admin_cert_due_days(c), due);
+	if (certificate_list(c->ctx->store, a->nic, &l) == 0)
+		for (i = 0; i < l.n; i++) {
+			accepted += l.v[i].accepted != 0;
+			rejected += l.v[i].accepted == 0;
+		}
+	certificate_list_free(&l);
+	if (accepted > 0)
+		status = "received";
+	else if (admin_today(c) > a->expires + admin_cert_due_days(c))
+		status = "overdue";
+	else if (admin_today(c) > a->expires)
+		status = "due";
+	return json_pack("{s:s,s:s,s:i,s:i}", "status", status, "due", due,
+	    "accepted", accepted, "rejected", rejected);
+}
+
+static json_t *
+agreement_json(struct admin_call *c, const struct agreement *a)
+{
+	char s[11], e[11];
+
+	admin_date(a->starts, s);
+	admin_date(a->expires, e);
+	return json_pack("{s:s,s:i,s:s,s:s,s:s,s:s,s:s,s:s,s:s,s:s,s:s,"
+	    "s:o,s:o}", "nic", a->nic, "version", a->version, "state",
+	    agreement_state_name(a->state), "org", a->org, "title", a->title,
+	    "purpose", a->purpose, "legal_basis", a->legal_basis, "datasets",
+	    a->datasets, "starts", s, "expires", e, "document_sha256",
+	    a->document_sha256, "applicant", signer_json(c, a,
+	    PARTY_APPLICANT), "controller", signer_json(c, a,
+	    PARTY_CONTROLLER));
+}
+
+static int
+print_signer(struct admin_call *c, const char *party, json_t *sg)
+{
+	if (!json_is_object(sg))
+		return admin_print(c, "%s signature: none\n", party);
+	return admin_print(c, "%s signature: %s (issuer %s, serial %s, "
+	    "signed %s)\n", party,
+	    json_string_value(json_object_get(sg, "subject")),
+	    json_string_value(json_object_get(sg, "issuer")),
+	    json_string_value(json_object_get(sg, "serial")),
+	    json_string_value(json_object_get(sg, "signing_time")));
+}
+
+static int
+print_show(struct admin_call *c, json_t *o)
+{
+	json_t *v, *rl, *cert = json_object_get(o, "certificate");
+	size_t i;
+	int r;
+
+	if ((r = admin_print(c, "%s version %lld: %s\n",
+	    json_string_value(json_object_get(o, "nic")),
+	    (long long)json_integer_value(json_object_get(o, "version")),
+	    json_string_value(json_object_get(o, "state")))) != 0)
+		return r;
+	static const char *const keys[] = { "org", "title", "purpose",
+	    "legal_basis", "datasets", "starts", "expires",
+	    "document_sha256" };
+	for (i = 0; i < sizeof(keys) / sizeof(keys[0]); i++)
+		if ((r = admin_print(c, "%s: %s\n", keys[i],
+		    json_string_value(json_object_get(o, keys[i])))) != 0)
+			return r;
+	if ((r = print_signer(c, "applicant",
+	    json_object_get(o, "applicant"))) != 0 ||
+	    (r = print_signer(c, "controller",
+	    json_object_get(o, "controller"))) != 0)
+		return r;
+	if ((v = json_object_get(o, "pending")) != NULL && (r = admin_print(c,
+	    "pending version %lld: %s, expires %s\n",
+	    (long long)json_integer_value(json_object_get(v, "version")),
+	    json_string_value(json_object_get(v, "state")),
+	    json_string_value(json_object_get(v, "expires")))) != 0)
+		return r;
+	json_array_foreach(json_object_get(o, "releases"), i, rl)
+		if ((r = admin_print(c, "release %lld: %s (%s)%s, %lld "
+		    "downloads\n",
+		    (long long)json_integer_value(json_object_get(rl, "id")),
+		    json_string_value(json_object_get(rl, "name")),
+		    json_string_value(json_object_get(rl, "approved_at")),
+		    json_is_true(json_object_get(rl, "revoked")) ? " revoked" :
+		    "", (long long)json_integer_value(json_object_get(rl,
+		    "downloads")))) != 0)
+			return r;
+	if ((r = admin_print(c, "deletion certificate: %s (due %s)\n",
+	    json_string_value(json_object_get(cert, "status")),
+	    json_string_value(json_object_get(cert, "due")))) != 0)
+		return r;
+	if (json_is_true(json_object_get(o, "org_sanctioned")))
+		r = admin_print(c, "sanction: %s is sanctioned: no data under any "
+		    "agreement until every overdue certificate of deletion is "
+		    "received\n", json_string_value(json_object_get(o, "org")));
+	return r;
+}
+
+/* Whether the agreement's organisation is sanctioned (mail.c sets it). */
+static int
+org_sanctioned(struct admin_call *c, const char *code)
+{
+	struct org o;
+
+	return org_get(c->ctx->store, code, &o) == 0 && o.sanctioned;
+}
+
+int
+cmd_agreement_show(struct admin_call *c)
+{
+	struct agreement gov, latest;
+	json_t *o = NULL;
+	char e[11];
+	int r;
+
+	memset(&latest, 0, sizeof(latest));
+	if ((r = admin_known_agreement(c, c->args[0], 1, &gov)) != 0)
+		return r;
+	if ((r = agreement_get(c->ctx->store, gov.nic, 0, &latest)) != 0) {
+		r = admin_fail(c, r, "store failure reading agreement");
+		goto out;
+	}
+	if ((o = agreement_json(c, &gov)) == NULL)
+		goto nomem;
+	if (json_object_set_new(o, "releases", releases_json(c, &gov)) != 0 ||
+	    json_object_set_new(o, "certificate", certificate_json(c,
+	    &gov)) != 0 || json_object_set_new(o, "org_sanctioned",
+	    json_boolean(org_sanctioned(c, gov.org))) != 0)
+		goto nomem;
+	admin_date(latest.expires, e);
+	if (latest.version != gov.version && json_object_set_new(o, "pending",
+	    json_pack("{s:i,s:s,s:s}", "version", latest.version, "state",
+	    agreement_state_name(latest.state), "expires", e)) != 0)
+		goto nomem;
+	if (c->json) {
+		c->result = o;
+		o = NULL;
+	} else
+		r = print_show(c, o);
+	goto out;
+ nomem:
+	r = admin_fail(c, SLUICE_ENOMEM, "out of memory");
+ out:
+	json_decref(o);
+	agreement_clear(&latest);
+	agreement_clear(&gov);
+	return r;
+}
+
+/* ---- audit --------------------------------------------------------------- */
+
+int
+cmd_audit_verify(struct admin_call *c)
+{
+	int64_t bad = 0, count = 0;
+	char why[256] = "", msg[96];
+	int r;
+
+	if ((r = audit_verify(c->ctx->store, &bad, &count, why,
+	    sizeof(why))) != 0)
+		return admin_store_fail(c, r, why, "audit log check failed");
+	(void)snprintf(msg, sizeof(msg), "audit log intact: %lld entries",
+	    (long long)count);
+	return admin_answer(c, json_pack("{s:b,s:I}", "intact", 1, "entries",
+	    (json_int_t)count), msg);
+}
+
+static int
+export_line(void *arg, const char *line, size_t len)
+{
+	json_t *arr = arg, *o;
+
+	if ((o = json_loadb(line, len, 0, NULL)) == NULL)
+		return SLUICE_EFORMAT;
+	return json_array_append_new(arr, o) == 0 ? 0 : SLUICE_ENOMEM;
+}
+
+int
+cmd_audit_export(struct admin_call *c)
+{
+	const char *since_s = admin_opt(c, "since");
+	int64_t since = 0;
+	json_t *arr;
+	int r;
+
+	if (since_s != NULL && sluice_time_parse(since_s, &since) != 0)
+		return admin_fail(c, SLUICE_EINVAL, "bad --since '%.32s': "
+		    "expected YYYY-MM-DDTHH:MM:SSZ or YYYY-MM-DD", since_s);
+	if (!c->json) {
+		if ((r = audit_export(c->ctx->store, since, c->text)) != 0)
+			return admin_fail(c, r, "cannot export the audit log");
+		return 0;
+	}
+	if ((arr = json_array()) == NULL)
+		return admin_fail(c, SLUICE_ENOMEM, "out of memory");
+	if ((r = audit_export_each(c->ctx->store, since, export_line,
+	    arr)) != 0) {
+		json_decref(arr);
+		return admin_fail(c, r, "cannot export the audit log");
+	}
+	c->result = json_pack("{s:o}", "entries", arr);
+	return c->result != NULL ? 0 : SLUICE_ENOMEM;
+}
+
+/* ---- the Data Uses Register ---------------------------------------------- */
+
+static const char *const register_columns[] = {
+	"reference", "title", "organisation", "organisation_type", "datasets",
+	"legal_basis", "purpose", "start", "end", "state",
+};
+#define NCOLUMNS (sizeof(register_columns) / sizeof(register_columns[0]))
+
+/* One RFC 4180 field: quoted when it holds a comma, quote, CR or LF, with
+ * quotes doubled. */
+static int
+csv_field(struct sbuf *b, const char *s, int last)
+{
+	const char *p;
+	int r = 0;
+
+	if (strpbrk(s, ",\"\r\n") == NULL)
+		r = sbuf_put(b, s, strlen(s));
+	else {
+		r = sbuf_put_u8(b, '"');
+		for (p = s; *p != '\0' && r == 0; p++)
+			r = *p == '"' ? sbuf_put(b, "\"\"", 2) :
+			    sbuf_put_u8(b, (uint8_t)*p);
+		if (r == 0)
+			r = sbuf_put_u8(b, '"');
+	}
+	if (r == 0)
+		r = last ? sbuf_put(b, "\r\n", 2) : sbuf_put_u8(b, ',');
+	return r;
+}
+
+static json_t *
+register_row(struct admin_call *c, const struct agreement *a)
+{
+	struct org o;
+	char s[11], e[11];
+
+	memset(&o, 0, sizeof(o));
+	(void)org_get(c->ctx->store, a->org, &o);
+	admin_date(a->starts, s);
+	admin_date(a->expires, e);
+	return json_pack("{s:s,s:s,s:s,s:s,s:s,s:s,s:s,s:s,s:s,s:s}",
+	    "reference", a->nic, "title", a->title, "organisation", o.name,
+	    "organisation_type", o.type, "datasets", a->datasets,
+	    "legal_basis", a->legal_basis, "purpose", a->purpose, "start", s,
+	    "end", e, "state", agreement_state_name(a->state));
+}
+
+static int
+register_csv(struct admin_call *c, json_t *rows)
+{
+	json_t *row;
+	size_t i, k;
+	int r = 0;
+
+	for (k = 0; k < NCOLUMNS && r == 0; k++)
+		r = csv_field(c->text, register_columns[k], k + 1 == NCOLUMNS);
+	json_array_foreach(rows, i, row)
+		for (k = 0; k < NCOLUMNS && r == 0; k++)
+			r = csv_field(c->text, json_string_value(
+			    json_object_get(row, register_columns[k])),
+			    k + 1 == NCOLUMNS);
+	return r;
+}
+
+int
+cmd_register_export(struct admin_call *c)
+{
+	struct agreement_list l = { NULL, 0 };
+	const char *fmt = admin_opt(c, "format");
+	json_t *rows = NULL, *row;
+	size_t i;
+	int r, as_json = c->json;
+
+	if (fmt != NULL && strcmp(fmt, "json") == 0)
+		as_json = 1;
+	else if (fmt != NULL && strcmp(fmt, "csv") != 0)
+		return admin_fail(c, SLUICE_EINVAL, "bad --format '%.32s': "
+		    "expected csv or json", fmt);
+	if ((r = agreement_list(c->ctx->store, AGREEMENT_ANY_STATE, NULL,
+	    AGREEMENT_LIST_GOVERNING, &l)) != 0)
+		return admin_fail(c, r, "store failure listing agreements");
+	if ((rows = json_array()) == NULL)
+		goto nomem;
+	for (i = 0; i < l.n; i++)
+		if ((row = register_row(c, &l.v[i])) == NULL ||
+		    json_array_append_new(rows, row) != 0)
+			goto nomem;
+	if (as_json && c->json) {
+		c->result = json_pack("{s:O}", "register", rows);
+		r = c->result ? 0 : admin_fail(c, SLUICE_ENOMEM, "out of memory");
+	} else if (as_json) {
+		char *s = json_dumps(rows, JSON_INDENT(2) | JSON_PRESERVE_ORDER);
+
+		r = s == NULL ? admin_fail(c, SLUICE_ENOMEM, "out of memory") :
+		    admin_print(c, "%s\n", s);
+		free(s);
+	} else
+		r = register_csv(c, rows);
+	goto out;
+ nomem:
+	r = admin_fail(c, SLUICE_ENOMEM, "out of memory");
+ out:
+	json_decref(rows);
+	agreement_list_free(&l);
+	return r;
+}
+
+/* ---- dashboard and status ------------------------------------------------ */
+
+struct dash {
+	int64_t	 by_state[AG_STATE_MAX];
+	int64_t	 expiring30, expiring90;
+	int64_t	 cert_due, cert_overdue;
+	int64_t	 awaiting_approval;
+	json_t	*sanctioned;
+};
+
+static void
+dash_agreement(struct admin_call *c, struct dash *d, const struct agreement *a)
+{
+	int32_t today = admin_today(c), left = a->expires - today;
+
+	if (a->state < AG_STATE_MAX)
+		d->by_state[a->state]++;
+	if ((a->state == AG_SIGNED || a->state == AG_LIVE ||
+	    a->state == AG_SUSPENDED) && left >= 0) {
+		d->expiring30 += left <= 30;
+		d->expiring90 += left <= 90;
+	}
+	if (a->state == AG_EXPIRED) {
+		if (today > a->expires + admin_cert_due_days(c))
+			d->cert_overdue++;
+		else
+			d->cert_due++;
+	}
+}
+
+/* Staged extracts that no release names (revoked ones count as decided). */
+static int
+dash_awaiting(struct admin_call *c, struct dash *d)
+{
+	struct extract_list ex = { NULL, 0 };
+	struct release_list rl = { NULL, 0 };
+	size_t i, k;
+	int r;
+
+	if ((r = extract_list(c->ctx->store, NULL, &ex)) != 0 ||
+	    (r = release_list(c->ctx->store, NULL, 0, &rl)) != 0)
+		goto out;
+	for (i = 0; i < ex.n; i++) {
+		for (k = 0; k < rl.n; k++)
+			if (strcmp(ex.v[i].id, rl.v[k].extract_id) == 0)
+				break;
+		d->awaiting_approval += k == rl.n;
+	}
+ out:
+	release_list_free(&rl);
+	extract_list_free(&ex);
+	return r;
+}
+
+static int
+dash_gather(struct admin_call *c, struct dash *d)
+{
+	struct agreement_list l = { NULL, 0 };
+	struct org_list ol = { NULL, 0 };
+	size_t i;
+	int r;
+
+	memset(d, 0, sizeof(*d));
+	if ((d->sanctioned = json_array()) == NULL)
+		return admin_fail(c, SLUICE_ENOMEM, "out of memory");
+	if ((r = agreement_list(c->ctx->store, AGREEMENT_ANY_STATE, NULL,
+	    AGREEMENT_LIST_GOVERNING, &l)) != 0 ||
+	    (r = org_list(c->ctx->store, &ol)) != 0 ||
+	    (r = dash_awaiting(c, d)) != 0) {
+		r = admin_fail(c, r, "store failure reading the dashboard");
+		goto out;
+	}
+	for (i = 0; i < l.n; i++)
+		dash_agreement(c, d, &l.v[i]);
+	for (i = 0; i < ol.n; i++)
+		if (ol.v[i].sanctioned)
+			(void)json_array_append_new(d->sanctioned,
+			    json_string(ol.v[i].code));
+ out:
+	org_list_free(&ol);
+	agreement_list_free(&l);
+	return r;
+}
+
+static json_t *
+dash_json(const struct dash *d)
+{
+	json_t *st = json_object();
+	int i;
+
+	for (i = 0; i < AG_STATE_MAX && st != NULL; i++)
+		(void)json_object_set_new(st,
+		    agreement_state_name((enum agreement_state)i),
+		    json_integer(d->by_state[i]));
+	return json_pack("{s:o,s:I,s:I,s:I,s:I,s:O,s:I}", "by_state", st,
+	    "expiring_30_days", (json_int_t)d->expiring30,
+	    "expiring_90_days", (json_int_t)d->expiring90,
+	    "certificates_due", (json_int_t)d->cert_due,
+	    "certificates_overdue", (json_int_t)d->cert_overdue,
+	    "sanctioned_organisations", d->sanctioned,
+	    "releases_awaiting_approval", (json_int_t)d->awaiting_approval);
+}
+
+static int
+dash_print(struct admin_call *c, const struct dash *d)
+{
+	json_t *v;
+	size_t k;
+	int i, r = 0;
+
+	for (i = 0; i < AG_STATE_MAX && r == 0; i++)
+		r = admin_print(c, "%s: %lld\n",
+		    agreement_state_name((enum agreement_state)i),
+		    (long long)d->by_state[i]);
+	if (r == 0)
+		r = admin_print(c, "expiring within 30 days: %lld\n"
+		    "expiring within 90 days: %lld\n"
+		    "deletion certificates due: %lld\n"
+		    "deletion certificates overdue: %lld\n"
+		    "releases awaiting approval: %lld\n"
+		    "sanctioned organisations:", (long long)d->expiring30,
+		    (long long)d->expiring90, (long long)d->cert_due,
+		    (long long)d->cert_overdue,
+		    (long long)d->awaiting_approval);
+	json_array_foreach(d->sanctioned, k, v)
+		if (r == 0)
+			r = admin_print(c, " %s", json_string_value(v));
+	if (r == 0)
+		r = admin_print(c, "%s\n", json_array_size(d->sanctioned) ?
+		    "" : " none");
+	return r;
+}
+
+int
+cmd_dashboard(struct admin_call *c)
+{
+	struct dash d;
+	int r;
+
+	if ((r = dash_gather(c, &d)) == 0) {
+		if (c->json)
+			r = (c->result = dash_json(&d)) != NULL ? 0 :
+			    admin_fail(c, SLUICE_ENOMEM, "out of memory");
+		else
+			r = dash_print(c, &d);
+	}
+	json_decref(d.sanctioned);
+	return r;
+}
+
+static int64_t
+files_released(struct admin_call *c, const char *nic)
+{
+	struct release_list l = { NULL, 0 };
+	int64_t n = 0;
+
+	if (release_list(c->ctx->store, nic, 1, &l) == 0)
+		n = (int64_t)l.n;
+	release_list_free(&l);
+	return n;
+}
+
+/* A recipient's own organisation's agreements. */
+static int
+status_recipient(struct admin_call *c)
+{
+	struct agreement_list l = { NULL, 0 };
+	json_t *arr = json_array(), *o;
+	char s[11], e[11], due[11];
+	size_t i;
+	int r, sanctioned;
+
+	if (arr == NULL)
+		return admin_fail(c, SLUICE_ENOMEM, "out of memory");
+	if (c->ctx->org == NULL || (r = agreement_list(c->ctx->store,
+	    AGREEMENT_ANY_STATE, c->ctx->org, AGREEMENT_LIST_GOVERNING,
+	    &l)) != 0) {
+		r = admin_fail(c, SLUICE_ESTORE, "cannot read your agreements");
+		goto out;
+	}
+	for (i = 0; i < l.n && r == 0; i++) {
+		admin_date(l.v[i].starts, s);
+		admin_date(l.v[i].expires, e);
+		admin_date(l.v[i].expires + admin_cert_due_days(c), due);
+		o = json_pack("{s:s,s:s,s:s,s:s,s:I,s:s}", "nic", l.v[i].nic,
+		    "state", agreement_state_name(l.v[i].state), "starts", s,
+		    "expires", e, "files_released",
+		    (json_int_t)files_released(c, l.v[i].nic),
+		    "deletion_certificate_due", due);
+		if (o == NULL || json_array_append_new(arr, o) != 0)
+			r = admin_fail(c, SLUICE_ENOMEM, "out of memory");
+		else if (!c->json)
+			r = admin_print(c, "%s\t%s\t%s to %s\t%lld files\t"
+			    "deletion certificate due %s\n", l.v[i].nic,
+			    agreement_state_name(l.v[i].state), s, e,
+			    (long long)json_integer_value(json_object_get(o,
+			    "files_released")), due);
+	}
+	sanctioned = org_sanctioned(c, c->ctx->org);
+	if (r == 0 && !c->json && sanctioned)
+		r = admin_print(c, "%s is sanctioned: a certificate of deletion is "
+		    "overdue; no data under any agreement until it is received\n",
+		    c->ctx->org);
+	if (r == 0 && c->json && (c->result = json_pack("{s:s,s:b,s:O}", "org",
+	    c->ctx->org, "sanctioned", sanctioned, "agreements", arr)) == NULL)
+		r = admin_fail(c, SLUICE_ENOMEM, "out of memory");
+ out:
+	json_decref(arr);
+	agreement_list_free(&l);
+	return r;
+}
+
+int
+cmd_status(struct admin_call *c)
+{
+	struct dash d;
+	char msg[256];
+	int r;
+
+	if (c->ctx->kind == ADMIN_CALLER_RECIPIENT)
+		return status_recipient(c);
+	if ((r = dash_gather(c, &d)) == 0) {
+		(void)snprintf(msg, sizeof(msg), "%lld live, %lld awaiting "
+		    "signatures, %lld suspended; %lld releases awaiting "
+		    "approval; %lld deletion certificates overdue; %lld "
+		    "organisations sanctioned",
+		    (long long)d.by_state[AG_LIVE],
+		    (long long)d.by_state[AG_AWAITING_SIGNATURES],
+		    (long long)d.by_state[AG_SUSPENDED],
+		    (long long)d.awaiting_approval,
+		    (long long)d.cert_overdue,
+		    (long long)json_array_size(d.sanctioned));
+		r = admin_answer(c, dash_json(&d), msg);
+	}
+	json_decref(d.sanctioned);
+	return r;
+}

@@ -1,0 +1,102 @@
+/*
+ * engine_int.h: the engine's own state, shared by its files (engine.c the
+ * loop, engine_auth.c logins, engine_vfs.c the virtual trees and files,
+ * engine_core.c setup and the scheduler tick). Nothing outside the engine
+ * includes this.
+ */
+#ifndef SLUICE_ENGINE_INT_H
+#define SLUICE_ENGINE_INT_H
+
+#include <stdint.h>
+
+#include "ipc.h"
+#include "sluice/buf.h"
+#include "sluice/config.h"
+#include "store/store.h"
+
+#define ENGINE_MAX_CONNS	512
+#define CONN_MAX_OPENS		64
+#define ENGINE_PATH_MAX		4096
+
+enum open_kind {
+	OPEN_FREE = 0,
+	OPEN_STATIC,		/* bytes in the reply: release.pub, SHA256SUMS */
+	OPEN_DOWNLOAD,		/* a released extract: header + payload */
+	OPEN_INBOX_READ,	/* a staff member's own inbox file */
+	OPEN_INBOX_WRITE,	/* an upload to the inbox */
+	OPEN_CERT_UPLOAD,	/* a deletion certificate upload */
+};
+
+struct open_file {
+	uint64_t	 id;
+	enum open_kind	 kind;
+	int64_t		 release_id;
+	int64_t		 download_id;
+	char		 nic[STORE_NIC_MAX];
+	char		 name[STORE_TEXT_MAX];
+	char		 tmp_path[ENGINE_PATH_MAX];	/* uploads */
+	char		 final_path[ENGINE_PATH_MAX];	/* inbox uploads */
+	int		 denied;	/* the gate turned; audited once */
+};
+
+struct conn {
+	int		 fd;
+	char		 peer[128];
+	int		 authed;
+	struct identity	 who;
+	struct open_file opens[CONN_MAX_OPENS];
+};
+
+struct minisign_key;
+
+struct engine {
+	char		 dir[ENGINE_PATH_MAX];
+	const struct sluice_config *cfg;
+	struct store	*st;
+	uint8_t		*master;	/* 32 bytes, sodium_malloc'd */
+	struct minisign_key *release;
+	char		*release_pub;	/* the public key file text */
+	struct ipc_shared *sh;
+	int		 ctl;
+	struct conn	*conns[ENGINE_MAX_CONNS];
+	size_t		 nconns;
+	uint64_t	 next_open_id;
+	int64_t		 last_schedule;
+	int64_t		 next_mail;	/* earliest retry queued; 0 = none */
+};
+
+int engine_open(const char *dir, const struct sluice_config *cfg, int ctl,
+    struct ipc_shared *sh, struct engine **out);
+void engine_close(struct engine *e);
+void engine_tick(struct engine *e, int64_t now);
+void conn_close_all(struct engine *e, struct conn *c);
+/* An audit entry outside any caller's transaction; failures are logged. */
+void engine_audit(struct engine *e, const char *actor, const char *action,
+    const char *subject, const char *outcome, const char *fmt, ...)
+    __attribute__((format(printf, 6, 7)));
+
+/* Judges an upload at CLOSE (engine_upload.c); why gets the verdict. */
+int engine_inbox_commit(struct engine *e, struct conn *c, struct open_file *of,
+    char *why, size_t whylen);
+int engine_certificate_upload(struct engine *e, struct conn *c,
+    struct open_file *of, char *why, size_t whylen);
+
+/* Request handlers (engine.c's table): parse req, append the reply body to
+ * rep, optionally set *fd to a descriptor to pass. Non-zero drops the peer. */
+int eng_auth(struct engine *, struct conn *, struct sbuf *, struct sbuf *, int *);
+int eng_authfail(struct engine *, struct conn *, struct sbuf *, struct sbuf *, int *);
+int eng_stat(struct engine *, struct conn *, struct sbuf *, struct sbuf *, int *);
+int eng_readdir(struct engine *, struct conn *, struct sbuf *, struct sbuf *, int *);
+int eng_open(struct engine *, struct conn *, struct sbuf *, struct sbuf *, int *);
+int eng_gate(struct engine *, struct conn *, struct sbuf *, struct sbuf *, int *);
+int eng_close(struct engine *, struct conn *, struct sbuf *, struct sbuf *, int *);
+int eng_remove(struct engine *, struct conn *, struct sbuf *, struct sbuf *, int *);
+int eng_admin(struct engine *, struct conn *, struct sbuf *, struct sbuf *, int *);
+
+/* SFTP status codes the engine answers with. */
+enum {
+	FX_OK = 0, FX_EOF = 1, FX_NO_SUCH_FILE = 2, FX_PERMISSION_DENIED = 3,
+	FX_FAILURE = 4, FX_OP_UNSUPPORTED = 8,
+};
+
+#endif

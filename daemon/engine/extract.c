@@ -1,0 +1,184 @@
+/*
+ * Staging and per-recipient headers. The master key wraps each file key
+ * (XChaCha20-Poly1305, the extract id as associated data, so a wrapped key
+ * cannot be moved to another extract) and seeds each header's randomness.
+ */
+#include <sys/stat.h>
+
+#include <errno.h>
+#include <fcntl.h>
+#include <stdio.h>
+#include <string.h>
+#include <unistd.h>
+
+#include <sodium.h>
+
+#include "engine/extract.h"
+#include "sluice/age.h"
+#include "sluice/error.h"
+#include "sluice/files.h"
+
+#define WRAP_NONCE	crypto_aead_xchacha20poly1305_ietf_NPUBBYTES
+#define WRAP_TAG	crypto_aead_xchacha20poly1305_ietf_ABYTES
+#define WRAPPED_USED	(WRAP_NONCE + AGE_FILE_KEY_LEN + WRAP_TAG)
+
+static int
+payload_path(char *out, size_t outlen, const char *dir, const char *id,
+    const char *suffix)
+{
+	int n;
+
+	n = snprintf(out, outlen, "%s/%s%s", dir, id, suffix);
+	return n < 0 || (size_t)n >= outlen ? SLUICE_ETOOBIG : 0;
+}
+
+static int
+wrap_key(const uint8_t master[32], const char *id, const uint8_t key[16],
+    uint8_t *out, size_t *outlen)
+{
+	unsigned long long clen;
+
+	randombytes_buf(out, WRAP_NONCE);
+	if (crypto_aead_xchacha20poly1305_ietf_encrypt(out + WRAP_NONCE, &clen,
+	    key, AGE_FILE_KEY_LEN, (const uint8_t *)id, strlen(id), NULL, out,
+	    master) != 0)
+		return SLUICE_ECRYPTO;
+	*outlen = WRAP_NONCE + (size_t)clen;
+	return 0;
+}
+
+static int
+unwrap_key(const uint8_t master[32], const char *id, const uint8_t *w,
+    size_t wlen, uint8_t key[16])
+{
+	unsigned long long plen;
+
+	if (wlen != WRAPPED_USED)
+		return SLUICE_EFORMAT;
+	if (crypto_aead_xchacha20poly1305_ietf_decrypt(key, &plen, NULL,
+	    w + WRAP_NONCE, wlen - WRAP_NONCE, (const uint8_t *)id, strlen(id),
+	    w, master) != 0 || plen != AGE_FILE_KEY_LEN)
+		return SLUICE_EVERIFY;
+	return 0;
+}
+
+int
+package_stage(const char *payload_dir, const uint8_t master_key[32],
+    int in_fd, struct staged_extract *out, char *why, size_t whylen)
+{
+	uint8_t key[AGE_FILE_KEY_LEN], rnd[PACKAGE_ID_LEN / 2];
+	char tmp[4096], final[4096];
+	int fd = -1, r, made = 0;
+
+	memset(out, 0, sizeof(*out));
+	randombytes_buf(rnd, sizeof(rnd));
+	sodium_bin2hex(out->id, sizeof(out->id), rnd, sizeof(rnd));
+	if ((r = payload_path(tmp, sizeof(tmp), payload_dir, out->id, ".tmp")) != 0 ||
+	    (r = payload_path(final, sizeof(final), payload_dir, out->id, "")) != 0)
+		goto out;
+	if ((r = age_file_key_new(key)) != 0)
+		goto out;
+	fd = open(tmp, O_WRONLY | O_CREAT | O_EXCL | O_NOFOLLOW | O_CLOEXEC, 0600);
+	if (fd == -1) {
+		r = sluice_why(why, whylen, SLUICE_EIO, "cannot create payload: %s",
+		    strerror(errno));
+		goto out;
+	}
+	made = 1;
+	if ((r = age_payload_encrypt(in_fd, fd, key, out->sha256,
+	    &out->plain_size, &out->payload_size)) != 0) {
+		sluice_why(why, whylen, r, "encrypting the extract failed: %s",
+		    sluice_strerror(r));
+		goto out;
+	}
+	if (fsync(fd) != 0 || close(fd) != 0) {
+		fd = -1;
+		r = sluice_why(why, whylen, SLUICE_EIO, "writing payload: %s",
+		    strerror(errno));
+		goto out;
+	}
+	fd = -1;
+	if (rename(tmp, final) != 0 || files_sync_dir(payload_dir) != 0) {
+		r = sluice_why(why, whylen, SLUICE_EIO, "storing payload: %s",
+		    strerror(errno));
+		goto out;
+	}
+	made = 0;
+	r = wrap_key(master_key, out->id, key, out->wrapped_key, &out->wrapped_len);
+out:
+	if (fd != -1)
+		close(fd);
+	if (made)
+		(void)unlink(tmp);
+	sodium_memzero(key, sizeof(key));
+	return r;
+}
+
+static void
+header_seed(const uint8_t master[32], const char *id, const char *age_rcpt,
+    const uint8_t *blob, size_t bloblen, uint8_t seed[32])
+{
+	crypto_auth_hmacsha256_state st;
+	static const char label[] = "sluice-header-seed-v1";
+
+	crypto_auth_hmacsha256_init(&st, master, 32);
+	crypto_auth_hmacsha256_update(&st, (const uint8_t *)label, sizeof(label));
+	crypto_auth_hmacsha256_update(&st, (const uint8_t *)id, strlen(id) + 1);
+	if (age_rcpt != NULL)
+		crypto_auth_hmacsha256_update(&st, (const uint8_t *)age_rcpt,
+		    strlen(age_rcpt));
+	else
+		crypto_auth_hmacsha256_update(&st, blob, bloblen);
+	crypto_auth_hmacsha256_final(&st, seed);
+	sodium_memzero(&st, sizeof(st));
+}
+
+int
+package_header(const uint8_t master_key[32], const char *extract_id,
+    const uint8_t *wrapped_key, size_t wrapped_len, const char *age_recipient,
+    const uint8_t *ssh_blob, size_t ssh_blob_len, struct sbuf *header,
+    char *why, size_t whylen)
+{
+	struct age_recipient rcpt;
+	uint8_t key[AGE_FILE_KEY_LEN], seed[AGE_SEED_LEN];
+	int r;
+
+	memset(&rcpt, 0, sizeof(rcpt));
+	if (age_recipient != NULL && *age_recipient == '\0')
+		age_recipient = NULL;
+	if (age_recipient != NULL)
+		r = age_recipient_parse_age1(age_recipient, &rcpt, why, whylen);
+	else
+		r = age_recipient_from_ssh(ssh_blob, ssh_blob_len, &rcpt, why, whylen);
+	if (r != 0)
+		goto out;
+	if ((r = unwrap_key(master_key, extract_id, wrapped_key, wrapped_len,
+	    key)) != 0) {
+		sluice_why(why, whylen, r, "extract %s: file key does not unwrap",
+		    extract_id);
+		goto out;
+	}
+	header_seed(master_key, extract_id, age_recipient, ssh_blob,
+	    ssh_blob_len, seed);
+	if ((r = age_header_build(key, &rcpt, 1, seed, header)) != 0)
+		sluice_why(why, whylen, r, "building the age header failed");
+out:
+	sodium_memzero(key, sizeof(key));
+	sodium_memzero(seed, sizeof(seed));
+	age_recipient_clear(&rcpt);
+	return r;
+}
+
+int
+package_open_payload(const char *payload_dir, const char *extract_id, int *fd)
+{
+	char path[4096];
+	int r;
+
+	*fd = -1;
+	if ((r = payload_path(path, sizeof(path), payload_dir, extract_id, "")) != 0)
+		return r;
+	if ((*fd = open(path, O_RDONLY | O_NOFOLLOW | O_CLOEXEC)) == -1)
+		return SLUICE_ENOTFOUND;
+	return 0;
+}

@@ -1,0 +1,93 @@
+/*
+ * mail.h: the scheduler's messages (DESIGN.md section 5) and their delivery.
+ *
+ * What is said (mail.c). Every message is queued in the store's outbox under
+ * a dedupe key, and outbox_enqueue() refuses a key seen before, so each is
+ * queued exactly once however often the scheduler runs:
+ *   expiry-<D>:<NIC>:<v>        D days before the governing version expires
+ *   expired:<NIC>:<v>           the expiry notice and certificate request
+ *   cert-reminder-<D>:<NIC>:<v> D days before the certificate is due
+ *   overdue-staff:<NIC>:<v>     escalation to staff once it is overdue
+ *   sanction:<NIC>:<v>          the notice of sanction to the organisation
+ *   sanction-lifted:<ORG>:<n>   n = the audit entry of the lift
+ *   dspt-30:<ORG>:<date>        the DSPT expires within 30 days
+ *   dsfc-30:<ORG>:<ref>:<date>  a contract expires within 30 days, no successor
+ *   cert-accepted:<NIC>:<id>    receipt for certificate <id>
+ *   cert-rejected:<NIC>:<id>    its reason
+ * A message caused by a fact (expiry, sanction, lift, certificate verdict)
+ * is queued in the same transaction as that fact. Of several reminder days
+ * already reached (a daemon that was down), only the nearest is sent.
+ * Organisation mail goes to its active recipients' e-mail addresses
+ * (signatories have none in the store); an organisation with none gets
+ * staff instead, with a line saying so. Staff is cfg->staff_to, else every
+ * active admin with an e-mail address.
+ *
+ * How it leaves (mail_send.c). Each message is RFC 5322 text with LF line
+ * ends; Date is when it was queued and Message-ID comes from the outbox id
+ * and the dedupe key, so a retry produces the same bytes. A Maildir gets
+ * tmp/<name> (fsync) renamed into new/<name>, the name fixed by the outbox
+ * id: a retry after a crash between the rename and outbox_mark_sent()
+ * rewrites the same file (unless a reader has moved it to cur/ in that
+ * window). sendmail is run by execve (no shell) as {sendmail, "-i", "--",
+ * addresses...} with the message on stdin; exit 0 is delivered, anything
+ * else (or no exit within MAIL_SENDMAIL_TIMEOUT seconds: killed) is a
+ * failure. A crash after sendmail exits 0 and before outbox_mark_sent() sends
+ * that message again: sendmail is at-least-once in that window. A failure
+ * stays queued with backoff 1, 2, 4 ... minutes, at most an hour.
+ */
+#ifndef SLUICE_MAIL_H
+#define SLUICE_MAIL_H
+
+#include <stddef.h>
+#include <stdint.h>
+
+#include "sluice/buf.h"
+#include "sluice/config.h"
+#include "store/store.h"
+
+struct engine;
+
+#define MAIL_SENDMAIL_TIMEOUT	30	/* seconds before the child is killed */
+#define MAIL_RUN_BUDGET		30	/* seconds of delivery per scheduler run */
+#define MAIL_BATCH		32	/* messages tried per scheduler run */
+#define MAIL_BACKOFF_MAX	3600	/* seconds */
+
+/* Queues the expiry notice of a (its governing version has just expired),
+ * inside the caller's transaction. A key queued before is not an error. */
+int mail_expired(struct engine *e, const struct agreement *a)
+    __attribute__((warn_unused_result));
+
+/* Queues the receipt (dc->accepted) or the rejection with dc->reason for
+ * certificate cert_id of a, inside the caller's transaction. The rejection
+ * goes to the uploader (dc->uploaded_by) when it has an address. */
+int mail_certificate(struct engine *e, const struct agreement *a,
+    const struct deletion_certificate *dc, int64_t cert_id)
+    __attribute__((warn_unused_result));
+
+/* The delay after failure number attempts + 1 (attempts = failures so far). */
+int64_t mail_backoff(int64_t attempts);
+
+/* m as an RFC 5322 message from cfg->mail_from, appended to out.
+ * SLUICE_EINVAL if a header value holds CR or LF. */
+int mail_format(const struct sluice_config *cfg, const struct outbox_msg *m,
+    struct sbuf *out) __attribute__((warn_unused_result));
+
+/* One message into the Maildir dir (created 0700 with tmp/ new/ cur/ if
+ * absent) under the name fixed by m->id and m->created_at. */
+int mail_maildir_put(const char *dir, const struct outbox_msg *m,
+    const uint8_t *msg, size_t len, char *why, size_t whylen)
+    __attribute__((warn_unused_result));
+
+/* One message through the sendmail program prog, killed after timeout
+ * seconds; why gets "sendmail exited with status 75" and the like. */
+int mail_sendmail_put(const char *prog, const struct outbox_msg *m,
+    const uint8_t *msg, size_t len, int timeout, char *why, size_t whylen)
+    __attribute__((warn_unused_result));
+
+/* Tries the due messages (at most MAIL_BATCH, MAIL_RUN_BUDGET seconds),
+ * marking each sent or failed with its backoff. Returns when the next
+ * unsent message is due (0: none), so the engine can retry on time. */
+int64_t mail_deliver(const struct sluice_config *cfg, struct store *st,
+    int64_t now);
+
+#endif

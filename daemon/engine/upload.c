@@ -1,0 +1,219 @@
+/*
+ * Uploads judged at CLOSE: a staff member's inbox file (size limits, then
+ * renamed into place), and a recipient's certificate of deletion (verified
+ * against the organisation's pinned signatories and the agreement; accepted
+ * closes the agreement, rejected is kept for audit with its reason).
+ */
+#include <sys/stat.h>
+
+#include <dirent.h>
+#include <fcntl.h>
+#include <stdio.h>
+#include <stdlib.h>
+#include <string.h>
+#include <unistd.h>
+
+#include "engine/audit.h"
+#include "engine/engine_int.h"
+#include "engine/vfs.h"
+#include "engine/mail.h"
+#include "engine/schedule.h"
+#include "sluice/certdoc.h"
+#include "sluice/clock.h"
+#include "sluice/cms.h"
+#include "sluice/error.h"
+#include "sluice/files.h"
+#include "sluice/log.h"
+
+static int64_t
+inbox_usage(const char *dir, const char *except)
+{
+	struct dirent *de;
+	struct stat st;
+	int64_t total = 0;
+	DIR *d;
+
+	if ((d = opendir(dir)) == NULL)
+		return 0;
+	while ((de = readdir(d)) != NULL) {
+		if (de->d_name[0] == '.' || strcmp(de->d_name, except) == 0)
+			continue;
+		if (fstatat(dirfd(d), de->d_name, &st, AT_SYMLINK_NOFOLLOW) == 0 &&
+		    S_ISREG(st.st_mode))
+			total += st.st_size;
+	}
+	closedir(d);
+	return total;
+}
+
+int
+engine_inbox_commit(struct engine *e, struct conn *c, struct open_file *of,
+    char *why, size_t whylen)
+{
+	char dir[ENGINE_PATH_MAX];
+	struct stat st;
+	int64_t limit = e->cfg->policy.inbox_max_bytes;
+	int r;
+
+	if ((r = vfs_inbox_dir(e, c->who.user, dir, sizeof(dir))) != 0 ||
+	    stat(of->tmp_path, &st) != 0)
+		return sluice_why(why, whylen, SLUICE_EIO, "upload failed");
+	if (limit > 0 && st.st_size + inbox_usage(dir, of->name) > limit) {
+		engine_audit(e, c->who.user, "inbox put", of->name, "refused",
+		    "%lld bytes would exceed the inbox limit of %lld bytes",
+		    (long long)st.st_size, (long long)limit);
+		return sluice_why(why, whylen, SLUICE_ETOOBIG,
+		    "inbox full: the limit is %lld bytes", (long long)limit);
+	}
+	if (rename(of->tmp_path, of->final_path) != 0)
+		return sluice_why(why, whylen, SLUICE_EIO, "upload failed");
+	of->tmp_path[0] = '\0';
+	engine_audit(e, c->who.user, "inbox put", of->name, "ok", "%lld bytes",
+	    (long long)st.st_size);
+	return 0;
+}
+
+/* The organisation's pinned signatories, as cms_verify() wants them. */
+static int
+org_pins(struct engine *e, const char *org, struct signatory_list *l,
+    struct cms_pin **pins)
+{
+	size_t i;
+	int r;
+
+	*pins = NULL;
+	if ((r = signatory_list(e->st, org, l)) != 0)
+		return r;
+	if (l->n == 0)
+		return 0;
+	if ((*pins = calloc(l->n, sizeof(**pins))) == NULL)
+		return SLUICE_ENOMEM;
+	for (i = 0; i < l->n; i++) {
+		(*pins)[i].der = l->v[i].der;
+		(*pins)[i].der_len = l->v[i].der_len;
+		(*pins)[i].owner = l->v[i].owner;
+	}
+	return 0;
+}
+
+/* Verifies an uploaded certificate; fills c's verdict fields. */
+static int
+certificate_judge(struct engine *e, const struct agreement *a,
+    const struct sbuf *bytes, struct deletion_certificate *dc, char *why,
+    size_t whylen)
+{
+	struct signatory_list sl;
+	struct cms_pin *pins = NULL;
+	struct cms_result res;
+	struct certdoc doc;
+	int64_t now = sluice_now();
+	int r;
+
+	memset(&sl, 0, sizeof(sl));
+	memset(&res, 0, sizeof(res));
+	memset(&doc, 0, sizeof(doc));
+	if ((r = org_pins(e, a->org, &sl, &pins)) != 0)
+		goto out;
+	if ((r = cms_verify(sbuf_ptr(bytes), sbuf_len(bytes), NULL, 0, pins, sl.n,
+	    a->org, now, &res, why, whylen)) != 0)
+		goto out;
+	dc->signatory_id = sl.v[res.pin].id;
+	if ((r = certdoc_parse(res.content, res.content_len, &doc, why,
+	    whylen)) != 0 || (r = certdoc_check(&doc, a->nic, a->org,
+	    sluice_day_of(now), why, whylen)) != 0)
+		goto out;
+	dc->destroyed_on = doc.destroyed_on;
+	if (doc.destroyed_on < a->starts) {
+		r = sluice_why(why, whylen, SLUICE_EINVAL,
+		    "Destroyed-On is before the agreement started");
+		goto out;
+	}
+	if (a->state != AG_EXPIRED) {
+		r = sluice_why(why, whylen, SLUICE_ESTATE,
+		    "agreement %s is %s; a certificate of deletion closes an "
+		    "expired agreement", a->nic, agreement_state_name(a->state));
+		goto out;
+	}
+out:
+	certdoc_clear(&doc);
+	cms_result_clear(&res);
+	free(pins);
+	signatory_list_free(&sl);
+	return r;
+}
+
+/* Records the verdict and, when accepted, closes the agreement: one
+ * transaction with its audit entry. */
+static int
+certificate_record(struct engine *e, struct conn *c, const struct agreement *a,
+    struct deletion_certificate *dc)
+{
+	int64_t id = 0;
+	int r;
+
+	if ((r = store_begin(e->st)) != 0)
+		return r;
+	if ((r = certificate_add(e->st, dc, &id, NULL, 0)) != 0)
+		goto fail;
+	if (dc->accepted && (r = agreement_set_state(e->st, a->id, AG_CLOSED)) != 0)
+		goto fail;
+	if ((r = audit_append(e->st, c->who.user, "certificate upload", a->nic,
+	    dc->accepted ? "ok" : "refused", dc->accepted ?
+	    "certificate of deletion accepted; agreement closed" : dc->reason,
+	    NULL)) != 0)
+		goto fail;
+	/* The receipt or the reason, with the verdict it reports. */
+	if ((r = mail_certificate(e, a, dc, id)) != 0)
+		goto fail;
+	if ((r = store_commit(e->st)) != 0)
+		goto fail;
+	return 0;
+fail:
+	store_rollback(e->st);
+	return r;
+}
+
+int
+engine_certificate_upload(struct engine *e, struct conn *c,
+    struct open_file *of, char *why, size_t whylen)
+{
+	struct deletion_certificate dc;
+	struct agreement a;
+	struct sbuf *bytes = NULL;
+	int64_t max = e->cfg->policy.cert_max_bytes;
+	int r, v;
+
+	memset(&a, 0, sizeof(a));
+	memset(&dc, 0, sizeof(dc));
+	if ((bytes = sbuf_new()) == NULL)
+		return SLUICE_ENOMEM;
+	if ((r = agreement_governing(e->st, of->nic, &a)) != 0)
+		goto out;
+	v = files_read(of->tmp_path, max > 0 ? (size_t)max : CMS_MAX_INPUT, bytes);
+	if (v == SLUICE_ETOOBIG)
+		sluice_why(why, whylen, v, "certificate larger than %lld bytes",
+		    (long long)max);
+	else if (v == 0)
+		v = certificate_judge(e, &a, bytes, &dc, why, whylen);
+	dc.agreement_id = a.id;
+	dc.uploaded_by = c->who.id;
+	dc.cms = (uint8_t *)(uintptr_t)sbuf_ptr(bytes);
+	dc.cms_len = sbuf_len(bytes);
+	dc.accepted = v == 0;
+	(void)snprintf(dc.reason, sizeof(dc.reason), "%s", v == 0 ? "" : why);
+	if ((r = certificate_record(e, c, &a, &dc)) != 0)
+		goto out;
+	/* Sends the receipt or the reason now, and lifts a sanction this
+	 * certificate ends. */
+	schedule_run(e, sluice_now());
+	if (v == 0) {
+		ipc_generation_bump(e->sh);
+		(void)snprintf(why, whylen, "certificate of deletion accepted: "
+		    "agreement %s is closed", a.nic);
+	}
+	r = v;
+out:
+	agreement_clear(&a);
+	sbuf_free(bytes);
+	return r;
+}

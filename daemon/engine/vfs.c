@@ -1,0 +1,686 @@
+/*
+ * The virtual trees (DESIGN.md section 6). Paths arrive canonical from the
+ * session; they are resolved here as strings against the store and never
+ * touch the host filesystem, except a staff member's own inbox directory
+ * (DIR/inbox/<user>/), whose names are restricted to a safe set.
+ *
+ * Recipient:  /release.pub, /<NIC>/, /<NIC>/<name>.age, /<NIC>/SHA256SUMS,
+ *             /<NIC>/SHA256SUMS.minisig, /<NIC>/deletion-certificate/ (write-only)
+ * Staff:      /inbox/ and the files in it.
+ */
+#include <sys/stat.h>
+
+#include <dirent.h>
+#include <errno.h>
+#include <fcntl.h>
+#include <stdio.h>
+#include <stdlib.h>
+#include <string.h>
+#include <unistd.h>
+
+#include <sodium.h>
+
+#include "engine/audit.h"
+#include "engine/engine_int.h"
+#include "engine/vfs.h"
+#include "gate.h"
+#include "engine/extract.h"
+#include "sluice/clock.h"
+#include "sluice/domain.h"
+#include "sluice/error.h"
+#include "sluice/log.h"
+
+#define CERT_DIR	"deletion-certificate"
+
+/* ---- replies --------------------------------------------------------- */
+
+int
+vfs_put_attrs(struct sbuf *b, const struct vnode *n)
+{
+	int r;
+
+	if ((r = sbuf_put_u32(b, n->type)) != 0 ||
+	    (r = sbuf_put_u64(b, n->size)) != 0 ||
+	    (r = sbuf_put_u32(b, n->mode)) != 0 ||
+	    (r = sbuf_put_u32(b, (uint32_t)n->mtime)) != 0)
+		return r;
+	return 0;
+}
+
+static int
+put_status(struct sbuf *rep, uint32_t status, const char *msg)
+{
+	int r;
+
+	if ((r = sbuf_put_u32(rep, status)) != 0)
+		return r;
+	return sbuf_put_cstring(rep, msg);
+}
+
+/* ---- path splitting ------------------------------------------------------ */
+
+/* Splits a canonical absolute path into at most 3 components. */
+static int
+split_path(const char *path, char comp[3][STORE_TEXT_MAX], size_t *n)
+{
+	const char *p = path, *slash;
+	size_t len;
+
+	*n = 0;
+	if (path[0] != '/')
+		return SLUICE_EINVAL;
+	p++;
+	while (*p != '\0') {
+		if (*n == 3)
+			return SLUICE_ENOTFOUND;
+		slash = strchr(p, '/');
+		len = slash == NULL ? strlen(p) : (size_t)(slash - p);
+		if (len == 0 || len >= STORE_TEXT_MAX)
+			return SLUICE_ENOTFOUND;
+		memcpy(comp[*n], p, len);
+		comp[*n][len] = '\0';
+		(*n)++;
+		p += len;
+		if (*p == '/')
+			p++;
+	}
+	return 0;
+}
+
+/* ---- recipients ------------------------------------------------------ */
+
+static int64_t
+agreement_mtime(const struct agreement *a)
+{
+	return a->state_changed_at;
+}
+
+/* The gate for one release and this recipient, now; audited by callers. */
+int
+vfs_gate(struct engine *e, struct conn *c, int64_t release_id,
+    struct gate_result *res)
+{
+	struct gate_facts f;
+	int64_t now = sluice_now();
+	int r;
+
+	memset(&f, 0, sizeof(f));
+	if ((r = store_gate_facts(e->st, c->who.id, release_id,
+	    sluice_day_of(now), &f)) != 0) {
+		res->rule = GATE_RELEASE;
+		(void)snprintf(res->reason, sizeof(res->reason),
+		    "rule 6 (release): release %lld not found", (long long)release_id);
+		return r;
+	}
+	f.dspt_waived = e->cfg->policy.dspt_waived;
+	gate_decide(&f, now, res);
+	return 0;
+}
+
+/* The agreement of nic if this recipient's organisation holds it. */
+static int
+recipient_agreement(struct engine *e, struct conn *c, const char *nic,
+    struct agreement *a)
+{
+	int r;
+
+	if (nic_check(nic, NULL, 0) != 0)
+		return SLUICE_ENOTFOUND;
+	if ((r = agreement_governing(e->st, nic, a)) != 0)
+		return r;
+	if (a->org_id != c->who.org_id) {
+		agreement_clear(a);
+		return SLUICE_ENOTFOUND;
+	}
+	return 0;
+}
+
+/* The newest release of the extract named base (without .age) under nic. */
+static int
+find_release(struct engine *e, const char *nic, const char *base,
+    struct release *out)
+{
+	struct release_list l;
+	size_t i;
+	int r, found = 0;
+
+	memset(&l, 0, sizeof(l));
+	if ((r = release_list(e->st, nic, 0, &l)) != 0)
+		return r;
+	for (i = 0; i < l.n; i++) {
+		if (strcmp(l.v[i].name, base) != 0)
+			continue;
+		if (!found || l.v[i].id > out->id)
+			*out = l.v[i];
+		found = 1;
+	}
+	release_list_free(&l);
+	return found ? 0 : SLUICE_ENOTFOUND;
+}
+
+/* Releases of nic the gate allows for this recipient now, by name. */
+int
+vfs_allowed_releases(struct engine *e, struct conn *c, const char *nic,
+    struct release_list *out)
+{
+	struct gate_result g;
+	size_t i, k = 0;
+	int r;
+
+	memset(out, 0, sizeof(*out));
+	if ((r = release_list(e->st, nic, 1, out)) != 0)
+		return r;
+	for (i = 0; i < out->n; i++) {
+		if (vfs_gate(e, c, out->v[i].id, &g) == 0 && g.rule == GATE_ALLOW)
+			out->v[k++] = out->v[i];
+	}
+	out->n = k;
+	return 0;
+}
+
+static int
+extract_for(struct engine *e, const struct release *rel, struct extract *x)
+{
+	return extract_get(e->st, rel->extract_id, x);
+}
+
+/* Size of <name>.age for this recipient: header + payload. */
+static int
+download_header(struct engine *e, struct conn *c, const struct extract *x,
+    struct sbuf *hdr, char *why, size_t whylen)
+{
+	struct key_list keys;
+	int r;
+
+	memset(&keys, 0, sizeof(keys));
+	if (c->who.age_recipient[0] != '\0')
+		return package_header(e->master, x->id, x->wrapped_key,
+		    x->wrapped_len, c->who.age_recipient, NULL, 0, hdr, why, whylen);
+	if ((r = key_list(e->st, IDENTITY_RECIPIENT, c->who.id, &keys)) != 0)
+		return r;
+	r = SLUICE_ENOTFOUND;
+	if (keys.n > 0)
+		r = package_header(e->master, x->id, x->wrapped_key,
+		    x->wrapped_len, NULL, keys.v[0].blob, keys.v[0].len, hdr,
+		    why, whylen);
+	key_list_free(&keys);
+	return r;
+}
+
+static int
+sums_text(struct engine *e, struct conn *c, const char *nic, struct sbuf *out,
+    int64_t *newest)
+{
+	struct release_list l;
+	struct extract x;
+	size_t i;
+	int r = 0;
+
+	*newest = 0;
+	if ((r = vfs_allowed_releases(e, c, nic, &l)) != 0)
+		return r;
+	for (i = 0; i < l.n && r == 0; i++) {
+		if ((r = extract_for(e, &l.v[i], &x)) != 0)
+			break;
+		r = sbuf_putf(out, "%s  %s\n", x.sha256, x.name);
+		if (l.v[i].approved_at > *newest)
+			*newest = l.v[i].approved_at;
+	}
+	release_list_free(&l);
+	return r;
+}
+
+static int
+sums_sig(struct engine *e, struct conn *c, const char *nic, struct sbuf *out)
+{
+	struct sbuf *sums = NULL;
+	int64_t newest;
+	int r;
+
+	if ((sums = sbuf_new()) == NULL)
+		return SLUICE_ENOMEM;
+	if ((r = sums_text(e, c, nic, sums, &newest)) == 0)
+		r = engine_sign_sums(e, nic, sbuf_ptr(sums), sbuf_len(sums), newest,
+		    out);
+	sbuf_free(sums);
+	return r;
+}
+
+/* Sets the attributes only: callers keep nic/name they already set. */
+static void
+node_dir(struct vnode *n, int64_t mtime, uint32_t mode)
+{
+	n->size = 0;
+	n->type = VNODE_DIR;
+	n->mode = S_IFDIR | mode;
+	n->mtime = mtime;
+}
+
+static void
+node_file(struct vnode *n, uint64_t size, int64_t mtime, uint32_t mode)
+{
+	n->type = VNODE_FILE;
+	n->size = size;
+	n->mode = S_IFREG | mode;
+	n->mtime = mtime;
+}
+
+static int
+is_age_name(const char *name, char *base, size_t baselen)
+{
+	size_t n = strlen(name);
+
+	if (n <= 4 || strcmp(name + n - 4, ".age") != 0 || n - 4 >= baselen)
+		return 0;
+	memcpy(base, name, n - 4);
+	base[n - 4] = '\0';
+	return 1;
+}
+
+/*
+ * Resolves a recipient's path. For a gated file, res holds the gate's answer
+ * and the function returns SLUICE_EDENIED when it denies; content (if not
+ * NULL) receives static bytes or the age header.
+ */
+int
+vfs_recipient(struct engine *e, struct conn *c, const char *path,
+    struct vnode *n, struct sbuf *content, char *why, size_t whylen)
+{
+	char comp[3][STORE_TEXT_MAX], base[STORE_TEXT_MAX];
+	struct agreement a;
+	struct release rel;
+	struct extract x;
+	struct gate_result g;
+	struct sbuf *tmp = NULL;
+	size_t nc;
+	int64_t newest;
+	int r;
+
+	memset(&a, 0, sizeof(a));
+	memset(n, 0, sizeof(*n));
+	if ((r = split_path(path, comp, &nc)) != 0)
+		return SLUICE_ENOTFOUND;
+	if (nc == 0) {
+		node_dir(n, 0, 0555);
+		return 0;
+	}
+	if (nc == 1 && strcmp(comp[0], "release.pub") == 0) {
+		node_file(n, strlen(e->release_pub), 0, 0444);
+		n->kind = OPEN_STATIC;
+		return content == NULL ? 0 :
+		    sbuf_put(content, e->release_pub, strlen(e->release_pub));
+	}
+	if ((r = recipient_agreement(e, c, comp[0], &a)) != 0)
+		return SLUICE_ENOTFOUND;
+	snprintf(n->nic, sizeof(n->nic), "%s", a.nic);
+	if (nc == 1) {
+		node_dir(n, agreement_mtime(&a), 0555);
+		goto out;
+	}
+	if (strcmp(comp[1], CERT_DIR) == 0) {
+		if (nc == 2)
+			node_dir(n, agreement_mtime(&a), 0333);
+		else if (name_check(comp[2], STORE_NAME_MAX - 1, NULL, 0) == 0) {
+			node_file(n, 0, 0, 0200);
+			n->kind = OPEN_CERT_UPLOAD;
+			snprintf(n->name, sizeof(n->name), "%s", comp[2]);
+		} else
+			r = SLUICE_ENOTFOUND;
+		goto out;
+	}
+	if (nc != 2) {
+		r = SLUICE_ENOTFOUND;
+		goto out;
+	}
+	if (strcmp(comp[1], "SHA256SUMS") == 0 ||
+	    strcmp(comp[1], "SHA256SUMS.minisig") == 0) {
+		if ((tmp = sbuf_new()) == NULL) {
+			r = SLUICE_ENOMEM;
+			goto out;
+		}
+		r = comp[1][10] == '\0' ? sums_text(e, c, a.nic, tmp, &newest) :
+		    sums_sig(e, c, a.nic, tmp);
+		if (r != 0)
+			goto out;
+		node_file(n, sbuf_len(tmp), agreement_mtime(&a), 0444);
+		n->kind = OPEN_STATIC;
+		if (content != NULL)
+			r = sbuf_put(content, sbuf_ptr(tmp), sbuf_len(tmp));
+		goto out;
+	}
+	if (!is_age_name(comp[1], base, sizeof(base)) ||
+	    find_release(e, a.nic, base, &rel) != 0) {
+		r = SLUICE_ENOTFOUND;
+		goto out;
+	}
+	n->release_id = rel.id;
+	snprintf(n->name, sizeof(n->name), "%s", comp[1]);
+	vfs_gate(e, c, rel.id, &g);
+	if (g.rule != GATE_ALLOW) {
+		r = sluice_why(why, whylen, SLUICE_EDENIED, "%s", g.reason);
+		goto out;
+	}
+	if ((r = extract_for(e, &rel, &x)) != 0)
+		goto out;
+	if ((tmp = sbuf_new()) == NULL) {
+		r = SLUICE_ENOMEM;
+		goto out;
+	}
+	if ((r = download_header(e, c, &x, tmp, why, whylen)) != 0)
+		goto out;
+	node_file(n, sbuf_len(tmp) + x.payload_size, rel.approved_at, 0444);
+	n->kind = OPEN_DOWNLOAD;
+	n->prefix_len = sbuf_len(tmp);
+	snprintf(n->extract_id, sizeof(n->extract_id), "%s", x.id);
+	if (content != NULL)
+		r = sbuf_put(content, sbuf_ptr(tmp), sbuf_len(tmp));
+out:
+	sbuf_free(tmp);
+	agreement_clear(&a);
+	return r;
+}
+
+/* Appends a recipient's directory listing (count-prefixed entries). */
+static int
+list_put(struct sbuf *b, uint32_t *count, const char *name,
+    const struct vnode *n)
+{
+	int r;
+
+	if ((r = sbuf_put_cstring(b, name)) != 0 || (r = vfs_put_attrs(b, n)) != 0)
+		return r;
+	(*count)++;
+	return 0;
+}
+
+static int
+list_root(struct engine *e, struct conn *c, struct sbuf *b, uint32_t *count)
+{
+	struct agreement_list l;
+	struct vnode n;
+	size_t i;
+	int r;
+
+	memset(&n, 0, sizeof(n));
+	node_file(&n, strlen(e->release_pub), 0, 0444);
+	if ((r = list_put(b, count, "release.pub", &n)) != 0)
+		return r;
+	memset(&l, 0, sizeof(l));
+	if ((r = agreement_list(e->st, AGREEMENT_ANY_STATE, c->who.org,
+	    AGREEMENT_LIST_GOVERNING, &l)) != 0)
+		return r;
+	for (i = 0; i < l.n && r == 0; i++) {
+		node_dir(&n, agreement_mtime(&l.v[i]), 0555);
+		r = list_put(b, count, l.v[i].nic, &n);
+	}
+	agreement_list_free(&l);
+	return r;
+}
+
+static int
+list_agreement(struct engine *e, struct conn *c, const char *nic,
+    struct sbuf *b, uint32_t *count)
+{
+	struct release_list l;
+	struct vnode n;
+	char name[STORE_TEXT_MAX], path[STORE_TEXT_MAX * 2];
+	size_t i;
+	int r;
+
+	memset(&n, 0, sizeof(n));
+	node_dir(&n, 0, 0333);
+	if ((r = list_put(b, count, CERT_DIR, &n)) != 0)
+		return r;
+	if ((r = vfs_allowed_releases(e, c, nic, &l)) != 0)
+		return r;
+	for (i = 0; i < l.n && r == 0; i++) {
+		(void)snprintf(name, sizeof(name), "%s.age", l.v[i].name);
+		(void)snprintf(path, sizeof(path), "/%s/%s", nic, name);
+		if (vfs_recipient(e, c, path, &n, NULL, NULL, 0) == 0)
+			r = list_put(b, count, name, &n);
+	}
+	if (r == 0 && l.n > 0) {
+		(void)snprintf(path, sizeof(path), "/%s/SHA256SUMS", nic);
+		if ((r = vfs_recipient(e, c, path, &n, NULL, NULL, 0)) == 0)
+			r = list_put(b, count, "SHA256SUMS", &n);
+		(void)snprintf(path, sizeof(path), "/%s/SHA256SUMS.minisig", nic);
+		if (r == 0 && (r = vfs_recipient(e, c, path, &n, NULL, NULL, 0)) == 0)
+			r = list_put(b, count, "SHA256SUMS.minisig", &n);
+	}
+	release_list_free(&l);
+	return r;
+}
+
+int
+vfs_recipient_list(struct engine *e, struct conn *c, const char *path,
+    struct sbuf *b, uint32_t *count, char *why, size_t whylen)
+{
+	struct vnode n;
+	int r;
+
+	if ((r = vfs_recipient(e, c, path, &n, NULL, why, whylen)) != 0)
+		return r;
+	if (n.type != VNODE_DIR)
+		return SLUICE_EINVAL;
+	if (strcmp(path, "/") == 0)
+		return list_root(e, c, b, count);
+	if (n.mode == (S_IFDIR | 0333))
+		return 0;	/* deletion-certificate/: write-only */
+	return list_agreement(e, c, n.nic, b, count);
+}
+
+/* ---- staff inbox ------------------------------------------------------- */
+
+int
+vfs_inbox_dir(struct engine *e, const char *user, char *out, size_t outlen)
+{
+	int n;
+
+	n = snprintf(out, outlen, "%s/inbox/%s", e->dir, user);
+	if (n < 0 || (size_t)n >= outlen)
+		return SLUICE_ETOOBIG;
+	if (mkdir(out, 0700) != 0 && errno != EEXIST)
+		return SLUICE_EIO;
+	return 0;
+}
+
+int
+vfs_staff(struct engine *e, struct conn *c, const char *path,
+    struct vnode *n)
+{
+	char comp[3][STORE_TEXT_MAX], dir[ENGINE_PATH_MAX];
+	struct stat st;
+	size_t nc;
+	int fd, r;
+
+	memset(n, 0, sizeof(*n));
+	if (split_path(path, comp, &nc) != 0)
+		return SLUICE_ENOTFOUND;
+	if (nc == 0) {
+		node_dir(n, 0, 0555);
+		return 0;
+	}
+	if (strcmp(comp[0], "inbox") != 0 || nc > 2)
+		return SLUICE_ENOTFOUND;
+	if (nc == 1) {
+		node_dir(n, 0, 0700);
+		return 0;
+	}
+	if (name_check(comp[1], STORE_NAME_MAX - 1, NULL, 0) != 0)
+		return SLUICE_EFORMAT;	/* vfs_resolve says why */
+	if ((r = vfs_inbox_dir(e, c->who.user, dir, sizeof(dir))) != 0)
+		return r;
+	snprintf(n->name, sizeof(n->name), "%s", comp[1]);
+	n->kind = OPEN_INBOX_READ;
+	if ((fd = open(dir, O_RDONLY | O_DIRECTORY | O_CLOEXEC)) == -1)
+		return SLUICE_EIO;
+	r = fstatat(fd, comp[1], &st, AT_SYMLINK_NOFOLLOW);
+	close(fd);
+	if (r != 0 || !S_ISREG(st.st_mode)) {
+		n->type = VNODE_ABSENT;
+		return 0;
+	}
+	node_file(n, (uint64_t)st.st_size, st.st_mtime, 0600);
+	n->kind = OPEN_INBOX_READ;
+	snprintf(n->name, sizeof(n->name), "%s", comp[1]);
+	return 0;
+}
+
+int
+vfs_staff_list(struct engine *e, struct conn *c, const char *path,
+    struct sbuf *b, uint32_t *count)
+{
+	char dir[ENGINE_PATH_MAX], p[ENGINE_PATH_MAX];
+	struct vnode n;
+	struct dirent *de;
+	DIR *d;
+	int r;
+
+	memset(&n, 0, sizeof(n));
+	if (strcmp(path, "/") == 0) {
+		node_dir(&n, 0, 0700);
+		return list_put(b, count, "inbox", &n);
+	}
+	if (strcmp(path, "/inbox") != 0)
+		return SLUICE_ENOTFOUND;
+	if ((r = vfs_inbox_dir(e, c->who.user, dir, sizeof(dir))) != 0)
+		return r;
+	if ((d = opendir(dir)) == NULL)
+		return SLUICE_EIO;
+	while (r == 0 && (de = readdir(d)) != NULL) {
+		if (name_check(de->d_name, STORE_NAME_MAX - 1, NULL, 0) != 0)
+			continue;
+		(void)snprintf(p, sizeof(p), "/inbox/%s", de->d_name);
+		if (vfs_staff(e, c, p, &n) == 0 && n.type == VNODE_FILE)
+			r = list_put(b, count, de->d_name, &n);
+	}
+	closedir(d);
+	return r;
+}
+
+/* ---- request handlers: STAT, READDIR ----------------------------------- */
+
+static int
+get_path(struct sbuf *req, char **path)
+{
+	if (sbuf_get_cstring(req, path, 2048) != 0)
+		return SLUICE_EPROTO;
+	if ((*path)[0] != '/') {
+		free(*path);
+		*path = NULL;
+		return SLUICE_EPROTO;
+	}
+	return 0;
+}
+
+static uint32_t
+status_of(int r)
+{
+	switch (r) {
+	case 0:			return FX_OK;
+	case SLUICE_ENOTFOUND:	return FX_NO_SUCH_FILE;
+	case SLUICE_EDENIED:	return FX_PERMISSION_DENIED;
+	default:		return FX_FAILURE;
+	}
+}
+
+static const char *
+status_text(int r, const char *why)
+{
+	if (why != NULL && why[0] != '\0')
+		return why;
+	switch (r) {
+	case 0:			return "";
+	case SLUICE_ENOTFOUND:	return "no such file";
+	case SLUICE_EDENIED:	return "permission denied";
+	default:		return "failure";
+	}
+}
+
+int
+vfs_resolve(struct engine *e, struct conn *c, const char *path,
+    struct vnode *n, struct sbuf *content, char *why, size_t whylen)
+{
+	int r;
+
+	if (c->who.kind == IDENTITY_STAFF) {
+		if ((r = vfs_staff(e, c, path, n)) == 0 && n->type == VNODE_ABSENT)
+			r = SLUICE_ENOTFOUND;
+		if (r == SLUICE_EFORMAT) {
+			/* a name outside the safe set: refused, saying why,
+			 * rather than "no such file" */
+			const char *base = strrchr(path, '/');
+			char nwhy[200];
+
+			(void)name_check(base != NULL ? base + 1 : path,
+			    STORE_NAME_MAX - 1, nwhy, sizeof(nwhy));
+			(void)snprintf(why, whylen, "inbox file name refused: %s",
+			    nwhy);
+			r = SLUICE_EDENIED;
+		}
+		return r;
+	}
+	return vfs_recipient(e, c, path, n, content, why, whylen);
+}
+
+int
+eng_stat(struct engine *e, struct conn *c, struct sbuf *req, struct sbuf *rep,
+    int *fd)
+{
+	struct vnode n;
+	char *path = NULL, why[256] = "";
+	int r, v;
+
+	(void)fd;
+	if ((r = get_path(req, &path)) != 0 || sbuf_len(req) != 0) {
+		r = SLUICE_EPROTO;
+		goto out;
+	}
+	v = vfs_resolve(e, c, path, &n, NULL, why, sizeof(why));
+	if (v == 0 && n.kind == OPEN_CERT_UPLOAD)
+		v = SLUICE_ENOTFOUND;	/* uploads are write-only */
+	if ((r = put_status(rep, status_of(v), status_text(v, why))) != 0)
+		goto out;
+	if (v != 0)
+		memset(&n, 0, sizeof(n));
+	r = vfs_put_attrs(rep, &n);
+out:
+	free(path);
+	return r;
+}
+
+int
+eng_readdir(struct engine *e, struct conn *c, struct sbuf *req,
+    struct sbuf *rep, int *fd)
+{
+	struct sbuf *entries = NULL;
+	char *path = NULL, why[256] = "";
+	uint32_t count = 0;
+	int r, v;
+
+	(void)fd;
+	if ((r = get_path(req, &path)) != 0 || sbuf_len(req) != 0) {
+		r = SLUICE_EPROTO;
+		goto out;
+	}
+	if ((entries = sbuf_new()) == NULL) {
+		r = SLUICE_ENOMEM;
+		goto out;
+	}
+	if (c->who.kind == IDENTITY_STAFF)
+		v = vfs_staff_list(e, c, path, entries, &count);
+	else
+		v = vfs_recipient_list(e, c, path, entries, &count, why, sizeof(why));
+	if (v == SLUICE_EINVAL)
+		v = SLUICE_ENOTFOUND;
+	if ((r = put_status(rep, status_of(v), status_text(v, why))) != 0)
+		goto out;
+	if (v != 0)
+		count = 0;
+	if ((r = sbuf_put_u32(rep, count)) == 0 && count > 0)
+		r = sbuf_put(rep, sbuf_ptr(entries), sbuf_len(entries));
+out:
+	sbuf_free(entries);
+	free(path);
+	return r;
+}

@@ -1,0 +1,42 @@
+/*
+ * engine_vfs.h: resolving a session's canonical path to a node of its
+ * virtual tree (engine_vfs.c), for the engine's file requests.
+ */
+#ifndef SLUICE_ENGINE_VFS_H
+#define SLUICE_ENGINE_VFS_H
+
+#include "engine/engine_int.h"
+#include "gate.h"
+
+enum vnode_type { VNODE_ABSENT = 0, VNODE_FILE = 1, VNODE_DIR = 2 };
+
+struct vnode {
+	enum vnode_type	 type;
+	uint64_t	 size;
+	uint32_t	 mode;
+	int64_t		 mtime;
+	enum open_kind	 kind;		/* how OPEN serves it */
+	int64_t		 release_id;	/* OPEN_DOWNLOAD */
+	char		 extract_id[STORE_EXTRACT_ID_MAX];
+	size_t		 prefix_len;	/* OPEN_DOWNLOAD: the age header */
+	char		 nic[STORE_NIC_MAX];
+	char		 name[STORE_TEXT_MAX];
+};
+
+int vfs_put_attrs(struct sbuf *b, const struct vnode *n);
+/* Resolves path for the connection's identity; content (may be NULL) gets
+ * static bytes or the age header. SLUICE_EDENIED with why for a gate denial. */
+int vfs_resolve(struct engine *e, struct conn *c, const char *path,
+    struct vnode *n, struct sbuf *content, char *why, size_t whylen);
+int vfs_gate(struct engine *e, struct conn *c, int64_t release_id,
+    struct gate_result *res);
+int vfs_staff(struct engine *e, struct conn *c, const char *path,
+    struct vnode *n);
+int vfs_inbox_dir(struct engine *e, const char *user, char *out, size_t outlen);
+
+/* Signs SHA256SUMS text for nic with the release key (engine_core.c). The
+ * trusted comment carries `newest` so the bytes are stable. */
+int engine_sign_sums(struct engine *e, const char *nic, const uint8_t *sums,
+    size_t len, int64_t newest, struct sbuf *out);
+
+#endif

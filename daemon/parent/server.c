@@ -1,0 +1,450 @@
+/* pipe2() and accept4() */
+#define _GNU_SOURCE
+#include <sys/socket.h>
+#include <sys/types.h>
+#include <sys/wait.h>
+
+#include <netinet/in.h>
+#include <netinet/tcp.h>
+
+#include <errno.h>
+#include <fcntl.h>
+#include <netdb.h>
+#include <poll.h>
+#include <signal.h>
+#include <stdbool.h>
+#include <stdio.h>
+#include <stdlib.h>
+#include <string.h>
+#include <unistd.h>
+
+#include <libssh/libssh.h>
+#include <libssh/server.h>
+
+#include "ipc.h"
+#include "parent/server.h"
+#include "session/session.h"
+#include "sluice/error.h"
+#include "sluice/log.h"
+
+/* Signatures we verify: no ssh-rsa (SHA-1), no DSA, no certificates. */
+#define SERVER_KEY_TYPES "ssh-ed25519,ecdsa-sha2-nistp256," \
+	"ecdsa-sha2-nistp384,ecdsa-sha2-nistp521,rsa-sha2-512,rsa-sha2-256"
+
+struct child {
+	pid_t	 pid;		/* 0: free slot */
+	int	 auth_fd;	/* read end; -1 once authenticated */
+};
+
+struct server {
+	const struct server_opts *o;
+	int		 engine_ctl;
+	struct ipc_shared *sh;
+	ssh_bind	 bind;
+	int		 listen_fd;
+	struct child	*children;
+	size_t		 nchildren;	/* live */
+	size_t		 nstartups;	/* live, not yet authenticated */
+	int		 stopping;
+};
+
+static int sig_pipe[2] = { -1, -1 };
+
+static void
+on_signal(int sig)
+{
+	int saved = errno;
+	uint8_t c = (uint8_t)sig;
+
+	(void)!write(sig_pipe[1], &c, 1);
+	errno = saved;
+}
+
+void
+server_opts_default(struct server_opts *o)
+{
+	memset(o, 0, sizeof(*o));
+	o->listen_addr = "127.0.0.1";
+	o->port = 2222;
+	o->login_grace_time = 30;
+	o->max_sessions = 64;
+	o->max_startups = 10;
+	o->idle_timeout = 600;
+	o->log_verbosity = LOG_LVL_INFO;
+}
+
+static int
+signals_setup(void)
+{
+	struct sigaction sa;
+
+	if (pipe2(sig_pipe, O_CLOEXEC | O_NONBLOCK) != 0)
+		return SLUICE_EIO;
+	memset(&sa, 0, sizeof(sa));
+	sa.sa_handler = on_signal;
+	sigemptyset(&sa.sa_mask);
+	sa.sa_flags = SA_RESTART;
+	if (sigaction(SIGCHLD, &sa, NULL) != 0 ||
+	    sigaction(SIGTERM, &sa, NULL) != 0 ||
+	    sigaction(SIGINT, &sa, NULL) != 0)
+		return SLUICE_EIO;
+	(void)signal(SIGPIPE, SIG_IGN);
+	return 0;
+}
+
+static void
+signals_restore(void)
+{
+	(void)signal(SIGCHLD, SIG_DFL);
+	(void)signal(SIGTERM, SIG_DFL);
+	(void)signal(SIGINT, SIG_DFL);
+	if (sig_pipe[0] != -1)
+		close(sig_pipe[0]);
+	if (sig_pipe[1] != -1)
+		close(sig_pipe[1]);
+	sig_pipe[0] = sig_pipe[1] = -1;
+}
+
+static int
+bind_setup(struct server *sv)
+{
+	const struct server_opts *o = sv->o;
+	ssh_key key = NULL;
+	bool no = false;
+	int verbosity = o->log_verbosity >= LOG_LVL_DEBUG ? SSH_LOG_PROTOCOL :
+	    SSH_LOG_NOLOG;
+
+	if ((sv->bind = ssh_bind_new()) == NULL)
+		return SLUICE_ENOMEM;
+	if (ssh_pki_import_privkey_file(o->host_key, NULL, NULL, NULL,
+	    &key) != SSH_OK) {
+		log_errx("cannot load host key %s", o->host_key);
+		return SLUICE_ECONFIG;
+	}
+	/* The bind owns the key from here. */
+	if (ssh_bind_options_set(sv->bind, SSH_BIND_OPTIONS_IMPORT_KEY,
+	    key) != SSH_OK) {
+		ssh_key_free(key);
+		return SLUICE_ECONFIG;
+	}
+	if (ssh_bind_options_set(sv->bind, SSH_BIND_OPTIONS_PROCESS_CONFIG,
+	    &no) != SSH_OK ||
+	    ssh_bind_options_set(sv->bind,
+	    SSH_BIND_OPTIONS_PUBKEY_ACCEPTED_KEY_TYPES,
+	    SERVER_KEY_TYPES) != SSH_OK ||
+	    ssh_bind_options_set(sv->bind, SSH_BIND_OPTIONS_LOG_VERBOSITY,
+	    &verbosity) != SSH_OK) {
+		log_errx("ssh: %s", ssh_get_error(sv->bind));
+		return SLUICE_ECONFIG;
+	}
+	return 0;
+}
+
+static void
+log_bound(int fd)
+{
+	struct sockaddr_storage ss;
+	socklen_t sl = sizeof(ss);
+	char host[NI_MAXHOST], serv[NI_MAXSERV];
+
+	if (getsockname(fd, (struct sockaddr *)&ss, &sl) != 0 ||
+	    getnameinfo((struct sockaddr *)&ss, sl, host, sizeof(host), serv,
+	    sizeof(serv), NI_NUMERICHOST | NI_NUMERICSERV) != 0)
+		return;
+	log_info("listening on %s:%s", host, serv);
+}
+
+static int
+listen_setup(struct server *sv)
+{
+	struct addrinfo hints, *ai = NULL;
+	char port[8];
+	int one = 1, r = SLUICE_EIO;
+
+	memset(&hints, 0, sizeof(hints));
+	hints.ai_family = AF_UNSPEC;
+	hints.ai_socktype = SOCK_STREAM;
+	hints.ai_flags = AI_NUMERICHOST | AI_NUMERICSERV | AI_PASSIVE;
+	(void)snprintf(port, sizeof(port), "%u", (unsigned)sv->o->port);
+	if (getaddrinfo(sv->o->listen_addr, port, &hints, &ai) != 0) {
+		log_errx("bad listen address %s", sv->o->listen_addr);
+		return SLUICE_ECONFIG;
+	}
+	sv->listen_fd = socket(ai->ai_family, ai->ai_socktype | SOCK_CLOEXEC,
+	    ai->ai_protocol);
+	if (sv->listen_fd == -1 ||
+	    setsockopt(sv->listen_fd, SOL_SOCKET, SO_REUSEADDR, &one,
+	    sizeof(one)) != 0 ||
+	    bind(sv->listen_fd, ai->ai_addr, ai->ai_addrlen) != 0 ||
+	    listen(sv->listen_fd, 128) != 0) {
+		log_errx("cannot listen on %s:%s: %s", sv->o->listen_addr, port,
+		    strerror(errno));
+		goto out;
+	}
+	log_bound(sv->listen_fd);
+	r = 0;
+out:
+	freeaddrinfo(ai);
+	return r;
+}
+
+static void
+peer_name(const struct sockaddr_storage *ss, socklen_t sl, char *out,
+    size_t outlen)
+{
+	char host[NI_MAXHOST], serv[NI_MAXSERV];
+
+	if (getnameinfo((const struct sockaddr *)ss, sl, host, sizeof(host),
+	    serv, sizeof(serv), NI_NUMERICHOST | NI_NUMERICSERV) != 0)
+		(void)snprintf(out, outlen, "unknown:0");
+	else
+		(void)snprintf(out, outlen, "%s:%s", host, serv);
+}
+
+static void
+reap(struct server *sv)
+{
+	pid_t pid;
+	int status;
+	size_t i;
+
+	while ((pid = waitpid(-1, &status, WNOHANG)) > 0) {
+		for (i = 0; i < (size_t)sv->o->max_sessions; i++) {
+			if (sv->children[i].pid != pid)
+				continue;
+			if (sv->children[i].auth_fd != -1) {
+				close(sv->children[i].auth_fd);
+				sv->nstartups--;
+			}
+			sv->children[i].pid = 0;
+			sv->children[i].auth_fd = -1;
+			sv->nchildren--;
+			break;
+		}
+		if (WIFSIGNALED(status) && WTERMSIG(status) != SIGTERM &&
+		    WTERMSIG(status) != SIGALRM)
+			log_warnx("session %ld died of signal %d", (long)pid,
+			    WTERMSIG(status));
+	}
+}
+
+/* In the child: drop everything of the parent's but what the session
+ * needs, then run it. Never returns. */
+static void
+child_run(struct server *sv, int cfd, int engine_fd, int auth_fd)
+{
+	size_t i;
+
+	close(sv->listen_fd);
+	close(sv->engine_ctl);
+	for (i = 0; i < (size_t)sv->o->max_sessions; i++)
+		if (sv->children[i].auth_fd != -1)
+			close(sv->children[i].auth_fd);
+	signals_restore();
+	_exit(session_main(sv->bind, cfd, engine_fd, auth_fd, sv->sh, sv->o));
+}
+
+static struct child *
+free_slot(struct server *sv)
+{
+	size_t i;
+
+	for (i = 0; i < (size_t)sv->o->max_sessions; i++)
+		if (sv->children[i].pid == 0)
+			return &sv->children[i];
+	return NULL;
+}
+
+/* Hands the engine its end of a fresh socketpair and forks the session. */
+static void
+start_session(struct server *sv, int cfd, const char *peer)
+{
+	struct child *slot = free_slot(sv);
+	struct sbuf *body = NULL;
+	int sp[2] = { -1, -1 }, ap[2] = { -1, -1 };
+	pid_t pid;
+
+	if (slot == NULL ||
+	    socketpair(AF_UNIX, SOCK_STREAM | SOCK_CLOEXEC, 0, sp) != 0 ||
+	    pipe2(ap, O_CLOEXEC) != 0 || (body = sbuf_new()) == NULL ||
+	    sbuf_put_cstring(body, peer) != 0 ||
+	    ipc_send(sv->engine_ctl, IPC_NEW_SESSION, body, sp[0]) != 0) {
+		log_warnx("cannot start a session for %s", peer);
+		goto out;
+	}
+	if ((pid = fork()) == -1) {
+		log_warnx("fork: %s", strerror(errno));
+		goto out;
+	}
+	if (pid == 0) {
+		close(sp[0]);
+		close(ap[0]);
+		child_run(sv, cfd, sp[1], ap[1]);
+	}
+	slot->pid = pid;
+	slot->auth_fd = ap[0];
+	ap[0] = -1;
+	sv->nchildren++;
+	sv->nstartups++;
+	log_info("connection from %s: session %ld", peer, (long)pid);
+out:
+	sbuf_free(body);
+	if (sp[0] != -1)
+		close(sp[0]);
+	if (sp[1] != -1)
+		close(sp[1]);
+	if (ap[0] != -1)
+		close(ap[0]);
+	if (ap[1] != -1)
+		close(ap[1]);
+	close(cfd);
+}
+
+static void
+accept_one(struct server *sv)
+{
+	struct sockaddr_storage ss;
+	socklen_t sl = sizeof(ss);
+	char peer[NI_MAXHOST + NI_MAXSERV + 2];
+	int cfd, one = 1;
+
+	cfd = accept4(sv->listen_fd, (struct sockaddr *)&ss, &sl,
+	    SOCK_CLOEXEC);
+	if (cfd == -1) {
+		if (errno != EINTR && errno != EAGAIN && errno != ECONNABORTED)
+			log_warnx("accept: %s", strerror(errno));
+		return;
+	}
+	peer_name(&ss, sl, peer, sizeof(peer));
+	if (sv->nchildren >= (size_t)sv->o->max_sessions ||
+	    sv->nstartups >= (size_t)sv->o->max_startups) {
+		log_warnx("dropping %s: %zu sessions, %zu unauthenticated",
+		    peer, sv->nchildren, sv->nstartups);
+		close(cfd);
+		return;
+	}
+	(void)setsockopt(cfd, IPPROTO_TCP, TCP_NODELAY, &one, sizeof(one));
+	start_session(sv, cfd, peer);
+}
+
+static void
+read_signals(struct server *sv)
+{
+	uint8_t sigs[64];
+	ssize_t n, i;
+
+	while ((n = read(sig_pipe[0], sigs, sizeof(sigs))) > 0)
+		for (i = 0; i < n; i++) {
+			if (sigs[i] == SIGCHLD)
+				reap(sv);
+			else
+				sv->stopping = 1;
+		}
+}
+
+/* A child closed (or died with) its auth pipe: it is no longer a startup. */
+static void
+auth_done(struct server *sv, int fd)
+{
+	size_t i;
+
+	for (i = 0; i < (size_t)sv->o->max_sessions; i++)
+		if (sv->children[i].auth_fd == fd) {
+			close(fd);
+			sv->children[i].auth_fd = -1;
+			sv->nstartups--;
+			return;
+		}
+}
+
+static int
+serve(struct server *sv)
+{
+	size_t nfd = 2 + (size_t)sv->o->max_sessions, n, i;
+	struct pollfd *pfd;
+
+	if ((pfd = calloc(nfd, sizeof(*pfd))) == NULL)
+		return SLUICE_ENOMEM;
+	while (!sv->stopping) {
+		pfd[0].fd = sig_pipe[0];
+		pfd[0].events = POLLIN;
+		pfd[1].fd = sv->listen_fd;
+		pfd[1].events = POLLIN;
+		for (n = 2, i = 0; i < (size_t)sv->o->max_sessions; i++)
+			if (sv->children[i].auth_fd != -1) {
+				pfd[n].fd = sv->children[i].auth_fd;
+				pfd[n++].events = POLLIN;
+			}
+		if (poll(pfd, (nfds_t)n, -1) == -1 && errno != EINTR)
+			break;
+		if (pfd[0].revents)
+			read_signals(sv);
+		for (i = 2; i < n; i++)
+			if (pfd[i].revents)
+				auth_done(sv, pfd[i].fd);
+		if (!sv->stopping && (pfd[1].revents & POLLIN))
+			accept_one(sv);
+	}
+	free(pfd);
+	return 0;
+}
+
+static void
+stop_children(struct server *sv)
+{
+	size_t i;
+	int status;
+
+	for (i = 0; i < (size_t)sv->o->max_sessions; i++)
+		if (sv->children[i].pid > 0)
+			(void)kill(sv->children[i].pid, SIGTERM);
+	for (i = 0; i < (size_t)sv->o->max_sessions; i++) {
+		if (sv->children[i].pid > 0)
+			(void)waitpid(sv->children[i].pid, &status, 0);
+		if (sv->children[i].auth_fd != -1)
+			close(sv->children[i].auth_fd);
+		sv->children[i].pid = 0;
+		sv->children[i].auth_fd = -1;
+	}
+}
+
+int
+server_run(const struct server_opts *o, int engine_ctl, struct ipc_shared *sh)
+{
+	struct server sv;
+	size_t i;
+	int r;
+
+	memset(&sv, 0, sizeof(sv));
+	sv.o = o;
+	sv.engine_ctl = engine_ctl;
+	sv.sh = sh;
+	sv.listen_fd = -1;
+	if (o->max_sessions <= 0 || o->max_startups <= 0 ||
+	    o->host_key == NULL || o->listen_addr == NULL) {
+		r = SLUICE_ECONFIG;
+		goto out;
+	}
+	if ((sv.children = calloc((size_t)o->max_sessions,
+	    sizeof(*sv.children))) == NULL) {
+		r = SLUICE_ENOMEM;
+		goto out;
+	}
+	for (i = 0; i < (size_t)o->max_sessions; i++)
+		sv.children[i].auth_fd = -1;
+	if ((r = signals_setup()) != 0 || (r = bind_setup(&sv)) != 0 ||
+	    (r = listen_setup(&sv)) != 0)
+		goto out;
+	r = serve(&sv);
+	log_info("stopping: ending %zu sessions", sv.nchildren);
+out:
+	if (sv.listen_fd != -1)
+		close(sv.listen_fd);
+	if (sv.children != NULL)
+		stop_children(&sv);
+	free(sv.children);
+	if (sv.bind != NULL)
+		ssh_bind_free(sv.bind);
+	signals_restore();
+	return r;
+}

@@ -1,0 +1,687 @@
+#include <sys/socket.h>
+
+#include <errno.h>
+#include <poll.h>
+#include <signal.h>
+#include <stdio.h>
+#include <stdlib.h>
+#include <string.h>
+#include <time.h>
+#include <unistd.h>
+
+#include <sodium.h>
+
+#include <libssh/callbacks.h>
+#include <libssh/libssh.h>
+#include <libssh/server.h>
+
+#include "ipc.h"
+#include "session/session.h"
+#include "session/sftp.h"
+#include "sluice/clock.h"
+#include "sluice/error.h"
+#include "sluice/log.h"
+
+#define SESSION_MAX_CHANNELS	4
+#define SESSION_MAX_AUTH_TRIES	10
+#define SESSION_USER_MAX	64
+#define SESSION_OUT_LIMIT	(1024u * 1024)	/* sftp output before we write */
+#define SESSION_WRITE_CHUNK	(64u * 1024)
+#define SESSION_CLOSE_WAIT_MS	5000
+#define RSA_MIN_BITS		3072
+
+enum chan_mode { CH_FREE = 0, CH_OPEN, CH_SFTP, CH_EXEC, CH_CLOSING };
+
+struct chan {
+	enum chan_mode	 mode;
+	ssh_channel	 ch;
+	struct ssh_channel_callbacks_struct cb;
+	struct sftp	*sftp;
+	char		*command;
+	int		 remote_closed;
+	int		 status_sent;	/* exit-status already sent */
+	uint64_t	 closing_since;
+	struct session	*sess;
+};
+
+struct session {
+	ssh_session	 ss;
+	int		 engine_fd, auth_fd;
+	struct ipc_shared *sh;
+	const struct server_opts *o;
+	struct ssh_server_callbacks_struct scb;
+	int		 authed, auth_tries;
+	char		 user[SESSION_USER_MAX + 1];
+	enum ipc_kind	 kind;
+	uint32_t	 roles;
+	struct chan	 chans[SESSION_MAX_CHANNELS];
+	uint64_t	 last_activity;
+	struct sbuf	*req, *rep;
+};
+
+/* ---- key checks ---- */
+
+/* Bits of the RSA modulus in an "ssh-rsa" wire blob (string type, mpint e,
+ * mpint n). */
+static int
+rsa_blob_bits(const uint8_t *blob, size_t n, size_t *bits)
+{
+	struct sbuf b;
+	const uint8_t *p, *mod;
+	size_t len, modlen;
+
+	sbuf_view(&b, blob, n);
+	if (sbuf_get_string_direct(&b, &p, &len) != 0 ||
+	    sbuf_get_string_direct(&b, &p, &len) != 0 ||
+	    sbuf_get_string_direct(&b, &mod, &modlen) != 0)
+		return SLUICE_EFORMAT;
+	while (modlen > 0 && mod[0] == 0) {
+		mod++;
+		modlen--;
+	}
+	if (modlen == 0 || modlen > 2048)
+		return SLUICE_EFORMAT;
+	*bits = modlen * 8;
+	for (uint8_t top = mod[0]; !(top & 0x80); top = (uint8_t)(top << 1))
+		(*bits)--;
+	return 0;
+}
+
+int
+session_key_acceptable(enum ssh_keytypes_e type, const uint8_t *blob,
+    size_t bloblen, char *why, size_t whylen)
+{
+	size_t bits;
+
+	switch (type) {
+	case SSH_KEYTYPE_ED25519:
+	case SSH_KEYTYPE_ECDSA_P256:
+	case SSH_KEYTYPE_ECDSA_P384:
+	case SSH_KEYTYPE_ECDSA_P521:
+		return 0;
+	case SSH_KEYTYPE_RSA:
+		if (rsa_blob_bits(blob, bloblen, &bits) != 0)
+			return sluice_why(why, whylen, SLUICE_EDENIED,
+			    "malformed RSA key");
+		if (bits < RSA_MIN_BITS)
+			return sluice_why(why, whylen, SLUICE_EDENIED,
+			    "RSA key of %zu bits refused: at least %d required",
+			    bits, RSA_MIN_BITS);
+		return 0;
+	default:
+		return sluice_why(why, whylen, SLUICE_EDENIED,
+		    "key type %s refused", ssh_key_type_to_char(type) ?
+		    ssh_key_type_to_char(type) : "unknown");
+	}
+}
+
+/* ---- talking to the engine ---- */
+
+static void
+report_authfail(struct session *s, const char *user, const char *method,
+    const char *reason)
+{
+	int r;
+
+	sbuf_reset(s->req);
+	if ((r = sbuf_put_cstring(s->req, user ? user : "")) != 0 ||
+	    (r = sbuf_put_cstring(s->req, method)) != 0 ||
+	    (r = sbuf_put_cstring(s->req, reason)) != 0 ||
+	    (r = ipc_call(s->engine_fd, IPC_AUTHFAIL, s->req, -1, s->rep,
+	    NULL)) != 0)
+		log_warnx("session: cannot report a refused login: %s",
+		    sluice_strerror(r));
+	log_info("refused %s login for \"%.64s\": %s", method,
+	    user ? user : "", reason);
+}
+
+/* Asks the engine about a key; 0 = accepted (kind and roles filled). */
+static int
+engine_auth(struct session *s, const char *user, const uint8_t *blob,
+    size_t n, int final, enum ipc_kind *kind, uint32_t *roles,
+    char *why, size_t whylen)
+{
+	const uint8_t *p;
+	size_t plen;
+	uint32_t status, k;
+	int r;
+
+	sbuf_reset(s->req);
+	if ((r = sbuf_put_cstring(s->req, user)) != 0 ||
+	    (r = sbuf_put_string(s->req, blob, n)) != 0 ||
+	    (r = sbuf_put_u8(s->req, (uint8_t)final)) != 0 ||
+	    (r = ipc_call(s->engine_fd, IPC_AUTH, s->req, -1, s->rep,
+	    NULL)) != 0)
+		return r;
+	if (sbuf_get_u32(s->rep, &status) != 0 ||
+	    sbuf_get_string_direct(s->rep, &p, &plen) != 0 ||
+	    sbuf_get_u32(s->rep, &k) != 0 || sbuf_get_u32(s->rep, roles) != 0)
+		return SLUICE_EPROTO;
+	(void)snprintf(why, whylen, "%.*s", (int)(plen > 200 ? 200 : plen),
+	    (const char *)p);
+	if (status != 0)
+		return SLUICE_EDENIED;
+	if (k != IPC_KIND_STAFF && k != IPC_KIND_RECIPIENT)
+		return SLUICE_EPROTO;
+	*kind = (enum ipc_kind)k;
+	return 0;
+}
+
+/* ---- auth callbacks ---- */
+
+/* The key's SSH wire blob (libssh 0.10 exports it only as base64). */
+static int
+key_blob(ssh_key key, uint8_t **blob, size_t *n)
+{
+	char *b64 = NULL;
+	size_t len, cap;
+	int r = SLUICE_EFORMAT;
+
+	*blob = NULL;
+	if (ssh_pki_export_pubkey_base64(key, &b64) != SSH_OK)
+		return SLUICE_EFORMAT;
+	len = strlen(b64);
+	cap = len / 4 * 3 + 3;
+	if ((*blob = malloc(cap)) == NULL) {
+		r = SLUICE_ENOMEM;
+		goto out;
+	}
+	if (sodium_base642bin(*blob, cap, b64, len, NULL, n, NULL,
+	    sodium_base64_VARIANT_ORIGINAL) != 0) {
+		free(*blob);
+		*blob = NULL;
+		goto out;
+	}
+	r = 0;
+out:
+	ssh_string_free_char(b64);
+	return r;
+}
+
+static int
+cb_auth_pubkey(ssh_session ss, const char *user, struct ssh_key_struct *key,
+    char state, void *ud)
+{
+	struct session *s = ud;
+	uint8_t *blob = NULL;
+	size_t bloblen;
+	char why[256] = "";
+	enum ipc_kind kind;
+	uint32_t roles;
+	int final = state == SSH_PUBLICKEY_STATE_VALID, r, ret = SSH_AUTH_DENIED;
+
+	(void)ss;
+	s->last_activity = sluice_monotonic_ms();
+	if (s->authed || ++s->auth_tries > SESSION_MAX_AUTH_TRIES)
+		return SSH_AUTH_DENIED;
+	if (state != SSH_PUBLICKEY_STATE_NONE && !final) {
+		report_authfail(s, user, "publickey", "signature did not verify");
+		return SSH_AUTH_DENIED;
+	}
+	if (user == NULL || strlen(user) == 0 ||
+	    strlen(user) > SESSION_USER_MAX) {
+		report_authfail(s, user, "publickey", "bad user name");
+		return SSH_AUTH_DENIED;
+	}
+	if (key_blob(key, &blob, &bloblen) != 0) {
+		report_authfail(s, user, "publickey", "unreadable key");
+		return SSH_AUTH_DENIED;
+	}
+	if (session_key_acceptable(ssh_key_type(key), blob, bloblen, why,
+	    sizeof(why)) != 0) {
+		report_authfail(s, user, "publickey", why);
+		goto out;
+	}
+	r = engine_auth(s, user, blob, bloblen, final, &kind, &roles, why,
+	    sizeof(why));
+	if (r == SLUICE_EDENIED) {
+		log_info("key refused for \"%.64s\": %s", user, why);
+		goto out;
+	}
+	if (r != 0) {
+		log_warnx("session: engine auth failed: %s", sluice_strerror(r));
+		goto out;
+	}
+	ret = SSH_AUTH_SUCCESS;
+	if (final) {
+		s->authed = 1;
+		s->kind = kind;
+		s->roles = roles;
+		(void)snprintf(s->user, sizeof(s->user), "%s", user);
+		log_info("\"%s\" authenticated (%s)", s->user,
+		    kind == IPC_KIND_STAFF ? "staff" : "recipient");
+	}
+out:
+	free(blob);
+	return ret;
+}
+
+static int
+cb_auth_password(ssh_session ss, const char *user, const char *password,
+    void *ud)
+{
+	(void)ss;
+	(void)password;
+	report_authfail(ud, user, "password", "only public keys are accepted");
+	return SSH_AUTH_DENIED;
+}
+
+static int
+cb_auth_none(ssh_session ss, const char *user, void *ud)
+{
+	(void)ss;
+	(void)user;
+	(void)ud;
+	/* Every client starts with "none" to learn the methods: not audited. */
+	return SSH_AUTH_DENIED;
+}
+
+/* Requests no callback took: keyboard-interactive is audited; the default
+ * reply refuses everything here (forwardings, x11, agent, ...). */
+static int
+cb_message(ssh_session ss, ssh_message msg, void *ud)
+{
+	(void)ss;
+	if (ssh_message_type(msg) == SSH_REQUEST_AUTH &&
+	    ssh_message_subtype(msg) == SSH_AUTH_METHOD_INTERACTIVE)
+		report_authfail(ud, ssh_message_auth_user(msg),
+		    "keyboard-interactive", "only public keys are accepted");
+	return 1;
+}
+
+/* ---- channels ---- */
+
+static int
+cb_chan_subsystem(ssh_session ss, ssh_channel ch, const char *subsystem,
+    void *ud)
+{
+	struct chan *c = ud;
+
+	(void)ss;
+	(void)ch;
+	if (c->mode != CH_OPEN || strcmp(subsystem, "sftp") != 0)
+		return -1;
+	if ((c->sftp = sftp_new(c->sess->engine_fd, c->sess->sh,
+	    c->sess->kind)) == NULL)
+		return -1;
+	c->mode = CH_SFTP;
+	return 0;
+}
+
+static int
+cb_chan_exec(ssh_session ss, ssh_channel ch, const char *command, void *ud)
+{
+	struct chan *c = ud;
+
+	(void)ss;
+	(void)ch;
+	/* Any length libssh delivered (its packets are at most 256 KiB): the
+	 * engine's splitter refuses an over-long line with a reason, exit 2
+	 * and an audit entry, where refusing the request here would leave
+	 * the client with only "exec request failed". */
+	if (c->mode != CH_OPEN || (c->command = strdup(command)) == NULL)
+		return -1;
+	c->mode = CH_EXEC;
+	return 0;
+}
+
+static int
+cb_chan_refuse_pty(ssh_session ss, ssh_channel ch, const char *term, int w,
+    int h, int pw, int ph, void *ud)
+{
+	(void)ss; (void)ch; (void)term; (void)w; (void)h; (void)pw; (void)ph;
+	(void)ud;
+	return -1;
+}
+
+static int
+cb_chan_refuse_shell(ssh_session ss, ssh_channel ch, void *ud)
+{
+	(void)ss; (void)ch; (void)ud;
+	return -1;
+}
+
+static int
+cb_chan_refuse_env(ssh_session ss, ssh_channel ch, const char *name,
+    const char *value, void *ud)
+{
+	(void)ss; (void)ch; (void)name; (void)value; (void)ud;
+	return -1;
+}
+
+static void
+cb_chan_close(ssh_session ss, ssh_channel ch, void *ud)
+{
+	struct chan *c = ud;
+
+	(void)ss;
+	if (ch == c->ch)
+		c->remote_closed = 1;
+}
+
+static ssh_channel
+cb_channel_open(ssh_session ss, void *ud)
+{
+	struct session *s = ud;
+	struct chan *c = NULL;
+	size_t i;
+
+	if (!s->authed)
+		return NULL;
+	for (i = 0; i < SESSION_MAX_CHANNELS; i++)
+		if (s->chans[i].mode == CH_FREE) {
+			c = &s->chans[i];
+			break;
+		}
+	if (c == NULL || (c->ch = ssh_channel_new(ss)) == NULL)
+		return NULL;
+	memset(&c->cb, 0, sizeof(c->cb));
+	c->cb.userdata = c;
+	c->cb.channel_subsystem_request_function = cb_chan_subsystem;
+	c->cb.channel_exec_request_function = cb_chan_exec;
+	c->cb.channel_pty_request_function = cb_chan_refuse_pty;
+	c->cb.channel_shell_request_function = cb_chan_refuse_shell;
+	c->cb.channel_env_request_function = cb_chan_refuse_env;
+	c->cb.channel_close_function = cb_chan_close;
+	ssh_callbacks_init(&c->cb);
+	if (ssh_set_channel_callbacks(c->ch, &c->cb) != SSH_OK) {
+		ssh_channel_free(c->ch);
+		c->ch = NULL;
+		return NULL;
+	}
+	c->mode = CH_OPEN;
+	c->sess = s;
+	c->remote_closed = 0;
+	s->last_activity = sluice_monotonic_ms();
+	return c->ch;
+}
+
+/* Writes all of p to the channel (blocking, bounded by the session's
+ * timeout). */
+static int
+chan_write_all(struct chan *c, const uint8_t *p, size_t n, int is_stderr)
+{
+	size_t k;
+	int w;
+
+	while (n > 0) {
+		k = n > SESSION_WRITE_CHUNK ? SESSION_WRITE_CHUNK : n;
+		w = is_stderr ? ssh_channel_write_stderr(c->ch, p, (uint32_t)k) :
+		    ssh_channel_write(c->ch, p, (uint32_t)k);
+		if (w <= 0)
+			return SLUICE_EIO;
+		p += w;
+		n -= (size_t)w;
+		c->sess->last_activity = sluice_monotonic_ms();
+	}
+	return 0;
+}
+
+/* Ends a channel politely: EOF then CLOSE, then waits for the client's
+ * CLOSE in the main loop so nothing queued is lost. */
+static void
+chan_finish(struct chan *c)
+{
+	if (c->mode == CH_CLOSING || c->ch == NULL)
+		return;
+	/* As sshd does when the subsystem exits: scp (SFTP mode) fails on a
+	 * channel that closes without an exit status. */
+	if (c->mode == CH_SFTP && !c->remote_closed && !c->status_sent)
+		(void)ssh_channel_request_send_exit_status(c->ch, 0);
+	(void)ssh_channel_send_eof(c->ch);
+	(void)ssh_channel_close(c->ch);
+	c->mode = CH_CLOSING;
+	c->closing_since = sluice_monotonic_ms();
+}
+
+static void
+chan_release(struct chan *c)
+{
+	sftp_free(c->sftp);
+	free(c->command);
+	if (c->ch != NULL) {
+		/* libssh keeps a channel we free until the client's CLOSE comes,
+		 * and would call these callbacks then: with this slot reused by
+		 * a new channel, the old CLOSE would end the new one. */
+		(void)ssh_remove_channel_callbacks(c->ch, &c->cb);
+		ssh_channel_free(c->ch);
+	}
+	memset(c, 0, sizeof(*c));
+}
+
+static int
+run_exec(struct chan *c)
+{
+	struct session *s = c->sess;
+	const uint8_t *out, *err;
+	size_t outlen, errlen;
+	uint32_t status;
+	int r;
+
+	sbuf_reset(s->req);
+	if ((r = sbuf_put_cstring(s->req, c->command)) != 0 ||
+	    (r = ipc_call(s->engine_fd, IPC_ADMIN, s->req, -1, s->rep,
+	    NULL)) != 0)
+		return r;
+	if (sbuf_get_u32(s->rep, &status) != 0 ||
+	    sbuf_get_string_direct(s->rep, &out, &outlen) != 0 ||
+	    sbuf_get_string_direct(s->rep, &err, &errlen) != 0)
+		return SLUICE_EPROTO;
+	if ((r = chan_write_all(c, out, outlen, 0)) != 0 ||
+	    (r = chan_write_all(c, err, errlen, 1)) != 0)
+		return r;
+	(void)ssh_channel_request_send_exit_status(c->ch, (int)status);
+	chan_finish(c);
+	return 0;
+}
+
+/* Moves bytes channel -> sftp -> channel until nothing more can move. */
+static int
+run_sftp(struct chan *c)
+{
+	uint8_t buf[32 * 1024];
+	struct sbuf *out = sftp_output(c->sftp);
+	size_t room;
+	int n, r, moved;
+
+	do {
+		moved = 0;
+		room = sftp_input_room(c->sftp);
+		if (room > sizeof(buf))
+			room = sizeof(buf);
+		if (room > 0) {
+			n = ssh_channel_read_nonblocking(c->ch, buf,
+			    (uint32_t)room, 0);
+			if (n == SSH_ERROR)
+				return SLUICE_EIO;
+			if (n > 0) {
+				if ((r = sftp_feed(c->sftp, buf, (size_t)n)) != 0)
+					return r;
+				moved = 1;
+				c->sess->last_activity = sluice_monotonic_ms();
+			}
+		}
+		if ((r = sftp_run(c->sftp, SESSION_OUT_LIMIT)) != 0)
+			return r;
+		if (sbuf_len(out) > 0) {
+			if ((r = chan_write_all(c, sbuf_ptr(out), sbuf_len(out),
+			    0)) != 0)
+				return r;
+			sbuf_reset(out);
+			moved = 1;
+		}
+	} while (moved);
+	if (ssh_channel_is_eof(c->ch))
+		chan_finish(c);
+	return 0;
+}
+
+static void
+service_channels(struct session *s)
+{
+	struct chan *c;
+	size_t i;
+	int r;
+
+	for (i = 0; i < SESSION_MAX_CHANNELS; i++) {
+		c = &s->chans[i];
+		if (c->mode == CH_FREE)
+			continue;
+		if (c->mode == CH_CLOSING) {
+			if (c->remote_closed || ssh_channel_is_closed(c->ch) ||
+			    sluice_monotonic_ms() - c->closing_since > SESSION_CLOSE_WAIT_MS)
+				chan_release(c);
+			continue;
+		}
+		if (c->remote_closed) {
+			chan_finish(c);
+			continue;
+		}
+		r = 0;
+		if (c->mode == CH_EXEC)
+			r = run_exec(c);
+		else if (c->mode == CH_SFTP)
+			r = run_sftp(c);
+		if (r != 0) {
+			log_warnx("session: channel ends: %s", sluice_strerror(r));
+			if (c->mode == CH_SFTP && !c->remote_closed) {
+				(void)ssh_channel_request_send_exit_status(c->ch, 1);
+				c->status_sent = 1;
+			}
+			chan_finish(c);
+		}
+	}
+}
+
+/* ---- the session ---- */
+
+static int
+session_setup(struct session *s, ssh_bind bind, int client_fd)
+{
+	long timeout = s->o->idle_timeout > 0 ? s->o->idle_timeout : 600;
+
+	if ((s->ss = ssh_new()) == NULL)
+		return SLUICE_ENOMEM;
+	if (ssh_bind_accept_fd(bind, s->ss, client_fd) != SSH_OK) {
+		log_warnx("session: accept: %s", ssh_get_error(bind));
+		return SLUICE_EIO;
+	}
+	(void)ssh_options_set(s->ss, SSH_OPTIONS_TIMEOUT, &timeout);
+	memset(&s->scb, 0, sizeof(s->scb));
+	s->scb.userdata = s;
+	s->scb.auth_pubkey_function = cb_auth_pubkey;
+	s->scb.auth_password_function = cb_auth_password;
+	s->scb.auth_none_function = cb_auth_none;
+	s->scb.channel_open_request_session_function = cb_channel_open;
+	ssh_callbacks_init(&s->scb);
+	if (ssh_set_server_callbacks(s->ss, &s->scb) != SSH_OK)
+		return SLUICE_EIO;
+	ssh_set_message_callback(s->ss, cb_message, s);
+	ssh_set_auth_methods(s->ss, SSH_AUTH_METHOD_PUBLICKEY);
+	if (ssh_handle_key_exchange(s->ss) != SSH_OK) {
+		log_info("session: key exchange failed: %s",
+		    ssh_get_error(s->ss));
+		return SLUICE_EPROTO;
+	}
+	return 0;
+}
+
+/* Polls until authenticated; the grace alarm bounds it. */
+static int
+session_auth(struct session *s, ssh_event ev)
+{
+	while (!s->authed) {
+		if (ssh_event_dopoll(ev, 1000) == SSH_ERROR ||
+		    !ssh_is_connected(s->ss))
+			return SLUICE_EIO;
+		if (s->auth_tries > SESSION_MAX_AUTH_TRIES) {
+			report_authfail(s, "", "publickey", "too many attempts");
+			return SLUICE_EDENIED;
+		}
+	}
+	alarm(0);
+	close(s->auth_fd);	/* tells the parent: no longer a startup */
+	s->auth_fd = -1;
+	return 0;
+}
+
+static void
+session_loop(struct session *s, ssh_event ev)
+{
+	uint64_t idle_ms = (uint64_t)(s->o->idle_timeout > 0 ?
+	    s->o->idle_timeout : 600) * 1000u;
+
+	s->last_activity = sluice_monotonic_ms();
+	while (ssh_is_connected(s->ss)) {
+		if (ssh_event_dopoll(ev, 200) == SSH_ERROR)
+			break;
+		/* A fatal protocol error (e.g. a packet over libssh's limit,
+		 * such as a 1 MiB command line) leaves the session connected
+		 * but deaf: say why and end it, or the client waits forever. */
+		if (ssh_get_status(s->ss) & SSH_CLOSED_ERROR) {
+			log_info("\"%s\": connection ended: %s", s->user,
+			    ssh_get_error(s->ss));
+			(void)ssh_session_set_disconnect_message(s->ss,
+			    "protocol error (a packet over 256 KiB, such as "
+			    "a command line that long?)");
+			break;
+		}
+		service_channels(s);
+		if (sluice_monotonic_ms() - s->last_activity > idle_ms) {
+			log_info("\"%s\" idle for %d s: disconnecting", s->user,
+			    s->o->idle_timeout);
+			break;
+		}
+	}
+}
+
+int
+session_main(ssh_bind bind, int client_fd, int engine_fd, int auth_fd,
+    struct ipc_shared *sh, const struct server_opts *o)
+{
+	struct session s;
+	ssh_event ev = NULL;
+	size_t i;
+	int r;
+
+	memset(&s, 0, sizeof(s));
+	s.engine_fd = engine_fd;
+	s.auth_fd = auth_fd;
+	s.sh = sh;
+	s.o = o;
+	(void)signal(SIGALRM, SIG_DFL);
+	alarm((unsigned)(o->login_grace_time > 0 ? o->login_grace_time : 30));
+	if ((s.req = sbuf_new()) == NULL || (s.rep = sbuf_new()) == NULL) {
+		r = SLUICE_ENOMEM;
+		goto out;
+	}
+	if ((r = session_setup(&s, bind, client_fd)) != 0)
+		goto out;
+	if ((ev = ssh_event_new()) == NULL ||
+	    ssh_event_add_session(ev, s.ss) != SSH_OK) {
+		r = SLUICE_ENOMEM;
+		goto out;
+	}
+	if ((r = session_auth(&s, ev)) != 0)
+		goto out;
+	session_loop(&s, ev);
+out:
+	for (i = 0; i < SESSION_MAX_CHANNELS; i++)
+		if (s.chans[i].mode != CH_FREE)
+			chan_release(&s.chans[i]);
+	if (ev != NULL) {
+		if (s.ss != NULL)
+			(void)ssh_event_remove_session(ev, s.ss);
+		ssh_event_free(ev);
+	}
+	if (s.ss != NULL) {
+		ssh_disconnect(s.ss);
+		ssh_free(s.ss);
+	}
+	sbuf_free(s.req);
+	sbuf_free(s.rep);
+	if (s.auth_fd != -1)
+		close(s.auth_fd);
+	close(engine_fd);
+	return r == 0 ? 0 : 1;
+}

@@ -4,42 +4,15 @@
 #include <string.h>
 
 #include "sluice/error.h"
+#include "sluice/utf8.h"
 #include "sluice/words.h"
 
-/* Length of the valid UTF-8 sequence at p (at most n bytes), or 0. Refuses
- * overlong forms, surrogates and code points above U+10FFFF (RFC 3629). */
 size_t
 words_utf8_len(const unsigned char *p, size_t n)
 {
-	size_t need, i;
-	uint8_t lo = 0x80, hi = 0xbf;
+	uint32_t cp;
 
-	if (p[0] < 0x80)
-		return 1;
-	if (p[0] >= 0xc2 && p[0] <= 0xdf)
-		need = 2;
-	else if (p[0] >= 0xe0 && p[0] <= 0xef) {
-		need = 3;
-		if (p[0] == 0xe0)
-			lo = 0xa0;
-		else if (p[0] == 0xed)
-			hi = 0x9f;
-	} else if (p[0] >= 0xf0 && p[0] <= 0xf4) {
-		need = 4;
-		if (p[0] == 0xf0)
-			lo = 0x90;
-		else if (p[0] == 0xf4)
-			hi = 0x8f;
-	} else
-		return 0;
-	if (n < need)
-		return 0;
-	if (p[1] < lo || p[1] > hi)
-		return 0;
-	for (i = 2; i < need; i++)
-		if (p[i] < 0x80 || p[i] > 0xbf)
-			return 0;
-	return need;
+	return utf8_seq(p, n, &cp);
 }
 
 /* The byte-level checks that do not depend on quoting. */

@@ -95,6 +95,19 @@ rx_fill(struct sftp_client *c, size_t need)
 	return 0;
 }
 
+/* rx_fill, with the reason a short read gives. */
+static int
+rx_need(struct sftp_client *c, size_t n, char *why, size_t whylen)
+{
+	int r;
+
+	if ((r = rx_fill(c, n)) == 0)
+		return 0;
+	return sluice_why(why, whylen, r, r == SLUICE_EPROTO ?
+	    "the server closed the SFTP session" :
+	    "connection lost during SFTP");
+}
+
 /* The next packet; its body stays valid until the next recv. */
 static int
 pkt_recv(struct sftp_client *c, struct sftp_reply *rp, char *why,
@@ -103,14 +116,14 @@ pkt_recv(struct sftp_client *c, struct sftp_reply *rp, char *why,
 	uint32_t len;
 	int r;
 
-	if ((r = rx_fill(c, 4)) != 0)
-		goto fail;
+	if ((r = rx_need(c, 4, why, whylen)) != 0)
+		return r;
 	len = sbuf_peek_u32(c->rx + c->rx_off);
 	if (len < 5 || len > SFTP_MAX_PACKET)
 		return sluice_why(why, whylen, SLUICE_EPROTO,
 		    "server sent a packet of %u bytes", (unsigned)len);
-	if ((r = rx_fill(c, 4 + (size_t)len)) != 0)
-		goto fail;
+	if ((r = rx_need(c, 4 + (size_t)len, why, whylen)) != 0)
+		return r;
 	sbuf_view(&rp->body, c->rx + c->rx_off + 4, len);
 	c->rx_off += 4 + (size_t)len;
 	rp->id = 0;
@@ -120,10 +133,6 @@ pkt_recv(struct sftp_client *c, struct sftp_reply *rp, char *why,
 		return sluice_why(why, whylen, SLUICE_EPROTO,
 		    "server sent a truncated packet");
 	return 0;
-fail:
-	return sluice_why(why, whylen, r, r == SLUICE_EPROTO ?
-	    "the server closed the SFTP session" :
-	    "connection lost during SFTP");
 }
 
 /* --- replies ------------------------------------------------------------ */

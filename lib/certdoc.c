@@ -118,42 +118,44 @@ set_version(struct certdoc *d, const char *v, size_t n, char *why, size_t whylen
 	    "unsupported certificate of deletion version '%s'", q);
 }
 
+/* "bad WHAT 'V' (expected EXPECTED)", V quoted from v[0..n). */
 static int
-set_agreement(struct certdoc *d, const char *v, size_t n, char *why, size_t whylen)
+bad_value(const char *what, const char *expected, const char *v, size_t n,
+    char *why, size_t whylen)
 {
 	char q[QUOTE_MAX + 1];
 
+	quote(q, sizeof(q), v, n);
+	return sluice_why(why, whylen, SLUICE_EFORMAT, "bad %s '%s' (expected %s)",
+	    what, q, expected);
+}
+
+static int
+set_agreement(struct certdoc *d, const char *v, size_t n, char *why, size_t whylen)
+{
 	if (as_string(d->agreement, sizeof(d->agreement), v, n) &&
 	    nic_check(d->agreement, NULL, 0) == 0)
 		return 0;
-	quote(q, sizeof(q), v, n);
-	return sluice_why(why, whylen, SLUICE_EFORMAT,
-	    "bad Agreement '%s' (expected a NIC like NIC-123456-A1B2C)", q);
+	return bad_value("Agreement", "a NIC like NIC-123456-A1B2C", v, n, why,
+	    whylen);
 }
 
 static int
 set_organisation(struct certdoc *d, const char *v, size_t n, char *why, size_t whylen)
 {
-	char q[QUOTE_MAX + 1];
-
 	if (as_string(d->organisation, sizeof(d->organisation), v, n) &&
 	    name_check(d->organisation, sizeof(d->organisation) - 1, NULL, 0) == 0)
 		return 0;
-	quote(q, sizeof(q), v, n);
-	return sluice_why(why, whylen, SLUICE_EFORMAT,
-	    "bad Organisation '%s' (expected an organisation code)", q);
+	return bad_value("Organisation", "an organisation code", v, n, why,
+	    whylen);
 }
 
 static int
 set_destroyed_on(struct certdoc *d, const char *v, size_t n, char *why, size_t whylen)
 {
-	char q[QUOTE_MAX + 1];
-
 	if (parse_date(v, n, &d->destroyed_on) == 0)
 		return 0;
-	quote(q, sizeof(q), v, n);
-	return sluice_why(why, whylen, SLUICE_EFORMAT,
-	    "bad Destroyed-On date '%s' (expected YYYY-MM-DD)", q);
+	return bad_value("Destroyed-On date", "YYYY-MM-DD", v, n, why, whylen);
 }
 
 static int

@@ -623,36 +623,37 @@ run_parse(struct parse *ps, char *why, size_t whylen)
 	return 0;
 }
 
-int
-config_parse_daemon(FILE *fp, const char *name, struct sluice_config *cfg,
-    char *why, size_t whylen)
+/* Parses fp against one file's table of keys into base. */
+static int
+parse_with(FILE *fp, const char *name, const char *dir, const struct key *keys,
+    size_t nkeys, void *base, char *why, size_t whylen)
 {
 	struct parse ps;
 
 	memset(&ps, 0, sizeof(ps));
 	ps.fp = fp;
 	ps.name = name;
-	ps.dir = cfg->dir;
-	ps.keys = daemon_keys;
-	ps.nkeys = NKEYS(daemon_keys);
-	ps.base = cfg;
+	ps.dir = dir;
+	ps.keys = keys;
+	ps.nkeys = nkeys;
+	ps.base = base;
 	return run_parse(&ps, why, whylen);
+}
+
+int
+config_parse_daemon(FILE *fp, const char *name, struct sluice_config *cfg,
+    char *why, size_t whylen)
+{
+	return parse_with(fp, name, cfg->dir, daemon_keys, NKEYS(daemon_keys),
+	    cfg, why, whylen);
 }
 
 int
 config_parse_policy(FILE *fp, const char *name, struct sluice_policy *p,
     char *why, size_t whylen)
 {
-	struct parse ps;
-
-	memset(&ps, 0, sizeof(ps));
-	ps.fp = fp;
-	ps.name = name;
-	ps.dir = "";
-	ps.keys = policy_keys;
-	ps.nkeys = NKEYS(policy_keys);
-	ps.base = p;
-	return run_parse(&ps, why, whylen);
+	return parse_with(fp, name, "", policy_keys, NKEYS(policy_keys), p, why,
+	    whylen);
 }
 
 static void

@@ -73,6 +73,18 @@ end_word(struct splitter *s, char *why, size_t whylen)
 	return 0;
 }
 
+/* Past the closing quote of the quoted part opened at offset open. */
+static int
+close_quote(struct splitter *s, size_t open, const char *which, char *why,
+    size_t whylen)
+{
+	if (s->i >= s->len)
+		return sluice_why(why, whylen, SLUICE_EFORMAT,
+		    "unbalanced %s quote at offset %zu", which, open);
+	s->i++;
+	return 0;
+}
+
 static int
 single_quoted(struct splitter *s, char *why, size_t whylen)
 {
@@ -80,36 +92,32 @@ single_quoted(struct splitter *s, char *why, size_t whylen)
 
 	while (s->i < s->len && s->p[s->i] != '\'')
 		s->word[s->wlen++] = (char)s->p[s->i++];
-	if (s->i >= s->len)
-		return sluice_why(why, whylen, SLUICE_EFORMAT,
-		    "unbalanced single quote at offset %zu", open);
-	s->i++;
-	return 0;
+	return close_quote(s, open, "single", why, whylen);
+}
+
+/* Inside double quotes a backslash escapes only \ " $ ` and a newline
+ * (which it drops): 1 when one starts at s->i, now taken. */
+static int
+dq_escape(struct splitter *s)
+{
+	if (s->p[s->i] != '\\' || s->i + 1 >= s->len ||
+	    strchr("\\\"$`\n", s->p[s->i + 1]) == NULL)
+		return 0;
+	if (s->p[s->i + 1] != '\n')
+		s->word[s->wlen++] = (char)s->p[s->i + 1];
+	s->i += 2;
+	return 1;
 }
 
 static int
 double_quoted(struct splitter *s, char *why, size_t whylen)
 {
 	size_t open = s->i++;
-	uint8_t c;
 
-	while (s->i < s->len && s->p[s->i] != '"') {
-		c = s->p[s->i];
-		if (c == '\\' && s->i + 1 < s->len &&
-		    strchr("\\\"$`\n", s->p[s->i + 1]) != NULL) {
-			if (s->p[s->i + 1] != '\n')
-				s->word[s->wlen++] = (char)s->p[s->i + 1];
-			s->i += 2;
-			continue;
-		}
-		s->word[s->wlen++] = (char)c;
-		s->i++;
-	}
-	if (s->i >= s->len)
-		return sluice_why(why, whylen, SLUICE_EFORMAT,
-		    "unbalanced double quote at offset %zu", open);
-	s->i++;
-	return 0;
+	while (s->i < s->len && s->p[s->i] != '"')
+		if (!dq_escape(s))
+			s->word[s->wlen++] = (char)s->p[s->i++];
+	return close_quote(s, open, "double", why, whylen);
 }
 
 static int

@@ -242,15 +242,10 @@ static int
 session_open(const struct ccfg *cfg, int want_sftp, struct session *s)
 {
 	char why[512];
-	int r;
 
 	memset(s, 0, sizeof(*s));
-	if ((r = conn_open(cfg, &s->conn, why, sizeof(why))) != 0) {
-		say("%s", why);
-		return EXIT_CONN;
-	}
-	if (want_sftp && (r = conn_sftp(s->conn, &s->sftp, why,
-	    sizeof(why))) != 0) {
+	if (conn_open(cfg, &s->conn, why, sizeof(why)) != 0 ||
+	    (want_sftp && conn_sftp(s->conn, &s->sftp, why, sizeof(why)) != 0)) {
 		say("%s", why);
 		return EXIT_CONN;
 	}
@@ -285,37 +280,60 @@ mkdir_parents(const char *path)
 	return 0;
 }
 
-/* The identity file's bytes: a comment head, the identity, a line end. */
+/* The comment lines an identity file starts with. */
+static int
+identity_head(const char *rcpt, char *head, size_t headlen)
+{
+	char created[32];
+	int n;
+
+	if (sluice_time_format(sluice_now(), created, sizeof(created)) != 0)
+		(void)snprintf(created, sizeof(created), "unknown");
+	n = snprintf(head, headlen, "# created: %s\n# public key: %s\n",
+	    created, rcpt);
+	return n < 0 || (size_t)n >= headlen ? -1 : n;
+}
+
+/* The identity file's bytes: a comment head, the identity, a line end;
+ * fd is closed. */
 static int
 put_identity(int fd, const char *head, size_t headlen, const char *identity)
 {
+	int r = 0;
+
 	if (files_write_all(fd, head, headlen) != 0 ||
 	    files_write_all(fd, identity, strlen(identity)) != 0 ||
 	    files_write_all(fd, "\n", 1) != 0 || fsync(fd) != 0)
+		r = -1;
+	if (close(fd) != 0)
+		r = -1;
+	return r;
+}
+
+/* Creates path, never over an existing file, or leaves nothing. */
+static int
+create_identity(const char *path, const char *head, size_t headlen,
+    const char *identity)
+{
+	int fd, r;
+
+	if ((fd = open(path, O_WRONLY | O_CREAT | O_EXCL | O_CLOEXEC, 0600)) < 0)
 		return -1;
-	return 0;
+	if ((r = put_identity(fd, head, headlen, identity)) != 0)
+		(void)unlink(path);
+	return r;
 }
 
 static int
 write_identity(const char *path, const char *identity, const char *rcpt)
 {
-	char created[32], head[256];
-	int fd, n, r;
+	char head[256];
+	int n;
 
-	if (sluice_time_format(sluice_now(), created, sizeof(created)) != 0)
-		(void)snprintf(created, sizeof(created), "unknown");
-	n = snprintf(head, sizeof(head), "# created: %s\n# public key: %s\n",
-	    created, rcpt);
-	if (mkdir_parents(path) != 0 || n < 0 || (size_t)n >= sizeof(head))
+	n = identity_head(rcpt, head, sizeof(head));
+	if (mkdir_parents(path) != 0 || n < 0)
 		return -1;
-	if ((fd = open(path, O_WRONLY | O_CREAT | O_EXCL | O_CLOEXEC, 0600)) < 0)
-		return -1;
-	r = put_identity(fd, head, (size_t)n, identity);
-	if (close(fd) != 0)
-		r = -1;
-	if (r != 0)
-		(void)unlink(path);
-	return r;
+	return create_identity(path, head, (size_t)n, identity);
 }
 
 /* Where keygen writes: -o FILE, age_identity, else the default (*def). */
@@ -375,16 +393,13 @@ print_listing(const struct sftp_dirent *e, size_t n)
 {
 	size_t i;
 
-	for (i = 0; i < n; i++) {
-		int dir = (e[i].attrs.flags & SSH_FILEXFER_ATTR_PERMISSIONS) &&
-		    S_ISDIR(e[i].attrs.perm);
-
-		if (dir)
+	for (i = 0; i < n; i++)
+		if ((e[i].attrs.flags & SSH_FILEXFER_ATTR_PERMISSIONS) &&
+		    S_ISDIR(e[i].attrs.perm))
 			(void)printf("%s/\n", e[i].name);
 		else
 			(void)printf("%-48s %14llu\n", e[i].name,
 			    (unsigned long long)e[i].attrs.size);
-	}
 }
 
 static int

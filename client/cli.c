@@ -39,55 +39,78 @@ cli_option(const char *arg, struct cli_flag *f, char *why, size_t whylen)
 	return 0;
 }
 
-int
-cli_global(int argc, char **argv, const char *confname, struct ccfg *cfg,
-    int *next, int *help, char *why, size_t whylen)
+struct cli_flags {
+	struct cli_flag	 f[16];
+	size_t		 n;
+	const char	*conf;		/* -F */
+};
+
+/* One global flag getopt returned, into fl. */
+static int
+one_flag(int ch, char **argv, struct cli_flags *fl, int *help, char *why,
+    size_t whylen)
+{
+	const char *key;
+
+	switch (ch) {
+	case 'F': fl->conf = optarg; return 0;
+	case 'h': *help = 1; return 0;
+	case 'o': return cli_option(optarg, &fl->f[fl->n++], why, whylen);
+	case 'H': key = "host"; break;
+	case 'p': key = "port"; break;
+	case 'l': key = "user"; break;
+	case 'i': key = "identity"; break;
+	case 'k': key = "known_hosts"; break;
+	default:
+		return sluice_why(why, whylen, SLUICE_EUSAGE,
+		    "unknown or incomplete option %s", argv[optind - 1]);
+	}
+	fl->f[fl->n].key = key;
+	fl->f[fl->n++].value = optarg;
+	return 0;
+}
+
+/* The global flags, up to the first other word. */
+static int
+collect_flags(int argc, char **argv, struct cli_flags *fl, int *help,
+    char *why, size_t whylen)
 {
 	static const struct option longopts[] = {
 		{ "help", no_argument, NULL, 'h' },
 		{ NULL, 0, NULL, 0 },
 	};
-	struct cli_flag flags[16];
-	const char *conf = NULL;
-	char *defconf = NULL;
-	size_t nflags = 0, i;
-	int ch, r = 0;
+	int ch, r;
 
 	*help = 0;
 	optind = 0;	/* GNU: a full reset, so the command may parse again */
 	opterr = 0;
 	while ((ch = getopt_long(argc, argv, "+F:H:p:l:i:k:o:h", longopts,
 	    NULL)) != -1) {
-		if (nflags == sizeof(flags) / sizeof(flags[0]))
+		if (fl->n == sizeof(fl->f) / sizeof(fl->f[0]))
 			return sluice_why(why, whylen, SLUICE_EUSAGE,
 			    "too many options");
-		switch (ch) {
-		case 'F': conf = optarg; continue;
-		case 'H': flags[nflags].key = "host"; break;
-		case 'p': flags[nflags].key = "port"; break;
-		case 'l': flags[nflags].key = "user"; break;
-		case 'i': flags[nflags].key = "identity"; break;
-		case 'k': flags[nflags].key = "known_hosts"; break;
-		case 'o':
-			if ((r = cli_option(optarg, &flags[nflags++], why,
-			    whylen)) != 0)
-				return r;
-			continue;
-		case 'h': *help = 1; continue;
-		default:
-			return sluice_why(why, whylen, SLUICE_EUSAGE,
-			    "unknown or incomplete option %s",
-			    argv[optind - 1]);
-		}
-		flags[nflags++].value = optarg;
+		if ((r = one_flag(ch, argv, fl, help, why, whylen)) != 0)
+			return r;
 	}
-	*next = optind;
+	return 0;
+}
+
+/* The config file (-F, else the default one), then the flags over it. */
+static int
+apply_flags(const struct cli_flags *fl, const char *confname,
+    struct ccfg *cfg, char *why, size_t whylen)
+{
+	const char *conf = fl->conf;
+	char *defconf = NULL;
+	size_t i;
+	int r = 0;
+
 	if (conf == NULL)
 		conf = defconf = ccfg_default_path(confname);
 	if (conf != NULL && (r = ccfg_load(cfg, conf, why, whylen)) != 0)
 		goto out;
-	for (i = 0; i < nflags; i++)
-		if ((r = ccfg_set(cfg, flags[i].key, flags[i].value, why,
+	for (i = 0; i < fl->n; i++)
+		if ((r = ccfg_set(cfg, fl->f[i].key, fl->f[i].value, why,
 		    whylen)) != 0) {
 			if (r == SLUICE_ECONFIG)
 				r = SLUICE_EUSAGE;
@@ -96,6 +119,59 @@ cli_global(int argc, char **argv, const char *confname, struct ccfg *cfg,
 out:
 	free(defconf);
 	return r;
+}
+
+int
+cli_global(int argc, char **argv, const char *confname, struct ccfg *cfg,
+    int *next, int *help, char *why, size_t whylen)
+{
+	struct cli_flags fl;
+	int r;
+
+	memset(&fl, 0, sizeof(fl));
+	if ((r = collect_flags(argc, argv, &fl, help, why, whylen)) != 0)
+		return r;
+	*next = optind;
+	return apply_flags(&fl, confname, cfg, why, whylen);
+}
+
+/* getopt_long's table for opts: each option's val is its index + 1. */
+static int
+long_options(const struct cli_opt *opts, size_t nopts, struct option *lo,
+    size_t lolen)
+{
+	size_t i;
+
+	if (nopts >= lolen)
+		return SLUICE_EINVAL;
+	memset(lo, 0, lolen * sizeof(*lo));
+	for (i = 0; i < nopts; i++) {
+		lo[i].name = opts[i].name;
+		lo[i].has_arg = opts[i].value != NULL ? required_argument :
+		    no_argument;
+		lo[i].val = (int)i + 1;
+	}
+	return 0;
+}
+
+int
+cli_opts(int argc, char **argv, const struct cli_opt *opts, size_t nopts)
+{
+	struct option lo[CLI_OPTS_MAX + 1];
+	int ch;
+
+	if (long_options(opts, nopts, lo, sizeof(lo) / sizeof(lo[0])) != 0)
+		return SLUICE_EINVAL;
+	optind = 0;
+	while ((ch = getopt_long(argc, argv, "", lo, NULL)) != -1) {
+		if (ch < 1 || (size_t)ch > nopts)
+			return SLUICE_EUSAGE;
+		if (opts[ch - 1].value != NULL)
+			*opts[ch - 1].value = optarg;
+		else
+			*opts[ch - 1].flag = 1;
+	}
+	return 0;
 }
 
 static double

@@ -32,6 +32,21 @@ int cli_global(int argc, char **argv, const char *confname, struct ccfg *cfg,
     int *next, int *help, char *why, size_t whylen)
     __attribute__((warn_unused_result));
 
+/* A command's long option (--name VALUE or --name): an option with a
+ * value stores it in *value, one without sets *flag to 1. */
+struct cli_opt {
+	const char	 *name;
+	const char	**value;
+	int		 *flag;
+};
+#define CLI_OPTS_MAX	16
+
+/* Parses a command's words argv[1..] with getopt_long (long options only;
+ * at most CLI_OPTS_MAX). Afterwards optind is the first operand.
+ * SLUICE_EUSAGE for an unknown option or a missing value. */
+int cli_opts(int argc, char **argv, const struct cli_opt *opts, size_t nopts)
+    __attribute__((warn_unused_result));
+
 /* The global flags' usage lines, for --help texts. */
 extern const char cli_global_usage[];
 

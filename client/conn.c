@@ -1,4 +1,3 @@
-#include <errno.h>
 #include <stdio.h>
 #include <stdlib.h>
 #include <string.h>
@@ -7,6 +6,7 @@
 #include <libssh/libssh.h>
 
 #include "sluice/error.h"
+#include "sluice/files.h"
 #include "conn.h"
 
 struct conn {
@@ -190,23 +190,6 @@ conn_free(struct conn *c)
 	free(c);
 }
 
-static int
-write_all(int fd, const char *p, size_t n)
-{
-	ssize_t w;
-
-	while (n > 0) {
-		if ((w = write(fd, p, n)) < 0) {
-			if (errno == EINTR)
-				continue;
-			return SLUICE_EIO;
-		}
-		p += w;
-		n -= (size_t)w;
-	}
-	return 0;
-}
-
 /* Copies what the channel has on one stream; waits up to ms for stdout. */
 static int
 conn_pump(ssh_channel ch, int is_stderr, int fd, int ms)
@@ -222,7 +205,7 @@ conn_pump(ssh_channel ch, int is_stderr, int fd, int ms)
 		return SLUICE_EIO;
 	if (n == SSH_EOF)	/* read_nonblocking: the stream has ended */
 		return 0;
-	if (n > 0 && write_all(fd, buf, (size_t)n) != 0)
+	if (n > 0 && files_write_all(fd, buf, (size_t)n) != 0)
 		return SLUICE_EIO;
 	return n;
 }

@@ -95,6 +95,19 @@ rx_fill(struct sftp_client *c, size_t need)
 	return 0;
 }
 
+/* rx_fill, with the reason a short read gives. */
+static int
+rx_need(struct sftp_client *c, size_t n, char *why, size_t whylen)
+{
+	int r;
+
+	if ((r = rx_fill(c, n)) == 0)
+		return 0;
+	return sluice_why(why, whylen, r, r == SLUICE_EPROTO ?
+	    "the server closed the SFTP session" :
+	    "connection lost during SFTP");
+}
+
 /* The next packet; its body stays valid until the next recv. */
 static int
 pkt_recv(struct sftp_client *c, struct sftp_reply *rp, char *why,
@@ -103,14 +116,14 @@ pkt_recv(struct sftp_client *c, struct sftp_reply *rp, char *why,
 	uint32_t len;
 	int r;
 
-	if ((r = rx_fill(c, 4)) != 0)
-		goto fail;
+	if ((r = rx_need(c, 4, why, whylen)) != 0)
+		return r;
 	len = sbuf_peek_u32(c->rx + c->rx_off);
 	if (len < 5 || len > SFTP_MAX_PACKET)
 		return sluice_why(why, whylen, SLUICE_EPROTO,
 		    "server sent a packet of %u bytes", (unsigned)len);
-	if ((r = rx_fill(c, 4 + (size_t)len)) != 0)
-		goto fail;
+	if ((r = rx_need(c, 4 + (size_t)len, why, whylen)) != 0)
+		return r;
 	sbuf_view(&rp->body, c->rx + c->rx_off + 4, len);
 	c->rx_off += 4 + (size_t)len;
 	rp->id = 0;
@@ -120,10 +133,6 @@ pkt_recv(struct sftp_client *c, struct sftp_reply *rp, char *why,
 		return sluice_why(why, whylen, SLUICE_EPROTO,
 		    "server sent a truncated packet");
 	return 0;
-fail:
-	return sluice_why(why, whylen, r, r == SLUICE_EPROTO ?
-	    "the server closed the SFTP session" :
-	    "connection lost during SFTP");
 }
 
 /* --- replies ------------------------------------------------------------ */
@@ -760,6 +769,36 @@ get_loop(struct sftp_client *c, struct get_state *g, sftp_progress_fn
 	return g->err;
 }
 
+static void
+get_state_init(struct get_state *g, const struct sftp_handle *h,
+    const char *path, int fd, uint64_t offset, uint64_t limit)
+{
+	g->h = h;
+	g->path = path;
+	g->fd = fd;
+	g->next = offset;
+	g->limit = limit;
+	g->eof_at = UINT64_MAX;
+}
+
+/* At EOF: the bytes received must be the file from offset to its end. */
+static int
+get_check_end(const struct get_state *g, const char *path, uint64_t offset,
+    char *why, size_t whylen)
+{
+	if (g->eof_at < offset)
+		return sluice_why(why, whylen, SLUICE_EINVAL,
+		    "%s: the local copy is longer than the file on the server",
+		    path);
+	if (g->eof_at == UINT64_MAX || g->got != g->eof_at - offset)
+		return sluice_why(why, whylen, SLUICE_EPROTO,
+		    "%s: the server sent %llu bytes where %llu were expected",
+		    path, (unsigned long long)g->got,
+		    (unsigned long long)(g->eof_at == UINT64_MAX ? 0 :
+		    g->eof_at - offset));
+	return 0;
+}
+
 int
 sftp_get(struct sftp_client *c, const char *path, int fd, uint64_t offset,
     sftp_progress_fn progress, void *arg, uint64_t *got, char *why,
@@ -779,26 +818,13 @@ sftp_get(struct sftp_client *c, const char *path, int fd, uint64_t offset,
 		r = sluice_why(why, whylen, SLUICE_ENOMEM, "out of memory");
 		goto out;
 	}
-	g->h = &h;
-	g->path = path;
-	g->fd = fd;
-	g->next = offset;
 	/* With a size, ask up to it and once at it, to see EOF there. */
-	g->limit = known && size < UINT64_MAX ? size + 1 : UINT64_MAX;
-	g->eof_at = UINT64_MAX;
+	get_state_init(g, &h, path, fd, offset,
+	    known && size < UINT64_MAX ? size + 1 : UINT64_MAX);
 	if ((r = get_loop(c, g, progress, arg, why, whylen)) != 0)
 		goto out;
 	*got = g->got;
-	if (g->eof_at < offset)
-		r = sluice_why(why, whylen, SLUICE_EINVAL,
-		    "%s: the local copy is longer than the file on the server",
-		    path);
-	else if (g->eof_at == UINT64_MAX || g->got != g->eof_at - offset)
-		r = sluice_why(why, whylen, SLUICE_EPROTO,
-		    "%s: the server sent %llu bytes where %llu were expected",
-		    path, (unsigned long long)g->got,
-		    (unsigned long long)(g->eof_at == UINT64_MAX ? 0 :
-		    g->eof_at - offset));
+	r = get_check_end(g, path, offset, why, whylen);
 out:
 	r2 = sftp_close_handle(c, &h, path, NULL, 0, r == 0 ? why : NULL,
 	    r == 0 ? whylen : 0);
@@ -896,6 +922,51 @@ put_reply(struct sftp_client *c, struct put_state *p, char *why,
 	return 0;
 }
 
+static int
+put_loop(struct sftp_client *c, struct put_state *p, sftp_progress_fn
+    progress, void *arg, char *why, size_t whylen)
+{
+	int r;
+
+	for (;;) {
+		if ((r = put_fill(c, p, why, whylen)) != 0)
+			return r;
+		if (p->inflight == 0)
+			break;
+		if ((r = put_reply(c, p, why, whylen)) != 0)
+			return r;
+		if (progress != NULL)
+			progress(arg, p->off);
+	}
+	return p->err;
+}
+
+/* The CLOSE answer carries the server's verdict on the upload; a failed
+ * CLOSE is the result when the upload itself went well (r == 0). */
+static int
+put_close(struct sftp_client *c, struct sftp_handle *h, const char *path,
+    int r, char *verdict, size_t verdictlen, char *why, size_t whylen)
+{
+	char cwhy[512];
+	int r2;
+
+	r2 = sftp_close_handle(c, h, path, verdict, verdictlen, cwhy,
+	    sizeof(cwhy));
+	if (r == 0 && r2 != 0) {
+		r = r2;
+		(void)snprintf(why, whylen, "%s", cwhy);
+	}
+	return r;
+}
+
+static void
+put_state_free(struct put_state *p)
+{
+	if (p != NULL)
+		free(p->chunk);
+	free(p);
+}
+
 int
 sftp_put(struct sftp_client *c, int fd, const char *path,
     sftp_progress_fn progress, void *arg, char *verdict, size_t verdictlen,
@@ -903,8 +974,7 @@ sftp_put(struct sftp_client *c, int fd, const char *path,
 {
 	struct sftp_handle h;
 	struct put_state *p = NULL;
-	char cwhy[512];
-	int r, r2;
+	int r;
 
 	if (verdictlen > 0)
 		verdict[0] = '\0';
@@ -919,35 +989,13 @@ sftp_put(struct sftp_client *c, int fd, const char *path,
 	p->h = &h;
 	p->path = path;
 	p->fd = fd;
-	for (;;) {
-		if ((r = put_fill(c, p, why, whylen)) != 0)
-			goto out;
-		if (p->inflight == 0)
-			break;
-		if ((r = put_reply(c, p, why, whylen)) != 0)
-			goto out;
-		if (progress != NULL)
-			progress(arg, p->off);
-	}
-	r = p->err;
+	r = put_loop(c, p, progress, arg, why, whylen);
 out:
-	if (r == SLUICE_EPROTO || (r == SLUICE_EIO && p != NULL &&
-	    p->inflight > 0)) {
-		if (p != NULL) {
-			free(p->chunk);
-			free(p);
-		}
-		return r;	/* the session is unusable; no CLOSE */
-	}
-	/* The CLOSE answer carries the server's verdict on the upload. */
-	r2 = sftp_close_handle(c, &h, path, verdict, verdictlen, cwhy,
-	    sizeof(cwhy));
-	if (r == 0 && r2 != 0) {
-		r = r2;
-		(void)snprintf(why, whylen, "%s", cwhy);
-	}
-	if (p != NULL)
-		free(p->chunk);
-	free(p);
+	/* An unusable session (a broken reply, or writes left unanswered)
+	 * gets no CLOSE. */
+	if (r != SLUICE_EPROTO && !(r == SLUICE_EIO && p != NULL &&
+	    p->inflight > 0))
+		r = put_close(c, &h, path, r, verdict, verdictlen, why, whylen);
+	put_state_free(p);
 	return r;
 }

@@ -28,11 +28,10 @@
 #include "sluice/age.h"
 #include "sluice/certdoc.h"
 #include "sluice/clock.h"
+#include "sluice/domain.h"
 #include "sluice/error.h"
-#if __has_include("sluice/minisign.h")
+#include "sluice/files.h"
 #include "sluice/minisign.h"
-#define HAVE_MINISIGN 1
-#endif
 #include "cli.h"
 #include "conn.h"
 #include "sums.h"
@@ -136,22 +135,6 @@ exit_for(int err)
 	return EXIT_REFUSED;
 }
 
-static int
-nic_ok(const char *s)
-{
-	size_t i;
-
-	if (strlen(s) != 16 || strncmp(s, "NIC-", 4) != 0 || s[10] != '-')
-		return 0;
-	for (i = 4; i < 10; i++)
-		if (s[i] < '0' || s[i] > '9')
-			return 0;
-	for (i = 11; i < 16; i++)
-		if (!((s[i] >= '0' && s[i] <= '9') || (s[i] >= 'A' && s[i] <= 'Z')))
-			return 0;
-	return 1;
-}
-
 /* "--help" anywhere among a command's words. */
 static int
 wants_help(int argc, char **argv)
@@ -165,38 +148,82 @@ wants_help(int argc, char **argv)
 }
 
 static int
-read_small_file(const char *path, char **text, size_t *len)
+show_help(const char *usage)
+{
+	(void)fputs(usage, stdout);
+	return EXIT_OK;
+}
+
+static int
+usage_error(const char *usage)
+{
+	(void)fputs(usage, stderr);
+	return EXIT_USAGE;
+}
+
+/* 0 when arg is a NIC reference; else says so, for command cmd. */
+static int
+nic_arg(const char *cmd, const char *arg, const char *usage)
+{
+	if (nic_check(arg, NULL, 0) == 0)
+		return 0;
+	say("%s: \"%s\" is not a NIC reference (NIC-123456-A1B2C)", cmd, arg);
+	return usage_error(usage);
+}
+
+/* The size of the regular file open at fd, at most SMALL_FILE_MAX. */
+static int
+small_size(int fd, size_t *size)
 {
 	struct stat st;
-	char *buf = NULL;
-	ssize_t rd;
+
+	if (fstat(fd, &st) != 0 || !S_ISREG(st.st_mode))
+		return SLUICE_EIO;
+	if ((uint64_t)st.st_size > SMALL_FILE_MAX)
+		return SLUICE_ETOOBIG;
+	*size = (size_t)st.st_size;
+	return 0;
+}
+
+/* Exactly n bytes from fd into buf. */
+static int
+read_exact(int fd, char *buf, size_t n)
+{
 	size_t got = 0;
-	int fd, r = SLUICE_EIO;
+	ssize_t rd;
+
+	while (got < n) {
+		if ((rd = read(fd, buf + got, n - got)) <= 0)
+			return SLUICE_EIO;
+		got += (size_t)rd;
+	}
+	return 0;
+}
+
+/* A small file (maybe a secret) in sodium_malloc'd memory, NUL-terminated. */
+static int
+read_small_file(const char *path, char **text, size_t *len)
+{
+	char *buf = NULL;
+	size_t size = 0;
+	int fd, r;
 
 	*text = NULL;
 	*len = 0;
 	if ((fd = open(path, O_RDONLY | O_CLOEXEC)) < 0)
 		return SLUICE_ENOTFOUND;
-	if (fstat(fd, &st) != 0 || !S_ISREG(st.st_mode))
+	if ((r = small_size(fd, &size)) != 0)
 		goto out;
-	if ((uint64_t)st.st_size > SMALL_FILE_MAX) {
-		r = SLUICE_ETOOBIG;
-		goto out;
-	}
-	if ((buf = sodium_malloc((size_t)st.st_size + 1)) == NULL) {
+	if ((buf = sodium_malloc(size + 1)) == NULL) {
 		r = SLUICE_ENOMEM;
 		goto out;
 	}
-	while (got < (size_t)st.st_size) {
-		if ((rd = read(fd, buf + got, (size_t)st.st_size - got)) <= 0)
-			goto out;
-		got += (size_t)rd;
-	}
-	buf[got] = '\0';
+	if ((r = read_exact(fd, buf, size)) != 0)
+		goto out;
+	buf[size] = '\0';
 	*text = buf;
-	*len = got;
+	*len = size;
 	buf = NULL;
-	r = 0;
 out:
 	if (buf != NULL)
 		sodium_free(buf);
@@ -215,15 +242,10 @@ static int
 session_open(const struct ccfg *cfg, int want_sftp, struct session *s)
 {
 	char why[512];
-	int r;
 
 	memset(s, 0, sizeof(*s));
-	if ((r = conn_open(cfg, &s->conn, why, sizeof(why))) != 0) {
-		say("%s", why);
-		return EXIT_CONN;
-	}
-	if (want_sftp && (r = conn_sftp(s->conn, &s->sftp, why,
-	    sizeof(why))) != 0) {
+	if (conn_open(cfg, &s->conn, why, sizeof(why)) != 0 ||
+	    (want_sftp && conn_sftp(s->conn, &s->sftp, why, sizeof(why)) != 0)) {
 		say("%s", why);
 		return EXIT_CONN;
 	}
@@ -258,29 +280,78 @@ mkdir_parents(const char *path)
 	return 0;
 }
 
+/* The comment lines an identity file starts with. */
 static int
-write_identity(const char *path, const char *identity, const char *rcpt)
+identity_head(const char *rcpt, char *head, size_t headlen)
 {
-	char created[32], head[256];
-	int fd, n, r = -1;
+	char created[32];
+	int n;
 
 	if (sluice_time_format(sluice_now(), created, sizeof(created)) != 0)
 		(void)snprintf(created, sizeof(created), "unknown");
-	n = snprintf(head, sizeof(head), "# created: %s\n# public key: %s\n",
+	n = snprintf(head, headlen, "# created: %s\n# public key: %s\n",
 	    created, rcpt);
-	if (mkdir_parents(path) != 0 || n < 0 || (size_t)n >= sizeof(head))
-		return -1;
-	if ((fd = open(path, O_WRONLY | O_CREAT | O_EXCL | O_CLOEXEC, 0600)) < 0)
-		return -1;
-	if (write(fd, head, (size_t)n) == n &&
-	    write(fd, identity, strlen(identity)) == (ssize_t)strlen(identity) &&
-	    write(fd, "\n", 1) == 1 && fsync(fd) == 0)
-		r = 0;
+	return n < 0 || (size_t)n >= headlen ? -1 : n;
+}
+
+/* The identity file's bytes: a comment head, the identity, a line end;
+ * fd is closed. */
+static int
+put_identity(int fd, const char *head, size_t headlen, const char *identity)
+{
+	int r = 0;
+
+	if (files_write_all(fd, head, headlen) != 0 ||
+	    files_write_all(fd, identity, strlen(identity)) != 0 ||
+	    files_write_all(fd, "\n", 1) != 0 || fsync(fd) != 0)
+		r = -1;
 	if (close(fd) != 0)
 		r = -1;
-	if (r != 0)
+	return r;
+}
+
+/* Creates path, never over an existing file, or leaves nothing. */
+static int
+create_identity(const char *path, const char *head, size_t headlen,
+    const char *identity)
+{
+	int fd, r;
+
+	if ((fd = open(path, O_WRONLY | O_CREAT | O_EXCL | O_CLOEXEC, 0600)) < 0)
+		return -1;
+	if ((r = put_identity(fd, head, headlen, identity)) != 0)
 		(void)unlink(path);
 	return r;
+}
+
+static int
+write_identity(const char *path, const char *identity, const char *rcpt)
+{
+	char head[256];
+	int n;
+
+	n = identity_head(rcpt, head, sizeof(head));
+	if (mkdir_parents(path) != 0 || n < 0)
+		return -1;
+	return create_identity(path, head, (size_t)n, identity);
+}
+
+/* Where keygen writes: -o FILE, age_identity, else the default (*def). */
+static int
+keygen_path(const struct ccfg *cfg, int argc, char **argv, const char **path,
+    char **def)
+{
+	*path = cfg->age_identity;
+	if (argc == 3 && strcmp(argv[1], "-o") == 0)
+		*path = argv[2];
+	else if (argc != 1)
+		return usage_error(usage_keygen);
+	if (*path == NULL && (*path = *def = ccfg_default_path("identity.txt")) ==
+	    NULL) {
+		say("keygen: no HOME; give -o FILE");
+		return EXIT_USAGE;
+	}
+	return 0;
 }
 
 static int
@@ -288,24 +359,14 @@ cmd_keygen(const struct ccfg *cfg, int argc, char **argv)
 {
 	char identity[AGE_IDENTITY_STRLEN + 1], rcpt[AGE_RECIPIENT_STRLEN + 1];
 	char *def = NULL;
-	const char *path = cfg->age_identity;
-	int rc = EXIT_REFUSED;
+	const char *path = NULL;
+	int rc;
 
-	if (wants_help(argc, argv)) {
-		(void)fputs(usage_keygen, stdout);
-		return EXIT_OK;
-	}
-	if (argc == 3 && strcmp(argv[1], "-o") == 0)
-		path = argv[2];
-	else if (argc != 1) {
-		(void)fputs(usage_keygen, stderr);
-		return EXIT_USAGE;
-	}
-	if (path == NULL && (path = def = ccfg_default_path("identity.txt")) ==
-	    NULL) {
-		say("keygen: no HOME; give -o FILE");
-		return EXIT_USAGE;
-	}
+	if (wants_help(argc, argv))
+		return show_help(usage_keygen);
+	if ((rc = keygen_path(cfg, argc, argv, &path, &def)) != 0)
+		return rc;
+	rc = EXIT_REFUSED;
 	if (age_keygen(identity, rcpt) != 0) {
 		say("keygen: cannot make a key");
 		goto out;
@@ -327,44 +388,44 @@ out:
 
 /* --- ls and status ------------------------------------------------------- */
 
+static void
+print_listing(const struct sftp_dirent *e, size_t n)
+{
+	size_t i;
+
+	for (i = 0; i < n; i++)
+		if ((e[i].attrs.flags & SSH_FILEXFER_ATTR_PERMISSIONS) &&
+		    S_ISDIR(e[i].attrs.perm))
+			(void)printf("%s/\n", e[i].name);
+		else
+			(void)printf("%-48s %14llu\n", e[i].name,
+			    (unsigned long long)e[i].attrs.size);
+}
+
 static int
 cmd_ls(const struct ccfg *cfg, int argc, char **argv)
 {
 	struct session s;
 	struct sftp_dirent *e = NULL;
 	char path[64], why[512];
-	size_t n = 0, i;
+	size_t n = 0;
 	int rc, r;
 
-	if (wants_help(argc, argv)) {
-		(void)fputs(usage_ls, stdout);
-		return EXIT_OK;
-	}
-	if (argc > 2 || (argc == 2 && !nic_ok(argv[1]))) {
-		if (argc == 2)
-			say("ls: \"%s\" is not a NIC reference "
-			    "(NIC-123456-A1B2C)", argv[1]);
-		(void)fputs(usage_ls, stderr);
-		return EXIT_USAGE;
-	}
+	if (wants_help(argc, argv))
+		return show_help(usage_ls);
+	if (argc > 2)
+		return usage_error(usage_ls);
+	if (argc == 2 && (rc = nic_arg("ls", argv[1], usage_ls)) != 0)
+		return rc;
 	(void)snprintf(path, sizeof(path), "/%s", argc == 2 ? argv[1] : "");
 	if ((rc = session_open(cfg, 1, &s)) != 0)
-		return rc;
+		goto out;
 	if ((r = sftp_list(s.sftp, path, &e, &n, why, sizeof(why))) != 0) {
 		say("%s", why);
 		rc = exit_for(r);
 		goto out;
 	}
-	for (i = 0; i < n; i++) {
-		int dir = (e[i].attrs.flags & SSH_FILEXFER_ATTR_PERMISSIONS) &&
-		    S_ISDIR(e[i].attrs.perm);
-
-		if (dir)
-			(void)printf("%s/\n", e[i].name);
-		else
-			(void)printf("%-48s %14llu\n", e[i].name,
-			    (unsigned long long)e[i].attrs.size);
-	}
+	print_listing(e, n);
 out:
 	sftp_dirents_free(e, n);
 	session_close(&s);
@@ -378,16 +439,14 @@ cmd_status(const struct ccfg *cfg, int argc, char **argv)
 	char why[512];
 	int rc, status;
 
-	if (wants_help(argc, argv)) {
-		(void)fputs(usage_status, stdout);
-		return EXIT_OK;
-	}
-	if (argc != 1) {
-		(void)fputs(usage_status, stderr);
-		return EXIT_USAGE;
-	}
-	if ((rc = session_open(cfg, 0, &s)) != 0)
+	if (wants_help(argc, argv))
+		return show_help(usage_status);
+	if (argc != 1)
+		return usage_error(usage_status);
+	if ((rc = session_open(cfg, 0, &s)) != 0) {
+		session_close(&s);
 		return rc;
+	}
 	if (conn_exec(s.conn, "status", STDOUT_FILENO, STDERR_FILENO, &status,
 	    why, sizeof(why)) != 0) {
 		say("%s", why);
@@ -403,6 +462,7 @@ struct get_ctx {
 	struct sftp_client	*sftp;
 	const char		*nic;
 	const char		*outdir;
+	char			 defout[32];	/* ./NIC, when no --out */
 	char			 state[4096];	/* OUT/.sluice-partial */
 	struct age_identity	*id;
 	struct sums		 sums;
@@ -440,30 +500,66 @@ sha256_fd(int fd, uint8_t digest[32])
 	return 0;
 }
 
+/* 1 when the file open at fd hashes to digest. */
+static int
+fd_matches(int fd, const uint8_t digest[32])
+{
+	uint8_t d[32];
+
+	return sha256_fd(fd, d) == 0 && sodium_memcmp(d, digest, 32) == 0;
+}
+
 /* 1 when path exists and hashes to digest. */
 static int
 have_verified(const char *path, const uint8_t digest[32])
 {
-	uint8_t d[32];
 	int fd, ok;
 
 	if ((fd = open(path, O_RDONLY | O_CLOEXEC)) < 0)
 		return 0;
-	ok = sha256_fd(fd, d) == 0 && sodium_memcmp(d, digest, 32) == 0;
+	ok = fd_matches(fd, digest);
 	(void)close(fd);
 	return ok;
 }
 
+/* Opens the partial download at *off: where it ends when resuming (and
+ * it is no longer than size), else emptied. */
 static int
-fsync_dir(const char *dir)
+open_part(const char *part, int resume, uint64_t size, int *fd,
+    uint64_t *off, char *why, size_t whylen)
 {
-	int fd, r = 0;
+	struct stat st;
 
-	if ((fd = open(dir, O_RDONLY | O_DIRECTORY | O_CLOEXEC)) < 0)
-		return SLUICE_EIO;
-	if (fsync(fd) != 0)
-		r = SLUICE_EIO;
-	(void)close(fd);
+	if ((*fd = open(part, O_RDWR | O_CREAT | O_CLOEXEC, 0600)) < 0 ||
+	    fstat(*fd, &st) != 0)
+		return sluice_why(why, whylen, SLUICE_EIO, "%s: %s", part,
+		    strerror(errno));
+	*off = (uint64_t)st.st_size;
+	if (resume && *off <= size)
+		return 0;
+	*off = 0;
+	if (ftruncate(*fd, 0) != 0)
+		return sluice_why(why, whylen, SLUICE_EIO, "%s: %s", part,
+		    strerror(errno));
+	return 0;
+}
+
+/* The transfer itself, from off on, with progress on a terminal. */
+static int
+download(struct get_ctx *g, const char *remote, const char *name,
+    uint64_t size, int fd, uint64_t off, char *why, size_t whylen)
+{
+	struct progress pr;
+	uint64_t got = 0;
+	int r;
+
+	if (off > 0)
+		(void)fprintf(stderr, "sluice: %s: resuming at byte %llu\n",
+		    name, (unsigned long long)off);
+	progress_start(&pr, name, size);
+	r = sftp_get(g->sftp, remote, fd, off, progress_cb, &pr, &got, why,
+	    whylen);
+	progress_end(&pr);
 	return r;
 }
 
@@ -477,9 +573,8 @@ fetch(struct get_ctx *g, const char *remote, const char *name, uint64_t size,
     int resume, char *local, size_t locallen, char *why, size_t whylen)
 {
 	char part[4200];
-	struct progress pr;
 	struct stat st;
-	uint64_t off = 0, got = 0;
+	uint64_t off = 0;
 	int fd = -1, r;
 
 	if (path_join(local, locallen, g->state, name) != 0 ||
@@ -488,29 +583,8 @@ fetch(struct get_ctx *g, const char *remote, const char *name, uint64_t size,
 		    "long", name);
 	if (resume && stat(local, &st) == 0 && (uint64_t)st.st_size == size)
 		return 0;
-	if ((fd = open(part, O_RDWR | O_CREAT | O_CLOEXEC, 0600)) < 0 ||
-	    fstat(fd, &st) != 0) {
-		r = sluice_why(why, whylen, SLUICE_EIO, "%s: %s", part,
-		    strerror(errno));
-		goto out;
-	}
-	off = (uint64_t)st.st_size;
-	if (!resume || off > size) {
-		if (ftruncate(fd, 0) != 0) {
-			r = sluice_why(why, whylen, SLUICE_EIO, "%s: %s", part,
-			    strerror(errno));
-			goto out;
-		}
-		off = 0;
-	}
-	if (off > 0)
-		(void)fprintf(stderr, "sluice: %s: resuming at byte %llu\n",
-		    name, (unsigned long long)off);
-	progress_start(&pr, name, size);
-	r = sftp_get(g->sftp, remote, fd, off, progress_cb, &pr, &got, why,
-	    whylen);
-	progress_end(&pr);
-	if (r != 0)
+	if ((r = open_part(part, resume, size, &fd, &off, why, whylen)) != 0 ||
+	    (r = download(g, remote, name, size, fd, off, why, whylen)) != 0)
 		goto out;
 	if (fsync(fd) != 0 || rename(part, local) != 0)
 		r = sluice_why(why, whylen, SLUICE_EIO, "%s: %s", local,
@@ -539,60 +613,95 @@ fetch_small(struct get_ctx *g, const char *remote, const char *name,
 	return 0;
 }
 
-/* Checks SHA256SUMS.minisig with the pinned key, else the server's. */
+/* The release key's text: the pinned file, else the server's /release.pub. */
 static int
-verify_sums(struct get_ctx *g, const char *pinned, const char *sums,
-    size_t sumslen, char *why, size_t whylen)
+release_key(struct get_ctx *g, const char *pinned, char **text, size_t *len,
+    char *why, size_t whylen)
 {
-#ifdef HAVE_MINISIGN
-	struct minisign_pubkey pub;
-	char *sig = NULL, *keytext = NULL, trusted[512], remote[64];
-	size_t siglen = 0, keylen = 0;
 	int r;
 
-
-
-	(void)snprintf(remote, sizeof(remote), "/%s/SHA256SUMS.minisig", g->nic);
-	if ((r = fetch_small(g, remote, "SHA256SUMS.minisig", &sig, &siglen,
-	    why, whylen)) != 0)
-		goto out;
-	if (pinned != NULL) {
-		if ((r = read_small_file(pinned, &keytext, &keylen)) != 0) {
-			r = sluice_why(why, whylen, r, "release key %s: %s",
-			    pinned, sluice_strerror(r));
-			goto out;
-		}
-	} else {
+	if (pinned == NULL) {
 		(void)fprintf(stderr, "sluice: no pinned release key "
 		    "(--release-key or release_key); trusting the server's "
 		    "/release.pub\n");
-		if ((r = fetch_small(g, "/release.pub", "release.pub",
-		    &keytext, &keylen, why, whylen)) != 0)
-			goto out;
+		return fetch_small(g, "/release.pub", "release.pub", text, len,
+		    why, whylen);
 	}
+	if ((r = read_small_file(pinned, text, len)) != 0)
+		return sluice_why(why, whylen, r, "release key %s: %s", pinned,
+		    sluice_strerror(r));
+	return 0;
+}
+
+/* Checks the minisign signature sig over sums with the key in keytext. */
+static int
+check_sums_signature(const char *keytext, size_t keylen, const char *sums,
+    size_t sumslen, const char *sig, size_t siglen, char *why, size_t whylen)
+{
+	struct minisign_pubkey pub;
+	char trusted[512];
+	int r;
+
 	if ((r = minisign_pubkey_parse(keytext, keylen, &pub, why,
 	    whylen)) != 0 ||
 	    (r = minisign_verify(&pub, (const uint8_t *)sums, sumslen, sig,
 	    siglen, trusted, sizeof(trusted), why, whylen)) != 0) {
 		why_prefix(why, whylen, "SHA256SUMS.minisig: ");
-		goto out;
+		return r;
 	}
 	(void)fprintf(stderr, "sluice: SHA256SUMS signature verified "
 	    "(trusted comment: %s)\n", trusted);
-out:
+	return 0;
+}
+
+/* Checks SHA256SUMS.minisig with the pinned key, else the server's. */
+static int
+verify_sums(struct get_ctx *g, const char *pinned, const char *sums,
+    size_t sumslen, char *why, size_t whylen)
+{
+	char *sig = NULL, *keytext = NULL, remote[64];
+	size_t siglen = 0, keylen = 0;
+	int r;
+
+	(void)snprintf(remote, sizeof(remote), "/%s/SHA256SUMS.minisig", g->nic);
+	if ((r = fetch_small(g, remote, "SHA256SUMS.minisig", &sig, &siglen,
+	    why, whylen)) == 0 &&
+	    (r = release_key(g, pinned, &keytext, &keylen, why, whylen)) == 0)
+		r = check_sums_signature(keytext, keylen, sums, sumslen, sig,
+		    siglen, why, whylen);
 	if (sig != NULL)
 		sodium_free(sig);
 	if (keytext != NULL)
 		sodium_free(keytext);
 	return r;
-#else
-	(void)g;
-	(void)pinned;
-	(void)sums;
-	(void)sumslen;
-	return sluice_why(why, whylen, SLUICE_EVERIFY, "this build of sluice "
-	    "cannot check minisign signatures; refusing to trust SHA256SUMS");
-#endif
+}
+
+/* Decrypts the open file in into out; the plaintext must hash to digest. */
+static int
+decrypt_checked(struct get_ctx *g, int in, int out, const char *plain,
+    const uint8_t digest[32], uint64_t *plain_len, char *why, size_t whylen)
+{
+	uint8_t d[32];
+	int r;
+
+	if ((r = age_decrypt(in, out, g->id, d, plain_len, why, whylen)) != 0)
+		return r;
+	if (sodium_memcmp(d, digest, 32) != 0)
+		return sluice_why(why, whylen, SLUICE_EVERIFY, "%s: SHA-256 does "
+		    "not match SHA256SUMS; discarded", plain);
+	return 0;
+}
+
+/* Makes the checked file tmp (open at fd) appear as dst, durably. */
+static int
+publish(int fd, const char *tmp, const char *dst, const char *dir, char *why,
+    size_t whylen)
+{
+	if (fsync(fd) != 0 || rename(tmp, dst) != 0 ||
+	    files_sync_dir(dir) != 0)
+		return sluice_why(why, whylen, SLUICE_EIO, "%s: %s", dst,
+		    strerror(errno));
+	return 0;
 }
 
 /* Decrypts the complete ciphertext into OUT/plain through a temporary
@@ -602,39 +711,24 @@ decrypt_into(struct get_ctx *g, const char *cipher, const char *plain,
     const uint8_t digest[32], uint64_t *plain_len, char *why, size_t whylen)
 {
 	char tmp[4200], dst[4200];
-	uint8_t d[32];
 	int in = -1, out = -1, r;
 
-	tmp[0] = '\0';
 	if (path_join(dst, sizeof(dst), g->outdir, plain) != 0 ||
 	    snprintf(tmp, sizeof(tmp), "%s/.%s.XXXXXX", g->outdir, plain) >=
-	    (int)sizeof(tmp)) {
-		tmp[0] = '\0';
+	    (int)sizeof(tmp))
 		return sluice_why(why, whylen, SLUICE_ETOOBIG, "%s: path too "
 		    "long", plain);
-	}
 	if ((in = open(cipher, O_RDONLY | O_CLOEXEC)) < 0 ||
 	    (out = mkstemp(tmp)) < 0) {
 		r = sluice_why(why, whylen, SLUICE_EIO, "%s: %s", plain,
 		    strerror(errno));
-		if (out < 0)
-			tmp[0] = '\0';
+		tmp[0] = '\0';
 		goto out;
 	}
-	if ((r = age_decrypt(in, out, g->id, d, plain_len, why, whylen)) != 0)
-		goto out;
-	if (sodium_memcmp(d, digest, 32) != 0) {
-		r = sluice_why(why, whylen, SLUICE_EVERIFY, "%s: SHA-256 does "
-		    "not match SHA256SUMS; discarded", plain);
-		goto out;
-	}
-	if (fsync(out) != 0 || rename(tmp, dst) != 0 ||
-	    fsync_dir(g->outdir) != 0) {
-		r = sluice_why(why, whylen, SLUICE_EIO, "%s: %s", dst,
-		    strerror(errno));
-		goto out;
-	}
-	tmp[0] = '\0';
+	if ((r = decrypt_checked(g, in, out, plain, digest, plain_len, why,
+	    whylen)) == 0 &&
+	    (r = publish(out, tmp, dst, g->outdir, why, whylen)) == 0)
+		tmp[0] = '\0';
 out:
 	if (in >= 0)
 		(void)close(in);
@@ -651,8 +745,7 @@ place_plain(struct get_ctx *g, const char *local, const char *name,
     const uint8_t *digest, char *why, size_t whylen)
 {
 	char dst[4200];
-	uint8_t d[32];
-	int fd, r;
+	int fd, ok;
 
 	if (path_join(dst, sizeof(dst), g->outdir, name) != 0)
 		return sluice_why(why, whylen, SLUICE_ETOOBIG, "%s: path too "
@@ -661,9 +754,9 @@ place_plain(struct get_ctx *g, const char *local, const char *name,
 		if ((fd = open(local, O_RDONLY | O_CLOEXEC)) < 0)
 			return sluice_why(why, whylen, SLUICE_EIO, "%s: %s",
 			    local, strerror(errno));
-		r = sha256_fd(fd, d);
+		ok = fd_matches(fd, digest);
 		(void)close(fd);
-		if (r != 0 || sodium_memcmp(d, digest, 32) != 0) {
+		if (!ok) {
 			(void)unlink(local);
 			return sluice_why(why, whylen, SLUICE_EVERIFY, "%s: "
 			    "SHA-256 does not match SHA256SUMS; discarded",
@@ -673,6 +766,25 @@ place_plain(struct get_ctx *g, const char *local, const char *name,
 	if (rename(local, dst) != 0)
 		return sluice_why(why, whylen, SLUICE_EIO, "%s: %s", dst,
 		    strerror(errno));
+	(void)printf("%s: %s\n", name, digest != NULL ?
+	    "downloaded, SHA-256 verified" : "downloaded (not in SHA256SUMS)");
+	return 0;
+}
+
+/* A downloaded NAME.age: decrypted into OUT/NAME, the download dropped. */
+static int
+place_age(struct get_ctx *g, const char *local, const char *plain,
+    const uint8_t *digest, char *why, size_t whylen)
+{
+	uint64_t plen = 0;
+	int r;
+
+	if ((r = decrypt_into(g, local, plain, digest, &plen, why,
+	    whylen)) != 0)
+		return r;
+	(void)unlink(local);
+	(void)printf("%s: decrypted, %llu bytes, SHA-256 verified\n", plain,
+	    (unsigned long long)plen);
 	return 0;
 }
 
@@ -684,22 +796,33 @@ ends_with(const char *s, const char *suffix)
 	return n > m && strcmp(s + n - m, suffix) == 0;
 }
 
+/* The name a file is saved under (NAME for NAME.age) and its SHA256SUMS
+ * digest, which an encrypted file must have. */
+static int
+plain_name(struct get_ctx *g, const char *name, int is_age, char *plain,
+    size_t plainlen, const uint8_t **digest, char *why, size_t whylen)
+{
+	(void)snprintf(plain, plainlen, "%s", name);
+	if (is_age)
+		plain[strlen(plain) - 4] = '\0';
+	*digest = sums_find(&g->sums, plain);
+	if (is_age && *digest == NULL)
+		return sluice_why(why, whylen, SLUICE_EVERIFY, "%s is not "
+		    "listed in SHA256SUMS; not decrypted", plain);
+	return 0;
+}
+
 static int
 get_one(struct get_ctx *g, const struct sftp_dirent *e, char *why,
     size_t whylen)
 {
 	char plain[512], local[4200], dst[4200], remote[512];
 	const uint8_t *digest;
-	uint64_t plen = 0;
 	int is_age = ends_with(e->name, ".age"), r;
 
-	(void)snprintf(plain, sizeof(plain), "%s", e->name);
-	if (is_age)
-		plain[strlen(plain) - 4] = '\0';
-	digest = sums_find(&g->sums, plain);
-	if (is_age && digest == NULL)
-		return sluice_why(why, whylen, SLUICE_EVERIFY, "%s is not "
-		    "listed in SHA256SUMS; not decrypted", plain);
+	if ((r = plain_name(g, e->name, is_age, plain, sizeof(plain), &digest,
+	    why, whylen)) != 0)
+		return r;
 	if (path_join(dst, sizeof(dst), g->outdir, plain) != 0 ||
 	    snprintf(remote, sizeof(remote), "/%s/%s", g->nic, e->name) >=
 	    (int)sizeof(remote))
@@ -712,20 +835,34 @@ get_one(struct get_ctx *g, const struct sftp_dirent *e, char *why,
 	if ((r = fetch(g, remote, e->name, e->attrs.size, 1, local,
 	    sizeof(local), why, whylen)) != 0)
 		return r;
-	if (!is_age) {
-		if ((r = place_plain(g, local, e->name, digest, why, whylen)) != 0)
-			return r;
-		(void)printf("%s: %s\n", e->name, digest != NULL ?
-		    "downloaded, SHA-256 verified" : "downloaded (not in "
-		    "SHA256SUMS)");
-		return 0;
+	if (!is_age)
+		return place_plain(g, local, e->name, digest, why, whylen);
+	return place_age(g, local, plain, digest, why, whylen);
+}
+
+/* The key to decrypt with: --identity, age_identity, -i, else
+ * ~/.ssh/id_ed25519 (then malloc'd in *def). */
+static int
+identity_path(const struct ccfg *cfg, const char *flag, const char **path,
+    char **def, char *why, size_t whylen)
+{
+	const char *home = getenv("HOME");
+	size_t n;
+
+	*path = flag != NULL ? flag : cfg->age_identity;
+	if (*path == NULL)
+		*path = cfg->identity;
+	if (*path == NULL && home != NULL) {
+		n = strlen(home) + sizeof("/.ssh/id_ed25519");
+		if ((*def = malloc(n)) == NULL)
+			return sluice_why(why, whylen, SLUICE_ENOMEM,
+			    "out of memory");
+		(void)snprintf(*def, n, "%s/.ssh/id_ed25519", home);
+		*path = *def;
 	}
-	if ((r = decrypt_into(g, local, plain, digest, &plen, why,
-	    whylen)) != 0)
-		return r;
-	(void)unlink(local);
-	(void)printf("%s: decrypted, %llu bytes, SHA-256 verified\n", plain,
-	    (unsigned long long)plen);
+	if (*path == NULL)
+		return sluice_why(why, whylen, SLUICE_EUSAGE, "no key to "
+		    "decrypt with: give --identity FILE or -i KEY");
 	return 0;
 }
 
@@ -733,34 +870,19 @@ static int
 load_identity(const struct ccfg *cfg, const char *flag,
     struct age_identity **id, char *why, size_t whylen)
 {
-	char *def = NULL, *text = NULL, *home = getenv("HOME");
-	const char *path = flag;
-	size_t len = 0, n;
+	char *def = NULL, *text = NULL, pfx[4200];
+	const char *path = NULL;
+	size_t len = 0;
 	int r;
 
-	if (path == NULL)
-		path = cfg->age_identity;
-	if (path == NULL)
-		path = cfg->identity;
-	if (path == NULL && home != NULL) {
-		n = strlen(home) + sizeof("/.ssh/id_ed25519");
-		if ((def = malloc(n)) == NULL)
-			return sluice_why(why, whylen, SLUICE_ENOMEM,
-			    "out of memory");
-		(void)snprintf(def, n, "%s/.ssh/id_ed25519", home);
-		path = def;
-	}
-	if (path == NULL)
-		return sluice_why(why, whylen, SLUICE_EUSAGE, "no key to "
-		    "decrypt with: give --identity FILE or -i KEY");
+	if ((r = identity_path(cfg, flag, &path, &def, why, whylen)) != 0)
+		goto out;
 	if ((r = read_small_file(path, &text, &len)) != 0) {
 		r = sluice_why(why, whylen, r, "cannot read identity %s (%s)",
 		    path, sluice_strerror(r));
 		goto out;
 	}
 	if ((r = age_identity_parse(text, len, id, why, whylen)) != 0) {
-		char pfx[4200];
-
 		(void)snprintf(pfx, sizeof(pfx), "identity %s: ", path);
 		why_prefix(why, whylen, pfx);
 	}
@@ -771,19 +893,15 @@ out:
 	return r;
 }
 
+/* Fetches SHA256SUMS, checks its signature and parses it into g->sums. */
 static int
-get_all(struct get_ctx *g, const struct ccfg *cfg, const char *pinned,
-    char *why, size_t whylen)
+get_sums(struct get_ctx *g, const char *pinned, const char *dir, char *why,
+    size_t whylen)
 {
-	struct sftp_dirent *e = NULL;
-	char dir[64], remote[64], *sums = NULL;
-	size_t n = 0, i, slen = 0, done = 0;
-	int r, failed = 0;
+	char remote[64], *sums = NULL;
+	size_t slen = 0;
+	int r;
 
-	(void)cfg;
-	(void)snprintf(dir, sizeof(dir), "/%s", g->nic);
-	if ((r = sftp_list(g->sftp, dir, &e, &n, why, whylen)) != 0)
-		goto out;
 	(void)snprintf(remote, sizeof(remote), "/%s/SHA256SUMS", g->nic);
 	if ((r = fetch_small(g, remote, "SHA256SUMS", &sums, &slen, why,
 	    whylen)) != 0) {
@@ -791,119 +909,179 @@ get_all(struct get_ctx *g, const struct ccfg *cfg, const char *pinned,
 			r = sluice_why(why, whylen, SLUICE_ENOTFOUND, "no "
 			    "released files in %s/ (is the agreement live?)",
 			    dir);
-		goto out;
+		return r;
 	}
-	if ((r = verify_sums(g, pinned, sums, slen, why, whylen)) != 0 ||
-	    (r = sums_parse(sums, slen, &g->sums, why, whylen)) != 0)
-		goto out;
-	for (i = 0; i < n; i++) {
-		const struct sftp_dirent *d = &e[i];
+	if ((r = verify_sums(g, pinned, sums, slen, why, whylen)) == 0)
+		r = sums_parse(sums, slen, &g->sums, why, whylen);
+	sodium_free(sums);
+	return r;
+}
 
-		if (((d->attrs.flags & SSH_FILEXFER_ATTR_PERMISSIONS) &&
-		    !S_ISREG(d->attrs.perm)) ||
-		    strcmp(d->name, "SHA256SUMS") == 0 ||
-		    strcmp(d->name, "SHA256SUMS.minisig") == 0 ||
-		    strcmp(d->name, "deletion-certificate") == 0)
-			continue;
-		if (strchr(d->name, '/') != NULL || d->name[0] == '.') {
-			say("%s: refusing a file name from the server",
-			    d->name);
-			failed++;
-			continue;
-		}
-		if ((r = get_one(g, d, why, whylen)) != 0) {
-			say("%s", why);
-			if (r == SLUICE_EIO || r == SLUICE_EPROTO ||
-			    r == SLUICE_EDENIED)
-				goto out;	/* the session or the gate ended */
-			failed++;
-			continue;
-		}
-		done++;
+/* Entries of /NIC/ that are not released files. */
+static int
+not_released(const struct sftp_dirent *d)
+{
+	return ((d->attrs.flags & SSH_FILEXFER_ATTR_PERMISSIONS) &&
+	    !S_ISREG(d->attrs.perm)) ||
+	    strcmp(d->name, "SHA256SUMS") == 0 ||
+	    strcmp(d->name, "SHA256SUMS.minisig") == 0 ||
+	    strcmp(d->name, "deletion-certificate") == 0;
+}
+
+/* One released file, its name checked first; says what went wrong. */
+static int
+get_checked(struct get_ctx *g, const struct sftp_dirent *d, char *why,
+    size_t whylen)
+{
+	int r;
+
+	if (strchr(d->name, '/') != NULL || d->name[0] == '.') {
+		say("%s: refusing a file name from the server", d->name);
+		return SLUICE_EFORMAT;
 	}
-	r = 0;
-	if (failed > 0)
-		r = sluice_why(why, whylen, SLUICE_EVERIFY, "%zu of %zu files "
-		    "failed", (size_t)failed, (size_t)failed + done);
-	else if (done == 0)
-		r = sluice_why(why, whylen, SLUICE_ENOTFOUND, "no released "
+	if ((r = get_one(g, d, why, whylen)) != 0)
+		say("%s", why);
+	return r;
+}
+
+struct tally {
+	size_t	done;
+	size_t	failed;
+};
+
+/* Each released file; one that fails is counted, but a session or gate
+ * that ends stops the lot. */
+static int
+get_files(struct get_ctx *g, const struct sftp_dirent *e, size_t n,
+    struct tally *t, char *why, size_t whylen)
+{
+	size_t i;
+	int r;
+
+	for (i = 0; i < n; i++) {
+		if (not_released(&e[i]))
+			continue;
+		if ((r = get_checked(g, &e[i], why, whylen)) == 0)
+			t->done++;
+		else if (r == SLUICE_EIO || r == SLUICE_EPROTO ||
+		    r == SLUICE_EDENIED)
+			return r;	/* the session or the gate ended */
+		else
+			t->failed++;
+	}
+	return 0;
+}
+
+static int
+get_summary(const struct get_ctx *g, const struct tally *t, const char *dir,
+    char *why, size_t whylen)
+{
+	if (t->failed > 0)
+		return sluice_why(why, whylen, SLUICE_EVERIFY, "%zu of %zu "
+		    "files failed", t->failed, t->failed + t->done);
+	if (t->done == 0)
+		return sluice_why(why, whylen, SLUICE_ENOTFOUND, "no released "
 		    "files in %s/", dir);
-	else
-		(void)printf("all %zu files of %s are in %s\n", done, g->nic,
-		    g->outdir);
-out:
-	if (sums != NULL)
-		sodium_free(sums);
+	(void)printf("all %zu files of %s are in %s\n", t->done, g->nic,
+	    g->outdir);
+	return 0;
+}
+
+static int
+get_all(struct get_ctx *g, const char *pinned, char *why, size_t whylen)
+{
+	struct sftp_dirent *e = NULL;
+	struct tally t = { 0, 0 };
+	char dir[64];
+	size_t n = 0;
+	int r;
+
+	(void)snprintf(dir, sizeof(dir), "/%s", g->nic);
+	if ((r = sftp_list(g->sftp, dir, &e, &n, why, whylen)) == 0 &&
+	    (r = get_sums(g, pinned, dir, why, whylen)) == 0 &&
+	    (r = get_files(g, e, n, &t, why, whylen)) == 0)
+		r = get_summary(g, &t, dir, why, whylen);
 	sftp_dirents_free(e, n);
 	return r;
 }
 
 static int
+get_parse(const struct ccfg *cfg, int argc, char **argv, struct get_ctx *g,
+    const char **identity, const char **pinned)
+{
+	const struct cli_opt opts[] = {
+		{ "out", &g->outdir, NULL },
+		{ "identity", identity, NULL },
+		{ "release-key", pinned, NULL },
+	};
+	int rc;
+
+	*identity = NULL;
+	*pinned = cfg->release_key;
+	if (cli_opts(argc, argv, opts, sizeof(opts) / sizeof(opts[0])) != 0 ||
+	    optind != argc - 1)
+		return usage_error(usage_get);
+	if ((rc = nic_arg("get", argv[optind], usage_get)) != 0)
+		return rc;
+	g->nic = argv[optind];
+	if (g->outdir == NULL) {
+		(void)snprintf(g->defout, sizeof(g->defout), "%s", g->nic);
+		g->outdir = g->defout;
+	}
+	return 0;
+}
+
+/* OUT and OUT/.sluice-partial, where downloads wait until complete. */
+static int
+get_dirs(struct get_ctx *g)
+{
+	if ((mkdir(g->outdir, 0700) != 0 && errno != EEXIST) ||
+	    path_join(g->state, sizeof(g->state), g->outdir,
+	    ".sluice-partial") != 0 ||
+	    (mkdir(g->state, 0700) != 0 && errno != EEXIST)) {
+		say("get: cannot create %s: %s", g->outdir, strerror(errno));
+		return EXIT_REFUSED;
+	}
+	return 0;
+}
+
+static int
+get_run(struct get_ctx *g, const char *pinned)
+{
+	char why[1024];
+	int r;
+
+	if ((r = get_all(g, pinned, why, sizeof(why))) != 0) {
+		say("get: %s", why);
+		return exit_for(r);
+	}
+	(void)rmdir(g->state);	/* only when nothing partial is left */
+	return EXIT_OK;
+}
+
+static int
 cmd_get(const struct ccfg *cfg, int argc, char **argv)
 {
-	static const struct option opts[] = {
-		{ "out", required_argument, NULL, 'o' },
-		{ "identity", required_argument, NULL, 'I' },
-		{ "release-key", required_argument, NULL, 'R' },
-		{ NULL, 0, NULL, 0 },
-	};
 	struct get_ctx g;
 	struct session s;
-	const char *identity = NULL, *pinned = cfg->release_key;
-	char why[1024], defout[32];
-	int ch, rc = EXIT_REFUSED, r;
+	const char *identity, *pinned;
+	char why[1024];
+	int rc, r;
 
-	if (wants_help(argc, argv)) {
-		(void)fputs(usage_get, stdout);
-		return EXIT_OK;
-	}
+	if (wants_help(argc, argv))
+		return show_help(usage_get);
 	memset(&g, 0, sizeof(g));
 	memset(&s, 0, sizeof(s));
-	optind = 0;
-	while ((ch = getopt_long(argc, argv, "", opts, NULL)) != -1) {
-		switch (ch) {
-		case 'o': g.outdir = optarg; break;
-		case 'I': identity = optarg; break;
-		case 'R': pinned = optarg; break;
-		default:
-			(void)fputs(usage_get, stderr);
-			return EXIT_USAGE;
-		}
-	}
-	if (optind != argc - 1 || !nic_ok(argv[optind])) {
-		if (optind == argc - 1)
-			say("get: \"%s\" is not a NIC reference "
-			    "(NIC-123456-A1B2C)", argv[optind]);
-		(void)fputs(usage_get, stderr);
-		return EXIT_USAGE;
-	}
-	g.nic = argv[optind];
-	if (g.outdir == NULL) {
-		(void)snprintf(defout, sizeof(defout), "%s", g.nic);
-		g.outdir = defout;
-	}
+	if ((rc = get_parse(cfg, argc, argv, &g, &identity, &pinned)) != 0)
+		return rc;
 	if ((r = load_identity(cfg, identity, &g.id, why, sizeof(why))) != 0) {
 		say("get: %s", why);
 		return r == SLUICE_EUSAGE ? EXIT_USAGE : EXIT_REFUSED;
 	}
-	if ((mkdir(g.outdir, 0700) != 0 && errno != EEXIST) ||
-	    path_join(g.state, sizeof(g.state), g.outdir,
-	    ".sluice-partial") != 0 ||
-	    (mkdir(g.state, 0700) != 0 && errno != EEXIST)) {
-		say("get: cannot create %s: %s", g.outdir, strerror(errno));
-		goto out;
+	if ((rc = get_dirs(&g)) == 0 && (rc = session_open(cfg, 1, &s)) == 0) {
+		g.sftp = s.sftp;
+		rc = get_run(&g, pinned);
 	}
-	if ((rc = session_open(cfg, 1, &s)) != 0)
-		goto out;
-	g.sftp = s.sftp;
-	if ((r = get_all(&g, cfg, pinned, why, sizeof(why))) != 0) {
-		say("get: %s", why);
-		rc = exit_for(r);
-		goto out;
-	}
-	(void)rmdir(g.state);	/* only when nothing partial is left */
-	rc = EXIT_OK;
-out:
 	session_close(&s);
 	sums_clear(&g.sums);
 	age_identity_free(g.id);
@@ -918,48 +1096,61 @@ struct certify_args {
 	int		 dry_run;
 };
 
+/* Every value the certificate needs (and, to sign, the cert and key). */
+static int
+certify_complete(const struct certify_args *a)
+{
+	return a->org != NULL && a->datasets != NULL &&
+	    a->destroyed_on != NULL && a->method != NULL && a->copies != NULL &&
+	    a->signatory != NULL &&
+	    (a->dry_run || (a->cert != NULL && a->key != NULL));
+}
+
 static int
 certify_parse(int argc, char **argv, struct certify_args *a)
 {
-	static const struct option opts[] = {
-		{ "org", required_argument, NULL, 'o' },
-		{ "datasets", required_argument, NULL, 'd' },
-		{ "destroyed-on", required_argument, NULL, 'D' },
-		{ "method", required_argument, NULL, 'm' },
-		{ "copies", required_argument, NULL, 'c' },
-		{ "signatory", required_argument, NULL, 's' },
-		{ "cert", required_argument, NULL, 'C' },
-		{ "key", required_argument, NULL, 'K' },
-		{ "save", required_argument, NULL, 'S' },
-		{ "dry-run", no_argument, NULL, 'n' },
-		{ NULL, 0, NULL, 0 },
+	const struct cli_opt opts[] = {
+		{ "org", &a->org, NULL },
+		{ "datasets", &a->datasets, NULL },
+		{ "destroyed-on", &a->destroyed_on, NULL },
+		{ "method", &a->method, NULL },
+		{ "copies", &a->copies, NULL },
+		{ "signatory", &a->signatory, NULL },
+		{ "cert", &a->cert, NULL },
+		{ "key", &a->key, NULL },
+		{ "save", &a->save, NULL },
+		{ "dry-run", NULL, &a->dry_run },
 	};
-	int ch;
 
 	memset(a, 0, sizeof(*a));
-	optind = 0;
-	while ((ch = getopt_long(argc, argv, "", opts, NULL)) != -1) {
-		switch (ch) {
-		case 'o': a->org = optarg; break;
-		case 'd': a->datasets = optarg; break;
-		case 'D': a->destroyed_on = optarg; break;
-		case 'm': a->method = optarg; break;
-		case 'c': a->copies = optarg; break;
-		case 's': a->signatory = optarg; break;
-		case 'C': a->cert = optarg; break;
-		case 'K': a->key = optarg; break;
-		case 'S': a->save = optarg; break;
-		case 'n': a->dry_run = 1; break;
-		default: return SLUICE_EUSAGE;
-		}
-	}
-	if (optind != argc - 1)
+	if (cli_opts(argc, argv, opts, sizeof(opts) / sizeof(opts[0])) != 0 ||
+	    optind != argc - 1)
 		return SLUICE_EUSAGE;
 	a->nic = argv[optind];
-	if (a->org == NULL || a->datasets == NULL || a->destroyed_on == NULL ||
-	    a->method == NULL || a->copies == NULL || a->signatory == NULL ||
-	    (!a->dry_run && (a->cert == NULL || a->key == NULL)))
-		return SLUICE_EUSAGE;
+	return certify_complete(a) ? 0 : SLUICE_EUSAGE;
+}
+
+/* The certificate's fields from the command line. */
+static int
+certify_doc(const struct certify_args *a, struct certdoc *d, char *why,
+    size_t whylen)
+{
+	if (strlen(a->nic) >= sizeof(d->agreement) ||
+	    strlen(a->org) >= sizeof(d->organisation))
+		return sluice_why(why, whylen, SLUICE_EINVAL, "%s",
+		    strlen(a->nic) >= sizeof(d->agreement) ? "bad NIC" :
+		    "organisation code longer than 64 bytes");
+	(void)snprintf(d->agreement, sizeof(d->agreement), "%s", a->nic);
+	(void)snprintf(d->organisation, sizeof(d->organisation), "%s", a->org);
+	if (sluice_date_parse(a->destroyed_on, &d->destroyed_on) != 0)
+		return sluice_why(why, whylen, SLUICE_EINVAL, "bad "
+		    "--destroyed-on date '%s' (expected YYYY-MM-DD)",
+		    a->destroyed_on);
+	if ((d->datasets = strdup(a->datasets)) == NULL ||
+	    (d->method = strdup(a->method)) == NULL ||
+	    (d->copies = strdup(a->copies)) == NULL ||
+	    (d->signatory = strdup(a->signatory)) == NULL)
+		return sluice_why(why, whylen, SLUICE_ENOMEM, "out of memory");
 	return 0;
 }
 
@@ -971,25 +1162,8 @@ certify_text(const struct certify_args *a, char **text, size_t *len,
 	int r;
 
 	memset(&d, 0, sizeof(d));
-	if (strlen(a->nic) >= sizeof(d.agreement) ||
-	    strlen(a->org) >= sizeof(d.organisation))
-		return sluice_why(why, whylen, SLUICE_EINVAL, "%s",
-		    strlen(a->nic) >= sizeof(d.agreement) ? "bad NIC" :
-		    "organisation code longer than 64 bytes");
-	(void)snprintf(d.agreement, sizeof(d.agreement), "%s", a->nic);
-	(void)snprintf(d.organisation, sizeof(d.organisation), "%s", a->org);
-	if (sluice_date_parse(a->destroyed_on, &d.destroyed_on) != 0)
-		return sluice_why(why, whylen, SLUICE_EINVAL, "bad "
-		    "--destroyed-on date '%s' (expected YYYY-MM-DD)",
-		    a->destroyed_on);
-	if ((d.datasets = strdup(a->datasets)) == NULL ||
-	    (d.method = strdup(a->method)) == NULL ||
-	    (d.copies = strdup(a->copies)) == NULL ||
-	    (d.signatory = strdup(a->signatory)) == NULL) {
-		r = sluice_why(why, whylen, SLUICE_ENOMEM, "out of memory");
-		goto out;
-	}
-	if ((r = certdoc_format(&d, text, len, why, whylen)) != 0)
+	if ((r = certify_doc(a, &d, why, whylen)) != 0 ||
+	    (r = certdoc_format(&d, text, len, why, whylen)) != 0)
 		goto out;
 	/* The server would refuse a date in the future: say so now. */
 	if ((r = certdoc_check(&d, a->nic, a->org, sluice_day_of(sluice_now()),
@@ -1016,34 +1190,52 @@ openssl_why(char *why, size_t whylen, const char *what)
 	return sluice_why(why, whylen, SLUICE_ECRYPTO, "%s (%s)", what, e);
 }
 
-static X509 *
-load_cert(const char *path)
+/* What parse makes of the file at path, or NULL. */
+static void *
+read_with(const char *path, void *(*parse)(BIO *))
 {
 	BIO *b;
-	X509 *x = NULL;
+	void *v;
 
 	if ((b = BIO_new_file(path, "rb")) == NULL)
 		return NULL;
-	x = PEM_read_bio_X509(b, NULL, NULL, NULL);
+	v = parse(b);
+	BIO_free(b);
+	return v;
+}
+
+/* A certificate, PEM or DER. */
+static void *
+read_cert(BIO *b)
+{
+	X509 *x = PEM_read_bio_X509(b, NULL, NULL, NULL);
+
 	if (x == NULL && BIO_reset(b) == 0) {
 		ERR_clear_error();
 		x = d2i_X509_bio(b, NULL);
 	}
-	BIO_free(b);
 	return x;
 }
 
-static EVP_PKEY *
-load_key(const char *path)
+static void *
+read_key(BIO *b)
 {
-	BIO *b;
-	EVP_PKEY *k = NULL;
+	return PEM_read_bio_PrivateKey(b, NULL, NULL, NULL);
+}
 
-	if ((b = BIO_new_file(path, "rb")) == NULL)
-		return NULL;
-	k = PEM_read_bio_PrivateKey(b, NULL, NULL, NULL);
-	BIO_free(b);
-	return k;
+/* The signatory's certificate and the private key that goes with it. */
+static int
+load_signer(const struct certify_args *a, X509 **x, EVP_PKEY **k, char *why,
+    size_t whylen)
+{
+	if ((*x = read_with(a->cert, read_cert)) == NULL)
+		return openssl_why(why, whylen, "cannot read the certificate");
+	if ((*k = read_with(a->key, read_key)) == NULL)
+		return openssl_why(why, whylen, "cannot read the private key");
+	if (X509_check_private_key(*x, *k) != 1)
+		return openssl_why(why, whylen, "the key does not match the "
+		    "certificate");
+	return 0;
 }
 
 /* Attached CMS over text, DER, as `openssl cms -sign -nodetach -binary`. */
@@ -1056,22 +1248,11 @@ certify_sign(const struct certify_args *a, const char *text, size_t len,
 	BIO *in = NULL;
 	CMS_ContentInfo *cms = NULL;
 	unsigned char *p = NULL;
-	int n, r = 0;
+	int n, r;
 
 	*der = NULL;
-	if ((x = load_cert(a->cert)) == NULL) {
-		r = openssl_why(why, whylen, "cannot read the certificate");
+	if ((r = load_signer(a, &x, &k, why, whylen)) != 0)
 		goto out;
-	}
-	if ((k = load_key(a->key)) == NULL) {
-		r = openssl_why(why, whylen, "cannot read the private key");
-		goto out;
-	}
-	if (X509_check_private_key(x, k) != 1) {
-		r = openssl_why(why, whylen, "the key does not match the "
-		    "certificate");
-		goto out;
-	}
 	if (len > INT_MAX || (in = BIO_new_mem_buf(text, (int)len)) == NULL ||
 	    (cms = CMS_sign(x, k, NULL, in, CMS_BINARY | CMS_NOSMIMECAP)) ==
 	    NULL || (n = i2d_CMS_ContentInfo(cms, &p)) <= 0) {
@@ -1088,26 +1269,32 @@ out:
 	return r;
 }
 
+/* --save FILE, else an unnamed temporary file. */
+static int
+cert_fd(const char *save)
+{
+	char tmp[4200];
+	const char *dir = getenv("TMPDIR");
+	int fd;
+
+	if (save != NULL)
+		return open(save, O_RDWR | O_CREAT | O_TRUNC | O_CLOEXEC, 0644);
+	(void)snprintf(tmp, sizeof(tmp), "%s/sluice-cert.XXXXXX",
+	    dir != NULL && *dir != '\0' ? dir : "/tmp");
+	if ((fd = mkstemp(tmp)) >= 0)
+		(void)unlink(tmp);
+	return fd;
+}
+
 /* A file holding the signed certificate, positioned at its start. */
 static int
 certify_file(const char *save, const uint8_t *der, size_t len, int *fd,
     char *why, size_t whylen)
 {
-	char tmp[4200];
-	const char *dir = getenv("TMPDIR");
-
-	if (save != NULL)
-		*fd = open(save, O_RDWR | O_CREAT | O_TRUNC | O_CLOEXEC, 0644);
-	else {
-		(void)snprintf(tmp, sizeof(tmp), "%s/sluice-cert.XXXXXX",
-		    dir != NULL && *dir != '\0' ? dir : "/tmp");
-		if ((*fd = mkstemp(tmp)) >= 0)
-			(void)unlink(tmp);
-	}
-	if (*fd < 0)
+	if ((*fd = cert_fd(save)) < 0)
 		return sluice_why(why, whylen, SLUICE_EIO, "cannot write the "
 		    "signed certificate: %s", strerror(errno));
-	if (write(*fd, der, len) != (ssize_t)len || fsync(*fd) != 0 ||
+	if (files_write_all(*fd, der, len) != 0 || fsync(*fd) != 0 ||
 	    lseek(*fd, 0, SEEK_SET) != 0) {
 		(void)close(*fd);
 		*fd = -1;
@@ -1117,25 +1304,64 @@ certify_file(const char *save, const uint8_t *der, size_t len, int *fd,
 	return 0;
 }
 
+/* Signs text into a file (*fd) ready to upload. */
+static int
+certify_signed_file(const struct certify_args *a, const char *text,
+    size_t len, int *fd)
+{
+	char why[1024];
+	uint8_t *der = NULL;
+	size_t derlen = 0;
+	int r;
+
+	if ((r = certify_sign(a, text, len, &der, &derlen, why,
+	    sizeof(why))) == 0)
+		r = certify_file(a->save, der, derlen, fd, why, sizeof(why));
+	OPENSSL_free(der);
+	if (r != 0) {
+		say("certify-deletion: %s", why);
+		return EXIT_REFUSED;
+	}
+	return 0;
+}
+
+/* Uploads the signed certificate and prints the server's verdict. */
+static int
+certify_upload(const struct ccfg *cfg, const char *nic, int fd)
+{
+	struct session s;
+	char why[1024], verdict[1024], path[80];
+	int rc, r;
+
+	(void)snprintf(path, sizeof(path), "/%s/deletion-certificate/"
+	    "certificate.p7m", nic);
+	if ((rc = session_open(cfg, 1, &s)) != 0)
+		goto out;
+	if ((r = sftp_put(s.sftp, fd, path, NULL, NULL, verdict,
+	    sizeof(verdict), why, sizeof(why))) != 0) {
+		say("certify-deletion: %s", why);
+		rc = exit_for(r);
+		goto out;
+	}
+	(void)printf("%s\n", verdict[0] != '\0' ? verdict :
+	    "certificate of deletion uploaded");
+out:
+	session_close(&s);
+	return rc;
+}
+
 static int
 cmd_certify(const struct ccfg *cfg, int argc, char **argv)
 {
 	struct certify_args a;
-	struct session s;
-	char *text = NULL, why[1024], verdict[1024], path[80];
-	uint8_t *der = NULL;
-	size_t len = 0, derlen = 0;
-	int fd = -1, rc = EXIT_REFUSED, r;
+	char *text = NULL, why[1024];
+	size_t len = 0;
+	int fd = -1, rc, r;
 
-	memset(&s, 0, sizeof(s));
-	if (wants_help(argc, argv)) {
-		(void)fputs(usage_certify, stdout);
-		return EXIT_OK;
-	}
-	if (certify_parse(argc, argv, &a) != 0 || !nic_ok(a.nic)) {
-		(void)fputs(usage_certify, stderr);
-		return EXIT_USAGE;
-	}
+	if (wants_help(argc, argv))
+		return show_help(usage_certify);
+	if (certify_parse(argc, argv, &a) != 0 || nic_check(a.nic, NULL, 0) != 0)
+		return usage_error(usage_certify);
 	if ((r = certify_text(&a, &text, &len, why, sizeof(why))) != 0) {
 		say("certify-deletion: %s", why);
 		return r == SLUICE_EINVAL || r == SLUICE_EFORMAT ? EXIT_USAGE :
@@ -1144,33 +1370,10 @@ cmd_certify(const struct ccfg *cfg, int argc, char **argv)
 	if (a.dry_run) {
 		(void)fwrite(text, 1, len, stdout);
 		rc = EXIT_OK;
-		goto out;
-	}
-	if ((r = certify_sign(&a, text, len, &der, &derlen, why,
-	    sizeof(why))) != 0 ||
-	    (r = certify_file(a.save, der, derlen, &fd, why, sizeof(why))) != 0) {
-		say("certify-deletion: %s", why);
-		goto out;
-	}
-	(void)snprintf(path, sizeof(path), "/%s/deletion-certificate/"
-	    "certificate.p7m", a.nic);
-	if ((rc = session_open(cfg, 1, &s)) != 0)
-		goto out;
-	r = sftp_put(s.sftp, fd, path, NULL, NULL, verdict, sizeof(verdict),
-	    why, sizeof(why));
-	if (r != 0) {
-		say("certify-deletion: %s", why);
-		rc = exit_for(r);
-		goto out;
-	}
-	(void)printf("%s\n", verdict[0] != '\0' ? verdict :
-	    "certificate of deletion uploaded");
-	rc = EXIT_OK;
-out:
-	session_close(&s);
+	} else if ((rc = certify_signed_file(&a, text, len, &fd)) == 0)
+		rc = certify_upload(cfg, a.nic, fd);
 	if (fd >= 0)
 		(void)close(fd);
-	OPENSSL_free(der);
 	free(text);
 	return rc;
 }
@@ -1190,12 +1393,23 @@ static const struct subcommand subcommands[] = {
 	{ "certify-deletion", cmd_certify },
 };
 
+static const struct subcommand *
+find_subcommand(const char *name)
+{
+	size_t i;
+
+	for (i = 0; i < sizeof(subcommands) / sizeof(subcommands[0]); i++)
+		if (strcmp(name, subcommands[i].name) == 0)
+			return &subcommands[i];
+	return NULL;
+}
+
 int
 main(int argc, char **argv)
 {
+	const struct subcommand *sc;
 	struct ccfg cfg;
 	char why[512];
-	size_t i;
 	int next, help, rc = EXIT_USAGE;
 
 	if (sodium_init() < 0 || ccfg_init(&cfg) != 0) {
@@ -1213,15 +1427,11 @@ main(int argc, char **argv)
 		rc = help ? EXIT_OK : EXIT_USAGE;
 		goto out;
 	}
-	for (i = 0; i < sizeof(subcommands) / sizeof(subcommands[0]); i++)
-		if (strcmp(argv[next], subcommands[i].name) == 0)
-			break;
-	if (i == sizeof(subcommands) / sizeof(subcommands[0])) {
-		say("unknown command \"%s\" (see sluice --help)",
-		    argv[next]);
+	if ((sc = find_subcommand(argv[next])) == NULL) {
+		say("unknown command \"%s\" (see sluice --help)", argv[next]);
 		goto out;
 	}
-	rc = subcommands[i].run(&cfg, argc - next, argv + next);
+	rc = sc->run(&cfg, argc - next, argv + next);
 out:
 	ccfg_clear(&cfg);
 	return rc;

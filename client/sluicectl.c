@@ -88,61 +88,103 @@ put_exit(int err)
 }
 
 static int
-do_put(const struct ccfg *cfg, int argc, char **argv)
+put_usage(int argc)
 {
-	struct sftp_client *s = NULL;
-	struct conn *c = NULL;
-	struct progress pr;
-	struct stat st;
-	char *copy = NULL, path[4200], why[512], verdict[512];
-	const char *name;
-	int fd = -1, rc = EXIT_REFUSED, r;
+	int bad = argc < 2 || argc > 3;
 
-	if (argc < 2 || argc > 3 || strcmp(argv[1], "--help") == 0) {
-		(void)fprintf(argc < 2 || argc > 3 ? stderr : stdout,
-		    "usage: sluicectl [options] put FILE [NAME]\n"
-		    "Uploads FILE to /inbox/NAME (default: its base name).\n");
-		return argc < 2 || argc > 3 ? EXIT_USAGE : EXIT_OK;
-	}
-	if ((copy = strdup(argv[1])) == NULL)
-		goto out;
-	name = argc == 3 ? argv[2] : basename(copy);
-	if (*name == '\0' || strchr(name, '/') != NULL ||
-	    strcmp(name, ".") == 0 || strcmp(name, "..") == 0) {
+	(void)fprintf(bad ? stderr : stdout,
+	    "usage: sluicectl [options] put FILE [NAME]\n"
+	    "Uploads FILE to /inbox/NAME (default: its base name).\n");
+	return bad ? EXIT_USAGE : EXIT_OK;
+}
+
+/* The name FILE gets in /inbox/: NAME, else FILE's base name (of *copy,
+ * which basename() may write into). */
+static int
+put_name(int argc, char **argv, char **copy, const char **name)
+{
+	if ((*copy = strdup(argv[1])) == NULL)
+		return EXIT_REFUSED;
+	*name = argc == 3 ? argv[2] : basename(*copy);
+	if (**name == '\0' || strchr(*name, '/') != NULL ||
+	    strcmp(*name, ".") == 0 || strcmp(*name, "..") == 0) {
 		(void)fprintf(stderr, "sluicectl: put: \"%s\" is not a plain "
-		    "file name\n", name);
-		rc = EXIT_USAGE;
-		goto out;
+		    "file name\n", *name);
+		return EXIT_USAGE;
 	}
-	if ((fd = open(argv[1], O_RDONLY | O_CLOEXEC)) < 0 ||
-	    fstat(fd, &st) != 0 || !S_ISREG(st.st_mode)) {
+	return 0;
+}
+
+static int
+open_regular(const char *path, int *fd, struct stat *st)
+{
+	if ((*fd = open(path, O_RDONLY | O_CLOEXEC)) < 0 ||
+	    fstat(*fd, st) != 0 || !S_ISREG(st->st_mode)) {
 		(void)fprintf(stderr, "sluicectl: put: cannot read %s as a "
-		    "regular file\n", argv[1]);
-		goto out;
+		    "regular file\n", path);
+		return EXIT_REFUSED;
 	}
-	(void)snprintf(path, sizeof(path), "/inbox/%s", name);
-	if ((rc = connect_or_die(cfg, &c)) != 0)
-		goto out;
-	if ((r = conn_sftp(c, &s, why, sizeof(why))) != 0) {
+	return 0;
+}
+
+static int
+sftp_or_die(const struct ccfg *cfg, struct conn **c, struct sftp_client **s)
+{
+	char why[512];
+	int rc;
+
+	if ((rc = connect_or_die(cfg, c)) != 0)
+		return rc;
+	if (conn_sftp(*c, s, why, sizeof(why)) != 0) {
 		(void)fprintf(stderr, "sluicectl: %s\n", why);
-		rc = EXIT_CONN;
-		goto out;
+		return EXIT_CONN;
 	}
-	progress_start(&pr, name, (uint64_t)st.st_size);
+	return 0;
+}
+
+/* Sends fd to path, then says what was uploaded and the server's verdict. */
+static int
+upload(struct sftp_client *s, int fd, const char *file, const char *name,
+    const char *path, off_t size)
+{
+	struct progress pr;
+	char why[512], verdict[512];
+	int r;
+
+	progress_start(&pr, name, (uint64_t)size);
 	r = sftp_put(s, fd, path, progress_cb, &pr, verdict, sizeof(verdict),
 	    why, sizeof(why));
 	progress_end(&pr);
 	if (r != 0) {
 		(void)fprintf(stderr, "sluicectl: put: %s\n", why);
-		rc = put_exit(r);
-		goto out;
+		return put_exit(r);
 	}
-	(void)printf("uploaded %s to %s (%lld bytes)\n", argv[1], path,
-	    (long long)st.st_size);
+	(void)printf("uploaded %s to %s (%lld bytes)\n", file, path,
+	    (long long)size);
 	/* "Success" is the generic OK text, not a verdict on the file */
 	if (verdict[0] != '\0' && strcmp(verdict, "Success") != 0)
 		(void)printf("%s\n", verdict);
-	rc = EXIT_OK;
+	return EXIT_OK;
+}
+
+static int
+do_put(const struct ccfg *cfg, int argc, char **argv)
+{
+	struct sftp_client *s = NULL;
+	struct conn *c = NULL;
+	struct stat st;
+	char *copy = NULL, path[4200];
+	const char *name = NULL;
+	int fd = -1, rc;
+
+	if (argc < 2 || argc > 3 || strcmp(argv[1], "--help") == 0)
+		return put_usage(argc);
+	if ((rc = put_name(argc, argv, &copy, &name)) != 0 ||
+	    (rc = open_regular(argv[1], &fd, &st)) != 0)
+		goto out;
+	(void)snprintf(path, sizeof(path), "/inbox/%s", name);
+	if ((rc = sftp_or_die(cfg, &c, &s)) == 0)
+		rc = upload(s, fd, argv[1], name, path, st.st_size);
 out:
 	sftp_client_free(s);
 	conn_free(c);
@@ -181,6 +223,19 @@ take_json(int *argc, char **argv)
 	return json;
 }
 
+static int
+dispatch(const struct ccfg *cfg, int argc, char **argv, int next, int json)
+{
+	if (strcmp(argv[next], "put") == 0)
+		return do_put(cfg, argc - next, argv + next);
+	if (!json)
+		return run_command(cfg, argc - next, argv + next);
+	/* the word before the command is a flag or argv[0]: reuse its slot
+	 * for the --json the server expects first */
+	argv[next - 1] = "--json";
+	return run_command(cfg, argc - next + 1, argv + next - 1);
+}
+
 int
 main(int argc, char **argv)
 {
@@ -197,23 +252,11 @@ main(int argc, char **argv)
 	    sizeof(why)) != 0) {
 		(void)fprintf(stderr, "sluicectl: %s\n", why);
 		rc = EXIT_USAGE;
-		goto out;
-	}
-	if (help || next >= argc) {
+	} else if (help || next >= argc) {
 		usage(help ? stdout : stderr);
 		rc = help ? EXIT_OK : EXIT_USAGE;
-		goto out;
-	}
-	if (strcmp(argv[next], "put") == 0)
-		rc = do_put(&cfg, argc - next, argv + next);
-	else if (json) {
-		/* the word before the command is a flag or argv[0]: reuse its
-		 * slot for the --json the server expects first */
-		argv[next - 1] = "--json";
-		rc = run_command(&cfg, argc - next + 1, argv + next - 1);
 	} else
-		rc = run_command(&cfg, argc - next, argv + next);
-out:
+		rc = dispatch(&cfg, argc, argv, next, json);
 	ccfg_clear(&cfg);
 	return rc;
 }

@@ -73,12 +73,32 @@ parse_line(const char *p, size_t n, size_t lineno, struct sums_entry *e,
 	return 0;
 }
 
+/* Line lineno, s[0..n), into out unless its name is listed already. */
+static int
+add_line(struct sums *out, const char *s, size_t n, size_t lineno,
+    char *why, size_t whylen)
+{
+	struct sums_entry e;
+	int r;
+
+	memset(&e, 0, sizeof(e));
+	if ((r = parse_line(s, n, lineno, &e, why, whylen)) != 0)
+		return r;
+	if (sums_find(out, e.name) != NULL) {
+		r = sluice_why(why, whylen, SLUICE_EFORMAT,
+		    "SHA256SUMS line %zu: %s is listed twice", lineno, e.name);
+		free(e.name);
+		return r;
+	}
+	out->e[out->n++] = e;
+	return 0;
+}
+
 int
 sums_parse(const char *text, size_t len, struct sums *out, char *why,
     size_t whylen)
 {
 	const char *p = text, *end = text + len, *nl;
-	struct sums_entry e;
 	size_t lineno = 0;
 	int r = 0;
 
@@ -93,18 +113,9 @@ sums_parse(const char *text, size_t len, struct sums *out, char *why,
 		}
 		if ((nl = memchr(p, '\n', (size_t)(end - p))) == NULL)
 			nl = end;
-		memset(&e, 0, sizeof(e));
-		if ((r = parse_line(p, (size_t)(nl - p), lineno, &e, why,
+		if ((r = add_line(out, p, (size_t)(nl - p), lineno, why,
 		    whylen)) != 0)
 			goto out;
-		if (sums_find(out, e.name) != NULL) {
-			r = sluice_why(why, whylen, SLUICE_EFORMAT,
-			    "SHA256SUMS line %zu: %s is listed twice", lineno,
-			    e.name);
-			free(e.name);
-			goto out;
-		}
-		out->e[out->n++] = e;
 		p = nl < end ? nl + 1 : end;
 	}
 out:

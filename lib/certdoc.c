@@ -8,7 +8,9 @@
 #include "sluice/buf.h"
 #include "sluice/certdoc.h"
 #include "sluice/clock.h"
+#include "sluice/domain.h"
 #include "sluice/error.h"
+#include "sluice/utf8.h"
 
 enum certdoc_key {
 	K_MAGIC = 0,
@@ -36,49 +38,7 @@ static const char *const key_names[K_MAX] = {
 static void
 quote(char *dst, size_t dstlen, const char *s, size_t n)
 {
-	size_t m = n < dstlen - 1 ? n : dstlen - 1;
-
-	if (m < n)
-		while (m > 0 && ((unsigned char)s[m] & 0xc0) == 0x80)
-			m--;
-	memcpy(dst, s, m);
-	dst[m] = '\0';
-}
-
-/*
- * Decodes one UTF-8 sequence at p[0..n): its length, or 0 when it is not
- * valid (overlong, surrogate, above U+10FFFF, truncated). *cp gets the code
- * point.
- */
-static size_t
-utf8_seq(const unsigned char *p, size_t n, uint32_t *cp)
-{
-	size_t len, i;
-	uint32_t c, min;
-
-	if (p[0] < 0x80) {
-		*cp = p[0];
-		return 1;
-	}
-	if ((p[0] & 0xe0) == 0xc0) {
-		len = 2, c = p[0] & 0x1fu, min = 0x80;
-	} else if ((p[0] & 0xf0) == 0xe0) {
-		len = 3, c = p[0] & 0x0fu, min = 0x800;
-	} else if ((p[0] & 0xf8) == 0xf0) {
-		len = 4, c = p[0] & 0x07u, min = 0x10000;
-	} else
-		return 0;
-	if (n < len)
-		return 0;
-	for (i = 1; i < len; i++) {
-		if ((p[i] & 0xc0) != 0x80)
-			return 0;
-		c = (c << 6) | (p[i] & 0x3fu);
-	}
-	if (c < min || c > 0x10ffff || (c >= 0xd800 && c <= 0xdfff))
-		return 0;
-	*cp = c;
-	return len;
+	utf8_cut(dst, dstlen, s, n);
 }
 
 /* 1: bad UTF-8, 2: a control character (C0, DEL or C1), 0: clean. */
@@ -99,39 +59,17 @@ scan_text(const char *s, size_t n)
 	return 0;
 }
 
-/* NIC-123456-A1B2C, as domain.h's nic_check() describes; kept private so
- * this module does not depend on domain.c. */
+/*
+ * s[0..n) as a string in dst, so domain.h's checks can judge it; 0 when it
+ * does not fit (then it is too long to pass them anyway).
+ */
 static int
-nic_ok(const char *s, size_t n)
+as_string(char *dst, size_t dstlen, const char *s, size_t n)
 {
-	size_t i;
-
-	if (n != 16 || memcmp(s, "NIC-", 4) != 0 || s[10] != '-')
+	if (n >= dstlen)
 		return 0;
-	for (i = 4; i < 10; i++)
-		if (s[i] < '0' || s[i] > '9')
-			return 0;
-	for (i = 11; i < 16; i++)
-		if (!((s[i] >= '0' && s[i] <= '9') || (s[i] >= 'A' && s[i] <= 'Z')))
-			return 0;
-	return 1;
-}
-
-/* Organisation codes, as domain.h's name_check() describes. */
-static int
-org_ok(const char *s, size_t n)
-{
-	size_t i;
-
-	if (n < 1 || n > 64 || s[0] == '.' || s[0] == '-')
-		return 0;
-	for (i = 0; i < n; i++) {
-		char c = s[i];
-
-		if (!((c >= 'a' && c <= 'z') || (c >= 'A' && c <= 'Z') ||
-		    (c >= '0' && c <= '9') || c == '.' || c == '_' || c == '-'))
-			return 0;
-	}
+	memcpy(dst, s, n);
+	dst[n] = '\0';
 	return 1;
 }
 
@@ -162,12 +100,109 @@ parse_date(const char *s, size_t n, int32_t *days)
 {
 	char buf[11];
 
-	if (n != 10)
+	if (!as_string(buf, sizeof(buf), s, n))
 		return SLUICE_EFORMAT;
-	memcpy(buf, s, 10);
-	buf[10] = '\0';
 	return sluice_date_parse(buf, days) == 0 ? 0 : SLUICE_EFORMAT;
 }
+
+static int
+set_version(struct certdoc *d, const char *v, size_t n, char *why, size_t whylen)
+{
+	char q[QUOTE_MAX + 1];
+
+	(void)d;
+	if (n == 1 && v[0] == '1')
+		return 0;
+	quote(q, sizeof(q), v, n);
+	return sluice_why(why, whylen, SLUICE_EFORMAT,
+	    "unsupported certificate of deletion version '%s'", q);
+}
+
+/* "bad WHAT 'V' (expected EXPECTED)", V quoted from v[0..n). */
+static int
+bad_value(const char *what, const char *expected, const char *v, size_t n,
+    char *why, size_t whylen)
+{
+	char q[QUOTE_MAX + 1];
+
+	quote(q, sizeof(q), v, n);
+	return sluice_why(why, whylen, SLUICE_EFORMAT, "bad %s '%s' (expected %s)",
+	    what, q, expected);
+}
+
+static int
+set_agreement(struct certdoc *d, const char *v, size_t n, char *why, size_t whylen)
+{
+	if (as_string(d->agreement, sizeof(d->agreement), v, n) &&
+	    nic_check(d->agreement, NULL, 0) == 0)
+		return 0;
+	return bad_value("Agreement", "a NIC like NIC-123456-A1B2C", v, n, why,
+	    whylen);
+}
+
+static int
+set_organisation(struct certdoc *d, const char *v, size_t n, char *why, size_t whylen)
+{
+	if (as_string(d->organisation, sizeof(d->organisation), v, n) &&
+	    name_check(d->organisation, sizeof(d->organisation) - 1, NULL, 0) == 0)
+		return 0;
+	return bad_value("Organisation", "an organisation code", v, n, why,
+	    whylen);
+}
+
+static int
+set_destroyed_on(struct certdoc *d, const char *v, size_t n, char *why, size_t whylen)
+{
+	if (parse_date(v, n, &d->destroyed_on) == 0)
+		return 0;
+	return bad_value("Destroyed-On date", "YYYY-MM-DD", v, n, why, whylen);
+}
+
+static int
+set_signatory(struct certdoc *d, const char *v, size_t n, char *why, size_t whylen)
+{
+	if (!signatory_ok(v, n))
+		return sluice_why(why, whylen, SLUICE_EFORMAT,
+		    "Signatory must be '<name>, <role>'");
+	return dup_value(&d->signatory, v, n);
+}
+
+static int
+set_datasets(struct certdoc *d, const char *v, size_t n, char *why, size_t whylen)
+{
+	(void)why;
+	(void)whylen;
+	return dup_value(&d->datasets, v, n);
+}
+
+static int
+set_method(struct certdoc *d, const char *v, size_t n, char *why, size_t whylen)
+{
+	(void)why;
+	(void)whylen;
+	return dup_value(&d->method, v, n);
+}
+
+static int
+set_copies(struct certdoc *d, const char *v, size_t n, char *why, size_t whylen)
+{
+	(void)why;
+	(void)whylen;
+	return dup_value(&d->copies, v, n);
+}
+
+/* What each key's value must be, and where it goes. */
+static int (*const setters[K_MAX])(struct certdoc *, const char *, size_t,
+    char *, size_t) = {
+	[K_MAGIC] = set_version,
+	[K_AGREEMENT] = set_agreement,
+	[K_ORGANISATION] = set_organisation,
+	[K_DATASETS] = set_datasets,
+	[K_DESTROYED_ON] = set_destroyed_on,
+	[K_METHOD] = set_method,
+	[K_COPIES] = set_copies,
+	[K_SIGNATORY] = set_signatory,
+};
 
 /*
  * Checks one value of key k (already known to be clean UTF-8 without control
@@ -177,52 +212,14 @@ parse_date(const char *s, size_t n, int32_t *days)
 static int
 set_field(struct certdoc *d, int k, const char *v, size_t n, char *why, size_t whylen)
 {
-	char q[QUOTE_MAX + 1];
-
-	quote(q, sizeof(q), v, n);
 	if (n == 0)
 		return sluice_why(why, whylen, SLUICE_EFORMAT, "empty value for '%s'", key_names[k]);
 	if (v[0] == ' ' || v[n - 1] == ' ')
 		return sluice_why(why, whylen, SLUICE_EFORMAT,
 		    "value of '%s' has leading or trailing spaces", key_names[k]);
-	switch (k) {
-	case K_MAGIC:
-		if (n != 1 || v[0] != '1')
-			return sluice_why(why, whylen, SLUICE_EFORMAT,
-			    "unsupported certificate of deletion version '%s'", q);
-		return 0;
-	case K_AGREEMENT:
-		if (!nic_ok(v, n))
-			return sluice_why(why, whylen, SLUICE_EFORMAT,
-			    "bad Agreement '%s' (expected a NIC like NIC-123456-A1B2C)", q);
-		memcpy(d->agreement, v, n);
-		d->agreement[n] = '\0';
-		return 0;
-	case K_ORGANISATION:
-		if (!org_ok(v, n))
-			return sluice_why(why, whylen, SLUICE_EFORMAT,
-			    "bad Organisation '%s' (expected an organisation code)", q);
-		memcpy(d->organisation, v, n);
-		d->organisation[n] = '\0';
-		return 0;
-	case K_DESTROYED_ON:
-		if (parse_date(v, n, &d->destroyed_on) != 0)
-			return sluice_why(why, whylen, SLUICE_EFORMAT,
-			    "bad Destroyed-On date '%s' (expected YYYY-MM-DD)", q);
-		return 0;
-	case K_SIGNATORY:
-		if (!signatory_ok(v, n))
-			return sluice_why(why, whylen, SLUICE_EFORMAT,
-			    "Signatory must be '<name>, <role>'");
-		return dup_value(&d->signatory, v, n);
-	case K_DATASETS:
-		return dup_value(&d->datasets, v, n);
-	case K_METHOD:
-		return dup_value(&d->method, v, n);
-	case K_COPIES:
-		return dup_value(&d->copies, v, n);
-	}
-	return SLUICE_EINVAL;
+	if (k < 0 || k >= K_MAX)
+		return SLUICE_EINVAL;
+	return setters[k](d, v, n, why, whylen);
 }
 
 static int
@@ -245,41 +242,71 @@ struct parser {
 	size_t		 whylen;
 };
 
-/* One line, without its line end. */
+/* A line's bytes: not empty, valid UTF-8, no control characters. */
 static int
-parse_line(struct parser *ps, const char *s, size_t n)
+line_text_ok(struct parser *ps, const char *s, size_t n)
 {
-	char reason[REASON_MAX], q[QUOTE_MAX + 1];
-	const char *colon;
-	size_t klen, off;
-	int k, r;
+	int r;
 
 	if (n == 0)
 		return sluice_why(ps->why, ps->whylen, SLUICE_EFORMAT, "line %d is empty", ps->lineno);
-	if ((r = scan_text(s, n)) != 0)
-		return r == 1 ?
-		    sluice_why(ps->why, ps->whylen, SLUICE_EFORMAT,
-		    "certificate of deletion is not valid UTF-8 (line %d)", ps->lineno) :
-		    sluice_why(ps->why, ps->whylen, SLUICE_EFORMAT,
-		    "line %d contains a control character", ps->lineno);
+	if ((r = scan_text(s, n)) == 0)
+		return 0;
+	return r == 1 ?
+	    sluice_why(ps->why, ps->whylen, SLUICE_EFORMAT,
+	    "certificate of deletion is not valid UTF-8 (line %d)", ps->lineno) :
+	    sluice_why(ps->why, ps->whylen, SLUICE_EFORMAT,
+	    "line %d contains a control character", ps->lineno);
+}
+
+/* Where "Key: value" splits: the key's length and the value's offset. */
+static int
+split_line(struct parser *ps, const char *s, size_t n, size_t *klen, size_t *off)
+{
+	const char *colon;
+
 	if ((colon = memchr(s, ':', n)) == NULL || colon == s ||
-	    ((klen = (size_t)(colon - s)) + 1 < n && colon[1] != ' '))
+	    ((*klen = (size_t)(colon - s)) + 1 < n && colon[1] != ' '))
 		return sluice_why(ps->why, ps->whylen, SLUICE_EFORMAT,
 		    "line %d is not a 'Key: value' line", ps->lineno);
-	off = klen + 1 < n ? klen + 2 : klen + 1;	/* "Key:" alone: empty value */
-	k = find_key(s, klen);
-	if (ps->lineno == 1 && k != K_MAGIC)
+	*off = *klen + 1 < n ? *klen + 2 : *klen + 1;	/* "Key:" alone: empty value */
+	return 0;
+}
+
+/* The key's index: the first line is the magic one, each key comes once. */
+static int
+line_key(struct parser *ps, const char *s, size_t klen, int *k)
+{
+	char q[QUOTE_MAX + 1];
+
+	*k = find_key(s, klen);
+	if (ps->lineno == 1 && *k != K_MAGIC)
 		return sluice_why(ps->why, ps->whylen, SLUICE_EFORMAT,
 		    "line 1 must be '" CERTDOC_MAGIC ": 1'");
-	if (k < 0) {
+	if (*k < 0) {
 		quote(q, sizeof(q), s, klen);
 		return sluice_why(ps->why, ps->whylen, SLUICE_EFORMAT,
 		    "line %d: unknown key '%s'", ps->lineno, q);
 	}
-	if (ps->seen[k])
+	if (ps->seen[*k])
 		return sluice_why(ps->why, ps->whylen, SLUICE_EFORMAT,
-		    "line %d: duplicate key '%s'", ps->lineno, key_names[k]);
-	ps->seen[k] = 1;
+		    "line %d: duplicate key '%s'", ps->lineno, key_names[*k]);
+	ps->seen[*k] = 1;
+	return 0;
+}
+
+/* One line, without its line end. */
+static int
+parse_line(struct parser *ps, const char *s, size_t n)
+{
+	char reason[REASON_MAX];
+	size_t klen = 0, off = 0;
+	int k, r;
+
+	if ((r = line_text_ok(ps, s, n)) != 0 ||
+	    (r = split_line(ps, s, n, &klen, &off)) != 0 ||
+	    (r = line_key(ps, s, klen, &k)) != 0)
+		return r;
 	if ((r = set_field(ps->d, k, s + off, n - off, reason, sizeof(reason))) != 0)
 		return r == SLUICE_ENOMEM ?
 		    sluice_why(ps->why, ps->whylen, r, "out of memory") :
@@ -287,33 +314,76 @@ parse_line(struct parser *ps, const char *s, size_t n)
 	return 0;
 }
 
+/*
+ * The line that starts at s[start]: its length without the line end and
+ * where the next one starts. A lone CR, or CRLF mixed with LF, is refused.
+ */
+static int
+line_end(struct parser *ps, const char *s, size_t start, size_t len,
+    size_t *linelen, size_t *next)
+{
+	const char *nl = memchr(s + start, '\n', len - start);
+	size_t end = nl != NULL ? (size_t)(nl - s) : len;
+	int crlf = end > start && s[end - 1] == '\r';
+
+	*linelen = end - start - (crlf ? 1 : 0);
+	*next = end + 1;
+	if (memchr(s + start, '\r', *linelen) != NULL || (nl == NULL && crlf))
+		return sluice_why(ps->why, ps->whylen, SLUICE_EFORMAT,
+		    "line %d ends in a lone CR", ps->lineno);
+	if (nl == NULL)
+		return 0;
+	if (ps->crlf >= 0 && ps->crlf != crlf)
+		return sluice_why(ps->why, ps->whylen, SLUICE_EFORMAT,
+		    "certificate of deletion mixes CRLF and LF line ends");
+	ps->crlf = crlf;
+	return 0;
+}
+
 /* Splits the text into lines, checking the line ends, and parses each. */
 static int
 parse_lines(struct parser *ps, const char *s, size_t len)
 {
-	const char *nl;
-	size_t start = 0, end, linelen;
-	int crlf, r;
+	size_t start = 0, linelen, next;
+	int r;
 
 	while (start < len) {
 		ps->lineno++;
-		nl = memchr(s + start, '\n', len - start);
-		end = nl != NULL ? (size_t)(nl - s) : len;
-		crlf = end > start && s[end - 1] == '\r';
-		linelen = end - start - (crlf ? 1 : 0);
-		if (memchr(s + start, '\r', linelen) != NULL || (nl == NULL && crlf))
-			return sluice_why(ps->why, ps->whylen, SLUICE_EFORMAT,
-			    "line %d ends in a lone CR", ps->lineno);
-		if (nl != NULL) {
-			if (ps->crlf >= 0 && ps->crlf != crlf)
-				return sluice_why(ps->why, ps->whylen, SLUICE_EFORMAT,
-				    "certificate of deletion mixes CRLF and LF line ends");
-			ps->crlf = crlf;
-		}
-		if ((r = parse_line(ps, s + start, linelen)) != 0)
+		if ((r = line_end(ps, s, start, len, &linelen, &next)) != 0 ||
+		    (r = parse_line(ps, s + start, linelen)) != 0)
 			return r;
-		start = end + 1;
+		start = next;
 	}
+	return 0;
+}
+
+/* What is wrong with the text as a whole, before its lines are read. */
+static int
+check_whole(const uint8_t *text, size_t len, char *why, size_t whylen)
+{
+	if (len > CERTDOC_MAX)
+		return sluice_why(why, whylen, SLUICE_ETOOBIG,
+		    "certificate of deletion is larger than 64 KiB");
+	if (text == NULL || len == 0)
+		return sluice_why(why, whylen, SLUICE_EFORMAT, "certificate of deletion is empty");
+	if (memchr(text, '\0', len) != NULL)
+		return sluice_why(why, whylen, SLUICE_EFORMAT,
+		    "certificate of deletion contains a NUL byte");
+	if (len >= 3 && memcmp(text, "\xef\xbb\xbf", 3) == 0)
+		return sluice_why(why, whylen, SLUICE_EFORMAT,
+		    "certificate of deletion starts with a byte order mark");
+	return 0;
+}
+
+static int
+check_all_keys(const struct parser *ps)
+{
+	int k;
+
+	for (k = 0; k < K_MAX; k++)
+		if (!ps->seen[k])
+			return sluice_why(ps->why, ps->whylen, SLUICE_EFORMAT,
+			    "missing key '%s'", key_names[k]);
 	return 0;
 }
 
@@ -333,8 +403,7 @@ int
 certdoc_parse(const uint8_t *text, size_t len, struct certdoc *d, char *why, size_t whylen)
 {
 	struct parser ps;
-	const char *s = (const char *)text;
-	int k, r;
+	int r;
 
 	if (d == NULL)
 		return sluice_why(why, whylen, SLUICE_EINVAL, "invalid argument");
@@ -344,34 +413,9 @@ certdoc_parse(const uint8_t *text, size_t len, struct certdoc *d, char *why, siz
 	ps.crlf = -1;
 	ps.why = why;
 	ps.whylen = whylen;
-	if (len > CERTDOC_MAX) {
-		r = sluice_why(why, whylen, SLUICE_ETOOBIG,
-		    "certificate of deletion is larger than 64 KiB");
-		goto out;
-	}
-	if (text == NULL || len == 0) {
-		r = sluice_why(why, whylen, SLUICE_EFORMAT, "certificate of deletion is empty");
-		goto out;
-	}
-	if (memchr(text, '\0', len) != NULL) {
-		r = sluice_why(why, whylen, SLUICE_EFORMAT,
-		    "certificate of deletion contains a NUL byte");
-		goto out;
-	}
-	if (len >= 3 && memcmp(text, "\xef\xbb\xbf", 3) == 0) {
-		r = sluice_why(why, whylen, SLUICE_EFORMAT,
-		    "certificate of deletion starts with a byte order mark");
-		goto out;
-	}
-	if ((r = parse_lines(&ps, s, len)) != 0)
-		goto out;
-	for (k = 0; k < K_MAX; k++)
-		if (!ps.seen[k]) {
-			r = sluice_why(why, whylen, SLUICE_EFORMAT, "missing key '%s'", key_names[k]);
-			goto out;
-		}
-out:
-	if (r != 0)
+	if ((r = check_whole(text, len, why, whylen)) != 0 ||
+	    (r = parse_lines(&ps, (const char *)text, len)) != 0 ||
+	    (r = check_all_keys(&ps)) != 0)
 		certdoc_clear(d);
 	return r;
 }
@@ -416,13 +460,45 @@ field_text(const struct certdoc *d, int k, char *date, size_t datelen, const cha
 	return SLUICE_EINVAL;
 }
 
-int
-certdoc_format(const struct certdoc *d, char **text, size_t *len, char *why, size_t whylen)
+/* Every field as "Key: value\n", each checked as the parser would. */
+static int
+format_fields(const struct certdoc *d, struct sbuf *b, char *why, size_t whylen)
 {
-	struct sbuf *b = NULL;
 	char date[16];
 	const char *v;
 	int k, r;
+
+	for (k = 0; k < K_MAX; k++) {
+		if (field_text(d, k, date, sizeof(date), &v) != 0)
+			return sluice_why(why, whylen, SLUICE_EFORMAT,
+			    "bad Destroyed-On date (expected YYYY-MM-DD)");
+		if ((r = check_value(k, v, why, whylen)) != 0)
+			return r;
+		if ((r = sbuf_putf(b, "%s: %s\n", key_names[k], v)) != 0)
+			return r;
+	}
+	return 0;
+}
+
+/* The formatted text as a malloc'd string. */
+static int
+text_of(struct sbuf *b, char **text, size_t *len, char *why, size_t whylen)
+{
+	if (sbuf_len(b) > CERTDOC_MAX)
+		return sluice_why(why, whylen, SLUICE_ETOOBIG,
+		    "certificate of deletion is larger than 64 KiB");
+	if (sbuf_put_u8(b, 0) != 0 || (*text = malloc(sbuf_len(b))) == NULL)
+		return sluice_why(why, whylen, SLUICE_ENOMEM, "out of memory");
+	memcpy(*text, sbuf_ptr(b), sbuf_len(b));
+	*len = sbuf_len(b) - 1;
+	return 0;
+}
+
+int
+certdoc_format(const struct certdoc *d, char **text, size_t *len, char *why, size_t whylen)
+{
+	struct sbuf *b;
+	int r;
 
 	if (text == NULL || len == NULL || d == NULL)
 		return sluice_why(why, whylen, SLUICE_EINVAL, "invalid argument");
@@ -430,29 +506,8 @@ certdoc_format(const struct certdoc *d, char **text, size_t *len, char *why, siz
 	*len = 0;
 	if ((b = sbuf_new()) == NULL)
 		return sluice_why(why, whylen, SLUICE_ENOMEM, "out of memory");
-	for (k = 0; k < K_MAX; k++) {
-		if (field_text(d, k, date, sizeof(date), &v) != 0) {
-			r = sluice_why(why, whylen, SLUICE_EFORMAT,
-			    "bad Destroyed-On date (expected YYYY-MM-DD)");
-			goto out;
-		}
-		if ((r = check_value(k, v, why, whylen)) != 0)
-			goto out;
-		if ((r = sbuf_putf(b, "%s: %s\n", key_names[k], v)) != 0)
-			goto out;
-	}
-	if (sbuf_len(b) > CERTDOC_MAX) {
-		r = sluice_why(why, whylen, SLUICE_ETOOBIG,
-		    "certificate of deletion is larger than 64 KiB");
-		goto out;
-	}
-	if ((r = sbuf_put_u8(b, 0)) != 0 || (*text = malloc(sbuf_len(b))) == NULL) {
-		r = sluice_why(why, whylen, SLUICE_ENOMEM, "out of memory");
-		goto out;
-	}
-	memcpy(*text, sbuf_ptr(b), sbuf_len(b));
-	*len = sbuf_len(b) - 1;
-out:
+	if ((r = format_fields(d, b, why, whylen)) == 0)
+		r = text_of(b, text, len, why, whylen);
 	sbuf_free(b);
 	return r;
 }

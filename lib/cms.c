@@ -21,6 +21,7 @@
 #include "sluice/clock.h"
 #include "sluice/cms.h"
 #include "sluice/error.h"
+#include "sluice/utf8.h"
 
 /*
  * Binary: the document is bytes, never text to canonicalise. No signer cert
@@ -121,19 +122,6 @@ out:
 	return r;
 }
 
-/* Cuts s at most at max bytes without splitting a UTF-8 sequence. */
-static void
-copy_utf8(char *dst, size_t dstlen, const char *src, size_t srclen)
-{
-	size_t n = srclen < dstlen - 1 ? srclen : dstlen - 1;
-
-	if (n < srclen)
-		while (n > 0 && ((unsigned char)src[n] & 0xc0) == 0x80)
-			n--;
-	memcpy(dst, src, n);
-	dst[n] = '\0';
-}
-
 static int
 print_name(const X509_NAME *name, unsigned long flags, char *out, size_t outlen)
 {
@@ -150,7 +138,7 @@ print_name(const X509_NAME *name, unsigned long flags, char *out, size_t outlen)
 		goto out;
 	if (memchr(p, '\0', (size_t)n) != NULL)
 		goto out;
-	copy_utf8(out, outlen, p, (size_t)n);
+	utf8_cut(out, outlen, p, (size_t)n);
 	r = 0;
 out:
 	BIO_free(b);
@@ -479,67 +467,109 @@ cms_result_clear(struct cms_result *res)
 	memset(res, 0, sizeof(*res));
 }
 
+/* What cms_verify() holds while it works. */
+struct verify {
+	struct pinset	 ps;
+	CMS_ContentInfo	*ci;
+	CMS_SignerInfo	*si;
+	BIO		*dcont;		/* the detached document given */
+	BIO		*out;		/* the content carried in the CMS */
+};
+
+/* The arguments, before the signature is looked at. */
+static int
+check_request(const uint8_t *doc, size_t doc_len, const char *required_owner,
+    char *why, size_t whylen)
+{
+	if (required_owner == NULL || required_owner[0] == '\0')
+		return sluice_why(why, whylen, SLUICE_EINVAL, "no owner is required");
+	if (doc != NULL && doc_len > INT_MAX)
+		return sluice_why(why, whylen, SLUICE_ETOOBIG, "document is larger than 2 GiB");
+	return 0;
+}
+
+/* Where the signed content comes from: doc, else the CMS itself. */
+static int
+content_bios(struct verify *v, const uint8_t *doc, size_t doc_len, char *why,
+    size_t whylen)
+{
+	if (doc == NULL && CMS_is_detached(v->ci))
+		return sluice_why(why, whylen, SLUICE_EINVAL,
+		    "detached CMS signature but no document was given");
+	if (doc != NULL && (v->dcont = BIO_new_mem_buf(doc_len ? doc : (const uint8_t *)"",
+	    (int)doc_len)) == NULL)
+		return sluice_why(why, whylen, SLUICE_ENOMEM, "out of memory");
+	if (doc == NULL && (v->out = BIO_new(BIO_s_mem())) == NULL)
+		return sluice_why(why, whylen, SLUICE_ENOMEM, "out of memory");
+	return 0;
+}
+
+/* The pins, the CMS (SignedData, one signer) and its content. */
+static int
+verify_open(struct verify *v, const uint8_t *cms, size_t cms_len,
+    const uint8_t *doc, size_t doc_len, const struct cms_pin *pins,
+    size_t npins, char *why, size_t whylen)
+{
+	int r;
+
+	if ((r = pinset_load(&v->ps, pins, npins, why, whylen)) != 0 ||
+	    (r = load_cms(cms, cms_len, &v->ci, why, whylen)) != 0 ||
+	    (r = check_shape(v->ci, &v->si, why, whylen)) != 0)
+		return r;
+	return content_bios(v, doc, doc_len, why, whylen);
+}
+
+/* The pin that made the signature: it must be required_owner's and valid now. */
+static int
+verify_signer(struct verify *v, const struct cms_pin *pins,
+    const char *required_owner, int64_t now, size_t *pin, char *why,
+    size_t whylen)
+{
+	int r;
+
+	if ((r = find_signer(v->ci, v->si, &v->ps, v->dcont, v->out, pin, why,
+	    whylen)) != 0)
+		return r;
+	if (strcmp(pins[*pin].owner, required_owner) != 0)
+		return sluice_why(why, whylen, SLUICE_EDENIED, "signer is a signatory of %s, not of %s",
+		    pins[*pin].owner, required_owner);
+	return check_cert_now(v->ps.x[*pin], now, why, whylen);
+}
+
+static void
+verify_close(struct verify *v)
+{
+	BIO_free(v->dcont);
+	BIO_free(v->out);
+	CMS_ContentInfo_free(v->ci);
+	pinset_free(&v->ps);
+}
+
 int
 cms_verify(const uint8_t *cms, size_t cms_len, const uint8_t *doc, size_t doc_len,
     const struct cms_pin *pins, size_t npins, const char *required_owner,
     int64_t now, struct cms_result *res, char *why, size_t whylen)
 {
-	struct pinset ps = { NULL, 0 };
-	CMS_ContentInfo *ci = NULL;
-	CMS_SignerInfo *si = NULL;
-	BIO *dcont = NULL, *out = NULL;
+	struct verify v;
 	size_t pin = 0;
 	int r;
 
 	if (res == NULL)
 		return sluice_why(why, whylen, SLUICE_EINVAL, "invalid argument");
 	memset(res, 0, sizeof(*res));
-	if (required_owner == NULL || required_owner[0] == '\0') {
-		r = sluice_why(why, whylen, SLUICE_EINVAL, "no owner is required");
-		goto out;
-	}
-	if (doc != NULL && doc_len > INT_MAX) {
-		r = sluice_why(why, whylen, SLUICE_ETOOBIG, "document is larger than 2 GiB");
-		goto out;
-	}
-	if ((r = pinset_load(&ps, pins, npins, why, whylen)) != 0)
-		goto out;
-	if ((r = load_cms(cms, cms_len, &ci, why, whylen)) != 0)
-		goto out;
-	if ((r = check_shape(ci, &si, why, whylen)) != 0)
-		goto out;
-	if (doc == NULL && CMS_is_detached(ci)) {
-		r = sluice_why(why, whylen, SLUICE_EINVAL,
-		    "detached CMS signature but no document was given");
-		goto out;
-	}
-	if (doc != NULL && (dcont = BIO_new_mem_buf(doc_len ? doc : (const uint8_t *)"",
-	    (int)doc_len)) == NULL) {
-		r = sluice_why(why, whylen, SLUICE_ENOMEM, "out of memory");
-		goto out;
-	}
-	if (doc == NULL && (out = BIO_new(BIO_s_mem())) == NULL) {
-		r = sluice_why(why, whylen, SLUICE_ENOMEM, "out of memory");
-		goto out;
-	}
-	if ((r = find_signer(ci, si, &ps, dcont, out, &pin, why, whylen)) != 0)
-		goto out;
-	if (strcmp(pins[pin].owner, required_owner) != 0) {
-		r = sluice_why(why, whylen, SLUICE_EDENIED, "signer is a signatory of %s, not of %s",
-		    pins[pin].owner, required_owner);
-		goto out;
-	}
-	if ((r = check_cert_now(ps.x[pin], now, why, whylen)) != 0)
+	memset(&v, 0, sizeof(v));
+	if ((r = check_request(doc, doc_len, required_owner, why, whylen)) != 0 ||
+	    (r = verify_open(&v, cms, cms_len, doc, doc_len, pins, npins, why,
+	    whylen)) != 0 ||
+	    (r = verify_signer(&v, pins, required_owner, now, &pin, why,
+	    whylen)) != 0)
 		goto out;
 	res->pin = pin;
-	r = fill_result(res, ps.x[pin], si, out, why, whylen);
+	r = fill_result(res, v.ps.x[pin], v.si, v.out, why, whylen);
 out:
 	if (r != 0)
 		cms_result_clear(res);
-	BIO_free(dcont);
-	BIO_free(out);
-	CMS_ContentInfo_free(ci);
-	pinset_free(&ps);
+	verify_close(&v);
 	ERR_clear_error();
 	return r;
 }

@@ -311,43 +311,75 @@ parse_number(struct parse *ps, const char *key, const char *v, int64_t min,
 	return 1;
 }
 
+/* The next item of a comma-separated list at *p, without the spaces around
+ * it; *p moves past its comma (to NULL after the last item). */
+static void
+list_item(const char **p, const char **item, size_t *len)
+{
+	const char *comma = strchr(*p, ','), *s = *p;
+	size_t n = comma != NULL ? (size_t)(comma - s) : strlen(s);
+
+	while (n > 0 && *s == ' ')
+		s++, n--;
+	while (n > 0 && s[n - 1] == ' ')
+		n--;
+	*item = s;
+	*len = n;
+	*p = comma != NULL ? comma + 1 : NULL;
+}
+
+/* Item p[0..len) of the list v, the n + 1st, as a number. */
+static int
+day_item(struct parse *ps, const struct key *k, const char *v, const char *p,
+    size_t len, size_t n, int64_t *d)
+{
+	char item[32], s[80];
+
+	if (len == 0 || len >= sizeof(item))
+		return fail(ps, "%s = %s: not a list of whole numbers "
+		    "separated by commas", k->name, shown(v, s, sizeof(s)));
+	if (n == CONFIG_LIST_MAX)
+		return fail(ps, "%s = %s: more than %d values", k->name,
+		    shown(v, s, sizeof(s)), CONFIG_LIST_MAX);
+	memcpy(item, p, len);
+	item[len] = '\0';
+	return parse_number(ps, k->name, item, k->min, k->max, d);
+}
+
+/* The numbers of the list v, each at most once. */
+static int
+parse_days(struct parse *ps, const struct key *k, const char *v,
+    int32_t got[CONFIG_LIST_MAX], size_t *n)
+{
+	const char *p = v, *item;
+	char s[80];
+	size_t len, i;
+	int64_t d;
+
+	/* An empty value is an empty list; "90," is a bad one. */
+	while (*v != '\0' && p != NULL) {
+		list_item(&p, &item, &len);
+		if (!day_item(ps, k, v, item, len, *n, &d))
+			return 0;
+		for (i = 0; i < *n; i++)
+			if (got[i] == (int32_t)d)
+				return fail(ps, "%s = %s: %lld is given twice",
+				    k->name, shown(v, s, sizeof(s)), (long long)d);
+		got[(*n)++] = (int32_t)d;
+	}
+	return 1;
+}
+
 static int
 set_days(struct parse *ps, const struct key *k, const char *v)
 {
 	int32_t *days = (int32_t *)((char *)ps->base + k->off);
 	size_t *count = (size_t *)((char *)ps->base + k->aux);
 	int32_t got[CONFIG_LIST_MAX], t;
-	char item[32], s[80];
-	const char *p, *comma;
-	size_t n = 0, len, i, j;
-	int64_t d;
+	size_t n = 0, i, j;
 
-	/* An empty value is an empty list; "90," is a bad one. */
-	for (p = v; *v != '\0'; p = comma + 1) {
-		comma = strchr(p, ',');
-		len = comma != NULL ? (size_t)(comma - p) : strlen(p);
-		while (len > 0 && *p == ' ')
-			p++, len--;
-		while (len > 0 && p[len - 1] == ' ')
-			len--;
-		if (len == 0 || len >= sizeof(item))
-			return fail(ps, "%s = %s: not a list of whole numbers "
-			    "separated by commas", k->name, shown(v, s, sizeof(s)));
-		if (n == CONFIG_LIST_MAX)
-			return fail(ps, "%s = %s: more than %d values", k->name,
-			    shown(v, s, sizeof(s)), CONFIG_LIST_MAX);
-		memcpy(item, p, len);
-		item[len] = '\0';
-		if (!parse_number(ps, k->name, item, k->min, k->max, &d))
-			return 0;
-		for (i = 0; i < n; i++)
-			if (got[i] == (int32_t)d)
-				return fail(ps, "%s = %s: %lld is given twice",
-				    k->name, shown(v, s, sizeof(s)), (long long)d);
-		got[n++] = (int32_t)d;
-		if (comma == NULL)
-			break;
-	}
+	if (!parse_days(ps, k, v, got, &n))
+		return 0;
 	/* Sorted descending: the scheduler walks them from the earliest. */
 	for (i = 1; i < n; i++)
 		for (j = i; j > 0 && got[j - 1] < got[j]; j--)
@@ -390,20 +422,13 @@ email_ok(const char *s, size_t n)
 static int
 emails_ok(const char *v)
 {
-	const char *p, *comma;
+	const char *p = v, *item;
 	size_t len;
 
-	for (p = v; *v != '\0'; p = comma + 1) {
-		comma = strchr(p, ',');
-		len = comma != NULL ? (size_t)(comma - p) : strlen(p);
-		while (len > 0 && *p == ' ')
-			p++, len--;
-		while (len > 0 && p[len - 1] == ' ')
-			len--;
-		if (!email_ok(p, len))
+	while (*v != '\0' && p != NULL) {
+		list_item(&p, &item, &len);
+		if (!email_ok(item, len))
 			return 0;
-		if (comma == NULL)
-			break;
 	}
 	return 1;
 }
@@ -417,63 +442,100 @@ addr_ok(const char *v)
 }
 
 static int
-set_value(struct parse *ps, const struct key *k, const char *v)
+set_number(struct parse *ps, const struct key *k, const char *v)
 {
 	void *dst = (char *)ps->base + k->off;
-	char s[80];
 	int64_t n;
 
+	if (!parse_number(ps, k->name, v, k->min, k->max, &n))
+		return 0;
+	if (k->type == K_INT32)
+		*(int32_t *)dst = (int32_t)n;
+	else
+		*(int64_t *)dst = n;
+	return 1;
+}
+
+static int
+set_bool(struct parse *ps, const struct key *k, const char *v)
+{
+	char s[80];
+
+	if (strcmp(v, "yes") != 0 && strcmp(v, "no") != 0)
+		return fail(ps, "%s = %s: not yes or no", k->name,
+		    shown(v, s, sizeof(s)));
+	*(int *)((char *)ps->base + k->off) = strcmp(v, "yes") == 0;
+	return 1;
+}
+
+static int
+set_transport(struct parse *ps, const struct key *k, const char *v)
+{
+	enum mail_transport *dst = (void *)((char *)ps->base + k->off);
+	char s[80];
+
+	if (strcmp(v, "maildir") == 0)
+		*dst = MAIL_MAILDIR;
+	else if (strcmp(v, "sendmail") == 0)
+		*dst = MAIL_SENDMAIL;
+	else
+		return fail(ps, "%s = %s: not maildir or sendmail", k->name,
+		    shown(v, s, sizeof(s)));
+	return 1;
+}
+
+/* Why a string value of type t is refused, or NULL when it is not. */
+static const char *
+string_refusal(enum ktype t, const char *v)
+{
+	switch (t) {
+	case K_PROGRAM:
+		return *v != '/' ? "not an absolute path" : NULL;
+	case K_ADDR:
+		return !addr_ok(v) ? "not an IPv4 or IPv6 address" : NULL;
+	case K_EMAIL:
+		return !email_ok(v, strlen(v)) ? "not an e-mail address" : NULL;
+	case K_EMAILS:
+		return !emails_ok(v) ?
+		    "not e-mail addresses separated by commas" : NULL;
+	default:
+		return NULL;
+	}
+}
+
+static int
+set_checked_string(struct parse *ps, const struct key *k, const char *v)
+{
+	const char *no;
+	char s[80];
+
+	if (k->type == K_PATH && *v == '\0')
+		return fail(ps, "%s: empty path", k->name);
+	if ((no = string_refusal(k->type, v)) != NULL)
+		return fail(ps, "%s = %s: %s", k->name, shown(v, s, sizeof(s)),
+		    no);
+	return set_string(ps, k, v);
+}
+
+static int
+set_value(struct parse *ps, const struct key *k, const char *v)
+{
 	switch (k->type) {
 	case K_INT32:
 	case K_INT64:
-		if (!parse_number(ps, k->name, v, k->min, k->max, &n))
-			return 0;
-		if (k->type == K_INT32)
-			*(int32_t *)dst = (int32_t)n;
-		else
-			*(int64_t *)dst = n;
-		return 1;
+		return set_number(ps, k, v);
 	case K_BOOL:
-		if (strcmp(v, "yes") != 0 && strcmp(v, "no") != 0)
-			return fail(ps, "%s = %s: not yes or no", k->name,
-			    shown(v, s, sizeof(s)));
-		*(int *)dst = strcmp(v, "yes") == 0;
-		return 1;
+		return set_bool(ps, k, v);
 	case K_TRANSPORT:
-		if (strcmp(v, "maildir") == 0)
-			*(enum mail_transport *)dst = MAIL_MAILDIR;
-		else if (strcmp(v, "sendmail") == 0)
-			*(enum mail_transport *)dst = MAIL_SENDMAIL;
-		else
-			return fail(ps, "%s = %s: not maildir or sendmail",
-			    k->name, shown(v, s, sizeof(s)));
-		return 1;
+		return set_transport(ps, k, v);
 	case K_DAYS:
 		return set_days(ps, k, v);
 	case K_PATH:
-		if (*v == '\0')
-			return fail(ps, "%s: empty path", k->name);
-		return set_string(ps, k, v);
 	case K_PROGRAM:
-		if (*v != '/')
-			return fail(ps, "%s = %s: not an absolute path", k->name,
-			    shown(v, s, sizeof(s)));
-		return set_string(ps, k, v);
 	case K_ADDR:
-		if (!addr_ok(v))
-			return fail(ps, "%s = %s: not an IPv4 or IPv6 address",
-			    k->name, shown(v, s, sizeof(s)));
-		return set_string(ps, k, v);
 	case K_EMAIL:
-		if (!email_ok(v, strlen(v)))
-			return fail(ps, "%s = %s: not an e-mail address", k->name,
-			    shown(v, s, sizeof(s)));
-		return set_string(ps, k, v);
 	case K_EMAILS:
-		if (!emails_ok(v))
-			return fail(ps, "%s = %s: not e-mail addresses separated "
-			    "by commas", k->name, shown(v, s, sizeof(s)));
-		return set_string(ps, k, v);
+		return set_checked_string(ps, k, v);
 	}
 	return fail(ps, "%s: unknown type", k->name);
 }
@@ -561,36 +623,37 @@ run_parse(struct parse *ps, char *why, size_t whylen)
 	return 0;
 }
 
-int
-config_parse_daemon(FILE *fp, const char *name, struct sluice_config *cfg,
-    char *why, size_t whylen)
+/* Parses fp against one file's table of keys into base. */
+static int
+parse_with(FILE *fp, const char *name, const char *dir, const struct key *keys,
+    size_t nkeys, void *base, char *why, size_t whylen)
 {
 	struct parse ps;
 
 	memset(&ps, 0, sizeof(ps));
 	ps.fp = fp;
 	ps.name = name;
-	ps.dir = cfg->dir;
-	ps.keys = daemon_keys;
-	ps.nkeys = NKEYS(daemon_keys);
-	ps.base = cfg;
+	ps.dir = dir;
+	ps.keys = keys;
+	ps.nkeys = nkeys;
+	ps.base = base;
 	return run_parse(&ps, why, whylen);
+}
+
+int
+config_parse_daemon(FILE *fp, const char *name, struct sluice_config *cfg,
+    char *why, size_t whylen)
+{
+	return parse_with(fp, name, cfg->dir, daemon_keys, NKEYS(daemon_keys),
+	    cfg, why, whylen);
 }
 
 int
 config_parse_policy(FILE *fp, const char *name, struct sluice_policy *p,
     char *why, size_t whylen)
 {
-	struct parse ps;
-
-	memset(&ps, 0, sizeof(ps));
-	ps.fp = fp;
-	ps.name = name;
-	ps.dir = "";
-	ps.keys = policy_keys;
-	ps.nkeys = NKEYS(policy_keys);
-	ps.base = p;
-	return run_parse(&ps, why, whylen);
+	return parse_with(fp, name, "", policy_keys, NKEYS(policy_keys), p, why,
+	    whylen);
 }
 
 static void

@@ -72,20 +72,29 @@ agreement_state_name(enum agreement_state s)
 	return state_names[s];
 }
 
+/* The index of name in names[0..n), or -1. */
+static int
+name_index(const char *name, const char *const *names, size_t n)
+{
+	size_t i;
+
+	if (name == NULL)
+		return -1;
+	for (i = 0; i < n; i++)
+		if (strcmp(name, names[i]) == 0)
+			return (int)i;
+	return -1;
+}
+
 int
 agreement_state_parse(const char *name, enum agreement_state *s)
 {
-	int i;
+	int i = name_index(name, state_names, AG_STATE_MAX);
 
-	if (name == NULL)
+	if (i < 0)
 		return SLUICE_EINVAL;
-	for (i = 0; i < AG_STATE_MAX; i++) {
-		if (strcmp(name, state_names[i]) == 0) {
-			*s = (enum agreement_state)i;
-			return 0;
-		}
-	}
-	return SLUICE_EINVAL;
+	*s = (enum agreement_state)i;
+	return 0;
 }
 
 const char *
@@ -271,17 +280,12 @@ dspt_status_name(enum dspt_status s)
 int
 dspt_status_parse(const char *name, enum dspt_status *s)
 {
-	size_t i;
+	int i = name_index(name, dspt_names, NDSPT);
 
-	if (name == NULL)
+	if (i < 0)
 		return SLUICE_EINVAL;
-	for (i = 0; i < NDSPT; i++) {
-		if (strcmp(name, dspt_names[i]) == 0) {
-			*s = (enum dspt_status)i;
-			return 0;
-		}
-	}
-	return SLUICE_EINVAL;
+	*s = (enum dspt_status)i;
+	return 0;
 }
 
 static int

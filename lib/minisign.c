@@ -285,30 +285,38 @@ out:
 	return r;
 }
 
-int
-minisign_pubkey_parse(const char *text, size_t len, struct minisign_pubkey *out,
-    char *why, size_t whylen)
+/* The key's bytes: its base64 line, after an optional untrusted comment. */
+static int
+pubkey_bytes(const char *text, size_t len, uint8_t raw[PUBKEY_BYTES])
 {
 	struct lines l = { text, len, 0 };
-	uint8_t raw[PUBKEY_BYTES];
 	const char *line;
 	size_t n;
 
 	if (next_line(&l, &line, &n) != 0)
-		goto bad;
+		return SLUICE_EFORMAT;
 	if (has_prefix(line, n, UNTRUSTED_PREFIX) && next_line(&l, &line, &n) != 0)
-		goto bad;
-	if (b64_exact(line, n, raw, sizeof(raw)) != 0 || !only_blank_left(&l))
-		goto bad;
+		return SLUICE_EFORMAT;
+	if (b64_exact(line, n, raw, PUBKEY_BYTES) != 0 || !only_blank_left(&l))
+		return SLUICE_EFORMAT;
+	return 0;
+}
+
+int
+minisign_pubkey_parse(const char *text, size_t len, struct minisign_pubkey *out,
+    char *why, size_t whylen)
+{
+	uint8_t raw[PUBKEY_BYTES];
+
+	if (pubkey_bytes(text, len, raw) != 0)
+		return sluice_why(why, whylen, SLUICE_EFORMAT,
+		    "not a minisign public key");
 	if (memcmp(raw, SIGALG, 2) != 0)
 		return sluice_why(why, whylen, SLUICE_EFORMAT,
 		    "minisign public key has an unsupported algorithm");
 	memcpy(out->keyid, raw + 2, MINISIGN_KEYID_LEN);
 	memcpy(out->pk, raw + 2 + MINISIGN_KEYID_LEN, 32);
 	return 0;
-bad:
-	return sluice_why(why, whylen, SLUICE_EFORMAT,
-	    "not a minisign public key");
 }
 
 /* ---- signing and verifying ---- */

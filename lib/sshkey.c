@@ -96,31 +96,39 @@ mpint_bits(const uint8_t *p, size_t n)
 	return bits;
 }
 
+/* An RSA key (selection: public, or the pair) from the parameters in bld. */
+static int
+rsa_fromdata(OSSL_PARAM_BLD *bld, int selection, EVP_PKEY **out)
+{
+	OSSL_PARAM *params = NULL;
+	EVP_PKEY_CTX *ctx = NULL;
+	int r = SLUICE_ECRYPTO;
+
+	if ((params = OSSL_PARAM_BLD_to_param(bld)) != NULL &&
+	    (ctx = EVP_PKEY_CTX_new_from_name(NULL, "RSA", NULL)) != NULL &&
+	    EVP_PKEY_fromdata_init(ctx) > 0 &&
+	    EVP_PKEY_fromdata(ctx, out, selection, params) > 0)
+		r = 0;
+	EVP_PKEY_CTX_free(ctx);
+	OSSL_PARAM_free(params);
+	return r;
+}
+
 static int
 rsa_build(const uint8_t *n, size_t nlen, const uint8_t *e, size_t elen,
     EVP_PKEY **out)
 {
 	OSSL_PARAM_BLD *bld = NULL;
-	OSSL_PARAM *params = NULL;
-	EVP_PKEY_CTX *ctx = NULL;
 	BIGNUM *bn = NULL, *be = NULL;
 	int r = SLUICE_ECRYPTO;
 
 	*out = NULL;
-	if ((bn = BN_bin2bn(n, (int)nlen, NULL)) == NULL ||
-	    (be = BN_bin2bn(e, (int)elen, NULL)) == NULL ||
-	    (bld = OSSL_PARAM_BLD_new()) == NULL ||
-	    !OSSL_PARAM_BLD_push_BN(bld, OSSL_PKEY_PARAM_RSA_N, bn) ||
-	    !OSSL_PARAM_BLD_push_BN(bld, OSSL_PKEY_PARAM_RSA_E, be) ||
-	    (params = OSSL_PARAM_BLD_to_param(bld)) == NULL ||
-	    (ctx = EVP_PKEY_CTX_new_from_name(NULL, "RSA", NULL)) == NULL ||
-	    EVP_PKEY_fromdata_init(ctx) <= 0 ||
-	    EVP_PKEY_fromdata(ctx, out, EVP_PKEY_PUBLIC_KEY, params) <= 0)
-		goto out;
-	r = 0;
-out:
-	EVP_PKEY_CTX_free(ctx);
-	OSSL_PARAM_free(params);
+	if ((bn = BN_bin2bn(n, (int)nlen, NULL)) != NULL &&
+	    (be = BN_bin2bn(e, (int)elen, NULL)) != NULL &&
+	    (bld = OSSL_PARAM_BLD_new()) != NULL &&
+	    OSSL_PARAM_BLD_push_BN(bld, OSSL_PKEY_PARAM_RSA_N, bn) &&
+	    OSSL_PARAM_BLD_push_BN(bld, OSSL_PKEY_PARAM_RSA_E, be))
+		r = rsa_fromdata(bld, EVP_PKEY_PUBLIC_KEY, out);
 	OSSL_PARAM_BLD_free(bld);
 	BN_free(bn);
 	BN_free(be);
@@ -202,14 +210,34 @@ parse_ecdsa(struct sbuf *b, int ti, char *why, size_t whylen)
 	return 0;
 }
 
+/* The key material after the type name, as type ti wants it. */
+static int
+blob_body(struct sbuf *b, int ti, unsigned *bits, char *why, size_t whylen)
+{
+	const uint8_t *pk;
+	size_t pklen;
+
+	switch (key_types[ti].type) {
+	case SSHKEY_ED25519:
+		if (sbuf_get_string_direct(b, &pk, &pklen) != 0 || pklen != 32)
+			return sluice_why(why, whylen, SLUICE_EFORMAT,
+			    "ssh-ed25519 key is not 32 bytes");
+		return 0;
+	case SSHKEY_RSA:
+		return parse_rsa(b, bits, why, whylen);
+	default:
+		return parse_ecdsa(b, ti, why, whylen);
+	}
+}
+
 /* Validates blob; sets type and bits. */
 static int
 blob_check(const uint8_t *blob, size_t len, enum sshkey_type *type,
     unsigned *bits, char *why, size_t whylen)
 {
 	struct sbuf b;
-	const uint8_t *name, *pk;
-	size_t namelen, pklen;
+	const uint8_t *name;
+	size_t namelen;
 	int r, ti;
 
 	if (len > SSHKEY_BLOB_MAX)
@@ -224,21 +252,8 @@ blob_check(const uint8_t *blob, size_t len, enum sshkey_type *type,
 		return sluice_why(why, whylen, SLUICE_EFORMAT,
 		    "key blob has an unsupported key type");
 	*bits = key_types[ti].bits;
-	switch (*type) {
-	case SSHKEY_ED25519:
-		if (sbuf_get_string_direct(&b, &pk, &pklen) != 0 || pklen != 32)
-			return sluice_why(why, whylen, SLUICE_EFORMAT,
-			    "ssh-ed25519 key is not 32 bytes");
-		break;
-	case SSHKEY_RSA:
-		if ((r = parse_rsa(&b, bits, why, whylen)) != 0)
-			return r;
-		break;
-	default:
-		if ((r = parse_ecdsa(&b, ti, why, whylen)) != 0)
-			return r;
-		break;
-	}
+	if ((r = blob_body(&b, ti, bits, why, whylen)) != 0)
+		return r;
 	if (sbuf_len(&b) != 0)
 		return sluice_why(why, whylen, SLUICE_EFORMAT,
 		    "key blob has %zu trailing bytes", sbuf_len(&b));
@@ -337,6 +352,37 @@ comment_span(const char *p, size_t *clen, char *why, size_t whylen)
 	return 0;
 }
 
+/* The blank-separated word at or after p: its start and length. */
+static const char *
+next_word(const char *p, size_t *len)
+{
+	while (is_blank(*p))
+		p++;
+	for (*len = 0; p[*len] != '\0' && !is_blank(p[*len]); (*len)++)
+		;
+	return p;
+}
+
+/* The key data word, decoded and checked to be a key of type want. */
+static int
+typed_blob(const char *bw, size_t blen, enum sshkey_type want,
+    uint8_t **blob, size_t *bloblen, unsigned *bits, char *why, size_t whylen)
+{
+	enum sshkey_type type;
+	int r;
+
+	if ((r = b64_decode(bw, blen, blob, bloblen)) != 0)
+		return sluice_why(why, whylen, r,
+		    "public key data is not valid base64");
+	if ((r = blob_check(*blob, *bloblen, &type, bits, why, whylen)) != 0)
+		return r;
+	if (type != want)
+		return sluice_why(why, whylen, SLUICE_EFORMAT,
+		    "key type %s does not match the key data (%s)",
+		    sshkey_type_name(want), sshkey_type_name(type));
+	return 0;
+}
+
 static int
 pub_parse_fields(const char *line, size_t n, struct sshkey_pub **out,
     char *why, size_t whylen)
@@ -348,37 +394,19 @@ pub_parse_fields(const char *line, size_t n, struct sshkey_pub **out,
 	unsigned bits;
 	int r;
 
-	for (tw = line; is_blank(*tw); tw++)
-		;
-	for (tlen = 0; tw[tlen] != '\0' && !is_blank(tw[tlen]); tlen++)
-		;
-	if (type_from_name((const uint8_t *)tw, tlen) == SSHKEY_UNKNOWN)
+	(void)n;
+	tw = next_word(line, &tlen);
+	if ((type = type_from_name((const uint8_t *)tw, tlen)) == SSHKEY_UNKNOWN)
 		return sluice_why(why, whylen, SLUICE_EFORMAT,
 		    "not a supported SSH public key type (%.*s)",
 		    (int)(tlen > 40 ? 40 : tlen), tw);
-	for (bw = tw + tlen; is_blank(*bw); bw++)
-		;
-	for (blen = 0; bw[blen] != '\0' && !is_blank(bw[blen]); blen++)
-		;
-	for (cw = bw + blen; is_blank(*cw); cw++)
-		;
-	(void)n;
+	bw = next_word(tw + tlen, &blen);
+	cw = next_word(bw + blen, &clen);
 	if (blen == 0)
 		return sluice_why(why, whylen, SLUICE_EFORMAT,
 		    "public key line has no key data");
-	if ((r = b64_decode(bw, blen, &blob, &bloblen)) != 0) {
-		sluice_why(why, whylen, r, "public key data is not valid base64");
-		goto out;
-	}
-	if ((r = blob_check(blob, bloblen, &type, &bits, why, whylen)) != 0)
-		goto out;
-	if (type != type_from_name((const uint8_t *)tw, tlen)) {
-		r = sluice_why(why, whylen, SLUICE_EFORMAT,
-		    "key type %.*s does not match the key data (%s)",
-		    (int)tlen, tw, sshkey_type_name(type));
-		goto out;
-	}
-	if ((r = comment_span(cw, &clen, why, whylen)) != 0)
+	if ((r = typed_blob(bw, blen, type, &blob, &bloblen, &bits, why,
+	    whylen)) != 0 || (r = comment_span(cw, &clen, why, whylen)) != 0)
 		goto out;
 	if ((*out = pub_new(blob, bloblen, cw, clen)) == NULL) {
 		r = SLUICE_ENOMEM;
@@ -634,6 +662,29 @@ push_bn(OSSL_PARAM_BLD *bld, const char *key, const uint8_t *p, size_t n,
 	return 0;
 }
 
+/* The CRT exponents OpenSSH does not store: dp = d mod (p - 1) and
+ * dq = d mod (q - 1), from bn[] = n e d iqmp p q. */
+static int
+push_crt(OSSL_PARAM_BLD *bld, BIGNUM *const bn[6], BIGNUM **dp, BIGNUM **dq)
+{
+	BN_CTX *bnctx;
+	BIGNUM *t = NULL;
+	int r = SLUICE_ECRYPTO;
+
+	if ((bnctx = BN_CTX_secure_new()) == NULL)
+		return r;
+	if ((*dp = BN_secure_new()) != NULL && (*dq = BN_secure_new()) != NULL &&
+	    (t = BN_secure_new()) != NULL &&
+	    BN_sub(t, bn[4], BN_value_one()) && BN_mod(*dp, bn[2], t, bnctx) &&
+	    BN_sub(t, bn[5], BN_value_one()) && BN_mod(*dq, bn[2], t, bnctx) &&
+	    OSSL_PARAM_BLD_push_BN(bld, OSSL_PKEY_PARAM_RSA_EXPONENT1, *dp) &&
+	    OSSL_PARAM_BLD_push_BN(bld, OSSL_PKEY_PARAM_RSA_EXPONENT2, *dq))
+		r = 0;
+	BN_clear_free(t);
+	BN_CTX_free(bnctx);
+	return r;
+}
+
 /* n e d iqmp p q, as OpenSSH stores them; OpenSSL wants the CRT parts too. */
 static int
 rsa_priv_build(const uint8_t *part[6], const size_t plen[6], EVP_PKEY **out)
@@ -642,41 +693,23 @@ rsa_priv_build(const uint8_t *part[6], const size_t plen[6], EVP_PKEY **out)
 	    OSSL_PKEY_PARAM_RSA_E, OSSL_PKEY_PARAM_RSA_D,
 	    OSSL_PKEY_PARAM_RSA_COEFFICIENT1, OSSL_PKEY_PARAM_RSA_FACTOR1,
 	    OSSL_PKEY_PARAM_RSA_FACTOR2 };
-	OSSL_PARAM_BLD *bld = NULL;
-	OSSL_PARAM *params = NULL;
-	EVP_PKEY_CTX *ctx = NULL;
-	BIGNUM *bn[6] = { 0 }, *dp = NULL, *dq = NULL, *t = NULL;
-	BN_CTX *bnctx = NULL;
+	OSSL_PARAM_BLD *bld;
+	BIGNUM *bn[6] = { 0 }, *dp = NULL, *dq = NULL;
 	int i, r = SLUICE_ECRYPTO;
 
-	if ((bld = OSSL_PARAM_BLD_new()) == NULL ||
-	    (bnctx = BN_CTX_secure_new()) == NULL)
-		goto out;
+	if ((bld = OSSL_PARAM_BLD_new()) == NULL)
+		return r;
 	for (i = 0; i < 6; i++)
 		if (push_bn(bld, keys[i], part[i], plen[i], &bn[i]) != 0)
 			goto out;
-	if ((dp = BN_secure_new()) == NULL || (dq = BN_secure_new()) == NULL ||
-	    (t = BN_secure_new()) == NULL ||
-	    !BN_sub(t, bn[4], BN_value_one()) || !BN_mod(dp, bn[2], t, bnctx) ||
-	    !BN_sub(t, bn[5], BN_value_one()) || !BN_mod(dq, bn[2], t, bnctx) ||
-	    !OSSL_PARAM_BLD_push_BN(bld, OSSL_PKEY_PARAM_RSA_EXPONENT1, dp) ||
-	    !OSSL_PARAM_BLD_push_BN(bld, OSSL_PKEY_PARAM_RSA_EXPONENT2, dq) ||
-	    (params = OSSL_PARAM_BLD_to_param(bld)) == NULL ||
-	    (ctx = EVP_PKEY_CTX_new_from_name(NULL, "RSA", NULL)) == NULL ||
-	    EVP_PKEY_fromdata_init(ctx) <= 0 ||
-	    EVP_PKEY_fromdata(ctx, out, EVP_PKEY_KEYPAIR, params) <= 0)
-		goto out;
-	r = 0;
+	if (push_crt(bld, bn, &dp, &dq) == 0)
+		r = rsa_fromdata(bld, EVP_PKEY_KEYPAIR, out);
 out:
-	EVP_PKEY_CTX_free(ctx);
-	OSSL_PARAM_free(params);
 	OSSL_PARAM_BLD_free(bld);
 	for (i = 0; i < 6; i++)
 		BN_clear_free(bn[i]);
 	BN_clear_free(dp);
 	BN_clear_free(dq);
-	BN_clear_free(t);
-	BN_CTX_free(bnctx);
 	return r;
 }
 
@@ -753,14 +786,13 @@ priv_section(struct sbuf *s, struct sshkey_priv *k, char *why, size_t whylen)
 	return 0;
 }
 
+/* The container's head: magic, cipher and KDF (none, none), one key. */
 static int
-priv_container(struct sbuf *b, struct sshkey_priv *k, char *why, size_t whylen)
+priv_head(struct sbuf *b, char *why, size_t whylen)
 {
-	const uint8_t *cipher, *kdf, *kdfopt, *pub, *sec;
-	size_t clen, kdflen, optlen, publen, seclen;
+	const uint8_t *cipher, *kdf, *kdfopt;
+	size_t clen, kdflen, optlen;
 	uint32_t nkeys;
-	struct sbuf s;
-	int r;
 
 	if (sbuf_len(b) < sizeof(PRIV_MAGIC) ||
 	    memcmp(sbuf_ptr(b), PRIV_MAGIC, sizeof(PRIV_MAGIC)) != 0 ||
@@ -781,10 +813,16 @@ priv_container(struct sbuf *b, struct sshkey_priv *k, char *why, size_t whylen)
 	if (nkeys != 1)
 		return sluice_why(why, whylen, SLUICE_EFORMAT,
 		    "private key file holds %u keys; exactly one expected", nkeys);
-	if (sbuf_get_string_direct(b, &pub, &publen) != 0 ||
-	    sbuf_get_string_direct(b, &sec, &seclen) != 0 || sbuf_len(b) != 0)
-		return sluice_why(why, whylen, SLUICE_EFORMAT,
-		    "OpenSSH private key is truncated or has trailing data");
+	return 0;
+}
+
+/* The public key blob, an ed25519 or RSA key, kept in k. */
+static int
+priv_public(struct sshkey_priv *k, const uint8_t *pub, size_t publen,
+    char *why, size_t whylen)
+{
+	int r;
+
 	if ((r = blob_check(pub, publen, &k->type, &k->bits, why, whylen)) != 0)
 		return r;
 	if (k->type != SSHKEY_ED25519 && k->type != SSHKEY_RSA)
@@ -794,6 +832,25 @@ priv_container(struct sbuf *b, struct sshkey_priv *k, char *why, size_t whylen)
 		return SLUICE_ENOMEM;
 	memcpy(k->blob, pub, publen);
 	k->bloblen = publen;
+	return 0;
+}
+
+static int
+priv_container(struct sbuf *b, struct sshkey_priv *k, char *why, size_t whylen)
+{
+	const uint8_t *pub, *sec;
+	size_t publen, seclen;
+	struct sbuf s;
+	int r;
+
+	if ((r = priv_head(b, why, whylen)) != 0)
+		return r;
+	if (sbuf_get_string_direct(b, &pub, &publen) != 0 ||
+	    sbuf_get_string_direct(b, &sec, &seclen) != 0 || sbuf_len(b) != 0)
+		return sluice_why(why, whylen, SLUICE_EFORMAT,
+		    "OpenSSH private key is truncated or has trailing data");
+	if ((r = priv_public(k, pub, publen, why, whylen)) != 0)
+		return r;
 	sbuf_view(&s, sec, seclen);
 	return priv_section(&s, k, why, whylen);
 }

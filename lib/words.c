@@ -4,42 +4,15 @@
 #include <string.h>
 
 #include "sluice/error.h"
+#include "sluice/utf8.h"
 #include "sluice/words.h"
 
-/* Length of the valid UTF-8 sequence at p (at most n bytes), or 0. Refuses
- * overlong forms, surrogates and code points above U+10FFFF (RFC 3629). */
 size_t
 words_utf8_len(const unsigned char *p, size_t n)
 {
-	size_t need, i;
-	uint8_t lo = 0x80, hi = 0xbf;
+	uint32_t cp;
 
-	if (p[0] < 0x80)
-		return 1;
-	if (p[0] >= 0xc2 && p[0] <= 0xdf)
-		need = 2;
-	else if (p[0] >= 0xe0 && p[0] <= 0xef) {
-		need = 3;
-		if (p[0] == 0xe0)
-			lo = 0xa0;
-		else if (p[0] == 0xed)
-			hi = 0x9f;
-	} else if (p[0] >= 0xf0 && p[0] <= 0xf4) {
-		need = 4;
-		if (p[0] == 0xf0)
-			lo = 0x90;
-		else if (p[0] == 0xf4)
-			hi = 0x8f;
-	} else
-		return 0;
-	if (n < need)
-		return 0;
-	if (p[1] < lo || p[1] > hi)
-		return 0;
-	for (i = 2; i < need; i++)
-		if (p[i] < 0x80 || p[i] > 0xbf)
-			return 0;
-	return need;
+	return utf8_seq(p, n, &cp);
 }
 
 /* The byte-level checks that do not depend on quoting. */
@@ -100,6 +73,18 @@ end_word(struct splitter *s, char *why, size_t whylen)
 	return 0;
 }
 
+/* Past the closing quote of the quoted part opened at offset open. */
+static int
+close_quote(struct splitter *s, size_t open, const char *which, char *why,
+    size_t whylen)
+{
+	if (s->i >= s->len)
+		return sluice_why(why, whylen, SLUICE_EFORMAT,
+		    "unbalanced %s quote at offset %zu", which, open);
+	s->i++;
+	return 0;
+}
+
 static int
 single_quoted(struct splitter *s, char *why, size_t whylen)
 {
@@ -107,36 +92,32 @@ single_quoted(struct splitter *s, char *why, size_t whylen)
 
 	while (s->i < s->len && s->p[s->i] != '\'')
 		s->word[s->wlen++] = (char)s->p[s->i++];
-	if (s->i >= s->len)
-		return sluice_why(why, whylen, SLUICE_EFORMAT,
-		    "unbalanced single quote at offset %zu", open);
-	s->i++;
-	return 0;
+	return close_quote(s, open, "single", why, whylen);
+}
+
+/* Inside double quotes a backslash escapes only \ " $ ` and a newline
+ * (which it drops): 1 when one starts at s->i, now taken. */
+static int
+dq_escape(struct splitter *s)
+{
+	if (s->p[s->i] != '\\' || s->i + 1 >= s->len ||
+	    strchr("\\\"$`\n", s->p[s->i + 1]) == NULL)
+		return 0;
+	if (s->p[s->i + 1] != '\n')
+		s->word[s->wlen++] = (char)s->p[s->i + 1];
+	s->i += 2;
+	return 1;
 }
 
 static int
 double_quoted(struct splitter *s, char *why, size_t whylen)
 {
 	size_t open = s->i++;
-	uint8_t c;
 
-	while (s->i < s->len && s->p[s->i] != '"') {
-		c = s->p[s->i];
-		if (c == '\\' && s->i + 1 < s->len &&
-		    strchr("\\\"$`\n", s->p[s->i + 1]) != NULL) {
-			if (s->p[s->i + 1] != '\n')
-				s->word[s->wlen++] = (char)s->p[s->i + 1];
-			s->i += 2;
-			continue;
-		}
-		s->word[s->wlen++] = (char)c;
-		s->i++;
-	}
-	if (s->i >= s->len)
-		return sluice_why(why, whylen, SLUICE_EFORMAT,
-		    "unbalanced double quote at offset %zu", open);
-	s->i++;
-	return 0;
+	while (s->i < s->len && s->p[s->i] != '"')
+		if (!dq_escape(s))
+			s->word[s->wlen++] = (char)s->p[s->i++];
+	return close_quote(s, open, "double", why, whylen);
 }
 
 static int

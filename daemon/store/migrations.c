@@ -10,7 +10,8 @@
  *
  * Conventions: every table is STRICT; dates are 'YYYY-MM-DD' TEXT (UTC
  * calendar days), times INTEGER seconds since the epoch, digests lower-case
- * hex TEXT, states and statuses the TEXT names of store.c's tables.
+ * hex TEXT, states and statuses domain.h's words as TEXT (one DSPT status
+ * excepted: see st_dspt_name() in store.c).
  */
 #include <stdio.h>
 

@@ -246,7 +246,17 @@ START_TEST(test_orgs)
 	ck_assert_str_eq(why, "organisation RX1 exists already");
 	snprintf(o.code, sizeof(o.code), "bad code");
 	ck_assert_int_eq(org_add(fx, &o, NULL, why, sizeof(why)), SLUICE_EINVAL);
-	ck_assert_str_eq(why, "organisation code may hold only A-Z a-z 0-9 . _ -");
+	/* the one name rule, domain.h's, with its reason */
+	ck_assert_str_eq(why,
+	    "bad code: a name holds only letters, digits, '.', '_' and '-'");
+	/* domain.h's not-met is stored as schema v1's word */
+	ck_assert_int_eq(org_set_dspt(fx, "RX1", DSPT_NOT_MET, 0), 0);
+	ck_assert_int_eq(raw_count("SELECT count(*) FROM orgs WHERE code = 'RX1' "
+	    "AND dspt_status = 'standards-not-met'"), 1);
+	ck_assert_int_eq(org_get(fx, "RX1", &o), 0);
+	ck_assert_int_eq(o.dspt, DSPT_NOT_MET);
+	ck_assert_int_eq(org_set_dspt(fx, "RX1", DSPT_EXCEEDED + 1, 0),
+	    SLUICE_EINVAL);
 	ck_assert_int_eq(org_set_dspt(fx, "RX1", DSPT_MET, day("2027-06-30")), 0);
 	ck_assert_int_eq(org_set_sanctioned(fx, "RX1", 1), 0);
 	ck_assert_int_eq(org_set_sanctioned(fx, "ZZZ", 1), SLUICE_ENOTFOUND);
@@ -513,8 +523,8 @@ START_TEST(test_agreement_versions)
 	snprintf(a.nic, sizeof(a.nic), "NIC-12345-A1B2C");
 	ck_assert_int_eq(agreement_add(fx, &a, NULL, why, sizeof(why)),
 	    SLUICE_EINVAL);
-	ck_assert_str_eq(why, "NIC-12345-A1B2C is not a NIC reference "
-	    "(NIC-123456-A1B2C)");
+	ck_assert_str_eq(why, "NIC-12345-A1B2C: a NIC reference is NIC-, six "
+	    "digits, -, five upper-case letters or digits (e.g. NIC-123456-A1B2C)");
 }
 END_TEST
 

@@ -147,6 +147,25 @@ agreement_texts(sqlite3_stmt *st, struct agreement *a)
 	return st_col_strdup(st, 8, &a->datasets);
 }
 
+/* Columns 9 to 16 of AGREEMENT_COLS: dates, state, the document's length
+ * and hash, who made the version and when. */
+static int
+agreement_terms(sqlite3_stmt *st, struct agreement *a)
+{
+	a->starts = st_col_date(st, 9);
+	a->expires = st_col_date(st, 10);
+	a->document_len = (size_t)sqlite3_column_int64(st, 12);
+	st_col_text(st, 13, a->document_sha256, sizeof(a->document_sha256));
+	a->created_by = sqlite3_column_int64(st, 14);
+	a->created_at = sqlite3_column_int64(st, 15);
+	a->state_changed_at = sqlite3_column_int64(st, 16);
+	/* a stored name this program does not know: not a store it wrote */
+	if (agreement_state_parse((const char *)sqlite3_column_text(st, 11),
+	    &a->state) != 0)
+		return SLUICE_ESTORE;
+	return 0;
+}
+
 /* Reads AGREEMENT_COLS (statements.c); the document too if with_document. */
 static int
 agreement_row(sqlite3_stmt *st, struct agreement *a, int with_document)
@@ -159,24 +178,9 @@ agreement_row(sqlite3_stmt *st, struct agreement *a, int with_document)
 	a->version = sqlite3_column_int(st, 2);
 	a->org_id = sqlite3_column_int64(st, 3);
 	st_col_text(st, 4, a->org, sizeof(a->org));
-	if ((r = agreement_texts(st, a)) != 0)
-		goto out;
-	a->starts = st_col_date(st, 9);
-	a->expires = st_col_date(st, 10);
-	/* a stored name this program does not know: not a store it wrote */
-	if (agreement_state_parse((const char *)sqlite3_column_text(st, 11),
-	    &a->state) != 0) {
-		r = SLUICE_ESTORE;
-		goto out;
-	}
-	a->document_len = (size_t)sqlite3_column_int64(st, 12);
-	st_col_text(st, 13, a->document_sha256, sizeof(a->document_sha256));
-	a->created_by = sqlite3_column_int64(st, 14);
-	a->created_at = sqlite3_column_int64(st, 15);
-	a->state_changed_at = sqlite3_column_int64(st, 16);
-	if (with_document)
+	if ((r = agreement_texts(st, a)) == 0 &&
+	    (r = agreement_terms(st, a)) == 0 && with_document)
 		r = st_col_blobdup(st, 17, &a->document, &a->document_len);
-out:
 	if (r != 0)
 		agreement_clear(a);
 	return r;
@@ -304,11 +308,23 @@ agreement_insert(struct store *s, const struct agreement *a, int64_t org_id,
 	return r;
 }
 
+/* A NIC no agreement has yet. */
+static int
+agreement_new(struct store *s, const char *nic, char *why, size_t whylen)
+{
+	struct agreement old;
+
+	if (agreement_get(s, nic, 0, &old) != 0)
+		return 0;
+	agreement_clear(&old);
+	return sluice_why(why, whylen, SLUICE_EEXIST, "%s exists already "
+	    "(agreement extend makes a new version)", nic);
+}
+
 int
 agreement_add(struct store *s, const struct agreement *a, int64_t *id,
     char *why, size_t whylen)
 {
-	struct agreement old;
 	int64_t org_id = 0;
 	int r, tx;
 
@@ -319,16 +335,9 @@ agreement_add(struct store *s, const struct agreement *a, int64_t *id,
 		    "an agreement cannot expire before it starts");
 	if ((r = st_tx_begin(s, &tx)) != 0)
 		return r;
-	if ((r = st_org_id(s, a->org, &org_id, why, whylen)) != 0)
-		goto out;
-	if (agreement_get(s, a->nic, 0, &old) == 0) {
-		agreement_clear(&old);
-		r = sluice_why(why, whylen, SLUICE_EEXIST, "%s exists already "
-		    "(agreement extend makes a new version)", a->nic);
-		goto out;
-	}
-	r = agreement_insert(s, a, org_id, 1, id, why, whylen);
-out:
+	if ((r = st_org_id(s, a->org, &org_id, why, whylen)) == 0 &&
+	    (r = agreement_new(s, a->nic, why, whylen)) == 0)
+		r = agreement_insert(s, a, org_id, 1, id, why, whylen);
 	return st_tx_end(s, tx, r);
 }
 

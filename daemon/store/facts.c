@@ -86,6 +86,22 @@ facts_copy(const struct agreement *a, const struct release *rel,
 	f->max_downloads = rel->max_downloads;
 }
 
+/* What the governing agreement a brings: its party's org, the recipient,
+ * both signatures. */
+static int
+facts_agreement(struct store *s, int64_t person_id, const struct agreement *a,
+    int32_t today, struct gate_facts *f)
+{
+	int r;
+
+	facts_person(s, person_id, a, f);
+	if ((r = facts_org(s, a, today, f)) != 0 ||
+	    (r = facts_signed(s, a->id, PARTY_APPLICANT,
+	    &f->applicant_signed)) != 0)
+		return r;
+	return facts_signed(s, a->id, PARTY_CONTROLLER, &f->controller_signed);
+}
+
 int
 store_gate_facts(struct store *s, int64_t person_id, int64_t release_id,
     int32_t today, struct gate_facts *f)
@@ -95,19 +111,13 @@ store_gate_facts(struct store *s, int64_t person_id, int64_t release_id,
 	int r;
 
 	memset(f, 0, sizeof(*f));
-	memset(&a, 0, sizeof(a));
 	if ((r = release_get(s, release_id, &rel)) != 0)
 		return r;
-	if ((r = agreement_governing(s, rel.nic, &a)) != 0)
-		goto out;
-	facts_person(s, person_id, &a, f);
-	if ((r = facts_org(s, &a, today, f)) != 0 ||
-	    (r = facts_signed(s, a.id, PARTY_APPLICANT, &f->applicant_signed)) != 0 ||
-	    (r = facts_signed(s, a.id, PARTY_CONTROLLER, &f->controller_signed)) != 0)
-		goto out;
-	facts_copy(&a, &rel, f);
-	r = download_count(s, release_id, person_id, 0, &f->downloads);
-out:
+	if ((r = agreement_governing(s, rel.nic, &a)) == 0 &&
+	    (r = facts_agreement(s, person_id, &a, today, f)) == 0) {
+		facts_copy(&a, &rel, f);
+		r = download_count(s, release_id, person_id, 0, &f->downloads);
+	}
 	agreement_clear(&a);
 	return r;
 }

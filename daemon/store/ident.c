@@ -166,6 +166,16 @@ person_insert(struct store *s, int64_t org_id, const char *user,
 	    "cannot add recipient");
 }
 
+/* age may be absent (NULL or ""); one given looks like an age recipient. */
+static int
+age_ok(const char *age, char *why, size_t whylen)
+{
+	if (age != NULL && *age != '\0' && strncmp(age, "age1", 4) != 0)
+		return sluice_why(why, whylen, SLUICE_EINVAL,
+		    "not an age recipient: %s", age);
+	return 0;
+}
+
 int
 person_add(struct store *s, const char *org, const char *user,
     const char *email, const struct store_key *key, const char *age_recipient,
@@ -174,12 +184,9 @@ person_add(struct store *s, const char *org, const char *user,
 	int64_t org_id = 0, pid = 0;
 	int r, tx;
 
-	if ((r = email_ok(email, why, whylen)) != 0)
+	if ((r = email_ok(email, why, whylen)) != 0 ||
+	    (r = age_ok(age_recipient, why, whylen)) != 0)
 		return r;
-	if (age_recipient != NULL && *age_recipient != '\0' &&
-	    strncmp(age_recipient, "age1", 4) != 0)
-		return sluice_why(why, whylen, SLUICE_EINVAL,
-		    "not an age recipient: %s", age_recipient);
 	if ((r = st_tx_begin(s, &tx)) != 0)
 		return r;
 	if ((r = st_org_id(s, org, &org_id, why, whylen)) == 0 &&
@@ -249,6 +256,15 @@ person_list_free(struct person_list *l)
 /* ---- staff --------------------------------------------------------------- */
 
 static int
+roles_ok(uint32_t roles, char *why, size_t whylen)
+{
+	if (roles == 0 || (roles & ~(uint32_t)STAFF_ROLES) != 0)
+		return sluice_why(why, whylen, SLUICE_EINVAL,
+		    "staff need one or more of operator, approver, auditor, admin");
+	return 0;
+}
+
+static int
 staff_insert(struct store *s, const char *user, const char *email,
     uint32_t roles, int64_t *id, char *why, size_t whylen)
 {
@@ -272,10 +288,8 @@ staff_add(struct store *s, const char *user, const char *email,
 	int64_t sid = 0;
 	int r, tx;
 
-	if (roles == 0 || (roles & ~(uint32_t)STAFF_ROLES) != 0)
-		return sluice_why(why, whylen, SLUICE_EINVAL,
-		    "staff need one or more of operator, approver, auditor, admin");
-	if ((r = email_ok(email, why, whylen)) != 0)
+	if ((r = roles_ok(roles, why, whylen)) != 0 ||
+	    (r = email_ok(email, why, whylen)) != 0)
 		return r;
 	if ((r = st_tx_begin(s, &tx)) != 0)
 		return r;

@@ -155,6 +155,18 @@ contract_bind(sqlite3_stmt *st, int64_t org_id, const char *ref,
 	return st_bind_i64(st, 5, sluice_now());
 }
 
+static int
+contract_valid(const char *ref, int32_t starts, int32_t expires, char *why,
+    size_t whylen)
+{
+	if (ref == NULL || *ref == '\0')
+		return sluice_why(why, whylen, SLUICE_EINVAL, "a contract needs a ref");
+	if (starts > expires)
+		return sluice_why(why, whylen, SLUICE_EINVAL,
+		    "a contract cannot expire before it starts");
+	return 0;
+}
+
 int
 contract_add(struct store *s, const char *org, const char *ref, int32_t starts,
     int32_t expires, int64_t *id, char *why, size_t whylen)
@@ -163,12 +175,8 @@ contract_add(struct store *s, const char *org, const char *ref, int32_t starts,
 	int64_t org_id = 0;
 	int r;
 
-	if (ref == NULL || *ref == '\0')
-		return sluice_why(why, whylen, SLUICE_EINVAL, "a contract needs a ref");
-	if (starts > expires)
-		return sluice_why(why, whylen, SLUICE_EINVAL,
-		    "a contract cannot expire before it starts");
-	if ((r = st_org_id(s, org, &org_id, why, whylen)) != 0)
+	if ((r = contract_valid(ref, starts, expires, why, whylen)) != 0 ||
+	    (r = st_org_id(s, org, &org_id, why, whylen)) != 0)
 		return r;
 	if ((r = st_stmt(s, ST_CONTRACT_INSERT, &st)) == 0)
 		r = contract_bind(st, org_id, ref, starts, expires);

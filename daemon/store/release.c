@@ -190,6 +190,23 @@ release_bind(sqlite3_stmt *st, const struct extract *e, int64_t approver,
 	return st_bind_i64(st, 7, lim->max_downloads);
 }
 
+/* The extract to approve, if approver may approve it. */
+static int
+release_approvable(struct store *s, const char *extract_id, int64_t approver,
+    struct extract *e, char *why, size_t whylen)
+{
+	int r;
+
+	if ((r = extract_get(s, extract_id, e)) != 0)
+		return r == SLUICE_ENOTFOUND ? sluice_why(why, whylen, r,
+		    "no extract %s", extract_id) : r;
+	/* four eyes; the schema's CHECK says the same if this is ever skipped */
+	if (e->staged_by == approver)
+		return sluice_why(why, whylen, SLUICE_EDENIED, "you staged this "
+		    "extract; another approver must approve it");
+	return 0;
+}
+
 int
 release_add(struct store *s, const char *extract_id, int64_t approver,
     const struct release_limits *limits, int64_t *id, char *why, size_t whylen)
@@ -199,13 +216,9 @@ release_add(struct store *s, const char *extract_id, int64_t approver,
 	struct extract e;
 	int r;
 
-	if ((r = extract_get(s, extract_id, &e)) != 0)
-		return r == SLUICE_ENOTFOUND ? sluice_why(why, whylen, r,
-		    "no extract %s", extract_id) : r;
-	/* four eyes; the schema's CHECK says the same if this is ever skipped */
-	if (e.staged_by == approver)
-		return sluice_why(why, whylen, SLUICE_EDENIED, "you staged this "
-		    "extract; another approver must approve it");
+	if ((r = release_approvable(s, extract_id, approver, &e, why,
+	    whylen)) != 0)
+		return r;
 	if ((r = st_stmt(s, ST_RELEASE_INSERT, &st)) == 0)
 		r = release_bind(st, &e, approver, limits ? limits : &none);
 	if ((r = st_insert(s, st, r, id, why, whylen, NULL,

@@ -699,6 +699,52 @@ START_TEST(test_transactions)
 }
 END_TEST
 
+/* A stand-in for audit.c's chain hash: the store only stores it. */
+static int
+fixed_hash(const struct audit_entry *e, char out[65])
+{
+	(void)e;
+	memset(out, 'a', 64);
+	out[64] = '\0';
+	return 0;
+}
+
+/* Calls other store functions (fine) and the walk itself (refused: its
+ * prepared statement is in use). */
+static int
+nested_walk(void *arg, const struct audit_entry *e)
+{
+	struct org o;
+
+	(void)e;
+	ck_assert_int_eq(org_get(fx, "RX1", &o), 0);
+	*(int *)arg = store_audit_each(fx, 0, nested_walk, arg);
+	return 0;
+}
+
+START_TEST(test_statements_reused)
+{
+	struct audit_entry e;
+	struct org o;
+	int i, nested = 0;
+
+	add_org("RX1");
+	for (i = 0; i < 100; i++)
+		ck_assert_int_eq(org_get(fx, "RX1", &o), 0);
+	ck_assert_int_eq(org_get(fx, "ZZZ", &o), SLUICE_ENOTFOUND);
+	memset(&e, 0, sizeof(e));
+	e.actor = e.action = e.subject = e.details = "t";
+	snprintf(e.outcome, sizeof(e.outcome), "ok");
+	ck_assert_int_eq(store_audit_append(fx, &e, fixed_hash), 0);
+	ck_assert_int_eq(store_audit_each(fx, 0, nested_walk, &nested), 0);
+	ck_assert_int_eq(nested, SLUICE_ESTATE);
+	/* and the walk is usable again afterwards */
+	nested = 0;
+	ck_assert_int_eq(store_audit_each(fx, 0, nested_walk, &nested), 0);
+	ck_assert_int_eq(nested, SLUICE_ESTATE);
+}
+END_TEST
+
 static Suite *
 store_suite(void)
 {
@@ -720,6 +766,7 @@ store_suite(void)
 	tcase_add_test(tc, test_signatories_and_signatures);
 	tcase_add_test(tc, test_gate_facts);
 	tcase_add_test(tc, test_transactions);
+	tcase_add_test(tc, test_statements_reused);
 	suite_add_tcase(s, tc);
 	return s;
 }

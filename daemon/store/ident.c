@@ -1,6 +1,6 @@
 /*
- * store_ident.c: recipients (people), staff and their SSH login keys; the
- * login lookup. One key is one identity, one user name is one identity.
+ * ident.c: recipients (people), staff and their SSH login keys; the login
+ * lookup. One key is one identity, one user name is one identity.
  */
 #include <stdlib.h>
 #include <string.h>
@@ -11,6 +11,8 @@
 
 #define KEY_BLOB_MAX	16384
 #define STAFF_ROLES	(ROLE_OPERATOR | ROLE_APPROVER | ROLE_AUDITOR | ROLE_ADMIN)
+
+/* ---- keys ---------------------------------------------------------------- */
 
 /* Names who holds blob already, for the refusal's reason. */
 static void
@@ -28,43 +30,85 @@ key_owner_why(struct store *s, const struct store_key *k, char *why,
 }
 
 static int
-key_insert(struct store *s, enum identity_kind kind, int64_t owner,
-    const struct store_key *k, int64_t *id, char *why, size_t whylen)
+key_bind(sqlite3_stmt *st, enum identity_kind kind, int64_t owner,
+    const struct store_key *k)
 {
-	sqlite3_stmt *st = NULL;
+	int r;
+
+	if ((r = st_bind_blob(st, 1, k->blob, k->len)) != 0 ||
+	    (r = st_bind_text(st, 2, k->type, STORE_KEYTYPE_MAX)) != 0 ||
+	    (r = st_bind_text(st, 3, k->fingerprint, STORE_FPR_MAX)) != 0 ||
+	    (r = st_bind_i64_or_null(st, 4, kind == IDENTITY_STAFF ? owner : 0)) != 0 ||
+	    (r = st_bind_i64_or_null(st, 5, kind == IDENTITY_RECIPIENT ? owner : 0)) != 0)
+		return r;
+	return st_bind_i64(st, 6, sluice_now());
+}
+
+/* The first login key of a new identity. */
+static int
+key_insert(struct store *s, enum identity_kind kind, int64_t owner,
+    const struct store_key *k, char *why, size_t whylen)
+{
+	sqlite3_stmt *st;
 	int r;
 
 	if (k == NULL || k->blob == NULL || k->len == 0 || k->len > KEY_BLOB_MAX ||
 	    k->type[0] == '\0' || k->fingerprint[0] == '\0')
 		return sluice_why(why, whylen, SLUICE_EINVAL, "no usable key");
-	if ((r = st_prepare(s, "INSERT INTO keys (blob, type, fingerprint, "
-	    "staff_id, person_id, added_at) VALUES (?, ?, ?, ?, ?, ?)", &st)) != 0)
-		return r;
-	if ((r = st_bind_blob(st, 1, k->blob, k->len)) != 0 ||
-	    (r = st_bind_text(st, 2, k->type, STORE_KEYTYPE_MAX)) != 0 ||
-	    (r = st_bind_text(st, 3, k->fingerprint, STORE_FPR_MAX)) != 0 ||
-	    (r = st_bind_i64_or_null(st, 4, kind == IDENTITY_STAFF ? owner : 0)) != 0 ||
-	    (r = st_bind_i64_or_null(st, 5, kind == IDENTITY_RECIPIENT ? owner : 0)) != 0 ||
-	    (r = st_bind_i64(st, 6, sluice_now())) != 0) {
-		sluice_why(why, whylen, r, "key type or fingerprint too long");
-		goto out;
-	}
-	if ((r = st_write(s, st, id, why, whylen, "cannot add key")) ==
-	    SLUICE_EEXIST)
+	if ((r = st_stmt(s, ST_KEY_INSERT, &st)) == 0)
+		r = key_bind(st, kind, owner, k);
+	if ((r = st_insert(s, st, r, NULL, why, whylen, "key type or fingerprint "
+	    "too long", "cannot add key")) == SLUICE_EEXIST)
 		key_owner_why(s, k, why, whylen);
-out:
-	sqlite3_finalize(st);
 	return r;
 }
 
-int
-key_add(struct store *s, enum identity_kind kind, int64_t owner_id,
-    const struct store_key *key, int64_t *id, char *why, size_t whylen)
+/* Reads KEY_COLS (statements.c). */
+static int
+key_row(sqlite3_stmt *st, void *elem)
 {
-	if (kind != IDENTITY_STAFF && kind != IDENTITY_RECIPIENT)
-		return sluice_why(why, whylen, SLUICE_EINVAL, "no such identity kind");
-	return key_insert(s, kind, owner_id, key, id, why, whylen);
+	struct stored_key *k = elem;
+
+	k->id = sqlite3_column_int64(st, 0);
+	st_col_text(st, 1, k->type, sizeof(k->type));
+	st_col_text(st, 3, k->fingerprint, sizeof(k->fingerprint));
+	k->added_at = sqlite3_column_int64(st, 4);
+	return st_col_blobdup(st, 2, &k->blob, &k->len);
 }
+
+static void
+key_clear(void *elem)
+{
+	struct stored_key *k = elem;
+
+	free(k->blob);
+	memset(k, 0, sizeof(*k));
+}
+
+static const struct st_kind key_kind = {
+	sizeof(struct stored_key), key_row, key_clear
+};
+
+int
+key_list(struct store *s, enum identity_kind kind, int64_t owner_id,
+    struct key_list *out)
+{
+	sqlite3_stmt *st;
+	int r;
+
+	r = st_stmt_key(s, kind == IDENTITY_STAFF ? ST_KEY_LIST_STAFF :
+	    ST_KEY_LIST_PERSON, NULL, 0, owner_id, &st);
+	return st_list(s, st, r, &key_kind, (void **)&out->v, &out->n);
+}
+
+void
+key_list_free(struct key_list *l)
+{
+	if (l != NULL)
+		st_list_free(&key_kind, (void **)&l->v, &l->n);
+}
+
+/* ---- checks every new identity passes ------------------------------------ */
 
 /* A user name names one identity: refuse one that staff or a recipient has. */
 static int
@@ -73,7 +117,7 @@ user_free(struct store *s, const char *user, char *why, size_t whylen)
 	struct identity id;
 	int r;
 
-	if ((r = st_name_check(user, "user name", why, whylen)) != 0)
+	if ((r = name_check(user, STORE_NAME_MAX - 1, why, whylen)) != 0)
 		return r;
 	r = identity_by_user(s, user, &id);
 	if (r == 0)
@@ -93,28 +137,43 @@ email_ok(const char *email, char *why, size_t whylen)
 	return 0;
 }
 
+/* ---- recipients ---------------------------------------------------------- */
+
+static int
+person_bind(sqlite3_stmt *st, int64_t org_id, const char *user,
+    const char *email, const char *age)
+{
+	int r;
+
+	if ((r = st_bind_i64(st, 1, org_id)) != 0 ||
+	    (r = st_bind_text(st, 2, user, STORE_NAME_MAX)) != 0 ||
+	    (r = st_bind_text(st, 3, email, STORE_TEXT_MAX)) != 0 ||
+	    (r = st_bind_text_null(st, 4, age, STORE_AGE_MAX)) != 0)
+		return r;
+	return st_bind_i64(st, 5, sluice_now());
+}
+
 static int
 person_insert(struct store *s, int64_t org_id, const char *user,
     const char *email, const char *age, int64_t *id, char *why, size_t whylen)
 {
-	sqlite3_stmt *st = NULL;
+	sqlite3_stmt *st;
 	int r;
 
-	if ((r = st_prepare(s, "INSERT INTO people (org_id, user, email, "
-	    "age_recipient, created_at) VALUES (?, ?, ?, ?, ?)", &st)) != 0)
-		return r;
-	if ((r = st_bind_i64(st, 1, org_id)) != 0 ||
-	    (r = st_bind_text(st, 2, user, STORE_NAME_MAX)) != 0 ||
-	    (r = st_bind_text(st, 3, email, STORE_TEXT_MAX)) != 0 ||
-	    (r = st_bind_text_null(st, 4, age, STORE_AGE_MAX)) != 0 ||
-	    (r = st_bind_i64(st, 5, sluice_now())) != 0) {
-		sluice_why(why, whylen, r, "recipient field too long");
-		goto out;
-	}
-	r = st_write(s, st, id, why, whylen, "cannot add recipient");
-out:
-	sqlite3_finalize(st);
-	return r;
+	if ((r = st_stmt(s, ST_PERSON_INSERT, &st)) == 0)
+		r = person_bind(st, org_id, user, email, age);
+	return st_insert(s, st, r, id, why, whylen, "recipient field too long",
+	    "cannot add recipient");
+}
+
+/* age may be absent (NULL or ""); one given looks like an age recipient. */
+static int
+age_ok(const char *age, char *why, size_t whylen)
+{
+	if (age != NULL && *age != '\0' && strncmp(age, "age1", 4) != 0)
+		return sluice_why(why, whylen, SLUICE_EINVAL,
+		    "not an age recipient: %s", age);
+	return 0;
 }
 
 int
@@ -125,27 +184,22 @@ person_add(struct store *s, const char *org, const char *user,
 	int64_t org_id = 0, pid = 0;
 	int r, tx;
 
-	if ((r = email_ok(email, why, whylen)) != 0)
+	if ((r = email_ok(email, why, whylen)) != 0 ||
+	    (r = age_ok(age_recipient, why, whylen)) != 0)
 		return r;
-	if (age_recipient != NULL && *age_recipient != '\0' &&
-	    strncmp(age_recipient, "age1", 4) != 0)
-		return sluice_why(why, whylen, SLUICE_EINVAL,
-		    "not an age recipient: %s", age_recipient);
 	if ((r = st_tx_begin(s, &tx)) != 0)
 		return r;
 	if ((r = st_org_id(s, org, &org_id, why, whylen)) == 0 &&
 	    (r = user_free(s, user, why, whylen)) == 0 &&
 	    (r = person_insert(s, org_id, user, email, age_recipient, &pid,
 	    why, whylen)) == 0)
-		r = key_insert(s, IDENTITY_RECIPIENT, pid, key, NULL, why, whylen);
+		r = key_insert(s, IDENTITY_RECIPIENT, pid, key, why, whylen);
 	if ((r = st_tx_end(s, tx, r)) == 0 && id != NULL)
 		*id = pid;
 	return r;
 }
 
-#define PERSON_COLS "p.id, p.org_id, o.code, p.user, p.email, p.active, " \
-	"p.age_recipient, p.created_at FROM people p JOIN orgs o ON o.id = p.org_id"
-
+/* Reads PERSON_COLS (statements.c). */
 static int
 person_row(sqlite3_stmt *st, void *elem)
 {
@@ -163,94 +217,67 @@ person_row(sqlite3_stmt *st, void *elem)
 	return 0;
 }
 
-int
-person_get(struct store *s, const char *user, struct person *out)
-{
-	return st_get(s, "SELECT " PERSON_COLS " WHERE p.user = ?", user,
-	    STORE_NAME_MAX, 0, person_row, out);
-}
+static const struct st_kind person_kind = {
+	sizeof(struct person), person_row, NULL
+};
 
 int
 person_get_by_id(struct store *s, int64_t id, struct person *out)
 {
-	return st_get(s, "SELECT " PERSON_COLS " WHERE p.id = ?", NULL, 0, id,
-	    person_row, out);
-}
-
-/* UPDATE <table> SET <col> = ?1 WHERE user = ?2, touching one row. */
-static int
-set_by_user(struct store *s, const char *sql, int64_t v, const char *user)
-{
-	sqlite3_stmt *st = NULL;
-	int r;
-
-	if ((r = st_prepare(s, sql, &st)) != 0 ||
-	    (r = st_bind_i64(st, 1, v)) != 0 ||
-	    (r = st_bind_text(st, 2, user, STORE_NAME_MAX)) != 0)
-		goto out;
-	r = st_write_one(s, st);
-out:
-	sqlite3_finalize(st);
-	return r;
+	return st_get(s, ST_PERSON_BY_ID, NULL, 0, id, person_row, out);
 }
 
 int
 person_set_active(struct store *s, const char *user, int active)
 {
-	return set_by_user(s, "UPDATE people SET active = ?1 WHERE user = ?2",
-	    active ? 1 : 0, user);
+	sqlite3_stmt *st;
+	int r;
+
+	if ((r = st_stmt(s, ST_PERSON_SET_ACTIVE, &st)) == 0 &&
+	    (r = st_bind_i64(st, 1, active ? 1 : 0)) == 0)
+		r = st_bind_text(st, 2, user, STORE_NAME_MAX);
+	return st_update_one(s, st, r);
 }
 
 int
 person_list(struct store *s, const char *org, struct person_list *out)
 {
-	sqlite3_stmt *st = NULL;
-	int r;
-
-	memset(out, 0, sizeof(*out));
-	if ((r = st_prepare(s, "SELECT " PERSON_COLS " WHERE ?1 IS NULL OR "
-	    "o.code = ?1 ORDER BY o.code, p.user", &st)) != 0 ||
-	    (r = st_bind_text_null(st, 1, org, STORE_NAME_MAX)) != 0)
-		goto out;
-	r = st_read_all(s, st, (void **)&out->v, &out->n, sizeof(*out->v),
-	    person_row);
-out:
-	sqlite3_finalize(st);
-	if (r != 0)
-		person_list_free(out);
-	return r;
+	return st_list_key(s, ST_PERSON_LIST, org, STORE_NAME_MAX, &person_kind,
+	    (void **)&out->v, &out->n);
 }
 
 void
 person_list_free(struct person_list *l)
 {
 	if (l != NULL)
-		st_list_free((void **)&l->v, &l->n);
+		st_list_free(&person_kind, (void **)&l->v, &l->n);
 }
 
 /* ---- staff --------------------------------------------------------------- */
 
 static int
+roles_ok(uint32_t roles, char *why, size_t whylen)
+{
+	if (roles == 0 || (roles & ~(uint32_t)STAFF_ROLES) != 0)
+		return sluice_why(why, whylen, SLUICE_EINVAL,
+		    "staff need one or more of operator, approver, auditor, admin");
+	return 0;
+}
+
+static int
 staff_insert(struct store *s, const char *user, const char *email,
     uint32_t roles, int64_t *id, char *why, size_t whylen)
 {
-	sqlite3_stmt *st = NULL;
+	sqlite3_stmt *st;
 	int r;
 
-	if ((r = st_prepare(s, "INSERT INTO staff (user, email, roles, "
-	    "created_at) VALUES (?, ?, ?, ?)", &st)) != 0)
-		return r;
-	if ((r = st_bind_text(st, 1, user, STORE_NAME_MAX)) != 0 ||
-	    (r = st_bind_text(st, 2, email, STORE_TEXT_MAX)) != 0 ||
-	    (r = st_bind_i64(st, 3, roles)) != 0 ||
-	    (r = st_bind_i64(st, 4, sluice_now())) != 0) {
-		sluice_why(why, whylen, r, "staff field too long");
-		goto out;
-	}
-	r = st_write(s, st, id, why, whylen, "cannot add staff");
-out:
-	sqlite3_finalize(st);
-	return r;
+	if ((r = st_stmt(s, ST_STAFF_INSERT, &st)) == 0 &&
+	    (r = st_bind_text(st, 1, user, STORE_NAME_MAX)) == 0 &&
+	    (r = st_bind_text(st, 2, email, STORE_TEXT_MAX)) == 0 &&
+	    (r = st_bind_i64(st, 3, roles)) == 0)
+		r = st_bind_i64(st, 4, sluice_now());
+	return st_insert(s, st, r, id, why, whylen, "staff field too long",
+	    "cannot add staff");
 }
 
 int
@@ -261,23 +288,20 @@ staff_add(struct store *s, const char *user, const char *email,
 	int64_t sid = 0;
 	int r, tx;
 
-	if (roles == 0 || (roles & ~(uint32_t)STAFF_ROLES) != 0)
-		return sluice_why(why, whylen, SLUICE_EINVAL,
-		    "staff need one or more of operator, approver, auditor, admin");
-	if ((r = email_ok(email, why, whylen)) != 0)
+	if ((r = roles_ok(roles, why, whylen)) != 0 ||
+	    (r = email_ok(email, why, whylen)) != 0)
 		return r;
 	if ((r = st_tx_begin(s, &tx)) != 0)
 		return r;
 	if ((r = user_free(s, user, why, whylen)) == 0 &&
 	    (r = staff_insert(s, user, email, roles, &sid, why, whylen)) == 0)
-		r = key_insert(s, IDENTITY_STAFF, sid, key, NULL, why, whylen);
+		r = key_insert(s, IDENTITY_STAFF, sid, key, why, whylen);
 	if ((r = st_tx_end(s, tx, r)) == 0 && id != NULL)
 		*id = sid;
 	return r;
 }
 
-#define STAFF_COLS "id, user, email, roles, active, created_at FROM staff"
-
+/* Reads STAFF_COLS (statements.c). */
 static int
 staff_row(sqlite3_stmt *st, void *elem)
 {
@@ -293,139 +317,27 @@ staff_row(sqlite3_stmt *st, void *elem)
 	return 0;
 }
 
-int
-staff_get(struct store *s, const char *user, struct staff *out)
-{
-	return st_get(s, "SELECT " STAFF_COLS " WHERE user = ?", user,
-	    STORE_NAME_MAX, 0, staff_row, out);
-}
-
-int
-staff_get_by_id(struct store *s, int64_t id, struct staff *out)
-{
-	return st_get(s, "SELECT " STAFF_COLS " WHERE id = ?", NULL, 0, id,
-	    staff_row, out);
-}
-
-int
-staff_count(struct store *s, int64_t *n)
-{
-	sqlite3_stmt *st = NULL;
-	int r;
-
-	if ((r = st_prepare(s, "SELECT count(*) FROM staff", &st)) == 0 &&
-	    (r = st_one_row(s, st, SLUICE_ESTORE)) == 0)
-		*n = sqlite3_column_int64(st, 0);
-	sqlite3_finalize(st);
-	return r;
-}
-
-int
-staff_set_roles(struct store *s, const char *user, uint32_t roles)
-{
-	if (roles == 0 || (roles & ~(uint32_t)STAFF_ROLES) != 0)
-		return SLUICE_EINVAL;
-	return set_by_user(s, "UPDATE staff SET roles = ?1 WHERE user = ?2",
-	    roles, user);
-}
-
-int
-staff_set_active(struct store *s, const char *user, int active)
-{
-	return set_by_user(s, "UPDATE staff SET active = ?1 WHERE user = ?2",
-	    active ? 1 : 0, user);
-}
+static const struct st_kind staff_kind = {
+	sizeof(struct staff), staff_row, NULL
+};
 
 int
 staff_list(struct store *s, struct staff_list *out)
 {
-	sqlite3_stmt *st = NULL;
-	int r;
-
-	memset(out, 0, sizeof(*out));
-	if ((r = st_prepare(s, "SELECT " STAFF_COLS " ORDER BY user", &st)) == 0)
-		r = st_read_all(s, st, (void **)&out->v, &out->n,
-		    sizeof(*out->v), staff_row);
-	sqlite3_finalize(st);
-	if (r != 0)
-		staff_list_free(out);
-	return r;
+	return st_list_key(s, ST_STAFF_LIST, NULL, 0, &staff_kind,
+	    (void **)&out->v, &out->n);
 }
 
 void
 staff_list_free(struct staff_list *l)
 {
 	if (l != NULL)
-		st_list_free((void **)&l->v, &l->n);
+		st_list_free(&staff_kind, (void **)&l->v, &l->n);
 }
 
-/* ---- keys and identities ------------------------------------------------- */
+/* ---- the login lookup ---------------------------------------------------- */
 
-static int
-key_row(sqlite3_stmt *st, void *elem)
-{
-	struct stored_key *k = elem;
-
-	k->id = sqlite3_column_int64(st, 0);
-	st_col_text(st, 1, k->type, sizeof(k->type));
-	st_col_text(st, 3, k->fingerprint, sizeof(k->fingerprint));
-	k->added_at = sqlite3_column_int64(st, 4);
-	return st_col_blobdup(st, 2, &k->blob, &k->len);
-}
-
-int
-key_list(struct store *s, enum identity_kind kind, int64_t owner_id,
-    struct key_list *out)
-{
-	sqlite3_stmt *st = NULL;
-	int r;
-
-	memset(out, 0, sizeof(*out));
-	r = st_prepare(s, kind == IDENTITY_STAFF ?
-	    "SELECT id, type, blob, fingerprint, added_at FROM keys "
-	    "WHERE staff_id = ? ORDER BY id" :
-	    "SELECT id, type, blob, fingerprint, added_at FROM keys "
-	    "WHERE person_id = ? ORDER BY id", &st);
-	if (r != 0 || (r = st_bind_i64(st, 1, owner_id)) != 0)
-		goto out;
-	r = st_read_all(s, st, (void **)&out->v, &out->n, sizeof(*out->v),
-	    key_row);
-out:
-	sqlite3_finalize(st);
-	if (r != 0)
-		key_list_free(out);
-	return r;
-}
-
-void
-key_list_free(struct key_list *l)
-{
-	size_t i;
-
-	if (l == NULL)
-		return;
-	for (i = 0; i < l->n; i++)
-		free(l->v[i].blob);
-	st_list_free((void **)&l->v, &l->n);
-}
-
-/* Both lookups read one row of this union: kind, id, user, org_id, org,
- * roles, active, age, key_id, key type, fingerprint. */
-#define IDENTITY_BY_KEY \
-	"SELECT 1, st.id, st.user, 0, '', st.roles, st.active, '', k.id, " \
-	"k.type, k.fingerprint FROM keys k JOIN staff st ON st.id = k.staff_id " \
-	"WHERE k.blob = ?1 UNION ALL " \
-	"SELECT 2, p.id, p.user, p.org_id, o.code, 16, p.active, " \
-	"p.age_recipient, k.id, k.type, k.fingerprint FROM keys k " \
-	"JOIN people p ON p.id = k.person_id JOIN orgs o ON o.id = p.org_id " \
-	"WHERE k.blob = ?1"
-#define IDENTITY_BY_USER \
-	"SELECT 1, id, user, 0, '', roles, active, '', 0, '', '' FROM staff " \
-	"WHERE user = ?1 UNION ALL " \
-	"SELECT 2, p.id, p.user, p.org_id, o.code, 16, p.active, " \
-	"p.age_recipient, 0, '', '' FROM people p JOIN orgs o ON o.id = p.org_id " \
-	"WHERE p.user = ?1"
-
+/* Reads the identity union (IDENTITY_BY_KEY, statements.c). */
 static int
 identity_row(sqlite3_stmt *st, void *elem)
 {
@@ -451,17 +363,14 @@ int
 identity_by_key(struct store *s, const uint8_t *blob, size_t len,
     struct identity *out)
 {
-	sqlite3_stmt *st = NULL;
+	sqlite3_stmt *st;
 	int r;
 
 	if (blob == NULL || len == 0 || len > KEY_BLOB_MAX)
 		return SLUICE_ENOTFOUND;
-	if ((r = st_prepare(s, IDENTITY_BY_KEY, &st)) == 0 &&
-	    (r = st_bind_blob(st, 1, blob, len)) == 0 &&
-	    (r = st_one_row(s, st, SLUICE_ENOTFOUND)) == 0)
-		r = identity_row(st, out);
-	sqlite3_finalize(st);
-	return r;
+	if ((r = st_stmt(s, ST_IDENTITY_BY_KEY, &st)) == 0)
+		r = st_bind_blob(st, 1, blob, len);
+	return st_one(s, st, r, identity_row, out);
 }
 
 int
@@ -469,6 +378,6 @@ identity_by_user(struct store *s, const char *user, struct identity *out)
 {
 	if (user == NULL || strlen(user) >= STORE_NAME_MAX)
 		return SLUICE_ENOTFOUND;
-	return st_get(s, IDENTITY_BY_USER, user, STORE_NAME_MAX, 0,
+	return st_get(s, ST_IDENTITY_BY_USER, user, STORE_NAME_MAX, 0,
 	    identity_row, out);
 }

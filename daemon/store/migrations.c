@@ -10,7 +10,8 @@
  *
  * Conventions: every table is STRICT; dates are 'YYYY-MM-DD' TEXT (UTC
  * calendar days), times INTEGER seconds since the epoch, digests lower-case
- * hex TEXT, states and statuses the TEXT names of store.c's tables.
+ * hex TEXT, states and statuses domain.h's words as TEXT (one DSPT status
+ * excepted: see st_dspt_name() in store.c).
  */
 #include <stdio.h>
 
@@ -298,20 +299,28 @@ store_user_version(sqlite3 *db, int *v)
 	return rc;
 }
 
+/* Runs m's SQL in the open transaction and checks that it set its own
+ * version; an SQLite result code. */
+static int
+apply_sql(sqlite3 *db, const struct migration *m)
+{
+	int rc, v = 0;
+
+	if ((rc = sqlite3_exec(db, m->sql, NULL, NULL, NULL)) != SQLITE_OK ||
+	    (rc = store_user_version(db, &v)) != SQLITE_OK)
+		return rc;
+	return v == m->version ? SQLITE_OK : SQLITE_INTERNAL;
+}
+
 static int
 apply(sqlite3 *db, const struct migration *m, char *why, size_t whylen)
 {
-	int rc, v = 0;
+	int rc;
 
 	if ((rc = sqlite3_exec(db, "BEGIN IMMEDIATE", NULL, NULL, NULL)) != SQLITE_OK)
 		return sluice_why(why, whylen, SLUICE_ESTORE,
 		    "store migration %d: %s", m->version, sqlite3_errmsg(db));
-	rc = sqlite3_exec(db, m->sql, NULL, NULL, NULL);
-	if (rc == SQLITE_OK)
-		rc = store_user_version(db, &v);
-	if (rc == SQLITE_OK && v != m->version)
-		rc = SQLITE_INTERNAL;
-	if (rc == SQLITE_OK)
+	if ((rc = apply_sql(db, m)) == SQLITE_OK)
 		rc = sqlite3_exec(db, "COMMIT", NULL, NULL, NULL);
 	if (rc != SQLITE_OK) {
 		sluice_why(why, whylen, SLUICE_ESTORE, "store migration %d: %s",
@@ -322,28 +331,37 @@ apply(sqlite3 *db, const struct migration *m, char *why, size_t whylen)
 	return 0;
 }
 
+/* *v = the store's schema version, one this program can migrate from. */
+static int
+migratable(sqlite3 *db, int *v, char *why, size_t whylen)
+{
+	int latest = store_latest_version();
+
+	if (store_user_version(db, v) != SQLITE_OK)
+		return sluice_why(why, whylen, SLUICE_ESTORE,
+		    "cannot read the store's schema version: %s",
+		    sqlite3_errmsg(db));
+	if (*v > latest)
+		return sluice_why(why, whylen, SLUICE_ESTORE,
+		    "store schema version %d is newer than this program's %d; "
+		    "upgrade sluiced", *v, latest);
+	if (*v < 0)
+		return sluice_why(why, whylen, SLUICE_ESTORE,
+		    "store schema version %d is not valid", *v);
+	return 0;
+}
+
 int
 store_migrate(sqlite3 *db, char *why, size_t whylen)
 {
 	size_t i;
-	int r, rc, v = 0, latest = store_latest_version();
+	int r, v = 0;
 
-	if ((rc = store_user_version(db, &v)) != SQLITE_OK)
-		return sluice_why(why, whylen, SLUICE_ESTORE,
-		    "cannot read the store's schema version: %s",
-		    sqlite3_errmsg(db));
-	if (v > latest)
-		return sluice_why(why, whylen, SLUICE_ESTORE,
-		    "store schema version %d is newer than this program's %d; "
-		    "upgrade sluiced", v, latest);
-	if (v < 0)
-		return sluice_why(why, whylen, SLUICE_ESTORE,
-		    "store schema version %d is not valid", v);
-	for (i = 0; i < NMIGRATIONS; i++) {
-		if (migrations[i].version <= v)
-			continue;
-		if ((r = apply(db, &migrations[i], why, whylen)) != 0)
+	if ((r = migratable(db, &v, why, whylen)) != 0)
+		return r;
+	for (i = 0; i < NMIGRATIONS; i++)
+		if (migrations[i].version > v &&
+		    (r = apply(db, &migrations[i], why, whylen)) != 0)
 			return r;
-	}
 	return 0;
 }

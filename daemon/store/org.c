@@ -1,5 +1,5 @@
 /*
- * store_org.c: organisations and their Data Sharing Framework Contracts.
+ * org.c: organisations and their Data Sharing Framework Contracts.
  */
 #include <stdlib.h>
 #include <string.h>
@@ -8,9 +8,9 @@
 #include "sluice/error.h"
 #include "store/store_int.h"
 
-#define ORG_COLS "id, code, name, type, dspt_status, dspt_expires, " \
-	"sanctioned, created_at"
+/* ---- organisations ------------------------------------------------------- */
 
+/* Reads ORG_COLS (statements.c). */
 static int
 org_row(sqlite3_stmt *st, void *elem)
 {
@@ -29,117 +29,98 @@ org_row(sqlite3_stmt *st, void *elem)
 	return 0;
 }
 
+static const struct st_kind org_kind = { sizeof(struct org), org_row, NULL };
+
+static int
+org_bind(sqlite3_stmt *st, const struct org *o)
+{
+	int r;
+
+	if ((r = st_bind_text(st, 1, o->code, STORE_NAME_MAX)) != 0 ||
+	    (r = st_bind_text(st, 2, o->name, STORE_TEXT_MAX)) != 0 ||
+	    (r = st_bind_text(st, 3, o->type, STORE_TEXT_MAX)) != 0)
+		return r;
+	return st_bind_i64(st, 4, sluice_now());
+}
+
 int
 org_add(struct store *s, const struct org *o, int64_t *id, char *why,
     size_t whylen)
 {
-	sqlite3_stmt *st = NULL;
+	sqlite3_stmt *st;
 	int r;
 
-	if ((r = st_name_check(o->code, "organisation code", why, whylen)) != 0)
+	if ((r = name_check(o->code, STORE_NAME_MAX - 1, why, whylen)) != 0)
 		return r;
 	if (o->name[0] == '\0')
 		return sluice_why(why, whylen, SLUICE_EINVAL,
 		    "an organisation needs a name");
-	if ((r = st_prepare(s, "INSERT INTO orgs (code, name, type, created_at) "
-	    "VALUES (?, ?, ?, ?)", &st)) != 0)
-		return r;
-	if ((r = st_bind_text(st, 1, o->code, STORE_NAME_MAX)) != 0 ||
-	    (r = st_bind_text(st, 2, o->name, STORE_TEXT_MAX)) != 0 ||
-	    (r = st_bind_text(st, 3, o->type, STORE_TEXT_MAX)) != 0 ||
-	    (r = st_bind_i64(st, 4, sluice_now())) != 0) {
-		sluice_why(why, whylen, r, "organisation field too long");
-		goto out;
-	}
-	if ((r = st_write(s, st, id, why, whylen, "cannot add organisation")) ==
-	    SLUICE_EEXIST)
+	if ((r = st_stmt(s, ST_ORG_INSERT, &st)) == 0)
+		r = org_bind(st, o);
+	if ((r = st_insert(s, st, r, id, why, whylen, "organisation field too "
+	    "long", "cannot add organisation")) == SLUICE_EEXIST)
 		sluice_why(why, whylen, r, "organisation %s exists already", o->code);
-out:
-	sqlite3_finalize(st);
 	return r;
 }
 
 int
 org_get(struct store *s, const char *code, struct org *out)
 {
-	return st_get(s, "SELECT " ORG_COLS " FROM orgs WHERE code = ?", code,
-	    STORE_NAME_MAX, 0, org_row, out);
+	return st_get(s, ST_ORG_BY_CODE, code, STORE_NAME_MAX, 0, org_row, out);
 }
 
 int
 org_get_by_id(struct store *s, int64_t id, struct org *out)
 {
-	return st_get(s, "SELECT " ORG_COLS " FROM orgs WHERE id = ?", NULL, 0,
-	    id, org_row, out);
+	return st_get(s, ST_ORG_BY_ID, NULL, 0, id, org_row, out);
 }
 
 int
 org_list(struct store *s, struct org_list *out)
 {
-	sqlite3_stmt *st = NULL;
-	int r;
-
-	memset(out, 0, sizeof(*out));
-	if ((r = st_prepare(s, "SELECT " ORG_COLS " FROM orgs ORDER BY code",
-	    &st)) == 0)
-		r = st_read_all(s, st, (void **)&out->v, &out->n,
-		    sizeof(*out->v), org_row);
-	sqlite3_finalize(st);
-	if (r != 0)
-		org_list_free(out);
-	return r;
+	return st_list_key(s, ST_ORG_LIST, NULL, 0, &org_kind,
+	    (void **)&out->v, &out->n);
 }
 
 void
 org_list_free(struct org_list *l)
 {
 	if (l != NULL)
-		st_list_free((void **)&l->v, &l->n);
+		st_list_free(&org_kind, (void **)&l->v, &l->n);
 }
 
 int
 org_set_dspt(struct store *s, const char *code, enum dspt_status status,
     int32_t expires)
 {
-	sqlite3_stmt *st = NULL;
+	const char *name = st_dspt_name(status);
+	sqlite3_stmt *st;
 	int r;
 
-	if (st_dspt_name(status) == NULL)
+	if (name == NULL)
 		return SLUICE_EINVAL;
-	if ((r = st_prepare(s, "UPDATE orgs SET dspt_status = ?, dspt_expires = ? "
-	    "WHERE code = ?", &st)) != 0 ||
-	    (r = st_bind_text(st, 1, st_dspt_name(status), STORE_TEXT_MAX)) != 0 ||
-	    (r = st_bind_date_or_null(st, 2, expires)) != 0 ||
-	    (r = st_bind_text(st, 3, code, STORE_NAME_MAX)) != 0)
-		goto out;
-	r = st_write_one(s, st);
-out:
-	sqlite3_finalize(st);
-	return r;
+	if ((r = st_stmt(s, ST_ORG_SET_DSPT, &st)) == 0 &&
+	    (r = st_bind_text(st, 1, name, STORE_TEXT_MAX)) == 0 &&
+	    (r = st_bind_date_or_null(st, 2, expires)) == 0)
+		r = st_bind_text(st, 3, code, STORE_NAME_MAX);
+	return st_update_one(s, st, r);
 }
 
 int
 org_set_sanctioned(struct store *s, const char *code, int sanctioned)
 {
-	sqlite3_stmt *st = NULL;
+	sqlite3_stmt *st;
 	int r;
 
-	if ((r = st_prepare(s, "UPDATE orgs SET sanctioned = ? WHERE code = ?",
-	    &st)) != 0 ||
-	    (r = st_bind_i64(st, 1, sanctioned ? 1 : 0)) != 0 ||
-	    (r = st_bind_text(st, 2, code, STORE_NAME_MAX)) != 0)
-		goto out;
-	r = st_write_one(s, st);
-out:
-	sqlite3_finalize(st);
-	return r;
+	if ((r = st_stmt(s, ST_ORG_SET_SANCTIONED, &st)) == 0 &&
+	    (r = st_bind_i64(st, 1, sanctioned ? 1 : 0)) == 0)
+		r = st_bind_text(st, 2, code, STORE_NAME_MAX);
+	return st_update_one(s, st, r);
 }
 
 /* ---- contracts ----------------------------------------------------------- */
 
-#define CONTRACT_COLS "c.id, c.org_id, o.code, c.ref, c.starts, c.expires, " \
-	"c.created_at FROM contracts c JOIN orgs o ON o.id = c.org_id"
-
+/* Reads CONTRACT_COLS (statements.c). */
 static int
 contract_row(sqlite3_stmt *st, void *elem)
 {
@@ -156,37 +137,52 @@ contract_row(sqlite3_stmt *st, void *elem)
 	return 0;
 }
 
-int
-contract_add(struct store *s, const char *org, const char *ref, int32_t starts,
-    int32_t expires, int64_t *id, char *why, size_t whylen)
+static const struct st_kind contract_kind = {
+	sizeof(struct contract), contract_row, NULL
+};
+
+static int
+contract_bind(sqlite3_stmt *st, int64_t org_id, const char *ref,
+    int32_t starts, int32_t expires)
 {
-	sqlite3_stmt *st = NULL;
-	int64_t org_id = 0;
 	int r;
 
+	if ((r = st_bind_i64(st, 1, org_id)) != 0 ||
+	    (r = st_bind_text(st, 2, ref, STORE_TEXT_MAX)) != 0 ||
+	    (r = st_bind_date(st, 3, starts)) != 0 ||
+	    (r = st_bind_date(st, 4, expires)) != 0)
+		return r;
+	return st_bind_i64(st, 5, sluice_now());
+}
+
+static int
+contract_valid(const char *ref, int32_t starts, int32_t expires, char *why,
+    size_t whylen)
+{
 	if (ref == NULL || *ref == '\0')
 		return sluice_why(why, whylen, SLUICE_EINVAL, "a contract needs a ref");
 	if (starts > expires)
 		return sluice_why(why, whylen, SLUICE_EINVAL,
 		    "a contract cannot expire before it starts");
-	if ((r = st_org_id(s, org, &org_id, why, whylen)) != 0)
+	return 0;
+}
+
+int
+contract_add(struct store *s, const char *org, const char *ref, int32_t starts,
+    int32_t expires, int64_t *id, char *why, size_t whylen)
+{
+	sqlite3_stmt *st;
+	int64_t org_id = 0;
+	int r;
+
+	if ((r = contract_valid(ref, starts, expires, why, whylen)) != 0 ||
+	    (r = st_org_id(s, org, &org_id, why, whylen)) != 0)
 		return r;
-	if ((r = st_prepare(s, "INSERT INTO contracts (org_id, ref, starts, "
-	    "expires, created_at) VALUES (?, ?, ?, ?, ?)", &st)) != 0)
-		return r;
-	if ((r = st_bind_i64(st, 1, org_id)) != 0 ||
-	    (r = st_bind_text(st, 2, ref, STORE_TEXT_MAX)) != 0 ||
-	    (r = st_bind_date(st, 3, starts)) != 0 ||
-	    (r = st_bind_date(st, 4, expires)) != 0 ||
-	    (r = st_bind_i64(st, 5, sluice_now())) != 0) {
-		sluice_why(why, whylen, r, "contract ref too long or bad date");
-		goto out;
-	}
-	if ((r = st_write(s, st, id, why, whylen, "cannot add contract")) ==
-	    SLUICE_EEXIST)
+	if ((r = st_stmt(s, ST_CONTRACT_INSERT, &st)) == 0)
+		r = contract_bind(st, org_id, ref, starts, expires);
+	if ((r = st_insert(s, st, r, id, why, whylen, "contract ref too long or "
+	    "bad date", "cannot add contract")) == SLUICE_EEXIST)
 		sluice_why(why, whylen, r, "%s already has contract %s", org, ref);
-out:
-	sqlite3_finalize(st);
 	return r;
 }
 
@@ -194,45 +190,25 @@ int
 contract_in_force(struct store *s, const char *org, int32_t day,
     struct contract *out)
 {
-	sqlite3_stmt *st = NULL;
+	sqlite3_stmt *st;
 	int r;
 
-	if ((r = st_prepare(s, "SELECT " CONTRACT_COLS " WHERE o.code = ?1 AND "
-	    "c.starts <= ?2 AND c.expires >= ?2 ORDER BY c.expires DESC, c.id "
-	    "LIMIT 1", &st)) != 0 ||
-	    (r = st_bind_text(st, 1, org, STORE_NAME_MAX)) != 0 ||
-	    (r = st_bind_date(st, 2, day)) != 0)
-		goto out;
-	if ((r = st_one_row(s, st, SLUICE_ENOTFOUND)) == 0)
-		r = contract_row(st, out);
-out:
-	sqlite3_finalize(st);
-	return r;
+	if ((r = st_stmt(s, ST_CONTRACT_IN_FORCE, &st)) == 0 &&
+	    (r = st_bind_text(st, 1, org, STORE_NAME_MAX)) == 0)
+		r = st_bind_date(st, 2, day);
+	return st_one(s, st, r, contract_row, out);
 }
 
 int
 contract_list(struct store *s, const char *org, struct contract_list *out)
 {
-	sqlite3_stmt *st = NULL;
-	int r;
-
-	memset(out, 0, sizeof(*out));
-	if ((r = st_prepare(s, "SELECT " CONTRACT_COLS " WHERE ?1 IS NULL OR "
-	    "o.code = ?1 ORDER BY o.code, c.starts, c.id", &st)) != 0 ||
-	    (r = st_bind_text_null(st, 1, org, STORE_NAME_MAX)) != 0)
-		goto out;
-	r = st_read_all(s, st, (void **)&out->v, &out->n, sizeof(*out->v),
-	    contract_row);
-out:
-	sqlite3_finalize(st);
-	if (r != 0)
-		contract_list_free(out);
-	return r;
+	return st_list_key(s, ST_CONTRACT_LIST, org, STORE_NAME_MAX,
+	    &contract_kind, (void **)&out->v, &out->n);
 }
 
 void
 contract_list_free(struct contract_list *l)
 {
 	if (l != NULL)
-		st_list_free((void **)&l->v, &l->n);
+		st_list_free(&contract_kind, (void **)&l->v, &l->n);
 }

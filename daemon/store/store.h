@@ -1,7 +1,7 @@
 /*
  * store.h: the register of sluice (DESIGN.md section 7), behind one small
- * interface. SQLite now; nothing outside store*.c knows that (struct store is
- * opaque and no other file includes sqlite3.h).
+ * interface. SQLite now; nothing outside daemon/store/ knows that (struct
+ * store is opaque and no other file includes sqlite3.h).
  *
  * Contract, for every function below unless it says otherwise:
  * - Returns 0 or a negative SLUICE_E* code; results go to out-parameters.
@@ -32,6 +32,13 @@
  * - Digests are lower-case hex SHA-256 (64 characters).
  * - "now" for created_at/approved_at/... is sluice_now() unless a function
  *   takes an explicit time.
+ * - A handle serves one thread. Its statements are prepared once and reused:
+ *   a store_audit_each() callback may call other store functions but not
+ *   store_audit_each() again (SLUICE_ESTATE).
+ * - Names and NIC references are checked by domain.h's name_check() and
+ *   nic_check() (refused with SLUICE_EINVAL and their reason). States and
+ *   statuses are stored as domain.h's words, but for the DSPT status
+ *   not-met, which schema version 1 stores as "standards-not-met".
  */
 #ifndef SLUICE_STORE_H
 #define SLUICE_STORE_H
@@ -101,7 +108,6 @@ struct org_list { struct org *v; size_t n; };
 int org_add(struct store *s, const struct org *o, int64_t *id,
     char *why, size_t whylen) __attribute__((warn_unused_result));
 int org_get(struct store *s, const char *code, struct org *out);
-int org_get_by_id(struct store *s, int64_t id, struct org *out);
 int org_list(struct store *s, struct org_list *out);	/* by code */
 void org_list_free(struct org_list *l);
 int org_set_dspt(struct store *s, const char *code, enum dspt_status status,
@@ -163,7 +169,6 @@ struct person_list { struct person *v; size_t n; };
 int person_add(struct store *s, const char *org, const char *user,
     const char *email, const struct store_key *key, const char *age_recipient,
     int64_t *id, char *why, size_t whylen) __attribute__((warn_unused_result));
-int person_get(struct store *s, const char *user, struct person *out);
 int person_get_by_id(struct store *s, int64_t id, struct person *out);
 int person_set_active(struct store *s, const char *user, int active);
 /* Recipients of org (all when NULL), by org, user. */
@@ -185,20 +190,11 @@ struct staff_list { struct staff *v; size_t n; };
 int staff_add(struct store *s, const char *user, const char *email,
     const struct store_key *key, uint32_t roles, int64_t *id,
     char *why, size_t whylen) __attribute__((warn_unused_result));
-int staff_get(struct store *s, const char *user, struct staff *out);
-int staff_get_by_id(struct store *s, int64_t id, struct staff *out);
-int staff_count(struct store *s, int64_t *n);		/* all, active or not */
-int staff_set_roles(struct store *s, const char *user, uint32_t roles);
-int staff_set_active(struct store *s, const char *user, int active);
 int staff_list(struct store *s, struct staff_list *out);	/* by user */
 void staff_list_free(struct staff_list *l);
 
-/* Another key for an existing identity (kind IDENTITY_STAFF/RECIPIENT, its
- * id). SLUICE_EEXIST if the key is anyone's already. */
+/* Whose a key is: a staff member's or a recipient's. */
 enum identity_kind { IDENTITY_STAFF = 1, IDENTITY_RECIPIENT = 2 };
-int key_add(struct store *s, enum identity_kind kind, int64_t owner_id,
-    const struct store_key *key, int64_t *id, char *why, size_t whylen)
-    __attribute__((warn_unused_result));
 
 /* A stored key; blob is heap memory owned by the list. */
 struct stored_key {
@@ -263,8 +259,6 @@ struct signatory_list { struct signatory *v; size_t n; };
 int signatory_add(struct store *s, const struct signatory *in, int64_t *id,
     char *why, size_t whylen) __attribute__((warn_unused_result));
 int signatory_get(struct store *s, int64_t id, struct signatory *out);
-int signatory_by_fingerprint(struct store *s, const char *hex,
-    struct signatory *out);
 /* owner: an org code, "controller", or NULL for all; by owner, id. */
 int signatory_list(struct store *s, const char *owner,
     struct signatory_list *out);
@@ -315,7 +309,6 @@ int agreement_add_version(struct store *s, const char *nic, int32_t expires,
 /* version 0 = the latest. */
 int agreement_get(struct store *s, const char *nic, int version,
     struct agreement *out);
-int agreement_get_by_id(struct store *s, int64_t id, struct agreement *out);
 /* The version that governs nic now: the newest one that is signed, live,
  * suspended, expired or closed; if none is, the latest. */
 int agreement_governing(struct store *s, const char *nic,
@@ -357,23 +350,12 @@ int signature_get(struct store *s, int64_t agreement_id, enum party party,
     struct agreement_sig *out);
 void agreement_sig_clear(struct agreement_sig *g);
 
-/* Suspensions: the reason and who, kept beside the state change. */
-struct suspension {
-	int64_t	 id;
-	int64_t	 agreement_id;
-	char	 reason[STORE_TEXT_MAX];
-	int64_t	 by;			/* staff id; 0 = automatic (sanction) */
-	int64_t	 at;
-	int64_t	 lifted_at;		/* 0 = still suspended */
-	int64_t	 lifted_by;
-};
+/* Suspensions: the reason and who, kept beside the state change (by 0 =
+ * automatic, a sanction). */
 int suspension_add(struct store *s, int64_t agreement_id, const char *reason,
     int64_t by, int64_t *id) __attribute__((warn_unused_result));
 /* Lifts the open suspension of the agreement; SLUICE_ENOTFOUND if none. */
 int suspension_lift(struct store *s, int64_t agreement_id, int64_t by);
-/* The open suspension, else SLUICE_ENOTFOUND. */
-int suspension_current(struct store *s, int64_t agreement_id,
-    struct suspension *out);
 
 /* ---- extracts, releases, downloads -------------------------------------- */
 
@@ -473,7 +455,7 @@ struct deletion_certificate {
 	int64_t	 agreement_id;
 	char	 nic[STORE_NIC_MAX];
 	int64_t	 uploaded_by;		/* person id */
-	uint8_t	*cms;			/* heap; NULL in lists */
+	uint8_t	*cms;			/* certificate_add() reads it; NULL in lists */
 	size_t	 cms_len;
 	int	 accepted;		/* 1 accepted, 0 rejected */
 	char	 reason[STORE_TEXT_MAX];	/* why rejected, or "" */
@@ -491,7 +473,6 @@ int certificate_add(struct store *s, const struct deletion_certificate *c,
 int certificate_list(struct store *s, const char *nic,
     struct certificate_list *out);
 void certificate_list_free(struct certificate_list *l);
-void certificate_clear(struct deletion_certificate *c);
 /* *accepted = 1 if any version of the agreement's NIC has an accepted
  * certificate. */
 int certificate_accepted(struct store *s, int64_t agreement_id, int *accepted);
@@ -522,12 +503,10 @@ int outbox_enqueue(struct store *s, const char *dedupe_key, const char *to,
  * (0 = no limit). */
 int outbox_due(struct store *s, int64_t now, size_t limit,
     struct outbox_list *out);
-int outbox_get(struct store *s, int64_t id, struct outbox_msg *out);
 int outbox_mark_sent(struct store *s, int64_t id, int64_t at);
 /* attempts += 1, last_error = error, next_attempt as given. */
 int outbox_mark_failed(struct store *s, int64_t id, const char *error,
     int64_t next_attempt);
-void outbox_msg_clear(struct outbox_msg *m);
 void outbox_list_free(struct outbox_list *l);
 
 /* ---- the gate's facts ---------------------------------------------------- */
@@ -559,8 +538,6 @@ struct audit_entry {
 	char	 prev_hash[STORE_HEX_MAX];
 	char	 hash[STORE_HEX_MAX];
 };
-/* Low level, for audit.c: append e as is (its id must be last + 1). */
-int store_audit_insert(struct store *s, const struct audit_entry *e);
 /* Low level, for audit.c: in one unit of work (a SAVEPOINT inside
  * store_begin()), reads the newest entry, sets e->id to its id + 1 (1 for
  * the first) and e->prev_hash to its hash ("0" x 64 for the first), calls

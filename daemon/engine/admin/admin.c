@@ -373,15 +373,13 @@ details_text(struct sbuf *d, const char *line, size_t len, const char *why)
 	return sbuf_put_u8(d, 0);
 }
 
+/* The --json answer: one compact line, keys sorted. */
 static int
-emit_result(struct admin_call *c)
+emit_json(struct admin_call *c)
 {
 	char *s;
 	int r;
 
-	if (!c->json)
-		return sbuf_put(c->ctx->out, sbuf_ptr(c->text),
-		    sbuf_len(c->text));
 	if (c->result == NULL && (c->result = json_object()) == NULL)
 		return SLUICE_ENOMEM;
 	s = json_dumps(c->result, JSON_COMPACT | JSON_SORT_KEYS);
@@ -390,6 +388,14 @@ emit_result(struct admin_call *c)
 	r = sbuf_putf(c->ctx->out, "%s\n", s);
 	free(s);
 	return r;
+}
+
+static int
+emit_result(struct admin_call *c)
+{
+	if (c->json)
+		return emit_json(c);
+	return sbuf_put(c->ctx->out, sbuf_ptr(c->text), sbuf_len(c->text));
 }
 
 /* Inside the transaction: the handler, its audit entry, the commit. */

@@ -13,18 +13,25 @@
 
 #define FREE_TEXT_MAX	4096	/* title, purpose, legal basis, datasets */
 
-/* "A,B": non-empty items, no blanks around them. */
+/* "A,B": non-empty items, no blanks around them (s is not empty). */
+static int
+datasets_ok(const char *s)
+{
+	size_t n = strlen(s);
+
+	return !(s[0] == ',' || s[n - 1] == ',' || strstr(s, ",,") != NULL ||
+	    strstr(s, ", ") != NULL || strstr(s, " ,") != NULL ||
+	    s[0] == ' ' || s[n - 1] == ' ');
+}
+
 static int
 check_datasets(struct admin_call *c, const char *s)
 {
-	size_t n = strlen(s);
 	int r;
 
 	if ((r = admin_check_text(c, "--datasets", s, FREE_TEXT_MAX)) != 0)
 		return r;
-	if (s[0] == ',' || s[n - 1] == ',' || strstr(s, ",,") != NULL ||
-	    strstr(s, ", ") != NULL || strstr(s, " ,") != NULL ||
-	    s[0] == ' ' || s[n - 1] == ' ')
+	if (!datasets_ok(s))
 		return admin_fail(c, SLUICE_EINVAL, "bad --datasets '%.64s': "
 		    "expected names separated by commas, e.g. HES-APC,MHSDS",
 		    s);
@@ -78,27 +85,28 @@ agreement_of_args(struct admin_call *c, const struct org *o,
 	a->created_by = c->ctx->staff_id;
 }
 
-/* Stores a with its document, the inbox file --document. */
+/* The agreement document: the inbox file --document, read whole. */
 static int
-store_agreement(struct admin_call *c, struct agreement *a)
+read_document(struct admin_call *c, uint8_t **doc, size_t *len)
 {
-	uint8_t *doc = NULL;
-	size_t len = 0;
+	return admin_inbox_read(c, admin_opt(c, "document"), ADMIN_INBOX_MAX,
+	    doc, len);
+}
+
+static int
+store_agreement(struct admin_call *c, const struct agreement *a)
+{
 	int64_t id;
 	char why[256] = "";
 	int r;
 
-	if ((r = admin_inbox_read(c, admin_opt(c, "document"),
-	    ADMIN_INBOX_MAX, &doc, &len)) != 0)
-		return r;
-	a->document = doc;
-	a->document_len = len;
 	if ((r = agreement_add(c->ctx->store, a, &id, why, sizeof(why))) != 0)
-		r = admin_store_fail(c, r, why, "cannot add agreement %s",
+		return admin_store_fail(c, r, why, "cannot add agreement %s",
 		    a->nic);
-	a->document = NULL;
-	free(doc);
-	return r;
+	return admin_answer(c, json_pack("{s:s,s:i,s:s,s:s}", "nic", a->nic,
+	    "version", 1, "org", a->org, "state",
+	    agreement_state_name(AG_AWAITING_SIGNATURES)), "agreement %s "
+	    "version 1 added for %s: awaiting-signatures", a->nic, a->org);
 }
 
 int
@@ -106,23 +114,20 @@ cmd_agreement_add(struct admin_call *c)
 {
 	struct agreement a;
 	struct org o;
-	const char *nic = c->args[0];
 	int r;
 
 	memset(&a, 0, sizeof(a));
-	if ((r = admin_check_nic(c, nic)) != 0 ||
+	if ((r = admin_check_nic(c, c->args[0])) != 0 ||
 	    (r = admin_known_org(c, admin_opt(c, "org"), &o)) != 0 ||
 	    (r = check_agreement_text(c)) != 0 ||
 	    (r = admin_opt_period(c, &a.starts, &a.expires)) != 0 ||
-	    (r = check_new(c, nic)) != 0)
+	    (r = check_new(c, c->args[0])) != 0)
 		return r;
 	agreement_of_args(c, &o, &a);
-	if ((r = store_agreement(c, &a)) != 0)
-		return r;
-	return admin_answer(c, json_pack("{s:s,s:i,s:s,s:s}", "nic", nic,
-	    "version", 1, "org", o.code, "state",
-	    agreement_state_name(AG_AWAITING_SIGNATURES)), "agreement %s "
-	    "version 1 added for %s: awaiting-signatures", nic, o.code);
+	if ((r = read_document(c, &a.document, &a.document_len)) == 0)
+		r = store_agreement(c, &a);
+	free(a.document);
+	return r;
 }
 
 /* Whether version a may take event ev; *to = the state it would reach. */
@@ -379,8 +384,7 @@ later_expiry(struct admin_call *c, const struct agreement *gov,
 	return 0;
 }
 
-/* Adds the next version of gov, expiring then, with the inbox file
- * --document. */
+/* Adds the next version of gov, expiring then, with the document. */
 static int
 add_version(struct admin_call *c, const struct agreement *gov,
     int32_t expires, int *version)
@@ -391,10 +395,8 @@ add_version(struct admin_call *c, const struct agreement *gov,
 	char why[256] = "";
 	int r;
 
-	if ((r = admin_inbox_read(c, admin_opt(c, "document"),
-	    ADMIN_INBOX_MAX, &doc, &len)) != 0)
-		return r;
-	if ((r = agreement_add_version(c->ctx->store, gov->nic, expires, doc,
+	if ((r = read_document(c, &doc, &len)) == 0 &&
+	    (r = agreement_add_version(c->ctx->store, gov->nic, expires, doc,
 	    len, c->ctx->staff_id, &id, version, why, sizeof(why))) != 0)
 		r = admin_store_fail(c, r, why, "cannot extend %s", gov->nic);
 	free(doc);

@@ -12,6 +12,7 @@
 #include "sluice/clock.h"
 #include "sluice/domain.h"
 #include "sluice/error.h"
+#include "sluice/files.h"
 
 #include "engine/admin/admin_int.h"
 
@@ -229,33 +230,41 @@ admin_inbox_open(struct admin_call *c, const char *name, int *fd)
 	return r;
 }
 
-/* Reads fd until end of file or cap bytes; *n = bytes read. */
+/* The whole of fd, at most max bytes, into a buffer of its own. */
 static int
-read_upto(int fd, uint8_t *buf, size_t cap, size_t *n)
+read_whole(int fd, size_t max, uint8_t **data, size_t *len)
 {
-	ssize_t got;
+	struct sbuf *b;
+	int r;
 
-	*n = 0;
-	while (*n < cap) {
-		got = read(fd, buf + *n, cap - *n);
-		if (got < 0 && errno == EINTR)
-			continue;
-		if (got < 0)
-			return SLUICE_EIO;
-		if (got == 0)
-			break;
-		*n += (size_t)got;
+	if ((b = sbuf_new()) == NULL)
+		return SLUICE_ENOMEM;
+	if ((r = files_read_fd(fd, max, b)) == 0 && sbuf_len(b) > 0) {
+		if ((*data = malloc(sbuf_len(b))) == NULL)
+			r = SLUICE_ENOMEM;
+		else {
+			memcpy(*data, sbuf_ptr(b), sbuf_len(b));
+			*len = sbuf_len(b);
+		}
 	}
-	return 0;
+	sbuf_free(b);
+	return r;
 }
 
+/* read_whole()'s r and the length it read as the reason, if any. */
 static int
-inbox_size_ok(struct admin_call *c, const char *name, size_t n, size_t max)
+inbox_read_check(struct admin_call *c, int r, const char *name, size_t max,
+    size_t len)
 {
-	if (n > max)
-		return admin_fail(c, SLUICE_ETOOBIG, "%s in your inbox is "
-		    "larger than %zu bytes", name, max);
-	if (n == 0)
+	if (r == SLUICE_ENOMEM)
+		return admin_fail(c, r, "out of memory");
+	if (r == SLUICE_ETOOBIG)
+		return admin_fail(c, r, "%s in your inbox is larger than %zu "
+		    "bytes", name, max);
+	if (r != 0)
+		return admin_fail(c, SLUICE_EIO, "cannot read %s from your "
+		    "inbox", name);
+	if (len == 0)
 		return admin_fail(c, SLUICE_EINVAL, "%s in your inbox is empty",
 		    name);
 	return 0;
@@ -265,30 +274,15 @@ int
 admin_inbox_read(struct admin_call *c, const char *name, size_t max,
     uint8_t **data, size_t *len)
 {
-	uint8_t *buf;
-	size_t n = 0;
 	int fd = -1, r;
 
 	*data = NULL;
 	*len = 0;
 	if ((r = admin_inbox_open(c, name, &fd)) != 0)
 		return r;
-	/* one byte more than allowed tells "too big" from "exactly max" */
-	if ((buf = malloc(max + 1)) == NULL)
-		r = admin_fail(c, SLUICE_ENOMEM, "out of memory");
-	else if (read_upto(fd, buf, max + 1, &n) != 0)
-		r = admin_fail(c, SLUICE_EIO, "cannot read %s from your inbox",
-		    name);
-	else
-		r = inbox_size_ok(c, name, n, max);
+	r = read_whole(fd, max, data, len);
 	close(fd);
-	if (r != 0) {
-		free(buf);
-		return r;
-	}
-	*data = buf;
-	*len = n;
-	return 0;
+	return inbox_read_check(c, r, name, max, *len);
 }
 
 int

@@ -78,26 +78,35 @@ dspt_opt(struct admin_call *c, enum dspt_status *st)
 	return 0;
 }
 
+static int
+store_dspt(struct admin_call *c, const struct org *o, enum dspt_status st,
+    int32_t expires)
+{
+	char d[11];
+	int r;
+
+	if ((r = org_set_dspt(c->ctx->store, o->code, st, expires)) != 0)
+		return admin_fail(c, r, "store failure setting DSPT");
+	admin_date(expires, d);
+	return admin_answer(c, json_pack("{s:s,s:s,s:s}", "code", o->code,
+	    "dspt", dspt_status_name(st), "dspt_expires", d),
+	    "organisation %s: DSPT %s until %s", o->code,
+	    dspt_status_name(st), d);
+}
+
 int
 cmd_org_dspt(struct admin_call *c)
 {
 	struct org o;
 	enum dspt_status st;
 	int32_t expires;
-	char d[11];
 	int r;
 
 	if ((r = admin_known_org(c, c->args[0], &o)) != 0 ||
 	    (r = dspt_opt(c, &st)) != 0 ||
 	    (r = admin_opt_date(c, "expires", &expires)) != 0)
 		return r;
-	if ((r = org_set_dspt(c->ctx->store, o.code, st, expires)) != 0)
-		return admin_fail(c, r, "store failure setting DSPT");
-	admin_date(expires, d);
-	return admin_answer(c, json_pack("{s:s,s:s,s:s}", "code", o.code,
-	    "dspt", dspt_status_name(st), "dspt_expires", d),
-	    "organisation %s: DSPT %s until %s", o.code,
-	    dspt_status_name(st), d);
+	return store_dspt(c, &o, st, expires);
 }
 
 static int
@@ -130,37 +139,50 @@ cmd_org_list(struct admin_call *c)
 	return r;
 }
 
+static int
+store_contract(struct admin_call *c, const struct org *o, const char *ref,
+    int32_t starts, int32_t expires)
+{
+	int64_t id;
+	char why[256] = "";
+	int r;
+
+	if ((r = contract_add(c->ctx->store, o->code, ref, starts, expires, &id,
+	    why, sizeof(why))) != 0)
+		return admin_store_fail(c, r, why, "cannot add contract %.64s",
+		    ref);
+	return admin_answer(c, json_pack("{s:s,s:s,s:I}", "org", o->code,
+	    "ref", ref, "id", (json_int_t)id), "contract %.256s added for %s",
+	    ref, o->code);
+}
+
 int
 cmd_contract_add(struct admin_call *c)
 {
 	struct org o;
 	const char *ref = admin_opt(c, "ref");
 	int32_t starts, expires;
-	int64_t id;
-	char why[256] = "";
 	int r;
 
 	if ((r = admin_known_org(c, c->args[0], &o)) != 0 ||
 	    (r = admin_check_text(c, "--ref", ref, STORE_TEXT_MAX)) != 0 ||
 	    (r = admin_opt_period(c, &starts, &expires)) != 0)
 		return r;
-	if ((r = contract_add(c->ctx->store, o.code, ref, starts, expires, &id,
-	    why, sizeof(why))) != 0)
-		return admin_store_fail(c, r, why, "cannot add contract %.64s",
-		    ref);
-	return admin_answer(c, json_pack("{s:s,s:s,s:I}", "org", o.code, "ref",
-	    ref, "id", (json_int_t)id), "contract %.256s added for %s", ref,
-	    o.code);
+	return store_contract(c, &o, ref, starts, expires);
 }
 
-/* Parses and checks a login key line into key (borrowing pub's blob). */
+/* A new login's --email and --key: the key line parsed and checked into key
+ * (borrowing pub's blob). */
 static int
-login_key(struct admin_call *c, struct sshkey_pub **pub, struct store_key *key)
+check_login(struct admin_call *c, struct sshkey_pub **pub,
+    struct store_key *key)
 {
 	char why[256];
 	int r;
 
 	memset(key, 0, sizeof(*key));
+	if ((r = admin_check_email(c, admin_opt(c, "email"))) != 0)
+		return r;
 	if ((r = sshkey_pub_parse(admin_opt(c, "key"), pub, why,
 	    sizeof(why))) != 0)
 		return admin_fail(c, SLUICE_EINVAL, "bad --key: %s", why);
@@ -225,8 +247,7 @@ cmd_person_add(struct admin_call *c)
 
 	if ((r = admin_known_org(c, c->args[0], &o)) == 0 &&
 	    (r = admin_check_name(c, "user name", c->args[1])) == 0 &&
-	    (r = admin_check_email(c, admin_opt(c, "email"))) == 0 &&
-	    (r = login_key(c, &pub, &key)) == 0 &&
+	    (r = check_login(c, &pub, &key)) == 0 &&
 	    (r = check_age_recipient(c, admin_opt(c, "age-recipient"))) == 0)
 		r = store_person(c, &o, &key);
 	sshkey_pub_free(pub);
@@ -284,8 +305,7 @@ cmd_staff_add(struct admin_call *c)
 
 	if ((r = admin_check_name(c, "user name", c->args[0])) == 0 &&
 	    (r = not_yourself(c, c->args[0])) == 0 &&
-	    (r = admin_check_email(c, admin_opt(c, "email"))) == 0 &&
-	    (r = login_key(c, &pub, &key)) == 0 &&
+	    (r = check_login(c, &pub, &key)) == 0 &&
 	    (r = role_opt(c, &roles)) == 0)
 		r = store_staff(c, &key, roles);
 	sshkey_pub_free(pub);
@@ -327,6 +347,23 @@ read_cert(struct admin_call *c, struct cms_cert *cert)
 	return check_cert(c, cert);
 }
 
+/* The signatory row pinning cert for owner (borrowing cert's DER). */
+static void
+signatory_of(const struct admin_call *c, const char *owner,
+    const struct cms_cert *cert, struct signatory *sg)
+{
+	memset(sg, 0, sizeof(*sg));
+	(void)snprintf(sg->owner, sizeof(sg->owner), "%s", owner);
+	sg->der = cert->der;
+	sg->der_len = cert->der_len;
+	(void)snprintf(sg->subject, sizeof(sg->subject), "%s", cert->subject);
+	(void)snprintf(sg->issuer, sizeof(sg->issuer), "%s", cert->issuer);
+	(void)snprintf(sg->serial, sizeof(sg->serial), "%s", cert->serial);
+	sg->not_before = cert->not_before;
+	sg->not_after = cert->not_after;
+	sg->added_by = c->ctx->staff_id;
+}
+
 /* Pins cert as a signatory of owner. */
 static int
 pin_cert(struct admin_call *c, const char *owner, const struct cms_cert *cert,
@@ -336,16 +373,7 @@ pin_cert(struct admin_call *c, const char *owner, const struct cms_cert *cert,
 	char why[256] = "";
 	int r;
 
-	memset(&sg, 0, sizeof(sg));
-	(void)snprintf(sg.owner, sizeof(sg.owner), "%s", owner);
-	sg.der = cert->der;
-	sg.der_len = cert->der_len;
-	(void)snprintf(sg.subject, sizeof(sg.subject), "%s", cert->subject);
-	(void)snprintf(sg.issuer, sizeof(sg.issuer), "%s", cert->issuer);
-	(void)snprintf(sg.serial, sizeof(sg.serial), "%s", cert->serial);
-	sg.not_before = cert->not_before;
-	sg.not_after = cert->not_after;
-	sg.added_by = c->ctx->staff_id;
+	signatory_of(c, owner, cert, &sg);
 	if ((r = signatory_add(c->ctx->store, &sg, id, why, sizeof(why))) != 0)
 		return admin_store_fail(c, r, why, "cannot pin certificate");
 	return 0;
@@ -367,20 +395,28 @@ pinned_answer(struct admin_call *c, const char *owner,
 	    cert->serial, nb, na);
 }
 
+/* "controller", or a known organisation. */
+static int
+check_owner(struct admin_call *c, const char *owner)
+{
+	struct org o;
+
+	if (strcmp(owner, SIGNATORY_CONTROLLER) == 0)
+		return 0;
+	return admin_known_org(c, owner, &o);
+}
+
 int
 cmd_signatory_add(struct admin_call *c)
 {
-	struct org o;
 	struct cms_cert cert;
 	const char *owner = c->args[0];
 	int64_t id;
 	int r;
 
 	memset(&cert, 0, sizeof(cert));
-	if (strcmp(owner, SIGNATORY_CONTROLLER) != 0 &&
-	    (r = admin_known_org(c, owner, &o)) != 0)
-		return r;
-	if ((r = read_cert(c, &cert)) == 0 &&
+	if ((r = check_owner(c, owner)) == 0 &&
+	    (r = read_cert(c, &cert)) == 0 &&
 	    (r = pin_cert(c, owner, &cert, &id)) == 0)
 		r = pinned_answer(c, owner, &cert, id);
 	cms_cert_clear(&cert);

@@ -41,6 +41,26 @@ discard_payload(const char *dir, const char *id)
 	close(dfd);
 }
 
+/* The extract row for st, staged by the caller under agreement a. */
+static int
+extract_of(struct admin_call *c, const struct agreement *a, const char *name,
+    const struct staged_extract *st, struct extract *e)
+{
+	memset(e, 0, sizeof(*e));
+	(void)snprintf(e->id, sizeof(e->id), "%s", st->id);
+	e->agreement_id = a->id;
+	(void)snprintf(e->name, sizeof(e->name), "%s", name);
+	e->plain_size = st->plain_size;
+	hex(st->sha256, sizeof(st->sha256), e->sha256);
+	e->payload_size = st->payload_size;
+	if (st->wrapped_len > sizeof(e->wrapped_key))
+		return admin_fail(c, SLUICE_EINVAL, "wrapped key too long");
+	memcpy(e->wrapped_key, st->wrapped_key, st->wrapped_len);
+	e->wrapped_len = st->wrapped_len;
+	e->staged_by = c->ctx->staff_id;
+	return 0;
+}
+
 static int
 record_extract(struct admin_call *c, const struct agreement *a,
     const char *name, const struct staged_extract *st)
@@ -49,18 +69,8 @@ record_extract(struct admin_call *c, const struct agreement *a,
 	char why[256] = "";
 	int r;
 
-	memset(&e, 0, sizeof(e));
-	(void)snprintf(e.id, sizeof(e.id), "%s", st->id);
-	e.agreement_id = a->id;
-	(void)snprintf(e.name, sizeof(e.name), "%s", name);
-	e.plain_size = st->plain_size;
-	hex(st->sha256, sizeof(st->sha256), e.sha256);
-	e.payload_size = st->payload_size;
-	if (st->wrapped_len > sizeof(e.wrapped_key))
-		return admin_fail(c, SLUICE_EINVAL, "wrapped key too long");
-	memcpy(e.wrapped_key, st->wrapped_key, st->wrapped_len);
-	e.wrapped_len = st->wrapped_len;
-	e.staged_by = c->ctx->staff_id;
+	if ((r = extract_of(c, a, name, st, &e)) != 0)
+		return r;
 	r = extract_add(c->ctx->store, &e, why, sizeof(why));
 	sodium_memzero(&e, sizeof(e));
 	if (r != 0)
@@ -170,29 +180,44 @@ release_limits_of(const struct admin_call *c, struct release_limits *lim)
 	lim->max_downloads = p->download_max_count;
 }
 
-int
-cmd_release_approve(struct admin_call *c)
+/* Four eyes: checked here for the reason, and again by the store. */
+static int
+check_four_eyes(struct admin_call *c, const struct extract *e)
 {
-	struct extract e;
+	if (e->staged_by == c->ctx->staff_id)
+		return admin_fail(c, SLUICE_EDENIED, "four eyes: you staged "
+		    "extract %s; another approver must approve it", e->id);
+	return 0;
+}
+
+static int
+store_release(struct admin_call *c, const struct extract *e)
+{
 	struct release_limits lim;
 	int64_t id;
 	char why[256] = "";
 	int r;
 
-	if ((r = known_extract(c, c->args[0], &e)) != 0)
-		return r;
-	/* four eyes: checked here for the reason, and again by the store */
-	if (e.staged_by == c->ctx->staff_id)
-		return admin_fail(c, SLUICE_EDENIED, "four eyes: you staged "
-		    "extract %s; another approver must approve it", e.id);
 	release_limits_of(c, &lim);
-	if ((r = release_add(c->ctx->store, e.id, c->ctx->staff_id, &lim, &id,
+	if ((r = release_add(c->ctx->store, e->id, c->ctx->staff_id, &lim, &id,
 	    why, sizeof(why))) != 0)
 		return admin_store_fail(c, r, r == SLUICE_EEXIST ? NULL : why,
-		    "extract %s is released already", e.id);
+		    "extract %s is released already", e->id);
 	return admin_answer(c, json_pack("{s:I,s:s,s:s,s:s}", "release_id",
-	    (json_int_t)id, "extract_id", e.id, "nic", e.nic, "name", e.name),
-	    "%lld", (long long)id);
+	    (json_int_t)id, "extract_id", e->id, "nic", e->nic, "name",
+	    e->name), "%lld", (long long)id);
+}
+
+int
+cmd_release_approve(struct admin_call *c)
+{
+	struct extract e;
+	int r;
+
+	if ((r = known_extract(c, c->args[0], &e)) != 0 ||
+	    (r = check_four_eyes(c, &e)) != 0)
+		return r;
+	return store_release(c, &e);
 }
 
 /* Release id (args[0]), not revoked yet. */
@@ -211,26 +236,35 @@ revocable_release(struct admin_call *c, int64_t id, struct release *rl)
 	return 0;
 }
 
+static int
+store_revocation(struct admin_call *c, const struct release *rl,
+    const char *reason)
+{
+	char why[256] = "";
+	int r;
+
+	if ((r = release_revoke(c->ctx->store, rl->id, c->ctx->staff_id, reason,
+	    why, sizeof(why))) != 0)
+		return admin_store_fail(c, r, why, "cannot revoke release %s",
+		    c->args[0]);
+	return admin_answer(c, json_pack("{s:I,s:s,s:b}", "release_id",
+	    (json_int_t)rl->id, "nic", rl->nic, "revoked", 1),
+	    "release %lld of %s revoked", (long long)rl->id, rl->nic);
+}
+
 int
 cmd_release_revoke(struct admin_call *c)
 {
 	struct release rl;
 	const char *reason = admin_opt(c, "reason");
 	int64_t id;
-	char why[256] = "";
 	int r;
 
 	if ((r = admin_parse_id(c, "RELEASE-ID", c->args[0], &id)) != 0 ||
 	    (r = admin_check_text(c, "--reason", reason, STORE_TEXT_MAX)) != 0 ||
 	    (r = revocable_release(c, id, &rl)) != 0)
 		return r;
-	if ((r = release_revoke(c->ctx->store, id, c->ctx->staff_id, reason,
-	    why, sizeof(why))) != 0)
-		return admin_store_fail(c, r, why, "cannot revoke release %s",
-		    c->args[0]);
-	return admin_answer(c, json_pack("{s:I,s:s,s:b}", "release_id",
-	    (json_int_t)id, "nic", rl.nic, "revoked", 1),
-	    "release %lld of %s revoked", (long long)id, rl.nic);
+	return store_revocation(c, &rl, reason);
 }
 
 static int

@@ -107,22 +107,30 @@ certificates_count(struct admin_call *c, const struct agreement *a,
 	certificate_list_free(&l);
 }
 
+/* Where a's certificate of deletion stands, with accepted received. */
+static const char *
+certificate_status(const struct admin_call *c, const struct agreement *a,
+    int accepted)
+{
+	if (accepted > 0)
+		return "received";
+	if (admin_today(c) > a->expires + admin_cert_due_days(c))
+		return "overdue";
+	if (admin_today(c) > a->expires)
+		return "due";
+	return "not yet due";
+}
+
 static json_t *
 certificate_json(struct admin_call *c, const struct agreement *a)
 {
 	char due[11];
-	const char *status = "not yet due";
 	int accepted, rejected;
 
 	admin_date(a->expires + admin_cert_due_days(c), due);
 	certificates_count(c, a, &accepted, &rejected);
-	if (accepted > 0)
-		status = "received";
-	else if (admin_today(c) > a->expires + admin_cert_due_days(c))
-		status = "overdue";
-	else if (admin_today(c) > a->expires)
-		status = "due";
-	return json_pack("{s:s,s:s,s:i,s:i}", "status", status, "due", due,
+	return json_pack("{s:s,s:s,s:i,s:i}", "status",
+	    certificate_status(c, a, accepted), "due", due,
 	    "accepted", accepted, "rejected", rejected);
 }
 
@@ -230,21 +238,45 @@ print_signer(struct admin_call *c, const char *party, json_t *sg)
 }
 
 static int
+print_signers(struct admin_call *c, json_t *o)
+{
+	int r;
+
+	if ((r = print_signer(c, "applicant",
+	    json_object_get(o, "applicant"))) != 0)
+		return r;
+	return print_signer(c, "controller", json_object_get(o, "controller"));
+}
+
+static int
+print_pending(struct admin_call *c, json_t *o)
+{
+	json_t *v;
+
+	if ((v = json_object_get(o, "pending")) == NULL)
+		return 0;
+	return admin_print(c, "pending version %lld: %s, expires %s\n",
+	    num(v, "version"), str(v, "state"), str(v, "expires"));
+}
+
+static int
+print_release(struct admin_call *c, json_t *rl)
+{
+	return admin_print(c, "release %lld: %s (%s)%s, %lld downloads\n",
+	    num(rl, "id"), str(rl, "name"), str(rl, "approved_at"),
+	    json_is_true(json_object_get(rl, "revoked")) ? " revoked" : "",
+	    num(rl, "downloads"));
+}
+
+static int
 print_releases(struct admin_call *c, json_t *o)
 {
-	json_t *v, *rl;
+	json_t *rl;
 	size_t i;
 	int r;
 
-	if ((v = json_object_get(o, "pending")) != NULL && (r = admin_print(c,
-	    "pending version %lld: %s, expires %s\n", num(v, "version"),
-	    str(v, "state"), str(v, "expires"))) != 0)
-		return r;
 	json_array_foreach(json_object_get(o, "releases"), i, rl)
-		if ((r = admin_print(c, "release %lld: %s (%s)%s, %lld "
-		    "downloads\n", num(rl, "id"), str(rl, "name"),
-		    str(rl, "approved_at"), json_is_true(json_object_get(rl,
-		    "revoked")) ? " revoked" : "", num(rl, "downloads"))) != 0)
+		if ((r = print_release(c, rl)) != 0)
 			return r;
 	return 0;
 }
@@ -272,10 +304,8 @@ print_show(struct admin_call *c, json_t *o)
 	int r;
 
 	if ((r = print_fields(c, o)) != 0 ||
-	    (r = print_signer(c, "applicant",
-	    json_object_get(o, "applicant"))) != 0 ||
-	    (r = print_signer(c, "controller",
-	    json_object_get(o, "controller"))) != 0 ||
+	    (r = print_signers(c, o)) != 0 ||
+	    (r = print_pending(c, o)) != 0 ||
 	    (r = print_releases(c, o)) != 0)
 		return r;
 	return print_deletion(c, o);
@@ -371,24 +401,30 @@ static const char *const register_columns[] = {
 };
 #define NCOLUMNS (sizeof(register_columns) / sizeof(register_columns[0]))
 
-/* One RFC 4180 field: quoted when it holds a comma, quote, CR or LF, with
- * quotes doubled. */
+/* s in quotes, with its quotes doubled. */
+static int
+csv_quoted(struct sbuf *b, const char *s)
+{
+	const char *p;
+	int r;
+
+	r = sbuf_put_u8(b, '"');
+	for (p = s; *p != '\0' && r == 0; p++)
+		r = *p == '"' ? sbuf_put(b, "\"\"", 2) :
+		    sbuf_put_u8(b, (uint8_t)*p);
+	return r != 0 ? r : sbuf_put_u8(b, '"');
+}
+
+/* One RFC 4180 field: quoted when it holds a comma, quote, CR or LF. */
 static int
 csv_field(struct sbuf *b, const char *s, int last)
 {
-	const char *p;
-	int r = 0;
+	int r;
 
 	if (strpbrk(s, ",\"\r\n") == NULL)
 		r = sbuf_put(b, s, strlen(s));
-	else {
-		r = sbuf_put_u8(b, '"');
-		for (p = s; *p != '\0' && r == 0; p++)
-			r = *p == '"' ? sbuf_put(b, "\"\"", 2) :
-			    sbuf_put_u8(b, (uint8_t)*p);
-		if (r == 0)
-			r = sbuf_put_u8(b, '"');
-	}
+	else
+		r = csv_quoted(b, s);
 	if (r == 0)
 		r = last ? sbuf_put(b, "\r\n", 2) : sbuf_put_u8(b, ',');
 	return r;
@@ -523,23 +559,31 @@ dash_agreement(struct admin_call *c, struct dash *d, const struct agreement *a)
 	}
 }
 
+/* Whether a release (even a revoked one) names extract id. */
+static int
+extract_decided(const char *id, const struct release_list *rl)
+{
+	size_t k;
+
+	for (k = 0; k < rl->n; k++)
+		if (strcmp(id, rl->v[k].extract_id) == 0)
+			return 1;
+	return 0;
+}
+
 /* Staged extracts that no release names (revoked ones count as decided). */
 static int
 dash_awaiting(struct admin_call *c, struct dash *d)
 {
 	struct extract_list ex = { NULL, 0 };
 	struct release_list rl = { NULL, 0 };
-	size_t i, k;
+	size_t i;
 	int r;
 
 	if ((r = extract_list(c->ctx->store, NULL, &ex)) == 0 &&
 	    (r = release_list(c->ctx->store, NULL, 0, &rl)) == 0)
-		for (i = 0; i < ex.n; i++) {
-			for (k = 0; k < rl.n; k++)
-				if (strcmp(ex.v[i].id, rl.v[k].extract_id) == 0)
-					break;
-			d->awaiting_approval += k == rl.n;
-		}
+		for (i = 0; i < ex.n; i++)
+			d->awaiting_approval += !extract_decided(ex.v[i].id, &rl);
 	release_list_free(&rl);
 	extract_list_free(&ex);
 	return r;
@@ -562,25 +606,35 @@ dash_sanctioned(struct admin_call *c, struct dash *d)
 	return r;
 }
 
+/* The governing version of every agreement, counted. */
 static int
-dash_gather(struct admin_call *c, struct dash *d)
+dash_agreements(struct admin_call *c, struct dash *d)
 {
 	struct agreement_list l = { NULL, 0 };
 	size_t i;
 	int r;
 
+	if ((r = agreement_list(c->ctx->store, AGREEMENT_ANY_STATE, NULL,
+	    AGREEMENT_LIST_GOVERNING, &l)) == 0)
+		for (i = 0; i < l.n; i++)
+			dash_agreement(c, d, &l.v[i]);
+	agreement_list_free(&l);
+	return r;
+}
+
+static int
+dash_gather(struct admin_call *c, struct dash *d)
+{
+	int r;
+
 	memset(d, 0, sizeof(*d));
 	if ((d->sanctioned = json_array()) == NULL)
 		return admin_fail(c, SLUICE_ENOMEM, "out of memory");
-	if ((r = agreement_list(c->ctx->store, AGREEMENT_ANY_STATE, NULL,
-	    AGREEMENT_LIST_GOVERNING, &l)) != 0 ||
+	if ((r = dash_agreements(c, d)) != 0 ||
 	    (r = dash_sanctioned(c, d)) != 0 ||
 	    (r = dash_awaiting(c, d)) != 0)
-		r = admin_fail(c, r, "store failure reading the dashboard");
-	for (i = 0; i < l.n && r == 0; i++)
-		dash_agreement(c, d, &l.v[i]);
-	agreement_list_free(&l);
-	return r;
+		return admin_fail(c, r, "store failure reading the dashboard");
+	return 0;
 }
 
 static json_t *
@@ -619,7 +673,7 @@ dash_print_sanctioned(struct admin_call *c, const struct dash *d)
 }
 
 static int
-dash_print(struct admin_call *c, const struct dash *d)
+dash_print_states(struct admin_call *c, const struct dash *d)
 {
 	int i, r = 0;
 
@@ -627,7 +681,15 @@ dash_print(struct admin_call *c, const struct dash *d)
 		r = admin_print(c, "%s: %lld\n",
 		    agreement_state_name((enum agreement_state)i),
 		    (long long)d->by_state[i]);
-	if (r == 0)
+	return r;
+}
+
+static int
+dash_print(struct admin_call *c, const struct dash *d)
+{
+	int r;
+
+	if ((r = dash_print_states(c, d)) == 0)
 		r = admin_print(c, "expiring within 30 days: %lld\n"
 		    "expiring within 90 days: %lld\n"
 		    "deletion certificates due: %lld\n"
@@ -721,14 +783,13 @@ status_recipient(struct admin_call *c)
 	return r;
 }
 
-int
-cmd_status(struct admin_call *c)
+/* Staff: the dashboard in one line. */
+static int
+status_staff(struct admin_call *c)
 {
 	struct dash d;
 	int r;
 
-	if (c->ctx->kind == ADMIN_CALLER_RECIPIENT)
-		return status_recipient(c);
 	if ((r = dash_gather(c, &d)) == 0)
 		r = admin_answer(c, dash_json(&d), "%lld live, %lld awaiting "
 		    "signatures, %lld suspended; %lld releases awaiting "
@@ -742,4 +803,12 @@ cmd_status(struct admin_call *c)
 		    (long long)json_array_size(d.sanctioned));
 	json_decref(d.sanctioned);
 	return r;
+}
+
+int
+cmd_status(struct admin_call *c)
+{
+	if (c->ctx->kind == ADMIN_CALLER_RECIPIENT)
+		return status_recipient(c);
+	return status_staff(c);
 }

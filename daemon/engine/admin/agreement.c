@@ -403,6 +403,18 @@ add_version(struct admin_call *c, const struct agreement *gov,
 	return r;
 }
 
+static int
+extended_answer(struct admin_call *c, const struct agreement *gov,
+    int version)
+{
+	return admin_answer(c, json_pack("{s:s,s:i,s:i,s:s,s:s}", "nic",
+	    gov->nic, "version", version, "governing_version", gov->version,
+	    "state", agreement_state_name(AG_AWAITING_SIGNATURES), "expires",
+	    admin_opt(c, "expires")), "agreement %s version %d added: "
+	    "awaiting-signatures; version %d governs until it is signed",
+	    gov->nic, version, gov->version);
+}
+
 int
 cmd_agreement_extend(struct admin_call *c)
 {
@@ -416,13 +428,7 @@ cmd_agreement_extend(struct admin_call *c)
 	if ((r = transition(c, &gov, EV_EXTEND, &to)) == 0 &&
 	    (r = later_expiry(c, &gov, &expires)) == 0 &&
 	    (r = add_version(c, &gov, expires, &version)) == 0)
-		r = admin_answer(c, json_pack("{s:s,s:i,s:i,s:s,s:s}", "nic",
-		    gov.nic, "version", version, "governing_version",
-		    gov.version, "state",
-		    agreement_state_name(AG_AWAITING_SIGNATURES), "expires",
-		    admin_opt(c, "expires")), "agreement %s version %d added: "
-		    "awaiting-signatures; version %d governs until it is signed",
-		    gov.nic, version, gov.version);
+		r = extended_answer(c, &gov, version);
 	agreement_clear(&gov);
 	return r;
 }
@@ -444,7 +450,8 @@ record_suspension(struct admin_call *c, const struct agreement *a,
 
 	if ((r = suspension_add(c->ctx->store, a->id, reason, c->ctx->staff_id,
 	    &sid)) != 0)
-		return admin_fail(c, r, "store failure recording the suspension");
+		return admin_fail(c, r,
+		    "store failure recording the suspension");
 	return 0;
 }
 
@@ -467,7 +474,8 @@ cmd_agreement_suspend(struct admin_call *c)
 	const char *reason = admin_opt(c, "reason");
 	int r;
 
-	if ((r = admin_check_text(c, "--reason", reason, STORE_TEXT_MAX)) != 0 ||
+	if ((r = admin_check_text(c, "--reason", reason,
+	    STORE_TEXT_MAX)) != 0 ||
 	    (r = admin_known_agreement(c, c->args[0], 1, &a)) != 0)
 		return r;
 	if ((r = move(c, &a, EV_SUSPEND)) == 0 &&

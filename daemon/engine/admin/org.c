@@ -318,8 +318,9 @@ check_cert(struct admin_call *c, const struct cms_cert *cert)
 	char t[21];
 
 	if (!cert->key_usage_ok)
-		return admin_fail(c, SLUICE_EDENIED, "%s: certificate key usage "
-		    "does not allow signing", admin_opt(c, "cert"));
+		return admin_fail(c, SLUICE_EDENIED,
+		    "%s: certificate key usage does not allow signing",
+		    admin_opt(c, "cert"));
 	if (cert->not_after <= c->ctx->now) {
 		admin_time(cert->not_after, t);
 		return admin_fail(c, SLUICE_EDENIED, "%s: certificate expired "

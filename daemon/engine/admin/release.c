@@ -261,7 +261,8 @@ cmd_release_revoke(struct admin_call *c)
 	int r;
 
 	if ((r = admin_parse_id(c, "RELEASE-ID", c->args[0], &id)) != 0 ||
-	    (r = admin_check_text(c, "--reason", reason, STORE_TEXT_MAX)) != 0 ||
+	    (r = admin_check_text(c, "--reason", reason,
+	    STORE_TEXT_MAX)) != 0 ||
 	    (r = revocable_release(c, id, &rl)) != 0)
 		return r;
 	return store_revocation(c, &rl, reason);

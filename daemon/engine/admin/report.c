@@ -197,13 +197,13 @@ show_json(struct admin_call *c, const struct agreement *gov,
 }
 
 static const char *
-str(json_t *o, const char *key)
+field_str(json_t *o, const char *key)
 {
 	return json_string_value(json_object_get(o, key));
 }
 
 static long long
-num(json_t *o, const char *key)
+field_num(json_t *o, const char *key)
 {
 	return (long long)json_integer_value(json_object_get(o, key));
 }
@@ -217,12 +217,12 @@ print_fields(struct admin_call *c, json_t *o)
 	size_t i;
 	int r;
 
-	if ((r = admin_print(c, "%s version %lld: %s\n", str(o, "nic"),
-	    num(o, "version"), str(o, "state"))) != 0)
+	if ((r = admin_print(c, "%s version %lld: %s\n", field_str(o, "nic"),
+	    field_num(o, "version"), field_str(o, "state"))) != 0)
 		return r;
 	for (i = 0; i < sizeof(keys) / sizeof(keys[0]); i++)
 		if ((r = admin_print(c, "%s: %s\n", keys[i],
-		    str(o, keys[i]))) != 0)
+		    field_str(o, keys[i]))) != 0)
 			return r;
 	return 0;
 }
@@ -233,8 +233,9 @@ print_signer(struct admin_call *c, const char *party, json_t *sg)
 	if (!json_is_object(sg))
 		return admin_print(c, "%s signature: none\n", party);
 	return admin_print(c, "%s signature: %s (issuer %s, serial %s, "
-	    "signed %s)\n", party, str(sg, "subject"), str(sg, "issuer"),
-	    str(sg, "serial"), str(sg, "signing_time"));
+	    "signed %s)\n", party, field_str(sg, "subject"),
+	    field_str(sg, "issuer"), field_str(sg, "serial"),
+	    field_str(sg, "signing_time"));
 }
 
 static int
@@ -256,16 +257,18 @@ print_pending(struct admin_call *c, json_t *o)
 	if ((v = json_object_get(o, "pending")) == NULL)
 		return 0;
 	return admin_print(c, "pending version %lld: %s, expires %s\n",
-	    num(v, "version"), str(v, "state"), str(v, "expires"));
+	    field_num(v, "version"), field_str(v, "state"),
+	    field_str(v, "expires"));
 }
 
 static int
 print_release(struct admin_call *c, json_t *rl)
 {
 	return admin_print(c, "release %lld: %s (%s)%s, %lld downloads\n",
-	    num(rl, "id"), str(rl, "name"), str(rl, "approved_at"),
+	    field_num(rl, "id"), field_str(rl, "name"),
+	    field_str(rl, "approved_at"),
 	    json_is_true(json_object_get(rl, "revoked")) ? " revoked" : "",
-	    num(rl, "downloads"));
+	    field_num(rl, "downloads"));
 }
 
 static int
@@ -288,12 +291,12 @@ print_deletion(struct admin_call *c, json_t *o)
 	int r;
 
 	if ((r = admin_print(c, "deletion certificate: %s (due %s)\n",
-	    str(cert, "status"), str(cert, "due"))) != 0)
+	    field_str(cert, "status"), field_str(cert, "due"))) != 0)
 		return r;
 	if (json_is_true(json_object_get(o, "org_sanctioned")))
 		r = admin_print(c, "sanction: %s is sanctioned: no data under any "
 		    "agreement until every overdue certificate of deletion is "
-		    "received\n", str(o, "org"));
+		    "received\n", field_str(o, "org"));
 	return r;
 }
 
@@ -583,7 +586,8 @@ dash_awaiting(struct admin_call *c, struct dash *d)
 	if ((r = extract_list(c->ctx->store, NULL, &ex)) == 0 &&
 	    (r = release_list(c->ctx->store, NULL, 0, &rl)) == 0)
 		for (i = 0; i < ex.n; i++)
-			d->awaiting_approval += !extract_decided(ex.v[i].id, &rl);
+			d->awaiting_approval += !extract_decided(ex.v[i].id,
+			    &rl);
 	release_list_free(&rl);
 	extract_list_free(&ex);
 	return r;

@@ -1,6 +1,5 @@
 /* admin.c: the admin channel's one command table and its dispatcher;
  * contract in admin.h. */
-#include <stdarg.h>
 #include <stdio.h>
 #include <stdlib.h>
 #include <string.h>
@@ -133,8 +132,9 @@ admin_command_get(size_t i, struct admin_command_info *info)
 	return 0;
 }
 
-uint32_t
-admin_caller_roles(const struct admin_ctx *ctx)
+/* The caller's roles as the table sees them (kind decides). */
+static uint32_t
+caller_roles(const struct admin_ctx *ctx)
 {
 	if (ctx->kind == ADMIN_CALLER_STAFF)
 		return ctx->roles & STAFF;
@@ -143,7 +143,47 @@ admin_caller_roles(const struct admin_ctx *ctx)
 	return 0;
 }
 
+int
+admin_may_run(const struct admin_ctx *ctx, const struct admin_row *row)
+{
+	return row->roles == ADMIN_ANYONE ||
+	    (row->roles & caller_roles(ctx)) != 0;
+}
+
+/* Where option name is in row's options. */
+static int
+opt_index(const struct admin_row *row, const char *name, size_t *k)
+{
+	for (*k = 0; *k < ADMIN_MAX_OPTS && row->opts[*k].name != NULL; (*k)++)
+		if (strcmp(row->opts[*k].name, name) == 0)
+			return 0;
+	return SLUICE_ENOTFOUND;
+}
+
+const char *
+admin_opt(const struct admin_call *c, const char *name)
+{
+	size_t k;
+
+	return opt_index(c->row, name, &k) == 0 ? c->optv[k] : NULL;
+}
+
 /* ---- the audit line ------------------------------------------------------ */
+
+/* One character of the line at p[0..left) as audit text; *n bytes taken. */
+static int
+audit_char(const uint8_t *p, size_t left, struct sbuf *b, size_t *n)
+{
+	*n = 1;
+	if (p[0] >= 0x20 && p[0] < 0x7f && p[0] != '\\')
+		return sbuf_put_u8(b, p[0]);
+	if (p[0] == '\\')
+		return sbuf_put(b, "\\\\", 2);
+	if (p[0] >= 0x80 && (*n = words_utf8_len(p, left)) != 0)
+		return sbuf_put(b, p, *n);
+	*n = 1;
+	return sbuf_putf(b, "\\x%02x", p[0]);
+}
 
 /* The command line as audit details: printable ASCII and valid UTF-8 kept,
  * any other byte as \xNN, cut at ADMIN_AUDIT_LINE_MAX with "...". */
@@ -157,107 +197,31 @@ audit_line(const char *line, size_t len, struct sbuf *b)
 	while (i < len && r == 0) {
 		if (sbuf_len(b) >= ADMIN_AUDIT_LINE_MAX)
 			return sbuf_put(b, "...", 3);
-		n = 1;
-		if (p[i] >= 0x20 && p[i] < 0x7f && p[i] != '\\')
-			r = sbuf_put_u8(b, p[i]);
-		else if (p[i] == '\\')
-			r = sbuf_put(b, "\\\\", 2);
-		else if (p[i] >= 0x80 &&
-		    (n = words_utf8_len(p + i, len - i)) != 0)
-			r = sbuf_put(b, p + i, n);
-		else {
-			n = 1;
-			r = sbuf_putf(b, "\\x%02x", p[i]);
-		}
+		r = audit_char(p + i, len - i, b, &n);
 		i += n;
 	}
 	return r;
 }
 
-/* ---- small helpers for handlers ------------------------------------------ */
-
-const char *
-admin_opt(const struct admin_call *c, const char *name)
-{
-	size_t i;
-
-	for (i = 0; i < ADMIN_MAX_OPTS && c->row->opts[i].name != NULL; i++)
-		if (strcmp(c->row->opts[i].name, name) == 0)
-			return c->optv[i];
-	return NULL;
-}
-
-int
-admin_fail(struct admin_call *c, int err, const char *fmt, ...)
-{
-	va_list ap;
-
-	va_start(ap, fmt);
-	(void)vsnprintf(c->why, sizeof(c->why), fmt, ap);
-	va_end(ap);
-	return err;
-}
-
-int
-admin_print(struct admin_call *c, const char *fmt, ...)
-{
-	va_list ap;
-	char small[1024], *big = NULL;
-	int n, r;
-
-	va_start(ap, fmt);
-	n = vsnprintf(small, sizeof(small), fmt, ap);
-	va_end(ap);
-	if (n < 0)
-		return SLUICE_EINVAL;
-	if ((size_t)n < sizeof(small))
-		return sbuf_put(c->text, small, (size_t)n);
-	/* long free text: format again into a buffer of the right size */
-	if ((big = malloc((size_t)n + 1)) == NULL)
-		return SLUICE_ENOMEM;
-	va_start(ap, fmt);
-	(void)vsnprintf(big, (size_t)n + 1, fmt, ap);
-	va_end(ap);
-	r = sbuf_put(c->text, big, (size_t)n);
-	free(big);
-	return r;
-}
-
-void
-admin_subject(struct admin_call *c, const char *s)
-{
-	(void)snprintf(c->subject, sizeof(c->subject), "%s", s);
-}
-
-int
-admin_answer(struct admin_call *c, json_t *obj, const char *msg)
-{
-	if (obj == NULL)
-		return admin_fail(c, SLUICE_ENOMEM, "out of memory");
-	if (c->json) {
-		json_decref(c->result);
-		c->result = obj;
-		return 0;
-	}
-	json_decref(obj);
-	return admin_print(c, "%s\n", msg);
-}
-
-int
-admin_store_fail(struct admin_call *c, int r, const char *store_why,
-    const char *fmt, ...)
-{
-	va_list ap;
-
-	if (store_why != NULL && store_why[0] != '\0')
-		return admin_fail(c, r, "%s", store_why);
-	va_start(ap, fmt);
-	(void)vsnprintf(c->why, sizeof(c->why), fmt, ap);
-	va_end(ap);
-	return r;
-}
-
 /* ---- the dispatcher ------------------------------------------------------ */
+
+/* How many words of argv spell out the row name in full, or 0. */
+static int
+name_words(const char *name, char **argv, int argc)
+{
+	const char *p = name, *sp;
+	int n;
+
+	for (n = 0; n < argc; n++) {
+		if ((sp = strchr(p, ' ')) == NULL)
+			return strcmp(p, argv[n]) == 0 ? n + 1 : 0;
+		if (strlen(argv[n]) != (size_t)(sp - p) ||
+		    strncmp(p, argv[n], (size_t)(sp - p)) != 0)
+			return 0;
+		p = sp + 1;
+	}
+	return 0;
+}
 
 /* The row whose name words are the longest prefix of argv; *used = words. */
 static const struct admin_row *
@@ -265,30 +229,15 @@ find_row(char **argv, int argc, int *used)
 {
 	const struct admin_row *best = NULL;
 	size_t i;
-	int n, best_n = 0;
-	const char *p, *sp;
+	int n;
 
+	*used = 0;
 	for (i = 0; i < admin_nrows; i++) {
-		p = admin_rows[i].name;
-		for (n = 0; n < argc; n++) {
-			sp = strchr(p, ' ');
-			if (sp == NULL) {
-				if (strcmp(p, argv[n]) != 0)
-					break;
-				n++;
-				if (n > best_n) {
-					best = &admin_rows[i];
-					best_n = n;
-				}
-				break;
-			}
-			if (strlen(argv[n]) != (size_t)(sp - p) ||
-			    strncmp(p, argv[n], (size_t)(sp - p)) != 0)
-				break;
-			p = sp + 1;
+		if ((n = name_words(admin_rows[i].name, argv, argc)) > *used) {
+			best = &admin_rows[i];
+			*used = n;
 		}
 	}
-	*used = best_n;
 	return best;
 }
 
@@ -318,44 +267,43 @@ roles_words(uint32_t roles, char *out, size_t outlen)
 	}
 }
 
-/* Options and positional arguments for row from argv[0..argc). */
-static int
-parse_args(struct admin_call *c, char **argv, int argc)
+/* Swap, not copy: argv still owns each word once. */
+static void
+take_positional(struct admin_call *c, char **argv, int i)
 {
-	const struct admin_row *row = c->row;
-	int i;
+	char *t = argv[c->nargs];
+
+	argv[c->nargs++] = argv[i];
+	argv[i] = t;
+}
+
+/* argv[*i] is "--name": takes it and its value. */
+static int
+take_option(struct admin_call *c, char **argv, int argc, int *i)
+{
 	size_t k;
 
-	c->args = argv;
-	c->nargs = 0;
-	for (i = 0; i < argc; i++) {
-		if (strncmp(argv[i], "--", 2) != 0 || argv[i][2] == '\0') {
-			/* Swap, not copy: argv still owns each word once. */
-			char *t = argv[c->nargs];
+	if (opt_index(c->row, argv[*i] + 2, &k) != 0)
+		return admin_fail(c, SLUICE_EUSAGE,
+		    "unknown option %.64s for '%s'", argv[*i], c->row->name);
+	if (c->optv[k] != NULL)
+		return admin_fail(c, SLUICE_EUSAGE,
+		    "option %s given twice", argv[*i]);
+	if (*i + 1 >= argc)
+		return admin_fail(c, SLUICE_EUSAGE,
+		    "option %s needs a value", argv[*i]);
+	(*i)++;
+	c->optv[k] = argv[*i];
+	return 0;
+}
 
-			argv[c->nargs++] = argv[i];
-			argv[i] = t;
-			continue;
-		}
-		if (strcmp(argv[i], "--json") == 0) {
-			c->json = 1;
-			continue;
-		}
-		for (k = 0; k < ADMIN_MAX_OPTS && row->opts[k].name != NULL; k++)
-			if (strcmp(row->opts[k].name, argv[i] + 2) == 0)
-				break;
-		if (k == ADMIN_MAX_OPTS || row->opts[k].name == NULL)
-			return admin_fail(c, SLUICE_EUSAGE,
-			    "unknown option %.64s for '%s'", argv[i],
-			    row->name);
-		if (c->optv[k] != NULL)
-			return admin_fail(c, SLUICE_EUSAGE,
-			    "option %s given twice", argv[i]);
-		if (i + 1 >= argc)
-			return admin_fail(c, SLUICE_EUSAGE,
-			    "option %s needs a value", argv[i]);
-		c->optv[k] = argv[++i];
-	}
+/* Arity and required options, once every word is taken. */
+static int
+check_args(struct admin_call *c)
+{
+	const struct admin_row *row = c->row;
+	size_t k;
+
 	if (c->nargs < row->min_args)
 		return admin_fail(c, SLUICE_EUSAGE, "too few arguments");
 	if (c->nargs > row->max_args)
@@ -365,6 +313,25 @@ parse_args(struct admin_call *c, char **argv, int argc)
 			return admin_fail(c, SLUICE_EUSAGE,
 			    "missing option --%s", row->opts[k].name);
 	return 0;
+}
+
+/* Options and positional arguments for row from argv[0..argc). */
+static int
+parse_args(struct admin_call *c, char **argv, int argc)
+{
+	int i, r;
+
+	c->args = argv;
+	c->nargs = 0;
+	for (i = 0; i < argc; i++) {
+		if (strncmp(argv[i], "--", 2) != 0 || argv[i][2] == '\0')
+			take_positional(c, argv, i);
+		else if (strcmp(argv[i], "--json") == 0)
+			c->json = 1;
+		else if ((r = take_option(c, argv, argc, &i)) != 0)
+			return r;
+	}
+	return check_args(c);
 }
 
 struct outcome {
@@ -406,15 +373,13 @@ details_text(struct sbuf *d, const char *line, size_t len, const char *why)
 	return sbuf_put_u8(d, 0);
 }
 
+/* The --json answer: one compact line, keys sorted. */
 static int
-emit_result(struct admin_call *c)
+emit_json(struct admin_call *c)
 {
 	char *s;
 	int r;
 
-	if (!c->json)
-		return sbuf_put(c->ctx->out, sbuf_ptr(c->text),
-		    sbuf_len(c->text));
 	if (c->result == NULL && (c->result = json_object()) == NULL)
 		return SLUICE_ENOMEM;
 	s = json_dumps(c->result, JSON_COMPACT | JSON_SORT_KEYS);
@@ -425,33 +390,47 @@ emit_result(struct admin_call *c)
 	return r;
 }
 
-/* Runs the handler and its audit entry in one transaction. */
 static int
-run_handler(struct admin_call *c, const char *details)
+emit_result(struct admin_call *c)
+{
+	if (c->json)
+		return emit_json(c);
+	return sbuf_put(c->ctx->out, sbuf_ptr(c->text), sbuf_len(c->text));
+}
+
+/* Inside the transaction: the handler, its audit entry, the commit. */
+static int
+handle_and_audit(struct admin_call *c, const char *details)
 {
 	struct admin_ctx *ctx = c->ctx;
 	const char *actor = ctx->user != NULL ? ctx->user : "(unknown)";
 	int r;
 
-	if ((r = store_begin(ctx->store)) != 0)
-		return admin_fail(c, r, "store failure: cannot begin");
 	if ((r = c->row->run(c)) != 0) {
 		if (c->why[0] == '\0')
 			(void)admin_fail(c, r, "%s", sluice_strerror(r));
-		goto out;
+		return r;
 	}
 	if ((r = audit_append(ctx->store, actor, c->row->name, c->subject,
-	    "ok", details, NULL)) != 0) {
-		(void)admin_fail(c, r, "cannot write the audit log; nothing "
+	    "ok", details, NULL)) != 0)
+		return admin_fail(c, r, "cannot write the audit log; nothing "
 		    "was changed");
-		goto out;
-	}
 	if ((r = store_commit(ctx->store)) != 0)
-		(void)admin_fail(c, r, "store failure: cannot commit; nothing "
-		    "was changed");
- out:
-	if (r != 0)
-		(void)store_rollback(ctx->store);
+		return admin_fail(c, r, "store failure: cannot commit; "
+		    "nothing was changed");
+	return 0;
+}
+
+/* Runs the handler and its audit entry in one transaction. */
+static int
+run_handler(struct admin_call *c, const char *details)
+{
+	int r;
+
+	if ((r = store_begin(c->ctx->store)) != 0)
+		return admin_fail(c, r, "store failure: cannot begin");
+	if ((r = handle_and_audit(c, details)) != 0)
+		(void)store_rollback(c->ctx->store);
 	return r;
 }
 
@@ -463,22 +442,42 @@ struct run_state {
 	struct outcome		 o;
 };
 
+/* A leading global --json, once or more; *skip = its words. */
+static void
+leading_json(struct admin_call *c, char **argv, int argc, int *skip)
+{
+	*skip = 0;
+	while (*skip < argc && strcmp(argv[*skip], "--json") == 0) {
+		c->json = 1;
+		(*skip)++;
+	}
+}
+
+/* The caller's roles, checked before arity, options or any handler. */
+static int
+check_roles(struct admin_call *c)
+{
+	char roles[96];
+
+	if (admin_may_run(c->ctx, c->row))
+		return 0;
+	roles_words(c->row->roles, roles, sizeof(roles));
+	return admin_fail(c, SLUICE_EDENIED,
+	    "permission denied: '%s' needs %s", c->row->name, roles);
+}
+
 /* Words, row, roles, options: everything before the handler. */
 static int
 prepare(struct run_state *st, const char *line, size_t len)
 {
 	struct admin_call *c = &st->call;
-	char roles[96];
-	int used, skip = 0, r;
+	int used, skip, r;
 
 	if (words_split(line, len, &st->argc, &st->argv, c->why,
 	    sizeof(c->why)) != 0)
 		return SLUICE_EUSAGE;
 	st->o.action = "(unknown command)";
-	while (skip < st->argc && strcmp(st->argv[skip], "--json") == 0) {
-		c->json = 1;
-		skip++;
-	}
+	leading_json(c, st->argv, st->argc, &skip);
 	if (skip == st->argc)
 		return admin_fail(c, SLUICE_EUSAGE,
 		    "no command; try 'help'");
@@ -487,18 +486,23 @@ prepare(struct run_state *st, const char *line, size_t len)
 		return admin_fail(c, SLUICE_EUSAGE,
 		    "unknown command '%.64s'; try 'help'", st->argv[skip]);
 	st->o.action = c->row->name;
-	if (c->row->roles != ADMIN_ANYONE &&
-	    (c->row->roles & admin_caller_roles(c->ctx)) == 0) {
-		roles_words(c->row->roles, roles, sizeof(roles));
-		return admin_fail(c, SLUICE_EDENIED,
-		    "permission denied: '%s' needs %s", c->row->name, roles);
-	}
-	if ((r = parse_args(c, st->argv + skip + used,
-	    st->argc - skip - used)) != 0)
+	if ((r = check_roles(c)) != 0 || (r = parse_args(c, st->argv + skip +
+	    used, st->argc - skip - used)) != 0)
 		return r;
 	if (c->nargs > 0)
 		admin_subject(c, c->args[0]);
 	return 0;
+}
+
+/* The handler and its audit entry, once prepare() has passed. */
+static int
+execute(struct run_state *st, const char *line, size_t len)
+{
+	int r;
+
+	if ((r = details_text(st->details, line, len, NULL)) != 0)
+		return r;
+	return run_handler(&st->call, (const char *)sbuf_ptr(st->details));
 }
 
 static void
@@ -518,6 +522,47 @@ answer_error(struct run_state *st, int r)
 		log_warnx("admin: cannot build the error answer");
 }
 
+/* A refusal r: its reason on stderr and an audit entry of its own. */
+static int
+refuse(struct run_state *st, int r, const char *line, size_t len,
+    int *exit_status)
+{
+	struct admin_call *c = &st->call;
+
+	if (c->why[0] == '\0')
+		(void)admin_fail(c, r, "%s", sluice_strerror(r));
+	answer_error(st, r);
+	if ((r = details_text(st->details, line, len, c->why)) != 0)
+		return r;
+	audit_alone(c->ctx, &st->o, c->subject[0] != '\0' ? c->subject : NULL,
+	    (const char *)sbuf_ptr(st->details));
+	*exit_status = st->o.status;
+	return 0;
+}
+
+static int
+run_state_init(struct run_state *st, struct admin_ctx *ctx)
+{
+	memset(st, 0, sizeof(*st));
+	ctx->changed = 0;
+	st->call.ctx = ctx;
+	st->o.action = "(unparsed)";
+	st->o.word = "ok";
+	if ((st->details = sbuf_new()) == NULL ||
+	    (st->call.text = sbuf_new()) == NULL)
+		return SLUICE_ENOMEM;
+	return 0;
+}
+
+static void
+run_state_free(struct run_state *st)
+{
+	json_decref(st->call.result);
+	sbuf_free(st->call.text);
+	sbuf_free(st->details);
+	words_free(st->argv);
+}
+
 int
 admin_run(struct admin_ctx *ctx, const char *line, size_t len,
     int *exit_status)
@@ -530,40 +575,17 @@ admin_run(struct admin_ctx *ctx, const char *line, size_t len,
 	if (ctx == NULL || ctx->out == NULL || ctx->err == NULL ||
 	    exit_status == NULL || ctx->store == NULL || line == NULL)
 		return SLUICE_EINVAL;
-	memset(&st, 0, sizeof(st));
-	ctx->changed = 0;
-	st.call.ctx = ctx;
-	st.o.action = "(unparsed)";
-	st.o.word = "ok";
-	if ((st.details = sbuf_new()) == NULL ||
-	    (st.call.text = sbuf_new()) == NULL) {
-		r = SLUICE_ENOMEM;
+	if ((r = run_state_init(&st, ctx)) != 0)
+		goto out;
+	if ((r = prepare(&st, line, len)) != 0 ||
+	    (r = execute(&st, line, len)) != 0) {
+		r = refuse(&st, r, line, len, exit_status);
 		goto out;
 	}
-	if ((r = prepare(&st, line, len)) == 0) {
-		if ((r = details_text(st.details, line, len, NULL)) != 0 ||
-		    (r = run_handler(&st.call,
-		    (const char *)sbuf_ptr(st.details))) != 0)
-			goto refused;
-		ctx->changed = st.call.row->writes;
-		if ((r = emit_result(&st.call)) != 0)
-			goto out;
+	ctx->changed = st.call.row->writes;
+	if ((r = emit_result(&st.call)) == 0)
 		*exit_status = 0;
-		goto out;
-	}
- refused:
-	if (st.call.why[0] == '\0')
-		(void)admin_fail(&st.call, r, "%s", sluice_strerror(r));
-	answer_error(&st, r);
-	if ((r = details_text(st.details, line, len, st.call.why)) != 0)
-		goto out;
-	audit_alone(ctx, &st.o, st.call.subject[0] != '\0' ?
-	    st.call.subject : NULL, (const char *)sbuf_ptr(st.details));
-	*exit_status = st.o.status;
  out:
-	json_decref(st.call.result);
-	sbuf_free(st.call.text);
-	sbuf_free(st.details);
-	words_free(st.argv);
+	run_state_free(&st);
 	return r;
 }

@@ -1,7 +1,10 @@
 /*
- * admin_internal.h: what the admin dispatcher (admin.c) shares with the
- * command handlers (admin_org.c, admin_agreement.c, admin_release.c,
- * admin_report.c). Not for other modules.
+ * admin_int.h: what the admin dispatcher (admin.c: the command table, and
+ * admin_run() which parses a line and runs its row) shares with the command
+ * handlers (org.c, agreement.c, release.c, report.c) and their shared steps
+ * (call.c: reasons, text, the --json answer, lists, dates as text;
+ * checks.c: input checks, option values, inbox reads, lookups). Not for
+ * other modules.
  *
  * A handler gets one struct admin_call: the caller (ctx), its positional
  * arguments and option values already checked against its row, and either
@@ -56,30 +59,58 @@ struct admin_call {
 	char			 why[ADMIN_WHY_MAX];
 };
 
-/* The value of option name, or NULL when not given. */
+/* The value of option name, or NULL when not given (admin.c). */
 const char *admin_opt(const struct admin_call *c, const char *name);
-/* Sets c->why and returns err. */
+/* Whether ctx's caller may run row (admin.c). */
+int admin_may_run(const struct admin_ctx *ctx, const struct admin_row *row);
+
+/* call.c: sets c->why and returns err. */
 int admin_fail(struct admin_call *c, int err, const char *fmt, ...)
     __attribute__((format(printf, 3, 4)));
+/* Copies why from a store call, or a fallback when the store said nothing. */
+int admin_store_fail(struct admin_call *c, int r, const char *store_why,
+    const char *fmt, ...) __attribute__((format(printf, 4, 5)));
 /* Appends a formatted line to c->text (the caller adds "\n"). */
 int admin_print(struct admin_call *c, const char *fmt, ...)
     __attribute__((format(printf, 2, 3)));
 void admin_subject(struct admin_call *c, const char *s);
+/* obj (stolen) becomes the --json answer; NULL is "out of memory". */
+int admin_result(struct admin_call *c, json_t *obj);
 /* The answer is obj: --json makes it c->result (stealing it), text prints
- * msg then "\n" (and frees obj). */
-int admin_answer(struct admin_call *c, json_t *obj, const char *msg);
+ * the formatted line then "\n" (and frees obj). */
+int admin_answer(struct admin_call *c, json_t *obj, const char *fmt, ...)
+    __attribute__((format(printf, 3, 4)));
+/* Appends o (stolen) to the JSON array arr; NULL is "out of memory". */
+int admin_append(struct admin_call *c, json_t *arr, json_t *o);
+/* One row of a list: prints its text line, or (--json) appends an object to
+ * arr; a row may also print or append nothing. */
+typedef int (*admin_row_fn)(struct admin_call *c, json_t *arr,
+    const void *row);
+/* Answers a list of the n rows of v (each size bytes) through row(); --json
+ * answers { key: [ ... ] }. */
+int admin_list(struct admin_call *c, const char *key, const void *v,
+    size_t n, size_t size, admin_row_fn row);
 
-/* Input checks: each fills c->why with a reason naming what (e.g. "NIC",
- * "--starts") and returns SLUICE_EINVAL. */
+/* Date and time as text ("" for 0 where that means none). */
+void admin_date(int32_t day, char out[11]);
+void admin_time(int64_t t, char out[21]);
+int32_t admin_today(const struct admin_call *c);
+int32_t admin_cert_due_days(const struct admin_call *c);
+
+/* checks.c. Input checks: each fills c->why with a reason naming what (e.g.
+ * "NIC", "--starts") and returns SLUICE_EINVAL. */
 int admin_check_name(struct admin_call *c, const char *what, const char *s);
 int admin_check_nic(struct admin_call *c, const char *s);
 int admin_check_text(struct admin_call *c, const char *what, const char *s,
     size_t max);
 int admin_check_email(struct admin_call *c, const char *s);
-int admin_parse_date(struct admin_call *c, const char *what, const char *s,
-    int32_t *day);
 int admin_parse_id(struct admin_call *c, const char *what, const char *s,
     int64_t *id);
+/* The date given as option --name (YYYY-MM-DD). */
+int admin_opt_date(struct admin_call *c, const char *name, int32_t *day);
+/* --starts and --expires, the one not after the other. */
+int admin_opt_period(struct admin_call *c, int32_t *starts,
+    int32_t *expires);
 /* The caller's inbox file, read whole (at most max bytes) or opened. */
 int admin_inbox_read(struct admin_call *c, const char *name, size_t max,
     uint8_t **data, size_t *len);
@@ -90,18 +121,6 @@ int admin_inbox_open(struct admin_call *c, const char *name, int *fd);
 int admin_known_org(struct admin_call *c, const char *code, struct org *o);
 int admin_known_agreement(struct admin_call *c, const char *nic,
     int governing, struct agreement *a);
-/* Copies why from a store call, or a fallback when the store said nothing. */
-int admin_store_fail(struct admin_call *c, int r, const char *store_why,
-    const char *fmt, ...) __attribute__((format(printf, 4, 5)));
-
-/* Date and time as text ("" for 0 where that means none). */
-void admin_date(int32_t day, char out[11]);
-void admin_time(int64_t t, char out[21]);
-int32_t admin_today(const struct admin_call *c);
-int32_t admin_cert_due_days(const struct admin_call *c);
-
-/* The caller's roles as the table sees them (kind decides). */
-uint32_t admin_caller_roles(const struct admin_ctx *ctx);
 
 /* Handlers, by file. */
 int cmd_help(struct admin_call *c);

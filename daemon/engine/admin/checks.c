@@ -1,4 +1,6 @@
-/* admin_util.c: input checks and inbox reads shared by the admin handlers. */
+/* checks.c: what the admin handlers check their input with - names, texts,
+ * addresses, numbers, option dates, inbox files, known organisations and
+ * agreements. */
 #include <errno.h>
 #include <fcntl.h>
 #include <stdio.h>
@@ -10,10 +12,9 @@
 #include "sluice/clock.h"
 #include "sluice/domain.h"
 #include "sluice/error.h"
+#include "sluice/files.h"
 
 #include "engine/admin/admin_int.h"
-
-#define DEFAULT_CERT_DUE_DAYS	30	/* when the engine passes no policy */
 
 int
 admin_check_name(struct admin_call *c, const char *what, const char *s)
@@ -64,6 +65,13 @@ email_local_ok(char ch)
 }
 
 static int
+email_domain_char_ok(char ch)
+{
+	return (ch >= 'a' && ch <= 'z') || (ch >= 'A' && ch <= 'Z') ||
+	    (ch >= '0' && ch <= '9') || ch == '-';
+}
+
+static int
 email_domain_ok(const char *d)
 {
 	const char *p;
@@ -75,46 +83,54 @@ email_domain_ok(const char *d)
 				return 0;
 			label = 0;
 			dots++;
-			continue;
-		}
-		if (!((*p >= 'a' && *p <= 'z') || (*p >= 'A' && *p <= 'Z') ||
-		    (*p >= '0' && *p <= '9') || *p == '-'))
+		} else if (email_domain_char_ok(*p))
+			label++;
+		else
 			return 0;
-		label++;
 	}
 	return dots > 0 && label > 0;
 }
 
 /* Deliberately simple: one @, a plain local part, a dotted domain; no
  * quoting, comments or commas (the outbox joins addresses with commas). */
-int
-admin_check_email(struct admin_call *c, const char *s)
+static int
+email_ok(const char *s)
 {
 	const char *at = strchr(s, '@'), *p;
 	size_t n = strlen(s);
 
 	if (n < 3 || n > 254 || at == NULL || at == s ||
 	    strchr(at + 1, '@') != NULL)
-		goto bad;
+		return 0;
 	for (p = s; p < at; p++)
 		if (!email_local_ok(*p))
-			goto bad;
-	if (!email_domain_ok(at + 1))
-		goto bad;
-	return 0;
- bad:
-	return admin_fail(c, SLUICE_EINVAL,
-	    "bad email '%.64s': expected local@domain.example", s);
+			return 0;
+	return email_domain_ok(at + 1);
 }
 
 int
-admin_parse_date(struct admin_call *c, const char *what, const char *s,
-    int32_t *day)
+admin_check_email(struct admin_call *c, const char *s)
 {
-	if (sluice_date_parse(s, day) != 0)
+	if (!email_ok(s))
 		return admin_fail(c, SLUICE_EINVAL,
-		    "bad date for %s '%.32s': expected YYYY-MM-DD, a real date",
-		    what, s);
+		    "bad email '%.64s': expected local@domain.example", s);
+	return 0;
+}
+
+/* A positive decimal number without sign, blanks or leading zeros. */
+static int
+positive_number(const char *s, int64_t *v)
+{
+	char *end;
+	long long n;
+
+	if (s[0] < '1' || s[0] > '9')
+		return SLUICE_EINVAL;
+	errno = 0;
+	n = strtoll(s, &end, 10);
+	if (errno != 0 || *end != '\0' || n <= 0)
+		return SLUICE_EINVAL;
+	*v = (int64_t)n;
 	return 0;
 }
 
@@ -122,20 +138,76 @@ int
 admin_parse_id(struct admin_call *c, const char *what, const char *s,
     int64_t *id)
 {
-	char *end;
-	long long v;
-
-	errno = 0;
-	if (s[0] < '1' || s[0] > '9')
-		goto bad;
-	v = strtoll(s, &end, 10);
-	if (errno != 0 || *end != '\0' || v <= 0)
-		goto bad;
-	*id = (int64_t)v;
+	if (positive_number(s, id) != 0)
+		return admin_fail(c, SLUICE_EINVAL, "bad %s '%.32s': expected "
+		    "a positive number", what, s);
 	return 0;
- bad:
-	return admin_fail(c, SLUICE_EINVAL, "bad %s '%.32s': expected a "
-	    "positive number", what, s);
+}
+
+int
+admin_opt_date(struct admin_call *c, const char *name, int32_t *day)
+{
+	const char *s = admin_opt(c, name);
+
+	if (sluice_date_parse(s, day) != 0)
+		return admin_fail(c, SLUICE_EINVAL,
+		    "bad date for --%s '%.32s': expected YYYY-MM-DD, a real date",
+		    name, s);
+	return 0;
+}
+
+int
+admin_opt_period(struct admin_call *c, int32_t *starts, int32_t *expires)
+{
+	int r;
+
+	if ((r = admin_opt_date(c, "starts", starts)) != 0 ||
+	    (r = admin_opt_date(c, "expires", expires)) != 0)
+		return r;
+	if (*starts > *expires)
+		return admin_fail(c, SLUICE_EINVAL, "--starts %s is after "
+		    "--expires %s", admin_opt(c, "starts"),
+		    admin_opt(c, "expires"));
+	return 0;
+}
+
+/* DIR/inbox/<caller>, opened without following any symlink on the way. */
+static int
+inbox_dir(const struct admin_ctx *ctx, int *ufd)
+{
+	const int flags = O_RDONLY | O_DIRECTORY | O_NOFOLLOW | O_CLOEXEC;
+	int dfd, ifd;
+
+	*ufd = -1;
+	if ((dfd = open(ctx->data_dir, O_RDONLY | O_DIRECTORY | O_CLOEXEC)) <
+	    0)
+		return SLUICE_ENOTFOUND;
+	if ((ifd = openat(dfd, "inbox", flags)) >= 0) {
+		*ufd = openat(ifd, ctx->user, flags);
+		close(ifd);
+	}
+	close(dfd);
+	return *ufd >= 0 ? 0 : SLUICE_ENOTFOUND;
+}
+
+/* name in the inbox directory ufd: not a symlink, only a regular file. */
+static int
+inbox_file(struct admin_call *c, int ufd, const char *name, int *fd)
+{
+	struct stat st;
+	int f;
+
+	if ((f = openat(ufd, name, O_RDONLY | O_NOFOLLOW | O_NONBLOCK |
+	    O_CLOEXEC)) < 0)
+		return admin_fail(c, SLUICE_ENOTFOUND,
+		    "no file %s in your inbox", name);
+	if (fstat(f, &st) != 0 || !S_ISREG(st.st_mode)) {
+		close(f);
+		return admin_fail(c, SLUICE_EINVAL,
+		    "%s in your inbox is not a regular file", name);
+	}
+	*fd = f;
+	return 0;
 }
 
 /* Opens DIR/inbox/<caller>/<name> without following any symlink on the
@@ -143,119 +215,74 @@ admin_parse_id(struct admin_call *c, const char *what, const char *s,
 int
 admin_inbox_open(struct admin_call *c, const char *name, int *fd)
 {
-	struct admin_ctx *ctx = c->ctx;
-	struct stat st;
-	int dfd = -1, ifd = -1, ufd = -1, f = -1, r;
+	int ufd, r;
 
 	*fd = -1;
 	if ((r = admin_check_name(c, "inbox file name", name)) != 0)
 		return r;
-	if (ctx->user == NULL || ctx->data_dir == NULL)
+	if (c->ctx->user == NULL || c->ctx->data_dir == NULL)
 		return admin_fail(c, SLUICE_ENOTFOUND, "you have no inbox");
-	r = admin_fail(c, SLUICE_ENOTFOUND, "no file %s in your inbox", name);
-	if ((dfd = open(ctx->data_dir, O_RDONLY | O_DIRECTORY | O_CLOEXEC)) <
-	    0 || (ifd = openat(dfd, "inbox", O_RDONLY | O_DIRECTORY |
-	    O_NOFOLLOW | O_CLOEXEC)) < 0 || (ufd = openat(ifd, ctx->user,
-	    O_RDONLY | O_DIRECTORY | O_NOFOLLOW | O_CLOEXEC)) < 0 ||
-	    (f = openat(ufd, name, O_RDONLY | O_NOFOLLOW | O_NONBLOCK |
-	    O_CLOEXEC)) < 0)
-		goto out;
-	if (fstat(f, &st) != 0 || !S_ISREG(st.st_mode)) {
-		r = admin_fail(c, SLUICE_EINVAL,
-		    "%s in your inbox is not a regular file", name);
-		goto out;
-	}
-	*fd = f;
-	f = -1;
-	r = 0;
-	c->why[0] = '\0';
- out:
-	if (f >= 0)
-		close(f);
-	if (ufd >= 0)
-		close(ufd);
-	if (ifd >= 0)
-		close(ifd);
-	if (dfd >= 0)
-		close(dfd);
+	if (inbox_dir(c->ctx, &ufd) != 0)
+		return admin_fail(c, SLUICE_ENOTFOUND,
+		    "no file %s in your inbox", name);
+	r = inbox_file(c, ufd, name, fd);
+	close(ufd);
 	return r;
+}
+
+/* The whole of fd, at most max bytes, into a buffer of its own. */
+static int
+read_whole(int fd, size_t max, uint8_t **data, size_t *len)
+{
+	struct sbuf *b;
+	int r;
+
+	if ((b = sbuf_new()) == NULL)
+		return SLUICE_ENOMEM;
+	if ((r = files_read_fd(fd, max, b)) == 0 && sbuf_len(b) > 0) {
+		if ((*data = malloc(sbuf_len(b))) == NULL)
+			r = SLUICE_ENOMEM;
+		else {
+			memcpy(*data, sbuf_ptr(b), sbuf_len(b));
+			*len = sbuf_len(b);
+		}
+	}
+	sbuf_free(b);
+	return r;
+}
+
+/* read_whole()'s r and the length it read as the reason, if any. */
+static int
+inbox_read_check(struct admin_call *c, int r, const char *name, size_t max,
+    size_t len)
+{
+	if (r == SLUICE_ENOMEM)
+		return admin_fail(c, r, "out of memory");
+	if (r == SLUICE_ETOOBIG)
+		return admin_fail(c, r, "%s in your inbox is larger than %zu "
+		    "bytes", name, max);
+	if (r != 0)
+		return admin_fail(c, SLUICE_EIO, "cannot read %s from your "
+		    "inbox", name);
+	if (len == 0)
+		return admin_fail(c, SLUICE_EINVAL, "%s in your inbox is empty",
+		    name);
+	return 0;
 }
 
 int
 admin_inbox_read(struct admin_call *c, const char *name, size_t max,
     uint8_t **data, size_t *len)
 {
-	uint8_t *buf = NULL;
-	size_t n = 0;
-	ssize_t got;
 	int fd = -1, r;
 
 	*data = NULL;
 	*len = 0;
 	if ((r = admin_inbox_open(c, name, &fd)) != 0)
 		return r;
-	/* one byte more than allowed tells "too big" from "exactly max" */
-	if ((buf = malloc(max + 1)) == NULL) {
-		r = admin_fail(c, SLUICE_ENOMEM, "out of memory");
-		goto out;
-	}
-	while (n <= max) {
-		got = read(fd, buf + n, max + 1 - n);
-		if (got < 0 && errno == EINTR)
-			continue;
-		if (got < 0) {
-			r = admin_fail(c, SLUICE_EIO, "cannot read %s from "
-			    "your inbox", name);
-			goto out;
-		}
-		if (got == 0)
-			break;
-		n += (size_t)got;
-	}
-	if (n > max) {
-		r = admin_fail(c, SLUICE_ETOOBIG, "%s in your inbox is larger "
-		    "than %zu bytes", name, max);
-		goto out;
-	}
-	if (n == 0) {
-		r = admin_fail(c, SLUICE_EINVAL, "%s in your inbox is empty",
-		    name);
-		goto out;
-	}
-	*data = buf;
-	*len = n;
-	buf = NULL;
- out:
-	free(buf);
+	r = read_whole(fd, max, data, len);
 	close(fd);
-	return r;
-}
-
-void
-admin_date(int32_t day, char out[11])
-{
-	if (day == 0 || sluice_date_format(day, out, 11) != 0)
-		out[0] = '\0';
-}
-
-void
-admin_time(int64_t t, char out[21])
-{
-	if (t == 0 || sluice_time_format(t, out, 21) != 0)
-		out[0] = '\0';
-}
-
-int32_t
-admin_today(const struct admin_call *c)
-{
-	return sluice_day_of(c->ctx->now);
-}
-
-int32_t
-admin_cert_due_days(const struct admin_call *c)
-{
-	return c->ctx->policy != NULL ? c->ctx->policy->cert_due_days :
-	    DEFAULT_CERT_DUE_DAYS;
+	return inbox_read_check(c, r, name, max, *len);
 }
 
 int

@@ -1,4 +1,4 @@
-/* admin_release.c: extracts, releases and deletion certificates
+/* release.c: extracts, releases and deletion certificates
  * (DESIGN.md section 4). */
 #include <fcntl.h>
 #include <stdio.h>
@@ -41,6 +41,26 @@ discard_payload(const char *dir, const char *id)
 	close(dfd);
 }
 
+/* The extract row for st, staged by the caller under agreement a. */
+static int
+extract_of(struct admin_call *c, const struct agreement *a, const char *name,
+    const struct staged_extract *st, struct extract *e)
+{
+	memset(e, 0, sizeof(*e));
+	(void)snprintf(e->id, sizeof(e->id), "%s", st->id);
+	e->agreement_id = a->id;
+	(void)snprintf(e->name, sizeof(e->name), "%s", name);
+	e->plain_size = st->plain_size;
+	hex(st->sha256, sizeof(st->sha256), e->sha256);
+	e->payload_size = st->payload_size;
+	if (st->wrapped_len > sizeof(e->wrapped_key))
+		return admin_fail(c, SLUICE_EINVAL, "wrapped key too long");
+	memcpy(e->wrapped_key, st->wrapped_key, st->wrapped_len);
+	e->wrapped_len = st->wrapped_len;
+	e->staged_by = c->ctx->staff_id;
+	return 0;
+}
+
 static int
 record_extract(struct admin_call *c, const struct agreement *a,
     const char *name, const struct staged_extract *st)
@@ -49,18 +69,8 @@ record_extract(struct admin_call *c, const struct agreement *a,
 	char why[256] = "";
 	int r;
 
-	memset(&e, 0, sizeof(e));
-	(void)snprintf(e.id, sizeof(e.id), "%s", st->id);
-	e.agreement_id = a->id;
-	(void)snprintf(e.name, sizeof(e.name), "%s", name);
-	e.plain_size = st->plain_size;
-	hex(st->sha256, sizeof(st->sha256), e.sha256);
-	e.payload_size = st->payload_size;
-	if (st->wrapped_len > sizeof(e.wrapped_key))
-		return admin_fail(c, SLUICE_EINVAL, "wrapped key too long");
-	memcpy(e.wrapped_key, st->wrapped_key, st->wrapped_len);
-	e.wrapped_len = st->wrapped_len;
-	e.staged_by = c->ctx->staff_id;
+	if ((r = extract_of(c, a, name, st, &e)) != 0)
+		return r;
 	r = extract_add(c->ctx->store, &e, why, sizeof(why));
 	sodium_memzero(&e, sizeof(e));
 	if (r != 0)
@@ -69,13 +79,56 @@ record_extract(struct admin_call *c, const struct agreement *a,
 	return 0;
 }
 
+/* Encrypts the extract from fd into the payload area and records it; a
+ * payload the store did not take is removed again. */
+static int
+stage_payload(struct admin_call *c, const struct agreement *a,
+    const char *name, int fd, struct staged_extract *st)
+{
+	char dir[4096], why[256] = "";
+	int r;
+
+	if ((size_t)snprintf(dir, sizeof(dir), "%s/payloads",
+	    c->ctx->data_dir) >= sizeof(dir))
+		return admin_fail(c, SLUICE_EINVAL,
+		    "data directory path too long");
+	if (c->ctx->master_key == NULL)
+		return admin_fail(c, SLUICE_ECONFIG, "no master key");
+	if ((r = package_stage(dir, c->ctx->master_key, fd, st, why,
+	    sizeof(why))) != 0)
+		return admin_fail(c, r, "staging %s failed: %s", c->args[1],
+		    why);
+	if ((r = record_extract(c, a, name, st)) != 0)
+		discard_payload(dir, st->id);
+	return r;
+}
+
+static int
+check_may_stage(struct admin_call *c, const struct agreement *a)
+{
+	if (a->state == AG_EXPIRED || a->state == AG_CLOSED)
+		return admin_fail(c, SLUICE_ESTATE, "agreement %s is %s: "
+		    "nothing more may be staged", a->nic,
+		    agreement_state_name(a->state));
+	return 0;
+}
+
+static int
+staged_answer(struct admin_call *c, const struct agreement *a,
+    const char *name, const struct staged_extract *st)
+{
+	admin_subject(c, st->id);
+	return admin_answer(c, json_pack("{s:s,s:s,s:s,s:I}", "extract_id",
+	    st->id, "nic", a->nic, "name", name, "plain_size",
+	    (json_int_t)st->plain_size), "%s", st->id);
+}
+
 int
 cmd_extract_stage(struct admin_call *c)
 {
 	struct agreement a;
 	struct staged_extract st;
 	const char *file = c->args[1], *name = admin_opt(c, "name");
-	char dir[4096], why[256] = "", msg[256];
 	int fd = -1, r;
 
 	memset(&st, 0, sizeof(st));
@@ -83,38 +136,11 @@ cmd_extract_stage(struct admin_call *c)
 		name = file;
 	if ((r = admin_known_agreement(c, c->args[0], 1, &a)) != 0)
 		return r;
-	if (a.state == AG_EXPIRED || a.state == AG_CLOSED) {
-		r = admin_fail(c, SLUICE_ESTATE, "agreement %s is %s: nothing "
-		    "more may be staged", a.nic, agreement_state_name(a.state));
-		goto out;
-	}
-	if ((r = admin_check_name(c, "extract name", name)) != 0 ||
-	    (r = admin_inbox_open(c, file, &fd)) != 0)
-		goto out;
-	if ((size_t)snprintf(dir, sizeof(dir), "%s/payloads",
-	    c->ctx->data_dir) >= sizeof(dir)) {
-		r = admin_fail(c, SLUICE_EINVAL, "data directory path too long");
-		goto out;
-	}
-	if (c->ctx->master_key == NULL) {
-		r = admin_fail(c, SLUICE_ECONFIG, "no master key");
-		goto out;
-	}
-	if ((r = package_stage(dir, c->ctx->master_key, fd, &st, why,
-	    sizeof(why))) != 0) {
-		r = admin_fail(c, r, "staging %s failed: %s", file, why);
-		goto out;
-	}
-	if ((r = record_extract(c, &a, name, &st)) != 0) {
-		discard_payload(dir, st.id);
-		goto out;
-	}
-	admin_subject(c, st.id);
-	(void)snprintf(msg, sizeof(msg), "%s", st.id);
-	r = admin_answer(c, json_pack("{s:s,s:s,s:s,s:I}", "extract_id",
-	    st.id, "nic", a.nic, "name", name, "plain_size",
-	    (json_int_t)st.plain_size), msg);
- out:
+	if ((r = check_may_stage(c, &a)) == 0 &&
+	    (r = admin_check_name(c, "extract name", name)) == 0 &&
+	    (r = admin_inbox_open(c, file, &fd)) == 0 &&
+	    (r = stage_payload(c, &a, name, fd, &st)) == 0)
+		r = staged_answer(c, &a, name, &st);
 	sodium_memzero(&st, sizeof(st));
 	if (fd >= 0)
 		close(fd);
@@ -122,43 +148,108 @@ cmd_extract_stage(struct admin_call *c)
 	return r;
 }
 
+static int
+known_extract(struct admin_call *c, const char *id, struct extract *e)
+{
+	int r;
+
+	if (strlen(id) >= sizeof(e->id))
+		return admin_fail(c, SLUICE_EINVAL, "unknown extract %.64s",
+		    id);
+	if ((r = extract_get(c->ctx->store, id, e)) != 0)
+		return admin_fail(c, r, r == SLUICE_ENOTFOUND ? "unknown "
+		    "extract %.64s" : "store failure reading extract %.64s",
+		    id);
+	return 0;
+}
+
+/* The download window and count the policy gives a release made now. */
+static void
+release_limits_of(const struct admin_call *c, struct release_limits *lim)
+{
+	const struct sluice_policy *p = c->ctx->policy;
+
+	memset(lim, 0, sizeof(*lim));
+	if (p == NULL)
+		return;
+	if (p->download_window_days > 0) {
+		lim->window_opens = c->ctx->now;
+		lim->window_closes = c->ctx->now +
+		    (int64_t)p->download_window_days * SLUICE_DAY;
+	}
+	lim->max_downloads = p->download_max_count;
+}
+
+/* Four eyes: checked here for the reason, and again by the store. */
+static int
+check_four_eyes(struct admin_call *c, const struct extract *e)
+{
+	if (e->staged_by == c->ctx->staff_id)
+		return admin_fail(c, SLUICE_EDENIED, "four eyes: you staged "
+		    "extract %s; another approver must approve it", e->id);
+	return 0;
+}
+
+static int
+store_release(struct admin_call *c, const struct extract *e)
+{
+	struct release_limits lim;
+	int64_t id;
+	char why[256] = "";
+	int r;
+
+	release_limits_of(c, &lim);
+	if ((r = release_add(c->ctx->store, e->id, c->ctx->staff_id, &lim, &id,
+	    why, sizeof(why))) != 0)
+		return admin_store_fail(c, r, r == SLUICE_EEXIST ? NULL : why,
+		    "extract %s is released already", e->id);
+	return admin_answer(c, json_pack("{s:I,s:s,s:s,s:s}", "release_id",
+	    (json_int_t)id, "extract_id", e->id, "nic", e->nic, "name",
+	    e->name), "%lld", (long long)id);
+}
+
 int
 cmd_release_approve(struct admin_call *c)
 {
 	struct extract e;
-	struct release_limits lim;
-	const struct sluice_policy *p = c->ctx->policy;
-	int64_t id;
-	char why[256] = "", msg[64];
 	int r;
 
-	memset(&lim, 0, sizeof(lim));
-	if (strlen(c->args[0]) >= sizeof(e.id))
-		return admin_fail(c, SLUICE_EINVAL, "unknown extract %.64s",
-		    c->args[0]);
-	if ((r = extract_get(c->ctx->store, c->args[0], &e)) != 0)
+	if ((r = known_extract(c, c->args[0], &e)) != 0 ||
+	    (r = check_four_eyes(c, &e)) != 0)
+		return r;
+	return store_release(c, &e);
+}
+
+/* Release id (args[0]), not revoked yet. */
+static int
+revocable_release(struct admin_call *c, int64_t id, struct release *rl)
+{
+	int r;
+
+	if ((r = release_get(c->ctx->store, id, rl)) != 0)
 		return admin_fail(c, r, r == SLUICE_ENOTFOUND ? "unknown "
-		    "extract %.64s" : "store failure reading extract %.64s",
+		    "release %s" : "store failure reading release %s",
 		    c->args[0]);
-	/* four eyes: checked here for the reason, and again by the store */
-	if (e.staged_by == c->ctx->staff_id)
-		return admin_fail(c, SLUICE_EDENIED, "four eyes: you staged "
-		    "extract %s; another approver must approve it", e.id);
-	if (p != NULL && p->download_window_days > 0) {
-		lim.window_opens = c->ctx->now;
-		lim.window_closes = c->ctx->now +
-		    (int64_t)p->download_window_days * SLUICE_DAY;
-	}
-	if (p != NULL)
-		lim.max_downloads = p->download_max_count;
-	if ((r = release_add(c->ctx->store, e.id, c->ctx->staff_id, &lim, &id,
+	if (rl->revoked_at != 0)
+		return admin_fail(c, SLUICE_ESTATE, "release %s is revoked "
+		    "already", c->args[0]);
+	return 0;
+}
+
+static int
+store_revocation(struct admin_call *c, const struct release *rl,
+    const char *reason)
+{
+	char why[256] = "";
+	int r;
+
+	if ((r = release_revoke(c->ctx->store, rl->id, c->ctx->staff_id, reason,
 	    why, sizeof(why))) != 0)
-		return admin_store_fail(c, r, r == SLUICE_EEXIST ? NULL : why,
-		    "extract %s is released already", e.id);
-	(void)snprintf(msg, sizeof(msg), "%lld", (long long)id);
-	return admin_answer(c, json_pack("{s:I,s:s,s:s,s:s}", "release_id",
-	    (json_int_t)id, "extract_id", e.id, "nic", e.nic, "name", e.name),
-	    msg);
+		return admin_store_fail(c, r, why, "cannot revoke release %s",
+		    c->args[0]);
+	return admin_answer(c, json_pack("{s:I,s:s,s:b}", "release_id",
+	    (json_int_t)rl->id, "nic", rl->nic, "revoked", 1),
+	    "release %lld of %s revoked", (long long)rl->id, rl->nic);
 }
 
 int
@@ -167,27 +258,14 @@ cmd_release_revoke(struct admin_call *c)
 	struct release rl;
 	const char *reason = admin_opt(c, "reason");
 	int64_t id;
-	char why[256] = "", msg[128];
 	int r;
 
 	if ((r = admin_parse_id(c, "RELEASE-ID", c->args[0], &id)) != 0 ||
-	    (r = admin_check_text(c, "--reason", reason, STORE_TEXT_MAX)) != 0)
+	    (r = admin_check_text(c, "--reason", reason,
+	    STORE_TEXT_MAX)) != 0 ||
+	    (r = revocable_release(c, id, &rl)) != 0)
 		return r;
-	if ((r = release_get(c->ctx->store, id, &rl)) != 0)
-		return admin_fail(c, r, r == SLUICE_ENOTFOUND ? "unknown "
-		    "release %s" : "store failure reading release %s",
-		    c->args[0]);
-	if (rl.revoked_at != 0)
-		return admin_fail(c, SLUICE_ESTATE, "release %s is revoked "
-		    "already", c->args[0]);
-	if ((r = release_revoke(c->ctx->store, id, c->ctx->staff_id, reason,
-	    why, sizeof(why))) != 0)
-		return admin_store_fail(c, r, why, "cannot revoke release %s",
-		    c->args[0]);
-	(void)snprintf(msg, sizeof(msg), "release %lld of %s revoked",
-	    (long long)id, rl.nic);
-	return admin_answer(c, json_pack("{s:I,s:s,s:b}", "release_id",
-	    (json_int_t)id, "nic", rl.nic, "revoked", 1), msg);
+	return store_revocation(c, &rl, reason);
 }
 
 static int
@@ -198,10 +276,10 @@ nic_filter(struct admin_call *c, const char **nic)
 }
 
 static int
-release_row(struct admin_call *c, json_t *arr, const struct release *rl)
+release_row(struct admin_call *c, json_t *arr, const void *v)
 {
+	const struct release *rl = v;
 	char at[21], rv[21];
-	json_t *o;
 
 	admin_time(rl->approved_at, at);
 	admin_time(rl->revoked_at, rv);
@@ -209,14 +287,12 @@ release_row(struct admin_call *c, json_t *arr, const struct release *rl)
 		return admin_print(c, "%lld\t%s\t%s\t%s\t%s\t%s\n",
 		    (long long)rl->id, rl->nic, rl->name, rl->extract_id, at,
 		    rl->revoked_at ? "revoked" : "active");
-	o = json_pack("{s:I,s:s,s:s,s:s,s:I,s:I,s:s,s:s,s:s}", "id",
+	return admin_append(c, arr,
+	    json_pack("{s:I,s:s,s:s,s:s,s:I,s:I,s:s,s:s,s:s}", "id",
 	    (json_int_t)rl->id, "nic", rl->nic, "name", rl->name, "extract_id",
 	    rl->extract_id, "staged_by", (json_int_t)rl->staged_by,
 	    "approved_by", (json_int_t)rl->approved_by, "approved_at", at,
-	    "revoked_at", rv, "revoke_reason", rl->revoke_reason);
-	if (o == NULL || json_array_append_new(arr, o) != 0)
-		return admin_fail(c, SLUICE_ENOMEM, "out of memory");
-	return 0;
+	    "revoked_at", rv, "revoke_reason", rl->revoke_reason));
 }
 
 int
@@ -224,70 +300,48 @@ cmd_release_list(struct admin_call *c)
 {
 	struct release_list l = { NULL, 0 };
 	const char *nic;
-	json_t *arr = NULL;
-	size_t i;
 	int r;
 
 	if ((r = nic_filter(c, &nic)) != 0)
 		return r;
 	if ((r = release_list(c->ctx->store, nic, 0, &l)) != 0)
 		return admin_fail(c, r, "store failure listing releases");
-	if (c->json && (arr = json_array()) == NULL) {
-		r = admin_fail(c, SLUICE_ENOMEM, "out of memory");
-		goto out;
-	}
-	for (i = 0; i < l.n && r == 0; i++)
-		r = release_row(c, arr, &l.v[i]);
-	if (r == 0 && c->json && (c->result = json_pack("{s:O}", "releases",
-	    arr)) == NULL)
-		r = admin_fail(c, SLUICE_ENOMEM, "out of memory");
- out:
-	json_decref(arr);
+	r = admin_list(c, "releases", l.v, l.n, sizeof(*l.v), release_row);
 	release_list_free(&l);
 	return r;
+}
+
+static int
+certificate_row(struct admin_call *c, json_t *arr, const void *v)
+{
+	const struct deletion_certificate *d = v;
+	char at[21], on[11];
+
+	admin_time(d->at, at);
+	admin_date(d->destroyed_on, on);
+	if (!c->json)
+		return admin_print(c, "%lld\t%s\t%s\t%s\t%s\n",
+		    (long long)d->id, d->nic, at,
+		    d->accepted ? "accepted" : "rejected",
+		    d->accepted ? on : d->reason);
+	return admin_append(c, arr, json_pack("{s:I,s:s,s:s,s:b,s:s,s:s}",
+	    "id", (json_int_t)d->id, "nic", d->nic, "at", at, "accepted",
+	    d->accepted, "destroyed_on", on, "reason", d->reason));
 }
 
 int
 cmd_certificate_list(struct admin_call *c)
 {
 	struct certificate_list l = { NULL, 0 };
-	const struct deletion_certificate *d;
 	const char *nic;
-	json_t *arr = NULL, *o;
-	char at[21], on[11];
-	size_t i;
 	int r;
 
 	if ((r = nic_filter(c, &nic)) != 0)
 		return r;
 	if ((r = certificate_list(c->ctx->store, nic, &l)) != 0)
 		return admin_fail(c, r, "store failure listing certificates");
-	if (c->json && (arr = json_array()) == NULL) {
-		r = admin_fail(c, SLUICE_ENOMEM, "out of memory");
-		goto out;
-	}
-	for (i = 0; i < l.n && r == 0; i++) {
-		d = &l.v[i];
-		admin_time(d->at, at);
-		admin_date(d->destroyed_on, on);
-		if (!c->json) {
-			r = admin_print(c, "%lld\t%s\t%s\t%s\t%s\n",
-			    (long long)d->id, d->nic, at,
-			    d->accepted ? "accepted" : "rejected",
-			    d->accepted ? on : d->reason);
-			continue;
-		}
-		o = json_pack("{s:I,s:s,s:s,s:b,s:s,s:s}", "id",
-		    (json_int_t)d->id, "nic", d->nic, "at", at, "accepted",
-		    d->accepted, "destroyed_on", on, "reason", d->reason);
-		if (o == NULL || json_array_append_new(arr, o) != 0)
-			r = admin_fail(c, SLUICE_ENOMEM, "out of memory");
-	}
-	if (r == 0 && c->json && (c->result = json_pack("{s:O}",
-	    "certificates", arr)) == NULL)
-		r = admin_fail(c, SLUICE_ENOMEM, "out of memory");
- out:
-	json_decref(arr);
+	r = admin_list(c, "certificates", l.v, l.n, sizeof(*l.v),
+	    certificate_row);
 	certificate_list_free(&l);
 	return r;
 }

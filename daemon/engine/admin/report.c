@@ -1,5 +1,5 @@
-/* admin_report.c: what staff and recipients read - agreement show, the
- * audit log, the Data Uses Register, the dashboard, status. */
+/* report.c: what staff and recipients read - agreement show, the audit log,
+ * the Data Uses Register, the dashboard, status. */
 #include <stdio.h>
 #include <stdlib.h>
 #include <string.h>
@@ -14,28 +14,34 @@
 /* ---- agreement show ------------------------------------------------------ */
 
 static json_t *
+signatory_json(const struct signatory *sg, int64_t signing_time)
+{
+	char t[21];
+
+	admin_time(signing_time, t);
+	return json_pack("{s:s,s:s,s:s,s:s,s:s}", "owner", sg->owner, "subject",
+	    sg->subject, "issuer", sg->issuer, "serial", sg->serial,
+	    "signing_time", t);
+}
+
+/* Who signed a for party p, or JSON null. */
+static json_t *
 signer_json(struct admin_call *c, const struct agreement *a, enum party p)
 {
 	struct agreement_sig g;
 	struct signatory sg;
-	char t[21];
-	json_t *o;
+	json_t *o = NULL;
 
 	memset(&g, 0, sizeof(g));
 	memset(&sg, 0, sizeof(sg));
 	if (signature_get(c->ctx->store, a->id, p, &g) != 0)
 		return json_null();
-	if (signatory_get(c->ctx->store, g.signatory_id, &sg) != 0) {
-		agreement_sig_clear(&g);
-		return json_null();
+	if (signatory_get(c->ctx->store, g.signatory_id, &sg) == 0) {
+		o = signatory_json(&sg, g.signing_time);
+		signatory_clear(&sg);
 	}
-	admin_time(g.signing_time, t);
-	o = json_pack("{s:s,s:s,s:s,s:s,s:s}", "owner", sg.owner, "subject",
-	    sg.subject, "issuer", sg.issuer, "serial", sg.serial,
-	    "signing_time", t);
-	signatory_clear(&sg);
 	agreement_sig_clear(&g);
-	return o;
+	return o != NULL ? o : json_null();
 }
 
 /* Completed downloads of a release by anyone of the org. */
@@ -54,56 +60,77 @@ release_downloads(struct admin_call *c, const struct release *rl,
 }
 
 static json_t *
+release_json(struct admin_call *c, const struct release *rl,
+    const struct person_list *people)
+{
+	char at[21];
+
+	admin_time(rl->approved_at, at);
+	return json_pack("{s:I,s:s,s:s,s:s,s:b,s:I}", "id", (json_int_t)rl->id,
+	    "name", rl->name, "extract_id", rl->extract_id, "approved_at", at,
+	    "revoked", rl->revoked_at != 0, "downloads",
+	    (json_int_t)release_downloads(c, rl, people));
+}
+
+static json_t *
 releases_json(struct admin_call *c, const struct agreement *a)
 {
 	struct release_list l = { NULL, 0 };
 	struct person_list people = { NULL, 0 };
 	json_t *arr = json_array(), *o;
-	char at[21];
 	size_t i;
 
-	if (arr == NULL || release_list(c->ctx->store, a->nic, 0, &l) != 0 ||
-	    person_list(c->ctx->store, a->org, &people) != 0)
-		goto out;
-	for (i = 0; i < l.n; i++) {
-		admin_time(l.v[i].approved_at, at);
-		o = json_pack("{s:I,s:s,s:s,s:s,s:b,s:I}", "id",
-		    (json_int_t)l.v[i].id, "name", l.v[i].name, "extract_id",
-		    l.v[i].extract_id, "approved_at", at, "revoked",
-		    l.v[i].revoked_at != 0, "downloads",
-		    (json_int_t)release_downloads(c, &l.v[i], &people));
-		if (o != NULL)
-			(void)json_array_append_new(arr, o);
-	}
- out:
+	if (arr != NULL && release_list(c->ctx->store, a->nic, 0, &l) == 0 &&
+	    person_list(c->ctx->store, a->org, &people) == 0)
+		for (i = 0; i < l.n; i++)
+			if ((o = release_json(c, &l.v[i], &people)) != NULL)
+				(void)json_array_append_new(arr, o);
 	person_list_free(&people);
 	release_list_free(&l);
 	return arr;
 }
 
+/* Deletion certificates received for a: accepted and rejected. */
+static void
+certificates_count(struct admin_call *c, const struct agreement *a,
+    int *accepted, int *rejected)
+{
+	struct certificate_list l = { NULL, 0 };
+	size_t i;
+
+	*accepted = *rejected = 0;
+	if (certificate_list(c->ctx->store, a->nic, &l) == 0)
+		for (i = 0; i < l.n; i++) {
+			*accepted += l.v[i].accepted != 0;
+			*rejected += l.v[i].accepted == 0;
+		}
+	certificate_list_free(&l);
+}
+
+/* Where a's certificate of deletion stands, with accepted received. */
+static const char *
+certificate_status(const struct admin_call *c, const struct agreement *a,
+    int accepted)
+{
+	if (accepted > 0)
+		return "received";
+	if (admin_today(c) > a->expires + admin_cert_due_days(c))
+		return "overdue";
+	if (admin_today(c) > a->expires)
+		return "due";
+	return "not yet due";
+}
+
 static json_t *
 certificate_json(struct admin_call *c, const struct agreement *a)
 {
-	struct certificate_list l = { NULL, 0 };
 	char due[11];
-	const char *status = "not yet due";
-	size_t i;
-	int accepted = 0, rejected = 0;
+	int accepted, rejected;
 
 	admin_date(a->expires + admin_cert_due_days(c), due);
-	if (certificate_list(c->ctx->store, a->nic, &l) == 0)
-		for (i = 0; i < l.n; i++) {
-			accepted += l.v[i].accepted != 0;
-			rejected += l.v[i].accepted == 0;
-		}
-	certificate_list_free(&l);
-	if (accepted > 0)
-		status = "received";
-	else if (admin_today(c) > a->expires + admin_cert_due_days(c))
-		status = "overdue";
-	else if (admin_today(c) > a->expires)
-		status = "due";
-	return json_pack("{s:s,s:s,s:i,s:i}", "status", status, "due", due,
+	certificates_count(c, a, &accepted, &rejected);
+	return json_pack("{s:s,s:s,s:i,s:i}", "status",
+	    certificate_status(c, a, accepted), "due", due,
 	    "accepted", accepted, "rejected", rejected);
 }
 
@@ -124,70 +151,6 @@ agreement_json(struct admin_call *c, const struct agreement *a)
 	    PARTY_CONTROLLER));
 }
 
-static int
-print_signer(struct admin_call *c, const char *party, json_t *sg)
-{
-	if (!json_is_object(sg))
-		return admin_print(c, "%s signature: none\n", party);
-	return admin_print(c, "%s signature: %s (issuer %s, serial %s, "
-	    "signed %s)\n", party,
-	    json_string_value(json_object_get(sg, "subject")),
-	    json_string_value(json_object_get(sg, "issuer")),
-	    json_string_value(json_object_get(sg, "serial")),
-	    json_string_value(json_object_get(sg, "signing_time")));
-}
-
-static int
-print_show(struct admin_call *c, json_t *o)
-{
-	json_t *v, *rl, *cert = json_object_get(o, "certificate");
-	size_t i;
-	int r;
-
-	if ((r = admin_print(c, "%s version %lld: %s\n",
-	    json_string_value(json_object_get(o, "nic")),
-	    (long long)json_integer_value(json_object_get(o, "version")),
-	    json_string_value(json_object_get(o, "state")))) != 0)
-		return r;
-	static const char *const keys[] = { "org", "title", "purpose",
-	    "legal_basis", "datasets", "starts", "expires",
-	    "document_sha256" };
-	for (i = 0; i < sizeof(keys) / sizeof(keys[0]); i++)
-		if ((r = admin_print(c, "%s: %s\n", keys[i],
-		    json_string_value(json_object_get(o, keys[i])))) != 0)
-			return r;
-	if ((r = print_signer(c, "applicant",
-	    json_object_get(o, "applicant"))) != 0 ||
-	    (r = print_signer(c, "controller",
-	    json_object_get(o, "controller"))) != 0)
-		return r;
-	if ((v = json_object_get(o, "pending")) != NULL && (r = admin_print(c,
-	    "pending version %lld: %s, expires %s\n",
-	    (long long)json_integer_value(json_object_get(v, "version")),
-	    json_string_value(json_object_get(v, "state")),
-	    json_string_value(json_object_get(v, "expires")))) != 0)
-		return r;
-	json_array_foreach(json_object_get(o, "releases"), i, rl)
-		if ((r = admin_print(c, "release %lld: %s (%s)%s, %lld "
-		    "downloads\n",
-		    (long long)json_integer_value(json_object_get(rl, "id")),
-		    json_string_value(json_object_get(rl, "name")),
-		    json_string_value(json_object_get(rl, "approved_at")),
-		    json_is_true(json_object_get(rl, "revoked")) ? " revoked" :
-		    "", (long long)json_integer_value(json_object_get(rl,
-		    "downloads")))) != 0)
-			return r;
-	if ((r = admin_print(c, "deletion certificate: %s (due %s)\n",
-	    json_string_value(json_object_get(cert, "status")),
-	    json_string_value(json_object_get(cert, "due")))) != 0)
-		return r;
-	if (json_is_true(json_object_get(o, "org_sanctioned")))
-		r = admin_print(c, "sanction: %s is sanctioned: no data under any "
-		    "agreement until every overdue certificate of deletion is "
-		    "received\n", json_string_value(json_object_get(o, "org")));
-	return r;
-}
-
 /* Whether the agreement's organisation is sanctioned (mail.c sets it). */
 static int
 org_sanctioned(struct admin_call *c, const char *code)
@@ -197,42 +160,175 @@ org_sanctioned(struct admin_call *c, const char *code)
 	return org_get(c->ctx->store, code, &o) == 0 && o.sanctioned;
 }
 
+/* The latest version, when it is not the governing one yet. */
+static int
+set_pending(json_t *o, const struct agreement *gov,
+    const struct agreement *latest)
+{
+	char e[11];
+
+	if (latest->version == gov->version)
+		return 0;
+	admin_date(latest->expires, e);
+	return json_object_set_new(o, "pending", json_pack("{s:i,s:s,s:s}",
+	    "version", latest->version, "state",
+	    agreement_state_name(latest->state), "expires", e));
+}
+
+/* Everything agreement show says of gov, as one JSON object. */
+static int
+show_json(struct admin_call *c, const struct agreement *gov,
+    const struct agreement *latest, json_t **out)
+{
+	json_t *o;
+
+	if ((o = agreement_json(c, gov)) == NULL)
+		return admin_fail(c, SLUICE_ENOMEM, "out of memory");
+	if (json_object_set_new(o, "releases", releases_json(c, gov)) != 0 ||
+	    json_object_set_new(o, "certificate", certificate_json(c,
+	    gov)) != 0 || json_object_set_new(o, "org_sanctioned",
+	    json_boolean(org_sanctioned(c, gov->org))) != 0 ||
+	    set_pending(o, gov, latest) != 0) {
+		json_decref(o);
+		return admin_fail(c, SLUICE_ENOMEM, "out of memory");
+	}
+	*out = o;
+	return 0;
+}
+
+static const char *
+field_str(json_t *o, const char *key)
+{
+	return json_string_value(json_object_get(o, key));
+}
+
+static long long
+field_num(json_t *o, const char *key)
+{
+	return (long long)json_integer_value(json_object_get(o, key));
+}
+
+static int
+print_fields(struct admin_call *c, json_t *o)
+{
+	static const char *const keys[] = { "org", "title", "purpose",
+	    "legal_basis", "datasets", "starts", "expires",
+	    "document_sha256" };
+	size_t i;
+	int r;
+
+	if ((r = admin_print(c, "%s version %lld: %s\n", field_str(o, "nic"),
+	    field_num(o, "version"), field_str(o, "state"))) != 0)
+		return r;
+	for (i = 0; i < sizeof(keys) / sizeof(keys[0]); i++)
+		if ((r = admin_print(c, "%s: %s\n", keys[i],
+		    field_str(o, keys[i]))) != 0)
+			return r;
+	return 0;
+}
+
+static int
+print_signer(struct admin_call *c, const char *party, json_t *sg)
+{
+	if (!json_is_object(sg))
+		return admin_print(c, "%s signature: none\n", party);
+	return admin_print(c, "%s signature: %s (issuer %s, serial %s, "
+	    "signed %s)\n", party, field_str(sg, "subject"),
+	    field_str(sg, "issuer"), field_str(sg, "serial"),
+	    field_str(sg, "signing_time"));
+}
+
+static int
+print_signers(struct admin_call *c, json_t *o)
+{
+	int r;
+
+	if ((r = print_signer(c, "applicant",
+	    json_object_get(o, "applicant"))) != 0)
+		return r;
+	return print_signer(c, "controller", json_object_get(o, "controller"));
+}
+
+static int
+print_pending(struct admin_call *c, json_t *o)
+{
+	json_t *v;
+
+	if ((v = json_object_get(o, "pending")) == NULL)
+		return 0;
+	return admin_print(c, "pending version %lld: %s, expires %s\n",
+	    field_num(v, "version"), field_str(v, "state"),
+	    field_str(v, "expires"));
+}
+
+static int
+print_release(struct admin_call *c, json_t *rl)
+{
+	return admin_print(c, "release %lld: %s (%s)%s, %lld downloads\n",
+	    field_num(rl, "id"), field_str(rl, "name"),
+	    field_str(rl, "approved_at"),
+	    json_is_true(json_object_get(rl, "revoked")) ? " revoked" : "",
+	    field_num(rl, "downloads"));
+}
+
+static int
+print_releases(struct admin_call *c, json_t *o)
+{
+	json_t *rl;
+	size_t i;
+	int r;
+
+	json_array_foreach(json_object_get(o, "releases"), i, rl)
+		if ((r = print_release(c, rl)) != 0)
+			return r;
+	return 0;
+}
+
+static int
+print_deletion(struct admin_call *c, json_t *o)
+{
+	json_t *cert = json_object_get(o, "certificate");
+	int r;
+
+	if ((r = admin_print(c, "deletion certificate: %s (due %s)\n",
+	    field_str(cert, "status"), field_str(cert, "due"))) != 0)
+		return r;
+	if (json_is_true(json_object_get(o, "org_sanctioned")))
+		r = admin_print(c, "sanction: %s is sanctioned: no data under any "
+		    "agreement until every overdue certificate of deletion is "
+		    "received\n", field_str(o, "org"));
+	return r;
+}
+
+/* agreement show as text, from its JSON. */
+static int
+print_show(struct admin_call *c, json_t *o)
+{
+	int r;
+
+	if ((r = print_fields(c, o)) != 0 ||
+	    (r = print_signers(c, o)) != 0 ||
+	    (r = print_pending(c, o)) != 0 ||
+	    (r = print_releases(c, o)) != 0)
+		return r;
+	return print_deletion(c, o);
+}
+
 int
 cmd_agreement_show(struct admin_call *c)
 {
 	struct agreement gov, latest;
 	json_t *o = NULL;
-	char e[11];
 	int r;
 
 	memset(&latest, 0, sizeof(latest));
 	if ((r = admin_known_agreement(c, c->args[0], 1, &gov)) != 0)
 		return r;
-	if ((r = agreement_get(c->ctx->store, gov.nic, 0, &latest)) != 0) {
+	if ((r = agreement_get(c->ctx->store, gov.nic, 0, &latest)) != 0)
 		r = admin_fail(c, r, "store failure reading agreement");
-		goto out;
-	}
-	if ((o = agreement_json(c, &gov)) == NULL)
-		goto nomem;
-	if (json_object_set_new(o, "releases", releases_json(c, &gov)) != 0 ||
-	    json_object_set_new(o, "certificate", certificate_json(c,
-	    &gov)) != 0 || json_object_set_new(o, "org_sanctioned",
-	    json_boolean(org_sanctioned(c, gov.org))) != 0)
-		goto nomem;
-	admin_date(latest.expires, e);
-	if (latest.version != gov.version && json_object_set_new(o, "pending",
-	    json_pack("{s:i,s:s,s:s}", "version", latest.version, "state",
-	    agreement_state_name(latest.state), "expires", e)) != 0)
-		goto nomem;
-	if (c->json) {
-		c->result = o;
-		o = NULL;
-	} else
-		r = print_show(c, o);
-	goto out;
- nomem:
-	r = admin_fail(c, SLUICE_ENOMEM, "out of memory");
- out:
+	else if ((r = show_json(c, &gov, &latest, &o)) == 0)
+		r = c->json ? admin_result(c, json_incref(o)) :
+		    print_show(c, o);
 	json_decref(o);
 	agreement_clear(&latest);
 	agreement_clear(&gov);
@@ -245,16 +341,15 @@ int
 cmd_audit_verify(struct admin_call *c)
 {
 	int64_t bad = 0, count = 0;
-	char why[256] = "", msg[96];
+	char why[256] = "";
 	int r;
 
 	if ((r = audit_verify(c->ctx->store, &bad, &count, why,
 	    sizeof(why))) != 0)
 		return admin_store_fail(c, r, why, "audit log check failed");
-	(void)snprintf(msg, sizeof(msg), "audit log intact: %lld entries",
-	    (long long)count);
 	return admin_answer(c, json_pack("{s:b,s:I}", "intact", 1, "entries",
-	    (json_int_t)count), msg);
+	    (json_int_t)count), "audit log intact: %lld entries",
+	    (long long)count);
 }
 
 static int
@@ -267,22 +362,13 @@ export_line(void *arg, const char *line, size_t len)
 	return json_array_append_new(arr, o) == 0 ? 0 : SLUICE_ENOMEM;
 }
 
-int
-cmd_audit_export(struct admin_call *c)
+/* The audit log since then as one JSON answer. */
+static int
+export_json(struct admin_call *c, int64_t since)
 {
-	const char *since_s = admin_opt(c, "since");
-	int64_t since = 0;
 	json_t *arr;
 	int r;
 
-	if (since_s != NULL && sluice_time_parse(since_s, &since) != 0)
-		return admin_fail(c, SLUICE_EINVAL, "bad --since '%.32s': "
-		    "expected YYYY-MM-DDTHH:MM:SSZ or YYYY-MM-DD", since_s);
-	if (!c->json) {
-		if ((r = audit_export(c->ctx->store, since, c->text)) != 0)
-			return admin_fail(c, r, "cannot export the audit log");
-		return 0;
-	}
 	if ((arr = json_array()) == NULL)
 		return admin_fail(c, SLUICE_ENOMEM, "out of memory");
 	if ((r = audit_export_each(c->ctx->store, since, export_line,
@@ -290,8 +376,24 @@ cmd_audit_export(struct admin_call *c)
 		json_decref(arr);
 		return admin_fail(c, r, "cannot export the audit log");
 	}
-	c->result = json_pack("{s:o}", "entries", arr);
-	return c->result != NULL ? 0 : SLUICE_ENOMEM;
+	return admin_result(c, json_pack("{s:o}", "entries", arr));
+}
+
+int
+cmd_audit_export(struct admin_call *c)
+{
+	const char *since_s = admin_opt(c, "since");
+	int64_t since = 0;
+	int r;
+
+	if (since_s != NULL && sluice_time_parse(since_s, &since) != 0)
+		return admin_fail(c, SLUICE_EINVAL, "bad --since '%.32s': "
+		    "expected YYYY-MM-DDTHH:MM:SSZ or YYYY-MM-DD", since_s);
+	if (c->json)
+		return export_json(c, since);
+	if ((r = audit_export(c->ctx->store, since, c->text)) != 0)
+		return admin_fail(c, r, "cannot export the audit log");
+	return 0;
 }
 
 /* ---- the Data Uses Register ---------------------------------------------- */
@@ -302,24 +404,30 @@ static const char *const register_columns[] = {
 };
 #define NCOLUMNS (sizeof(register_columns) / sizeof(register_columns[0]))
 
-/* One RFC 4180 field: quoted when it holds a comma, quote, CR or LF, with
- * quotes doubled. */
+/* s in quotes, with its quotes doubled. */
+static int
+csv_quoted(struct sbuf *b, const char *s)
+{
+	const char *p;
+	int r;
+
+	r = sbuf_put_u8(b, '"');
+	for (p = s; *p != '\0' && r == 0; p++)
+		r = *p == '"' ? sbuf_put(b, "\"\"", 2) :
+		    sbuf_put_u8(b, (uint8_t)*p);
+	return r != 0 ? r : sbuf_put_u8(b, '"');
+}
+
+/* One RFC 4180 field: quoted when it holds a comma, quote, CR or LF. */
 static int
 csv_field(struct sbuf *b, const char *s, int last)
 {
-	const char *p;
-	int r = 0;
+	int r;
 
 	if (strpbrk(s, ",\"\r\n") == NULL)
 		r = sbuf_put(b, s, strlen(s));
-	else {
-		r = sbuf_put_u8(b, '"');
-		for (p = s; *p != '\0' && r == 0; p++)
-			r = *p == '"' ? sbuf_put(b, "\"\"", 2) :
-			    sbuf_put_u8(b, (uint8_t)*p);
-		if (r == 0)
-			r = sbuf_put_u8(b, '"');
-	}
+	else
+		r = csv_quoted(b, s);
 	if (r == 0)
 		r = last ? sbuf_put(b, "\r\n", 2) : sbuf_put_u8(b, ',');
 	return r;
@@ -359,46 +467,68 @@ register_csv(struct admin_call *c, json_t *rows)
 	return r;
 }
 
-int
-cmd_register_export(struct admin_call *c)
+/* --format: csv unless json (or the answer is --json anyway). */
+static int
+register_format(struct admin_call *c, int *as_json)
 {
-	struct agreement_list l = { NULL, 0 };
 	const char *fmt = admin_opt(c, "format");
-	json_t *rows = NULL, *row;
-	size_t i;
-	int r, as_json = c->json;
 
+	*as_json = c->json;
 	if (fmt != NULL && strcmp(fmt, "json") == 0)
-		as_json = 1;
+		*as_json = 1;
 	else if (fmt != NULL && strcmp(fmt, "csv") != 0)
 		return admin_fail(c, SLUICE_EINVAL, "bad --format '%.32s': "
 		    "expected csv or json", fmt);
+	return 0;
+}
+
+/* The register's rows: the governing version of every agreement. */
+static int
+register_rows(struct admin_call *c, json_t **rows)
+{
+	struct agreement_list l = { NULL, 0 };
+	size_t i;
+	int r;
+
 	if ((r = agreement_list(c->ctx->store, AGREEMENT_ANY_STATE, NULL,
 	    AGREEMENT_LIST_GOVERNING, &l)) != 0)
 		return admin_fail(c, r, "store failure listing agreements");
-	if ((rows = json_array()) == NULL)
-		goto nomem;
-	for (i = 0; i < l.n; i++)
-		if ((row = register_row(c, &l.v[i])) == NULL ||
-		    json_array_append_new(rows, row) != 0)
-			goto nomem;
-	if (as_json && c->json) {
-		c->result = json_pack("{s:O}", "register", rows);
-		r = c->result ? 0 : admin_fail(c, SLUICE_ENOMEM, "out of memory");
-	} else if (as_json) {
-		char *s = json_dumps(rows, JSON_INDENT(2) | JSON_PRESERVE_ORDER);
-
-		r = s == NULL ? admin_fail(c, SLUICE_ENOMEM, "out of memory") :
-		    admin_print(c, "%s\n", s);
-		free(s);
-	} else
-		r = register_csv(c, rows);
-	goto out;
- nomem:
-	r = admin_fail(c, SLUICE_ENOMEM, "out of memory");
- out:
-	json_decref(rows);
+	if ((*rows = json_array()) == NULL)
+		r = admin_fail(c, SLUICE_ENOMEM, "out of memory");
+	for (i = 0; i < l.n && r == 0; i++)
+		r = admin_append(c, *rows, register_row(c, &l.v[i]));
 	agreement_list_free(&l);
+	return r;
+}
+
+static int
+register_answer(struct admin_call *c, json_t *rows, int as_json)
+{
+	char *s;
+	int r;
+
+	if (!as_json)
+		return register_csv(c, rows);
+	if (c->json)
+		return admin_result(c, json_pack("{s:O}", "register", rows));
+	if ((s = json_dumps(rows, JSON_INDENT(2) | JSON_PRESERVE_ORDER)) ==
+	    NULL)
+		return admin_fail(c, SLUICE_ENOMEM, "out of memory");
+	r = admin_print(c, "%s\n", s);
+	free(s);
+	return r;
+}
+
+int
+cmd_register_export(struct admin_call *c)
+{
+	json_t *rows = NULL;
+	int as_json, r;
+
+	if ((r = register_format(c, &as_json)) == 0 &&
+	    (r = register_rows(c, &rows)) == 0)
+		r = register_answer(c, rows, as_json);
+	json_decref(rows);
 	return r;
 }
 
@@ -432,58 +562,83 @@ dash_agreement(struct admin_call *c, struct dash *d, const struct agreement *a)
 	}
 }
 
+/* Whether a release (even a revoked one) names extract id. */
+static int
+extract_decided(const char *id, const struct release_list *rl)
+{
+	size_t k;
+
+	for (k = 0; k < rl->n; k++)
+		if (strcmp(id, rl->v[k].extract_id) == 0)
+			return 1;
+	return 0;
+}
+
 /* Staged extracts that no release names (revoked ones count as decided). */
 static int
 dash_awaiting(struct admin_call *c, struct dash *d)
 {
 	struct extract_list ex = { NULL, 0 };
 	struct release_list rl = { NULL, 0 };
-	size_t i, k;
+	size_t i;
 	int r;
 
-	if ((r = extract_list(c->ctx->store, NULL, &ex)) != 0 ||
-	    (r = release_list(c->ctx->store, NULL, 0, &rl)) != 0)
-		goto out;
-	for (i = 0; i < ex.n; i++) {
-		for (k = 0; k < rl.n; k++)
-			if (strcmp(ex.v[i].id, rl.v[k].extract_id) == 0)
-				break;
-		d->awaiting_approval += k == rl.n;
-	}
- out:
+	if ((r = extract_list(c->ctx->store, NULL, &ex)) == 0 &&
+	    (r = release_list(c->ctx->store, NULL, 0, &rl)) == 0)
+		for (i = 0; i < ex.n; i++)
+			d->awaiting_approval += !extract_decided(ex.v[i].id,
+			    &rl);
 	release_list_free(&rl);
 	extract_list_free(&ex);
+	return r;
+}
+
+/* The organisations sanctioned, by code. */
+static int
+dash_sanctioned(struct admin_call *c, struct dash *d)
+{
+	struct org_list ol = { NULL, 0 };
+	size_t i;
+	int r;
+
+	if ((r = org_list(c->ctx->store, &ol)) == 0)
+		for (i = 0; i < ol.n; i++)
+			if (ol.v[i].sanctioned)
+				(void)json_array_append_new(d->sanctioned,
+				    json_string(ol.v[i].code));
+	org_list_free(&ol);
+	return r;
+}
+
+/* The governing version of every agreement, counted. */
+static int
+dash_agreements(struct admin_call *c, struct dash *d)
+{
+	struct agreement_list l = { NULL, 0 };
+	size_t i;
+	int r;
+
+	if ((r = agreement_list(c->ctx->store, AGREEMENT_ANY_STATE, NULL,
+	    AGREEMENT_LIST_GOVERNING, &l)) == 0)
+		for (i = 0; i < l.n; i++)
+			dash_agreement(c, d, &l.v[i]);
+	agreement_list_free(&l);
 	return r;
 }
 
 static int
 dash_gather(struct admin_call *c, struct dash *d)
 {
-	struct agreement_list l = { NULL, 0 };
-	struct org_list ol = { NULL, 0 };
-	size_t i;
 	int r;
 
 	memset(d, 0, sizeof(*d));
 	if ((d->sanctioned = json_array()) == NULL)
 		return admin_fail(c, SLUICE_ENOMEM, "out of memory");
-	if ((r = agreement_list(c->ctx->store, AGREEMENT_ANY_STATE, NULL,
-	    AGREEMENT_LIST_GOVERNING, &l)) != 0 ||
-	    (r = org_list(c->ctx->store, &ol)) != 0 ||
-	    (r = dash_awaiting(c, d)) != 0) {
-		r = admin_fail(c, r, "store failure reading the dashboard");
-		goto out;
-	}
-	for (i = 0; i < l.n; i++)
-		dash_agreement(c, d, &l.v[i]);
-	for (i = 0; i < ol.n; i++)
-		if (ol.v[i].sanctioned)
-			(void)json_array_append_new(d->sanctioned,
-			    json_string(ol.v[i].code));
- out:
-	org_list_free(&ol);
-	agreement_list_free(&l);
-	return r;
+	if ((r = dash_agreements(c, d)) != 0 ||
+	    (r = dash_sanctioned(c, d)) != 0 ||
+	    (r = dash_awaiting(c, d)) != 0)
+		return admin_fail(c, r, "store failure reading the dashboard");
+	return 0;
 }
 
 static json_t *
@@ -506,33 +661,48 @@ dash_json(const struct dash *d)
 }
 
 static int
-dash_print(struct admin_call *c, const struct dash *d)
+dash_print_sanctioned(struct admin_call *c, const struct dash *d)
 {
 	json_t *v;
 	size_t k;
+	int r;
+
+	if ((r = admin_print(c, "sanctioned organisations:")) != 0)
+		return r;
+	json_array_foreach(d->sanctioned, k, v)
+		if ((r = admin_print(c, " %s", json_string_value(v))) != 0)
+			return r;
+	return admin_print(c, "%s\n", json_array_size(d->sanctioned) ? "" :
+	    " none");
+}
+
+static int
+dash_print_states(struct admin_call *c, const struct dash *d)
+{
 	int i, r = 0;
 
 	for (i = 0; i < AG_STATE_MAX && r == 0; i++)
 		r = admin_print(c, "%s: %lld\n",
 		    agreement_state_name((enum agreement_state)i),
 		    (long long)d->by_state[i]);
-	if (r == 0)
+	return r;
+}
+
+static int
+dash_print(struct admin_call *c, const struct dash *d)
+{
+	int r;
+
+	if ((r = dash_print_states(c, d)) == 0)
 		r = admin_print(c, "expiring within 30 days: %lld\n"
 		    "expiring within 90 days: %lld\n"
 		    "deletion certificates due: %lld\n"
 		    "deletion certificates overdue: %lld\n"
-		    "releases awaiting approval: %lld\n"
-		    "sanctioned organisations:", (long long)d->expiring30,
-		    (long long)d->expiring90, (long long)d->cert_due,
-		    (long long)d->cert_overdue,
+		    "releases awaiting approval: %lld\n",
+		    (long long)d->expiring30, (long long)d->expiring90,
+		    (long long)d->cert_due, (long long)d->cert_overdue,
 		    (long long)d->awaiting_approval);
-	json_array_foreach(d->sanctioned, k, v)
-		if (r == 0)
-			r = admin_print(c, " %s", json_string_value(v));
-	if (r == 0)
-		r = admin_print(c, "%s\n", json_array_size(d->sanctioned) ?
-		    "" : " none");
-	return r;
+	return r != 0 ? r : dash_print_sanctioned(c, d);
 }
 
 int
@@ -541,13 +711,9 @@ cmd_dashboard(struct admin_call *c)
 	struct dash d;
 	int r;
 
-	if ((r = dash_gather(c, &d)) == 0) {
-		if (c->json)
-			r = (c->result = dash_json(&d)) != NULL ? 0 :
-			    admin_fail(c, SLUICE_ENOMEM, "out of memory");
-		else
-			r = dash_print(c, &d);
-	}
+	if ((r = dash_gather(c, &d)) == 0)
+		r = c->json ? admin_result(c, dash_json(&d)) :
+		    dash_print(c, &d);
 	json_decref(d.sanctioned);
 	return r;
 }
@@ -564,67 +730,72 @@ files_released(struct admin_call *c, const char *nic)
 	return n;
 }
 
+static int
+status_row(struct admin_call *c, json_t *arr, const void *v)
+{
+	const struct agreement *a = v;
+	int64_t files = files_released(c, a->nic);
+	char s[11], e[11], due[11];
+
+	admin_date(a->starts, s);
+	admin_date(a->expires, e);
+	admin_date(a->expires + admin_cert_due_days(c), due);
+	if (!c->json)
+		return admin_print(c, "%s\t%s\t%s to %s\t%lld files\t"
+		    "deletion certificate due %s\n", a->nic,
+		    agreement_state_name(a->state), s, e, (long long)files,
+		    due);
+	return admin_append(c, arr, json_pack("{s:s,s:s,s:s,s:s,s:I,s:s}",
+	    "nic", a->nic, "state", agreement_state_name(a->state), "starts",
+	    s, "expires", e, "files_released", (json_int_t)files,
+	    "deletion_certificate_due", due));
+}
+
+/* Whether the recipient's organisation is sanctioned: a line of text, or
+ * two more keys of the JSON answer. */
+static int
+status_sanction(struct admin_call *c)
+{
+	int sanctioned = org_sanctioned(c, c->ctx->org);
+
+	if (!c->json)
+		return !sanctioned ? 0 : admin_print(c, "%s is sanctioned: a "
+		    "certificate of deletion is overdue; no data under any "
+		    "agreement until it is received\n", c->ctx->org);
+	if (json_object_set_new(c->result, "org",
+	    json_string(c->ctx->org)) != 0 || json_object_set_new(c->result,
+	    "sanctioned", json_boolean(sanctioned)) != 0)
+		return admin_fail(c, SLUICE_ENOMEM, "out of memory");
+	return 0;
+}
+
 /* A recipient's own organisation's agreements. */
 static int
 status_recipient(struct admin_call *c)
 {
 	struct agreement_list l = { NULL, 0 };
-	json_t *arr = json_array(), *o;
-	char s[11], e[11], due[11];
-	size_t i;
-	int r, sanctioned;
+	int r;
 
-	if (arr == NULL)
-		return admin_fail(c, SLUICE_ENOMEM, "out of memory");
-	if (c->ctx->org == NULL || (r = agreement_list(c->ctx->store,
+	if (c->ctx->org == NULL || agreement_list(c->ctx->store,
 	    AGREEMENT_ANY_STATE, c->ctx->org, AGREEMENT_LIST_GOVERNING,
-	    &l)) != 0) {
+	    &l) != 0)
 		r = admin_fail(c, SLUICE_ESTORE, "cannot read your agreements");
-		goto out;
-	}
-	for (i = 0; i < l.n && r == 0; i++) {
-		admin_date(l.v[i].starts, s);
-		admin_date(l.v[i].expires, e);
-		admin_date(l.v[i].expires + admin_cert_due_days(c), due);
-		o = json_pack("{s:s,s:s,s:s,s:s,s:I,s:s}", "nic", l.v[i].nic,
-		    "state", agreement_state_name(l.v[i].state), "starts", s,
-		    "expires", e, "files_released",
-		    (json_int_t)files_released(c, l.v[i].nic),
-		    "deletion_certificate_due", due);
-		if (o == NULL || json_array_append_new(arr, o) != 0)
-			r = admin_fail(c, SLUICE_ENOMEM, "out of memory");
-		else if (!c->json)
-			r = admin_print(c, "%s\t%s\t%s to %s\t%lld files\t"
-			    "deletion certificate due %s\n", l.v[i].nic,
-			    agreement_state_name(l.v[i].state), s, e,
-			    (long long)json_integer_value(json_object_get(o,
-			    "files_released")), due);
-	}
-	sanctioned = org_sanctioned(c, c->ctx->org);
-	if (r == 0 && !c->json && sanctioned)
-		r = admin_print(c, "%s is sanctioned: a certificate of deletion is "
-		    "overdue; no data under any agreement until it is received\n",
-		    c->ctx->org);
-	if (r == 0 && c->json && (c->result = json_pack("{s:s,s:b,s:O}", "org",
-	    c->ctx->org, "sanctioned", sanctioned, "agreements", arr)) == NULL)
-		r = admin_fail(c, SLUICE_ENOMEM, "out of memory");
- out:
-	json_decref(arr);
+	else if ((r = admin_list(c, "agreements", l.v, l.n, sizeof(*l.v),
+	    status_row)) == 0)
+		r = status_sanction(c);
 	agreement_list_free(&l);
 	return r;
 }
 
-int
-cmd_status(struct admin_call *c)
+/* Staff: the dashboard in one line. */
+static int
+status_staff(struct admin_call *c)
 {
 	struct dash d;
-	char msg[256];
 	int r;
 
-	if (c->ctx->kind == ADMIN_CALLER_RECIPIENT)
-		return status_recipient(c);
-	if ((r = dash_gather(c, &d)) == 0) {
-		(void)snprintf(msg, sizeof(msg), "%lld live, %lld awaiting "
+	if ((r = dash_gather(c, &d)) == 0)
+		r = admin_answer(c, dash_json(&d), "%lld live, %lld awaiting "
 		    "signatures, %lld suspended; %lld releases awaiting "
 		    "approval; %lld deletion certificates overdue; %lld "
 		    "organisations sanctioned",
@@ -634,8 +805,14 @@ cmd_status(struct admin_call *c)
 		    (long long)d.awaiting_approval,
 		    (long long)d.cert_overdue,
 		    (long long)json_array_size(d.sanctioned));
-		r = admin_answer(c, dash_json(&d), msg);
-	}
 	json_decref(d.sanctioned);
 	return r;
+}
+
+int
+cmd_status(struct admin_call *c)
+{
+	if (c->ctx->kind == ADMIN_CALLER_RECIPIENT)
+		return status_recipient(c);
+	return status_staff(c);
 }

@@ -60,7 +60,8 @@ struct sftp {
 
 struct request {
 	uint32_t	 id;
-	struct sbuf	*b;	/* the body after the id */
+	struct sbuf	*b;	/* the body after the id (and the path) */
+	struct vpath	 vp;	/* canonical, for the requests that take a path */
 };
 
 struct engine_attrs {
@@ -243,9 +244,10 @@ engine_attrs(struct sbuf *b, struct engine_attrs *a)
 
 /* ---- request parsing ---- */
 
+/* The request's path, canonical against the working directory, into
+ * q->vp; SLUICE_EINVAL (why set) for a path vpath refuses. */
 static int
-get_path(struct sftp *s, struct request *q, struct vpath *vp, char *why,
-    size_t whylen)
+get_path(struct sftp *s, struct request *q, char *why, size_t whylen)
 {
 	const uint8_t *p;
 	size_t n;
@@ -253,7 +255,7 @@ get_path(struct sftp *s, struct request *q, struct vpath *vp, char *why,
 
 	if ((r = sbuf_get_string_direct(q->b, &p, &n)) != 0)
 		return r;
-	if (vpath_canon(vp, s->cwd, p, n, why, whylen) != 0)
+	if (vpath_canon(&q->vp, s->cwd, p, n, why, whylen) != 0)
 		return SLUICE_EINVAL;
 	return 0;
 }
@@ -435,17 +437,13 @@ bad_handle(struct sftp *s, struct request *q, int r)
 static int
 do_realpath(struct sftp *s, struct request *q)
 {
-	struct vpath vp;
-	char why[128];
 	size_t start;
 	int r;
 
-	if ((r = get_path(s, q, &vp, why, sizeof(why))) != 0)
-		return bad_path(s, q, r, why);
 	if ((r = reply_begin(s, SSH_FXP_NAME, q->id, &start)) != 0 ||
 	    (r = sbuf_put_u32(s->out, 1)) != 0 ||
-	    (r = sbuf_put_string(s->out, vp.path, vp.len)) != 0 ||
-	    (r = sbuf_put_string(s->out, vp.path, vp.len)) != 0 ||
+	    (r = sbuf_put_string(s->out, q->vp.path, q->vp.len)) != 0 ||
+	    (r = sbuf_put_string(s->out, q->vp.path, q->vp.len)) != 0 ||
 	    (r = sbuf_put_u32(s->out, 0)) != 0)
 		return r;
 	pkt_end(s, start);
@@ -468,15 +466,11 @@ send_attrs(struct sftp *s, uint32_t id, const struct engine_attrs *a)
 static int
 do_stat(struct sftp *s, struct request *q)
 {
-	struct vpath vp;
 	struct engine_attrs attrs;
 	struct engine_answer a;
-	char why[128];
 	int r;
 
-	if ((r = get_path(s, q, &vp, why, sizeof(why))) != 0)
-		return bad_path(s, q, r, why);
-	if ((r = req_path(s, &vp)) != 0 ||
+	if ((r = req_path(s, &q->vp)) != 0 ||
 	    (r = engine_ask(s, IPC_STAT, NULL, &a)) != 0)
 		return r;
 	if (a.status != SSH_FX_OK)
@@ -763,7 +757,7 @@ open_fill(struct sftp *s, struct handle *h, uint32_t pflags)
  * new handle or the engine's refusal (the slot then freed). */
 static int
 open_handle(struct sftp *s, struct request *q, enum handle_kind kind,
-    const struct vpath *vp, uint32_t pflags)
+    uint32_t pflags)
 {
 	struct engine_answer a;
 	struct handle *h;
@@ -772,7 +766,7 @@ open_handle(struct sftp *s, struct request *q, enum handle_kind kind,
 	if (handle_alloc(s, kind, &h) != 0)
 		return send_status(s, q->id, SSH_FX_FAILURE,
 		    "too many open handles");
-	if ((r = ask_open(s, h, vp, pflags, &a)) != 0)
+	if ((r = ask_open(s, h, &q->vp, pflags, &a)) != 0)
 		goto out;
 	if (a.status != SSH_FX_OK) {
 		r = send_status(s, q->id, a.status, a.msg);
@@ -791,29 +785,19 @@ out:
 static int
 do_open(struct sftp *s, struct request *q)
 {
-	struct vpath vp;
-	char why[128];
 	uint32_t pflags;
 	int r;
 
-	if ((r = get_path(s, q, &vp, why, sizeof(why))) != 0)
-		return bad_path(s, q, r, why);
 	if ((r = sbuf_get_u32(q->b, &pflags)) != 0 ||
 	    (r = skip_attrs(q->b)) != 0)
 		return r;
-	return open_handle(s, q, H_FILE, &vp, pflags);
+	return open_handle(s, q, H_FILE, pflags);
 }
 
 static int
 do_opendir(struct sftp *s, struct request *q)
 {
-	struct vpath vp;
-	char why[128];
-	int r;
-
-	if ((r = get_path(s, q, &vp, why, sizeof(why))) != 0)
-		return bad_path(s, q, r, why);
-	return open_handle(s, q, H_DIR, &vp, 0);
+	return open_handle(s, q, H_DIR, 0);
 }
 
 /* ---- reading and writing ---- */
@@ -1069,14 +1053,10 @@ do_close(struct sftp *s, struct request *q)
 static int
 do_remove(struct sftp *s, struct request *q)
 {
-	struct vpath vp;
 	struct engine_answer a;
-	char why[128];
 	int r;
 
-	if ((r = get_path(s, q, &vp, why, sizeof(why))) != 0)
-		return bad_path(s, q, r, why);
-	if ((r = req_path(s, &vp)) != 0 ||
+	if ((r = req_path(s, &q->vp)) != 0 ||
 	    (r = engine_ask(s, IPC_REMOVE, NULL, &a)) != 0)
 		return r;
 	return send_status(s, q->id, a.status, a.msg);
@@ -1128,31 +1108,33 @@ do_unsupported(struct sftp *s, struct request *q)
 }
 
 /* The one table, after OpenSSH's sftp-server.c. `writes` marks requests
- * that change the tree. */
+ * that change the tree; `path` those whose body starts with a path, which
+ * the handler finds canonical in q->vp. */
 static const struct sftp_handler {
 	uint8_t	 type;
 	int	 writes;
+	int	 path;
 	int	(*fn)(struct sftp *, struct request *);
 } handlers[] = {
-	{ SSH_FXP_OPEN,		0, do_open },	/* the engine judges pflags */
-	{ SSH_FXP_CLOSE,	0, do_close },
-	{ SSH_FXP_READ,		0, do_read },
-	{ SSH_FXP_WRITE,	1, do_write },
-	{ SSH_FXP_LSTAT,	0, do_stat },
-	{ SSH_FXP_FSTAT,	0, do_fstat },
-	{ SSH_FXP_SETSTAT,	1, do_refuse },
-	{ SSH_FXP_FSETSTAT,	1, do_refuse },
-	{ SSH_FXP_OPENDIR,	0, do_opendir },
-	{ SSH_FXP_READDIR,	0, do_readdir },
-	{ SSH_FXP_REMOVE,	1, do_remove },
-	{ SSH_FXP_MKDIR,	1, do_refuse },
-	{ SSH_FXP_RMDIR,	1, do_refuse },
-	{ SSH_FXP_REALPATH,	0, do_realpath },
-	{ SSH_FXP_STAT,		0, do_stat },
-	{ SSH_FXP_RENAME,	1, do_refuse },
-	{ SSH_FXP_READLINK,	0, do_unsupported },
-	{ SSH_FXP_SYMLINK,	1, do_refuse },
-	{ SSH_FXP_EXTENDED,	0, do_extended },
+	{ SSH_FXP_OPEN,		0, 1, do_open },  /* the engine judges pflags */
+	{ SSH_FXP_CLOSE,	0, 0, do_close },
+	{ SSH_FXP_READ,		0, 0, do_read },
+	{ SSH_FXP_WRITE,	1, 0, do_write },
+	{ SSH_FXP_LSTAT,	0, 1, do_stat },
+	{ SSH_FXP_FSTAT,	0, 0, do_fstat },
+	{ SSH_FXP_SETSTAT,	1, 0, do_refuse },
+	{ SSH_FXP_FSETSTAT,	1, 0, do_refuse },
+	{ SSH_FXP_OPENDIR,	0, 1, do_opendir },
+	{ SSH_FXP_READDIR,	0, 0, do_readdir },
+	{ SSH_FXP_REMOVE,	1, 1, do_remove },
+	{ SSH_FXP_MKDIR,	1, 0, do_refuse },
+	{ SSH_FXP_RMDIR,	1, 0, do_refuse },
+	{ SSH_FXP_REALPATH,	0, 1, do_realpath },
+	{ SSH_FXP_STAT,		0, 1, do_stat },
+	{ SSH_FXP_RENAME,	1, 0, do_refuse },
+	{ SSH_FXP_READLINK,	0, 0, do_unsupported },
+	{ SSH_FXP_SYMLINK,	1, 0, do_refuse },
+	{ SSH_FXP_EXTENDED,	0, 0, do_extended },
 };
 
 static const struct sftp_handler *
@@ -1186,6 +1168,19 @@ do_init(struct sftp *s, struct sbuf *b)
 	return 0;
 }
 
+/* Decodes the path for the handlers that take one (a path vpath refuses
+ * is answered "no such file" here), then calls the handler. */
+static int
+call_handler(struct sftp *s, const struct sftp_handler *hd, struct request *q)
+{
+	char why[128];
+	int r;
+
+	if (hd->path && (r = get_path(s, q, why, sizeof(why))) != 0)
+		return bad_path(s, q, r, why);
+	return hd->fn(s, q);
+}
+
 /* Runs a handler: a failure drops what it had written of its reply, and a
  * malformed body earns SSH_FX_BAD_MESSAGE instead. */
 static int
@@ -1196,7 +1191,7 @@ run_handler(struct sftp *s, const struct sftp_handler *hd, struct request *q)
 
 	if (hd->writes)
 		log_debug("sftp: request %u changes the tree", hd->type);
-	if ((r = hd->fn(s, q)) != 0)
+	if ((r = call_handler(s, hd, q)) != 0)
 		out_rewind(s, mark);
 	if (r == SLUICE_EFORMAT)
 		r = send_status(s, q->id, SSH_FX_BAD_MESSAGE,

@@ -140,12 +140,26 @@ check_sanction(const struct gate_facts *f, struct gate_result *r)
 	return GATE_ALLOW;
 }
 
+/* Rule 5, its dates: today is within the agreement's [starts, expires]. */
+static enum gate_rule
+check_agreement_dates(const struct gate_facts *f, int64_t now,
+    struct gate_result *r)
+{
+	char day[16];
+
+	if (now < day_start(f->starts))
+		return deny(r, GATE_AGREEMENT, "the agreement starts on %s",
+		    date_text(f->starts, day, sizeof(day)));
+	if (now > day_end(f->expires))
+		return deny(r, GATE_AGREEMENT, "the agreement expired on %s",
+		    date_text(f->expires, day, sizeof(day)));
+	return GATE_ALLOW;
+}
+
 /* Rule 5: the agreement is live, signed by both parties, within its dates. */
 static enum gate_rule
 check_agreement(const struct gate_facts *f, int64_t now, struct gate_result *r)
 {
-	char day[16];
-
 	if (f->state != AG_LIVE)
 		return deny(r, GATE_AGREEMENT, "the agreement is %s, not live",
 		    agreement_state_name(f->state));
@@ -155,13 +169,7 @@ check_agreement(const struct gate_facts *f, int64_t now, struct gate_result *r)
 	if (!f->controller_signed)
 		return deny(r, GATE_AGREEMENT,
 		    "the controller's signature on the agreement does not verify");
-	if (now < day_start(f->starts))
-		return deny(r, GATE_AGREEMENT, "the agreement starts on %s",
-		    date_text(f->starts, day, sizeof(day)));
-	if (now > day_end(f->expires))
-		return deny(r, GATE_AGREEMENT, "the agreement expired on %s",
-		    date_text(f->expires, day, sizeof(day)));
-	return GATE_ALLOW;
+	return check_agreement_dates(f, now, r);
 }
 
 /* Rule 6: four eyes, and not revoked. */

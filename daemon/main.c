@@ -65,43 +65,53 @@ parse_port(const char *s, long *port)
 	return 0;
 }
 
+static const struct option longopts[] = {
+	{ "dir", required_argument, NULL, 'd' },
+	{ "admin", required_argument, NULL, 'a' },
+	{ "admin-key", required_argument, NULL, 'k' },
+	{ "port", required_argument, NULL, 'p' },
+	{ "listen", required_argument, NULL, 'l' },
+	{ "fake-clock", required_argument, NULL, 'f' },
+	{ "verbose", no_argument, NULL, 'v' },
+	{ "help", no_argument, NULL, 'h' },
+	{ NULL, 0, NULL, 0 }
+};
+
+/* Takes one option: 0 to go on, else the exit status. */
+static int
+take_opt(int ch, struct main_opts *o)
+{
+	switch (ch) {
+	case 'd': o->dir = optarg; break;
+	case 'a': o->admin = optarg; break;
+	case 'k': o->admin_key = optarg; break;
+	case 'l': o->listen = optarg; break;
+	case 'f': o->fake_clock = optarg; break;
+	case 'v': o->verbose++; break;
+	case 'p':
+		if (parse_port(optarg, &o->port) != 0)
+			return usage("--port takes a number from 1 to 65535");
+		break;
+	case 'h':
+		fputs(USAGE, stdout);
+		exit(0);
+	default:
+		return usage(NULL);
+	}
+	return 0;
+}
+
+/* The options after the command word: 0, else the exit status. */
 static int
 parse_opts(int argc, char **argv, struct main_opts *o)
 {
-	static const struct option longopts[] = {
-		{ "dir", required_argument, NULL, 'd' },
-		{ "admin", required_argument, NULL, 'a' },
-		{ "admin-key", required_argument, NULL, 'k' },
-		{ "port", required_argument, NULL, 'p' },
-		{ "listen", required_argument, NULL, 'l' },
-		{ "fake-clock", required_argument, NULL, 'f' },
-		{ "verbose", no_argument, NULL, 'v' },
-		{ "help", no_argument, NULL, 'h' },
-		{ NULL, 0, NULL, 0 }
-	};
-	int ch;
+	int ch, r;
 
 	memset(o, 0, sizeof(*o));
 	optind = 2;
-	while ((ch = getopt_long(argc, argv, "d:p:l:vh", longopts, NULL)) != -1) {
-		switch (ch) {
-		case 'd': o->dir = optarg; break;
-		case 'a': o->admin = optarg; break;
-		case 'k': o->admin_key = optarg; break;
-		case 'l': o->listen = optarg; break;
-		case 'f': o->fake_clock = optarg; break;
-		case 'v': o->verbose++; break;
-		case 'p':
-			if (parse_port(optarg, &o->port) != 0)
-				return usage("--port takes a number from 1 to 65535");
-			break;
-		case 'h':
-			fputs(USAGE, stdout);
-			exit(0);
-		default:
-			return usage(NULL);
-		}
-	}
+	while ((ch = getopt_long(argc, argv, "d:p:l:vh", longopts, NULL)) != -1)
+		if ((r = take_opt(ch, o)) != 0)
+			return r;
 	if (optind != argc)
 		return usage("unexpected argument");
 	if (o->dir == NULL)
@@ -109,13 +119,30 @@ parse_opts(int argc, char **argv, struct main_opts *o)
 	return 0;
 }
 
-/* Loads the config and refuses secret files others can read. */
+/* Refuses secret files others can read. */
+static int
+check_secrets(const struct sluice_config *cfg)
+{
+	const char *secrets[] = { cfg->host_key, cfg->master_key,
+	    cfg->release_key, cfg->store_path };
+	char why[512];
+	size_t i;
+
+	for (i = 0; i < sizeof(secrets) / sizeof(secrets[0]); i++) {
+		if (files_check_secret(secrets[i], why, sizeof(why)) != 0) {
+			fprintf(stderr, "sluiced: refusing to start: %s\n", why);
+			return 1;
+		}
+	}
+	return 0;
+}
+
+/* Loads the config, with the command line's port and listen address, and
+ * checks its secret files. */
 static int
 load_checked(const struct main_opts *o, struct sluice_config *cfg)
 {
-	const char *secrets[4];
 	char why[512];
-	size_t i;
 
 	if (config_load(o->dir, cfg, why, sizeof(why)) != 0) {
 		fprintf(stderr, "sluiced: %s\n", why);
@@ -125,17 +152,7 @@ load_checked(const struct main_opts *o, struct sluice_config *cfg)
 		cfg->port = (int32_t)o->port;
 	if (o->listen != NULL)
 		(void)snprintf(cfg->listen, sizeof(cfg->listen), "%s", o->listen);
-	secrets[0] = cfg->host_key;
-	secrets[1] = cfg->master_key;
-	secrets[2] = cfg->release_key;
-	secrets[3] = cfg->store_path;
-	for (i = 0; i < 4; i++) {
-		if (files_check_secret(secrets[i], why, sizeof(why)) != 0) {
-			fprintf(stderr, "sluiced: refusing to start: %s\n", why);
-			return 1;
-		}
-	}
-	return 0;
+	return check_secrets(cfg);
 }
 
 static int
@@ -165,6 +182,67 @@ start_engine(const char *dir, const struct sluice_config *cfg, int sv[2],
 	return pid;
 }
 
+/* The shared page, the engine's control socket (sv[0] stays here) and the
+ * engine process. */
+static int
+launch_engine(const char *dir, const struct sluice_config *cfg, int sv[2],
+    struct ipc_shared **sh, pid_t *engine)
+{
+	if ((*sh = ipc_shared_create()) == NULL ||
+	    socketpair(AF_UNIX, SOCK_STREAM | SOCK_CLOEXEC, 0, sv) != 0) {
+		log_errx("cannot set up the engine: %s", strerror(errno));
+		return 1;
+	}
+	if ((*engine = start_engine(dir, cfg, sv, *sh)) == -1) {
+		log_errx("cannot fork the engine: %s", strerror(errno));
+		return 1;
+	}
+	return 0;
+}
+
+static int
+fake_clock_setup(const struct main_opts *o)
+{
+	if (o->fake_clock == NULL)
+		return 0;
+	if (sluice_clock_set_fake(o->fake_clock) != 0) {
+		fprintf(stderr, "sluiced: --fake-clock %s: not a readable "
+		    "RFC 3339 UTC time\n", o->fake_clock);
+		return 1;
+	}
+	log_warnx("FAKE CLOCK: time is read from %s; for tests only, "
+	    "never in service", o->fake_clock);
+	return 0;
+}
+
+static void
+server_opts_from(struct server_opts *so, const struct sluice_config *cfg,
+    const struct main_opts *o)
+{
+	server_opts_default(so);
+	so->listen_addr = cfg->listen;
+	so->port = (uint16_t)cfg->port;
+	so->host_key = cfg->host_key;
+	so->login_grace_time = cfg->login_grace_time;
+	so->max_sessions = cfg->max_sessions;
+	so->max_startups = cfg->max_startups;
+	so->idle_timeout = cfg->idle_timeout;
+	so->log_verbosity = o->verbose ? LOG_LVL_DEBUG : LOG_LVL_INFO;
+}
+
+/* Ends the engine; 0 when it exited cleanly. */
+static int
+stop_engine(pid_t engine)
+{
+	int status;
+
+	(void)kill(engine, SIGTERM);
+	while (waitpid(engine, &status, 0) == -1)
+		if (errno != EINTR)
+			return 1;
+	return WIFEXITED(status) && WEXITSTATUS(status) == 0 ? 0 : 1;
+}
+
 static int
 cmd_run(const struct main_opts *o)
 {
@@ -172,45 +250,54 @@ cmd_run(const struct main_opts *o)
 	struct server_opts so;
 	struct ipc_shared *sh;
 	pid_t engine;
-	int sv[2], r, status;
+	int sv[2], r, er;
 
 	sluice_log_open("sluiced", 2, o->verbose ? LOG_LVL_DEBUG : LOG_LVL_INFO);
-	if (o->fake_clock != NULL) {
-		if (sluice_clock_set_fake(o->fake_clock) != 0) {
-			fprintf(stderr, "sluiced: --fake-clock %s: not a readable "
-			    "RFC 3339 UTC time\n", o->fake_clock);
-			return 1;
-		}
-		log_warnx("FAKE CLOCK: time is read from %s; for tests only, "
-		    "never in service", o->fake_clock);
-	}
-	if (load_checked(o, &cfg) != 0)
+	if (fake_clock_setup(o) != 0 || load_checked(o, &cfg) != 0)
 		return 1;
-	if ((sh = ipc_shared_create()) == NULL ||
-	    socketpair(AF_UNIX, SOCK_STREAM | SOCK_CLOEXEC, 0, sv) != 0) {
-		log_errx("cannot set up the engine: %s", strerror(errno));
+	if (launch_engine(o->dir, &cfg, sv, &sh, &engine) != 0)
 		return 1;
-	}
-	if ((engine = start_engine(o->dir, &cfg, sv, sh)) == -1) {
-		log_errx("cannot fork the engine: %s", strerror(errno));
-		return 1;
-	}
-	server_opts_default(&so);
-	so.listen_addr = cfg.listen;
-	so.port = (uint16_t)cfg.port;
-	so.host_key = cfg.host_key;
-	so.login_grace_time = cfg.login_grace_time;
-	so.max_sessions = cfg.max_sessions;
-	so.max_startups = cfg.max_startups;
-	so.idle_timeout = cfg.idle_timeout;
-	so.log_verbosity = o->verbose ? LOG_LVL_DEBUG : LOG_LVL_INFO;
+	server_opts_from(&so, &cfg, o);
 	r = server_run(&so, sv[0], sh);
 	close(sv[0]);
-	(void)kill(engine, SIGTERM);
-	while (waitpid(engine, &status, 0) == -1 && errno == EINTR)
-		;
+	er = stop_engine(engine);
 	log_info("stopped");
-	return r == 0 && WIFEXITED(status) && WEXITSTATUS(status) == 0 ? 0 : 1;
+	return r == 0 && er == 0 ? 0 : 1;
+}
+
+static int
+is_help(const char *arg)
+{
+	return strcmp(arg, "-h") == 0 || strcmp(arg, "--help") == 0 ||
+	    strcmp(arg, "help") == 0;
+}
+
+static int
+cmd_init(const struct main_opts *o)
+{
+	if (o->admin == NULL || o->admin_key == NULL)
+		return usage("init needs --admin USER and --admin-key FILE.pub");
+	return init_run(o->dir, o->admin, o->admin_key, (int)o->port, o->listen);
+}
+
+static const struct command {
+	const char	*name;
+	int		(*fn)(const struct main_opts *);
+} commands[] = {
+	{ "init",		cmd_init },
+	{ "run",		cmd_run },
+	{ "check-config",	cmd_check_config },
+};
+
+static int
+run_command(const char *name, const struct main_opts *o)
+{
+	size_t i;
+
+	for (i = 0; i < sizeof(commands) / sizeof(commands[0]); i++)
+		if (strcmp(name, commands[i].name) == 0)
+			return commands[i].fn(o);
+	return usage("unknown command");
 }
 
 int
@@ -225,21 +312,11 @@ main(int argc, char **argv)
 	}
 	if (argc < 2)
 		return usage(NULL);
-	if (strcmp(argv[1], "-h") == 0 || strcmp(argv[1], "--help") == 0 ||
-	    strcmp(argv[1], "help") == 0) {
+	if (is_help(argv[1])) {
 		fputs(USAGE, stdout);
 		return 0;
 	}
 	if ((r = parse_opts(argc, argv, &o)) != 0)
 		return r;
-	if (strcmp(argv[1], "init") == 0) {
-		if (o.admin == NULL || o.admin_key == NULL)
-			return usage("init needs --admin USER and --admin-key FILE.pub");
-		return init_run(o.dir, o.admin, o.admin_key, (int)o.port, o.listen);
-	}
-	if (strcmp(argv[1], "run") == 0)
-		return cmd_run(&o);
-	if (strcmp(argv[1], "check-config") == 0)
-		return cmd_check_config(&o);
-	return usage("unknown command");
+	return run_command(argv[1], &o);
 }

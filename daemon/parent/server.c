@@ -105,28 +105,36 @@ signals_restore(void)
 	sig_pipe[0] = sig_pipe[1] = -1;
 }
 
+/* The host key, loaded once; the bind owns it from here. */
 static int
-bind_setup(struct server *sv)
+bind_load_key(struct server *sv)
 {
-	const struct server_opts *o = sv->o;
 	ssh_key key = NULL;
-	bool no = false;
-	int verbosity = o->log_verbosity >= LOG_LVL_DEBUG ? SSH_LOG_PROTOCOL :
-	    SSH_LOG_NOLOG;
 
-	if ((sv->bind = ssh_bind_new()) == NULL)
-		return SLUICE_ENOMEM;
-	if (ssh_pki_import_privkey_file(o->host_key, NULL, NULL, NULL,
+	if (ssh_pki_import_privkey_file(sv->o->host_key, NULL, NULL, NULL,
 	    &key) != SSH_OK) {
-		log_errx("cannot load host key %s", o->host_key);
+		log_errx("cannot load host key %s", sv->o->host_key);
 		return SLUICE_ECONFIG;
 	}
-	/* The bind owns the key from here. */
 	if (ssh_bind_options_set(sv->bind, SSH_BIND_OPTIONS_IMPORT_KEY,
 	    key) != SSH_OK) {
 		ssh_key_free(key);
 		return SLUICE_ECONFIG;
 	}
+	return 0;
+}
+
+static int
+bind_setup(struct server *sv)
+{
+	bool no = false;
+	int verbosity = sv->o->log_verbosity >= LOG_LVL_DEBUG ?
+	    SSH_LOG_PROTOCOL : SSH_LOG_NOLOG, r;
+
+	if ((sv->bind = ssh_bind_new()) == NULL)
+		return SLUICE_ENOMEM;
+	if ((r = bind_load_key(sv)) != 0)
+		return r;
 	if (ssh_bind_options_set(sv->bind, SSH_BIND_OPTIONS_PROCESS_CONFIG,
 	    &no) != SSH_OK ||
 	    ssh_bind_options_set(sv->bind,
@@ -154,36 +162,56 @@ log_bound(int fd)
 	log_info("listening on %s:%s", host, serv);
 }
 
+/* The listen address and port: numeric only. */
 static int
-listen_setup(struct server *sv)
+listen_resolve(const struct server_opts *o, const char *port,
+    struct addrinfo **ai)
 {
-	struct addrinfo hints, *ai = NULL;
-	char port[8];
-	int one = 1, r = SLUICE_EIO;
+	struct addrinfo hints;
 
 	memset(&hints, 0, sizeof(hints));
 	hints.ai_family = AF_UNSPEC;
 	hints.ai_socktype = SOCK_STREAM;
 	hints.ai_flags = AI_NUMERICHOST | AI_NUMERICSERV | AI_PASSIVE;
-	(void)snprintf(port, sizeof(port), "%u", (unsigned)sv->o->port);
-	if (getaddrinfo(sv->o->listen_addr, port, &hints, &ai) != 0) {
-		log_errx("bad listen address %s", sv->o->listen_addr);
+	if (getaddrinfo(o->listen_addr, port, &hints, ai) != 0) {
+		log_errx("bad listen address %s", o->listen_addr);
 		return SLUICE_ECONFIG;
 	}
+	return 0;
+}
+
+/* Makes sv->listen_fd; SLUICE_EIO with errno set by the failing call. */
+static int
+listen_on(struct server *sv, const struct addrinfo *ai)
+{
+	int one = 1;
+
 	sv->listen_fd = socket(ai->ai_family, ai->ai_socktype | SOCK_CLOEXEC,
 	    ai->ai_protocol);
 	if (sv->listen_fd == -1 ||
 	    setsockopt(sv->listen_fd, SOL_SOCKET, SO_REUSEADDR, &one,
 	    sizeof(one)) != 0 ||
 	    bind(sv->listen_fd, ai->ai_addr, ai->ai_addrlen) != 0 ||
-	    listen(sv->listen_fd, 128) != 0) {
+	    listen(sv->listen_fd, 128) != 0)
+		return SLUICE_EIO;
+	return 0;
+}
+
+static int
+listen_setup(struct server *sv)
+{
+	struct addrinfo *ai = NULL;
+	char port[8];
+	int r;
+
+	(void)snprintf(port, sizeof(port), "%u", (unsigned)sv->o->port);
+	if ((r = listen_resolve(sv->o, port, &ai)) != 0)
+		return r;
+	if ((r = listen_on(sv, ai)) != 0)
 		log_errx("cannot listen on %s:%s: %s", sv->o->listen_addr, port,
 		    strerror(errno));
-		goto out;
-	}
-	log_bound(sv->listen_fd);
-	r = 0;
-out:
+	else
+		log_bound(sv->listen_fd);
 	freeaddrinfo(ai);
 	return r;
 }
@@ -201,25 +229,41 @@ peer_name(const struct sockaddr_storage *ss, socklen_t sl, char *out,
 		(void)snprintf(out, outlen, "%s:%s", host, serv);
 }
 
+/* A child authenticated (closed its auth pipe) or is gone: it is no
+ * longer a startup. */
+static void
+child_authed(struct server *sv, struct child *c)
+{
+	if (c->auth_fd == -1)
+		return;
+	close(c->auth_fd);
+	c->auth_fd = -1;
+	sv->nstartups--;
+}
+
+static struct child *
+child_by_pid(struct server *sv, pid_t pid)
+{
+	size_t i;
+
+	for (i = 0; i < (size_t)sv->o->max_sessions; i++)
+		if (sv->children[i].pid == pid)
+			return &sv->children[i];
+	return NULL;
+}
+
 static void
 reap(struct server *sv)
 {
+	struct child *c;
 	pid_t pid;
 	int status;
-	size_t i;
 
 	while ((pid = waitpid(-1, &status, WNOHANG)) > 0) {
-		for (i = 0; i < (size_t)sv->o->max_sessions; i++) {
-			if (sv->children[i].pid != pid)
-				continue;
-			if (sv->children[i].auth_fd != -1) {
-				close(sv->children[i].auth_fd);
-				sv->nstartups--;
-			}
-			sv->children[i].pid = 0;
-			sv->children[i].auth_fd = -1;
+		if ((c = child_by_pid(sv, pid)) != NULL) {
+			child_authed(sv, c);
+			c->pid = 0;
 			sv->nchildren--;
-			break;
 		}
 		if (WIFSIGNALED(status) && WTERMSIG(status) != SIGTERM &&
 		    WTERMSIG(status) != SIGALRM)
@@ -247,12 +291,72 @@ child_run(struct server *sv, int cfd, int engine_fd, int auth_fd)
 static struct child *
 free_slot(struct server *sv)
 {
-	size_t i;
+	return child_by_pid(sv, 0);
+}
 
-	for (i = 0; i < (size_t)sv->o->max_sessions; i++)
-		if (sv->children[i].pid == 0)
-			return &sv->children[i];
-	return NULL;
+static void
+close_pair(int p[2])
+{
+	if (p[0] != -1)
+		close(p[0]);
+	if (p[1] != -1)
+		close(p[1]);
+	p[0] = p[1] = -1;
+}
+
+/* IPC_NEW_SESSION: the engine gets its end of the session's socket, with
+ * the peer's "ip:port". */
+static int
+announce_session(struct server *sv, const char *peer, int fd)
+{
+	struct sbuf *body;
+	int r;
+
+	if ((body = sbuf_new()) == NULL)
+		return SLUICE_ENOMEM;
+	if ((r = sbuf_put_cstring(body, peer)) == 0)
+		r = ipc_send(sv->engine_ctl, IPC_NEW_SESSION, body, fd);
+	sbuf_free(body);
+	return r;
+}
+
+/* The session's socket to the engine (sp, the engine told of sp[0]) and
+ * its auth pipe (ap). */
+static int
+session_fds(struct server *sv, const char *peer, int sp[2], int ap[2])
+{
+	if (socketpair(AF_UNIX, SOCK_STREAM | SOCK_CLOEXEC, 0, sp) != 0 ||
+	    pipe2(ap, O_CLOEXEC) != 0)
+		return SLUICE_EIO;
+	return announce_session(sv, peer, sp[0]);
+}
+
+/* Forks the session child, which keeps sp[1] and ap[1] of the parent's
+ * descriptors. */
+static int
+fork_session(struct server *sv, int cfd, int sp[2], int ap[2], pid_t *pid)
+{
+	if ((*pid = fork()) == -1) {
+		log_warnx("fork: %s", strerror(errno));
+		return SLUICE_EIO;
+	}
+	if (*pid == 0) {
+		close(sp[0]);
+		close(ap[0]);
+		child_run(sv, cfd, sp[1], ap[1]);
+	}
+	return 0;
+}
+
+/* The new child counts as a session and as a startup until it closes
+ * auth_fd's other end. */
+static void
+child_started(struct server *sv, struct child *c, pid_t pid, int auth_fd)
+{
+	c->pid = pid;
+	c->auth_fd = auth_fd;
+	sv->nchildren++;
+	sv->nstartups++;
 }
 
 /* Hands the engine its end of a fresh socketpair and forks the session. */
@@ -260,44 +364,35 @@ static void
 start_session(struct server *sv, int cfd, const char *peer)
 {
 	struct child *slot = free_slot(sv);
-	struct sbuf *body = NULL;
 	int sp[2] = { -1, -1 }, ap[2] = { -1, -1 };
 	pid_t pid;
 
-	if (slot == NULL ||
-	    socketpair(AF_UNIX, SOCK_STREAM | SOCK_CLOEXEC, 0, sp) != 0 ||
-	    pipe2(ap, O_CLOEXEC) != 0 || (body = sbuf_new()) == NULL ||
-	    sbuf_put_cstring(body, peer) != 0 ||
-	    ipc_send(sv->engine_ctl, IPC_NEW_SESSION, body, sp[0]) != 0) {
+	if (slot == NULL || session_fds(sv, peer, sp, ap) != 0) {
 		log_warnx("cannot start a session for %s", peer);
 		goto out;
 	}
-	if ((pid = fork()) == -1) {
-		log_warnx("fork: %s", strerror(errno));
+	if (fork_session(sv, cfd, sp, ap, &pid) != 0)
 		goto out;
-	}
-	if (pid == 0) {
-		close(sp[0]);
-		close(ap[0]);
-		child_run(sv, cfd, sp[1], ap[1]);
-	}
-	slot->pid = pid;
-	slot->auth_fd = ap[0];
+	child_started(sv, slot, pid, ap[0]);
 	ap[0] = -1;
-	sv->nchildren++;
-	sv->nstartups++;
 	log_info("connection from %s: session %ld", peer, (long)pid);
 out:
-	sbuf_free(body);
-	if (sp[0] != -1)
-		close(sp[0]);
-	if (sp[1] != -1)
-		close(sp[1]);
-	if (ap[0] != -1)
-		close(ap[0]);
-	if (ap[1] != -1)
-		close(ap[1]);
+	close_pair(sp);
+	close_pair(ap);
 	close(cfd);
+}
+
+/* True (and logged) when one more connection would pass max_sessions or
+ * max_startups. */
+static int
+too_many(const struct server *sv, const char *peer)
+{
+	if (sv->nchildren < (size_t)sv->o->max_sessions &&
+	    sv->nstartups < (size_t)sv->o->max_startups)
+		return 0;
+	log_warnx("dropping %s: %zu sessions, %zu unauthenticated", peer,
+	    sv->nchildren, sv->nstartups);
+	return 1;
 }
 
 static void
@@ -316,10 +411,7 @@ accept_one(struct server *sv)
 		return;
 	}
 	peer_name(&ss, sl, peer, sizeof(peer));
-	if (sv->nchildren >= (size_t)sv->o->max_sessions ||
-	    sv->nstartups >= (size_t)sv->o->max_startups) {
-		log_warnx("dropping %s: %zu sessions, %zu unauthenticated",
-		    peer, sv->nchildren, sv->nstartups);
+	if (too_many(sv, peer)) {
 		close(cfd);
 		return;
 	}
@@ -350,32 +442,42 @@ auth_done(struct server *sv, int fd)
 
 	for (i = 0; i < (size_t)sv->o->max_sessions; i++)
 		if (sv->children[i].auth_fd == fd) {
-			close(fd);
-			sv->children[i].auth_fd = -1;
-			sv->nstartups--;
+			child_authed(sv, &sv->children[i]);
 			return;
 		}
+}
+
+/* What to wait for: signals, the listening socket, the auth pipes of the
+ * children not yet authenticated. Returns how many entries are set. */
+static nfds_t
+poll_set(struct server *sv, struct pollfd *pfd)
+{
+	size_t n = 2, i;
+
+	pfd[0].fd = sig_pipe[0];
+	pfd[0].events = POLLIN;
+	pfd[1].fd = sv->listen_fd;
+	pfd[1].events = POLLIN;
+	for (i = 0; i < (size_t)sv->o->max_sessions; i++)
+		if (sv->children[i].auth_fd != -1) {
+			pfd[n].fd = sv->children[i].auth_fd;
+			pfd[n++].events = POLLIN;
+		}
+	return (nfds_t)n;
 }
 
 static int
 serve(struct server *sv)
 {
-	size_t nfd = 2 + (size_t)sv->o->max_sessions, n, i;
 	struct pollfd *pfd;
+	nfds_t n, i;
 
-	if ((pfd = calloc(nfd, sizeof(*pfd))) == NULL)
+	if ((pfd = calloc(2 + (size_t)sv->o->max_sessions,
+	    sizeof(*pfd))) == NULL)
 		return SLUICE_ENOMEM;
 	while (!sv->stopping) {
-		pfd[0].fd = sig_pipe[0];
-		pfd[0].events = POLLIN;
-		pfd[1].fd = sv->listen_fd;
-		pfd[1].events = POLLIN;
-		for (n = 2, i = 0; i < (size_t)sv->o->max_sessions; i++)
-			if (sv->children[i].auth_fd != -1) {
-				pfd[n].fd = sv->children[i].auth_fd;
-				pfd[n++].events = POLLIN;
-			}
-		if (poll(pfd, (nfds_t)n, -1) == -1 && errno != EINTR)
+		n = poll_set(sv, pfd);
+		if (poll(pfd, n, -1) == -1 && errno != EINTR)
 			break;
 		if (pfd[0].revents)
 			read_signals(sv);
@@ -408,43 +510,53 @@ stop_children(struct server *sv)
 	}
 }
 
+static int
+server_init(struct server *sv, const struct server_opts *o, int engine_ctl,
+    struct ipc_shared *sh)
+{
+	size_t i;
+
+	memset(sv, 0, sizeof(*sv));
+	sv->o = o;
+	sv->engine_ctl = engine_ctl;
+	sv->sh = sh;
+	sv->listen_fd = -1;
+	if (o->max_sessions <= 0 || o->max_startups <= 0 ||
+	    o->host_key == NULL || o->listen_addr == NULL)
+		return SLUICE_ECONFIG;
+	if ((sv->children = calloc((size_t)o->max_sessions,
+	    sizeof(*sv->children))) == NULL)
+		return SLUICE_ENOMEM;
+	for (i = 0; i < (size_t)o->max_sessions; i++)
+		sv->children[i].auth_fd = -1;
+	return 0;
+}
+
+static void
+server_end(struct server *sv)
+{
+	if (sv->listen_fd != -1)
+		close(sv->listen_fd);
+	if (sv->children != NULL)
+		stop_children(sv);
+	free(sv->children);
+	if (sv->bind != NULL)
+		ssh_bind_free(sv->bind);
+	signals_restore();
+}
+
 int
 server_run(const struct server_opts *o, int engine_ctl, struct ipc_shared *sh)
 {
 	struct server sv;
-	size_t i;
 	int r;
 
-	memset(&sv, 0, sizeof(sv));
-	sv.o = o;
-	sv.engine_ctl = engine_ctl;
-	sv.sh = sh;
-	sv.listen_fd = -1;
-	if (o->max_sessions <= 0 || o->max_startups <= 0 ||
-	    o->host_key == NULL || o->listen_addr == NULL) {
-		r = SLUICE_ECONFIG;
-		goto out;
+	if ((r = server_init(&sv, o, engine_ctl, sh)) == 0 &&
+	    (r = signals_setup()) == 0 && (r = bind_setup(&sv)) == 0 &&
+	    (r = listen_setup(&sv)) == 0) {
+		r = serve(&sv);
+		log_info("stopping: ending %zu sessions", sv.nchildren);
 	}
-	if ((sv.children = calloc((size_t)o->max_sessions,
-	    sizeof(*sv.children))) == NULL) {
-		r = SLUICE_ENOMEM;
-		goto out;
-	}
-	for (i = 0; i < (size_t)o->max_sessions; i++)
-		sv.children[i].auth_fd = -1;
-	if ((r = signals_setup()) != 0 || (r = bind_setup(&sv)) != 0 ||
-	    (r = listen_setup(&sv)) != 0)
-		goto out;
-	r = serve(&sv);
-	log_info("stopping: ending %zu sessions", sv.nchildren);
-out:
-	if (sv.listen_fd != -1)
-		close(sv.listen_fd);
-	if (sv.children != NULL)
-		stop_children(&sv);
-	free(sv.children);
-	if (sv.bind != NULL)
-		ssh_bind_free(sv.bind);
-	signals_restore();
+	server_end(&sv);
 	return r;
 }

@@ -60,6 +60,30 @@ struct session {
 };
 
 /* ---- key checks ---- */
+/* What the engine said of a key (IPC_AUTH). */
+struct auth_answer {
+	enum ipc_kind	 kind;
+	uint32_t	 roles;
+	char		 why[256];
+};
+
+/* ---- key checks ---- */
+
+/* Bits of a big-endian magnitude, leading zero bytes allowed. */
+static int
+magnitude_bits(const uint8_t *p, size_t n, size_t *bits)
+{
+	while (n > 0 && p[0] == 0) {
+		p++;
+		n--;
+	}
+	if (n == 0 || n > 2048)
+		return SLUICE_EFORMAT;
+	*bits = n * 8;
+	for (uint8_t top = p[0]; !(top & 0x80); top = (uint8_t)(top << 1))
+		(*bits)--;
+	return 0;
+}
 
 /* Bits of the RSA modulus in an "ssh-rsa" wire blob (string type, mpint e,
  * mpint n). */
@@ -75,15 +99,21 @@ rsa_blob_bits(const uint8_t *blob, size_t n, size_t *bits)
 	    sbuf_get_string_direct(&b, &p, &len) != 0 ||
 	    sbuf_get_string_direct(&b, &mod, &modlen) != 0)
 		return SLUICE_EFORMAT;
-	while (modlen > 0 && mod[0] == 0) {
-		mod++;
-		modlen--;
-	}
-	if (modlen == 0 || modlen > 2048)
-		return SLUICE_EFORMAT;
-	*bits = modlen * 8;
-	for (uint8_t top = mod[0]; !(top & 0x80); top = (uint8_t)(top << 1))
-		(*bits)--;
+	return magnitude_bits(mod, modlen, bits);
+}
+
+static int
+rsa_acceptable(const uint8_t *blob, size_t bloblen, char *why, size_t whylen)
+{
+	size_t bits;
+
+	if (rsa_blob_bits(blob, bloblen, &bits) != 0)
+		return sluice_why(why, whylen, SLUICE_EDENIED,
+		    "malformed RSA key");
+	if (bits < RSA_MIN_BITS)
+		return sluice_why(why, whylen, SLUICE_EDENIED,
+		    "RSA key of %zu bits refused: at least %d required",
+		    bits, RSA_MIN_BITS);
 	return 0;
 }
 
@@ -91,8 +121,6 @@ int
 session_key_acceptable(enum ssh_keytypes_e type, const uint8_t *blob,
     size_t bloblen, char *why, size_t whylen)
 {
-	size_t bits;
-
 	switch (type) {
 	case SSH_KEYTYPE_ED25519:
 	case SSH_KEYTYPE_ECDSA_P256:
@@ -100,14 +128,7 @@ session_key_acceptable(enum ssh_keytypes_e type, const uint8_t *blob,
 	case SSH_KEYTYPE_ECDSA_P521:
 		return 0;
 	case SSH_KEYTYPE_RSA:
-		if (rsa_blob_bits(blob, bloblen, &bits) != 0)
-			return sluice_why(why, whylen, SLUICE_EDENIED,
-			    "malformed RSA key");
-		if (bits < RSA_MIN_BITS)
-			return sluice_why(why, whylen, SLUICE_EDENIED,
-			    "RSA key of %zu bits refused: at least %d required",
-			    bits, RSA_MIN_BITS);
-		return 0;
+		return rsa_acceptable(blob, bloblen, why, whylen);
 	default:
 		return sluice_why(why, whylen, SLUICE_EDENIED,
 		    "key type %s refused", ssh_key_type_to_char(type) ?
@@ -116,6 +137,13 @@ session_key_acceptable(enum ssh_keytypes_e type, const uint8_t *blob,
 }
 
 /* ---- talking to the engine ---- */
+
+/* Sends the request built in s->req; the reply lands in s->rep. */
+static int
+ask_engine(struct session *s, uint32_t type)
+{
+	return ipc_call(s->engine_fd, type, s->req, -1, s->rep, NULL);
+}
 
 static void
 report_authfail(struct session *s, const char *user, const char *method,
@@ -127,74 +155,150 @@ report_authfail(struct session *s, const char *user, const char *method,
 	if ((r = sbuf_put_cstring(s->req, user ? user : "")) != 0 ||
 	    (r = sbuf_put_cstring(s->req, method)) != 0 ||
 	    (r = sbuf_put_cstring(s->req, reason)) != 0 ||
-	    (r = ipc_call(s->engine_fd, IPC_AUTHFAIL, s->req, -1, s->rep,
-	    NULL)) != 0)
+	    (r = ask_engine(s, IPC_AUTHFAIL)) != 0)
 		log_warnx("session: cannot report a refused login: %s",
 		    sluice_strerror(r));
 	log_info("refused %s login for \"%.64s\": %s", method,
 	    user ? user : "", reason);
 }
 
-/* Asks the engine about a key; 0 = accepted (kind and roles filled). */
+/* Reads the IPC_AUTH reply: 0 = accepted (kind and roles filled); the
+ * engine's reason goes to a->why either way. */
 static int
-engine_auth(struct session *s, const char *user, const uint8_t *blob,
-    size_t n, int final, enum ipc_kind *kind, uint32_t *roles,
-    char *why, size_t whylen)
+auth_reply(struct session *s, struct auth_answer *a)
 {
 	const uint8_t *p;
 	size_t plen;
 	uint32_t status, k;
+
+	if (sbuf_get_u32(s->rep, &status) != 0 ||
+	    sbuf_get_string_direct(s->rep, &p, &plen) != 0 ||
+	    sbuf_get_u32(s->rep, &k) != 0 || sbuf_get_u32(s->rep, &a->roles) != 0)
+		return SLUICE_EPROTO;
+	(void)snprintf(a->why, sizeof(a->why), "%.*s",
+	    (int)(plen > 200 ? 200 : plen), (const char *)p);
+	if (status != 0)
+		return SLUICE_EDENIED;
+	if (k != IPC_KIND_STAFF && k != IPC_KIND_RECIPIENT)
+		return SLUICE_EPROTO;
+	a->kind = (enum ipc_kind)k;
+	return 0;
+}
+
+/* Asks the engine about a key; 0 = accepted. */
+static int
+engine_auth(struct session *s, const char *user, const uint8_t *blob,
+    size_t n, int final, struct auth_answer *a)
+{
 	int r;
 
 	sbuf_reset(s->req);
 	if ((r = sbuf_put_cstring(s->req, user)) != 0 ||
 	    (r = sbuf_put_string(s->req, blob, n)) != 0 ||
 	    (r = sbuf_put_u8(s->req, (uint8_t)final)) != 0 ||
-	    (r = ipc_call(s->engine_fd, IPC_AUTH, s->req, -1, s->rep,
-	    NULL)) != 0)
+	    (r = ask_engine(s, IPC_AUTH)) != 0)
 		return r;
-	if (sbuf_get_u32(s->rep, &status) != 0 ||
-	    sbuf_get_string_direct(s->rep, &p, &plen) != 0 ||
-	    sbuf_get_u32(s->rep, &k) != 0 || sbuf_get_u32(s->rep, roles) != 0)
-		return SLUICE_EPROTO;
-	(void)snprintf(why, whylen, "%.*s", (int)(plen > 200 ? 200 : plen),
-	    (const char *)p);
-	if (status != 0)
-		return SLUICE_EDENIED;
-	if (k != IPC_KIND_STAFF && k != IPC_KIND_RECIPIENT)
-		return SLUICE_EPROTO;
-	*kind = (enum ipc_kind)k;
-	return 0;
+	return auth_reply(s, a);
 }
 
 /* ---- auth callbacks ---- */
+
+static int
+base64_decode(const char *b64, uint8_t **out, size_t *n)
+{
+	size_t len = strlen(b64), cap = len / 4 * 3 + 3;
+
+	if ((*out = malloc(cap)) == NULL)
+		return SLUICE_ENOMEM;
+	if (sodium_base642bin(*out, cap, b64, len, NULL, n, NULL,
+	    sodium_base64_VARIANT_ORIGINAL) != 0) {
+		free(*out);
+		*out = NULL;
+		return SLUICE_EFORMAT;
+	}
+	return 0;
+}
 
 /* The key's SSH wire blob (libssh 0.10 exports it only as base64). */
 static int
 key_blob(ssh_key key, uint8_t **blob, size_t *n)
 {
 	char *b64 = NULL;
-	size_t len, cap;
-	int r = SLUICE_EFORMAT;
+	int r;
 
 	*blob = NULL;
 	if (ssh_pki_export_pubkey_base64(key, &b64) != SSH_OK)
 		return SLUICE_EFORMAT;
-	len = strlen(b64);
-	cap = len / 4 * 3 + 3;
-	if ((*blob = malloc(cap)) == NULL) {
-		r = SLUICE_ENOMEM;
-		goto out;
-	}
-	if (sodium_base642bin(*blob, cap, b64, len, NULL, n, NULL,
-	    sodium_base64_VARIANT_ORIGINAL) != 0) {
+	r = base64_decode(b64, blob, n);
+	ssh_string_free_char(b64);
+	return r;
+}
+
+/* Refuses a publickey offer for a reason the engine hears of. */
+static int
+pubkey_refused(struct session *s, const char *user, const char *reason)
+{
+	report_authfail(s, user, "publickey", reason);
+	return SLUICE_EDENIED;
+}
+
+/* The session's own checks of a key offer, before the engine sees it:
+ * 0 with the key's wire blob, or a refusal already reported. */
+static int
+offer_check(struct session *s, const char *user, ssh_key key, char state,
+    uint8_t **blob, size_t *n)
+{
+	char why[256] = "";
+
+	*blob = NULL;
+	if (state != SSH_PUBLICKEY_STATE_NONE &&
+	    state != SSH_PUBLICKEY_STATE_VALID)
+		return pubkey_refused(s, user, "signature did not verify");
+	if (user == NULL || strlen(user) == 0 ||
+	    strlen(user) > SESSION_USER_MAX)
+		return pubkey_refused(s, user, "bad user name");
+	if (key_blob(key, blob, n) != 0)
+		return pubkey_refused(s, user, "unreadable key");
+	if (session_key_acceptable(ssh_key_type(key), *blob, *n, why,
+	    sizeof(why)) != 0) {
 		free(*blob);
 		*blob = NULL;
-		goto out;
+		return pubkey_refused(s, user, why);
 	}
-	r = 0;
-out:
-	ssh_string_free_char(b64);
+	return 0;
+}
+
+/* After the engine's final accept: the identity is fixed for the
+ * session's life. */
+static void
+session_authed(struct session *s, const char *user,
+    const struct auth_answer *a)
+{
+	s->authed = 1;
+	s->kind = a->kind;
+	s->roles = a->roles;
+	(void)snprintf(s->user, sizeof(s->user), "%s", user);
+	log_info("\"%s\" authenticated (%s)", s->user,
+	    a->kind == IPC_KIND_STAFF ? "staff" : "recipient");
+}
+
+/* Shows the key to the engine: at the probe (final 0) and once its
+ * signature verified (final 1). */
+static int
+offer_to_engine(struct session *s, const char *user, const uint8_t *blob,
+    size_t n, int final)
+{
+	struct auth_answer a;
+	int r;
+
+	memset(&a, 0, sizeof(a));
+	r = engine_auth(s, user, blob, n, final, &a);
+	if (r == SLUICE_EDENIED)
+		log_info("key refused for \"%.64s\": %s", user, a.why);
+	else if (r != 0)
+		log_warnx("session: engine auth failed: %s", sluice_strerror(r));
+	else if (final)
+		session_authed(s, user, &a);
 	return r;
 }
 
@@ -203,57 +307,20 @@ cb_auth_pubkey(ssh_session ss, const char *user, struct ssh_key_struct *key,
     char state, void *ud)
 {
 	struct session *s = ud;
-	uint8_t *blob = NULL;
+	uint8_t *blob;
 	size_t bloblen;
-	char why[256] = "";
-	enum ipc_kind kind;
-	uint32_t roles;
-	int final = state == SSH_PUBLICKEY_STATE_VALID, r, ret = SSH_AUTH_DENIED;
+	int r;
 
 	(void)ss;
 	s->last_activity = sluice_monotonic_ms();
 	if (s->authed || ++s->auth_tries > SESSION_MAX_AUTH_TRIES)
 		return SSH_AUTH_DENIED;
-	if (state != SSH_PUBLICKEY_STATE_NONE && !final) {
-		report_authfail(s, user, "publickey", "signature did not verify");
+	if (offer_check(s, user, key, state, &blob, &bloblen) != 0)
 		return SSH_AUTH_DENIED;
-	}
-	if (user == NULL || strlen(user) == 0 ||
-	    strlen(user) > SESSION_USER_MAX) {
-		report_authfail(s, user, "publickey", "bad user name");
-		return SSH_AUTH_DENIED;
-	}
-	if (key_blob(key, &blob, &bloblen) != 0) {
-		report_authfail(s, user, "publickey", "unreadable key");
-		return SSH_AUTH_DENIED;
-	}
-	if (session_key_acceptable(ssh_key_type(key), blob, bloblen, why,
-	    sizeof(why)) != 0) {
-		report_authfail(s, user, "publickey", why);
-		goto out;
-	}
-	r = engine_auth(s, user, blob, bloblen, final, &kind, &roles, why,
-	    sizeof(why));
-	if (r == SLUICE_EDENIED) {
-		log_info("key refused for \"%.64s\": %s", user, why);
-		goto out;
-	}
-	if (r != 0) {
-		log_warnx("session: engine auth failed: %s", sluice_strerror(r));
-		goto out;
-	}
-	ret = SSH_AUTH_SUCCESS;
-	if (final) {
-		s->authed = 1;
-		s->kind = kind;
-		s->roles = roles;
-		(void)snprintf(s->user, sizeof(s->user), "%s", user);
-		log_info("\"%s\" authenticated (%s)", s->user,
-		    kind == IPC_KIND_STAFF ? "staff" : "recipient");
-	}
-out:
+	r = offer_to_engine(s, user, blob, bloblen,
+	    state == SSH_PUBLICKEY_STATE_VALID);
 	free(blob);
-	return ret;
+	return r == 0 ? SSH_AUTH_SUCCESS : SSH_AUTH_DENIED;
 }
 
 static int
@@ -359,36 +426,53 @@ cb_chan_close(ssh_session ss, ssh_channel ch, void *ud)
 		c->remote_closed = 1;
 }
 
-static ssh_channel
-cb_channel_open(ssh_session ss, void *ud)
+/* Every channel's callbacks; userdata is its struct chan. */
+static const struct ssh_channel_callbacks_struct chan_callbacks = {
+	.channel_subsystem_request_function = cb_chan_subsystem,
+	.channel_exec_request_function = cb_chan_exec,
+	.channel_pty_request_function = cb_chan_refuse_pty,
+	.channel_shell_request_function = cb_chan_refuse_shell,
+	.channel_env_request_function = cb_chan_refuse_env,
+	.channel_close_function = cb_chan_close,
+};
+
+static struct chan *
+chan_free_slot(struct session *s)
 {
-	struct session *s = ud;
-	struct chan *c = NULL;
 	size_t i;
 
-	if (!s->authed)
-		return NULL;
 	for (i = 0; i < SESSION_MAX_CHANNELS; i++)
-		if (s->chans[i].mode == CH_FREE) {
-			c = &s->chans[i];
-			break;
-		}
-	if (c == NULL || (c->ch = ssh_channel_new(ss)) == NULL)
-		return NULL;
-	memset(&c->cb, 0, sizeof(c->cb));
+		if (s->chans[i].mode == CH_FREE)
+			return &s->chans[i];
+	return NULL;
+}
+
+/* A new libssh channel in slot c, with our callbacks. */
+static int
+chan_attach(struct chan *c, ssh_session ss)
+{
+	if ((c->ch = ssh_channel_new(ss)) == NULL)
+		return SLUICE_ENOMEM;
+	c->cb = chan_callbacks;
 	c->cb.userdata = c;
-	c->cb.channel_subsystem_request_function = cb_chan_subsystem;
-	c->cb.channel_exec_request_function = cb_chan_exec;
-	c->cb.channel_pty_request_function = cb_chan_refuse_pty;
-	c->cb.channel_shell_request_function = cb_chan_refuse_shell;
-	c->cb.channel_env_request_function = cb_chan_refuse_env;
-	c->cb.channel_close_function = cb_chan_close;
 	ssh_callbacks_init(&c->cb);
 	if (ssh_set_channel_callbacks(c->ch, &c->cb) != SSH_OK) {
 		ssh_channel_free(c->ch);
 		c->ch = NULL;
-		return NULL;
+		return SLUICE_EIO;
 	}
+	return 0;
+}
+
+static ssh_channel
+cb_channel_open(ssh_session ss, void *ud)
+{
+	struct session *s = ud;
+	struct chan *c;
+
+	if (!s->authed || (c = chan_free_slot(s)) == NULL ||
+	    chan_attach(c, ss) != 0)
+		return NULL;
 	c->mode = CH_OPEN;
 	c->sess = s;
 	c->remote_closed = 0;
@@ -449,29 +533,81 @@ chan_release(struct chan *c)
 	memset(c, 0, sizeof(*c));
 }
 
+/* Writes the engine's IPC_ADMIN reply to the channel: stdout, then
+ * stderr; *status gets the exit status. */
+static int
+exec_output(struct chan *c, uint32_t *status)
+{
+	struct sbuf *rep = c->sess->rep;
+	const uint8_t *out, *err;
+	size_t outlen, errlen;
+	int r;
+
+	if (sbuf_get_u32(rep, status) != 0 ||
+	    sbuf_get_string_direct(rep, &out, &outlen) != 0 ||
+	    sbuf_get_string_direct(rep, &err, &errlen) != 0)
+		return SLUICE_EPROTO;
+	if ((r = chan_write_all(c, out, outlen, 0)) != 0)
+		return r;
+	return chan_write_all(c, err, errlen, 1);
+}
+
 static int
 run_exec(struct chan *c)
 {
 	struct session *s = c->sess;
-	const uint8_t *out, *err;
-	size_t outlen, errlen;
 	uint32_t status;
 	int r;
 
 	sbuf_reset(s->req);
 	if ((r = sbuf_put_cstring(s->req, c->command)) != 0 ||
-	    (r = ipc_call(s->engine_fd, IPC_ADMIN, s->req, -1, s->rep,
-	    NULL)) != 0)
-		return r;
-	if (sbuf_get_u32(s->rep, &status) != 0 ||
-	    sbuf_get_string_direct(s->rep, &out, &outlen) != 0 ||
-	    sbuf_get_string_direct(s->rep, &err, &errlen) != 0)
-		return SLUICE_EPROTO;
-	if ((r = chan_write_all(c, out, outlen, 0)) != 0 ||
-	    (r = chan_write_all(c, err, errlen, 1)) != 0)
+	    (r = ask_engine(s, IPC_ADMIN)) != 0 ||
+	    (r = exec_output(c, &status)) != 0)
 		return r;
 	(void)ssh_channel_request_send_exit_status(c->ch, (int)status);
 	chan_finish(c);
+	return 0;
+}
+
+/* Feeds the SFTP server what the channel holds, as far as it has room. */
+static int
+sftp_pull(struct chan *c, int *moved)
+{
+	uint8_t buf[32 * 1024];
+	size_t room = sftp_input_room(c->sftp);
+	int n, r;
+
+	if (room > sizeof(buf))
+		room = sizeof(buf);
+	if (room == 0)
+		return 0;
+	n = ssh_channel_read_nonblocking(c->ch, buf, (uint32_t)room, 0);
+	if (n == SSH_ERROR)
+		return SLUICE_EIO;
+	if (n <= 0)
+		return 0;
+	if ((r = sftp_feed(c->sftp, buf, (size_t)n)) != 0)
+		return r;
+	*moved = 1;
+	c->sess->last_activity = sluice_monotonic_ms();
+	return 0;
+}
+
+/* Answers the complete requests and writes the replies to the channel. */
+static int
+sftp_push(struct chan *c, int *moved)
+{
+	struct sbuf *out = sftp_output(c->sftp);
+	int r;
+
+	if ((r = sftp_run(c->sftp, SESSION_OUT_LIMIT)) != 0)
+		return r;
+	if (sbuf_len(out) == 0)
+		return 0;
+	if ((r = chan_write_all(c, sbuf_ptr(out), sbuf_len(out), 0)) != 0)
+		return r;
+	sbuf_reset(out);
+	*moved = 1;
 	return 0;
 }
 
@@ -479,86 +615,110 @@ run_exec(struct chan *c)
 static int
 run_sftp(struct chan *c)
 {
-	uint8_t buf[32 * 1024];
-	struct sbuf *out = sftp_output(c->sftp);
-	size_t room;
-	int n, r, moved;
+	int moved, r;
 
 	do {
 		moved = 0;
-		room = sftp_input_room(c->sftp);
-		if (room > sizeof(buf))
-			room = sizeof(buf);
-		if (room > 0) {
-			n = ssh_channel_read_nonblocking(c->ch, buf,
-			    (uint32_t)room, 0);
-			if (n == SSH_ERROR)
-				return SLUICE_EIO;
-			if (n > 0) {
-				if ((r = sftp_feed(c->sftp, buf, (size_t)n)) != 0)
-					return r;
-				moved = 1;
-				c->sess->last_activity = sluice_monotonic_ms();
-			}
-		}
-		if ((r = sftp_run(c->sftp, SESSION_OUT_LIMIT)) != 0)
+		if ((r = sftp_pull(c, &moved)) != 0 ||
+		    (r = sftp_push(c, &moved)) != 0)
 			return r;
-		if (sbuf_len(out) > 0) {
-			if ((r = chan_write_all(c, sbuf_ptr(out), sbuf_len(out),
-			    0)) != 0)
-				return r;
-			sbuf_reset(out);
-			moved = 1;
-		}
 	} while (moved);
 	if (ssh_channel_is_eof(c->ch))
 		chan_finish(c);
 	return 0;
 }
 
+/* A closing channel goes once the client closed it too, or after
+ * SESSION_CLOSE_WAIT_MS. */
+static void
+chan_reap(struct chan *c)
+{
+	if (c->remote_closed || ssh_channel_is_closed(c->ch) ||
+	    sluice_monotonic_ms() - c->closing_since > SESSION_CLOSE_WAIT_MS)
+		chan_release(c);
+}
+
+/* Ends a channel whose work failed; an SFTP client learns it from exit
+ * status 1. */
+static void
+chan_fail(struct chan *c, int r)
+{
+	log_warnx("session: channel ends: %s", sluice_strerror(r));
+	if (c->mode == CH_SFTP && !c->remote_closed) {
+		(void)ssh_channel_request_send_exit_status(c->ch, 1);
+		c->status_sent = 1;
+	}
+	chan_finish(c);
+}
+
+static int
+chan_work(struct chan *c)
+{
+	if (c->mode == CH_EXEC)
+		return run_exec(c);
+	if (c->mode == CH_SFTP)
+		return run_sftp(c);
+	return 0;
+}
+
+static void
+chan_service(struct chan *c)
+{
+	int r;
+
+	if (c->mode == CH_FREE)
+		return;
+	if (c->mode == CH_CLOSING)
+		chan_reap(c);
+	else if (c->remote_closed)
+		chan_finish(c);
+	else if ((r = chan_work(c)) != 0)
+		chan_fail(c, r);
+}
+
 static void
 service_channels(struct session *s)
 {
-	struct chan *c;
 	size_t i;
-	int r;
 
-	for (i = 0; i < SESSION_MAX_CHANNELS; i++) {
-		c = &s->chans[i];
-		if (c->mode == CH_FREE)
-			continue;
-		if (c->mode == CH_CLOSING) {
-			if (c->remote_closed || ssh_channel_is_closed(c->ch) ||
-			    sluice_monotonic_ms() - c->closing_since > SESSION_CLOSE_WAIT_MS)
-				chan_release(c);
-			continue;
-		}
-		if (c->remote_closed) {
-			chan_finish(c);
-			continue;
-		}
-		r = 0;
-		if (c->mode == CH_EXEC)
-			r = run_exec(c);
-		else if (c->mode == CH_SFTP)
-			r = run_sftp(c);
-		if (r != 0) {
-			log_warnx("session: channel ends: %s", sluice_strerror(r));
-			if (c->mode == CH_SFTP && !c->remote_closed) {
-				(void)ssh_channel_request_send_exit_status(c->ch, 1);
-				c->status_sent = 1;
-			}
-			chan_finish(c);
-		}
-	}
+	for (i = 0; i < SESSION_MAX_CHANNELS; i++)
+		chan_service(&s->chans[i]);
 }
 
 /* ---- the session ---- */
 
 static int
+idle_seconds(const struct server_opts *o)
+{
+	return o->idle_timeout > 0 ? o->idle_timeout : 600;
+}
+
+/* The session's callbacks; userdata is its struct session. */
+static const struct ssh_server_callbacks_struct server_callbacks = {
+	.auth_pubkey_function = cb_auth_pubkey,
+	.auth_password_function = cb_auth_password,
+	.auth_none_function = cb_auth_none,
+	.channel_open_request_session_function = cb_channel_open,
+};
+
+static int
+set_callbacks(struct session *s)
+{
+	s->scb = server_callbacks;
+	s->scb.userdata = s;
+	ssh_callbacks_init(&s->scb);
+	if (ssh_set_server_callbacks(s->ss, &s->scb) != SSH_OK)
+		return SLUICE_EIO;
+	ssh_set_message_callback(s->ss, cb_message, s);
+	ssh_set_auth_methods(s->ss, SSH_AUTH_METHOD_PUBLICKEY);
+	return 0;
+}
+
+static int
 session_setup(struct session *s, ssh_bind bind, int client_fd)
 {
-	long timeout = s->o->idle_timeout > 0 ? s->o->idle_timeout : 600;
+	long timeout = idle_seconds(s->o);
+	int r;
 
 	if ((s->ss = ssh_new()) == NULL)
 		return SLUICE_ENOMEM;
@@ -567,17 +727,8 @@ session_setup(struct session *s, ssh_bind bind, int client_fd)
 		return SLUICE_EIO;
 	}
 	(void)ssh_options_set(s->ss, SSH_OPTIONS_TIMEOUT, &timeout);
-	memset(&s->scb, 0, sizeof(s->scb));
-	s->scb.userdata = s;
-	s->scb.auth_pubkey_function = cb_auth_pubkey;
-	s->scb.auth_password_function = cb_auth_password;
-	s->scb.auth_none_function = cb_auth_none;
-	s->scb.channel_open_request_session_function = cb_channel_open;
-	ssh_callbacks_init(&s->scb);
-	if (ssh_set_server_callbacks(s->ss, &s->scb) != SSH_OK)
-		return SLUICE_EIO;
-	ssh_set_message_callback(s->ss, cb_message, s);
-	ssh_set_auth_methods(s->ss, SSH_AUTH_METHOD_PUBLICKEY);
+	if ((r = set_callbacks(s)) != 0)
+		return r;
 	if (ssh_handle_key_exchange(s->ss) != SSH_OK) {
 		log_info("session: key exchange failed: %s",
 		    ssh_get_error(s->ss));
@@ -605,34 +756,93 @@ session_auth(struct session *s, ssh_event ev)
 	return 0;
 }
 
+/* A fatal protocol error (e.g. a packet over libssh's limit, such as a
+ * 1 MiB command line) leaves the session connected but deaf: say why and
+ * end it, or the client waits forever. */
+static int
+session_broken(struct session *s)
+{
+	if (!(ssh_get_status(s->ss) & SSH_CLOSED_ERROR))
+		return 0;
+	log_info("\"%s\": connection ended: %s", s->user,
+	    ssh_get_error(s->ss));
+	(void)ssh_session_set_disconnect_message(s->ss,
+	    "protocol error (a packet over 256 KiB, such as "
+	    "a command line that long?)");
+	return 1;
+}
+
+static int
+session_idle(const struct session *s)
+{
+	uint64_t idle_ms = (uint64_t)idle_seconds(s->o) * 1000u;
+
+	if (sluice_monotonic_ms() - s->last_activity <= idle_ms)
+		return 0;
+	log_info("\"%s\" idle for %d s: disconnecting", s->user,
+	    s->o->idle_timeout);
+	return 1;
+}
+
 static void
 session_loop(struct session *s, ssh_event ev)
 {
-	uint64_t idle_ms = (uint64_t)(s->o->idle_timeout > 0 ?
-	    s->o->idle_timeout : 600) * 1000u;
-
 	s->last_activity = sluice_monotonic_ms();
 	while (ssh_is_connected(s->ss)) {
-		if (ssh_event_dopoll(ev, 200) == SSH_ERROR)
+		if (ssh_event_dopoll(ev, 200) == SSH_ERROR ||
+		    session_broken(s))
 			break;
-		/* A fatal protocol error (e.g. a packet over libssh's limit,
-		 * such as a 1 MiB command line) leaves the session connected
-		 * but deaf: say why and end it, or the client waits forever. */
-		if (ssh_get_status(s->ss) & SSH_CLOSED_ERROR) {
-			log_info("\"%s\": connection ended: %s", s->user,
-			    ssh_get_error(s->ss));
-			(void)ssh_session_set_disconnect_message(s->ss,
-			    "protocol error (a packet over 256 KiB, such as "
-			    "a command line that long?)");
-			break;
-		}
 		service_channels(s);
-		if (sluice_monotonic_ms() - s->last_activity > idle_ms) {
-			log_info("\"%s\" idle for %d s: disconnecting", s->user,
-			    s->o->idle_timeout);
+		if (session_idle(s))
 			break;
-		}
 	}
+}
+
+/* Buffers, the SSH handshake and the poll event of a new session. */
+static int
+session_open(struct session *s, ssh_bind bind, int client_fd,
+    ssh_event *ev)
+{
+	int r;
+
+	if ((s->req = sbuf_new()) == NULL || (s->rep = sbuf_new()) == NULL)
+		return SLUICE_ENOMEM;
+	if ((r = session_setup(s, bind, client_fd)) != 0)
+		return r;
+	if ((*ev = ssh_event_new()) == NULL ||
+	    ssh_event_add_session(*ev, s->ss) != SSH_OK)
+		return SLUICE_ENOMEM;
+	return 0;
+}
+
+static void
+session_ssh_end(struct session *s, ssh_event ev)
+{
+	if (ev != NULL) {
+		if (s->ss != NULL)
+			(void)ssh_event_remove_session(ev, s->ss);
+		ssh_event_free(ev);
+	}
+	if (s->ss != NULL) {
+		ssh_disconnect(s->ss);
+		ssh_free(s->ss);
+	}
+}
+
+static void
+session_close(struct session *s, ssh_event ev)
+{
+	size_t i;
+
+	for (i = 0; i < SESSION_MAX_CHANNELS; i++)
+		if (s->chans[i].mode != CH_FREE)
+			chan_release(&s->chans[i]);
+	session_ssh_end(s, ev);
+	sbuf_free(s->req);
+	sbuf_free(s->rep);
+	if (s->auth_fd != -1)
+		close(s->auth_fd);
+	close(s->engine_fd);
 }
 
 int
@@ -641,7 +851,6 @@ session_main(ssh_bind bind, int client_fd, int engine_fd, int auth_fd,
 {
 	struct session s;
 	ssh_event ev = NULL;
-	size_t i;
 	int r;
 
 	memset(&s, 0, sizeof(s));
@@ -651,37 +860,9 @@ session_main(ssh_bind bind, int client_fd, int engine_fd, int auth_fd,
 	s.o = o;
 	(void)signal(SIGALRM, SIG_DFL);
 	alarm((unsigned)(o->login_grace_time > 0 ? o->login_grace_time : 30));
-	if ((s.req = sbuf_new()) == NULL || (s.rep = sbuf_new()) == NULL) {
-		r = SLUICE_ENOMEM;
-		goto out;
-	}
-	if ((r = session_setup(&s, bind, client_fd)) != 0)
-		goto out;
-	if ((ev = ssh_event_new()) == NULL ||
-	    ssh_event_add_session(ev, s.ss) != SSH_OK) {
-		r = SLUICE_ENOMEM;
-		goto out;
-	}
-	if ((r = session_auth(&s, ev)) != 0)
-		goto out;
-	session_loop(&s, ev);
-out:
-	for (i = 0; i < SESSION_MAX_CHANNELS; i++)
-		if (s.chans[i].mode != CH_FREE)
-			chan_release(&s.chans[i]);
-	if (ev != NULL) {
-		if (s.ss != NULL)
-			(void)ssh_event_remove_session(ev, s.ss);
-		ssh_event_free(ev);
-	}
-	if (s.ss != NULL) {
-		ssh_disconnect(s.ss);
-		ssh_free(s.ss);
-	}
-	sbuf_free(s.req);
-	sbuf_free(s.rep);
-	if (s.auth_fd != -1)
-		close(s.auth_fd);
-	close(engine_fd);
+	if ((r = session_open(&s, bind, client_fd, &ev)) == 0 &&
+	    (r = session_auth(&s, ev)) == 0)
+		session_loop(&s, ev);
+	session_close(&s, ev);
 	return r == 0 ? 0 : 1;
 }

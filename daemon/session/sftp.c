@@ -60,12 +60,19 @@ struct sftp {
 
 struct request {
 	uint32_t	 id;
-	struct sbuf	*b;	/* the body after the id */
+	struct sbuf	*b;	/* the body after the id (and the path) */
+	struct vpath	 vp;	/* canonical, for the requests that take a path */
 };
 
 struct engine_attrs {
 	uint32_t	 type, perm, mtime;
 	uint64_t	 size;
+};
+
+/* "u32 status, string message", the head of most engine replies. */
+struct engine_answer {
+	uint32_t	 status;		/* SSH_FX_* */
+	char		 msg[SFTP_MSG_MAX];	/* one line */
 };
 
 /* ---- output: one packet at a time, length patched at the end ---- */
@@ -79,6 +86,17 @@ pkt_begin(struct sftp *s, uint8_t type, size_t *start)
 		return r;
 	*start = s->out->len - 4;
 	return sbuf_put_u8(s->out, type);
+}
+
+/* A reply packet: its type, then the request's id. */
+static int
+reply_begin(struct sftp *s, uint8_t type, uint32_t id, size_t *start)
+{
+	int r;
+
+	if ((r = pkt_begin(s, type, start)) != 0)
+		return r;
+	return sbuf_put_u32(s->out, id);
 }
 
 static void
@@ -127,8 +145,7 @@ send_status(struct sftp *s, uint32_t id, uint32_t code, const char *msg)
 
 	if (msg == NULL || *msg == '\0')
 		msg = status_text(code);
-	if ((r = pkt_begin(s, SSH_FXP_STATUS, &start)) != 0 ||
-	    (r = sbuf_put_u32(s->out, id)) != 0 ||
+	if ((r = reply_begin(s, SSH_FXP_STATUS, id, &start)) != 0 ||
 	    (r = sbuf_put_u32(s->out, code)) != 0 ||
 	    (r = sbuf_put_cstring(s->out, msg)) != 0 ||
 	    (r = sbuf_put_cstring(s->out, "")) != 0)
@@ -164,28 +181,56 @@ engine_call(struct sftp *s, uint32_t type, int *fd)
 	return r;
 }
 
-/* Reads "u32 status, string message" off the reply. */
-static int
-engine_status(struct sftp *s, uint32_t *status, char *msg, size_t msglen)
+/* One line for the client: cuts msg at the first control character. */
+static void
+one_line(char *msg)
 {
-	const uint8_t *p;
 	size_t n;
-	int r;
 
-	if ((r = sbuf_get_u32(s->rep, status)) != 0 ||
-	    (r = sbuf_get_string_direct(s->rep, &p, &n)) != 0)
-		return SLUICE_EPROTO;
-	if (n >= msglen)
-		n = msglen - 1;
-	memcpy(msg, p, n);
-	msg[n] = '\0';
-	/* One line for the client: cut at the first control character. */
 	for (n = 0; msg[n] != '\0'; n++)
 		if ((unsigned char)msg[n] < 0x20) {
 			msg[n] = '\0';
 			break;
 		}
+}
+
+/* Reads "u32 status, string message" off the reply. */
+static int
+engine_status(struct sftp *s, struct engine_answer *a)
+{
+	const uint8_t *p;
+	size_t n;
+
+	if (sbuf_get_u32(s->rep, &a->status) != 0 ||
+	    sbuf_get_string_direct(s->rep, &p, &n) != 0)
+		return SLUICE_EPROTO;
+	if (n >= sizeof(a->msg))
+		n = sizeof(a->msg) - 1;
+	memcpy(a->msg, p, n);
+	a->msg[n] = '\0';
+	one_line(a->msg);
 	return 0;
+}
+
+/* Sends the request built in s->req; the reply's status and message go to
+ * a, the rest stays in s->rep. fd receives a passed descriptor (NULL: none
+ * may come). */
+static int
+engine_ask(struct sftp *s, uint32_t type, int *fd, struct engine_answer *a)
+{
+	int r;
+
+	if ((r = engine_call(s, type, fd)) != 0)
+		return r;
+	return engine_status(s, a);
+}
+
+/* Starts a request whose body begins with the canonical path. */
+static int
+req_path(struct sftp *s, const struct vpath *vp)
+{
+	sbuf_reset(s->req);
+	return sbuf_put_string(s->req, vp->path, vp->len);
 }
 
 static int
@@ -199,9 +244,10 @@ engine_attrs(struct sbuf *b, struct engine_attrs *a)
 
 /* ---- request parsing ---- */
 
+/* The request's path, canonical against the working directory, into
+ * q->vp; SLUICE_EINVAL (why set) for a path vpath refuses. */
 static int
-get_path(struct sftp *s, struct request *q, struct vpath *vp, char *why,
-    size_t whylen)
+get_path(struct sftp *s, struct request *q, char *why, size_t whylen)
 {
 	const uint8_t *p;
 	size_t n;
@@ -209,32 +255,31 @@ get_path(struct sftp *s, struct request *q, struct vpath *vp, char *why,
 
 	if ((r = sbuf_get_string_direct(q->b, &p, &n)) != 0)
 		return r;
-	if (vpath_canon(vp, s->cwd, p, n, why, whylen) != 0)
+	if (vpath_canon(&q->vp, s->cwd, p, n, why, whylen) != 0)
 		return SLUICE_EINVAL;
 	return 0;
 }
 
-/* Parses and discards SFTP v3 attrs. */
+/* The fixed-size fields of SFTP v3 attrs, in wire order. */
+static const struct {
+	uint32_t	 flag;
+	size_t		 len;
+} attr_fields[] = {
+	{ ATTR_SIZE,		8 },
+	{ ATTR_UIDGID,		8 },
+	{ ATTR_PERMISSIONS,	4 },
+	{ ATTR_ACMODTIME,	8 },
+};
+
+/* Skips the extended attrs: u32 count, count x (string type, string data). */
 static int
-skip_attrs(struct sbuf *b)
+skip_extended(struct sbuf *b)
 {
-	uint32_t flags, count, i;
+	uint32_t count, i;
 	const uint8_t *p;
 	size_t n;
 	int r;
 
-	if ((r = sbuf_get_u32(b, &flags)) != 0)
-		return r;
-	if ((flags & ATTR_SIZE) && (r = sbuf_consume(b, 8)) != 0)
-		return r;
-	if ((flags & ATTR_UIDGID) && (r = sbuf_consume(b, 8)) != 0)
-		return r;
-	if ((flags & ATTR_PERMISSIONS) && (r = sbuf_consume(b, 4)) != 0)
-		return r;
-	if ((flags & ATTR_ACMODTIME) && (r = sbuf_consume(b, 8)) != 0)
-		return r;
-	if (!(flags & ATTR_EXTENDED))
-		return 0;
 	if ((r = sbuf_get_u32(b, &count)) != 0)
 		return r;
 	for (i = 0; i < count; i++)
@@ -244,11 +289,39 @@ skip_attrs(struct sbuf *b)
 	return 0;
 }
 
+/* Parses and discards SFTP v3 attrs. */
+static int
+skip_attrs(struct sbuf *b)
+{
+	uint32_t flags;
+	size_t i;
+	int r;
+
+	if ((r = sbuf_get_u32(b, &flags)) != 0)
+		return r;
+	for (i = 0; i < sizeof(attr_fields) / sizeof(attr_fields[0]); i++)
+		if ((flags & attr_fields[i].flag) &&
+		    (r = sbuf_consume(b, attr_fields[i].len)) != 0)
+			return r;
+	return (flags & ATTR_EXTENDED) ? skip_extended(b) : 0;
+}
+
 /* ---- handles ---- */
 
-static int
-handle_alloc(struct sftp *s, enum handle_kind kind, size_t *idx)
+/* The next handle generation: 24 bits, never 0. */
+static uint32_t
+next_gen(struct sftp *s)
 {
+	s->next_gen = (s->next_gen + 1) & 0xffffffu;
+	if (s->next_gen == 0)
+		s->next_gen = 1;
+	return s->next_gen;
+}
+
+static int
+handle_alloc(struct sftp *s, enum handle_kind kind, struct handle **hp)
+{
+	struct handle *h;
 	size_t i;
 
 	for (i = 0; i < SFTP_MAX_HANDLES; i++)
@@ -256,23 +329,19 @@ handle_alloc(struct sftp *s, enum handle_kind kind, size_t *idx)
 			break;
 	if (i == SFTP_MAX_HANDLES)
 		return SLUICE_ETOOBIG;
-	memset(&s->h[i], 0, sizeof(s->h[i]));
-	s->h[i].kind = kind;
-	s->h[i].fd = -1;
-	s->h[i].lowest = UINT64_MAX;
-	s->next_gen = (s->next_gen + 1) & 0xffffffu;
-	if (s->next_gen == 0)
-		s->next_gen = 1;
-	s->h[i].gen = s->next_gen;
-	*idx = i;
+	h = &s->h[i];
+	memset(h, 0, sizeof(*h));
+	h->kind = kind;
+	h->fd = -1;
+	h->lowest = UINT64_MAX;
+	h->gen = next_gen(s);
+	*hp = h;
 	return 0;
 }
 
 static void
-handle_release(struct sftp *s, size_t idx)
+handle_release(struct handle *h)
 {
-	struct handle *h = &s->h[idx];
-
 	if (h->fd != -1)
 		close(h->fd);
 	free(h->prefix);
@@ -281,52 +350,58 @@ handle_release(struct sftp *s, size_t idx)
 	h->fd = -1;
 }
 
+/* On the wire a handle is 4 bytes: generation << 8 | slot index. */
 static int
-put_handle(struct sftp *s, uint32_t id, size_t idx)
+put_handle(struct sftp *s, uint32_t id, const struct handle *h)
 {
 	uint8_t hs[4];
 	size_t start;
 	int r;
 
-	sbuf_poke_u32(hs, s->h[idx].gen << 8 | (uint32_t)idx);
-	if ((r = pkt_begin(s, SSH_FXP_HANDLE, &start)) != 0 ||
-	    (r = sbuf_put_u32(s->out, id)) != 0 ||
+	sbuf_poke_u32(hs, h->gen << 8 | (uint32_t)(h - s->h));
+	if ((r = reply_begin(s, SSH_FXP_HANDLE, id, &start)) != 0 ||
 	    (r = sbuf_put_string(s->out, hs, sizeof(hs))) != 0)
 		return r;
 	pkt_end(s, start);
 	return 0;
 }
 
+/* The handle a wire value names, if it is in use, current and of the kind
+ * (H_FREE accepts files and directories); else NULL. */
+static struct handle *
+handle_lookup(struct sftp *s, uint32_t v, enum handle_kind kind)
+{
+	struct handle *h;
+
+	if ((v & 0xffu) >= SFTP_MAX_HANDLES)
+		return NULL;
+	h = &s->h[v & 0xffu];
+	if (h->kind == H_FREE || (kind != H_FREE && h->kind != kind) ||
+	    h->gen != v >> 8)
+		return NULL;
+	return h;
+}
+
 /* Reads a handle string and range-checks it: SLUICE_ENOTFOUND for a handle
- * of the wrong length, out of range, free, stale or of another kind
- * (kind H_FREE accepts files and directories). */
+ * of the wrong length, out of range, free, stale or of another kind. */
 static int
 get_handle(struct sftp *s, struct request *q, enum handle_kind kind,
-    size_t *idx)
+    struct handle **hp)
 {
 	const uint8_t *p;
 	size_t n;
-	uint32_t v, i;
 	int r;
 
 	if ((r = sbuf_get_string_direct(q->b, &p, &n)) != 0)
 		return r;
-	if (n != 4)
+	if (n != 4 || (*hp = handle_lookup(s, sbuf_peek_u32(p), kind)) == NULL)
 		return SLUICE_ENOTFOUND;
-	v = sbuf_peek_u32(p);
-	i = v & 0xffu;
-	if (i >= SFTP_MAX_HANDLES || s->h[i].kind == H_FREE ||
-	    (kind != H_FREE && s->h[i].kind != kind) ||
-	    s->h[i].gen != v >> 8)
-		return SLUICE_ENOTFOUND;
-	*idx = i;
 	return 0;
 }
 
 /* Tells the engine a file is closed; its status and message come back. */
 static int
-engine_close(struct sftp *s, struct handle *h, uint32_t *status, char *msg,
-    size_t msglen)
+engine_close(struct sftp *s, struct handle *h, struct engine_answer *a)
 {
 	int r;
 
@@ -338,9 +413,7 @@ engine_close(struct sftp *s, struct handle *h, uint32_t *status, char *msg,
 	    (r = sbuf_put_u64(s->req, h->highest_end)) != 0 ||
 	    (r = sbuf_put_u8(s->req, (uint8_t)(h->reached_eof != 0))) != 0)
 		return r;
-	if ((r = engine_call(s, IPC_CLOSE, NULL)) != 0)
-		return r;
-	return engine_status(s, status, msg, msglen);
+	return engine_ask(s, IPC_CLOSE, NULL, a);
 }
 
 /* ---- handlers ---- */
@@ -354,21 +427,37 @@ bad_path(struct sftp *s, struct request *q, int r, const char *why)
 }
 
 static int
+bad_handle(struct sftp *s, struct request *q, int r)
+{
+	if (r == SLUICE_ENOTFOUND)
+		return send_status(s, q->id, SSH_FX_FAILURE, "invalid handle");
+	return r;
+}
+
+static int
 do_realpath(struct sftp *s, struct request *q)
 {
-	struct vpath vp;
-	char why[128];
 	size_t start;
 	int r;
 
-	if ((r = get_path(s, q, &vp, why, sizeof(why))) != 0)
-		return bad_path(s, q, r, why);
-	if ((r = pkt_begin(s, SSH_FXP_NAME, &start)) != 0 ||
-	    (r = sbuf_put_u32(s->out, q->id)) != 0 ||
+	if ((r = reply_begin(s, SSH_FXP_NAME, q->id, &start)) != 0 ||
 	    (r = sbuf_put_u32(s->out, 1)) != 0 ||
-	    (r = sbuf_put_string(s->out, vp.path, vp.len)) != 0 ||
-	    (r = sbuf_put_string(s->out, vp.path, vp.len)) != 0 ||
+	    (r = sbuf_put_string(s->out, q->vp.path, q->vp.len)) != 0 ||
+	    (r = sbuf_put_string(s->out, q->vp.path, q->vp.len)) != 0 ||
 	    (r = sbuf_put_u32(s->out, 0)) != 0)
+		return r;
+	pkt_end(s, start);
+	return 0;
+}
+
+static int
+send_attrs(struct sftp *s, uint32_t id, const struct engine_attrs *a)
+{
+	size_t start;
+	int r;
+
+	if ((r = reply_begin(s, SSH_FXP_ATTRS, id, &start)) != 0 ||
+	    (r = put_attrs(s->out, a)) != 0)
 		return r;
 	pkt_end(s, start);
 	return 0;
@@ -377,56 +466,41 @@ do_realpath(struct sftp *s, struct request *q)
 static int
 do_stat(struct sftp *s, struct request *q)
 {
-	struct vpath vp;
-	struct engine_attrs a;
-	char why[128], msg[SFTP_MSG_MAX];
-	uint32_t status;
-	size_t start;
+	struct engine_attrs attrs;
+	struct engine_answer a;
 	int r;
 
-	if ((r = get_path(s, q, &vp, why, sizeof(why))) != 0)
-		return bad_path(s, q, r, why);
-	sbuf_reset(s->req);
-	if ((r = sbuf_put_string(s->req, vp.path, vp.len)) != 0 ||
-	    (r = engine_call(s, IPC_STAT, NULL)) != 0 ||
-	    (r = engine_status(s, &status, msg, sizeof(msg))) != 0)
+	if ((r = req_path(s, &q->vp)) != 0 ||
+	    (r = engine_ask(s, IPC_STAT, NULL, &a)) != 0)
 		return r;
-	if (status != SSH_FX_OK)
-		return send_status(s, q->id, status, msg);
-	if ((r = engine_attrs(s->rep, &a)) != 0)
+	if (a.status != SSH_FX_OK)
+		return send_status(s, q->id, a.status, a.msg);
+	if ((r = engine_attrs(s->rep, &attrs)) != 0)
 		return r;
-	if ((r = pkt_begin(s, SSH_FXP_ATTRS, &start)) != 0 ||
-	    (r = sbuf_put_u32(s->out, q->id)) != 0 ||
-	    (r = put_attrs(s->out, &a)) != 0)
-		return r;
-	pkt_end(s, start);
-	return 0;
+	return send_attrs(s, q->id, &attrs);
 }
 
+/* An open file's attrs come from the handle: size and mode only. */
 static int
 do_fstat(struct sftp *s, struct request *q)
 {
-	struct engine_attrs a;
 	struct handle *h;
-	size_t idx, start;
-	int r;
+	size_t start;
+	int up, r;
 
-	if ((r = get_handle(s, q, H_FILE, &idx)) != 0)
-		return r == SLUICE_ENOTFOUND ?
-		    send_status(s, q->id, SSH_FX_FAILURE, "invalid handle") : r;
-	h = &s->h[idx];
-	memset(&a, 0, sizeof(a));
-	a.size = (h->flags & IPC_OPEN_WRITE) ? h->highest_end : h->size;
-	a.perm = (h->flags & IPC_OPEN_WRITE) ? S_IFREG | 0200 : S_IFREG | 0444;
-	if ((r = pkt_begin(s, SSH_FXP_ATTRS, &start)) != 0 ||
-	    (r = sbuf_put_u32(s->out, q->id)) != 0 ||
+	if ((r = get_handle(s, q, H_FILE, &h)) != 0)
+		return bad_handle(s, q, r);
+	up = (h->flags & IPC_OPEN_WRITE) != 0;
+	if ((r = reply_begin(s, SSH_FXP_ATTRS, q->id, &start)) != 0 ||
 	    (r = sbuf_put_u32(s->out, ATTR_SIZE | ATTR_PERMISSIONS)) != 0 ||
-	    (r = sbuf_put_u64(s->out, a.size)) != 0 ||
-	    (r = sbuf_put_u32(s->out, a.perm)) != 0)
+	    (r = sbuf_put_u64(s->out, up ? h->highest_end : h->size)) != 0 ||
+	    (r = sbuf_put_u32(s->out, up ? S_IFREG | 0200 : S_IFREG | 0444)) != 0)
 		return r;
 	pkt_end(s, start);
 	return 0;
 }
+
+/* ---- directories ---- */
 
 static void
 mode_string(uint32_t mode, char out[11])
@@ -440,28 +514,44 @@ mode_string(uint32_t mode, char out[11])
 	out[10] = '\0';
 }
 
-/* "-r--r--r--    1 sluice   sluice       1234 Mar  5 14:07 name" */
+/* The part of a long name before the file name:
+ * "-r--r--r--    1 sluice   sluice       1234 Mar  5 14:07 " */
 static int
-put_longname(struct sbuf *b, const uint8_t *name, size_t n,
-    const struct engine_attrs *a)
+longname_head(const struct engine_attrs *a, char *line, size_t linelen,
+    size_t *len)
 {
-	char mode[11], date[32], line[128];
+	char mode[11], date[32];
 	time_t t = (time_t)a->mtime;
 	struct tm tm;
-	int len, r;
+	int n;
 
 	mode_string(a->perm, mode);
 	if (gmtime_r(&t, &tm) == NULL ||
 	    strftime(date, sizeof(date), "%b %e %H:%M", &tm) == 0)
 		return SLUICE_EINVAL;
-	len = snprintf(line, sizeof(line), "%s %4u %-8s %-8s %8llu %s ", mode,
+	n = snprintf(line, linelen, "%s %4u %-8s %-8s %8llu %s ", mode,
 	    1u, "sluice", "sluice", (unsigned long long)a->size, date);
-	if (len < 0 || (size_t)len >= sizeof(line))
+	if (n < 0 || (size_t)n >= linelen)
 		return SLUICE_EINVAL;
-	if (n > SIZE_MAX - (size_t)len)
+	*len = (size_t)n;
+	return 0;
+}
+
+/* "-r--r--r--    1 sluice   sluice       1234 Mar  5 14:07 name" */
+static int
+put_longname(struct sbuf *b, const uint8_t *name, size_t n,
+    const struct engine_attrs *a)
+{
+	char line[128];
+	size_t len;
+	int r;
+
+	if ((r = longname_head(a, line, sizeof(line), &len)) != 0)
+		return r;
+	if (n > SIZE_MAX - len)
 		return SLUICE_ETOOBIG;
-	if ((r = sbuf_put_u32(b, (uint32_t)((size_t)len + n))) != 0 ||
-	    (r = sbuf_put(b, line, (size_t)len)) != 0)
+	if ((r = sbuf_put_u32(b, (uint32_t)(len + n))) != 0 ||
+	    (r = sbuf_put(b, line, len)) != 0)
 		return r;
 	return sbuf_put(b, name, n);
 }
@@ -481,7 +571,23 @@ name_ok(const uint8_t *p, size_t n)
 	return vpath_utf8_valid(p, n);
 }
 
-/* Turns the engine's READDIR reply into encoded NAME entries on h. */
+/* Encodes one NAME entry (name, long name, attrs) onto the handle. */
+static int
+dir_add(struct handle *h, const uint8_t *name, size_t n,
+    const struct engine_attrs *a)
+{
+	int r;
+
+	if ((r = sbuf_put_string(h->dir, name, n)) != 0 ||
+	    (r = put_longname(h->dir, name, n, a)) != 0 ||
+	    (r = put_attrs(h->dir, a)) != 0)
+		return r;
+	h->dir_left++;
+	return 0;
+}
+
+/* Turns the rest of the engine's READDIR reply into encoded NAME entries
+ * on h. */
 static int
 dir_fill(struct sftp *s, struct handle *h)
 {
@@ -491,61 +597,20 @@ dir_fill(struct sftp *s, struct handle *h)
 	size_t n;
 	int r;
 
-	if ((r = sbuf_get_u32(s->rep, &count)) != 0)
+	if ((h->dir = sbuf_new()) == NULL)
+		return SLUICE_ENOMEM;
+	if (sbuf_get_u32(s->rep, &count) != 0)
 		return SLUICE_EPROTO;
 	for (i = 0; i < count; i++) {
 		if (sbuf_get_string_direct(s->rep, &name, &n) != 0 ||
 		    engine_attrs(s->rep, &a) != 0)
 			return SLUICE_EPROTO;
-		if (!name_ok(name, n)) {
+		if (!name_ok(name, n))
 			log_warnx("sftp: engine listed a bad name; skipped");
-			continue;
-		}
-		if ((r = sbuf_put_string(h->dir, name, n)) != 0 ||
-		    (r = put_longname(h->dir, name, n, &a)) != 0 ||
-		    (r = put_attrs(h->dir, &a)) != 0)
+		else if ((r = dir_add(h, name, n, &a)) != 0)
 			return r;
-		h->dir_left++;
 	}
 	return 0;
-}
-
-static int
-do_opendir(struct sftp *s, struct request *q)
-{
-	struct vpath vp;
-	char why[128], msg[SFTP_MSG_MAX];
-	uint32_t status;
-	size_t idx = SFTP_MAX_HANDLES;
-	int r;
-
-	if ((r = get_path(s, q, &vp, why, sizeof(why))) != 0)
-		return bad_path(s, q, r, why);
-	if (handle_alloc(s, H_DIR, &idx) != 0)
-		return send_status(s, q->id, SSH_FX_FAILURE,
-		    "too many open handles");
-	sbuf_reset(s->req);
-	if ((r = sbuf_put_string(s->req, vp.path, vp.len)) != 0 ||
-	    (r = engine_call(s, IPC_READDIR, NULL)) != 0 ||
-	    (r = engine_status(s, &status, msg, sizeof(msg))) != 0)
-		goto out;
-	if (status != SSH_FX_OK) {
-		handle_release(s, idx);
-		idx = SFTP_MAX_HANDLES;
-		r = send_status(s, q->id, status, msg);
-		goto out;
-	}
-	if ((s->h[idx].dir = sbuf_new()) == NULL) {
-		r = SLUICE_ENOMEM;
-		goto out;
-	}
-	if ((r = dir_fill(s, &s->h[idx])) != 0)
-		goto out;
-	r = put_handle(s, q->id, idx);
-out:
-	if (r != 0 && idx != SFTP_MAX_HANDLES)
-		handle_release(s, idx);
-	return r;
 }
 
 /* Moves one encoded entry (string, string, 24 bytes of attrs) to out. */
@@ -563,23 +628,16 @@ dir_move_one(struct sbuf *dir, struct sbuf *out)
 	return sbuf_put(out, start, before - sbuf_len(dir));
 }
 
+/* One NAME reply with the next SFTP_DIR_BATCH entries at most. */
 static int
-do_readdir(struct sftp *s, struct request *q)
+send_names(struct sftp *s, uint32_t id, struct handle *h)
 {
-	struct handle *h;
-	size_t idx, start;
 	uint32_t i, batch;
+	size_t start;
 	int r;
 
-	if ((r = get_handle(s, q, H_DIR, &idx)) != 0)
-		return r == SLUICE_ENOTFOUND ?
-		    send_status(s, q->id, SSH_FX_FAILURE, "invalid handle") : r;
-	h = &s->h[idx];
-	if (h->dir_left == 0)
-		return send_status(s, q->id, SSH_FX_EOF, NULL);
 	batch = h->dir_left < SFTP_DIR_BATCH ? h->dir_left : SFTP_DIR_BATCH;
-	if ((r = pkt_begin(s, SSH_FXP_NAME, &start)) != 0 ||
-	    (r = sbuf_put_u32(s->out, q->id)) != 0 ||
+	if ((r = reply_begin(s, SSH_FXP_NAME, id, &start)) != 0 ||
 	    (r = sbuf_put_u32(s->out, batch)) != 0)
 		return r;
 	for (i = 0; i < batch; i++)
@@ -590,23 +648,40 @@ do_readdir(struct sftp *s, struct request *q)
 	return 0;
 }
 
-/* Checks the engine's OPEN reply against what was asked. */
 static int
-open_reply_ok(const struct handle *h, uint32_t pflags, int fd)
+do_readdir(struct sftp *s, struct request *q)
+{
+	struct handle *h;
+	int r;
+
+	if ((r = get_handle(s, q, H_DIR, &h)) != 0)
+		return bad_handle(s, q, r);
+	if (h->dir_left == 0)
+		return send_status(s, q->id, SSH_FX_EOF, NULL);
+	return send_names(s, q->id, h);
+}
+
+/* ---- opening files and directories ---- */
+
+/* Checks the engine's OPEN reply (on h, its descriptor in h->fd) against
+ * what was asked. */
+static int
+open_reply_ok(const struct handle *h, uint32_t pflags)
 {
 	int want_write = (pflags & SSH_FXF_WRITE) != 0;
 
 	if (want_write != ((h->flags & IPC_OPEN_WRITE) != 0))
 		return 0;
 	if (want_write)
-		return fd != -1;
+		return h->fd != -1;
 	if (h->prefix_len > h->size)
 		return 0;
-	return (fd != -1) == (h->size != h->prefix_len);
+	return (h->fd != -1) == (h->size != h->prefix_len);
 }
 
+/* Reads the rest of the engine's OPEN reply onto h. */
 static int
-open_fill(struct sftp *s, struct handle *h)
+open_read_reply(struct sftp *s, struct handle *h)
 {
 	const uint8_t *p;
 	size_t n;
@@ -632,86 +707,150 @@ now_ms(struct sftp *s)
 	return s->now_ms(s->now_arg);
 }
 
+/* A file the engine opened: its reply must fit the request (else the open
+ * is closed again); the gate's cadence starts now. */
 static int
-do_open(struct sftp *s, struct request *q)
+file_fill(struct sftp *s, struct handle *h, uint32_t pflags)
 {
-	struct vpath vp;
-	struct handle *h;
-	char why[128], msg[SFTP_MSG_MAX];
-	uint32_t pflags, status;
-	size_t idx = SFTP_MAX_HANDLES;
-	int fd = -1, r;
+	struct engine_answer a;
+	int r;
 
-	if ((r = get_path(s, q, &vp, why, sizeof(why))) != 0)
-		return r == SLUICE_EINVAL ? bad_path(s, q, r, why) : r;
-	if ((r = sbuf_get_u32(q->b, &pflags)) != 0 ||
-	    (r = skip_attrs(q->b)) != 0)
+	if ((r = open_read_reply(s, h)) != 0)
 		return r;
-	if (handle_alloc(s, H_FILE, &idx) != 0)
-		return send_status(s, q->id, SSH_FX_FAILURE,
-		    "too many open handles");
-	h = &s->h[idx];
-	sbuf_reset(s->req);
-	if ((r = sbuf_put_string(s->req, vp.path, vp.len)) != 0 ||
-	    (r = sbuf_put_u32(s->req, pflags)) != 0 ||
-	    (r = engine_call(s, IPC_OPEN, &fd)) != 0 ||
-	    (r = engine_status(s, &status, msg, sizeof(msg))) != 0)
-		goto out;
-	if (status != SSH_FX_OK) {
-		r = send_status(s, q->id, status, msg);
-		goto out;
-	}
-	if ((r = open_fill(s, h)) != 0)
-		goto out;
-	if (!open_reply_ok(h, pflags, fd)) {
+	if (!open_reply_ok(h, pflags)) {
 		log_warnx("sftp: engine's open reply does not fit the request");
-		(void)engine_close(s, h, &status, msg, sizeof(msg));
-		r = SLUICE_EPROTO;
-		goto out;
+		(void)engine_close(s, h, &a);
+		return SLUICE_EPROTO;
 	}
-	h->fd = fd;
-	fd = -1;
 	h->gate_gen = ipc_generation(s->sh);
 	h->gate_ms = now_ms(s);
-	if ((r = put_handle(s, q->id, idx)) != 0)
+	return 0;
+}
+
+/* Asks the engine to open vp for h: IPC_READDIR for a directory, IPC_OPEN
+ * with pflags for a file (its descriptor lands in h->fd). */
+static int
+ask_open(struct sftp *s, struct handle *h, const struct vpath *vp,
+    uint32_t pflags, struct engine_answer *a)
+{
+	int r;
+
+	if ((r = req_path(s, vp)) != 0)
+		return r;
+	if (h->kind == H_DIR)
+		return engine_ask(s, IPC_READDIR, NULL, a);
+	if ((r = sbuf_put_u32(s->req, pflags)) != 0)
+		return r;
+	return engine_ask(s, IPC_OPEN, &h->fd, a);
+}
+
+/* Reads the rest of the engine's positive answer into h. */
+static int
+open_fill(struct sftp *s, struct handle *h, uint32_t pflags)
+{
+	if (h->kind == H_DIR)
+		return dir_fill(s, h);
+	return file_fill(s, h, pflags);
+}
+
+/* OPEN and OPENDIR: takes a slot, asks the engine, and answers with the
+ * new handle or the engine's refusal (the slot then freed). */
+static int
+open_handle(struct sftp *s, struct request *q, enum handle_kind kind,
+    uint32_t pflags)
+{
+	struct engine_answer a;
+	struct handle *h;
+	int r;
+
+	if (handle_alloc(s, kind, &h) != 0)
+		return send_status(s, q->id, SSH_FX_FAILURE,
+		    "too many open handles");
+	if ((r = ask_open(s, h, &q->vp, pflags, &a)) != 0)
 		goto out;
-	idx = SFTP_MAX_HANDLES;
+	if (a.status != SSH_FX_OK) {
+		r = send_status(s, q->id, a.status, a.msg);
+		goto out;
+	}
+	if ((r = open_fill(s, h, pflags)) != 0 ||
+	    (r = put_handle(s, q->id, h)) != 0)
+		goto out;
+	h = NULL;	/* the client's now */
 out:
-	if (fd != -1)
-		close(fd);
-	if (idx != SFTP_MAX_HANDLES)
-		handle_release(s, idx);
+	if (h != NULL)
+		handle_release(h);
 	return r;
 }
 
-/* Re-asks the gate when the shared generation moved or a second passed.
- * Returns 0 when serving may go on, 1 when denied (h->denied_msg set). */
 static int
-gate_check(struct sftp *s, struct handle *h, int *denied)
+do_open(struct sftp *s, struct request *q)
 {
-	uint64_t gen = ipc_generation(s->sh), now = now_ms(s);
-	uint32_t status;
+	uint32_t pflags;
 	int r;
 
-	*denied = h->denied;
+	if ((r = sbuf_get_u32(q->b, &pflags)) != 0 ||
+	    (r = skip_attrs(q->b)) != 0)
+		return r;
+	return open_handle(s, q, H_FILE, pflags);
+}
+
+static int
+do_opendir(struct sftp *s, struct request *q)
+{
+	return open_handle(s, q, H_DIR, 0);
+}
+
+/* ---- reading and writing ---- */
+
+/* True when h's gate answer is due again: the shared generation moved or
+ * a second passed since the last one. */
+static int
+gate_due(const struct handle *h, uint64_t gen, uint64_t now)
+{
 	if (h->denied || !(h->flags & IPC_OPEN_GATED))
 		return 0;
-	if (gen == h->gate_gen && now - h->gate_ms < SFTP_GATE_MS)
+	return gen != h->gate_gen || now - h->gate_ms >= SFTP_GATE_MS;
+}
+
+/* Re-asks the gate for a gated handle when due; a denial sets h->denied
+ * and h->denied_msg for the rest of the handle's life. */
+static int
+gate_check(struct sftp *s, struct handle *h)
+{
+	struct engine_answer a;
+	uint64_t gen = ipc_generation(s->sh), now = now_ms(s);
+	int r;
+
+	if (!gate_due(h, gen, now))
 		return 0;
 	sbuf_reset(s->req);
 	if ((r = sbuf_put_u64(s->req, h->open_id)) != 0 ||
-	    (r = engine_call(s, IPC_GATE, NULL)) != 0 ||
-	    (r = engine_status(s, &status, h->denied_msg,
-	    sizeof(h->denied_msg))) != 0)
+	    (r = engine_ask(s, IPC_GATE, NULL, &a)) != 0)
 		return r;
 	h->gate_gen = gen;
 	h->gate_ms = now;
-	if (status != 0) {
-		h->denied = *denied = 1;
-		if (h->denied_msg[0] == '\0')
-			(void)snprintf(h->denied_msg, sizeof(h->denied_msg),
-			    "access denied");
+	if (a.status != 0) {
+		h->denied = 1;
+		(void)snprintf(h->denied_msg, sizeof(h->denied_msg), "%s",
+		    a.msg[0] != '\0' ? a.msg : "access denied");
 	}
+	return 0;
+}
+
+/* Why h may not be read now (*why, NULL to go on); asks the gate when
+ * due. */
+static int
+read_refused(struct sftp *s, struct handle *h, const char **why)
+{
+	int r;
+
+	*why = NULL;
+	if (h->flags & IPC_OPEN_WRITE)
+		*why = "file is open for writing";
+	else if ((r = gate_check(s, h)) != 0)
+		return r;
+	else if (h->denied)
+		*why = h->denied_msg;
 	return 0;
 }
 
@@ -725,22 +864,31 @@ note_range(struct handle *h, uint64_t off, uint64_t n)
 		h->highest_end = off + n;
 }
 
-/* Copies file bytes [off, off+n) into dst: the prefix, then the fd. */
-static int
-read_bytes(struct handle *h, uint8_t *dst, uint64_t off, size_t n)
+/* Copies the prefix's part of [*off, *off + *n) to *dst and advances past
+ * it. */
+static void
+read_prefix(const struct handle *h, uint8_t **dst, uint64_t *off, size_t *n)
 {
 	size_t k;
+
+	if (*off >= h->prefix_len)
+		return;
+	k = h->prefix_len - (size_t)*off;
+	if (k > *n)
+		k = *n;
+	memcpy(*dst, h->prefix + *off, k);
+	*dst += k;
+	*off += k;
+	*n -= k;
+}
+
+/* Copies file bytes [off, off+n) into dst: the prefix, then the fd. */
+static int
+read_bytes(const struct handle *h, uint8_t *dst, uint64_t off, size_t n)
+{
 	ssize_t got;
 
-	if (off < h->prefix_len) {
-		k = h->prefix_len - (size_t)off;
-		if (k > n)
-			k = n;
-		memcpy(dst, h->prefix + off, k);
-		dst += k;
-		off += k;
-		n -= k;
-	}
+	read_prefix(h, &dst, &off, &n);
 	while (n > 0) {
 		got = pread(h->fd, dst, n,
 		    (off_t)(h->fd_offset + (off - h->prefix_len)));
@@ -755,41 +903,27 @@ read_bytes(struct handle *h, uint8_t *dst, uint64_t off, size_t n)
 	return 0;
 }
 
-static int
-do_read(struct sftp *s, struct request *q)
+/* A READ's length, cut to SFTP_MAX_READ and to the end of the file. */
+static uint32_t
+read_len(const struct handle *h, uint64_t off, uint32_t len)
 {
-	struct handle *h;
-	uint64_t off;
-	uint32_t len;
-	size_t idx, start;
-	uint8_t *dst;
-	int denied, r;
-
-	if ((r = get_handle(s, q, H_FILE, &idx)) != 0)
-		return r == SLUICE_ENOTFOUND ?
-		    send_status(s, q->id, SSH_FX_FAILURE, "invalid handle") : r;
-	if ((r = sbuf_get_u64(q->b, &off)) != 0 ||
-	    (r = sbuf_get_u32(q->b, &len)) != 0)
-		return r;
-	h = &s->h[idx];
-	if (h->flags & IPC_OPEN_WRITE)
-		return send_status(s, q->id, SSH_FX_PERMISSION_DENIED,
-		    "file is open for writing");
-	if ((r = gate_check(s, h, &denied)) != 0)
-		return r;
-	if (denied)
-		return send_status(s, q->id, SSH_FX_PERMISSION_DENIED,
-		    h->denied_msg);
-	if (off >= h->size) {
-		h->reached_eof = 1;
-		return send_status(s, q->id, SSH_FX_EOF, NULL);
-	}
 	if (len > SFTP_MAX_READ)
 		len = SFTP_MAX_READ;
 	if (len > h->size - off)
 		len = (uint32_t)(h->size - off);
-	if ((r = pkt_begin(s, SSH_FXP_DATA, &start)) != 0 ||
-	    (r = sbuf_put_u32(s->out, q->id)) != 0 ||
+	return len;
+}
+
+/* Answers DATA with file bytes [off, off + len), off inside the file. */
+static int
+send_data(struct sftp *s, uint32_t id, struct handle *h, uint64_t off,
+    uint32_t len)
+{
+	size_t start;
+	uint8_t *dst;
+	int r;
+
+	if ((r = reply_begin(s, SSH_FXP_DATA, id, &start)) != 0 ||
 	    (r = sbuf_put_u32(s->out, len)) != 0 ||
 	    (r = sbuf_reserve(s->out, len, &dst)) != 0)
 		return r;
@@ -797,7 +931,7 @@ do_read(struct sftp *s, struct request *q)
 		pkt_abort(s, start);
 		log_warnx("sftp: reading open %llu failed",
 		    (unsigned long long)h->open_id);
-		return send_status(s, q->id, SSH_FX_FAILURE, "read failed");
+		return send_status(s, id, SSH_FX_FAILURE, "read failed");
 	}
 	pkt_end(s, start);
 	note_range(h, off, len);
@@ -807,99 +941,135 @@ do_read(struct sftp *s, struct request *q)
 }
 
 static int
-do_write(struct sftp *s, struct request *q)
+do_read(struct sftp *s, struct request *q)
 {
 	struct handle *h;
-	const uint8_t *p;
-	uint64_t off, cap;
-	size_t idx, n, done = 0;
-	ssize_t w;
+	const char *why;
+	uint64_t off;
+	uint32_t len;
 	int r;
 
-	if ((r = get_handle(s, q, H_FILE, &idx)) != 0)
-		return r == SLUICE_ENOTFOUND ?
-		    send_status(s, q->id, SSH_FX_FAILURE, "invalid handle") : r;
+	if ((r = get_handle(s, q, H_FILE, &h)) != 0)
+		return bad_handle(s, q, r);
 	if ((r = sbuf_get_u64(q->b, &off)) != 0 ||
-	    (r = sbuf_get_string_direct(q->b, &p, &n)) != 0)
+	    (r = sbuf_get_u32(q->b, &len)) != 0 ||
+	    (r = read_refused(s, h, &why)) != 0)
 		return r;
-	h = &s->h[idx];
-	if (!(h->flags & IPC_OPEN_WRITE))
-		return send_status(s, q->id, SSH_FX_PERMISSION_DENIED,
-		    "file is read-only");
+	if (why != NULL)
+		return send_status(s, q->id, SSH_FX_PERMISSION_DENIED, why);
+	if (off >= h->size) {
+		h->reached_eof = 1;
+		return send_status(s, q->id, SSH_FX_EOF, NULL);
+	}
+	return send_data(s, q->id, h, off, read_len(h, off, len));
+}
+
+/* Why n bytes at off may not be written to h: an SSH_FX_* code and *why,
+ * SSH_FX_OK to go on. */
+static uint32_t
+write_refused(const struct handle *h, uint64_t off, size_t n,
+    const char **why)
+{
+	uint64_t cap;
+
+	*why = NULL;
+	if (!(h->flags & IPC_OPEN_WRITE)) {
+		*why = "file is read-only";
+		return SSH_FX_PERMISSION_DENIED;
+	}
 	/* The engine names the cap of a write open in its size (what is left
 	 * of the inbox, or the certificate limit); SFTP_MAX_UPLOAD otherwise. */
 	cap = h->size != 0 ? h->size : SFTP_MAX_UPLOAD;
-	if (off > cap || n > cap - off)
-		return send_status(s, q->id, SSH_FX_FAILURE,
-		    "upload too large for the limit");
+	if (off > cap || n > cap - off) {
+		*why = "upload too large for the limit";
+		return SSH_FX_FAILURE;
+	}
+	return SSH_FX_OK;
+}
+
+static int
+write_bytes(const struct handle *h, const uint8_t *p, size_t n, uint64_t off)
+{
+	size_t done = 0;
+	ssize_t w;
+
 	while (done < n) {
 		w = pwrite(h->fd, p + done, n - done, (off_t)(off + done));
 		if (w == -1 && errno == EINTR)
 			continue;
 		if (w <= 0)
-			return send_status(s, q->id, SSH_FX_FAILURE,
-			    "write failed");
+			return SLUICE_EIO;
 		done += (size_t)w;
 	}
+	return 0;
+}
+
+static int
+do_write(struct sftp *s, struct request *q)
+{
+	struct handle *h;
+	const uint8_t *p;
+	const char *why;
+	uint64_t off;
+	uint32_t code;
+	size_t n;
+	int r;
+
+	if ((r = get_handle(s, q, H_FILE, &h)) != 0)
+		return bad_handle(s, q, r);
+	if ((r = sbuf_get_u64(q->b, &off)) != 0 ||
+	    (r = sbuf_get_string_direct(q->b, &p, &n)) != 0)
+		return r;
+	if ((code = write_refused(h, off, n, &why)) != SSH_FX_OK)
+		return send_status(s, q->id, code, why);
+	if (write_bytes(h, p, n, off) != 0)
+		return send_status(s, q->id, SSH_FX_FAILURE, "write failed");
 	note_range(h, off, n);
 	return send_status(s, q->id, SSH_FX_OK, NULL);
 }
 
+/* ---- the rest ---- */
+
 static int
 do_close(struct sftp *s, struct request *q)
 {
-	char msg[SFTP_MSG_MAX];
-	uint32_t status;
-	size_t idx;
+	struct engine_answer a;
+	struct handle *h;
 	int r;
 
-	if ((r = get_handle(s, q, H_FREE, &idx)) == SLUICE_ENOTFOUND)
-		return send_status(s, q->id, SSH_FX_FAILURE, "invalid handle");
-	if (r != 0)
-		return r;
-	if (s->h[idx].kind == H_DIR) {
-		handle_release(s, idx);
+	if ((r = get_handle(s, q, H_FREE, &h)) != 0)
+		return bad_handle(s, q, r);
+	if (h->kind == H_DIR) {
+		handle_release(h);
 		return send_status(s, q->id, SSH_FX_OK, NULL);
 	}
-	r = engine_close(s, &s->h[idx], &status, msg, sizeof(msg));
-	handle_release(s, idx);
+	r = engine_close(s, h, &a);
+	handle_release(h);
 	if (r != 0)
 		return r;
-	return send_status(s, q->id, status, msg);
+	return send_status(s, q->id, a.status, a.msg);
 }
 
 static int
 do_remove(struct sftp *s, struct request *q)
 {
-	struct vpath vp;
-	char why[128], msg[SFTP_MSG_MAX];
-	uint32_t status;
+	struct engine_answer a;
 	int r;
 
-	if ((r = get_path(s, q, &vp, why, sizeof(why))) != 0)
-		return bad_path(s, q, r, why);
-	sbuf_reset(s->req);
-	if ((r = sbuf_put_string(s->req, vp.path, vp.len)) != 0 ||
-	    (r = engine_call(s, IPC_REMOVE, NULL)) != 0 ||
-	    (r = engine_status(s, &status, msg, sizeof(msg))) != 0)
+	if ((r = req_path(s, &q->vp)) != 0 ||
+	    (r = engine_ask(s, IPC_REMOVE, NULL, &a)) != 0)
 		return r;
-	return send_status(s, q->id, status, msg);
+	return send_status(s, q->id, a.status, a.msg);
 }
 
+/* The one extension: limits@openssh.com, as advertised in VERSION. */
 static int
-do_extended(struct sftp *s, struct request *q)
+send_limits(struct sftp *s, uint32_t id)
 {
-	const uint8_t *name;
-	size_t n, start;
+	size_t start;
 	int r;
 
-	if ((r = sbuf_get_string_direct(q->b, &name, &n)) != 0)
-		return r;
-	if (n != strlen("limits@openssh.com") ||
-	    memcmp(name, "limits@openssh.com", n) != 0)
-		return send_status(s, q->id, SSH_FX_OP_UNSUPPORTED, NULL);
-	if ((r = pkt_begin(s, SSH_FXP_EXTENDED_REPLY, &start)) != 0 ||
-	    (r = sbuf_put_u32(s->out, q->id)) != 0 ||
+	if ((r = reply_begin(s, SSH_FXP_EXTENDED_REPLY, id, &start)) != 0 ||
 	    (r = sbuf_put_u64(s->out, SFTP_ADV_MAX_PACKET)) != 0 ||
 	    (r = sbuf_put_u64(s->out, SFTP_MAX_READ)) != 0 ||
 	    (r = sbuf_put_u64(s->out, SFTP_MAX_READ)) != 0 ||
@@ -907,6 +1077,21 @@ do_extended(struct sftp *s, struct request *q)
 		return r;
 	pkt_end(s, start);
 	return 0;
+}
+
+static int
+do_extended(struct sftp *s, struct request *q)
+{
+	const uint8_t *name;
+	size_t n;
+	int r;
+
+	if ((r = sbuf_get_string_direct(q->b, &name, &n)) != 0)
+		return r;
+	if (n != strlen("limits@openssh.com") ||
+	    memcmp(name, "limits@openssh.com", n) != 0)
+		return send_status(s, q->id, SSH_FX_OP_UNSUPPORTED, NULL);
+	return send_limits(s, q->id);
 }
 
 static int
@@ -923,32 +1108,45 @@ do_unsupported(struct sftp *s, struct request *q)
 }
 
 /* The one table, after OpenSSH's sftp-server.c. `writes` marks requests
- * that change the tree. */
+ * that change the tree; `path` those whose body starts with a path, which
+ * the handler finds canonical in q->vp. */
 static const struct sftp_handler {
 	uint8_t	 type;
 	int	 writes;
+	int	 path;
 	int	(*fn)(struct sftp *, struct request *);
 } handlers[] = {
-	{ SSH_FXP_OPEN,		0, do_open },	/* the engine judges pflags */
-	{ SSH_FXP_CLOSE,	0, do_close },
-	{ SSH_FXP_READ,		0, do_read },
-	{ SSH_FXP_WRITE,	1, do_write },
-	{ SSH_FXP_LSTAT,	0, do_stat },
-	{ SSH_FXP_FSTAT,	0, do_fstat },
-	{ SSH_FXP_SETSTAT,	1, do_refuse },
-	{ SSH_FXP_FSETSTAT,	1, do_refuse },
-	{ SSH_FXP_OPENDIR,	0, do_opendir },
-	{ SSH_FXP_READDIR,	0, do_readdir },
-	{ SSH_FXP_REMOVE,	1, do_remove },
-	{ SSH_FXP_MKDIR,	1, do_refuse },
-	{ SSH_FXP_RMDIR,	1, do_refuse },
-	{ SSH_FXP_REALPATH,	0, do_realpath },
-	{ SSH_FXP_STAT,		0, do_stat },
-	{ SSH_FXP_RENAME,	1, do_refuse },
-	{ SSH_FXP_READLINK,	0, do_unsupported },
-	{ SSH_FXP_SYMLINK,	1, do_refuse },
-	{ SSH_FXP_EXTENDED,	0, do_extended },
+	{ SSH_FXP_OPEN,		0, 1, do_open },  /* the engine judges pflags */
+	{ SSH_FXP_CLOSE,	0, 0, do_close },
+	{ SSH_FXP_READ,		0, 0, do_read },
+	{ SSH_FXP_WRITE,	1, 0, do_write },
+	{ SSH_FXP_LSTAT,	0, 1, do_stat },
+	{ SSH_FXP_FSTAT,	0, 0, do_fstat },
+	{ SSH_FXP_SETSTAT,	1, 0, do_refuse },
+	{ SSH_FXP_FSETSTAT,	1, 0, do_refuse },
+	{ SSH_FXP_OPENDIR,	0, 1, do_opendir },
+	{ SSH_FXP_READDIR,	0, 0, do_readdir },
+	{ SSH_FXP_REMOVE,	1, 1, do_remove },
+	{ SSH_FXP_MKDIR,	1, 0, do_refuse },
+	{ SSH_FXP_RMDIR,	1, 0, do_refuse },
+	{ SSH_FXP_REALPATH,	0, 1, do_realpath },
+	{ SSH_FXP_STAT,		0, 1, do_stat },
+	{ SSH_FXP_RENAME,	1, 0, do_refuse },
+	{ SSH_FXP_READLINK,	0, 0, do_unsupported },
+	{ SSH_FXP_SYMLINK,	1, 0, do_refuse },
+	{ SSH_FXP_EXTENDED,	0, 0, do_extended },
 };
+
+static const struct sftp_handler *
+find_handler(uint8_t type)
+{
+	size_t i;
+
+	for (i = 0; i < sizeof(handlers) / sizeof(handlers[0]); i++)
+		if (handlers[i].type == type)
+			return &handlers[i];
+	return NULL;
+}
 
 static int
 do_init(struct sftp *s, struct sbuf *b)
@@ -970,13 +1168,43 @@ do_init(struct sftp *s, struct sbuf *b)
 	return 0;
 }
 
+/* Decodes the path for the handlers that take one (a path vpath refuses
+ * is answered "no such file" here), then calls the handler. */
+static int
+call_handler(struct sftp *s, const struct sftp_handler *hd, struct request *q)
+{
+	char why[128];
+	int r;
+
+	if (hd->path && (r = get_path(s, q, why, sizeof(why))) != 0)
+		return bad_path(s, q, r, why);
+	return hd->fn(s, q);
+}
+
+/* Runs a handler: a failure drops what it had written of its reply, and a
+ * malformed body earns SSH_FX_BAD_MESSAGE instead. */
+static int
+run_handler(struct sftp *s, const struct sftp_handler *hd, struct request *q)
+{
+	size_t mark = sbuf_len(s->out);
+	int r;
+
+	if (hd->writes)
+		log_debug("sftp: request %u changes the tree", hd->type);
+	if ((r = call_handler(s, hd, q)) != 0)
+		out_rewind(s, mark);
+	if (r == SLUICE_EFORMAT)
+		r = send_status(s, q->id, SSH_FX_BAD_MESSAGE,
+		    "malformed request");
+	return r;
+}
+
 static int
 dispatch(struct sftp *s, struct sbuf *pkt)
 {
+	const struct sftp_handler *hd;
 	struct request q;
 	uint8_t type;
-	size_t i, mark;
-	int r;
 
 	if (sbuf_get_u8(pkt, &type) != 0)
 		return SLUICE_EPROTO;
@@ -985,21 +1213,12 @@ dispatch(struct sftp *s, struct sbuf *pkt)
 	if (!s->inited || sbuf_get_u32(pkt, &q.id) != 0)
 		return SLUICE_EPROTO;
 	q.b = pkt;
-	for (i = 0; i < sizeof(handlers) / sizeof(handlers[0]); i++)
-		if (handlers[i].type == type)
-			break;
-	if (i == sizeof(handlers) / sizeof(handlers[0]))
+	if ((hd = find_handler(type)) == NULL)
 		return send_status(s, q.id, SSH_FX_OP_UNSUPPORTED, NULL);
-	if (handlers[i].writes)
-		log_debug("sftp: request %u changes the tree", type);
-	mark = sbuf_len(s->out);
-	if ((r = handlers[i].fn(s, &q)) != 0)
-		out_rewind(s, mark);
-	if (r == SLUICE_EFORMAT)
-		r = send_status(s, q.id, SSH_FX_BAD_MESSAGE,
-		    "malformed request");
-	return r;
+	return run_handler(s, hd, &q);
 }
+
+/* ---- input ---- */
 
 int
 sftp_pending(const struct sftp *s)
@@ -1009,6 +1228,24 @@ sftp_pending(const struct sftp *s)
 	return have >= 4 && have - 4 >= sbuf_peek_u32(sbuf_ptr(s->in));
 }
 
+/* The next complete packet of the input, as a view (*plen 0: none yet). */
+static int
+next_packet(struct sftp *s, struct sbuf *pkt, uint32_t *plen)
+{
+	*plen = 0;
+	if (sbuf_len(s->in) < 4)
+		return 0;
+	*plen = sbuf_peek_u32(sbuf_ptr(s->in));
+	if (*plen > SFTP_MAX_PACKET || *plen == 0)
+		return *plen == 0 ? SLUICE_EPROTO : SLUICE_ETOOBIG;
+	if (sbuf_len(s->in) - 4 < *plen) {
+		*plen = 0;
+		return 0;
+	}
+	sbuf_view(pkt, sbuf_ptr(s->in) + 4, *plen);
+	return 0;
+}
+
 int
 sftp_run(struct sftp *s, size_t out_limit)
 {
@@ -1016,16 +1253,13 @@ sftp_run(struct sftp *s, size_t out_limit)
 	uint32_t plen;
 	int r;
 
-	while (sbuf_len(s->out) < out_limit && sbuf_len(s->in) >= 4) {
-		plen = sbuf_peek_u32(sbuf_ptr(s->in));
-		if (plen > SFTP_MAX_PACKET || plen == 0)
-			return plen == 0 ? SLUICE_EPROTO : SLUICE_ETOOBIG;
-		if (sbuf_len(s->in) - 4 < plen)
-			break;
-		sbuf_view(&pkt, sbuf_ptr(s->in) + 4, plen);
-		if ((r = dispatch(s, &pkt)) != 0)
+	while (sbuf_len(s->out) < out_limit) {
+		if ((r = next_packet(s, &pkt, &plen)) != 0)
 			return r;
-		if ((r = sbuf_consume(s->in, 4 + (size_t)plen)) != 0)
+		if (plen == 0)
+			break;
+		if ((r = dispatch(s, &pkt)) != 0 ||
+		    (r = sbuf_consume(s->in, 4 + (size_t)plen)) != 0)
 			return r;
 	}
 	return 0;
@@ -1063,6 +1297,8 @@ sftp_output(struct sftp *s)
 	return s->out;
 }
 
+/* ---- life ---- */
+
 static uint64_t
 monotonic_ms(void *arg)
 {
@@ -1099,22 +1335,27 @@ sftp_new(int engine_fd, struct ipc_shared *sh, enum ipc_kind kind)
 	return s;
 }
 
+/* Tells the engine about every file still open and frees every handle. */
+static void
+close_all(struct sftp *s)
+{
+	struct engine_answer a;
+	size_t i;
+
+	for (i = 0; i < SFTP_MAX_HANDLES; i++) {
+		if (s->h[i].kind == H_FILE && s->req != NULL && s->rep != NULL)
+			(void)engine_close(s, &s->h[i], &a);
+		if (s->h[i].kind != H_FREE)
+			handle_release(&s->h[i]);
+	}
+}
+
 void
 sftp_free(struct sftp *s)
 {
-	char msg[SFTP_MSG_MAX];
-	uint32_t status;
-	size_t i;
-
 	if (s == NULL)
 		return;
-	for (i = 0; i < SFTP_MAX_HANDLES; i++) {
-		if (s->h[i].kind == H_FILE && s->req != NULL && s->rep != NULL)
-			(void)engine_close(s, &s->h[i], &status, msg,
-			    sizeof(msg));
-		if (s->h[i].kind != H_FREE)
-			handle_release(s, i);
-	}
+	close_all(s);
 	sbuf_free(s->in);
 	sbuf_free(s->out);
 	sbuf_free(s->req);

@@ -593,6 +593,21 @@ sftp_pull(struct chan *c, int *moved)
 	return 0;
 }
 
+/* Refusals' reasons to the channel's stderr, where ssh (and so stock sftp)
+ * prints them. */
+static int
+push_notices(struct chan *c)
+{
+	struct sbuf *notes = sftp_notices(c->sftp);
+	int r;
+
+	if (sbuf_len(notes) == 0)
+		return 0;
+	r = chan_write_all(c, sbuf_ptr(notes), sbuf_len(notes), 1);
+	sbuf_reset(notes);
+	return r;
+}
+
 /* Answers the complete requests and writes the replies to the channel. */
 static int
 sftp_push(struct chan *c, int *moved)
@@ -600,7 +615,8 @@ sftp_push(struct chan *c, int *moved)
 	struct sbuf *out = sftp_output(c->sftp);
 	int r;
 
-	if ((r = sftp_run(c->sftp, SESSION_OUT_LIMIT)) != 0)
+	if ((r = sftp_run(c->sftp, SESSION_OUT_LIMIT)) != 0 ||
+	    (r = push_notices(c)) != 0)
 		return r;
 	if (sbuf_len(out) == 0)
 		return 0;

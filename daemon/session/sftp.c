@@ -52,6 +52,7 @@ struct sftp {
 	const char	*cwd;
 	int		 inited;
 	struct sbuf	*in, *out, *req, *rep;
+	struct sbuf	*notes;	/* refusals' reasons, for the channel's stderr */
 	struct handle	 h[SFTP_MAX_HANDLES];
 	uint32_t	 next_gen;
 	uint64_t	(*now_ms)(void *);
@@ -137,6 +138,24 @@ status_text(uint32_t code)
 	return "Failure";
 }
 
+/* Stock sftp prints only the status code's words, never our message; ssh
+ * does print the channel's stderr. So a refusal's reason also goes there, as
+ * one line: "sluice: rule 5 (agreement): ...". */
+static int
+note_refusal(struct sftp *s, uint32_t code, const char *msg)
+{
+	int r;
+
+	if (code != SSH_FX_PERMISSION_DENIED && code != SSH_FX_FAILURE)
+		return 0;
+	if (sbuf_len(s->notes) > SFTP_MAX_NOTES)
+		return 0;
+	if ((r = sbuf_put(s->notes, "sluice: ", 8)) != 0 ||
+	    (r = sbuf_put(s->notes, msg, strlen(msg))) != 0)
+		return r;
+	return sbuf_put(s->notes, "\n", 1);
+}
+
 static int
 send_status(struct sftp *s, uint32_t id, uint32_t code, const char *msg)
 {
@@ -145,7 +164,8 @@ send_status(struct sftp *s, uint32_t id, uint32_t code, const char *msg)
 
 	if (msg == NULL || *msg == '\0')
 		msg = status_text(code);
-	if ((r = reply_begin(s, SSH_FXP_STATUS, id, &start)) != 0 ||
+	if ((r = note_refusal(s, code, msg)) != 0 ||
+	    (r = reply_begin(s, SSH_FXP_STATUS, id, &start)) != 0 ||
 	    (r = sbuf_put_u32(s->out, code)) != 0 ||
 	    (r = sbuf_put_cstring(s->out, msg)) != 0 ||
 	    (r = sbuf_put_cstring(s->out, "")) != 0)
@@ -1292,6 +1312,12 @@ sftp_input(struct sftp *s, const void *p, size_t n)
 }
 
 struct sbuf *
+sftp_notices(struct sftp *s)
+{
+	return s->notes;
+}
+
+struct sbuf *
 sftp_output(struct sftp *s)
 {
 	return s->out;
@@ -1328,7 +1354,8 @@ sftp_new(int engine_fd, struct ipc_shared *sh, enum ipc_kind kind)
 	for (i = 0; i < SFTP_MAX_HANDLES; i++)
 		s->h[i].fd = -1;
 	if ((s->in = sbuf_new()) == NULL || (s->out = sbuf_new()) == NULL ||
-	    (s->req = sbuf_new()) == NULL || (s->rep = sbuf_new()) == NULL) {
+	    (s->req = sbuf_new()) == NULL || (s->rep = sbuf_new()) == NULL ||
+	    (s->notes = sbuf_new()) == NULL) {
 		sftp_free(s);
 		return NULL;
 	}
@@ -1360,5 +1387,6 @@ sftp_free(struct sftp *s)
 	sbuf_free(s->out);
 	sbuf_free(s->req);
 	sbuf_free(s->rep);
+	sbuf_free(s->notes);
 	free(s);
 }

@@ -40,6 +40,7 @@
 #define SFTP_MAX_READ		261120u
 #define SFTP_MAX_HANDLES	256
 #define SFTP_MAX_UPLOAD		(64ull * 1024 * 1024)	/* when the engine names no cap */
+#define SFTP_MAX_NOTES		(16u * 1024)
 #define SFTP_MAX_INBUF		(2u * SFTP_MAX_PACKET)	/* sftp_feed refuses more */
 
 enum sftp_packet_type {
@@ -89,6 +90,10 @@ int sftp_input(struct sftp *s, const void *p, size_t n) __attribute__((warn_unus
 int sftp_pending(const struct sftp *s);
 /* The reply bytes; the caller consumes what it has written to the channel. */
 struct sbuf *sftp_output(struct sftp *s);
+/* Lines for the channel's stderr: the reason of each refusal (permission
+ * denied, failure), since stock clients print only the status code. At most
+ * SFTP_MAX_NOTES bytes wait; the caller consumes what it has written. */
+struct sbuf *sftp_notices(struct sftp *s);
 
 /* Replaces the monotonic millisecond clock used for the gate's cadence
  * (tests only). */

@@ -18,7 +18,7 @@
 #include "engine/audit.h"
 #include "engine/engine_int.h"
 #include "engine/vfs.h"
-#include "engine/extract.h"
+#include "payloads/payloads.h"
 #include "sluice/error.h"
 #include "sluice/log.h"
 
@@ -95,11 +95,9 @@ open_download(struct engine *e, struct conn *c, struct open_file *of,
     const struct vnode *n, const struct sbuf *prefix, struct sbuf *rep, int *fd)
 {
 	struct download d;
-	char dir[ENGINE_PATH_MAX + 16];
 	int r;
 
-	(void)snprintf(dir, sizeof(dir), "%s/payloads", e->dir);
-	if ((r = package_open_payload(dir, n->extract_id, fd)) != 0) {
+	if ((r = payloads_open(e->dir, n->extract_id, fd)) != 0) {
 		log_warnx("payload of extract %s is missing", n->extract_id);
 		return open_refuse(rep, FX_FAILURE, "payload unavailable");
 	}

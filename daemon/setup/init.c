@@ -11,6 +11,7 @@
 #include <sodium.h>
 
 #include "engine/audit.h"
+#include "payloads/payloads.h"
 #include "setup/init.h"
 #include "sluice/config.h"
 #include "sluice/domain.h"
@@ -53,11 +54,15 @@ prepare_dir(const char *dir)
 static int
 subdirs(const char *dir)
 {
-	static const char *names[] = { "payloads", "inbox", "uploads", "mail",
+	static const char *names[] = { "inbox", "uploads", "mail",
 	    "mail/tmp", "mail/new", "mail/cur" };
 	char path[4096];
 	size_t i;
 
+	if (payloads_setup(dir, path, sizeof(path)) != 0) {
+		fprintf(stderr, "sluiced init: %s\n", path);
+		return 1;
+	}
 	for (i = 0; i < sizeof(names) / sizeof(names[0]); i++) {
 		(void)snprintf(path, sizeof(path), "%s/%s", dir, names[i]);
 		if (mkdir(path, 0700) != 0)

@@ -14,6 +14,7 @@
 
 #include "engine/admin/admin_int.h"
 #include "engine/extract.h"
+#include "payloads/payloads.h"
 
 static void
 hex(const uint8_t *p, size_t n, char *out)
@@ -26,19 +27,6 @@ hex(const uint8_t *p, size_t n, char *out)
 		out[2 * i + 1] = digits[p[i] & 0xf];
 	}
 	out[2 * n] = '\0';
-}
-
-/* Removes a staged payload the store did not take, so nothing unrecorded
- * stays in the payload area. */
-static void
-discard_payload(const char *dir, const char *id)
-{
-	int dfd;
-
-	if ((dfd = open(dir, O_RDONLY | O_DIRECTORY | O_CLOEXEC)) < 0)
-		return;
-	(void)unlinkat(dfd, id, 0);
-	close(dfd);
 }
 
 static int
@@ -75,7 +63,7 @@ cmd_extract_stage(struct admin_call *c)
 	struct agreement a;
 	struct staged_extract st;
 	const char *file = c->args[1], *name = admin_opt(c, "name");
-	char dir[4096], why[256] = "", msg[256];
+	char why[256] = "", msg[256];
 	int fd = -1, r;
 
 	memset(&st, 0, sizeof(st));
@@ -91,22 +79,18 @@ cmd_extract_stage(struct admin_call *c)
 	if ((r = admin_check_name(c, "extract name", name)) != 0 ||
 	    (r = admin_inbox_open(c, file, &fd)) != 0)
 		goto out;
-	if ((size_t)snprintf(dir, sizeof(dir), "%s/payloads",
-	    c->ctx->data_dir) >= sizeof(dir)) {
-		r = admin_fail(c, SLUICE_EINVAL, "data directory path too long");
-		goto out;
-	}
 	if (c->ctx->master_key == NULL) {
 		r = admin_fail(c, SLUICE_ECONFIG, "no master key");
 		goto out;
 	}
-	if ((r = package_stage(dir, c->ctx->master_key, fd, &st, why,
-	    sizeof(why))) != 0) {
+	if ((r = package_stage(c->ctx->data_dir, c->ctx->master_key, fd,
+	    &st, why, sizeof(why))) != 0) {
 		r = admin_fail(c, r, "staging %s failed: %s", file, why);
 		goto out;
 	}
 	if ((r = record_extract(c, &a, name, &st)) != 0) {
-		discard_payload(dir, st.id);
+		/* nothing the store did not take stays in the payload area */
+		(void)payloads_remove(c->ctx->data_dir, st.id);
 		goto out;
 	}
 	admin_subject(c, st.id);

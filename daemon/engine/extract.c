@@ -105,6 +105,16 @@ header_seed(const uint8_t master[32], const char *id, const char *age_rcpt,
 	sodium_memzero(&st, sizeof(st));
 }
 
+/* The recipient: an age1 string when given, else the SSH key blob. */
+static int
+header_recipient(const char *age_recipient, const uint8_t *ssh_blob,
+    size_t ssh_blob_len, struct age_recipient *rcpt, char *why, size_t whylen)
+{
+	if (age_recipient != NULL)
+		return age_recipient_parse_age1(age_recipient, rcpt, why, whylen);
+	return age_recipient_from_ssh(ssh_blob, ssh_blob_len, rcpt, why, whylen);
+}
+
 int
 package_header(const uint8_t master_key[32], const char *extract_id,
     const uint8_t *wrapped_key, size_t wrapped_len, const char *age_recipient,
@@ -118,11 +128,8 @@ package_header(const uint8_t master_key[32], const char *extract_id,
 	memset(&rcpt, 0, sizeof(rcpt));
 	if (age_recipient != NULL && *age_recipient == '\0')
 		age_recipient = NULL;
-	if (age_recipient != NULL)
-		r = age_recipient_parse_age1(age_recipient, &rcpt, why, whylen);
-	else
-		r = age_recipient_from_ssh(ssh_blob, ssh_blob_len, &rcpt, why, whylen);
-	if (r != 0)
+	if ((r = header_recipient(age_recipient, ssh_blob, ssh_blob_len, &rcpt,
+	    why, whylen)) != 0)
 		goto out;
 	if ((r = unwrap_key(master_key, extract_id, wrapped_key, wrapped_len,
 	    key)) != 0) {

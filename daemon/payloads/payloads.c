@@ -99,29 +99,38 @@ tmp_name(char *out, size_t outlen)
 	(void)snprintf(out, outlen, "%s%s", hex, TMP_SUFFIX);
 }
 
+/* p's paths, and its temporary file created for writing. */
+static int
+tmp_open(struct payload_new *p, const char *data_dir, char *why,
+    size_t whylen)
+{
+	char name[TMP_RANDOM * 2 + sizeof(TMP_SUFFIX)];
+
+	tmp_name(name, sizeof(name));
+	if (area_path(p->area, sizeof(p->area), data_dir, NULL) != 0 ||
+	    area_path(p->tmp, sizeof(p->tmp), data_dir, name) != 0)
+		return sluice_why(why, whylen, SLUICE_ETOOBIG,
+		    "data directory path too long");
+	p->fd = open(p->tmp, O_WRONLY | O_CREAT | O_EXCL | O_NOFOLLOW |
+	    O_CLOEXEC, 0600);
+	if (p->fd == -1)
+		return sluice_why(why, whylen, SLUICE_EIO,
+		    "cannot create payload: %s", strerror(errno));
+	return 0;
+}
+
 int
 payloads_create(const char *data_dir, struct payload_new **pn, int *fd,
     char *why, size_t whylen)
 {
 	struct payload_new *p;
-	char name[TMP_RANDOM * 2 + sizeof(TMP_SUFFIX)];
 	int r;
 
 	*pn = NULL;
 	*fd = -1;
 	if ((p = calloc(1, sizeof(*p))) == NULL)
 		return SLUICE_ENOMEM;
-	tmp_name(name, sizeof(name));
-	if ((r = area_path(p->area, sizeof(p->area), data_dir, NULL)) != 0 ||
-	    (r = area_path(p->tmp, sizeof(p->tmp), data_dir, name)) != 0) {
-		free(p);
-		return sluice_why(why, whylen, r, "data directory path too long");
-	}
-	p->fd = open(p->tmp, O_WRONLY | O_CREAT | O_EXCL | O_NOFOLLOW |
-	    O_CLOEXEC, 0600);
-	if (p->fd == -1) {
-		r = sluice_why(why, whylen, SLUICE_EIO,
-		    "cannot create payload: %s", strerror(errno));
+	if ((r = tmp_open(p, data_dir, why, whylen)) != 0) {
 		free(p);
 		return r;
 	}

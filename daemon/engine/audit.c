@@ -101,33 +101,48 @@ struct walk {
 	size_t	 whylen;
 };
 
+/* e must follow the last entry checked: no id left out. */
+static int
+verify_seq(struct walk *w, const struct audit_entry *e)
+{
+	if (e->id == w->prev_id + 1)
+		return 0;
+	w->bad = w->prev_id + 1;
+	if (w->prev_id == 0)
+		return sluice_why(w->why, w->whylen, SLUICE_EVERIFY,
+		    "audit entry 1 is missing: the log starts at entry "
+		    "%" PRId64 " (removed?)", e->id);
+	return sluice_why(w->why, w->whylen, SLUICE_EVERIFY,
+	    "audit entry %" PRId64 " is missing: entry %" PRId64
+	    " follows entry %" PRId64 " (removed?)", w->bad, e->id,
+	    w->prev_id);
+}
+
+/* e must name the hash of the entry before it. */
+static int
+verify_link(struct walk *w, const struct audit_entry *e)
+{
+	if (strcmp(e->prev_hash, w->prev_hash) == 0)
+		return 0;
+	w->bad = e->id;
+	if (w->prev_id == 0)
+		return sluice_why(w->why, w->whylen, SLUICE_EVERIFY,
+		    "audit entry 1: prev_hash is not the start of a log "
+		    "(reordered?)");
+	return sluice_why(w->why, w->whylen, SLUICE_EVERIFY,
+	    "audit entry %" PRId64 ": prev_hash does not match entry %"
+	    PRId64 " (removed or reordered?)", e->id, w->prev_id);
+}
+
 static int
 verify_one(void *arg, const struct audit_entry *e)
 {
 	struct walk *w = arg;
 	char h[65];
+	int r;
 
-	if (e->id != w->prev_id + 1) {
-		w->bad = w->prev_id + 1;
-		if (w->prev_id == 0)
-			return sluice_why(w->why, w->whylen, SLUICE_EVERIFY,
-			    "audit entry 1 is missing: the log starts at entry "
-			    "%" PRId64 " (removed?)", e->id);
-		return sluice_why(w->why, w->whylen, SLUICE_EVERIFY,
-		    "audit entry %" PRId64 " is missing: entry %" PRId64
-		    " follows entry %" PRId64 " (removed?)", w->bad, e->id,
-		    w->prev_id);
-	}
-	if (strcmp(e->prev_hash, w->prev_hash) != 0) {
-		w->bad = e->id;
-		if (w->prev_id == 0)
-			return sluice_why(w->why, w->whylen, SLUICE_EVERIFY,
-			    "audit entry 1: prev_hash is not the start of a log "
-			    "(reordered?)");
-		return sluice_why(w->why, w->whylen, SLUICE_EVERIFY,
-		    "audit entry %" PRId64 ": prev_hash does not match entry %"
-		    PRId64 " (removed or reordered?)", e->id, w->prev_id);
-	}
+	if ((r = verify_seq(w, e)) != 0 || (r = verify_link(w, e)) != 0)
+		return r;
 	if (audit_entry_hash(e, h) != 0)
 		return SLUICE_ENOMEM;
 	if (strcmp(h, e->hash) != 0) {
@@ -213,35 +228,45 @@ entry_json(const struct audit_entry *e)
 	return o;
 }
 
+/* o as one compact JSON line ending "\n"; the caller frees *line. */
+static int
+json_line(json_t *o, char **line, size_t *len)
+{
+	char *s, *p;
+	size_t n;
+
+	*line = NULL;
+	if ((s = json_dumps(o, JSON_COMPACT | JSON_PRESERVE_ORDER |
+	    JSON_ENSURE_ASCII)) == NULL)
+		return SLUICE_ENOMEM;
+	n = strlen(s);
+	/* json_dumps leaves room only for its NUL; add the newline there */
+	if ((p = realloc(s, n + 2)) == NULL) {
+		free(s);
+		return SLUICE_ENOMEM;
+	}
+	p[n] = '\n';
+	p[n + 1] = '\0';
+	*line = p;
+	*len = n + 1;
+	return 0;
+}
+
 static int
 export_one(void *arg, const struct audit_entry *e)
 {
 	struct export *x = arg;
 	json_t *o;
-	char *line = NULL;
+	char *line;
 	size_t n;
-	int r = SLUICE_ENOMEM;
+	int r;
 
 	if ((o = entry_json(e)) == NULL)
 		return SLUICE_ENOMEM;
-	line = json_dumps(o, JSON_COMPACT | JSON_PRESERVE_ORDER |
-	    JSON_ENSURE_ASCII);
+	r = json_line(o, &line, &n);
 	json_decref(o);
-	if (line == NULL)
-		return r;
-	n = strlen(line);
-	/* json_dumps leaves room only for its NUL; add the newline there */
-	{
-		char *p = realloc(line, n + 2);
-
-		if (p == NULL)
-			goto out;
-		line = p;
-	}
-	line[n] = '\n';
-	line[n + 1] = '\0';
-	r = x->fn(x->arg, line, n + 1);
-out:
+	if (r == 0)
+		r = x->fn(x->arg, line, n);
 	free(line);
 	return r;
 }

@@ -7,7 +7,6 @@
 #include <stdlib.h>
 #include <string.h>
 
-#include "engine/audit.h"
 #include "engine/engine_int.h"
 #include "sluice/error.h"
 #include "sluice/log.h"
@@ -56,6 +55,30 @@ out:
 	return r;
 }
 
+/* The request: user, key blob, and whether this is the login's final ask. */
+static int
+get_auth(struct sbuf *req, char **user, const uint8_t **blob, size_t *len,
+    uint8_t *final)
+{
+	if (sbuf_get_cstring(req, user, STORE_NAME_MAX) != 0 ||
+	    sbuf_get_string_direct(req, blob, len) != 0 ||
+	    sbuf_get_u8(req, final) != 0 || sbuf_len(req) != 0)
+		return SLUICE_EPROTO;
+	return 0;
+}
+
+/* The final answer fixes the session's identity for its life. */
+static void
+auth_final(struct engine *e, struct conn *c, const struct identity *who,
+    const char *fp, uint32_t kind)
+{
+	c->authed = 1;
+	c->who = *who;
+	engine_audit(e, who->user, "login", fp, "ok", "from %s as %s", c->peer,
+	    kind == IPC_KIND_STAFF ? "staff" : "recipient");
+	log_info("login: %s from %s key %s", who->user, c->peer, fp);
+}
+
 int
 eng_auth(struct engine *e, struct conn *c, struct sbuf *req, struct sbuf *rep,
     int *fd)
@@ -70,9 +93,7 @@ eng_auth(struct engine *e, struct conn *c, struct sbuf *req, struct sbuf *rep,
 
 	(void)fd;
 	memset(&who, 0, sizeof(who));
-	if (c->authed || (r = sbuf_get_cstring(req, &user, STORE_NAME_MAX)) != 0 ||
-	    (r = sbuf_get_string_direct(req, &blob, &len)) != 0 ||
-	    (r = sbuf_get_u8(req, &final)) != 0 || sbuf_len(req) != 0) {
+	if (c->authed || get_auth(req, &user, &blob, &len, &final) != 0) {
 		r = SLUICE_EPROTO;
 		goto out;
 	}
@@ -85,13 +106,8 @@ eng_auth(struct engine *e, struct conn *c, struct sbuf *req, struct sbuf *rep,
 		goto out;
 	}
 	kind = who.kind == IDENTITY_STAFF ? IPC_KIND_STAFF : IPC_KIND_RECIPIENT;
-	if (final) {
-		c->authed = 1;
-		c->who = who;
-		engine_audit(e, user, "login", fp, "ok", "from %s as %s", c->peer,
-		    kind == IPC_KIND_STAFF ? "staff" : "recipient");
-		log_info("login: %s from %s key %s", user, c->peer, fp);
-	}
+	if (final)
+		auth_final(e, c, &who, fp, kind);
 	r = auth_reply(rep, 0, "", kind, who.roles);
 out:
 	free(user);

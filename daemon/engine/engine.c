@@ -14,6 +14,7 @@
 
 #include "engine/engine.h"
 #include "engine/engine_int.h"
+#include "engine/schedule.h"
 #include "sluice/clock.h"
 #include "sluice/error.h"
 #include "sluice/log.h"
@@ -25,6 +26,20 @@ engine_on_signal(int sig)
 {
 	(void)sig;
 	engine_quit = 1;
+}
+
+/* SIGTERM and SIGINT stop the loop; a session gone is not a SIGPIPE. */
+static void
+engine_signals(void)
+{
+	struct sigaction sa;
+
+	memset(&sa, 0, sizeof(sa));
+	sa.sa_handler = engine_on_signal;
+	(void)sigaction(SIGTERM, &sa, NULL);
+	(void)sigaction(SIGINT, &sa, NULL);
+	sa.sa_handler = SIG_IGN;
+	(void)sigaction(SIGPIPE, &sa, NULL);
 }
 
 static const struct engine_handler {
@@ -112,11 +127,32 @@ out:
 	return r;
 }
 
+/* Runs request type for c: its reply in rep, *rfd a descriptor to pass. */
+static int
+conn_dispatch(struct engine *e, struct conn *c, uint32_t type,
+    struct sbuf *req, struct sbuf *rep, int *rfd)
+{
+	const struct engine_handler *h;
+	int r;
+
+	if ((h = handler_for(type)) == NULL || (h->need_auth && !c->authed)) {
+		log_warnx("engine: session %s sent request %u out of turn",
+		    c->peer, type);
+		return SLUICE_EPROTO;
+	}
+	/* The calendar first: a request sees the day's transitions, sanctions
+	 * and mail already applied, even just after a fake clock jumped. */
+	schedule_tick(e, sluice_now());
+	if ((r = h->fn(e, c, req, rep, rfd)) != 0)
+		log_warnx("engine: request %u from %s: %s", type, c->peer,
+		    sluice_strerror(r));
+	return r;
+}
+
 /* One request from a session; a protocol violation drops the session. */
 static int
 engine_conn_message(struct engine *e, struct conn *c)
 {
-	const struct engine_handler *h;
 	struct sbuf *req = NULL, *rep = NULL;
 	uint32_t type;
 	int r, rfd = -1;
@@ -125,22 +161,9 @@ engine_conn_message(struct engine *e, struct conn *c)
 		r = SLUICE_ENOMEM;
 		goto out;
 	}
-	if ((r = ipc_recv(c->fd, &type, req, NULL)) != 0)
-		goto out;
-	if ((h = handler_for(type)) == NULL || (h->need_auth && !c->authed)) {
-		log_warnx("engine: session %s sent request %u out of turn", c->peer, type);
-		r = SLUICE_EPROTO;
-		goto out;
-	}
-	/* The calendar first: a request sees the day's transitions, sanctions
-	 * and mail already applied, even just after a fake clock jumped. */
-	engine_tick(e, sluice_now());
-	if ((r = h->fn(e, c, req, rep, &rfd)) != 0) {
-		log_warnx("engine: request %u from %s: %s", type, c->peer,
-		    sluice_strerror(r));
-		goto out;
-	}
-	r = ipc_send(c->fd, type | IPC_REPLY, rep, rfd);
+	if ((r = ipc_recv(c->fd, &type, req, NULL)) == 0 &&
+	    (r = conn_dispatch(e, c, type, req, rep, &rfd)) == 0)
+		r = ipc_send(c->fd, type | IPC_REPLY, rep, rfd);
 out:
 	if (rfd != -1)
 		close(rfd);
@@ -182,16 +205,10 @@ engine_main(const char *dir, const struct sluice_config *cfg, int ctl,
     struct ipc_shared *sh)
 {
 	struct engine *e = NULL;
-	struct sigaction sa;
 	int64_t last_tick = 0, now;
 	int r;
 
-	memset(&sa, 0, sizeof(sa));
-	sa.sa_handler = engine_on_signal;
-	(void)sigaction(SIGTERM, &sa, NULL);
-	(void)sigaction(SIGINT, &sa, NULL);
-	sa.sa_handler = SIG_IGN;
-	(void)sigaction(SIGPIPE, &sa, NULL);
+	engine_signals();
 	sluice_log_open("sluiced-engine", 2, LOG_LVL_INFO);
 	if ((r = engine_open(dir, cfg, ctl, sh, &e)) != 0)
 		goto out;
@@ -199,7 +216,7 @@ engine_main(const char *dir, const struct sluice_config *cfg, int ctl,
 	while (!engine_quit) {
 		now = sluice_now();
 		if (now != last_tick) {
-			engine_tick(e, now);
+			schedule_tick(e, now);
 			last_tick = now;
 		}
 		engine_poll_once(e, 1000);

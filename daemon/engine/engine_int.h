@@ -1,8 +1,25 @@
 /*
- * engine_int.h: the engine's own state, shared by its files (engine.c the
- * loop, engine_auth.c logins, engine_vfs.c the virtual trees and files,
- * engine_core.c setup and the scheduler tick). Nothing outside the engine
- * includes this.
+ * engine_int.h: the engine's own state, shared by its files. Nothing outside
+ * the engine includes this.
+ *
+ *   engine.c         the poll loop and the request table
+ *   setup.c          engine_open/engine_close: store, master and release keys
+ *   auth.c           AUTH, AUTHFAIL: logins
+ *   vfs.c            the virtual trees; STAT, READDIR
+ *   fileops.c        OPEN, GATE, CLOSE, REMOVE and the open files
+ *   upload.c         uploads judged at CLOSE (inbox files, certificates)
+ *   admin_request.c  ADMIN: one command line to admin/
+ *   audit_log.c      engine_audit(): the engine's own audit entries
+ *   sums.c           SHA256SUMS and its signature (sums.h)
+ *   extract.c        staging and per-recipient age headers (extract.h)
+ *   schedule.c       the calendar: tick, transitions, sanctions (schedule.h)
+ *   mail.c           the scheduler's messages; mail_send.c their delivery
+ *
+ * Calls between these files go one way only (no file calls back into a
+ * file that calls it): engine.c sits on top; setup.c calls fileops.c;
+ * fileops.c calls vfs.c and upload.c; upload.c calls vfs.c, mail.c and
+ * schedule.c; vfs.c calls sums.c and extract.c; schedule.c calls mail.c and
+ * mail_send.c; audit_log.c is called by many and calls none of them.
  */
 #ifndef SLUICE_ENGINE_INT_H
 #define SLUICE_ENGINE_INT_H
@@ -65,24 +82,30 @@ struct engine {
 	int64_t		 next_mail;	/* earliest retry queued; 0 = none */
 };
 
+/* setup.c */
 int engine_open(const char *dir, const struct sluice_config *cfg, int ctl,
     struct ipc_shared *sh, struct engine **out);
 void engine_close(struct engine *e);
-void engine_tick(struct engine *e, int64_t now);
+
+/* fileops.c: ends every open file of c (a download is recorded as it
+ * stands, an unfinished upload removed). */
 void conn_close_all(struct engine *e, struct conn *c);
-/* An audit entry outside any caller's transaction; failures are logged. */
+
+/* audit_log.c: an audit entry outside any caller's transaction; failures
+ * are logged. */
 void engine_audit(struct engine *e, const char *actor, const char *action,
     const char *subject, const char *outcome, const char *fmt, ...)
     __attribute__((format(printf, 6, 7)));
 
-/* Judges an upload at CLOSE (engine_upload.c); why gets the verdict. */
+/* upload.c: judges an upload at CLOSE; why gets the verdict. */
 int engine_inbox_commit(struct engine *e, struct conn *c, struct open_file *of,
     char *why, size_t whylen);
 int engine_certificate_upload(struct engine *e, struct conn *c,
     struct open_file *of, char *why, size_t whylen);
 
 /* Request handlers (engine.c's table): parse req, append the reply body to
- * rep, optionally set *fd to a descriptor to pass. Non-zero drops the peer. */
+ * rep, optionally set *fd to a descriptor to pass. Non-zero drops the peer.
+ * auth.c, vfs.c, fileops.c, admin_request.c. */
 int eng_auth(struct engine *, struct conn *, struct sbuf *, struct sbuf *, int *);
 int eng_authfail(struct engine *, struct conn *, struct sbuf *, struct sbuf *, int *);
 int eng_stat(struct engine *, struct conn *, struct sbuf *, struct sbuf *, int *);

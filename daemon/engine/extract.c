@@ -3,34 +3,18 @@
  * (XChaCha20-Poly1305, the extract id as associated data, so a wrapped key
  * cannot be moved to another extract) and seeds each header's randomness.
  */
-#include <sys/stat.h>
-
-#include <errno.h>
-#include <fcntl.h>
-#include <stdio.h>
 #include <string.h>
-#include <unistd.h>
 
 #include <sodium.h>
 
 #include "engine/extract.h"
+#include "payloads/payloads.h"
 #include "sluice/age.h"
 #include "sluice/error.h"
-#include "sluice/files.h"
 
 #define WRAP_NONCE	crypto_aead_xchacha20poly1305_ietf_NPUBBYTES
 #define WRAP_TAG	crypto_aead_xchacha20poly1305_ietf_ABYTES
 #define WRAPPED_USED	(WRAP_NONCE + AGE_FILE_KEY_LEN + WRAP_TAG)
-
-static int
-payload_path(char *out, size_t outlen, const char *dir, const char *id,
-    const char *suffix)
-{
-	int n;
-
-	n = snprintf(out, outlen, "%s/%s%s", dir, id, suffix);
-	return n < 0 || (size_t)n >= outlen ? SLUICE_ETOOBIG : 0;
-}
 
 static int
 wrap_key(const uint8_t master[32], const char *id, const uint8_t key[16],
@@ -62,54 +46,42 @@ unwrap_key(const uint8_t master[32], const char *id, const uint8_t *w,
 	return 0;
 }
 
+/* A fresh extract id: PACKAGE_ID_LEN random hex digits. */
+static void
+new_extract_id(char id[PACKAGE_ID_LEN + 1])
+{
+	uint8_t rnd[PACKAGE_ID_LEN / 2];
+
+	randombytes_buf(rnd, sizeof(rnd));
+	sodium_bin2hex(id, PACKAGE_ID_LEN + 1, rnd, sizeof(rnd));
+}
+
 int
-package_stage(const char *payload_dir, const uint8_t master_key[32],
+package_stage(const char *data_dir, const uint8_t master_key[32],
     int in_fd, struct staged_extract *out, char *why, size_t whylen)
 {
-	uint8_t key[AGE_FILE_KEY_LEN], rnd[PACKAGE_ID_LEN / 2];
-	char tmp[4096], final[4096];
-	int fd = -1, r, made = 0;
+	struct payload_new *pn = NULL;
+	uint8_t key[AGE_FILE_KEY_LEN];
+	int fd, r;
 
 	memset(out, 0, sizeof(*out));
-	randombytes_buf(rnd, sizeof(rnd));
-	sodium_bin2hex(out->id, sizeof(out->id), rnd, sizeof(rnd));
-	if ((r = payload_path(tmp, sizeof(tmp), payload_dir, out->id, ".tmp")) != 0 ||
-	    (r = payload_path(final, sizeof(final), payload_dir, out->id, "")) != 0)
+	new_extract_id(out->id);
+	if ((r = age_file_key_new(key)) != 0 ||
+	    (r = payloads_create(data_dir, &pn, &fd, why, whylen)) != 0)
 		goto out;
-	if ((r = age_file_key_new(key)) != 0)
-		goto out;
-	fd = open(tmp, O_WRONLY | O_CREAT | O_EXCL | O_NOFOLLOW | O_CLOEXEC, 0600);
-	if (fd == -1) {
-		r = sluice_why(why, whylen, SLUICE_EIO, "cannot create payload: %s",
-		    strerror(errno));
-		goto out;
-	}
-	made = 1;
 	if ((r = age_payload_encrypt(in_fd, fd, key, out->sha256,
 	    &out->plain_size, &out->payload_size)) != 0) {
 		sluice_why(why, whylen, r, "encrypting the extract failed: %s",
 		    sluice_strerror(r));
 		goto out;
 	}
-	if (fsync(fd) != 0 || close(fd) != 0) {
-		fd = -1;
-		r = sluice_why(why, whylen, SLUICE_EIO, "writing payload: %s",
-		    strerror(errno));
-		goto out;
-	}
-	fd = -1;
-	if (rename(tmp, final) != 0 || files_sync_dir(payload_dir) != 0) {
-		r = sluice_why(why, whylen, SLUICE_EIO, "storing payload: %s",
-		    strerror(errno));
-		goto out;
-	}
-	made = 0;
-	r = wrap_key(master_key, out->id, key, out->wrapped_key, &out->wrapped_len);
+	r = payloads_commit(pn, out->id, why, whylen);
+	pn = NULL;
+	if (r == 0)
+		r = wrap_key(master_key, out->id, key, out->wrapped_key,
+		    &out->wrapped_len);
 out:
-	if (fd != -1)
-		close(fd);
-	if (made)
-		(void)unlink(tmp);
+	payloads_abandon(pn);
 	sodium_memzero(key, sizeof(key));
 	return r;
 }
@@ -133,6 +105,16 @@ header_seed(const uint8_t master[32], const char *id, const char *age_rcpt,
 	sodium_memzero(&st, sizeof(st));
 }
 
+/* The recipient: an age1 string when given, else the SSH key blob. */
+static int
+header_recipient(const char *age_recipient, const uint8_t *ssh_blob,
+    size_t ssh_blob_len, struct age_recipient *rcpt, char *why, size_t whylen)
+{
+	if (age_recipient != NULL)
+		return age_recipient_parse_age1(age_recipient, rcpt, why, whylen);
+	return age_recipient_from_ssh(ssh_blob, ssh_blob_len, rcpt, why, whylen);
+}
+
 int
 package_header(const uint8_t master_key[32], const char *extract_id,
     const uint8_t *wrapped_key, size_t wrapped_len, const char *age_recipient,
@@ -146,11 +128,8 @@ package_header(const uint8_t master_key[32], const char *extract_id,
 	memset(&rcpt, 0, sizeof(rcpt));
 	if (age_recipient != NULL && *age_recipient == '\0')
 		age_recipient = NULL;
-	if (age_recipient != NULL)
-		r = age_recipient_parse_age1(age_recipient, &rcpt, why, whylen);
-	else
-		r = age_recipient_from_ssh(ssh_blob, ssh_blob_len, &rcpt, why, whylen);
-	if (r != 0)
+	if ((r = header_recipient(age_recipient, ssh_blob, ssh_blob_len, &rcpt,
+	    why, whylen)) != 0)
 		goto out;
 	if ((r = unwrap_key(master_key, extract_id, wrapped_key, wrapped_len,
 	    key)) != 0) {
@@ -167,18 +146,4 @@ out:
 	sodium_memzero(seed, sizeof(seed));
 	age_recipient_clear(&rcpt);
 	return r;
-}
-
-int
-package_open_payload(const char *payload_dir, const char *extract_id, int *fd)
-{
-	char path[4096];
-	int r;
-
-	*fd = -1;
-	if ((r = payload_path(path, sizeof(path), payload_dir, extract_id, "")) != 0)
-		return r;
-	if ((*fd = open(path, O_RDONLY | O_NOFOLLOW | O_CLOEXEC)) == -1)
-		return SLUICE_ENOTFOUND;
-	return 0;
 }

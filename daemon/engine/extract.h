@@ -1,10 +1,11 @@
 /*
- * package.h: the path of an extract (DESIGN.md section 4), steps 1 and 3.
+ * extract.h: the path of an extract (DESIGN.md section 4), steps 1 and 3.
  *
  * Staging reads the plaintext once, streams it through SHA-256 and age's
- * payload encryption under a fresh file key into payloads/<extract-id>
- * (written to a temporary file, fsynced, renamed), and returns the file key
- * wrapped by the daemon's master key. The daemon never writes plaintext.
+ * payload encryption under a fresh file key into the payload area under a
+ * new extract id (payloads.h: written aside, committed whole), and returns
+ * the file key wrapped by the daemon's master key. The daemon never writes
+ * plaintext.
  *
  * Serving builds, for one (extract, recipient key) pair, the age header that
  * makes the shared payload decryptable by that recipient alone; the header is
@@ -31,8 +32,9 @@ struct staged_extract {
 	size_t		wrapped_len;
 };
 
-/* Encrypts everything readable from in_fd into payload_dir/<new id>. */
-int package_stage(const char *payload_dir, const uint8_t master_key[32],
+/* Encrypts everything readable from in_fd into the payload area of the data
+ * directory data_dir, under a new extract id. */
+int package_stage(const char *data_dir, const uint8_t master_key[32],
     int in_fd, struct staged_extract *out, char *why, size_t whylen)
     __attribute__((warn_unused_result));
 
@@ -42,9 +44,5 @@ int package_header(const uint8_t master_key[32], const char *extract_id,
     const uint8_t *wrapped_key, size_t wrapped_len, const char *age_recipient,
     const uint8_t *ssh_blob, size_t ssh_blob_len, struct sbuf *header,
     char *why, size_t whylen) __attribute__((warn_unused_result));
-
-/* Opens payload_dir/<id> read-only (O_NOFOLLOW); the caller owns the fd. */
-int package_open_payload(const char *payload_dir, const char *extract_id,
-    int *fd) __attribute__((warn_unused_result));
 
 #endif

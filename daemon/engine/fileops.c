@@ -15,25 +15,32 @@
 
 #include <sodium.h>
 
-#include "engine/audit.h"
 #include "engine/engine_int.h"
 #include "engine/vfs.h"
-#include "engine/extract.h"
+#include "payloads/payloads.h"
 #include "sluice/error.h"
 #include "sluice/log.h"
 
 #define SSH_FXF_READ	0x01
 #define SSH_FXF_WRITE	0x02
 
+/* A free slot of c for node n, with a fresh id; NULL when all are taken. */
 static struct open_file *
-open_slot(struct conn *c)
+open_new(struct engine *e, struct conn *c, const struct vnode *n)
 {
+	struct open_file *of = NULL;
 	size_t i;
 
-	for (i = 0; i < CONN_MAX_OPENS; i++)
+	for (i = 0; i < CONN_MAX_OPENS && of == NULL; i++)
 		if (c->opens[i].kind == OPEN_FREE)
-			return &c->opens[i];
-	return NULL;
+			of = &c->opens[i];
+	if (of == NULL)
+		return NULL;
+	memset(of, 0, sizeof(*of));
+	of->id = ++e->next_open_id;
+	snprintf(of->nic, sizeof(of->nic), "%s", n->nic);
+	snprintf(of->name, sizeof(of->name), "%s", n->name);
+	return of;
 }
 
 static struct open_file *
@@ -95,11 +102,9 @@ open_download(struct engine *e, struct conn *c, struct open_file *of,
     const struct vnode *n, const struct sbuf *prefix, struct sbuf *rep, int *fd)
 {
 	struct download d;
-	char dir[ENGINE_PATH_MAX + 16];
 	int r;
 
-	(void)snprintf(dir, sizeof(dir), "%s/payloads", e->dir);
-	if ((r = package_open_payload(dir, n->extract_id, fd)) != 0) {
+	if ((r = payloads_open(e->dir, n->extract_id, fd)) != 0) {
 		log_warnx("payload of extract %s is missing", n->extract_id);
 		return open_refuse(rep, FX_FAILURE, "payload unavailable");
 	}
@@ -121,13 +126,10 @@ static int
 open_inbox_read(struct engine *e, struct conn *c, struct open_file *of,
     const struct vnode *n, struct sbuf *rep, int *fd)
 {
-	char dir[ENGINE_PATH_MAX];
 	int dfd, r;
 
-	if ((r = vfs_inbox_dir(e, c->who.user, dir, sizeof(dir))) != 0)
+	if ((r = vfs_inbox_open(e, c->who.user, &dfd)) != 0)
 		return r;
-	if ((dfd = open(dir, O_RDONLY | O_DIRECTORY | O_CLOEXEC)) == -1)
-		return SLUICE_EIO;
 	*fd = openat(dfd, n->name, O_RDONLY | O_NOFOLLOW | O_CLOEXEC);
 	close(dfd);
 	if (*fd == -1)
@@ -174,75 +176,108 @@ open_upload(struct engine *e, struct conn *c, struct open_file *of,
 	    upload_cap(e, of->kind), NULL, 0);
 }
 
+/* Resolves path for OPEN: a staff member may create an absent inbox file,
+ * and cannot read one. */
+static int
+open_resolve(struct engine *e, struct conn *c, const char *path, int writing,
+    struct vnode *n, struct sbuf *content, char *why, size_t whylen)
+{
+	int v, staff = c->who.kind == IDENTITY_STAFF;
+
+	v = vfs_resolve(e, c, path, n, content, why, whylen);
+	if (v == SLUICE_ENOTFOUND && writing && staff &&
+	    n->kind == OPEN_INBOX_READ)
+		v = 0;
+	if (staff && v == 0 && n->type == VNODE_ABSENT && !writing)
+		v = SLUICE_ENOTFOUND;
+	return v;
+}
+
+/* Why node n cannot be opened with pflags, or NULL. */
+static const char *
+mode_refusal(const struct vnode *n, uint32_t pflags, uint32_t *status)
+{
+	int writing = (pflags & SSH_FXF_WRITE) != 0;
+
+	if (n->type == VNODE_DIR) {
+		*status = FX_FAILURE;
+		return "is a directory";
+	}
+	*status = FX_PERMISSION_DENIED;
+	if ((writing && n->kind != OPEN_CERT_UPLOAD &&
+	    n->kind != OPEN_INBOX_READ) ||
+	    (!writing && n->kind == OPEN_CERT_UPLOAD) ||
+	    (writing && (pflags & SSH_FXF_READ)))
+		return writing ? "read-only file" : "write-only directory";
+	return NULL;
+}
+
+/* Why OPEN of path is refused, or NULL; *status gets the SFTP status. v is
+ * what resolving it gave; a gate's denial is audited. */
+static const char *
+open_refusal(struct engine *e, struct conn *c, const char *path,
+    uint32_t pflags, int v, const struct vnode *n, const char *why,
+    uint32_t *status)
+{
+	int staff = c->who.kind == IDENTITY_STAFF;
+
+	*status = FX_PERMISSION_DENIED;
+	/* A recipient writes only certificates: any other write is refused
+	 * alike, whether or not the path exists (not "no such file"). */
+	if ((pflags & SSH_FXF_WRITE) && !staff &&
+	    (v != 0 || n->kind != OPEN_CERT_UPLOAD))
+		return "read-only: uploads go in /<NIC>/deletion-certificate/";
+	if (v == SLUICE_EDENIED) {
+		engine_audit(e, c->who.user, staff ? "inbox open" :
+		    "download open", path, "deny", "%s", why);
+		return why;
+	}
+	*status = v == SLUICE_ENOTFOUND ? FX_NO_SUCH_FILE : FX_FAILURE;
+	if (v != 0)
+		return v == SLUICE_ENOTFOUND ? "no such file" : "failure";
+	return mode_refusal(n, pflags, status);
+}
+
+/* Serves the open file of for node n: an upload, a download, an inbox
+ * file, or static bytes (content) in the reply. */
+static int
+open_serve(struct engine *e, struct conn *c, struct open_file *of,
+    const struct vnode *n, int writing, const struct sbuf *content,
+    struct sbuf *rep, int *fd)
+{
+	if (writing)
+		return open_upload(e, c, of, n, rep, fd);
+	if (n->kind == OPEN_DOWNLOAD)
+		return open_download(e, c, of, n, content, rep, fd);
+	if (n->kind == OPEN_INBOX_READ)
+		return open_inbox_read(e, c, of, n, rep, fd);
+	of->kind = OPEN_STATIC;
+	return open_reply(rep, FX_OK, "", of->id, 0, sbuf_len(content),
+	    content, 0);
+}
+
 static int
 open_node(struct engine *e, struct conn *c, const char *path, uint32_t pflags,
     struct sbuf *rep, int *fd)
 {
 	struct open_file *of;
 	struct vnode n;
-	struct sbuf *content = NULL;
+	struct sbuf *content;
+	const char *refusal;
 	char why[256] = "";
+	uint32_t status;
 	int r, v, writing = (pflags & SSH_FXF_WRITE) != 0;
 
 	if ((content = sbuf_new()) == NULL)
 		return SLUICE_ENOMEM;
-	v = vfs_resolve(e, c, path, &n, content, why, sizeof(why));
-	if (v == SLUICE_ENOTFOUND && writing && c->who.kind == IDENTITY_STAFF &&
-	    n.kind == OPEN_INBOX_READ)
-		v = 0;
-	if (c->who.kind == IDENTITY_STAFF && v == 0 && n.type == VNODE_ABSENT &&
-	    !writing)
-		v = SLUICE_ENOTFOUND;
-	/* A recipient writes only certificates: any other write is refused
-	 * alike, whether or not the path exists (not "no such file"). */
-	if (writing && c->who.kind != IDENTITY_STAFF &&
-	    (v != 0 || n.kind != OPEN_CERT_UPLOAD)) {
-		r = open_refuse(rep, FX_PERMISSION_DENIED,
-		    "read-only: uploads go in /<NIC>/deletion-certificate/");
-		goto out;
-	}
-	if (v == SLUICE_EDENIED) {
-		engine_audit(e, c->who.user, c->who.kind == IDENTITY_STAFF ?
-		    "inbox open" : "download open", path, "deny", "%s", why);
-		r = open_refuse(rep, FX_PERMISSION_DENIED, why);
-		goto out;
-	}
-	if (v != 0) {
-		r = open_refuse(rep, v == SLUICE_ENOTFOUND ? FX_NO_SUCH_FILE :
-		    FX_FAILURE, v == SLUICE_ENOTFOUND ? "no such file" : "failure");
-		goto out;
-	}
-	if (n.type == VNODE_DIR) {
-		r = open_refuse(rep, FX_FAILURE, "is a directory");
-		goto out;
-	}
-	if ((writing && n.kind != OPEN_CERT_UPLOAD && n.kind != OPEN_INBOX_READ) ||
-	    (!writing && n.kind == OPEN_CERT_UPLOAD) ||
-	    (writing && (pflags & SSH_FXF_READ))) {
-		r = open_refuse(rep, FX_PERMISSION_DENIED, writing ?
-		    "read-only file" : "write-only directory");
-		goto out;
-	}
-	if ((of = open_slot(c)) == NULL) {
+	v = open_resolve(e, c, path, writing, &n, content, why, sizeof(why));
+	refusal = open_refusal(e, c, path, pflags, v, &n, why, &status);
+	if (refusal != NULL)
+		r = open_refuse(rep, status, refusal);
+	else if ((of = open_new(e, c, &n)) == NULL)
 		r = open_refuse(rep, FX_FAILURE, "too many open files");
-		goto out;
-	}
-	memset(of, 0, sizeof(*of));
-	of->id = ++e->next_open_id;
-	snprintf(of->nic, sizeof(of->nic), "%s", n.nic);
-	snprintf(of->name, sizeof(of->name), "%s", n.name);
-	if (writing)
-		r = open_upload(e, c, of, &n, rep, fd);
-	else if (n.kind == OPEN_DOWNLOAD)
-		r = open_download(e, c, of, &n, content, rep, fd);
-	else if (n.kind == OPEN_INBOX_READ)
-		r = open_inbox_read(e, c, of, &n, rep, fd);
-	else {
-		of->kind = OPEN_STATIC;
-		r = open_reply(rep, FX_OK, "", of->id, 0, sbuf_len(content),
-		    content, 0);
-	}
-out:
+	else
+		r = open_serve(e, c, of, &n, writing, content, rep, fd);
 	sbuf_free(content);
 	return r;
 }
@@ -274,37 +309,94 @@ eng_gate(struct engine *e, struct conn *c, struct sbuf *req, struct sbuf *rep,
 	struct open_file *of;
 	struct gate_result g;
 	uint64_t id;
-	int r;
+	int r, allow;
 
 	(void)fd;
 	if (sbuf_get_u64(req, &id) != 0 || sbuf_len(req) != 0 ||
 	    (of = open_find(c, id)) == NULL || of->kind != OPEN_DOWNLOAD)
 		return SLUICE_EPROTO;
 	vfs_gate(e, c, of->release_id, &g);
-	if (g.rule != GATE_ALLOW && !of->denied) {
+	allow = g.rule == GATE_ALLOW;
+	if (!allow && !of->denied) {
 		of->denied = 1;
 		engine_audit(e, c->who.user, "download stopped", of->name, "deny",
 		    "/%s/%s: %s", of->nic, of->name, g.reason);
 	}
-	if (g.rule != GATE_ALLOW && (r = sbuf_put_u32(rep, FX_PERMISSION_DENIED)) == 0)
-		return sbuf_put_cstring(rep, g.reason);
-	if ((r = sbuf_put_u32(rep, FX_OK)) != 0)
+	if ((r = sbuf_put_u32(rep, allow ? FX_OK : FX_PERMISSION_DENIED)) != 0)
 		return r;
-	return sbuf_put_cstring(rep, "");
+	return sbuf_put_cstring(rep, allow ? "" : g.reason);
 }
 
+/* What the session reports at CLOSE: bytes served, the range, whether it
+ * reached the end. */
+struct close_req {
+	uint64_t	id;
+	uint64_t	bytes;
+	uint64_t	lo;
+	uint64_t	hi;
+	uint8_t		eof;
+};
+
 static int
-close_download(struct engine *e, struct conn *c, struct open_file *of,
-    uint64_t bytes, uint64_t lo, uint64_t hi, int eof)
+get_close(struct sbuf *req, struct close_req *q)
 {
-	if (download_update(e->st, of->download_id, bytes, lo, hi, eof) != 0)
+	if (sbuf_get_u64(req, &q->id) != 0 ||
+	    sbuf_get_u64(req, &q->bytes) != 0 ||
+	    sbuf_get_u64(req, &q->lo) != 0 || sbuf_get_u64(req, &q->hi) != 0 ||
+	    sbuf_get_u8(req, &q->eof) != 0 || sbuf_len(req) != 0)
+		return SLUICE_EPROTO;
+	return 0;
+}
+
+static void
+close_download(struct engine *e, struct conn *c, struct open_file *of,
+    const struct close_req *q)
+{
+	if (download_update(e->st, of->download_id, q->bytes, q->lo, q->hi,
+	    q->eof) != 0)
 		log_warnx("download %lld: cannot record progress",
 		    (long long)of->download_id);
 	engine_audit(e, c->who.user, "download", of->name,
 	    of->denied ? "deny" : "ok", "/%s/%s: %llu bytes, range %llu-%llu, %s",
-	    of->nic, of->name, (unsigned long long)bytes, (unsigned long long)lo,
-	    (unsigned long long)hi, eof ? "completed" : "not completed");
-	return 0;
+	    of->nic, of->name, (unsigned long long)q->bytes,
+	    (unsigned long long)q->lo, (unsigned long long)q->hi,
+	    q->eof ? "completed" : "not completed");
+}
+
+/* Ends of: records a download, judges an upload. Returns the upload's
+ * refusal, with its SFTP status in *refused. */
+static int
+close_open(struct engine *e, struct conn *c, struct open_file *of,
+    const struct close_req *q, char *why, size_t whylen, uint32_t *refused)
+{
+	int v;
+
+	*refused = FX_FAILURE;
+	switch (of->kind) {
+	case OPEN_DOWNLOAD:
+		close_download(e, c, of, q);
+		return 0;
+	case OPEN_INBOX_WRITE:
+		v = engine_inbox_commit(e, c, of, why, whylen);
+		/* over the policy limit is a refusal, not a failure: clients
+		 * (sluicectl: exit 1) tell it apart from a broken link */
+		if (v == SLUICE_ETOOBIG)
+			*refused = FX_PERMISSION_DENIED;
+		return v;
+	case OPEN_CERT_UPLOAD:
+		return engine_certificate_upload(e, c, of, why, whylen);
+	default:
+		return 0;
+	}
+}
+
+/* Frees the slot; an upload file the engine did not take is removed. */
+static void
+open_forget(struct open_file *of)
+{
+	if (of->tmp_path[0] != '\0')
+		(void)unlink(of->tmp_path);
+	memset(of, 0, sizeof(*of));
 }
 
 int
@@ -312,38 +404,16 @@ eng_close(struct engine *e, struct conn *c, struct sbuf *req, struct sbuf *rep,
     int *fd)
 {
 	struct open_file *of;
-	uint64_t id, bytes, lo, hi;
-	uint8_t eof;
+	struct close_req q;
 	char why[256] = "";
-	uint32_t refused = FX_FAILURE;
-	int r = 0, v = 0;
+	uint32_t refused;
+	int r, v;
 
 	(void)fd;
-	if (sbuf_get_u64(req, &id) != 0 || sbuf_get_u64(req, &bytes) != 0 ||
-	    sbuf_get_u64(req, &lo) != 0 || sbuf_get_u64(req, &hi) != 0 ||
-	    sbuf_get_u8(req, &eof) != 0 || sbuf_len(req) != 0 ||
-	    (of = open_find(c, id)) == NULL)
+	if (get_close(req, &q) != 0 || (of = open_find(c, q.id)) == NULL)
 		return SLUICE_EPROTO;
-	switch (of->kind) {
-	case OPEN_DOWNLOAD:
-		close_download(e, c, of, bytes, lo, hi, eof);
-		break;
-	case OPEN_INBOX_WRITE:
-		v = engine_inbox_commit(e, c, of, why, sizeof(why));
-		/* over the policy limit is a refusal, not a failure: clients
-		 * (sluicectl: exit 1) tell it apart from a broken link */
-		if (v == SLUICE_ETOOBIG)
-			refused = FX_PERMISSION_DENIED;
-		break;
-	case OPEN_CERT_UPLOAD:
-		v = engine_certificate_upload(e, c, of, why, sizeof(why));
-		break;
-	default:
-		break;
-	}
-	if (of->tmp_path[0] != '\0')
-		(void)unlink(of->tmp_path);
-	memset(of, 0, sizeof(*of));
+	v = close_open(e, c, of, &q, why, sizeof(why), &refused);
+	open_forget(of);
 	if ((r = sbuf_put_u32(rep, v == 0 ? FX_OK : refused)) != 0)
 		return r;
 	return sbuf_put_cstring(rep, why);
@@ -352,41 +422,49 @@ eng_close(struct engine *e, struct conn *c, struct sbuf *req, struct sbuf *rep,
 void
 conn_close_all(struct engine *e, struct conn *c)
 {
+	struct close_req none;
 	size_t i;
 
+	memset(&none, 0, sizeof(none));
 	for (i = 0; i < CONN_MAX_OPENS; i++) {
 		if (c->opens[i].kind == OPEN_DOWNLOAD)
-			close_download(e, c, &c->opens[i], 0, 0, 0, 0);
-		if (c->opens[i].tmp_path[0] != '\0')
-			(void)unlink(c->opens[i].tmp_path);
-		memset(&c->opens[i], 0, sizeof(c->opens[i]));
+			close_download(e, c, &c->opens[i], &none);
+		open_forget(&c->opens[i]);
 	}
+}
+
+/* Removes a file of the staff member's own inbox; SLUICE_EDENIED for any
+ * other path or caller. */
+static int
+inbox_remove(struct engine *e, struct conn *c, const char *path)
+{
+	struct vnode n;
+	int dfd, v = SLUICE_EIO;
+
+	if (c->who.kind != IDENTITY_STAFF || vfs_staff(e, c, path, &n) != 0 ||
+	    n.type != VNODE_FILE || n.kind != OPEN_INBOX_READ)
+		return SLUICE_EDENIED;
+	if (vfs_inbox_open(e, c->who.user, &dfd) == 0) {
+		if (unlinkat(dfd, n.name, 0) == 0)
+			v = 0;
+		close(dfd);
+	}
+	return v;
 }
 
 int
 eng_remove(struct engine *e, struct conn *c, struct sbuf *req,
     struct sbuf *rep, int *fd)
 {
-	struct vnode n;
-	char *path = NULL, dir[ENGINE_PATH_MAX];
-	int r, v, dfd;
+	char *path = NULL;
+	int r, v;
 
 	(void)fd;
 	if (sbuf_get_cstring(req, &path, 2048) != 0 || sbuf_len(req) != 0) {
 		r = SLUICE_EPROTO;
 		goto out;
 	}
-	v = SLUICE_EDENIED;
-	if (c->who.kind == IDENTITY_STAFF && vfs_staff(e, c, path, &n) == 0 &&
-	    n.type == VNODE_FILE && n.kind == OPEN_INBOX_READ &&
-	    vfs_inbox_dir(e, c->who.user, dir, sizeof(dir)) == 0) {
-		v = SLUICE_EIO;
-		if ((dfd = open(dir, O_RDONLY | O_DIRECTORY | O_CLOEXEC)) != -1) {
-			if (unlinkat(dfd, n.name, 0) == 0)
-				v = 0;
-			close(dfd);
-		}
-	}
+	v = inbox_remove(e, c, path);
 	if ((r = sbuf_put_u32(rep, v == 0 ? FX_OK : v == SLUICE_EDENIED ?
 	    FX_PERMISSION_DENIED : FX_FAILURE)) == 0)
 		r = sbuf_put_cstring(rep, v == 0 ? "" : v == SLUICE_EDENIED ?

@@ -1,16 +1,15 @@
 /*
- * The scheduler's messages: what is due to whom, queued once each (mail.h),
- * and the sanction that an overdue certificate of deletion brings.
+ * The scheduler's messages: their text, their dedupe key and to whom each
+ * goes, queued once each (mail.h). When each is due is the scheduler's
+ * (schedule.c).
  */
 #include <stdarg.h>
 #include <stdio.h>
 #include <stdlib.h>
 #include <string.h>
 
-#include "engine/audit.h"
 #include "engine/engine_int.h"
 #include "engine/mail.h"
-#include "engine/schedule.h"
 #include "sluice/clock.h"
 #include "sluice/error.h"
 #include "sluice/log.h"
@@ -96,6 +95,45 @@ queue_to(struct engine *e, unsigned audience, const char *org,
 	return 0;
 }
 
+/* The body's text: fmt, at most 8 KiB of it. */
+static int
+put_text(struct sbuf *body, const char *fmt, va_list ap)
+    __attribute__((format(printf, 2, 0)));
+
+static int
+put_text(struct sbuf *body, const char *fmt, va_list ap)
+{
+	char text[8192];
+	int n;
+
+	n = vsnprintf(text, sizeof(text), fmt, ap);
+	if (n < 0 || (size_t)n >= sizeof(text))
+		return SLUICE_ETOOBIG;
+	return sbuf_put(body, text, (size_t)n);
+}
+
+/* Signs off the body and puts the message in the outbox under key, unless
+ * it has no address or the key was queued before. */
+static int
+enqueue(struct engine *e, const char *key, struct sbuf *to,
+    const char *subject, struct sbuf *body)
+{
+	int r;
+
+	if ((r = sbuf_put(body, SIGNATURE_LINE, strlen(SIGNATURE_LINE))) != 0 ||
+	    (r = sbuf_put_u8(body, 0)) != 0 || (r = sbuf_put_u8(to, 0)) != 0)
+		return r;
+	if (sbuf_len(to) == 1) {
+		log_warnx("mail: %s: nobody to send it to (no addresses)", key);
+		return 0;
+	}
+	r = outbox_enqueue(e->st, key, (const char *)sbuf_ptr(to), subject,
+	    (const char *)sbuf_ptr(body), NULL);
+	if (r == 0)
+		log_info("mail: queued %s to %s", key, (const char *)sbuf_ptr(to));
+	return r == SLUICE_EEXIST ? 0 : r;
+}
+
 /*
  * Queues key once, to the audience, with the body fmt. A key queued before
  * is not an error; nobody to send it to is logged and skipped.
@@ -110,9 +148,8 @@ queue(struct engine *e, const char *key, unsigned audience, const char *org,
     const char *addr, const char *subject, const char *fmt, ...)
 {
 	struct sbuf *to = NULL, *body = NULL;
-	char text[8192];
 	va_list ap;
-	int n, r;
+	int r;
 
 	if ((to = sbuf_new()) == NULL || (body = sbuf_new()) == NULL) {
 		r = SLUICE_ENOMEM;
@@ -121,26 +158,10 @@ queue(struct engine *e, const char *key, unsigned audience, const char *org,
 	if ((r = queue_to(e, audience, org, addr, to, body)) != 0)
 		goto out;
 	va_start(ap, fmt);
-	n = vsnprintf(text, sizeof(text), fmt, ap);
+	r = put_text(body, fmt, ap);
 	va_end(ap);
-	if (n < 0 || (size_t)n >= sizeof(text)) {
-		r = SLUICE_ETOOBIG;
-		goto out;
-	}
-	if ((r = sbuf_put(body, text, (size_t)n)) != 0 ||
-	    (r = sbuf_put(body, SIGNATURE_LINE, strlen(SIGNATURE_LINE))) != 0 ||
-	    (r = sbuf_put_u8(body, 0)) != 0 || (r = sbuf_put_u8(to, 0)) != 0)
-		goto out;
-	if (sbuf_len(to) == 1) {
-		log_warnx("mail: %s: nobody to send it to (no addresses)", key);
-		goto out;
-	}
-	r = outbox_enqueue(e->st, key, (const char *)sbuf_ptr(to), subject,
-	    (const char *)sbuf_ptr(body), NULL);
 	if (r == 0)
-		log_info("mail: queued %s to %s", key, (const char *)sbuf_ptr(to));
-	else if (r == SLUICE_EEXIST)
-		r = 0;
+		r = enqueue(e, key, to, subject, body);
 out:
 	sbuf_free(to);
 	sbuf_free(body);
@@ -160,8 +181,8 @@ days_word(int32_t n)
 	return n == 1 ? "day" : "days";
 }
 
-static int32_t
-cert_due(struct engine *e, const struct agreement *a)
+int32_t
+mail_cert_due(const struct engine *e, const struct agreement *a)
 {
 	return a->expires + e->cfg->policy.cert_due_days;
 }
@@ -180,7 +201,7 @@ nearest_reached(const int32_t *days, size_t n, int32_t left)
 
 /* ---- agreements ---------------------------------------------------------- */
 
-static int
+int
 mail_expiry_reminder(struct engine *e, const struct agreement *a,
     int32_t today)
 {
@@ -214,7 +235,7 @@ mail_expired(struct engine *e, const struct agreement *a)
 	char key[STORE_TEXT_MAX], subject[STORE_TEXT_MAX], last[11], due[11];
 
 	day_text(a->expires, last);
-	day_text(cert_due(e, a), due);
+	day_text(mail_cert_due(e, a), due);
 	(void)snprintf(key, sizeof(key), "expired:%s:%d", a->nic, a->version);
 	(void)snprintf(subject, sizeof(subject),
 	    "[sluice] %s has expired: certificate of deletion due by %s",
@@ -240,11 +261,11 @@ mail_expired(struct engine *e, const struct agreement *a)
 	    a->org, a->datasets, a->nic, due, a->org);
 }
 
-static int
+int
 mail_cert_reminder(struct engine *e, const struct agreement *a, int32_t today)
 {
 	char key[STORE_TEXT_MAX], subject[STORE_TEXT_MAX], due[11];
-	int32_t left = cert_due(e, a) - today, d;
+	int32_t left = mail_cert_due(e, a) - today, d;
 
 	if (left < 0)
 		return 0;
@@ -252,7 +273,7 @@ mail_cert_reminder(struct engine *e, const struct agreement *a, int32_t today)
 	    e->cfg->policy.n_cert_reminder_days, left);
 	if (d < 0)
 		return 0;
-	day_text(cert_due(e, a), due);
+	day_text(mail_cert_due(e, a), due);
 	(void)snprintf(key, sizeof(key), "cert-reminder-%d:%s:%d", d, a->nic,
 	    a->version);
 	(void)snprintf(subject, sizeof(subject),
@@ -267,31 +288,15 @@ mail_cert_reminder(struct engine *e, const struct agreement *a, int32_t today)
 	    a->nic, a->org);
 }
 
-/* Sets the sanction (if not set yet) and queues its two messages: one
- * transaction. *changed = 1 when the sanction was set now. */
-static int
-sanction(struct engine *e, const struct agreement *a, int *changed)
+/* To staff, then to the organisation: a's certificate is overdue and the
+ * organisation sanctioned. */
+int
+mail_overdue(struct engine *e, const struct agreement *a)
 {
 	char key[STORE_TEXT_MAX], subject[STORE_TEXT_MAX], due[11];
-	char details[STORE_TEXT_MAX];
-	struct org o;
 	int r;
 
-	day_text(cert_due(e, a), due);
-	if ((r = store_begin(e->st)) != 0)
-		return r;
-	if ((r = org_get(e->st, a->org, &o)) != 0)
-		goto fail;
-	if (!o.sanctioned) {
-		(void)snprintf(details, sizeof(details), "certificate of deletion "
-		    "for %s overdue (due %s): no data under any agreement until "
-		    "it is received", a->nic, due);
-		if ((r = org_set_sanctioned(e->st, a->org, 1)) != 0 ||
-		    (r = audit_append(e->st, "scheduler", "org sanction", a->org,
-		    "ok", details, NULL)) != 0)
-			goto fail;
-		*changed = 1;
-	}
+	day_text(mail_cert_due(e, a), due);
 	(void)snprintf(key, sizeof(key), "overdue-staff:%s:%d", a->nic,
 	    a->version);
 	(void)snprintf(subject, sizeof(subject), "[sluice] %s: certificate of "
@@ -302,136 +307,36 @@ sanction(struct engine *e, const struct agreement *a, int *changed)
 	    "it receives no data under any agreement\nuntil the certificate "
 	    "is accepted; the sanction then lifts by itself.\n", a->nic,
 	    a->org, due, a->org)) != 0)
-		goto fail;
+		return r;
 	(void)snprintf(key, sizeof(key), "sanction:%s:%d", a->nic, a->version);
 	(void)snprintf(subject, sizeof(subject), "[sluice] %s sanctioned: "
 	    "certificate of deletion for %s overdue", a->org, a->nic);
-	if ((r = queue(e, key, TO_ORG, a->org, NULL, subject,
+	return queue(e, key, TO_ORG, a->org, NULL, subject,
 	    "The certificate of deletion for Data Sharing Agreement %s was\n"
 	    "due by %s and has not been received.\n\n%s receives no data "
 	    "under any agreement until it is. Upload it\nwith sftp into "
 	    "/%s/deletion-certificate/; the sanction lifts as soon\nas it is "
-	    "accepted.\n", a->nic, due, a->org, a->nic)) != 0)
-		goto fail;
-	if ((r = store_commit(e->st)) != 0)
-		goto fail;
-	if (*changed)
-		log_info("scheduler: %s sanctioned: certificate for %s overdue",
-		    a->org, a->nic);
-	return 0;
-fail:
-	store_rollback(e->st);
-	return r;
+	    "accepted.\n", a->nic, due, a->org, a->nic);
 }
 
-/* 1 when a is expired, its certificate not accepted, and past due. */
-static int
-cert_overdue(struct engine *e, const struct agreement *a, int32_t today)
-{
-	int accepted = 0;
+/* ---- organisations: sanction lifted, DSPT and DSFC ----------------------- */
 
-	if (a->state != AG_EXPIRED || today <= cert_due(e, a))
-		return 0;
-	if (certificate_accepted(e->st, a->id, &accepted) != 0)
-		return 0;
-	return !accepted;
-}
-
-static int
-mail_agreement(struct engine *e, const struct agreement *a, int32_t today,
-    int *changed)
-{
-	int accepted = 0, r;
-
-	switch (a->state) {
-	case AG_SIGNED:
-	case AG_LIVE:
-	case AG_SUSPENDED:
-		return mail_expiry_reminder(e, a, today);
-	case AG_EXPIRED:
-		if ((r = certificate_accepted(e->st, a->id, &accepted)) != 0 ||
-		    accepted)
-			return r;
-		/* Normally queued with the transition; this catches the rest. */
-		if ((r = mail_expired(e, a)) != 0)
-			return r;
-		if (cert_overdue(e, a, today))
-			return sanction(e, a, changed);
-		return mail_cert_reminder(e, a, today);
-	default:
-		return 0;
-	}
-}
-
-static int
-mail_agreements(struct engine *e, int32_t today, int *changed)
-{
-	struct agreement_list l = { NULL, 0 };
-	size_t i;
-	int r;
-
-	if ((r = agreement_list(e->st, AGREEMENT_ANY_STATE, NULL,
-	    AGREEMENT_LIST_GOVERNING, &l)) != 0)
-		return r;
-	for (i = 0; i < l.n; i++)
-		if ((r = mail_agreement(e, &l.v[i], today, changed)) != 0)
-			log_warnx("mail: %s: %s", l.v[i].nic, sluice_strerror(r));
-	agreement_list_free(&l);
-	return 0;
-}
-
-/* ---- organisations: lifting sanctions, DSPT and DSFC --------------------- */
-
-static int
-org_overdue(struct engine *e, const char *org, int32_t today, int *n)
-{
-	struct agreement_list l = { NULL, 0 };
-	size_t i;
-	int r;
-
-	*n = 0;
-	if ((r = agreement_list(e->st, AG_EXPIRED, org,
-	    AGREEMENT_LIST_GOVERNING, &l)) != 0)
-		return r;
-	for (i = 0; i < l.n; i++)
-		*n += cert_overdue(e, &l.v[i], today);
-	agreement_list_free(&l);
-	return 0;
-}
-
-/* Lifts o's sanction, audited and announced: one transaction. */
-static int
-sanction_lift(struct engine *e, const struct org *o)
+int
+mail_sanction_lifted(struct engine *e, const struct org *o, int64_t audit_id)
 {
 	char key[STORE_TEXT_MAX], subject[STORE_TEXT_MAX];
-	int64_t audit_id = 0;
-	int r;
 
-	if ((r = store_begin(e->st)) != 0)
-		return r;
-	if ((r = org_set_sanctioned(e->st, o->code, 0)) != 0 ||
-	    (r = audit_append(e->st, "scheduler", "org sanction lifted",
-	    o->code, "ok", "every overdue certificate of deletion has been "
-	    "accepted", &audit_id)) != 0)
-		goto fail;
 	(void)snprintf(key, sizeof(key), "sanction-lifted:%s:%lld", o->code,
 	    (long long)audit_id);
 	(void)snprintf(subject, sizeof(subject), "[sluice] %s: sanction lifted",
 	    o->code);
-	if ((r = queue(e, key, TO_ORG | TO_STAFF, o->code, NULL, subject,
+	return queue(e, key, TO_ORG | TO_STAFF, o->code, NULL, subject,
 	    "Every overdue certificate of deletion of %s has now been\n"
 	    "accepted. The sanction is lifted: data flows again under its\n"
-	    "live agreements.\n", o->code)) != 0 ||
-	    (r = store_commit(e->st)) != 0)
-		goto fail;
-	log_info("scheduler: %s: sanction lifted", o->code);
-	return 0;
-fail:
-	store_rollback(e->st);
-	return r;
+	    "live agreements.\n", o->code);
 }
 
-static int
+int
 mail_dspt(struct engine *e, const struct org *o, int32_t today)
 {
 	char key[STORE_TEXT_MAX], subject[STORE_TEXT_MAX], day[11];
@@ -452,7 +357,7 @@ mail_dspt(struct engine *e, const struct org *o, int32_t today)
 	    dspt_status_name(o->dspt), day, left, days_word(left));
 }
 
-static int
+int
 mail_contract(struct engine *e, const struct contract *k, int32_t today)
 {
 	char key[STORE_TEXT_MAX], subject[STORE_TEXT_MAX], day[11];
@@ -476,63 +381,35 @@ mail_contract(struct engine *e, const struct contract *k, int32_t today)
 	    days_word(left), k->org);
 }
 
-static int
-mail_orgs(struct engine *e, int32_t today, int *changed)
-{
-	struct org_list ol = { NULL, 0 };
-	struct contract_list cl = { NULL, 0 };
-	size_t i;
-	int r, n;
-
-	if ((r = org_list(e->st, &ol)) != 0 ||
-	    (r = contract_list(e->st, NULL, &cl)) != 0)
-		goto out;
-	for (i = 0; i < ol.n; i++) {
-		if (ol.v[i].sanctioned && org_overdue(e, ol.v[i].code, today,
-		    &n) == 0 && n == 0) {
-			if ((r = sanction_lift(e, &ol.v[i])) == 0)
-				*changed = 1;
-			else
-				log_warnx("mail: lifting %s: %s", ol.v[i].code,
-				    sluice_strerror(r));
-		}
-		if ((r = mail_dspt(e, &ol.v[i], today)) != 0)
-			log_warnx("mail: DSPT of %s: %s", ol.v[i].code,
-			    sluice_strerror(r));
-	}
-	for (i = 0; i < cl.n; i++)
-		if ((r = mail_contract(e, &cl.v[i], today)) != 0)
-			log_warnx("mail: contract %s: %s", cl.v[i].ref,
-			    sluice_strerror(r));
-	r = 0;
-out:
-	contract_list_free(&cl);
-	org_list_free(&ol);
-	return r;
-}
-
 /* ---- certificates -------------------------------------------------------- */
 
-int
-mail_certificate(struct engine *e, const struct agreement *a,
+static int
+mail_cert_accepted(struct engine *e, const struct agreement *a,
     const struct deletion_certificate *dc, int64_t cert_id)
 {
 	char key[STORE_TEXT_MAX], subject[STORE_TEXT_MAX], day[11];
+
+	day_text(dc->destroyed_on, day);
+	(void)snprintf(key, sizeof(key), "cert-accepted:%s:%lld", a->nic,
+	    (long long)cert_id);
+	(void)snprintf(subject, sizeof(subject), "[sluice] %s: "
+	    "certificate of deletion accepted", a->nic);
+	return queue(e, key, TO_ORG, a->org, NULL, subject,
+	    "The certificate of deletion for Data Sharing Agreement %s\n"
+	    "of %s (data destroyed on %s) was received and accepted\n"
+	    "(receipt %lld). The agreement is closed.\n", a->nic, a->org,
+	    day, (long long)cert_id);
+}
+
+/* The rejection goes to the uploader when the store knows an address. */
+static int
+mail_cert_rejected(struct engine *e, const struct agreement *a,
+    const struct deletion_certificate *dc, int64_t cert_id)
+{
+	char key[STORE_TEXT_MAX], subject[STORE_TEXT_MAX];
 	struct person p;
 	int r;
 
-	if (dc->accepted) {
-		day_text(dc->destroyed_on, day);
-		(void)snprintf(key, sizeof(key), "cert-accepted:%s:%lld", a->nic,
-		    (long long)cert_id);
-		(void)snprintf(subject, sizeof(subject), "[sluice] %s: "
-		    "certificate of deletion accepted", a->nic);
-		return queue(e, key, TO_ORG, a->org, NULL, subject,
-		    "The certificate of deletion for Data Sharing Agreement %s\n"
-		    "of %s (data destroyed on %s) was received and accepted\n"
-		    "(receipt %lld). The agreement is closed.\n", a->nic, a->org,
-		    day, (long long)cert_id);
-	}
 	(void)snprintf(key, sizeof(key), "cert-rejected:%s:%lld", a->nic,
 	    (long long)cert_id);
 	(void)snprintf(subject, sizeof(subject), "[sluice] %s: certificate of "
@@ -549,17 +426,11 @@ mail_certificate(struct engine *e, const struct agreement *a,
 	    dc->reason, a->nic);
 }
 
-/* ---- the scheduler's entry ---------------------------------------------- */
-
 int
-schedule_mail(struct engine *e, int64_t now)
+mail_certificate(struct engine *e, const struct agreement *a,
+    const struct deletion_certificate *dc, int64_t cert_id)
 {
-	int32_t today = sluice_day_of(now);
-	int changed = 0;
-
-	if (mail_agreements(e, today, &changed) != 0 ||
-	    mail_orgs(e, today, &changed) != 0)
-		log_warnx("mail: cannot read the store");
-	e->next_mail = mail_deliver(e->cfg, e->st, now);
-	return changed;
+	if (dc->accepted)
+		return mail_cert_accepted(e, a, dc, cert_id);
+	return mail_cert_rejected(e, a, dc, cert_id);
 }

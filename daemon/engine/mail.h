@@ -1,9 +1,10 @@
 /*
  * mail.h: the scheduler's messages (DESIGN.md section 5) and their delivery.
  *
- * What is said (mail.c). Every message is queued in the store's outbox under
- * a dedupe key, and outbox_enqueue() refuses a key seen before, so each is
- * queued exactly once however often the scheduler runs:
+ * What is said (mail.c; when it is due is schedule.c's). Every message is
+ * queued in the store's outbox under a dedupe key, and outbox_enqueue()
+ * refuses a key seen before, so each is queued exactly once however often
+ * the scheduler runs:
  *   expiry-<D>:<NIC>:<v>        D days before the governing version expires
  *   expired:<NIC>:<v>           the expiry notice and certificate request
  *   cert-reminder-<D>:<NIC>:<v> D days before the certificate is due
@@ -52,14 +53,48 @@ struct engine;
 #define MAIL_BATCH		32	/* messages tried per scheduler run */
 #define MAIL_BACKOFF_MAX	3600	/* seconds */
 
-/* Queues the expiry notice of a (its governing version has just expired),
- * inside the caller's transaction. A key queued before is not an error. */
+/*
+ * The messages. Each queues its message(s) inside the caller's transaction,
+ * if any; a key queued before is not an error. The scheduler (schedule.c)
+ * decides when each is due.
+ */
+
+/* The day a's certificate of deletion is due: the policy's days after the
+ * last day of the agreement. */
+int32_t mail_cert_due(const struct engine *e, const struct agreement *a);
+
+/* The nearest expiry reminder day of a reached by today, if any. */
+int mail_expiry_reminder(struct engine *e, const struct agreement *a,
+    int32_t today) __attribute__((warn_unused_result));
+
+/* The expiry notice of a (its governing version has just expired). */
 int mail_expired(struct engine *e, const struct agreement *a)
     __attribute__((warn_unused_result));
 
-/* Queues the receipt (dc->accepted) or the rejection with dc->reason for
- * certificate cert_id of a, inside the caller's transaction. The rejection
- * goes to the uploader (dc->uploaded_by) when it has an address. */
+/* The nearest certificate reminder day of a reached by today, if any. */
+int mail_cert_reminder(struct engine *e, const struct agreement *a,
+    int32_t today) __attribute__((warn_unused_result));
+
+/* a's certificate is overdue: the escalation to staff and the notice of
+ * sanction to the organisation. */
+int mail_overdue(struct engine *e, const struct agreement *a)
+    __attribute__((warn_unused_result));
+
+/* o's sanction is lifted, by audit entry audit_id. */
+int mail_sanction_lifted(struct engine *e, const struct org *o,
+    int64_t audit_id) __attribute__((warn_unused_result));
+
+/* o's DSPT assessment expires within 30 days of today. */
+int mail_dspt(struct engine *e, const struct org *o, int32_t today)
+    __attribute__((warn_unused_result));
+
+/* Contract k expires within 30 days of today and has no successor. */
+int mail_contract(struct engine *e, const struct contract *k, int32_t today)
+    __attribute__((warn_unused_result));
+
+/* The receipt (dc->accepted) or the rejection with dc->reason for
+ * certificate cert_id of a. The rejection goes to the uploader
+ * (dc->uploaded_by) when it has an address. */
 int mail_certificate(struct engine *e, const struct agreement *a,
     const struct deletion_certificate *dc, int64_t cert_id)
     __attribute__((warn_unused_result));

@@ -122,52 +122,76 @@ ensure_dir(const char *path)
 	return SLUICE_EIO;
 }
 
-int
-mail_maildir_put(const char *dir, const struct outbox_msg *m,
-    const uint8_t *msg, size_t len, char *why, size_t whylen)
+/* Where message m goes in the Maildir dir: tmp/<name>, then new/<name>. */
+struct maildir_paths {
+	char	newd[4096];
+	char	tmp[4200];
+	char	fin[4200];
+};
+
+/* m's paths in dir, whose tmp/ new/ cur/ are created if absent. */
+static int
+maildir_paths(const char *dir, const struct outbox_msg *m,
+    struct maildir_paths *p, char *why, size_t whylen)
 {
-	char tmpd[4096], newd[4096], curd[4096], tmp[4200], fin[4200], name[64];
-	int fd = -1, r = 0, n;
+	char tmpd[4096], curd[4096], name[64];
+	int n;
 
 	(void)snprintf(name, sizeof(name), "%lld.M%lldP0.sluice",
 	    (long long)m->created_at, (long long)m->id);
 	n = snprintf(tmpd, sizeof(tmpd), "%s/tmp", dir);
 	if (n < 0 || (size_t)n >= sizeof(tmpd))
-		return sluice_why(why, whylen, SLUICE_ETOOBIG, "maildir path too long");
-	(void)snprintf(newd, sizeof(newd), "%s/new", dir);
+		return sluice_why(why, whylen, SLUICE_ETOOBIG,
+		    "maildir path too long");
+	(void)snprintf(p->newd, sizeof(p->newd), "%s/new", dir);
 	(void)snprintf(curd, sizeof(curd), "%s/cur", dir);
-	(void)snprintf(tmp, sizeof(tmp), "%s/%s", tmpd, name);
-	(void)snprintf(fin, sizeof(fin), "%s/%s", newd, name);
+	(void)snprintf(p->tmp, sizeof(p->tmp), "%s/%s", tmpd, name);
+	(void)snprintf(p->fin, sizeof(p->fin), "%s/%s", p->newd, name);
 	if (ensure_dir(dir) != 0 || ensure_dir(tmpd) != 0 ||
-	    ensure_dir(newd) != 0 || ensure_dir(curd) != 0)
+	    ensure_dir(p->newd) != 0 || ensure_dir(curd) != 0)
 		return sluice_why(why, whylen, SLUICE_EIO, "%s: cannot create the "
 		    "maildir: %s", dir, strerror(errno));
-	if ((fd = open(tmp, O_WRONLY | O_CREAT | O_TRUNC | O_CLOEXEC |
-	    O_NOFOLLOW, 0600)) == -1) {
-		r = sluice_why(why, whylen, SLUICE_EIO, "%s: %s", tmp,
+	return 0;
+}
+
+/* msg into path (created or truncated), written through to the disk. */
+static int
+write_synced(const char *path, const uint8_t *msg, size_t len, char *why,
+    size_t whylen)
+{
+	int fd, r;
+
+	if ((fd = open(path, O_WRONLY | O_CREAT | O_TRUNC | O_CLOEXEC |
+	    O_NOFOLLOW, 0600)) == -1)
+		return sluice_why(why, whylen, SLUICE_EIO, "%s: %s", path,
 		    strerror(errno));
-		goto out;
-	}
 	if (files_write_all(fd, msg, len) != 0 || fsync(fd) != 0) {
-		r = sluice_why(why, whylen, SLUICE_EIO, "%s: %s", tmp,
+		r = sluice_why(why, whylen, SLUICE_EIO, "%s: %s", path,
 		    strerror(errno));
-		goto out;
-	}
-	if (close(fd) != 0) {
-		fd = -1;
-		r = sluice_why(why, whylen, SLUICE_EIO, "%s: %s", tmp,
-		    strerror(errno));
-		goto out;
-	}
-	fd = -1;
-	if (rename(tmp, fin) != 0 || files_sync_dir(newd) != 0)
-		r = sluice_why(why, whylen, SLUICE_EIO, "%s: %s", fin,
-		    strerror(errno));
-out:
-	if (fd != -1)
 		close(fd);
+		return r;
+	}
+	if (close(fd) != 0)
+		return sluice_why(why, whylen, SLUICE_EIO, "%s: %s", path,
+		    strerror(errno));
+	return 0;
+}
+
+int
+mail_maildir_put(const char *dir, const struct outbox_msg *m,
+    const uint8_t *msg, size_t len, char *why, size_t whylen)
+{
+	struct maildir_paths p;
+	int r;
+
+	if ((r = maildir_paths(dir, m, &p, why, whylen)) != 0)
+		return r;
+	if ((r = write_synced(p.tmp, msg, len, why, whylen)) == 0 &&
+	    (rename(p.tmp, p.fin) != 0 || files_sync_dir(p.newd) != 0))
+		r = sluice_why(why, whylen, SLUICE_EIO, "%s: %s", p.fin,
+		    strerror(errno));
 	if (r != 0)
-		(void)unlink(tmp);
+		(void)unlink(p.tmp);
 	return r;
 }
 
@@ -272,57 +296,76 @@ reap(pid_t pid, int64_t deadline, int *status)
 	}
 }
 
+/* Starts argv[0] with a pipe on its stdin; *in is the pipe's end to write
+ * (close-on-exec), for the caller to close. */
+static int
+sendmail_start(char **argv, pid_t *pid, int *in, char *why, size_t whylen)
+{
+	int p[2], r = 0;
+
+	if (pipe(p) != 0)
+		return sluice_why(why, whylen, SLUICE_EIO, "pipe: %s",
+		    strerror(errno));
+	if (fcntl(p[1], F_SETFD, FD_CLOEXEC) != 0)
+		r = sluice_why(why, whylen, SLUICE_EIO, "pipe: %s",
+		    strerror(errno));
+	else if ((*pid = fork()) == -1)
+		r = sluice_why(why, whylen, SLUICE_EIO, "fork: %s",
+		    strerror(errno));
+	else if (*pid == 0)
+		sendmail_child(p[0], argv);
+	close(p[0]);
+	if (r == 0)
+		*in = p[1];
+	else
+		close(p[1]);
+	return r;
+}
+
+/* The verdict on a child reaped with r (reap()) and status, fed its
+ * message (feed() == 0) or not. */
+static int
+sendmail_verdict(const char *prog, int timeout, int r, int status, int fed,
+    char *why, size_t whylen)
+{
+	if (r == SLUICE_ETOOBIG)
+		return sluice_why(why, whylen, SLUICE_EIO, "%s killed after %d "
+		    "seconds", prog, timeout);
+	if (r != 0)
+		return sluice_why(why, whylen, r, "waitpid: %s", strerror(errno));
+	if (WIFSIGNALED(status))
+		return sluice_why(why, whylen, SLUICE_EIO, "%s killed by signal "
+		    "%d", prog, WTERMSIG(status));
+	if (WEXITSTATUS(status) != 0)
+		return sluice_why(why, whylen, SLUICE_EIO, "%s exited with status "
+		    "%d", prog, WEXITSTATUS(status));
+	if (fed != 0)
+		return sluice_why(why, whylen, SLUICE_EIO, "%s did not read the "
+		    "whole message", prog);
+	return 0;
+}
+
 int
 mail_sendmail_put(const char *prog, const struct outbox_msg *m,
     const uint8_t *msg, size_t len, int timeout, char *why, size_t whylen)
 {
 	char *argv[MAIL_MAX_RCPT + 4], *addrs = NULL;
 	int64_t deadline = (int64_t)sluice_monotonic_ms() + (int64_t)timeout * 1000;
-	int p[2] = { -1, -1 }, status = 0, r, fed;
-	pid_t pid;
+	int in = -1, status = 0, r, fed;
+	pid_t pid = -1;
 
 	if ((addrs = strdup(m->to)) == NULL)
 		return SLUICE_ENOMEM;
 	if ((r = sendmail_argv(prog, addrs, argv, sizeof(argv) /
-	    sizeof(argv[0]))) != 0) {
+	    sizeof(argv[0]))) != 0)
 		r = sluice_why(why, whylen, r, "bad recipient list");
-		goto out;
+	else if ((r = sendmail_start(argv, &pid, &in, why, whylen)) == 0) {
+		(void)fcntl(in, F_SETFL, O_NONBLOCK);
+		fed = feed(in, msg, len, deadline);
+		close(in);
+		r = reap(pid, deadline, &status);
+		r = sendmail_verdict(prog, timeout, r, status, fed, why, whylen);
 	}
-	if (pipe(p) != 0 || fcntl(p[1], F_SETFD, FD_CLOEXEC) != 0) {
-		r = sluice_why(why, whylen, SLUICE_EIO, "pipe: %s", strerror(errno));
-		goto out;
-	}
-	if ((pid = fork()) == -1) {
-		r = sluice_why(why, whylen, SLUICE_EIO, "fork: %s", strerror(errno));
-		goto out;
-	}
-	if (pid == 0)
-		sendmail_child(p[0], argv);
-	close(p[0]);
-	p[0] = -1;
-	(void)fcntl(p[1], F_SETFL, O_NONBLOCK);
-	fed = feed(p[1], msg, len, deadline);
-	close(p[1]);
-	p[1] = -1;
-	if ((r = reap(pid, deadline, &status)) == SLUICE_ETOOBIG)
-		r = sluice_why(why, whylen, SLUICE_EIO, "%s killed after %d "
-		    "seconds", prog, timeout);
-	else if (r != 0)
-		r = sluice_why(why, whylen, r, "waitpid: %s", strerror(errno));
-	else if (WIFSIGNALED(status))
-		r = sluice_why(why, whylen, SLUICE_EIO, "%s killed by signal %d",
-		    prog, WTERMSIG(status));
-	else if (WEXITSTATUS(status) != 0)
-		r = sluice_why(why, whylen, SLUICE_EIO, "%s exited with status "
-		    "%d", prog, WEXITSTATUS(status));
-	else if (fed != 0)
-		r = sluice_why(why, whylen, SLUICE_EIO, "%s did not read the "
-		    "whole message", prog);
-out:
-	if (p[0] != -1)
-		close(p[0]);
-	if (p[1] != -1)
-		close(p[1]);
 	free(addrs);
 	return r;
 }
@@ -363,12 +406,37 @@ next_due(struct store *st)
 	return t;
 }
 
+/* Tries m once; marks it sent, or failed with its backoff. */
+static void
+deliver_try(const struct sluice_config *cfg, struct store *st,
+    const struct outbox_msg *m, int timeout, int64_t now)
+{
+	char why[STORE_TEXT_MAX] = "";
+	int64_t next;
+	int r;
+
+	if (deliver_one(cfg, m, timeout, why, sizeof(why)) == 0) {
+		if ((r = outbox_mark_sent(st, m->id, now)) != 0)
+			log_warnx("mail: %s delivered but not marked sent: %s",
+			    m->dedupe_key, sluice_strerror(r));
+		else
+			log_info("mail: sent %s to %s", m->dedupe_key, m->to);
+		return;
+	}
+	next = now + mail_backoff(m->attempts);
+	log_warnx("mail: %s not delivered (attempt %lld): %s", m->dedupe_key,
+	    (long long)m->attempts + 1, why);
+	if ((r = outbox_mark_failed(st, m->id, why, next)) != 0)
+		log_warnx("mail: cannot reschedule %s: %s", m->dedupe_key,
+		    sluice_strerror(r));
+}
+
 int64_t
 mail_deliver(const struct sluice_config *cfg, struct store *st, int64_t now)
 {
 	struct outbox_list l = { NULL, 0 };
-	int64_t budget = (int64_t)sluice_monotonic_ms() + MAIL_RUN_BUDGET * 1000, next, left;
-	char why[STORE_TEXT_MAX];
+	int64_t budget = (int64_t)sluice_monotonic_ms() + MAIL_RUN_BUDGET * 1000;
+	int64_t left;
 	size_t i;
 	int r, timeout;
 
@@ -376,27 +444,12 @@ mail_deliver(const struct sluice_config *cfg, struct store *st, int64_t now)
 		log_warnx("mail: cannot read the outbox: %s", sluice_strerror(r));
 		return now + 60;
 	}
-	for (i = 0; i < l.n && (left = budget - (int64_t)sluice_monotonic_ms()) > 0; i++) {
+	for (i = 0; i < l.n &&
+	    (left = budget - (int64_t)sluice_monotonic_ms()) > 0; i++) {
 		/* The run's budget bounds the engine's stall, not each child. */
 		timeout = left / 1000 < MAIL_SENDMAIL_TIMEOUT ?
 		    (int)(left / 1000) + 1 : MAIL_SENDMAIL_TIMEOUT;
-		why[0] = '\0';
-		if (deliver_one(cfg, &l.v[i], timeout, why, sizeof(why)) == 0) {
-			if ((r = outbox_mark_sent(st, l.v[i].id, now)) != 0)
-				log_warnx("mail: %s delivered but not marked "
-				    "sent: %s", l.v[i].dedupe_key,
-				    sluice_strerror(r));
-			else
-				log_info("mail: sent %s to %s", l.v[i].dedupe_key,
-				    l.v[i].to);
-			continue;
-		}
-		next = now + mail_backoff(l.v[i].attempts);
-		log_warnx("mail: %s not delivered (attempt %lld): %s",
-		    l.v[i].dedupe_key, (long long)l.v[i].attempts + 1, why);
-		if ((r = outbox_mark_failed(st, l.v[i].id, why, next)) != 0)
-			log_warnx("mail: cannot reschedule %s: %s",
-			    l.v[i].dedupe_key, sluice_strerror(r));
+		deliver_try(cfg, st, &l.v[i], timeout, now);
 	}
 	outbox_list_free(&l);
 	return next_due(st);

@@ -96,7 +96,33 @@ org_pins(struct engine *e, const char *org, struct signatory_list *l,
 	return 0;
 }
 
-/* Verifies an uploaded certificate; fills c's verdict fields. */
+/* The signed text's own checks, then that it fits agreement a. */
+static int
+certdoc_judge(const struct agreement *a, const struct cms_result *res,
+    int64_t now, struct deletion_certificate *dc, char *why, size_t whylen)
+{
+	struct certdoc doc;
+	int r;
+
+	memset(&doc, 0, sizeof(doc));
+	if ((r = certdoc_parse(res->content, res->content_len, &doc, why,
+	    whylen)) != 0 || (r = certdoc_check(&doc, a->nic, a->org,
+	    sluice_day_of(now), why, whylen)) != 0)
+		goto out;
+	dc->destroyed_on = doc.destroyed_on;
+	if (doc.destroyed_on < a->starts)
+		r = sluice_why(why, whylen, SLUICE_EINVAL,
+		    "Destroyed-On is before the agreement started");
+	else if (a->state != AG_EXPIRED)
+		r = sluice_why(why, whylen, SLUICE_ESTATE,
+		    "agreement %s is %s; a certificate of deletion closes an "
+		    "expired agreement", a->nic, agreement_state_name(a->state));
+out:
+	certdoc_clear(&doc);
+	return r;
+}
+
+/* Verifies an uploaded certificate; fills dc's verdict fields. */
 static int
 certificate_judge(struct engine *e, const struct agreement *a,
     const struct sbuf *bytes, struct deletion_certificate *dc, char *why,
@@ -105,37 +131,19 @@ certificate_judge(struct engine *e, const struct agreement *a,
 	struct signatory_list sl;
 	struct cms_pin *pins = NULL;
 	struct cms_result res;
-	struct certdoc doc;
 	int64_t now = sluice_now();
 	int r;
 
 	memset(&sl, 0, sizeof(sl));
 	memset(&res, 0, sizeof(res));
-	memset(&doc, 0, sizeof(doc));
 	if ((r = org_pins(e, a->org, &sl, &pins)) != 0)
 		goto out;
 	if ((r = cms_verify(sbuf_ptr(bytes), sbuf_len(bytes), NULL, 0, pins, sl.n,
 	    a->org, now, &res, why, whylen)) != 0)
 		goto out;
 	dc->signatory_id = sl.v[res.pin].id;
-	if ((r = certdoc_parse(res.content, res.content_len, &doc, why,
-	    whylen)) != 0 || (r = certdoc_check(&doc, a->nic, a->org,
-	    sluice_day_of(now), why, whylen)) != 0)
-		goto out;
-	dc->destroyed_on = doc.destroyed_on;
-	if (doc.destroyed_on < a->starts) {
-		r = sluice_why(why, whylen, SLUICE_EINVAL,
-		    "Destroyed-On is before the agreement started");
-		goto out;
-	}
-	if (a->state != AG_EXPIRED) {
-		r = sluice_why(why, whylen, SLUICE_ESTATE,
-		    "agreement %s is %s; a certificate of deletion closes an "
-		    "expired agreement", a->nic, agreement_state_name(a->state));
-		goto out;
-	}
+	r = certdoc_judge(a, &res, now, dc, why, whylen);
 out:
-	certdoc_clear(&doc);
 	cms_result_clear(&res);
 	free(pins);
 	signatory_list_free(&sl);
@@ -153,24 +161,52 @@ certificate_record(struct engine *e, struct conn *c, const struct agreement *a,
 
 	if ((r = store_begin(e->st)) != 0)
 		return r;
-	if ((r = certificate_add(e->st, dc, &id, NULL, 0)) != 0)
-		goto fail;
-	if (dc->accepted && (r = agreement_set_state(e->st, a->id, AG_CLOSED)) != 0)
-		goto fail;
-	if ((r = audit_append(e->st, c->who.user, "certificate upload", a->nic,
+	if ((r = certificate_add(e->st, dc, &id, NULL, 0)) != 0 ||
+	    (dc->accepted &&
+	    (r = agreement_set_state(e->st, a->id, AG_CLOSED)) != 0) ||
+	    (r = audit_append(e->st, c->who.user, "certificate upload", a->nic,
 	    dc->accepted ? "ok" : "refused", dc->accepted ?
 	    "certificate of deletion accepted; agreement closed" : dc->reason,
-	    NULL)) != 0)
-		goto fail;
-	/* The receipt or the reason, with the verdict it reports. */
-	if ((r = mail_certificate(e, a, dc, id)) != 0)
-		goto fail;
-	if ((r = store_commit(e->st)) != 0)
-		goto fail;
+	    NULL)) != 0 ||
+	    /* The receipt or the reason, with the verdict it reports. */
+	    (r = mail_certificate(e, a, dc, id)) != 0 ||
+	    (r = store_commit(e->st)) != 0) {
+		store_rollback(e->st);
+		return r;
+	}
 	return 0;
-fail:
-	store_rollback(e->st);
-	return r;
+}
+
+/* Reads the upload (within the policy's limit) into bytes and judges it:
+ * 0 when accepted, else the refusal with why. */
+static int
+certificate_read(struct engine *e, const struct open_file *of,
+    const struct agreement *a, struct sbuf *bytes,
+    struct deletion_certificate *dc, char *why, size_t whylen)
+{
+	int64_t max = e->cfg->policy.cert_max_bytes;
+	int v;
+
+	v = files_read(of->tmp_path, max > 0 ? (size_t)max : CMS_MAX_INPUT, bytes);
+	if (v == SLUICE_ETOOBIG)
+		sluice_why(why, whylen, v, "certificate larger than %lld bytes",
+		    (long long)max);
+	else if (v == 0)
+		v = certificate_judge(e, a, bytes, dc, why, whylen);
+	return v;
+}
+
+/* The row to keep, accepted (v == 0) or not, with the bytes as uploaded. */
+static void
+certificate_verdict(struct deletion_certificate *dc, const struct agreement *a,
+    const struct conn *c, const struct sbuf *bytes, int v, const char *why)
+{
+	dc->agreement_id = a->id;
+	dc->uploaded_by = c->who.id;
+	dc->cms = (uint8_t *)(uintptr_t)sbuf_ptr(bytes);
+	dc->cms_len = sbuf_len(bytes);
+	dc->accepted = v == 0;
+	(void)snprintf(dc->reason, sizeof(dc->reason), "%s", v == 0 ? "" : why);
 }
 
 int
@@ -180,7 +216,6 @@ engine_certificate_upload(struct engine *e, struct conn *c,
 	struct deletion_certificate dc;
 	struct agreement a;
 	struct sbuf *bytes = NULL;
-	int64_t max = e->cfg->policy.cert_max_bytes;
 	int r, v;
 
 	memset(&a, 0, sizeof(a));
@@ -189,18 +224,8 @@ engine_certificate_upload(struct engine *e, struct conn *c,
 		return SLUICE_ENOMEM;
 	if ((r = agreement_governing(e->st, of->nic, &a)) != 0)
 		goto out;
-	v = files_read(of->tmp_path, max > 0 ? (size_t)max : CMS_MAX_INPUT, bytes);
-	if (v == SLUICE_ETOOBIG)
-		sluice_why(why, whylen, v, "certificate larger than %lld bytes",
-		    (long long)max);
-	else if (v == 0)
-		v = certificate_judge(e, &a, bytes, &dc, why, whylen);
-	dc.agreement_id = a.id;
-	dc.uploaded_by = c->who.id;
-	dc.cms = (uint8_t *)(uintptr_t)sbuf_ptr(bytes);
-	dc.cms_len = sbuf_len(bytes);
-	dc.accepted = v == 0;
-	(void)snprintf(dc.reason, sizeof(dc.reason), "%s", v == 0 ? "" : why);
+	v = certificate_read(e, of, &a, bytes, &dc, why, whylen);
+	certificate_verdict(&dc, &a, c, bytes, v, why);
 	if ((r = certificate_record(e, c, &a, &dc)) != 0)
 		goto out;
 	/* Sends the receipt or the reason now, and lifts a sanction this

@@ -20,7 +20,7 @@
 
 #include <sodium.h>
 
-#include "engine/audit.h"
+#include "engine/sums.h"
 #include "engine/engine_int.h"
 #include "engine/vfs.h"
 #include "gate.h"
@@ -34,8 +34,8 @@
 
 /* ---- replies --------------------------------------------------------- */
 
-int
-vfs_put_attrs(struct sbuf *b, const struct vnode *n)
+static int
+put_attrs(struct sbuf *b, const struct vnode *n)
 {
 	int r;
 
@@ -159,8 +159,8 @@ find_release(struct engine *e, const char *nic, const char *base,
 }
 
 /* Releases of nic the gate allows for this recipient now, by name. */
-int
-vfs_allowed_releases(struct engine *e, struct conn *c, const char *nic,
+static int
+allowed_releases(struct engine *e, struct conn *c, const char *nic,
     struct release_list *out)
 {
 	struct gate_result g;
@@ -176,12 +176,6 @@ vfs_allowed_releases(struct engine *e, struct conn *c, const char *nic,
 	}
 	out->n = k;
 	return 0;
-}
-
-static int
-extract_for(struct engine *e, const struct release *rel, struct extract *x)
-{
-	return extract_get(e->st, rel->extract_id, x);
 }
 
 /* Size of <name>.age for this recipient: header + payload. */
@@ -207,42 +201,27 @@ download_header(struct engine *e, struct conn *c, const struct extract *x,
 	return r;
 }
 
+/* SHA256SUMS (sig = 0) or its signature (sig = 1), for this recipient. */
 static int
-sums_text(struct engine *e, struct conn *c, const char *nic, struct sbuf *out,
-    int64_t *newest)
+sums_file(struct engine *e, struct conn *c, const char *nic, int sig,
+    struct sbuf *out)
 {
 	struct release_list l;
-	struct extract x;
-	size_t i;
-	int r = 0;
-
-	*newest = 0;
-	if ((r = vfs_allowed_releases(e, c, nic, &l)) != 0)
-		return r;
-	for (i = 0; i < l.n && r == 0; i++) {
-		if ((r = extract_for(e, &l.v[i], &x)) != 0)
-			break;
-		r = sbuf_putf(out, "%s  %s\n", x.sha256, x.name);
-		if (l.v[i].approved_at > *newest)
-			*newest = l.v[i].approved_at;
-	}
-	release_list_free(&l);
-	return r;
-}
-
-static int
-sums_sig(struct engine *e, struct conn *c, const char *nic, struct sbuf *out)
-{
 	struct sbuf *sums = NULL;
 	int64_t newest;
 	int r;
 
-	if ((sums = sbuf_new()) == NULL)
-		return SLUICE_ENOMEM;
-	if ((r = sums_text(e, c, nic, sums, &newest)) == 0)
-		r = engine_sign_sums(e, nic, sbuf_ptr(sums), sbuf_len(sums), newest,
+	if ((r = allowed_releases(e, c, nic, &l)) != 0)
+		return r;
+	if (!sig)
+		r = sums_text(e, &l, out, &newest);
+	else if ((sums = sbuf_new()) == NULL)
+		r = SLUICE_ENOMEM;
+	else if ((r = sums_text(e, &l, sums, &newest)) == 0)
+		r = sums_sign(e, nic, sbuf_ptr(sums), sbuf_len(sums), newest,
 		    out);
 	sbuf_free(sums);
+	release_list_free(&l);
 	return r;
 }
 
@@ -277,105 +256,149 @@ is_age_name(const char *name, char *base, size_t baselen)
 	return 1;
 }
 
+/* /release.pub */
+static int
+release_pub_node(struct engine *e, struct vnode *n, struct sbuf *content)
+{
+	node_file(n, strlen(e->release_pub), 0, 0444);
+	n->kind = OPEN_STATIC;
+	return content == NULL ? 0 :
+	    sbuf_put(content, e->release_pub, strlen(e->release_pub));
+}
+
+/* /<NIC>/deletion-certificate/ and the names in it, write-only. */
+static int
+cert_node(const struct agreement *a, char comp[][STORE_TEXT_MAX], size_t nc,
+    struct vnode *n)
+{
+	if (nc == 2) {
+		node_dir(n, agreement_mtime(a), 0333);
+		return 0;
+	}
+	if (name_check(comp[2], STORE_NAME_MAX - 1, NULL, 0) != 0)
+		return SLUICE_ENOTFOUND;
+	node_file(n, 0, 0, 0200);
+	n->kind = OPEN_CERT_UPLOAD;
+	snprintf(n->name, sizeof(n->name), "%s", comp[2]);
+	return 0;
+}
+
+/* /<NIC>/SHA256SUMS (sig = 0) and /<NIC>/SHA256SUMS.minisig (sig = 1). */
+static int
+sums_node(struct engine *e, struct conn *c, const struct agreement *a,
+    int sig, struct vnode *n, struct sbuf *content)
+{
+	struct sbuf *tmp;
+	int r;
+
+	if ((tmp = sbuf_new()) == NULL)
+		return SLUICE_ENOMEM;
+	if ((r = sums_file(e, c, a->nic, sig, tmp)) == 0) {
+		node_file(n, sbuf_len(tmp), agreement_mtime(a), 0444);
+		n->kind = OPEN_STATIC;
+		if (content != NULL)
+			r = sbuf_put(content, sbuf_ptr(tmp), sbuf_len(tmp));
+	}
+	sbuf_free(tmp);
+	return r;
+}
+
+/* The download of x: this recipient's age header, then the payload. */
+static int
+download_fill(struct engine *e, struct conn *c, const struct release *rel,
+    struct vnode *n, struct sbuf *content, char *why, size_t whylen)
+{
+	struct extract x;
+	struct sbuf *hdr;
+	int r;
+
+	if ((r = extract_get(e->st, rel->extract_id, &x)) != 0)
+		return r;
+	if ((hdr = sbuf_new()) == NULL)
+		return SLUICE_ENOMEM;
+	if ((r = download_header(e, c, &x, hdr, why, whylen)) == 0) {
+		node_file(n, sbuf_len(hdr) + x.payload_size, rel->approved_at,
+		    0444);
+		n->kind = OPEN_DOWNLOAD;
+		n->prefix_len = sbuf_len(hdr);
+		snprintf(n->extract_id, sizeof(n->extract_id), "%s", x.id);
+		if (content != NULL)
+			r = sbuf_put(content, sbuf_ptr(hdr), sbuf_len(hdr));
+	}
+	sbuf_free(hdr);
+	return r;
+}
+
+/* /<NIC>/<name>.age, the newest release of that name: gated. */
+static int
+download_node(struct engine *e, struct conn *c, const struct agreement *a,
+    const char *name, struct vnode *n, struct sbuf *content, char *why,
+    size_t whylen)
+{
+	char base[STORE_TEXT_MAX];
+	struct release rel;
+	struct gate_result g;
+
+	if (!is_age_name(name, base, sizeof(base)) ||
+	    find_release(e, a->nic, base, &rel) != 0)
+		return SLUICE_ENOTFOUND;
+	n->release_id = rel.id;
+	snprintf(n->name, sizeof(n->name), "%s", name);
+	vfs_gate(e, c, rel.id, &g);
+	if (g.rule != GATE_ALLOW)
+		return sluice_why(why, whylen, SLUICE_EDENIED, "%s", g.reason);
+	return download_fill(e, c, &rel, n, content, why, whylen);
+}
+
+/* /<NIC>/ and below, for an agreement of this recipient's organisation. */
+static int
+agreement_node(struct engine *e, struct conn *c, const struct agreement *a,
+    char comp[][STORE_TEXT_MAX], size_t nc, struct vnode *n,
+    struct sbuf *content, char *why, size_t whylen)
+{
+	snprintf(n->nic, sizeof(n->nic), "%s", a->nic);
+	if (nc == 1) {
+		node_dir(n, agreement_mtime(a), 0555);
+		return 0;
+	}
+	if (strcmp(comp[1], CERT_DIR) == 0)
+		return cert_node(a, comp, nc, n);
+	if (nc != 2)
+		return SLUICE_ENOTFOUND;
+	if (strcmp(comp[1], "SHA256SUMS") == 0)
+		return sums_node(e, c, a, 0, n, content);
+	if (strcmp(comp[1], "SHA256SUMS.minisig") == 0)
+		return sums_node(e, c, a, 1, n, content);
+	return download_node(e, c, a, comp[1], n, content, why, whylen);
+}
+
 /*
- * Resolves a recipient's path. For a gated file, res holds the gate's answer
- * and the function returns SLUICE_EDENIED when it denies; content (if not
- * NULL) receives static bytes or the age header.
+ * Resolves a recipient's path. For a gated file the function returns
+ * SLUICE_EDENIED with the gate's reason in why when the gate denies;
+ * content (if not NULL) receives static bytes or the age header.
  */
-int
+static int
 vfs_recipient(struct engine *e, struct conn *c, const char *path,
     struct vnode *n, struct sbuf *content, char *why, size_t whylen)
 {
-	char comp[3][STORE_TEXT_MAX], base[STORE_TEXT_MAX];
+	char comp[3][STORE_TEXT_MAX];
 	struct agreement a;
-	struct release rel;
-	struct extract x;
-	struct gate_result g;
-	struct sbuf *tmp = NULL;
 	size_t nc;
-	int64_t newest;
 	int r;
 
 	memset(&a, 0, sizeof(a));
 	memset(n, 0, sizeof(*n));
-	if ((r = split_path(path, comp, &nc)) != 0)
+	if (split_path(path, comp, &nc) != 0)
 		return SLUICE_ENOTFOUND;
 	if (nc == 0) {
 		node_dir(n, 0, 0555);
 		return 0;
 	}
-	if (nc == 1 && strcmp(comp[0], "release.pub") == 0) {
-		node_file(n, strlen(e->release_pub), 0, 0444);
-		n->kind = OPEN_STATIC;
-		return content == NULL ? 0 :
-		    sbuf_put(content, e->release_pub, strlen(e->release_pub));
-	}
-	if ((r = recipient_agreement(e, c, comp[0], &a)) != 0)
+	if (nc == 1 && strcmp(comp[0], "release.pub") == 0)
+		return release_pub_node(e, n, content);
+	if (recipient_agreement(e, c, comp[0], &a) != 0)
 		return SLUICE_ENOTFOUND;
-	snprintf(n->nic, sizeof(n->nic), "%s", a.nic);
-	if (nc == 1) {
-		node_dir(n, agreement_mtime(&a), 0555);
-		goto out;
-	}
-	if (strcmp(comp[1], CERT_DIR) == 0) {
-		if (nc == 2)
-			node_dir(n, agreement_mtime(&a), 0333);
-		else if (name_check(comp[2], STORE_NAME_MAX - 1, NULL, 0) == 0) {
-			node_file(n, 0, 0, 0200);
-			n->kind = OPEN_CERT_UPLOAD;
-			snprintf(n->name, sizeof(n->name), "%s", comp[2]);
-		} else
-			r = SLUICE_ENOTFOUND;
-		goto out;
-	}
-	if (nc != 2) {
-		r = SLUICE_ENOTFOUND;
-		goto out;
-	}
-	if (strcmp(comp[1], "SHA256SUMS") == 0 ||
-	    strcmp(comp[1], "SHA256SUMS.minisig") == 0) {
-		if ((tmp = sbuf_new()) == NULL) {
-			r = SLUICE_ENOMEM;
-			goto out;
-		}
-		r = comp[1][10] == '\0' ? sums_text(e, c, a.nic, tmp, &newest) :
-		    sums_sig(e, c, a.nic, tmp);
-		if (r != 0)
-			goto out;
-		node_file(n, sbuf_len(tmp), agreement_mtime(&a), 0444);
-		n->kind = OPEN_STATIC;
-		if (content != NULL)
-			r = sbuf_put(content, sbuf_ptr(tmp), sbuf_len(tmp));
-		goto out;
-	}
-	if (!is_age_name(comp[1], base, sizeof(base)) ||
-	    find_release(e, a.nic, base, &rel) != 0) {
-		r = SLUICE_ENOTFOUND;
-		goto out;
-	}
-	n->release_id = rel.id;
-	snprintf(n->name, sizeof(n->name), "%s", comp[1]);
-	vfs_gate(e, c, rel.id, &g);
-	if (g.rule != GATE_ALLOW) {
-		r = sluice_why(why, whylen, SLUICE_EDENIED, "%s", g.reason);
-		goto out;
-	}
-	if ((r = extract_for(e, &rel, &x)) != 0)
-		goto out;
-	if ((tmp = sbuf_new()) == NULL) {
-		r = SLUICE_ENOMEM;
-		goto out;
-	}
-	if ((r = download_header(e, c, &x, tmp, why, whylen)) != 0)
-		goto out;
-	node_file(n, sbuf_len(tmp) + x.payload_size, rel.approved_at, 0444);
-	n->kind = OPEN_DOWNLOAD;
-	n->prefix_len = sbuf_len(tmp);
-	snprintf(n->extract_id, sizeof(n->extract_id), "%s", x.id);
-	if (content != NULL)
-		r = sbuf_put(content, sbuf_ptr(tmp), sbuf_len(tmp));
-out:
-	sbuf_free(tmp);
+	r = agreement_node(e, c, &a, comp, nc, n, content, why, whylen);
 	agreement_clear(&a);
 	return r;
 }
@@ -387,7 +410,7 @@ list_put(struct sbuf *b, uint32_t *count, const char *name,
 {
 	int r;
 
-	if ((r = sbuf_put_cstring(b, name)) != 0 || (r = vfs_put_attrs(b, n)) != 0)
+	if ((r = sbuf_put_cstring(b, name)) != 0 || (r = put_attrs(b, n)) != 0)
 		return r;
 	(*count)++;
 	return 0;
@@ -417,6 +440,26 @@ list_root(struct engine *e, struct conn *c, struct sbuf *b, uint32_t *count)
 	return r;
 }
 
+/* SHA256SUMS and its signature, listed when there is a release. */
+static int
+list_sums(struct engine *e, struct conn *c, const char *nic, struct sbuf *b,
+    uint32_t *count)
+{
+	static const char *const names[] = { "SHA256SUMS",
+	    "SHA256SUMS.minisig" };
+	char path[STORE_TEXT_MAX * 2];
+	struct vnode n;
+	size_t i;
+	int r = 0;
+
+	for (i = 0; i < 2 && r == 0; i++) {
+		(void)snprintf(path, sizeof(path), "/%s/%s", nic, names[i]);
+		if ((r = vfs_recipient(e, c, path, &n, NULL, NULL, 0)) == 0)
+			r = list_put(b, count, names[i], &n);
+	}
+	return r;
+}
+
 static int
 list_agreement(struct engine *e, struct conn *c, const char *nic,
     struct sbuf *b, uint32_t *count)
@@ -431,7 +474,7 @@ list_agreement(struct engine *e, struct conn *c, const char *nic,
 	node_dir(&n, 0, 0333);
 	if ((r = list_put(b, count, CERT_DIR, &n)) != 0)
 		return r;
-	if ((r = vfs_allowed_releases(e, c, nic, &l)) != 0)
+	if ((r = allowed_releases(e, c, nic, &l)) != 0)
 		return r;
 	for (i = 0; i < l.n && r == 0; i++) {
 		(void)snprintf(name, sizeof(name), "%s.age", l.v[i].name);
@@ -439,20 +482,14 @@ list_agreement(struct engine *e, struct conn *c, const char *nic,
 		if (vfs_recipient(e, c, path, &n, NULL, NULL, 0) == 0)
 			r = list_put(b, count, name, &n);
 	}
-	if (r == 0 && l.n > 0) {
-		(void)snprintf(path, sizeof(path), "/%s/SHA256SUMS", nic);
-		if ((r = vfs_recipient(e, c, path, &n, NULL, NULL, 0)) == 0)
-			r = list_put(b, count, "SHA256SUMS", &n);
-		(void)snprintf(path, sizeof(path), "/%s/SHA256SUMS.minisig", nic);
-		if (r == 0 && (r = vfs_recipient(e, c, path, &n, NULL, NULL, 0)) == 0)
-			r = list_put(b, count, "SHA256SUMS.minisig", &n);
-	}
+	if (r == 0 && l.n > 0)
+		r = list_sums(e, c, nic, b, count);
 	release_list_free(&l);
 	return r;
 }
 
-int
-vfs_recipient_list(struct engine *e, struct conn *c, const char *path,
+static int
+list_recipient(struct engine *e, struct conn *c, const char *path,
     struct sbuf *b, uint32_t *count, char *why, size_t whylen)
 {
 	struct vnode n;
@@ -485,13 +522,48 @@ vfs_inbox_dir(struct engine *e, const char *user, char *out, size_t outlen)
 }
 
 int
+vfs_inbox_open(struct engine *e, const char *user, int *dfd)
+{
+	char dir[ENGINE_PATH_MAX];
+	int r;
+
+	*dfd = -1;
+	if ((r = vfs_inbox_dir(e, user, dir, sizeof(dir))) != 0)
+		return r;
+	if ((*dfd = open(dir, O_RDONLY | O_DIRECTORY | O_CLOEXEC)) == -1)
+		return SLUICE_EIO;
+	return 0;
+}
+
+/* /inbox/<name>: a regular file of the staff member's own inbox, or
+ * VNODE_ABSENT (with name and kind set, for an upload to create it). */
+static int
+inbox_node(struct engine *e, struct conn *c, const char *name,
+    struct vnode *n)
+{
+	struct stat st;
+	int dfd, r;
+
+	snprintf(n->name, sizeof(n->name), "%s", name);
+	n->kind = OPEN_INBOX_READ;
+	if ((r = vfs_inbox_open(e, c->who.user, &dfd)) != 0)
+		return r;
+	r = fstatat(dfd, name, &st, AT_SYMLINK_NOFOLLOW);
+	close(dfd);
+	if (r != 0 || !S_ISREG(st.st_mode)) {
+		n->type = VNODE_ABSENT;
+		return 0;
+	}
+	node_file(n, (uint64_t)st.st_size, st.st_mtime, 0600);
+	return 0;
+}
+
+int
 vfs_staff(struct engine *e, struct conn *c, const char *path,
     struct vnode *n)
 {
-	char comp[3][STORE_TEXT_MAX], dir[ENGINE_PATH_MAX];
-	struct stat st;
+	char comp[3][STORE_TEXT_MAX];
 	size_t nc;
-	int fd, r;
 
 	memset(n, 0, sizeof(*n));
 	if (split_path(path, comp, &nc) != 0)
@@ -508,27 +580,12 @@ vfs_staff(struct engine *e, struct conn *c, const char *path,
 	}
 	if (name_check(comp[1], STORE_NAME_MAX - 1, NULL, 0) != 0)
 		return SLUICE_EFORMAT;	/* vfs_resolve says why */
-	if ((r = vfs_inbox_dir(e, c->who.user, dir, sizeof(dir))) != 0)
-		return r;
-	snprintf(n->name, sizeof(n->name), "%s", comp[1]);
-	n->kind = OPEN_INBOX_READ;
-	if ((fd = open(dir, O_RDONLY | O_DIRECTORY | O_CLOEXEC)) == -1)
-		return SLUICE_EIO;
-	r = fstatat(fd, comp[1], &st, AT_SYMLINK_NOFOLLOW);
-	close(fd);
-	if (r != 0 || !S_ISREG(st.st_mode)) {
-		n->type = VNODE_ABSENT;
-		return 0;
-	}
-	node_file(n, (uint64_t)st.st_size, st.st_mtime, 0600);
-	n->kind = OPEN_INBOX_READ;
-	snprintf(n->name, sizeof(n->name), "%s", comp[1]);
-	return 0;
+	return inbox_node(e, c, comp[1], n);
 }
 
-int
-vfs_staff_list(struct engine *e, struct conn *c, const char *path,
-    struct sbuf *b, uint32_t *count)
+/* The files of the staff member's inbox whose names are in the safe set. */
+static int
+list_inbox(struct engine *e, struct conn *c, struct sbuf *b, uint32_t *count)
 {
 	char dir[ENGINE_PATH_MAX], p[ENGINE_PATH_MAX];
 	struct vnode n;
@@ -536,13 +593,6 @@ vfs_staff_list(struct engine *e, struct conn *c, const char *path,
 	DIR *d;
 	int r;
 
-	memset(&n, 0, sizeof(n));
-	if (strcmp(path, "/") == 0) {
-		node_dir(&n, 0, 0700);
-		return list_put(b, count, "inbox", &n);
-	}
-	if (strcmp(path, "/inbox") != 0)
-		return SLUICE_ENOTFOUND;
 	if ((r = vfs_inbox_dir(e, c->who.user, dir, sizeof(dir))) != 0)
 		return r;
 	if ((d = opendir(dir)) == NULL)
@@ -558,14 +608,31 @@ vfs_staff_list(struct engine *e, struct conn *c, const char *path,
 	return r;
 }
 
+static int
+list_staff(struct engine *e, struct conn *c, const char *path,
+    struct sbuf *b, uint32_t *count)
+{
+	struct vnode n;
+
+	memset(&n, 0, sizeof(n));
+	if (strcmp(path, "/") == 0) {
+		node_dir(&n, 0, 0700);
+		return list_put(b, count, "inbox", &n);
+	}
+	if (strcmp(path, "/inbox") != 0)
+		return SLUICE_ENOTFOUND;
+	return list_inbox(e, c, b, count);
+}
+
 /* ---- request handlers: STAT, READDIR ----------------------------------- */
 
+/* The request's one argument: an absolute path. */
 static int
 get_path(struct sbuf *req, char **path)
 {
 	if (sbuf_get_cstring(req, path, 2048) != 0)
 		return SLUICE_EPROTO;
-	if ((*path)[0] != '/') {
+	if ((*path)[0] != '/' || sbuf_len(req) != 0) {
 		free(*path);
 		*path = NULL;
 		return SLUICE_EPROTO;
@@ -597,30 +664,33 @@ status_text(int r, const char *why)
 	}
 }
 
+/* A staff path whose name is outside the safe set: refused, saying why,
+ * rather than "no such file". */
+static int
+name_refused(const char *path, char *why, size_t whylen)
+{
+	const char *base = strrchr(path, '/');
+	char nwhy[200];
+
+	(void)name_check(base != NULL ? base + 1 : path, STORE_NAME_MAX - 1,
+	    nwhy, sizeof(nwhy));
+	(void)snprintf(why, whylen, "inbox file name refused: %s", nwhy);
+	return SLUICE_EDENIED;
+}
+
 int
 vfs_resolve(struct engine *e, struct conn *c, const char *path,
     struct vnode *n, struct sbuf *content, char *why, size_t whylen)
 {
 	int r;
 
-	if (c->who.kind == IDENTITY_STAFF) {
-		if ((r = vfs_staff(e, c, path, n)) == 0 && n->type == VNODE_ABSENT)
-			r = SLUICE_ENOTFOUND;
-		if (r == SLUICE_EFORMAT) {
-			/* a name outside the safe set: refused, saying why,
-			 * rather than "no such file" */
-			const char *base = strrchr(path, '/');
-			char nwhy[200];
-
-			(void)name_check(base != NULL ? base + 1 : path,
-			    STORE_NAME_MAX - 1, nwhy, sizeof(nwhy));
-			(void)snprintf(why, whylen, "inbox file name refused: %s",
-			    nwhy);
-			r = SLUICE_EDENIED;
-		}
-		return r;
-	}
-	return vfs_recipient(e, c, path, n, content, why, whylen);
+	if (c->who.kind != IDENTITY_STAFF)
+		return vfs_recipient(e, c, path, n, content, why, whylen);
+	if ((r = vfs_staff(e, c, path, n)) == 0 && n->type == VNODE_ABSENT)
+		r = SLUICE_ENOTFOUND;
+	if (r == SLUICE_EFORMAT)
+		r = name_refused(path, why, whylen);
+	return r;
 }
 
 int
@@ -632,20 +702,35 @@ eng_stat(struct engine *e, struct conn *c, struct sbuf *req, struct sbuf *rep,
 	int r, v;
 
 	(void)fd;
-	if ((r = get_path(req, &path)) != 0 || sbuf_len(req) != 0) {
-		r = SLUICE_EPROTO;
-		goto out;
-	}
+	if ((r = get_path(req, &path)) != 0)
+		return r;
 	v = vfs_resolve(e, c, path, &n, NULL, why, sizeof(why));
 	if (v == 0 && n.kind == OPEN_CERT_UPLOAD)
 		v = SLUICE_ENOTFOUND;	/* uploads are write-only */
-	if ((r = put_status(rep, status_of(v), status_text(v, why))) != 0)
-		goto out;
-	if (v != 0)
-		memset(&n, 0, sizeof(n));
-	r = vfs_put_attrs(rep, &n);
-out:
+	if ((r = put_status(rep, status_of(v), status_text(v, why))) == 0) {
+		if (v != 0)
+			memset(&n, 0, sizeof(n));
+		r = put_attrs(rep, &n);
+	}
 	free(path);
+	return r;
+}
+
+/* The READDIR reply: the status, then the entries when v is 0. */
+static int
+readdir_reply(struct sbuf *rep, int v, const char *why,
+    const struct sbuf *entries, uint32_t count)
+{
+	int r;
+
+	if (v == SLUICE_EINVAL)
+		v = SLUICE_ENOTFOUND;
+	if ((r = put_status(rep, status_of(v), status_text(v, why))) != 0)
+		return r;
+	if (v != 0)
+		count = 0;
+	if ((r = sbuf_put_u32(rep, count)) == 0 && count > 0)
+		r = sbuf_put(rep, sbuf_ptr(entries), sbuf_len(entries));
 	return r;
 }
 
@@ -659,26 +744,17 @@ eng_readdir(struct engine *e, struct conn *c, struct sbuf *req,
 	int r, v;
 
 	(void)fd;
-	if ((r = get_path(req, &path)) != 0 || sbuf_len(req) != 0) {
-		r = SLUICE_EPROTO;
-		goto out;
-	}
+	if ((r = get_path(req, &path)) != 0)
+		return r;
 	if ((entries = sbuf_new()) == NULL) {
 		r = SLUICE_ENOMEM;
 		goto out;
 	}
 	if (c->who.kind == IDENTITY_STAFF)
-		v = vfs_staff_list(e, c, path, entries, &count);
+		v = list_staff(e, c, path, entries, &count);
 	else
-		v = vfs_recipient_list(e, c, path, entries, &count, why, sizeof(why));
-	if (v == SLUICE_EINVAL)
-		v = SLUICE_ENOTFOUND;
-	if ((r = put_status(rep, status_of(v), status_text(v, why))) != 0)
-		goto out;
-	if (v != 0)
-		count = 0;
-	if ((r = sbuf_put_u32(rep, count)) == 0 && count > 0)
-		r = sbuf_put(rep, sbuf_ptr(entries), sbuf_len(entries));
+		v = list_recipient(e, c, path, entries, &count, why, sizeof(why));
+	r = readdir_reply(rep, v, why, entries, count);
 out:
 	sbuf_free(entries);
 	free(path);

@@ -1,6 +1,7 @@
 /*
- * engine_vfs.h: resolving a session's canonical path to a node of its
- * virtual tree (engine_vfs.c), for the engine's file requests.
+ * vfs.h: resolving a session's canonical path to a node of its virtual
+ * tree (vfs.c), for the engine's file requests; STAT and READDIR are
+ * answered in vfs.c itself.
  */
 #ifndef SLUICE_ENGINE_VFS_H
 #define SLUICE_ENGINE_VFS_H
@@ -23,7 +24,6 @@ struct vnode {
 	char		 name[STORE_TEXT_MAX];
 };
 
-int vfs_put_attrs(struct sbuf *b, const struct vnode *n);
 /* Resolves path for the connection's identity; content (may be NULL) gets
  * static bytes or the age header. SLUICE_EDENIED with why for a gate denial. */
 int vfs_resolve(struct engine *e, struct conn *c, const char *path,
@@ -32,11 +32,9 @@ int vfs_gate(struct engine *e, struct conn *c, int64_t release_id,
     struct gate_result *res);
 int vfs_staff(struct engine *e, struct conn *c, const char *path,
     struct vnode *n);
+/* A staff member's inbox directory, DIR/inbox/<user>, created if absent:
+ * its path, or an open descriptor of it (the caller closes *dfd). */
 int vfs_inbox_dir(struct engine *e, const char *user, char *out, size_t outlen);
-
-/* Signs SHA256SUMS text for nic with the release key (engine_core.c). The
- * trusted comment carries `newest` so the bytes are stable. */
-int engine_sign_sums(struct engine *e, const char *nic, const uint8_t *sums,
-    size_t len, int64_t newest, struct sbuf *out);
+int vfs_inbox_open(struct engine *e, const char *user, int *dfd);
 
 #endif

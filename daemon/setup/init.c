@@ -11,6 +11,7 @@
 #include <sodium.h>
 
 #include "engine/audit.h"
+#include "payloads/payloads.h"
 #include "setup/init.h"
 #include "sluice/config.h"
 #include "sluice/domain.h"
@@ -53,11 +54,15 @@ prepare_dir(const char *dir)
 static int
 subdirs(const char *dir)
 {
-	static const char *names[] = { "payloads", "inbox", "uploads", "mail",
+	static const char *names[] = { "inbox", "uploads", "mail",
 	    "mail/tmp", "mail/new", "mail/cur" };
 	char path[4096];
 	size_t i;
 
+	if (payloads_setup(dir, path, sizeof(path)) != 0) {
+		fprintf(stderr, "sluiced init: %s\n", path);
+		return 1;
+	}
 	for (i = 0; i < sizeof(names) / sizeof(names[0]); i++) {
 		(void)snprintf(path, sizeof(path), "%s/%s", dir, names[i]);
 		if (mkdir(path, 0700) != 0)
@@ -134,41 +139,55 @@ master_key(const struct sluice_config *cfg)
 	return 0;
 }
 
+/* The admin's public key from key_path, acceptable, and its fingerprint;
+ * the caller frees *k. */
 static int
-first_admin(const struct sluice_config *cfg, const char *admin,
-    const char *key_path)
+admin_pubkey(const char *key_path, struct sshkey_pub **k,
+    char fp[SSHKEY_FP_SIZE])
 {
-	struct sbuf *b = NULL;
-	struct sshkey_pub *k = NULL;
-	struct store *st = NULL;
-	struct store_key sk;
-	char why[256] = "", fp[SSHKEY_FP_SIZE], email[STORE_TEXT_MAX];
+	struct sbuf *b;
+	char why[256] = "";
 	int r = 1;
 
-	/* The first admin's address until `staff` commands change it. */
-	(void)snprintf(email, sizeof(email), "%s@localhost", admin);
-	if (name_check(admin, STORE_NAME_MAX - 1, why, sizeof(why)) != 0)
-		return fail("--admin", why);
+	*k = NULL;
 	if ((b = sbuf_new()) == NULL || files_read(key_path, 16384, b) != 0 ||
 	    sbuf_put_u8(b, 0) != 0) {
 		fail(key_path, "cannot read the admin's public key");
 		goto out;
 	}
-	if (sshkey_pub_parse((const char *)sbuf_ptr(b), &k, why, sizeof(why)) != 0 ||
-	    sshkey_acceptable(k, why, sizeof(why)) != 0 ||
-	    sshkey_fingerprint(k->blob, k->bloblen, fp) != 0) {
+	if (sshkey_pub_parse((const char *)sbuf_ptr(b), k, why, sizeof(why)) != 0 ||
+	    sshkey_acceptable(*k, why, sizeof(why)) != 0 ||
+	    sshkey_fingerprint((*k)->blob, (*k)->bloblen, fp) != 0) {
 		fail(key_path, why);
 		goto out;
 	}
-	if (store_open(cfg->store_path, &st, why, sizeof(why)) != 0) {
-		fail(cfg->store_path, why);
-		goto out;
-	}
+	r = 0;
+out:
+	sbuf_free(b);
+	return r;
+}
+
+/* Registers admin with key k in the new store, audited: one transaction. */
+static int
+admin_register(const struct sluice_config *cfg, const char *admin,
+    const struct sshkey_pub *k, const char *fp)
+{
+	struct store *st = NULL;
+	struct store_key sk;
+	char why[256] = "", email[STORE_TEXT_MAX];
+	int r = 1;
+
+	/* The first admin's address until `staff` commands change it. */
+	(void)snprintf(email, sizeof(email), "%s@localhost", admin);
 	memset(&sk, 0, sizeof(sk));
 	(void)snprintf(sk.type, sizeof(sk.type), "%s", sshkey_type_name(k->type));
 	sk.blob = k->blob;
 	sk.len = k->bloblen;
 	(void)snprintf(sk.fingerprint, sizeof(sk.fingerprint), "%s", fp);
+	if (store_open(cfg->store_path, &st, why, sizeof(why)) != 0) {
+		fail(cfg->store_path, why);
+		goto out;
+	}
 	if (store_begin(st) != 0 || staff_add(st, admin, email, &sk, ROLE_ADMIN, NULL,
 	    why, sizeof(why)) != 0 || audit_append(st, "sluiced", "init", admin,
 	    "ok", "data directory created; first admin registered", NULL) != 0 ||
@@ -177,13 +196,28 @@ first_admin(const struct sluice_config *cfg, const char *admin,
 		fail("first admin", why[0] ? why : "store failure");
 		goto out;
 	}
-	printf("store:           %s\n", cfg->store_path);
-	printf("first admin:     %s (%s)\n", admin, fp);
 	r = 0;
 out:
 	store_close(st);
+	return r;
+}
+
+static int
+first_admin(const struct sluice_config *cfg, const char *admin,
+    const char *key_path)
+{
+	struct sshkey_pub *k = NULL;
+	char why[256] = "", fp[SSHKEY_FP_SIZE];
+	int r;
+
+	if (name_check(admin, STORE_NAME_MAX - 1, why, sizeof(why)) != 0)
+		return fail("--admin", why);
+	if ((r = admin_pubkey(key_path, &k, fp)) == 0 &&
+	    (r = admin_register(cfg, admin, k, fp)) == 0) {
+		printf("store:           %s\n", cfg->store_path);
+		printf("first admin:     %s (%s)\n", admin, fp);
+	}
 	sshkey_pub_free(k);
-	sbuf_free(b);
 	return r;
 }
 

@@ -2,10 +2,6 @@
  * test_admin.c: the admin channel driven through admin_run() against a real
  * store in a temp dir. The store API is used directly only to seed the first
  * admin (as `sluiced init` does) and to read row counts and audit entries.
- *
- * package_stage() is the lead's (daemon/package.c); while it is not in the
- * tree a weak stub below stands in for it, writing a fake payload file, so
- * `extract stage` runs end to end here. A real package.c overrides it.
  */
 #include <check.h>
 #include <fcntl.h>
@@ -27,34 +23,6 @@
 #include "engine/extract.h"
 #include "store/store.h"
 #include "testutil.h"
-
-/* ---- a stand-in for package_stage while package.c is absent -------------- */
-
-__attribute__((weak)) int
-package_stage(const char *payload_dir, const uint8_t master_key[32],
-    int in_fd, struct staged_extract *out, char *why, size_t whylen)
-{
-	static unsigned counter;
-	char path[512], buf[4096];
-	ssize_t n;
-	int fd;
-
-	(void)master_key;
-	memset(out, 0, sizeof(*out));
-	(void)snprintf(out->id, sizeof(out->id), "%032x", ++counter);
-	(void)snprintf(path, sizeof(path), "%s/%s", payload_dir, out->id);
-	if ((fd = open(path, O_WRONLY | O_CREAT | O_EXCL, 0600)) < 0)
-		return sluice_why(why, whylen, SLUICE_EIO, "stub: cannot write");
-	while ((n = read(in_fd, buf, sizeof(buf))) > 0) {
-		out->plain_size += (uint64_t)n;
-		if (write(fd, buf, (size_t)n) != n)
-			break;
-	}
-	close(fd);
-	out->payload_size = out->plain_size;
-	out->wrapped_len = 40;
-	return 0;
-}
 
 /* ---- the fixture --------------------------------------------------------- */
 

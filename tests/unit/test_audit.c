@@ -57,6 +57,22 @@ raw_sql(const char *sql)
 	return rc;
 }
 
+/* After the attack sql on ten entries, verify finds entry want_bad and
+ * names it with want_why. */
+static void
+expect_found(const char *sql, int64_t want_bad, const char *want_why)
+{
+	char why[256] = "";
+	int64_t bad = -1;
+
+	append_ten();
+	attack(sql);
+	ck_assert_int_eq(audit_verify(fx, &bad, NULL, why, sizeof(why)),
+	    SLUICE_EVERIFY);
+	ck_assert_int_eq(bad, want_bad);
+	ck_assert_str_eq(why, want_why);
+}
+
 START_TEST(test_append_verify)
 {
 	struct audit_entry e;
@@ -98,96 +114,52 @@ END_TEST
 
 START_TEST(test_edit_found)
 {
-	char why[256] = "";
-	int64_t bad = -1;
-
-	append_ten();
-	attack("UPDATE audit SET details = 'entry number 50' WHERE id = 5");
-	ck_assert_int_eq(audit_verify(fx, &bad, NULL, why, sizeof(why)),
-	    SLUICE_EVERIFY);
-	ck_assert_int_eq(bad, 5);
-	ck_assert_str_eq(why, "audit entry 5: hash mismatch (edited?)");
+	expect_found("UPDATE audit SET details = 'entry number 50' WHERE id = 5",
+	    5, "audit entry 5: hash mismatch (edited?)");
 }
 END_TEST
 
 START_TEST(test_edit_time_found)
 {
-	char why[256] = "";
-	int64_t bad = -1;
-
-	append_ten();
-	attack("UPDATE audit SET clock = 'fake' WHERE id = 9");
-	ck_assert_int_eq(audit_verify(fx, &bad, NULL, why, sizeof(why)),
-	    SLUICE_EVERIFY);
-	ck_assert_int_eq(bad, 9);
-	ck_assert_str_eq(why, "audit entry 9: hash mismatch (edited?)");
+	expect_found("UPDATE audit SET clock = 'fake' WHERE id = 9", 9,
+	    "audit entry 9: hash mismatch (edited?)");
 }
 END_TEST
 
 START_TEST(test_delete_found)
 {
-	char why[256] = "";
-	int64_t bad = -1;
-
-	append_ten();
-	attack("DELETE FROM audit WHERE id = 4");
-	ck_assert_int_eq(audit_verify(fx, &bad, NULL, why, sizeof(why)),
-	    SLUICE_EVERIFY);
-	ck_assert_int_eq(bad, 4);
-	ck_assert_str_eq(why, "audit entry 4 is missing: entry 5 follows entry 3 "
-	    "(removed?)");
+	expect_found("DELETE FROM audit WHERE id = 4", 4,
+	    "audit entry 4 is missing: entry 5 follows entry 3 (removed?)");
 }
 END_TEST
 
 START_TEST(test_delete_renumbered_found)
 {
-	char why[256] = "";
-	int64_t bad = -1;
-
-	append_ten();
 	/* a careful attacker closes the gap */
-	attack("DELETE FROM audit WHERE id = 4; "
-	    "UPDATE audit SET id = id - 1 WHERE id > 4");
-	ck_assert_int_eq(audit_verify(fx, &bad, NULL, why, sizeof(why)),
-	    SLUICE_EVERIFY);
-	ck_assert_int_eq(bad, 4);
-	ck_assert_str_eq(why, "audit entry 4: prev_hash does not match entry 3 "
+	expect_found("DELETE FROM audit WHERE id = 4; "
+	    "UPDATE audit SET id = id - 1 WHERE id > 4", 4,
+	    "audit entry 4: prev_hash does not match entry 3 "
 	    "(removed or reordered?)");
 }
 END_TEST
 
 START_TEST(test_swap_found)
 {
-	char why[256] = "";
-	int64_t bad = -1;
-
-	append_ten();
 	/* swap the contents of entries 3 and 7, ids stay */
-	attack("CREATE TEMP TABLE t AS SELECT * FROM audit WHERE id IN (3, 7);"
-	    "UPDATE audit SET (time, clock, actor, action, subject, outcome, "
-	    "details, prev_hash, hash) = (SELECT time, clock, actor, action, "
-	    "subject, outcome, details, prev_hash, hash FROM t WHERE t.id = "
-	    "10 - audit.id) WHERE id IN (3, 7)");
-	ck_assert_int_eq(audit_verify(fx, &bad, NULL, why, sizeof(why)),
-	    SLUICE_EVERIFY);
-	ck_assert_int_eq(bad, 3);
-	ck_assert_str_eq(why, "audit entry 3: prev_hash does not match entry 2 "
+	expect_found("CREATE TEMP TABLE t AS SELECT * FROM audit WHERE id IN "
+	    "(3, 7);UPDATE audit SET (time, clock, actor, action, subject, "
+	    "outcome, details, prev_hash, hash) = (SELECT time, clock, actor, "
+	    "action, subject, outcome, details, prev_hash, hash FROM t WHERE "
+	    "t.id = 10 - audit.id) WHERE id IN (3, 7)", 3,
+	    "audit entry 3: prev_hash does not match entry 2 "
 	    "(removed or reordered?)");
 }
 END_TEST
 
 START_TEST(test_first_removed_found)
 {
-	char why[256] = "";
-	int64_t bad = -1;
-
-	append_ten();
-	attack("DELETE FROM audit WHERE id = 1");
-	ck_assert_int_eq(audit_verify(fx, &bad, NULL, why, sizeof(why)),
-	    SLUICE_EVERIFY);
-	ck_assert_int_eq(bad, 1);
-	ck_assert_str_eq(why, "audit entry 1 is missing: the log starts at entry "
-	    "2 (removed?)");
+	expect_found("DELETE FROM audit WHERE id = 1", 1,
+	    "audit entry 1 is missing: the log starts at entry 2 (removed?)");
 }
 END_TEST
 

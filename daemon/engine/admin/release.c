@@ -13,6 +13,7 @@
 #include "sluice/error.h"
 
 #include "engine/admin/admin_int.h"
+#include "payloads/payloads.h"
 #include "engine/extract.h"
 
 static void
@@ -26,19 +27,6 @@ hex(const uint8_t *p, size_t n, char *out)
 		out[2 * i + 1] = digits[p[i] & 0xf];
 	}
 	out[2 * n] = '\0';
-}
-
-/* Removes a staged payload the store did not take, so nothing unrecorded
- * stays in the payload area. */
-static void
-discard_payload(const char *dir, const char *id)
-{
-	int dfd;
-
-	if ((dfd = open(dir, O_RDONLY | O_DIRECTORY | O_CLOEXEC)) < 0)
-		return;
-	(void)unlinkat(dfd, id, 0);
-	close(dfd);
 }
 
 /* The extract row for st, staged by the caller under agreement a. */
@@ -85,21 +73,17 @@ static int
 stage_payload(struct admin_call *c, const struct agreement *a,
     const char *name, int fd, struct staged_extract *st)
 {
-	char dir[4096], why[256] = "";
+	char why[256] = "";
 	int r;
 
-	if ((size_t)snprintf(dir, sizeof(dir), "%s/payloads",
-	    c->ctx->data_dir) >= sizeof(dir))
-		return admin_fail(c, SLUICE_EINVAL,
-		    "data directory path too long");
 	if (c->ctx->master_key == NULL)
 		return admin_fail(c, SLUICE_ECONFIG, "no master key");
-	if ((r = package_stage(dir, c->ctx->master_key, fd, st, why,
-	    sizeof(why))) != 0)
+	if ((r = package_stage(c->ctx->data_dir, c->ctx->master_key, fd, st,
+	    why, sizeof(why))) != 0)
 		return admin_fail(c, r, "staging %s failed: %s", c->args[1],
 		    why);
 	if ((r = record_extract(c, a, name, st)) != 0)
-		discard_payload(dir, st->id);
+		(void)payloads_remove(c->ctx->data_dir, st->id);
 	return r;
 }
 

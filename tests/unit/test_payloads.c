@@ -1,0 +1,232 @@
+/*
+ * test_payloads.c: the payload area behind its interface - a payload
+ * written, committed under its id, read back and removed; ids that could
+ * name something outside the area refused; a payload being written (or
+ * left half-written) never seen as committed.
+ */
+#include <check.h>
+
+#include <sodium.h>
+
+#include "payloads/payloads.h"
+#include "sluice/error.h"
+#include "testutil.h"
+
+#define ID_A	"0123456789abcdef0123456789abcdef"
+#define ID_B	"fedcba9876543210fedcba9876543210"
+
+static char dir[64];
+
+static void
+setup(void)
+{
+	ck_assert_int_eq(sodium_init() >= 0, 1);
+	ck_assert_int_eq(tu_mkdtemp(dir), 0);
+	ck_assert_int_eq(payloads_setup(dir, NULL, 0), 0);
+}
+
+static void
+teardown(void)
+{
+	char area[128];
+
+	(void)snprintf(area, sizeof(area), "%s/payloads", dir);
+	tu_rmrf(area);
+	tu_rmrf(dir);
+}
+
+/* What payloads_list() reported, in one string: "c:<id> p:<name> ". */
+struct seen {
+	char	text[1024];
+	int	n;
+	int	stop_at;	/* return 1 at this call (0: never) */
+};
+
+static int
+note(void *arg, const char *name, int committed)
+{
+	struct seen *s = arg;
+	size_t len = strlen(s->text);
+
+	(void)snprintf(s->text + len, sizeof(s->text) - len, "%c:%s ",
+	    committed ? 'c' : 'p', name);
+	return ++s->n == s->stop_at;
+}
+
+static void
+list(struct seen *s)
+{
+	memset(s, 0, sizeof(*s));
+	ck_assert_int_eq(payloads_list(dir, note, s), 0);
+}
+
+/* Writes text as a new payload and commits it under id; returns commit's
+ * result. */
+static int
+put(const char *id, const char *text)
+{
+	struct payload_new *pn;
+	char why[256] = "";
+	int fd;
+
+	ck_assert_int_eq(payloads_create(dir, &pn, &fd, why, sizeof(why)), 0);
+	ck_assert_int_eq(write(fd, text, strlen(text)), (ssize_t)strlen(text));
+	return payloads_commit(pn, id, why, sizeof(why));
+}
+
+static void
+expect_content(const char *id, const char *text)
+{
+	char buf[64] = "";
+	int fd;
+
+	ck_assert_int_eq(payloads_open(dir, id, &fd), 0);
+	ck_assert_int_eq(read(fd, buf, sizeof(buf) - 1), (ssize_t)strlen(text));
+	ck_assert_str_eq(buf, text);
+	close(fd);
+}
+
+START_TEST(commit_open_remove)
+{
+	struct seen s;
+	int fd;
+
+	ck_assert_int_eq(put(ID_A, "payload A"), 0);
+	expect_content(ID_A, "payload A");
+	list(&s);
+	ck_assert_str_eq(s.text, "c:" ID_A " ");
+	ck_assert_int_eq(payloads_remove(dir, ID_A), 0);
+	ck_assert_int_eq(payloads_open(dir, ID_A, &fd), SLUICE_ENOTFOUND);
+	ck_assert_int_eq(fd, -1);
+	ck_assert_int_eq(payloads_remove(dir, ID_A), SLUICE_ENOTFOUND);
+	list(&s);
+	ck_assert_str_eq(s.text, "");
+}
+END_TEST
+
+START_TEST(committed_payload_never_replaced)
+{
+	ck_assert_int_eq(put(ID_A, "first"), 0);
+	ck_assert_int_eq(put(ID_A, "second"), SLUICE_EEXIST);
+	expect_content(ID_A, "first");
+	ck_assert_int_eq(put(ID_B, "other"), 0);
+	expect_content(ID_B, "other");
+}
+END_TEST
+
+START_TEST(bad_ids_refused)
+{
+	static const char *const bad[] = { "", "../store.db", "/etc/passwd",
+	    "0123ABCD", "abc/def", "abc.tmp", ".", "..", "g0",
+	    "0123456789abcdef0123456789abcdef0123456789abcdef0123456789abcdef0" };
+	struct payload_new *pn;
+	struct seen s;
+	char why[256];
+	size_t i;
+	int fd;
+
+	for (i = 0; i < sizeof(bad) / sizeof(bad[0]); i++) {
+		ck_assert_int_eq(payloads_open(dir, bad[i], &fd), SLUICE_EINVAL);
+		ck_assert_int_eq(fd, -1);
+		if (strcmp(bad[i], "abc.tmp") != 0)
+			ck_assert_int_eq(payloads_remove(dir, bad[i]),
+			    SLUICE_EINVAL);
+		ck_assert_int_eq(payloads_create(dir, &pn, &fd, why,
+		    sizeof(why)), 0);
+		ck_assert_int_eq(payloads_commit(pn, bad[i], why, sizeof(why)),
+		    SLUICE_EINVAL);
+	}
+	list(&s);	/* the refused commits left nothing behind */
+	ck_assert_str_eq(s.text, "");
+}
+END_TEST
+
+START_TEST(partial_never_committed)
+{
+	struct payload_new *pn;
+	struct seen s;
+	char why[256] = "", name[128];
+	int fd;
+
+	ck_assert_int_eq(put(ID_A, "done"), 0);
+	ck_assert_int_eq(payloads_create(dir, &pn, &fd, why, sizeof(why)), 0);
+	ck_assert_int_eq(write(fd, "half", 4), 4);
+	list(&s);
+	ck_assert_int_eq(s.n, 2);
+	ck_assert_ptr_nonnull(strstr(s.text, "c:" ID_A " "));
+	ck_assert_ptr_nonnull(strstr(s.text, "p:"));
+	ck_assert_ptr_null(strstr(s.text, ".tmp c:"));
+	/* a partial name opens as nothing */
+	(void)sscanf(strstr(s.text, "p:") + 2, "%127s", name);
+	ck_assert_int_eq(payloads_open(dir, name, &fd), SLUICE_EINVAL);
+	payloads_abandon(pn);
+	list(&s);
+	ck_assert_str_eq(s.text, "c:" ID_A " ");
+}
+END_TEST
+
+START_TEST(leftover_swept)
+{
+	char path[256];
+	struct seen s;
+
+	/* a crash while writing, and a file that is not the area's */
+	(void)snprintf(path, sizeof(path), "%s/payloads/%s.tmp", dir, ID_B);
+	ck_assert_int_eq(tu_write_file(path, "half", 4), 0);
+	(void)snprintf(path, sizeof(path), "%s/payloads/notes.txt", dir);
+	ck_assert_int_eq(tu_write_file(path, "x", 1), 0);
+	list(&s);
+	ck_assert_str_eq(s.text, "p:" ID_B ".tmp ");
+	ck_assert_int_eq(payloads_remove(dir, ID_B ".tmp"), 0);
+	ck_assert_int_eq(payloads_remove(dir, "notes.txt"), SLUICE_EINVAL);
+	list(&s);
+	ck_assert_str_eq(s.text, "");
+	ck_assert_int_eq(unlink(path), 0);
+}
+END_TEST
+
+START_TEST(list_stops_on_request)
+{
+	struct seen s;
+
+	ck_assert_int_eq(put(ID_A, "a"), 0);
+	ck_assert_int_eq(put(ID_B, "b"), 0);
+	memset(&s, 0, sizeof(s));
+	s.stop_at = 1;
+	ck_assert_int_eq(payloads_list(dir, note, &s), 1);
+	ck_assert_int_eq(s.n, 1);
+}
+END_TEST
+
+START_TEST(setup_refuses_twice)
+{
+	char why[256] = "";
+
+	ck_assert_int_eq(payloads_setup(dir, why, sizeof(why)), SLUICE_EIO);
+	ck_assert_ptr_nonnull(strstr(why, "/payloads: "));
+}
+END_TEST
+
+int
+main(void)
+{
+	Suite *s = suite_create("payloads");
+	TCase *tc = tcase_create("payloads");
+	SRunner *sr;
+	int failed;
+
+	tcase_add_checked_fixture(tc, setup, teardown);
+	tcase_add_test(tc, commit_open_remove);
+	tcase_add_test(tc, committed_payload_never_replaced);
+	tcase_add_test(tc, bad_ids_refused);
+	tcase_add_test(tc, partial_never_committed);
+	tcase_add_test(tc, leftover_swept);
+	tcase_add_test(tc, list_stops_on_request);
+	tcase_add_test(tc, setup_refuses_twice);
+	suite_add_tcase(s, tc);
+	sr = srunner_create(s);
+	srunner_run_all(sr, CK_NORMAL);
+	failed = srunner_ntests_failed(sr);
+	srunner_free(sr);
+	return failed == 0 ? 0 : 1;
+}

@@ -1,6 +1,6 @@
 /*
  * cmdline.h: turns an argument vector into one command line for the admin
- * channel, so that the server's POSIX-shell-style splitter (DESIGN.md section
+ * channel, so that the server's POSIX-shell-style splitter (docs/design.md section
  * 6) gives back exactly the same words. Nothing here runs a shell.
  *
  * A word made only of characters no shell treats specially is written bare;

@@ -1,7 +1,7 @@
 /*
- * gate.c: the one rule of DESIGN.md section 2, as a pure function.
+ * gate.c: the one rule of docs/design.md section 2, as a pure function.
  *
- * Rules are checked in the order of DESIGN.md; the first that fails is the
+ * Rules are checked in the order of docs/design.md; the first that fails is the
  * answer, with a one-line reason "rule N (name): fact". Dates are calendar
  * days (UTC): something dated [starts, expires] is in force from 00:00:00 of
  * starts through 23:59:59 of expires.

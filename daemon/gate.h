@@ -1,9 +1,9 @@
 /*
- * gate.h: the one rule (DESIGN.md section 2).
+ * gate.h: the one rule (docs/design.md section 2).
  *
  * gate_decide() is a pure function over a snapshot of facts and a time: no
  * I/O, no globals, no clock. It returns the first rule that fails, in the
- * order of DESIGN.md, or GATE_ALLOW. The caller gathers the facts (engine,
+ * order of docs/design.md, or GATE_ALLOW. The caller gathers the facts (engine,
  * from the store) and writes the decision to the audit log.
  */
 #ifndef SLUICE_GATE_H

@@ -1,7 +1,7 @@
 /*
  * ipc.h: typed messages between the processes of sluiced.
  *
- * Processes (DESIGN.md section 7):
+ * Processes (docs/design.md section 7):
  *   parent  - binds, accepts, forks one session per connection, reaps.
  *   engine  - alone opens the store and holds the master and release keys;
  *             answers the fixed table of requests below and nothing else.

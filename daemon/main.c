@@ -1,5 +1,5 @@
 /*
- * sluiced: init, run, check-config (DESIGN.md section 6).
+ * sluiced: init, run, check-config (docs/design.md section 6).
  *
  * run: the parent checks the data directory, forks the engine (which alone
  * opens the store and the keys), then binds and serves, forking one session

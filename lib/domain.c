@@ -1,5 +1,5 @@
 /*
- * domain.c: the words of DESIGN.md and the one agreement transition table.
+ * domain.c: the words of docs/design.md and the one agreement transition table.
  */
 #include <stdio.h>
 #include <string.h>
@@ -35,7 +35,7 @@ static const struct {
 };
 
 /*
- * DESIGN.md section 3, the only place transitions are defined.
+ * docs/design.md section 3, the only place transitions are defined.
  *
  * Extension: `agreement extend` makes version N+1, which both parties sign
  * again; until then version N governs and the state does not move. EV_EXTEND
@@ -44,7 +44,7 @@ static const struct {
  * stays signed). The dated transitions (starts, expires) then follow the new
  * version's dates as usual, so an extension never opens a gap in which a
  * live agreement is briefly "signed". A suspended agreement is not extended
- * (DESIGN.md names live and signed only): resume it first.
+ * (docs/design.md names live and signed only): resume it first.
  */
 static const struct transition {
 	enum agreement_state	from;

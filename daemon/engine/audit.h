@@ -1,5 +1,5 @@
 /*
- * audit.h: the tamper-evident log (DESIGN.md section 7).
+ * audit.h: the tamper-evident log (docs/design.md section 7).
  *
  * An append-only table (the schema's triggers refuse UPDATE and DELETE) whose
  * entries are chained: each carries prev_hash, the hash of the entry before

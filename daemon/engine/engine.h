@@ -1,6 +1,6 @@
 /*
  * engine.h: the one process that owns the store, the master key, the release
- * key and the scheduler (DESIGN.md section 7, after OpenSSH's monitor).
+ * key and the scheduler (docs/design.md section 7, after OpenSSH's monitor).
  *
  * It answers a fixed table of requests (daemon/ipc.h) from session processes
  * and nothing else; every answer that releases data passes the gate first.

@@ -1,5 +1,5 @@
 /*
- * extract.h: the path of an extract (DESIGN.md section 4), steps 1 and 3.
+ * extract.h: the path of an extract (docs/design.md section 4), steps 1 and 3.
  *
  * Staging reads the plaintext once, streams it through SHA-256 and age's
  * payload encryption under a fresh file key into the payload area under a

@@ -1,5 +1,5 @@
 /*
- * mail.h: the scheduler's messages (DESIGN.md section 5) and their delivery.
+ * mail.h: the scheduler's messages (docs/design.md section 5) and their delivery.
  *
  * What is said (mail.c; when it is due is schedule.c's). Every message is
  * queued in the store's outbox under a dedupe key, and outbox_enqueue()

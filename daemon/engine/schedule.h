@@ -1,5 +1,5 @@
 /*
- * schedule.h: the engine's calendar (DESIGN.md section 5). Runs at start,
+ * schedule.h: the engine's calendar (docs/design.md section 5). Runs at start,
  * at least once a minute, and after every change: moves agreements across
  * their dated transitions (signed -> live at starts, live/suspended/signed ->
  * expired after expires), each move one transaction with its audit entry;

@@ -1,6 +1,6 @@
 /*
  * sums.h: /<NIC>/SHA256SUMS and its signature, SHA256SUMS.minisig
- * (DESIGN.md section 6): one "<sha256>  <name>" line per release the
+ * (docs/design.md section 6): one "<sha256>  <name>" line per release the
  * recipient may download now, signed with the release key so a recipient
  * can check with `minisign -V` what it fetched.
  */

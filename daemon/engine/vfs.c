@@ -1,5 +1,5 @@
 /*
- * The virtual trees (DESIGN.md section 6). Paths arrive canonical from the
+ * The virtual trees (docs/design.md section 6). Paths arrive canonical from the
  * session; they are resolved here as strings against the store and never
  * touch the host filesystem, except a staff member's own inbox directory
  * (DIR/inbox/<user>/), whose names are restricted to a safe set.

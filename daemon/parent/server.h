@@ -1,5 +1,5 @@
 /*
- * server.h: the parent process of sluiced (DESIGN.md section 7).
+ * server.h: the parent process of sluiced (docs/design.md section 7).
  *
  * server_run() binds the listening socket, loads the host key once into an
  * ssh_bind, accepts connections itself, and for each one: makes a socketpair,

@@ -1,6 +1,6 @@
 /*
  * payloads.h: the payload area, where each staged extract's encrypted
- * payload lives under its extract id (DESIGN.md section 4).
+ * payload lives under its extract id (docs/design.md section 4).
  *
  * Today the area is the directory DIR/payloads of the data directory DIR;
  * nothing outside daemon/payloads/ builds a path into it or removes from it,

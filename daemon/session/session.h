@@ -1,5 +1,5 @@
 /*
- * session.h: one SSH connection, in its own process (DESIGN.md section 7).
+ * session.h: one SSH connection, in its own process (docs/design.md section 7).
  *
  * session_main() runs in the child the parent forked for a connection. It
  * owns client_fd (the TCP socket), engine_fd (its socket to the engine) and

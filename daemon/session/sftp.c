@@ -53,6 +53,7 @@ struct sftp {
 	int		 inited;
 	struct sbuf	*in, *out, *req, *rep;
 	struct sbuf	*notes;	/* refusals' reasons, for the channel's stderr */
+	char		 last_note[256];	/* not repeated back to back */
 	struct handle	 h[SFTP_MAX_HANDLES];
 	uint32_t	 next_gen;
 	uint64_t	(*now_ms)(void *);
@@ -146,10 +147,14 @@ note_refusal(struct sftp *s, uint32_t code, const char *msg)
 {
 	int r;
 
-	if (code != SSH_FX_PERMISSION_DENIED && code != SSH_FX_FAILURE)
+	if (code != SSH_FX_PERMISSION_DENIED && code != SSH_FX_FAILURE) {
+		s->last_note[0] = '\0';
 		return 0;
-	if (sbuf_len(s->notes) > SFTP_MAX_NOTES)
+	}
+	if (sbuf_len(s->notes) > SFTP_MAX_NOTES ||
+	    strncmp(s->last_note, msg, sizeof(s->last_note)) == 0)
 		return 0;
+	(void)snprintf(s->last_note, sizeof(s->last_note), "%s", msg);
 	if ((r = sbuf_put(s->notes, "sluice: ", 8)) != 0 ||
 	    (r = sbuf_put(s->notes, msg, strlen(msg))) != 0)
 		return r;

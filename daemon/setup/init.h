@@ -1,5 +1,5 @@
 /*
- * init.h: `sluiced init` (DESIGN.md section 6): a new data directory with
+ * init.h: `sluiced init` (docs/design.md section 6): a new data directory with
  * its configuration, store, host key, release signing key, master key and
  * first admin. Prints where each is; refuses a non-empty directory.
  */

@@ -225,44 +225,6 @@ st_tx_end(struct store *s, int kind, int rc)
 	return rc;
 }
 
-/* ---- errors -------------------------------------------------------------- */
-
-/* SQLite's (extended) result codes that mean more than "the store failed". */
-static const struct {
-	int	 rc;
-	int	 err;
-} errmap[] = {
-	{ SQLITE_OK,			0 },
-	{ SQLITE_NOMEM,			SLUICE_ENOMEM },
-	{ SQLITE_CONSTRAINT_UNIQUE,	SLUICE_EEXIST },
-	{ SQLITE_CONSTRAINT_PRIMARYKEY,	SLUICE_EEXIST },
-	{ SQLITE_CONSTRAINT_FOREIGNKEY,	SLUICE_EINVAL },
-	{ SQLITE_CONSTRAINT_CHECK,	SLUICE_EINVAL },
-	{ SQLITE_CONSTRAINT_NOTNULL,	SLUICE_EINVAL },
-	{ SQLITE_CONSTRAINT_DATATYPE,	SLUICE_EINVAL },
-	{ SQLITE_TOOBIG,		SLUICE_EINVAL },
-	{ SQLITE_RANGE,			SLUICE_EINVAL },
-	{ SQLITE_MISMATCH,		SLUICE_EINVAL },
-	{ SQLITE_CONSTRAINT_TRIGGER,	SLUICE_EDENIED },
-};
-
-int
-st_map(int rc)
-{
-	size_t i;
-
-	for (i = 0; i < sizeof(errmap) / sizeof(errmap[0]); i++)
-		if (errmap[i].rc == rc)
-			return errmap[i].err;
-	return SLUICE_ESTORE;
-}
-
-int
-st_fail(struct store *s, int err, char *why, size_t whylen, const char *what)
-{
-	return sluice_why(why, whylen, err, "%s: %s", what, sqlite3_errmsg(s->db));
-}
-
 int
 st_exec(struct store *s, const char *sql)
 {

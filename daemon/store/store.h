@@ -1,5 +1,5 @@
 /*
- * store.h: the register of sluice (DESIGN.md section 7), behind one small
+ * store.h: the register of sluice (docs/design.md section 7), behind one small
  * interface. SQLite now; nothing outside daemon/store/ knows that (struct
  * store is opaque and no other file includes sqlite3.h).
  *

@@ -1,5 +1,5 @@
 /*
- * certdoc.h: the certificate of deletion text (DESIGN.md section 5).
+ * certdoc.h: the certificate of deletion text (docs/design.md section 5).
  *
  *   Sluice-Deletion-Certificate: 1
  *   Agreement: NIC-123456-A1B2C

@@ -1,7 +1,7 @@
 /*
- * domain.h: the words of DESIGN.md as types - agreement states and their
+ * domain.h: the words of docs/design.md as types - agreement states and their
  * transitions (section 3), parties, staff roles, DSPT statuses, NIC references.
- * The text users see comes from the *_name() functions, in DESIGN.md's words.
+ * The text users see comes from the *_name() functions, in docs/design.md's words.
  */
 #ifndef SLUICE_DOMAIN_H
 #define SLUICE_DOMAIN_H
@@ -20,7 +20,7 @@ enum agreement_state {
 	AG_STATE_MAX
 };
 
-/* What moves an agreement (DESIGN.md section 3). */
+/* What moves an agreement (docs/design.md section 3). */
 enum agreement_event {
 	EV_DOCUMENT = 0,	/* draft -> awaiting-signatures */
 	EV_SIGNED,		/* awaiting-signatures -> signed (both verify) */

@@ -1,6 +1,6 @@
 /*
  * words.h: split an admin command line into words, with the quoting rules of
- * a POSIX shell and nothing else (DESIGN.md section 6: "nothing is ever passed
+ * a POSIX shell and nothing else (docs/design.md section 6: "nothing is ever passed
  * to a shell").
  *
  * Rules:

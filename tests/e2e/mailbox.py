@@ -1,5 +1,5 @@
 """Helpers for the scheduler's tests: the Maildir as a list of messages, the
-certificate of deletion (DESIGN.md section 5) made, signed and uploaded."""
+certificate of deletion (docs/design.md section 5) made, signed and uploaded."""
 
 import email
 import email.policy

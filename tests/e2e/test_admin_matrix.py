@@ -47,7 +47,7 @@ TABLE = {
     "dashboard":         (STAFF, 0, "a staff role"),
 }
 
-# DESIGN.md section 6, the admin channel's list (and `status` for recipients)
+# docs/design.md section 6, the admin channel's list (and `status` for recipients)
 DESIGN = """org add, org dspt, org list, contract add, person add, signatory add,
 agreement add, agreement sign, agreement extend, agreement show, agreement list,
 agreement suspend, agreement resume, extract stage, release approve,
@@ -89,7 +89,7 @@ def test(w):
          "--key", w.publine("oscar"), "--role", "operator")
     w.keygen("mallory")         # a key the daemon has never seen
 
-    # the table is the whole command set: admin's help plus DESIGN.md
+    # the table is the whole command set: admin's help plus docs/design.md
     admin_help = help_names(w.ok("root", "help"))
     design = {n.strip() for n in DESIGN.replace("\n", " ").split(",")}
     eq(set(admin_help) | design | {"help"}, set(TABLE), "commands known")

@@ -1,5 +1,5 @@
 /*
- * test_domain: the names of DESIGN.md, every (state, event) pair of the
+ * test_domain: the names of docs/design.md, every (state, event) pair of the
  * lifecycle, NIC references, names and roles.
  */
 #include <check.h>

@@ -1,5 +1,5 @@
 /*
- * test_gate: every rule of DESIGN.md section 2 failing alone, the date
+ * test_gate: every rule of docs/design.md section 2 failing alone, the date
  * boundaries, and the order in which rules are checked.
  */
 #include <check.h>

@@ -1,5 +1,5 @@
 /*
- * admin.h: the admin channel (DESIGN.md section 6), run inside the engine,
+ * admin.h: the admin channel (docs/design.md section 6), run inside the engine,
  * which alone owns the store.
  *
  * A session sends the raw command line (IPC_ADMIN); the engine fills a
@@ -28,7 +28,7 @@
  * Output is text, or with --json exactly one JSON document on stdout (errors
  * still go to stderr as one line).
  *
- * Roles (DESIGN.md section 1): operator registers organisations, contracts,
+ * Roles (docs/design.md section 1): operator registers organisations, contracts,
  * people, signatories and agreements, and stages extracts; approver approves
  * and revokes releases and suspends/resumes agreements; auditor reads
  * everything and verifies/exports the audit log; admin adds staff and manages

@@ -1,5 +1,5 @@
 /* agreement.c: agreements - add, sign, extend, list, suspend, resume
- * (DESIGN.md sections 3 and 6; agreement show is in report.c). */
+ * (docs/design.md sections 3 and 6; agreement show is in report.c). */
 #include <stdio.h>
 #include <stdlib.h>
 #include <string.h>

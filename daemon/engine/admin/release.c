@@ -1,5 +1,5 @@
 /* release.c: extracts, releases and deletion certificates
- * (DESIGN.md section 4). */
+ * (docs/design.md section 4). */
 #include <fcntl.h>
 #include <stdio.h>
 #include <stdlib.h>

@@ -101,9 +101,10 @@ int st_write(struct store *s, sqlite3_stmt *st, int64_t *rowid, char *why,
  * Running a statement the caller got and bound: bound is the binding's
  * result (or st_stmt()'s, with st NULL); when it is not 0 the statement does
  * not run and it is returned. Each resets st.
- * st_insert(): st_write(); a binding refusal writes bad to why (bad may be
- * NULL: leave why alone).
- * st_update_one(): an UPDATE that must touch exactly one row,
+ * st_insert(): st_write() (an INSERT, or an UPDATE/DELETE of any number of
+ * rows); a binding refusal writes bad to why (bad may be NULL: leave why
+ * alone).
+ * st_update_one(): an UPDATE (or DELETE) that must touch exactly one row,
  * SLUICE_ENOTFOUND otherwise.
  * st_scalar(): *v = the first column of the one row a SELECT count/EXISTS
  * returns.

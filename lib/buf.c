@@ -35,7 +35,7 @@ sbuf_new_secret(void)
 static void
 sbuf_release(struct sbuf *b)
 {
-	if (b->secret)
+	if (b->secret && b->data != NULL)
 		sodium_memzero(b->data, b->cap);
 	free(b->data);
 }
@@ -123,10 +123,9 @@ sbuf_move_to(struct sbuf *b, size_t ncap)
 
 	if ((nd = malloc(ncap)) == NULL)
 		return SLUICE_ENOMEM;
-	if (b->data != NULL) {
+	if (b->data != NULL)
 		memcpy(nd, b->data, b->len);
-		sbuf_release(b);
-	}
+	sbuf_release(b);
 	b->data = nd;
 	b->cap = ncap;
 	return 0;

@@ -254,17 +254,17 @@ print_agreement(struct admin_call *c, json_t *a)
 	    field(a, "expires"), field(a, "title"));
 }
 
-/* Each item of the array key through fn, or "<none_word>: none". */
+/* Each item of the array key through fn, or "<none>: none". */
 static int
 print_section(struct admin_call *c, json_t *o, const char *key,
-    int (*fn)(struct admin_call *, json_t *))
+    const char *none, int (*fn)(struct admin_call *, json_t *))
 {
 	json_t *arr = json_object_get(o, key), *v;
 	size_t i;
 	int r;
 
 	if (json_array_size(arr) == 0)
-		return admin_print(c, "%s: none\n", key);
+		return admin_print(c, "%s: none\n", none);
 	json_array_foreach(arr, i, v)
 		if ((r = fn(c, v)) != 0)
 			return r;
@@ -277,11 +277,15 @@ print_show(struct admin_call *c, json_t *o)
 	int r;
 
 	if ((r = print_head(c, o)) != 0 ||
-	    (r = print_section(c, o, "contracts", print_contract)) != 0 ||
-	    (r = print_section(c, o, "people", print_person)) != 0 ||
-	    (r = print_section(c, o, "signatories", print_signatory)) != 0)
+	    (r = print_section(c, o, "contracts", "contracts",
+	    print_contract)) != 0 ||
+	    (r = print_section(c, o, "people", "recipients",
+	    print_person)) != 0 ||
+	    (r = print_section(c, o, "signatories", "signatories",
+	    print_signatory)) != 0)
 		return r;
-	return print_section(c, o, "agreements", print_agreement);
+	return print_section(c, o, "agreements", "agreements",
+	    print_agreement);
 }
 
 int

@@ -216,20 +216,25 @@ check_serial(struct admin_call *c, const char *s)
 	return 0;
 }
 
-/* The subject of owner's certificate with serial (for the answer). */
+/* owner's certificate with serial (any case), for the answer: its
+ * subject and the serial as pinned. */
 static void
-revoked_subject(struct admin_call *c, const char *owner, const char *serial,
-    char *out, size_t outlen)
+revoked_cert(struct admin_call *c, const char *owner, const char *serial,
+    char subject[STORE_DN_MAX], char pinned[STORE_SERIAL_MAX])
 {
 	struct signatory_list l = { NULL, 0 };
 	size_t i;
 
-	out[0] = '\0';
+	subject[0] = '\0';
+	(void)snprintf(pinned, STORE_SERIAL_MAX, "%s", serial);
 	if (signatory_list(c->ctx->store, owner, &l) == 0)
-		for (i = 0; i < l.n && out[0] == '\0'; i++)
-			if (strcasecmp(l.v[i].serial, serial) == 0)
-				(void)snprintf(out, outlen, "%s",
+		for (i = 0; i < l.n && subject[0] == '\0'; i++)
+			if (strcasecmp(l.v[i].serial, serial) == 0) {
+				(void)snprintf(subject, STORE_DN_MAX, "%s",
 				    l.v[i].subject);
+				(void)snprintf(pinned, STORE_SERIAL_MAX, "%s",
+				    l.v[i].serial);
+			}
 	signatory_list_free(&l);
 }
 
@@ -237,14 +242,14 @@ static int
 revoked_answer(struct admin_call *c, const char *owner, const char *serial,
     const char *reason)
 {
-	char subject[STORE_DN_MAX];
+	char subject[STORE_DN_MAX], pinned[STORE_SERIAL_MAX];
 
-	revoked_subject(c, owner, serial, subject, sizeof(subject));
-	admin_change(c, "revoked %s (%.200s): %s", serial, subject, reason);
+	revoked_cert(c, owner, serial, subject, pinned);
+	admin_change(c, "revoked %s (%.200s): %s", pinned, subject, reason);
 	return admin_answer(c, json_pack("{s:s,s:s,s:s,s:b,s:s}", "owner",
-	    owner, "serial", serial, "subject", subject, "revoked", 1,
+	    owner, "serial", pinned, "subject", subject, "revoked", 1,
 	    "reason", reason), "signatory %s of %s revoked: %.300s verifies no "
-	    "more signatures", serial, owner, subject);
+	    "more signatures", pinned, owner, subject);
 }
 
 int

@@ -390,6 +390,23 @@ START_TEST(help_lists_only_what_caller_may_run)
 	a = run("aud", "help");
 	ck_assert_ptr_nonnull(strstr(a.out, "audit verify\n"));
 	ck_assert_ptr_null(strstr(a.out, "org add"));
+	ck_assert_ptr_nonnull(strstr(a.out, "\nstaff list\n    list staff, "
+	    "their roles and whether active\n"));
+	ck_assert_ptr_null(strstr(a.out, "staff disable"));
+	answer_free(&a);
+	a = run("oper", "help");
+	ck_assert_ptr_nonnull(strstr(a.out, "\nperson disable USER --reason "
+	    "TEXT\n    stop a recipient's access, open downloads too\n"));
+	ck_assert_ptr_nonnull(strstr(a.out, "\nextract discard EXTRACT-ID\n"));
+	ck_assert_ptr_null(strstr(a.out, "agreement terminate"));
+	ck_assert_ptr_null(strstr(a.out, "staff list"));
+	answer_free(&a);
+	a = run("appr", "help");
+	ck_assert_ptr_nonnull(strstr(a.out, "\nagreement terminate NIC "
+	    "--reason TEXT\n"));
+	ck_assert_ptr_nonnull(strstr(a.out, "\nrelease approve EXTRACT-ID "
+	    "[--max-downloads N] [--window-opens TIME] [--window-closes "
+	    "TIME]\n"));
 	answer_free(&a);
 }
 END_TEST
@@ -1361,6 +1378,221 @@ START_TEST(agreement_sign_cms)
 }
 END_TEST
 
+/* A fresh test PKI in pki. */
+static void
+make_pki(void)
+{
+	char script[512];
+	const char *src = getenv("SLUICE_SRC");
+	const char *argv[] = { script, pki, NULL };
+
+	ck_assert_ptr_nonnull(src);
+	(void)snprintf(pki, sizeof(pki), "/tmp/sluice-pki-XXXXXX");
+	ck_assert_ptr_nonnull(mkdtemp(pki));
+	(void)snprintf(script, sizeof(script), "%s/keys/make-test-pki", src);
+	ck_assert_int_eq(tu_run(argv, NULL, NULL), 0);
+}
+
+/* who's signature over the bytes doc, into oper's inbox as name. */
+static void
+signed_by(const char *who, const char *doc, size_t len, const char *name)
+{
+	char docpath[256], sig[256];
+
+	pki_file("doc.txt", docpath, sizeof(docpath));
+	ck_assert_int_eq(tu_write_file(docpath, doc, len), 0);
+	pki_file(name, sig, sizeof(sig));
+	sign_doc(who, docpath, sig);
+	inbox_copy("oper", name, sig);
+}
+
+/* Both signatories pinned and NIC-123456-A1B2C signed: live. */
+static void
+make_live(void)
+{
+	char path[256];
+
+	make_pki();
+	pki_file("applicant.pem", path, sizeof(path));
+	inbox_copy("oper", "applicant.pem", path);
+	pki_file("controller.pem", path, sizeof(path));
+	inbox_copy("oper", "controller.pem", path);
+	ok("oper", "signatory add ORG-A --cert applicant.pem");
+	ok("oper", "signatory add controller --cert controller.pem");
+	signed_by("applicant", DSA, sizeof(DSA) - 1, "app.sig");
+	signed_by("controller", DSA, sizeof(DSA) - 1, "ctl.sig");
+	ok("oper", "agreement sign NIC-123456-A1B2C --party applicant "
+	    "--signature app.sig");
+	ok("oper", "agreement sign NIC-123456-A1B2C --party controller "
+	    "--signature ctl.sig");
+}
+
+/* The pinned signatory of owner. */
+static void
+pinned(const char *owner, struct signatory *sg)
+{
+	struct signatory_list l = { NULL, 0 };
+
+	ck_assert_int_eq(signatory_list(st, owner, &l), 0);
+	ck_assert_uint_eq(l.n, 1);
+	*sg = l.v[0];
+	sg->der = NULL;
+	signatory_list_free(&l);
+}
+
+static const char REGISTER_LIVE[] = "NIC-123456-A1B2C,\"Cancer \"\"outcomes\"\" "
+    "study\",\"Org A, Ltd\",university,\"HES-APC,MHSDS\",Article 6(1)(e),"
+    "Research,2026-01-01,%s,%s\r\n";
+
+START_TEST(agreement_versions_and_terminate)
+{
+	static const char DSA2[] = "Data Sharing Agreement v2\n";
+	char want[1024];
+	struct agreement ag;
+	struct answer a;
+
+	make_live();
+	{
+		char row[512];
+
+		(void)snprintf(row, sizeof(row), REGISTER_LIVE, "2026-12-31",
+		    "live");
+		(void)snprintf(want, sizeof(want), "%s%s", REGISTER_HEADER,
+		    row);
+	}
+	expect_out("aud", "register export", want);
+	inbox_put("oper", "dsa2.txt", DSA2, sizeof(DSA2) - 1);
+	ok("oper", "agreement extend NIC-123456-A1B2C --expires 2027-12-31 "
+	    "--document dsa2.txt");
+	signed_by("applicant", DSA2, sizeof(DSA2) - 1, "app2.sig");
+	signed_by("controller", DSA2, sizeof(DSA2) - 1, "ctl2.sig");
+	ok("oper", "agreement sign NIC-123456-A1B2C --party applicant "
+	    "--signature app2.sig");
+	a = run("aud", "agreement show NIC-123456-A1B2C");
+	ck_assert_ptr_nonnull(strstr(a.out, "NIC-123456-A1B2C version 1: "
+	    "live\n"));
+	ck_assert_ptr_nonnull(strstr(a.out, "\nversion 1: live, 2026-01-01 to "
+	    "2026-12-31, signed by both parties, governs\nversion 2: "
+	    "awaiting-signatures, 2026-01-01 to 2027-12-31, signed by the "
+	    "applicant only\n"));
+	ck_assert_ptr_nonnull(strstr(a.out, "\ndeletion certificate: not yet "
+	    "due (due 2027-01-30)\n"));
+	answer_free(&a);
+	a = run("aud", "agreement show NIC-123456-A1B2C --version 2");
+	ck_assert_int_eq(a.status, 0);
+	ck_assert_ptr_eq(strstr(a.out, "NIC-123456-A1B2C version 2: "
+	    "awaiting-signatures\norg: ORG-A\n"), a.out);
+	ck_assert_ptr_nonnull(strstr(a.out, "\nexpires: 2027-12-31\n"));
+	ck_assert_ptr_nonnull(strstr(a.out, "\ncontroller signature: none\n"));
+	ck_assert_ptr_null(strstr(a.out, "deletion certificate"));
+	answer_free(&a);
+	a = run("aud", "--json agreement show NIC-123456-A1B2C --version 2");
+	ck_assert_ptr_nonnull(strstr(a.out, "\"governing_version\":1,"));
+	ck_assert_ptr_nonnull(strstr(a.out, "\"versions\":[{\"applicant_signed"
+	    "\":true,\"controller_signed\":true,\"expires\":\"2026-12-31\","
+	    "\"governs\":true,\"starts\":\"2026-01-01\",\"state\":\"live\","
+	    "\"version\":1},{\"applicant_signed\":true,\"controller_signed\":"
+	    "false,\"expires\":\"2027-12-31\",\"governs\":false,\"starts\":"
+	    "\"2026-01-01\",\"state\":\"awaiting-signatures\",\"version\":2}]"));
+	ck_assert_ptr_null(strstr(a.out, "\"releases\""));
+	answer_free(&a);
+	/* terminate: the governing version expires today */
+	expect_refusal("oper", "agreement terminate NIC-123456-A1B2C --reason x",
+	    "permission denied: 'agreement terminate' needs role approver\n");
+	expect_out("appr", "agreement terminate NIC-123456-A1B2C --reason "
+	    "'consent withdrawn'", "agreement NIC-123456-A1B2C terminated: "
+	    "version 1 expired as of 2026-03-01 (was to expire 2026-12-31); "
+	    "certificate of deletion due by 2026-03-31\n");
+	expect_audit("appr", "agreement terminate", "NIC-123456-A1B2C", "ok",
+	    "terminated version 1 (live): consent withdrawn; expires "
+	    "2026-03-01, was 2026-12-31");
+	ck_assert_int_eq(agreement_get(st, "NIC-123456-A1B2C", 1, &ag), 0);
+	ck_assert_int_eq(ag.state, AG_EXPIRED);
+	ck_assert_int_eq(ag.expires, sluice_day_of(NOW));
+	agreement_clear(&ag);
+	expect_refusal("appr", "agreement terminate NIC-123456-A1B2C --reason "
+	    "again", "agreement NIC-123456-A1B2C version 1 is expired: only a "
+	    "signed, live or suspended agreement can be terminated\n");
+	/* the pending version cannot bring it back */
+	expect_refusal("oper", "agreement sign NIC-123456-A1B2C --party "
+	    "controller --signature ctl2.sig", "agreement NIC-123456-A1B2C "
+	    "version 1 is expired: version 2 can no longer be signed\n");
+	{
+		char row[512];
+
+		(void)snprintf(row, sizeof(row), REGISTER_LIVE, "2026-03-01",
+		    "expired");
+		(void)snprintf(want, sizeof(want), "%s%s", REGISTER_HEADER,
+		    row);
+	}
+	expect_out("aud", "register export", want);
+	a = run("aud", "agreement show NIC-123456-A1B2C");
+	ck_assert_ptr_nonnull(strstr(a.out, "\ndeletion certificate: due "
+	    "(due 2026-03-31)\n"));
+	answer_free(&a);
+	rm_tree(pki);
+}
+END_TEST
+
+START_TEST(signatory_list_and_revoke)
+{
+	struct signatory ap, ct;
+	char want[8192], line[512], lower[STORE_SERIAL_MAX];
+	size_t i;
+	struct answer a;
+
+	make_live();
+	pinned("ORG-A", &ap);
+	pinned("controller", &ct);
+	(void)snprintf(want, sizeof(want), "owner\tserial\tsubject\tnot_before"
+	    "\tnot_after\tstatus\nORG-A\t%s\t%s\t2025-01-01\t2035-12-31\tvalid\n"
+	    "controller\t%s\t%s\t2025-01-01\t2035-12-31\tvalid\n", ap.serial,
+	    ap.subject, ct.serial, ct.subject);
+	expect_out("aud", "signatory list", want);
+	(void)snprintf(want, sizeof(want), "owner\tserial\tsubject\tnot_before"
+	    "\tnot_after\tstatus\ncontroller\t%s\t%s\t2025-01-01\t2035-12-31\t"
+	    "valid\n", ct.serial, ct.subject);
+	expect_out("aud", "signatory list controller", want);
+	/* the serial in any case, as openssl prints it or not */
+	for (i = 0; ap.serial[i] != '\0'; i++)
+		lower[i] = (char)(ap.serial[i] >= 'A' && ap.serial[i] <= 'F' ?
+		    ap.serial[i] + 32 : ap.serial[i]);
+	lower[i] = '\0';
+	(void)snprintf(line, sizeof(line), "signatory revoke ORG-A %s "
+	    "--reason 'key compromised'", lower);
+	(void)snprintf(want, sizeof(want), "signatory %s of ORG-A revoked: %s "
+	    "verifies no more signatures\n", ap.serial, ap.subject);
+	expect_out("root", line, want);
+	(void)snprintf(want, sizeof(want), "revoked %s (%s): key compromised",
+	    ap.serial, ap.subject);
+	expect_audit("root", "signatory revoke", "ORG-A", "ok", want);
+	(void)snprintf(want, sizeof(want), "owner\tserial\tsubject\tnot_before"
+	    "\tnot_after\tstatus\nORG-A\t%s\t%s\t2025-01-01\t2035-12-31\t"
+	    "revoked\n", ap.serial, ap.subject);
+	expect_out("aud", "signatory list ORG-A", want);
+	a = run("aud", "--json signatory list ORG-A");
+	ck_assert_ptr_nonnull(strstr(a.out, "\"revoke_reason\":\"key "
+	    "compromised\",\"revoked_at\":\"2026-03-01T00:00:00Z\","
+	    "\"revoked_by\":\"root\""));
+	ck_assert_ptr_nonnull(strstr(a.out, "\"added_by\":\"oper\""));
+	answer_free(&a);
+	(void)snprintf(want, sizeof(want), "signatory %s of ORG-A is already "
+	    "revoked\n", lower);
+	expect_refusal("oper", line, want);
+	(void)snprintf(line, sizeof(line), "signatory revoke controller %s "
+	    "--reason x", ap.serial);
+	(void)snprintf(want, sizeof(want), "no signatory %s for controller\n",
+	    ap.serial);
+	expect_refusal("oper", line, want);
+	a = run("aud", "org show ORG-A");
+	(void)snprintf(want, sizeof(want), "\nsignatory %s: %s, valid "
+	    "2025-01-01 to 2035-12-31, revoked\n", ap.serial, ap.subject);
+	ck_assert_ptr_nonnull(strstr(a.out, want));
+	answer_free(&a);
+	rm_tree(pki);
+}
+END_TEST
+
 int
 main(void)
 {
@@ -1391,6 +1623,8 @@ main(void)
 	tcase_add_test(tc, person_management);
 	tcase_add_test(tc, org_show_and_contracts);
 	tcase_add_test(tc, extract_list_show_discard);
+	tcase_add_test(tc, agreement_versions_and_terminate);
+	tcase_add_test(tc, signatory_list_and_revoke);
 	suite_add_tcase(s, tc);
 	sr = srunner_create(s);
 	srunner_run_all(sr, CK_NORMAL);

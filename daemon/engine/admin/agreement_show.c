@@ -116,8 +116,8 @@ certificate_status(const struct admin_call *c, const struct agreement *a,
 		return "received";
 	if (admin_today(c) > a->expires + admin_cert_due_days(c))
 		return "overdue";
-	if (admin_today(c) > a->expires)
-		return "due";
+	if (admin_today(c) > a->expires || a->state == AG_EXPIRED)
+		return "due";	/* expired: by its date, or terminated today */
 	return "not yet due";
 }
 

@@ -61,7 +61,7 @@ def stage(w, name, data, approve=True):
     eq(len(xid), 32, "extract id of " + name)
     if not approve:
         return xid, None
-    rid = w.ok("alan", "release", "approve", xid).strip()
+    rid = str(json.loads(w.ok("alan", "--json", "release", "approve", xid))["release_id"])
     return xid, rid
 
 

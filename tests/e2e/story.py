@@ -109,8 +109,12 @@ def stage_and_approve(w, verbose=False):
     show(verbose, "olivia (who staged it) tries to approve: exit %d: %s" % (st, err.strip()))
     eq((st, out, err), (1, "", "four eyes: you staged extract %s; another approver must approve it\n" % xid),
        "the stager's own approval")
-    rid = w.ok("alan", "release", "approve", xid).strip()
-    show(verbose, rid)
+    out = w.ok("alan", "release", "approve", xid)
+    show(verbose, out)
+    rid = out.split(":")[0][len("release "):]
+    eq(out, "release %s: cohort.csv (%s, %d bytes, sha256 %s, staged by olivia)\n"
+       % (rid, NIC, len(EXTRACT), hashlib.sha256(EXTRACT).hexdigest()), "the release")
+    check(rid.isdigit(), "release id: " + out)
     return xid, rid
 
 

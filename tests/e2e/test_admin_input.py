@@ -4,6 +4,7 @@ stock sftp: each bad call answers the exact exit status and one-line reason,
 and changes nothing in the store; four eyes; nobody grants themselves a role;
 the inbox is private, name-checked and bounded by [inbox] max_bytes."""
 
+import hashlib
 import os
 import re
 import subprocess
@@ -23,7 +24,12 @@ def snapshot(w):
             w.ok("olivia", "--json", "agreement", "list"),
             w.ok("olivia", "--json", "release", "list"),
             w.ok("olivia", "register", "export", "--format", "json"),
-            w.ok("olivia", "--json", "certificate", "list")]
+            w.ok("olivia", "--json", "certificate", "list"),
+            w.ok("olivia", "--json", "person", "list"),
+            w.ok("olivia", "--json", "contract", "list"),
+            w.ok("olivia", "--json", "signatory", "list"),
+            w.ok("olivia", "--json", "extract", "list"),
+            w.ok("audrey", "--json", "staff", "list")]
 
 
 def ssh_words(w, who, words, timeout=60, quiet=True):
@@ -128,9 +134,42 @@ def bad_commands(w):
         ("root", ["staff", "add", "olivia", "--email", "o@nhs.example", "--key",
                   "'%s'" % w.publine("root"), "--role", "admin"], 1,
          "user name olivia is taken by staff\n"),
+        # the new commands: every refusal one line, nothing changed
+        ("root", ["staff", "disable", "root", "--reason", "bye"], 1,
+         "root is the last active admin\n"),
+        ("root", ["staff", "roles", "olivia", "--role", "operator,boss"], 1,
+         'bad --role: unknown role "boss" (roles: operator, approver, auditor, admin)\n'),
+        ("root", ["staff", "enable", "olivia"], 1, "staff member olivia is active already\n"),
+        ("root", ["staff", "disable", "rita", "--reason", "x"], 1,
+         "rita is a recipient, not staff\n"),
+        ("root", ["staff", "key", "olivia", "--key", "'%s'" % w.publine("rita")], 1,
+         "key is already registered to recipient rita\n"),
+        ("olivia", ["person", "disable", "rita"], 2,
+         "missing option --reason\nusage: person disable USER --reason TEXT\n"),
+        ("olivia", ["person", "age-recipient", "rita", "age1xyz"], 1, None),
+        ("olivia", ["person", "enable", "nobody"], 1, "unknown recipient nobody\n"),
+        ("olivia", ["org", "show", "NOPE"], 1, "unknown organisation NOPE\n"),
+        ("olivia", ["signatory", "revoke", "ORG-A", "GG", "--reason", "x"], 1,
+         "bad serial 'GG': expected hex digits, as openssl x509 -serial prints them\n"),
+        ("olivia", ["extract", "discard", "0123456789abcdef0123456789abcdef"], 1,
+         "unknown extract 0123456789abcdef0123456789abcdef\n"),
+        ("alan", ["agreement", "terminate", NIC2, "--reason", "x"], 1,
+         "agreement %s version 1 is awaiting-signatures: only a signed, live or "
+         "suspended agreement can be terminated\n" % NIC2),
+        ("alan", ["agreement", "terminate", story.NIC], 2,
+         "missing option --reason\nusage: agreement terminate NIC --reason TEXT\n"),
+        ("olivia", ["agreement", "show", story.NIC, "--version", "3"], 1,
+         "agreement %s has no version 3 (the latest is 1)\n" % story.NIC),
+        ("alan", ["release", "approve", "0123456789abcdef0123456789abcdef",
+                  "--max-downloads", "many"], 1,
+         "unknown extract 0123456789abcdef0123456789abcdef\n"),
     ]
     for who, words, status, err in cases:
         got = ssh_words(w, who, words)
+        if err is None:     # a reason from a library: one line
+            check(got[2].count("\n") == 1 and got[2].endswith("\n"),
+                  "%s: %r: %r" % (who, words, got))
+            err = got[2]
         eq(got, (status, "", err), "%s: %r" % (who, words))
 
     # a long line: past the splitter's 64 KiB but within one SSH packet
@@ -157,11 +196,16 @@ def four_eyes(w):
        (1, "", "four eyes: you staged extract %s; another approver must approve it\n" % xid),
        "stager approves")
     eq(snapshot(w), before, "store after the stager's approval")
-    rid = w.ok("abby", "release", "approve", xid).strip()
-    check(rid.isdigit(), "release id: " + rid)
+    eq(w.ok("abby", "release", "approve", xid),
+       "release 1: small.csv (%s, 13 bytes, sha256 %s, staged by sam)\n"
+       % (story.NIC, hashlib.sha256(b"id,value\n1,2\n").hexdigest()), "the release")
     releases = w.ok("olivia", "release", "list").splitlines()
-    eq(len(releases), 1, "releases")
-    eq(releases[0].split("\t")[:4], [rid, story.NIC, "small.csv", xid], "the release")
+    eq(len(releases), 2, "releases: a header and one row")
+    eq(releases[0], "id\tnic\tname\textract_id\tstaged_by\tapproved_by\tapproved_at\tstate",
+       "release list header")
+    row = releases[1].split("\t")
+    eq(row[:6] + row[7:], ["1", story.NIC, "small.csv", xid, "sam", "abby", "active"],
+       "the release")
 
 
 def sftp_lines(w, who, batch):

@@ -20,39 +20,61 @@ EVERYONE = STAFF | {RE}
 # command -> (roles allowed, exit status of the bare call when allowed,
 #             the role words of the permission-denied line)
 TABLE = {
-    "help":              (EVERYONE, 0, None),
-    "status":            (EVERYONE, 0, None),
-    "org add":           ({OP}, 2, "role operator"),
-    "org dspt":          ({OP}, 2, "role operator"),
-    "org list":          (STAFF, 0, "a staff role"),
-    "contract add":      ({OP}, 2, "role operator"),
-    "person add":        ({OP}, 2, "role operator"),
-    "signatory add":     ({OP, AD}, 2, "role operator or admin"),
-    "agreement add":     ({OP}, 2, "role operator"),
-    "agreement sign":    ({OP}, 2, "role operator"),
-    "agreement extend":  ({OP}, 2, "role operator"),
-    "agreement show":    (STAFF, 2, "a staff role"),
-    "agreement list":    (STAFF, 0, "a staff role"),
-    "agreement suspend": ({AP}, 2, "role approver"),
-    "agreement resume":  ({AP}, 2, "role approver"),
-    "extract stage":     ({OP}, 2, "role operator"),
-    "release approve":   ({AP}, 2, "role approver"),
-    "release revoke":    ({AP}, 2, "role approver"),
-    "release list":      (STAFF, 0, "a staff role"),
-    "certificate list":  (STAFF, 0, "a staff role"),
-    "staff add":         ({AD}, 2, "role admin"),
-    "audit verify":      ({AU, AD}, 0, "role auditor or admin"),
-    "audit export":      ({AU, AD}, 0, "role auditor or admin"),
-    "register export":   (STAFF, 0, "a staff role"),
-    "dashboard":         (STAFF, 0, "a staff role"),
+    "help":                 (EVERYONE, 0, None),
+    "status":               (EVERYONE, 0, None),
+    "org add":              ({OP}, 2, "role operator"),
+    "org dspt":             ({OP}, 2, "role operator"),
+    "org list":             (STAFF, 0, "a staff role"),
+    "org show":             (STAFF, 2, "a staff role"),
+    "contract add":         ({OP}, 2, "role operator"),
+    "contract list":        (STAFF, 0, "a staff role"),
+    "person add":           ({OP}, 2, "role operator"),
+    "person list":          (STAFF, 0, "a staff role"),
+    "person disable":       ({OP}, 2, "role operator"),
+    "person enable":        ({OP}, 2, "role operator"),
+    "person key":           ({OP}, 2, "role operator"),
+    "person age-recipient": ({OP}, 2, "role operator"),
+    "signatory add":        ({OP, AD}, 2, "role operator or admin"),
+    "signatory list":       (STAFF, 0, "a staff role"),
+    "signatory revoke":     ({OP, AD}, 2, "role operator or admin"),
+    "agreement add":        ({OP}, 2, "role operator"),
+    "agreement sign":       ({OP}, 2, "role operator"),
+    "agreement extend":     ({OP}, 2, "role operator"),
+    "agreement show":       (STAFF, 2, "a staff role"),
+    "agreement list":       (STAFF, 0, "a staff role"),
+    "agreement suspend":    ({AP}, 2, "role approver"),
+    "agreement resume":     ({AP}, 2, "role approver"),
+    "agreement terminate":  ({AP}, 2, "role approver"),
+    "extract stage":        ({OP}, 2, "role operator"),
+    "extract list":         (STAFF, 0, "a staff role"),
+    "extract show":         (STAFF, 2, "a staff role"),
+    "extract discard":      ({OP}, 2, "role operator"),
+    "release approve":      ({AP}, 2, "role approver"),
+    "release revoke":       ({AP}, 2, "role approver"),
+    "release list":         (STAFF, 0, "a staff role"),
+    "certificate list":     (STAFF, 0, "a staff role"),
+    "staff add":            ({AD}, 2, "role admin"),
+    "staff list":           ({AU, AD}, 0, "role auditor or admin"),
+    "staff disable":        ({AD}, 2, "role admin"),
+    "staff enable":         ({AD}, 2, "role admin"),
+    "staff roles":          ({AD}, 2, "role admin"),
+    "staff key":            ({AD}, 2, "role admin"),
+    "audit verify":         ({AU, AD}, 0, "role auditor or admin"),
+    "audit export":         ({AU, AD}, 0, "role auditor or admin"),
+    "register export":      (STAFF, 0, "a staff role"),
+    "dashboard":            (STAFF, 0, "a staff role"),
 }
 
 # docs/design.md section 6, the admin channel's list (and `status` for recipients)
-DESIGN = """org add, org dspt, org list, contract add, person add, signatory add,
+DESIGN = """org add, org dspt, org list, org show, contract add, contract list,
+person add, person list, person disable, person enable, person key,
+person age-recipient, signatory add, signatory list, signatory revoke,
 agreement add, agreement sign, agreement extend, agreement show, agreement list,
-agreement suspend, agreement resume, extract stage, release approve,
-release revoke, release list, certificate list, staff add, audit verify,
-audit export, register export, dashboard, status"""
+agreement suspend, agreement resume, agreement terminate, extract stage,
+extract list, extract show, extract discard, release approve, release revoke,
+release list, certificate list, staff add, staff list, staff disable,
+staff enable, staff roles, staff key, audit verify, audit export,
+register export, dashboard, status"""
 
 # the user who holds each role (root is the admin made by `sluiced init`)
 WHO = {OP: "oscar", AP: "alan", AU: "audrey", AD: "root", RE: "rita"}
@@ -67,7 +89,7 @@ def help_names(text):
             continue
         words = []
         for w in line.split():
-            if not re.fullmatch(r"[a-z]+", w):
+            if not re.fullmatch(r"[a-z][a-z-]*", w):
                 break
             words.append(w)
         names.append(" ".join(words))
@@ -127,7 +149,9 @@ def test(w):
     mallory = [r for r in new if r[0] == "mallory"]
     eq(sorted(r for r in new if r[0] != "mallory"), sorted(want_refused),
        "one refused audit entry per denial")
-    eq(len(want_refused), 68, "denials in the matrix")
+    eq(len(want_refused), 120, "denials in the matrix")
+    eq(len(want_refused), sum(len(set(WHO) - allowed) for allowed, _, _ in TABLE.values()),
+       "denials: every role a command does not allow")
     eq(mallory, [("mallory", "login")] * len(TABLE),
        "unknown key: one refused login per attempt, no command ran")
     st, out, err = w.ssh("audrey", "audit", "verify")

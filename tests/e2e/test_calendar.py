@@ -144,8 +144,8 @@ def test(w):
     st, out, err = run(["age", "-d", "-i", w.key("rita"), w.path("second.csv.age")])
     eq((st, out), (0, DATA2.decode()), "decrypted after the lift")
     lines = w.ok("olivia", "certificate", "list").splitlines()
-    eq(len(lines), 1, "certificate list")
-    check(lines[0].endswith("\taccepted\t2027-01-20"), "certificate list: " + lines[0])
+    eq(len(lines), 2, "certificate list: a header and one row")
+    check(lines[1].endswith("\taccepted\t2027-01-20"), "certificate list: " + lines[1])
     audit = [json.loads(l) for l in w.ok("audrey", "audit", "export").splitlines()]
     got = [(e["actor"], e["action"], e["subject"], e["outcome"]) for e in audit
            if e["action"] in ("org sanction", "org sanction lifted", "certificate upload")

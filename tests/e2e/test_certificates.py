@@ -3,6 +3,7 @@
 with its exact reason (in sftp's output, `certificate list` and a mail to the
 uploader), then one accepted with its receipt."""
 
+import json
 import os
 
 from harness import main, eq, check
@@ -60,7 +61,9 @@ def test(w):
     check("close remote: Failure" in out, "stock sftp output: " + out)
     reasons.append(reasons[-1])
 
-    listed = [l.split("\t") for l in w.ok("olivia", "certificate", "list").splitlines()]
+    lines = w.ok("olivia", "certificate", "list").splitlines()
+    eq(lines[0], "id\tnic\tat\toutcome\tdetail", "certificate list header")
+    listed = [l.split("\t") for l in lines[1:]]
     eq([r[1:] for r in listed], [[NIC, "2027-01-10T09:00:00Z", "rejected", t] for t in reasons],
        "certificate list")
     rejected = [m for _, to, s, m in mailbox.messages(w)
@@ -80,7 +83,8 @@ def test(w):
     eq(len(receipt), 1, "one receipt")
     check("(receipt %s). The agreement is closed." % row[0] in receipt[0].get_content(),
           "receipt body:\n" + receipt[0].get_content())
-    eq(w.ok("olivia", "--json", "agreement", "show", NIC).count('"closed"'), 1, "closed")
+    eq(json.loads(w.ok("olivia", "--json", "agreement", "show", NIC))["state"], "closed",
+       "closed")
     # A second certificate for a closed agreement: refused, said so, mailed.
     eq(mailbox.sftp_put_status(w, mailbox.signed_cert(w, "again.p7m", good)),
        (None, "agreement NIC-123456-A1B2C is closed; a certificate of deletion closes an "

@@ -1,6 +1,6 @@
 #!/usr/bin/env python3
 """After the story: the Data Uses Register as CSV (RFC 4180: CRLF, quoting)
-and JSON, the dashboard's exact counts, and `agreement show` naming both
+and JSON, listing agreements once signed, the dashboard's exact counts, and `agreement show` naming both
 signers (subject, issuer, serial, signing time) as openssl sees them."""
 
 import calendar
@@ -89,11 +89,23 @@ def quoting(w):
          "--title", 'Said "hi", twice', "--purpose", "line one",
          "--legal-basis", "Art 6", "--datasets", "HES-APC", "--starts",
          "2026-07-01", "--expires", "2026-12-31", "--document", "dsa4.txt")
+    # awaiting signatures, it is no data use yet: the register leaves it out
+    eq(w.ssh("audrey", "register", "export"), (0, HEADER + CSV_ROW, ""),
+       "register before NIC-444444-DDDDD is signed")
+    eq(json.loads(w.ok("audrey", "register", "export", "--format", "json")), [ROW],
+       "JSON register before NIC-444444-DDDDD is signed")
+    pki = story.pki(w)
+    for party in ("applicant", "controller"):
+        sig = w.path("dsa4.%s.p7s" % party)
+        story.sign_doc(w, os.path.join(pki, party), doc, sig)
+        w.put("olivia", sig)
+        w.ok("olivia", "agreement", "sign", "NIC-444444-DDDDD", "--party", party,
+             "--signature", os.path.basename(sig))
     st, out, err = w.ssh("audrey", "register", "export")
-    eq(out.split("\r\n")[2],
-       'NIC-444444-DDDDD,"Said ""hi"", twice",Org A University,University,HES-APC,'
-       'Art 6,line one,2026-07-01,2026-12-31,awaiting-signatures', "quoted CSV row")
-    eq(w.ssh("audrey", "--json", "dashboard")[1].count('"awaiting-signatures":1'), 1,
+    eq(out.split("\r\n")[2:],
+       ['NIC-444444-DDDDD,"Said ""hi"", twice",Org A University,University,HES-APC,'
+        'Art 6,line one,2026-07-01,2026-12-31,signed', ""], "quoted CSV row, once signed")
+    eq(w.ssh("audrey", "--json", "dashboard")[1].count('"signed":1'), 1,
        "dashboard counts the new agreement")
 
 

@@ -14,9 +14,11 @@
 #include <jansson.h>
 #include <sodium.h>
 
+#include "sluice/age.h"
 #include "sluice/clock.h"
 #include "sluice/domain.h"
 #include "sluice/error.h"
+#include "sluice/sshkey.h"
 
 #include "engine/admin/admin.h"
 #include "engine/audit.h"
@@ -118,20 +120,43 @@ ok(const char *user, const char *line)
 	expect(user, line, 0, "");
 }
 
-/* An ssh-ed25519 public key line from a seed byte. */
+/* The SSH wire blob of the ed25519 key made from a seed byte. */
 static void
-key_line(uint8_t seedbyte, char *out, size_t outlen)
+key_blob(uint8_t seedbyte, uint8_t blob[51])
 {
-	uint8_t seed[32], pk[32], sk[64], blob[51];
-	char b64[128];
+	uint8_t seed[32], pk[32], sk[64];
 
 	memset(seed, seedbyte, sizeof(seed));
 	crypto_sign_seed_keypair(pk, sk, seed);
 	memcpy(blob, "\0\0\0\x0bssh-ed25519\0\0\0\x20", 19);
 	memcpy(blob + 19, pk, 32);
+}
+
+/* An ssh-ed25519 public key line from a seed byte. */
+static void
+key_line(uint8_t seedbyte, char *out, size_t outlen)
+{
+	uint8_t blob[51];
+	char b64[128];
+
+	key_blob(seedbyte, blob);
 	sodium_bin2base64(b64, sizeof(b64), blob, sizeof(blob),
 	    sodium_base64_VARIANT_ORIGINAL);
 	(void)snprintf(out, outlen, "ssh-ed25519 %s test%u", b64, seedbyte);
+}
+
+/* The fingerprint sluice shows for that key ("SHA256:..."). */
+static const char *
+fpr(uint8_t seedbyte)
+{
+	static char fp[8][SSHKEY_FP_SIZE];
+	static int next;
+	uint8_t blob[51];
+	char *out = fp[next++ % 8];
+
+	key_blob(seedbyte, blob);
+	ck_assert_int_eq(sshkey_fingerprint(blob, sizeof(blob), out), 0);
+	return out;
 }
 
 static void
@@ -256,9 +281,18 @@ static const struct {
 	{ "org add", O, "role operator" },
 	{ "org dspt", O, "role operator" },
 	{ "org list", O | P | U | A, "a staff role" },
+	{ "org show", O | P | U | A, "a staff role" },
 	{ "contract add", O, "role operator" },
+	{ "contract list", O | P | U | A, "a staff role" },
 	{ "person add", O, "role operator" },
+	{ "person list", O | P | U | A, "a staff role" },
+	{ "person disable", O, "role operator" },
+	{ "person enable", O, "role operator" },
+	{ "person key", O, "role operator" },
+	{ "person age-recipient", O, "role operator" },
 	{ "signatory add", O | A, "role operator or admin" },
+	{ "signatory list", O | P | U | A, "a staff role" },
+	{ "signatory revoke", O | A, "role operator or admin" },
 	{ "agreement add", O, "role operator" },
 	{ "agreement sign", O, "role operator" },
 	{ "agreement extend", O, "role operator" },
@@ -266,12 +300,21 @@ static const struct {
 	{ "agreement list", O | P | U | A, "a staff role" },
 	{ "agreement suspend", P, "role approver" },
 	{ "agreement resume", P, "role approver" },
+	{ "agreement terminate", P, "role approver" },
 	{ "extract stage", O, "role operator" },
+	{ "extract list", O | P | U | A, "a staff role" },
+	{ "extract show", O | P | U | A, "a staff role" },
+	{ "extract discard", O, "role operator" },
 	{ "release approve", P, "role approver" },
 	{ "release revoke", P, "role approver" },
 	{ "release list", O | P | U | A, "a staff role" },
 	{ "certificate list", O | P | U | A, "a staff role" },
 	{ "staff add", A, "role admin" },
+	{ "staff list", U | A, "role auditor or admin" },
+	{ "staff disable", A, "role admin" },
+	{ "staff enable", A, "role admin" },
+	{ "staff roles", A, "role admin" },
+	{ "staff key", A, "role admin" },
 	{ "audit verify", U | A, "role auditor or admin" },
 	{ "audit export", U | A, "role auditor or admin" },
 	{ "register export", O | P | U | A, "a staff role" },
@@ -347,6 +390,23 @@ START_TEST(help_lists_only_what_caller_may_run)
 	a = run("aud", "help");
 	ck_assert_ptr_nonnull(strstr(a.out, "audit verify\n"));
 	ck_assert_ptr_null(strstr(a.out, "org add"));
+	ck_assert_ptr_nonnull(strstr(a.out, "\nstaff list\n    list staff, "
+	    "their roles and whether active\n"));
+	ck_assert_ptr_null(strstr(a.out, "staff disable"));
+	answer_free(&a);
+	a = run("oper", "help");
+	ck_assert_ptr_nonnull(strstr(a.out, "\nperson disable USER --reason "
+	    "TEXT\n    stop a recipient's access, open downloads too\n"));
+	ck_assert_ptr_nonnull(strstr(a.out, "\nextract discard EXTRACT-ID\n"));
+	ck_assert_ptr_null(strstr(a.out, "agreement terminate"));
+	ck_assert_ptr_null(strstr(a.out, "staff list"));
+	answer_free(&a);
+	a = run("appr", "help");
+	ck_assert_ptr_nonnull(strstr(a.out, "\nagreement terminate NIC "
+	    "--reason TEXT\n"));
+	ck_assert_ptr_nonnull(strstr(a.out, "\nrelease approve EXTRACT-ID "
+	    "[--max-downloads N] [--window-opens TIME] [--window-closes "
+	    "TIME]\n"));
 	answer_free(&a);
 }
 END_TEST
@@ -371,7 +431,9 @@ START_TEST(four_eyes)
 	expect("opap", line, 1, err);
 	a = run("appr", line);
 	ck_assert_int_eq(a.status, 0);
-	ck_assert_str_eq(a.out, "1\n");
+	ck_assert_str_eq(a.out, "release 1: cohort.csv (NIC-123456-A1B2C, 8 "
+	    "bytes, sha256 492d5ea496056f1a6a6592241032fab764c321596317930b4fa0e"
+	    "1e8bc3b7470, staged by opap)\n");
 	answer_free(&a);
 	(void)snprintf(err, sizeof(err), "extract %s is released already\n",
 	    id);
@@ -380,6 +442,71 @@ START_TEST(four_eyes)
 END_TEST
 
 /* ---- bad input leaves the store as it was -------------------------------- */
+
+/* The fingerprints of an identity's keys, appended to b. */
+static void
+snap_keys(struct sbuf *b, enum identity_kind kind, int64_t id)
+{
+	struct key_list l = { NULL, 0 };
+	size_t i;
+
+	ck_assert_int_eq(key_list(st, kind, id, &l), 0);
+	for (i = 0; i < l.n; i++)
+		ck_assert_int_eq(sbuf_putf(b, " %s", l.v[i].fingerprint), 0);
+	ck_assert_int_eq(sbuf_putf(b, "\n"), 0);
+	key_list_free(&l);
+}
+
+/* Who may log in, with what roles and keys. */
+static void
+snap_people(struct sbuf *b)
+{
+	struct person_list pl = { NULL, 0 };
+	struct staff_list sl = { NULL, 0 };
+	size_t i;
+
+	ck_assert_int_eq(person_list(st, NULL, &pl), 0);
+	ck_assert_int_eq(staff_list(st, &sl), 0);
+	for (i = 0; i < pl.n; i++) {
+		ck_assert_int_eq(sbuf_putf(b, "person %s %d '%s'", pl.v[i].user,
+		    pl.v[i].active, pl.v[i].age_recipient), 0);
+		snap_keys(b, IDENTITY_RECIPIENT, pl.v[i].id);
+	}
+	for (i = 0; i < sl.n; i++) {
+		ck_assert_int_eq(sbuf_putf(b, "staff %s %u %d", sl.v[i].user,
+		    sl.v[i].roles, sl.v[i].active), 0);
+		snap_keys(b, IDENTITY_STAFF, sl.v[i].id);
+	}
+	person_list_free(&pl);
+	staff_list_free(&sl);
+}
+
+/* Signatories, extracts and releases, with what may revoke them. */
+static void
+snap_trust(struct sbuf *b)
+{
+	struct signatory_list gl = { NULL, 0 };
+	struct extract_list el = { NULL, 0 };
+	struct release_list rl = { NULL, 0 };
+	size_t i;
+
+	ck_assert_int_eq(signatory_list(st, NULL, &gl), 0);
+	ck_assert_int_eq(extract_list(st, NULL, &el), 0);
+	ck_assert_int_eq(release_list(st, NULL, 0, &rl), 0);
+	for (i = 0; i < gl.n; i++)
+		ck_assert_int_eq(sbuf_putf(b, "signatory %s %lld\n",
+		    gl.v[i].serial, (long long)gl.v[i].revoked_at), 0);
+	for (i = 0; i < el.n; i++)
+		ck_assert_int_eq(sbuf_putf(b, "extract %s\n", el.v[i].id), 0);
+	for (i = 0; i < rl.n; i++)
+		ck_assert_int_eq(sbuf_putf(b, "release %lld %lld %lld %lld\n",
+		    (long long)rl.v[i].id, (long long)rl.v[i].revoked_at,
+		    (long long)rl.v[i].window_closes,
+		    (long long)rl.v[i].max_downloads), 0);
+	signatory_list_free(&gl);
+	extract_list_free(&el);
+	release_list_free(&rl);
+}
 
 /* A dump of what a refused command could have changed. */
 static char *
@@ -412,8 +539,10 @@ snapshot(void)
 	for (i = 0; i < al.n; i++)
 		ck_assert_int_eq(sbuf_putf(b, "ag %s %d %d %d\n", al.v[i].nic,
 		    al.v[i].version, al.v[i].state, al.v[i].expires), 0);
-	ck_assert_int_eq(sbuf_putf(b, "%zu %zu %zu %zu %zu %zu", cl.n, pl.n,
+	ck_assert_int_eq(sbuf_putf(b, "%zu %zu %zu %zu %zu %zu\n", cl.n, pl.n,
 	    sl.n, gl.n, el.n, rl.n), 0);
+	snap_people(b);
+	snap_trust(b);
 	s = sbuf_str(b);
 	sbuf_free(b);
 	org_list_free(&ol);
@@ -509,6 +638,69 @@ static const struct {
 	{ "appr", "release approve 00ff", 1, "unknown extract 00ff\n" },
 	{ "aud", "audit export --since yesterday", 1, "bad --since "
 	    "'yesterday': expected YYYY-MM-DDTHH:MM:SSZ or YYYY-MM-DD\n" },
+	/* staff */
+	{ "root", "staff disable root --reason 'moving on'", 1,
+	    "root is the last active admin\n" },
+	{ "root", "staff roles root --role operator", 1,
+	    "root is the last active admin\n" },
+	{ "root", "staff disable nobody --reason x", 1,
+	    "unknown staff member nobody\n" },
+	{ "root", "staff disable rcp --reason x", 1,
+	    "rcp is a recipient, not staff\n" },
+	{ "root", "staff disable oper --reason ''", 1, "--reason is empty\n" },
+	{ "root", "staff disable oper", 2, "missing option --reason\n"
+	    "usage: staff disable USER --reason TEXT\n" },
+	{ "root", "staff enable oper", 1, "staff member oper is active "
+	    "already\n" },
+	{ "root", "staff roles oper --role operator", 1, "staff member oper "
+	    "has roles operator already\n" },
+	{ "root", "staff roles oper --role recipient", 1, NULL },
+	{ "root", "staff roles ../x --role operator", 1, "bad user name "
+	    "'../x': ../x: a name holds only letters, digits, '.', '_' and "
+	    "'-'\n" },
+	{ "root", "staff key oper --key 'ssh-ed25519 AAAA'", 1, NULL },
+	{ "root", "staff key rcp --key x", 1, "rcp is a recipient, not "
+	    "staff\n" },
+	/* recipients */
+	{ "oper", "person disable oper --reason x", 1,
+	    "oper is staff, not a recipient\n" },
+	{ "oper", "person disable ghost --reason x", 1,
+	    "unknown recipient ghost\n" },
+	{ "oper", "person enable rcp", 1, "recipient rcp is active already\n" },
+	{ "oper", "person age-recipient rcp none", 1,
+	    "recipient rcp has no age recipient already\n" },
+	{ "oper", "person age-recipient rcp age1nope", 1, NULL },
+	{ "oper", "person age-recipient rcp", 2, "too few arguments\n"
+	    "usage: person age-recipient USER age1...|none\n" },
+	{ "oper", "person list --org NOPE", 1, "unknown organisation NOPE\n" },
+	/* organisations, signatories */
+	{ "aud", "org show NOPE", 1, "unknown organisation NOPE\n" },
+	{ "aud", "contract list --org NOPE", 1, "unknown organisation NOPE\n" },
+	{ "aud", "signatory list NOPE", 1, "unknown organisation NOPE\n" },
+	{ "oper", "signatory revoke ORG-A 0A1B --reason x", 1,
+	    "no signatory 0A1B for ORG-A\n" },
+	{ "oper", "signatory revoke ORG-A xyz --reason x", 1, "bad serial "
+	    "'xyz': expected hex digits, as openssl x509 -serial prints them\n" },
+	{ "root", "signatory revoke NOPE 0A --reason x", 1,
+	    "unknown organisation NOPE\n" },
+	/* agreements */
+	{ "appr", "agreement terminate NIC-123456-A1B2C --reason x", 1,
+	    "agreement NIC-123456-A1B2C version 1 is awaiting-signatures: only "
+	    "a signed, live or suspended agreement can be terminated\n" },
+	{ "appr", "agreement terminate NIC-999999-ZZZZZ --reason x", 1,
+	    "unknown agreement NIC-999999-ZZZZZ\n" },
+	{ "appr", "agreement terminate NIC-123456-A1B2C --reason ''", 1,
+	    "--reason is empty\n" },
+	{ "aud", "agreement show NIC-123456-A1B2C --version 2", 1,
+	    "agreement NIC-123456-A1B2C has no version 2 (the latest is 1)\n" },
+	{ "aud", "agreement show NIC-123456-A1B2C --version 0", 1,
+	    "bad --version '0': expected a positive number\n" },
+	/* extracts and releases */
+	{ "aud", "extract show 00ff", 1, "unknown extract 00ff\n" },
+	{ "aud", "extract list --nic NIC-1", 1, "bad NIC NIC-1: a NIC "
+	    "reference is NIC-, six digits, -, five upper-case letters or "
+	    "digits (e.g. NIC-123456-A1B2C)\n" },
+	{ "oper", "extract discard 00ff", 1, "unknown extract 00ff\n" },
 };
 
 START_TEST(bad_input_changes_nothing)
@@ -516,6 +708,7 @@ START_TEST(bad_input_changes_nothing)
 	const char *line = bad_input[_i].line;
 	char *before, *after;
 	int64_t audits = audit_count(NULL);
+	struct audit_entry e;
 	struct answer a;
 
 	before = snapshot();
@@ -531,6 +724,10 @@ START_TEST(bad_input_changes_nothing)
 	ck_assert_str_eq(a.out, "");
 	ck_assert_str_eq(before, after);
 	ck_assert_int_eq(audit_count(NULL), audits + 1);
+	ck_assert_int_eq(store_audit_get(st, audits + 1, &e), 0);
+	ck_assert_str_eq(e.actor, bad_input[_i].user);
+	ck_assert_str_eq(e.outcome, a.status == 2 ? "usage" : "refused");
+	audit_entry_clear(&e);
 	answer_free(&a);
 	free(before);
 	free(after);
@@ -564,17 +761,20 @@ END_TEST
 
 /* ---- outputs -------------------------------------------------------------- */
 
+#define REGISTER_HEADER "reference,title,organisation,organisation_type," \
+	"datasets,legal_basis,purpose,start,end,state\r\n"
+
+/* An agreement awaiting signatures is not a data use yet: the register
+ * lists it only once signed (agreement_sign_cms checks that side). */
 START_TEST(register_csv_exact)
 {
 	struct answer a = run("aud", "register export");
 
 	ck_assert_int_eq(a.status, 0);
-	ck_assert_str_eq(a.out,
-	    "reference,title,organisation,organisation_type,datasets,"
-	    "legal_basis,purpose,start,end,state\r\n"
-	    "NIC-123456-A1B2C,\"Cancer \"\"outcomes\"\" study\",\"Org A, Ltd\","
-	    "university,\"HES-APC,MHSDS\",Article 6(1)(e),Research,2026-01-01,"
-	    "2026-12-31,awaiting-signatures\r\n");
+	ck_assert_str_eq(a.out, REGISTER_HEADER);
+	answer_free(&a);
+	a = run("aud", "register export --format json");
+	ck_assert_str_eq(a.out, "[]\n");
 	answer_free(&a);
 }
 END_TEST
@@ -637,7 +837,9 @@ START_TEST(options_before_positionals)
 	ok("oper", "org add --name 'Org B' --type trust ORG-B");
 	a = run("aud", "org list");
 	ck_assert_int_eq(a.status, 0);
-	ck_assert_str_eq(a.out, "ORG-A\tOrg A, Ltd\tuniversity\tnone\t-\t-\n"
+	ck_assert_str_eq(a.out, "code\tname\ttype\tdspt\tdspt_expires\t"
+	    "sanctioned\n"
+	    "ORG-A\tOrg A, Ltd\tuniversity\tnone\t-\t-\n"
 	    "ORG-B\tOrg B\ttrust\tnone\t-\t-\n");
 	answer_free(&a);
 	expect("oper", "org add --name x --type y A B", 2, "too many "
@@ -670,6 +872,406 @@ START_TEST(audit_trail)
 	ck_assert_int_eq(a.status, 0);
 	ck_assert_ptr_nonnull(strstr(a.out, "audit log intact: "));
 	answer_free(&a);
+}
+END_TEST
+
+/* ---- staff and recipients ------------------------------------------------ */
+
+/* Runs line, which must succeed, and asserts its exact stdout. */
+static void
+expect_out(const char *user, const char *line, const char *out)
+{
+	struct answer a = run(user, line);
+
+	if (a.status != 0 || strcmp(a.err, "") != 0 || strcmp(a.out, out) != 0)
+		ck_abort_msg("'%s' as %s: exit %d stderr '%s' stdout '%s' (want "
+		    "'%s')", line, user, a.status, a.err, a.out, out);
+	answer_free(&a);
+}
+
+/* The newest audit entry is this one. */
+static void
+expect_audit(const char *actor, const char *action, const char *subject,
+    const char *outcome, const char *details)
+{
+	struct audit_entry e;
+
+	ck_assert_int_eq(store_audit_last(st, &e), 0);
+	ck_assert_str_eq(e.actor, actor);
+	ck_assert_str_eq(e.action, action);
+	ck_assert_str_eq(e.subject, subject);
+	ck_assert_str_eq(e.outcome, outcome);
+	ck_assert_str_eq(e.details, details);
+	audit_entry_clear(&e);
+}
+
+/* A refusal: exit 1, its one line, nothing changed, one refused entry. */
+static void
+expect_refusal(const char *user, const char *line, const char *err)
+{
+	char *before = snapshot(), *after;
+	int64_t n = audit_count("refused");
+
+	expect(user, line, 1, err);
+	after = snapshot();
+	ck_assert_str_eq(after, before);
+	ck_assert_int_eq(audit_count("refused"), n + 1);
+	free(before);
+	free(after);
+}
+
+static int
+active_of(const char *user)
+{
+	struct identity id;
+
+	ck_assert_int_eq(identity_by_user(st, user, &id), 0);
+	return id.active;
+}
+
+START_TEST(staff_list_exact)
+{
+	char want[1024];
+	struct answer a;
+	json_t *j, *o;
+
+	(void)snprintf(want, sizeof(want), "user\troles\tstate\temail\t"
+	    "fingerprint\n"
+	    "appr\tapprover\tactive\tappr@nhs.example\t%s\n"
+	    "aud\tauditor\tactive\taud@nhs.example\t%s\n"
+	    "opap\toperator,approver\tactive\topap@nhs.example\t%s\n"
+	    "oper\toperator\tactive\toper@nhs.example\t%s\n"
+	    "root\tadmin\tactive\troot@nhs.example\tSHA256:root\n",
+	    fpr(4), fpr(5), fpr(3), fpr(2));
+	expect_out("aud", "staff list", want);
+	expect_audit("aud", "staff list", "", "ok", "staff list");
+	a = run("root", "staff list --json");
+	ck_assert_ptr_nonnull(j = json_loads(a.out, 0, NULL));
+	o = json_array_get(json_object_get(j, "staff"), 3);
+	ck_assert_str_eq(json_string_value(json_object_get(o, "user")), "oper");
+	ck_assert(json_is_true(json_object_get(o, "active")));
+	ck_assert_str_eq(json_string_value(json_object_get(o, "fingerprint")),
+	    fpr(2));
+	json_decref(j);
+	answer_free(&a);
+}
+END_TEST
+
+START_TEST(staff_disable_and_enable)
+{
+	struct answer a;
+
+	expect_out("root", "staff disable oper --reason 'left the "
+	    "organisation'", "staff member oper disabled: left the "
+	    "organisation\n");
+	expect_audit("root", "staff disable", "oper", "ok",
+	    "disabled: left the organisation");
+	ck_assert_int_eq(active_of("oper"), 0);
+	a = run("aud", "staff list");
+	ck_assert_ptr_nonnull(strstr(a.out, "\noper\toperator\tdisabled\t"));
+	answer_free(&a);
+	expect_refusal("root", "staff disable oper --reason again",
+	    "staff member oper is disabled already\n");
+	expect_audit("root", "staff disable", "oper", "refused",
+	    "staff disable oper --reason again => staff member oper is "
+	    "disabled already");
+	expect_out("root", "staff enable oper", "staff member oper enabled\n");
+	expect_audit("root", "staff enable", "oper", "ok", "enabled");
+	ck_assert_int_eq(active_of("oper"), 1);
+	expect_out("root", "--json staff disable aud --reason audit",
+	    "{\"active\":false,\"org\":\"\",\"reason\":\"audit\",\"user\":"
+	    "\"aud\"}\n");
+}
+END_TEST
+
+/* There is always an active admin; nobody disables themselves. */
+START_TEST(staff_admin_rules)
+{
+	add_staff("root2", 9, "admin");
+	expect_refusal("root", "staff disable root --reason x",
+	    "you cannot disable yourself\n");
+	expect_out("root", "staff disable root2 --reason x",
+	    "staff member root2 disabled: x\n");
+	expect_refusal("root", "staff disable root --reason x",
+	    "root is the last active admin\n");
+	expect_refusal("root", "staff roles root --role auditor",
+	    "root is the last active admin\n");
+	expect_out("root", "staff enable root2", "staff member root2 "
+	    "enabled\n");
+	expect_refusal("root", "staff roles root --role admin,auditor",
+	    "you cannot grant yourself auditor: nobody may grant themselves a "
+	    "role\n");
+	/* shedding one's own admin role, while another admin remains */
+	expect_out("root2", "staff roles root --role auditor",
+	    "staff member root: roles auditor (were admin)\n");
+	expect_refusal("root2", "staff roles root2 --role operator",
+	    "root2 is the last active admin\n");
+	expect_refusal("root", "staff enable root2",
+	    "permission denied: 'staff enable' needs role admin\n");
+}
+END_TEST
+
+START_TEST(staff_roles_change)
+{
+	expect_out("root", "staff roles appr --role operator,approver",
+	    "staff member appr: roles operator,approver (were approver)\n");
+	expect_audit("root", "staff roles", "appr", "ok",
+	    "roles: approver -> operator,approver");
+	expect_out("appr", "org add ORG-C --name C", "organisation ORG-C "
+	    "added\n");
+	expect_out("root", "--json staff roles appr --role auditor",
+	    "{\"previous_roles\":\"operator,approver\",\"roles\":\"auditor\","
+	    "\"user\":\"appr\"}\n");
+	expect("appr", "org add ORG-D --name D", 1,
+	    "permission denied: 'org add' needs role operator\n");
+}
+END_TEST
+
+START_TEST(staff_key_replaced)
+{
+	char key[160], line[512], want[256];
+	uint8_t blob[51];
+	struct identity id;
+
+	key_line(20, key, sizeof(key));
+	(void)snprintf(line, sizeof(line), "staff key oper --key '%s'", key);
+	(void)snprintf(want, sizeof(want), "staff member oper: login key %s "
+	    "replaces %s\n", fpr(20), fpr(2));
+	expect_out("root", line, want);
+	(void)snprintf(want, sizeof(want), "key: %s -> %s", fpr(2), fpr(20));
+	expect_audit("root", "staff key", "oper", "ok", want);
+	key_blob(20, blob);
+	ck_assert_int_eq(identity_by_key(st, blob, sizeof(blob), &id), 0);
+	ck_assert_str_eq(id.user, "oper");
+	key_blob(2, blob);
+	ck_assert_int_eq(identity_by_key(st, blob, sizeof(blob), &id),
+	    SLUICE_ENOTFOUND);
+	/* a key that is someone else's, or already this one */
+	key_line(6, key, sizeof(key));
+	(void)snprintf(line, sizeof(line), "staff key oper --key '%s'", key);
+	expect_refusal("root", line, "key is already registered to recipient "
+	    "rcp\n");
+	key_line(20, key, sizeof(key));
+	(void)snprintf(line, sizeof(line), "staff key oper --key '%s'", key);
+	expect_refusal("root", line, "key is already registered to staff "
+	    "oper\n");
+}
+END_TEST
+
+START_TEST(person_management)
+{
+	char want[512], line[512], key[160];
+	char ident[AGE_IDENTITY_STRLEN + 1], rcpt[AGE_RECIPIENT_STRLEN + 1];
+
+	(void)snprintf(want, sizeof(want), "user\torg\tstate\temail\t"
+	    "age_recipient\tfingerprint\nrcp\tORG-A\tactive\trcp@orga.example\t"
+	    "-\t%s\n", fpr(6));
+	expect_out("aud", "person list", want);
+	expect_out("aud", "person list --org ORG-A", want);
+	expect_out("oper", "person disable rcp --reason 'contract ended'",
+	    "recipient rcp of ORG-A disabled: contract ended\n");
+	expect_audit("oper", "person disable", "rcp", "ok",
+	    "disabled: contract ended");
+	ck_assert_int_eq(active_of("rcp"), 0);
+	expect_refusal("oper", "person disable rcp --reason x",
+	    "recipient rcp is disabled already\n");
+	expect_out("oper", "person enable rcp", "recipient rcp of ORG-A "
+	    "enabled\n");
+	expect_audit("oper", "person enable", "rcp", "ok", "enabled");
+	key_line(21, key, sizeof(key));
+	(void)snprintf(line, sizeof(line), "person key rcp --key '%s'", key);
+	(void)snprintf(want, sizeof(want), "recipient rcp: login key %s "
+	    "replaces %s\n", fpr(21), fpr(6));
+	expect_out("oper", line, want);
+	ck_assert_int_eq(age_keygen(ident, rcpt), 0);
+	(void)snprintf(line, sizeof(line), "person age-recipient rcp %s", rcpt);
+	(void)snprintf(want, sizeof(want), "recipient rcp: files are "
+	    "encrypted to %s\n", rcpt);
+	expect_out("oper", line, want);
+	(void)snprintf(want, sizeof(want), "age recipient: none -> %s", rcpt);
+	expect_audit("oper", "person age-recipient", "rcp", "ok", want);
+	(void)snprintf(want, sizeof(want), "recipient rcp has that age "
+	    "recipient already\n");
+	expect_refusal("oper", line, want);
+	(void)snprintf(want, sizeof(want), "user\torg\tstate\temail\t"
+	    "age_recipient\tfingerprint\nrcp\tORG-A\tactive\trcp@orga.example\t"
+	    "%s\t%s\n", rcpt, fpr(21));
+	expect_out("aud", "person list", want);
+	expect_out("oper", "person age-recipient rcp none", "recipient rcp: "
+	    "files are encrypted to the login key\n");
+	(void)snprintf(want, sizeof(want), "age recipient: %s -> none", rcpt);
+	expect_audit("oper", "person age-recipient", "rcp", "ok", want);
+}
+END_TEST
+
+/* ---- organisations -------------------------------------------------------- */
+
+START_TEST(org_show_and_contracts)
+{
+	ok("oper", "contract add ORG-A --ref DSFC-1 --starts 2026-01-01 "
+	    "--expires 2027-12-31");
+	ok("oper", "contract add ORG-A --ref OLD --starts 2024-01-01 "
+	    "--expires 2025-12-31");
+	ok("oper", "org dspt ORG-A --status standards-met --expires "
+	    "2027-03-31");
+	ok("oper", "org add ORG-B --name 'Org B'");
+	expect_out("aud", "contract list", "org\tref\tstarts\texpires\tstatus\n"
+	    "ORG-A\tOLD\t2024-01-01\t2025-12-31\texpired\n"
+	    "ORG-A\tDSFC-1\t2026-01-01\t2027-12-31\tin-force\n");
+	expect_out("aud", "contract list --org ORG-B",
+	    "org\tref\tstarts\texpires\tstatus\n");
+	expect_out("appr", "org show ORG-A",
+	    "organisation ORG-A: Org A, Ltd (university)\n"
+	    "DSPT: standards-met until 2027-03-31\n"
+	    "sanction: none\n"
+	    "contract OLD: 2024-01-01 to 2025-12-31, expired\n"
+	    "contract DSFC-1: 2026-01-01 to 2027-12-31, in-force\n"
+	    "recipient rcp: active, rcp@orga.example\n"
+	    "signatories: none\n"
+	    "agreement NIC-123456-A1B2C: version 1, awaiting-signatures, "
+	    "2026-01-01 to 2026-12-31: Cancer \"outcomes\" study\n");
+	expect_audit("appr", "org show", "ORG-A", "ok", "org show ORG-A");
+	expect_out("appr", "org show ORG-B", "organisation ORG-B: Org B\n"
+	    "DSPT: none\nsanction: none\ncontracts: none\nrecipients: none\n"
+	    "signatories: none\nagreements: none\n");
+	expect_out("appr", "--json org show ORG-B", "{\"agreements\":[],"
+	    "\"code\":\"ORG-B\",\"contracts\":[],\"dspt\":\"none\","
+	    "\"dspt_expires\":\"\",\"name\":\"Org B\",\"people\":[],"
+	    "\"sanctioned\":false,\"signatories\":[],\"type\":\"\"}\n");
+}
+END_TEST
+
+/* ---- extracts and releases ------------------------------------------------ */
+
+/* Stages data as name by user; the extract id into id. */
+static void
+stage(const char *user, const char *name, const char *data, char id[64])
+{
+	char line[256];
+	struct answer a;
+
+	inbox_put(user, name, data, strlen(data));
+	(void)snprintf(line, sizeof(line), "extract stage NIC-123456-A1B2C %s",
+	    name);
+	a = run(user, line);
+	ck_assert_msg(a.status == 0, "%s", a.err);
+	ck_assert_uint_eq(strlen(a.out), 33);
+	(void)snprintf(id, 64, "%.32s", a.out);
+	answer_free(&a);
+}
+
+static void
+payload_path(const char *id, char *out, size_t n)
+{
+	(void)snprintf(out, n, "%s/payloads/%s", dir, id);
+}
+
+START_TEST(extract_list_show_discard)
+{
+	char id[64], id2[64], line[256], want[1024], at[21], ap[21], path[256];
+	struct extract e;
+	struct release rl;
+	struct stat sb;
+
+	stage("opap", "cohort.csv", "a,b\n1,2\n", id);
+	ck_assert_int_eq(extract_get(st, id, &e), 0);
+	ck_assert_int_eq(sluice_time_format(e.staged_at, at, sizeof(at)), 0);
+	(void)snprintf(want, sizeof(want), "id\tnic\tname\tplain_size\t"
+	    "staged_by\tstaged_at\tstatus\n%s\tNIC-123456-A1B2C\tcohort.csv\t8"
+	    "\topap\t%s\tstaged\n", id, at);
+	expect_out("aud", "extract list", want);
+	expect_out("aud", "extract list --nic NIC-123456-A1B2C", want);
+	/* the release's own limits, checked before anything is stored */
+	(void)snprintf(line, sizeof(line), "release approve %s --window-opens "
+	    "soon", id);
+	expect_refusal("appr", line, "bad --window-opens 'soon': expected "
+	    "YYYY-MM-DDTHH:MM:SSZ or YYYY-MM-DD\n");
+	(void)snprintf(line, sizeof(line), "release approve %s --window-closes "
+	    "2026-02-01", id);
+	expect_refusal("appr", line, "--window-closes 2026-02-01 is not in "
+	    "the future\n");
+	(void)snprintf(line, sizeof(line), "release approve %s --window-opens "
+	    "2026-05-01 --window-closes 2026-04-01", id);
+	expect_refusal("appr", line, "the download window would close "
+	    "(2026-04-01) before it opens (2026-05-01T00:00:00Z)\n");
+	(void)snprintf(line, sizeof(line), "release approve %s "
+	    "--max-downloads 0", id);
+	expect_refusal("appr", line, "bad --max-downloads '0': expected a "
+	    "positive number\n");
+	(void)snprintf(line, sizeof(line), "release approve %s --json "
+	    "--max-downloads 3 --window-closes 2026-04-01", id);
+	(void)snprintf(want, sizeof(want), "{\"extract_id\":\"%s\","
+	    "\"max_downloads\":3,\"name\":\"cohort.csv\",\"nic\":"
+	    "\"NIC-123456-A1B2C\",\"plain_size\":8,\"release_id\":1,\"sha256\":"
+	    "\"%s\",\"staged_by\":\"opap\",\"window_closes\":"
+	    "\"2026-04-01T00:00:00Z\",\"window_opens\":\"2026-03-01T00:00:00Z\"}"
+	    "\n", id, e.sha256);
+	expect_out("appr", line, want);
+	(void)snprintf(want, sizeof(want), "release 1 of cohort.csv "
+	    "(NIC-123456-A1B2C): window 2026-03-01T00:00:00Z to "
+	    "2026-04-01T00:00:00Z, at most 3 downloads");
+	expect_audit("appr", "release approve", id, "ok", want);
+	ck_assert_int_eq(release_get(st, 1, &rl), 0);
+	ck_assert_int_eq(rl.max_downloads, 3);
+	ck_assert_int_eq(rl.window_opens, NOW);
+	ck_assert_int_eq(rl.window_closes, NOW + 31 * SLUICE_DAY);
+	ck_assert_int_eq(sluice_time_format(rl.approved_at, ap, sizeof(ap)), 0);
+	(void)snprintf(want, sizeof(want), "id\tnic\tname\textract_id\t"
+	    "staged_by\tapproved_by\tapproved_at\tstate\n1\tNIC-123456-A1B2C\t"
+	    "cohort.csv\t%s\topap\tappr\t%s\tactive\n", id, ap);
+	expect_out("aud", "release list", want);
+	(void)snprintf(want, sizeof(want), "{\"releases\":[{\"approved_at\":"
+	    "\"%s\",\"approved_by\":\"appr\",\"extract_id\":\"%s\",\"id\":1,"
+	    "\"max_downloads\":3,\"name\":\"cohort.csv\",\"nic\":"
+	    "\"NIC-123456-A1B2C\",\"revoke_reason\":\"\",\"revoked_at\":\"\","
+	    "\"revoked_by\":\"\",\"staged_by\":\"opap\",\"window_closes\":"
+	    "\"2026-04-01T00:00:00Z\",\"window_opens\":\"2026-03-01T00:00:00Z\"}"
+	    "]}\n", ap, id);
+	expect_out("aud", "--json release list", want);
+	(void)snprintf(line, sizeof(line), "extract show %s", id);
+	(void)snprintf(want, sizeof(want), "extract %s: cohort.csv of "
+	    "NIC-123456-A1B2C\nplain size: 8 bytes\nsha256: %s\npayload size: "
+	    "%llu bytes\nstaged by opap at %s\nstatus: released\nrelease 1: "
+	    "approved by appr at %s, window 2026-03-01T00:00:00Z to "
+	    "2026-04-01T00:00:00Z, at most 3 downloads\n", id, e.sha256,
+	    (unsigned long long)e.payload_size, at, ap);
+	expect_out("aud", line, want);
+	/* a released extract stays: its release is history */
+	(void)snprintf(line, sizeof(line), "extract discard %s", id);
+	(void)snprintf(want, sizeof(want), "extract %s has been released: "
+	    "revoke the release instead\n", id);
+	expect_refusal("oper", line, want);
+	payload_path(id, path, sizeof(path));
+	ck_assert_int_eq(stat(path, &sb), 0);
+	ok("appr", "release revoke 1 --reason 'wrong file'");
+	(void)snprintf(line, sizeof(line), "extract show %s", id);
+	(void)snprintf(want, sizeof(want), "release 1: approved by appr at %s, "
+	    "window 2026-03-01T00:00:00Z to 2026-04-01T00:00:00Z, at most 3 "
+	    "downloads, revoked at ", ap);
+	{
+		struct answer a = run("aud", line);
+
+		ck_assert_ptr_nonnull(strstr(a.out, "\nstatus: revoked\n"));
+		ck_assert_ptr_nonnull(strstr(a.out, want));
+		ck_assert_ptr_nonnull(strstr(a.out, " by appr: wrong file\n"));
+		answer_free(&a);
+	}
+	/* one never released goes, its payload after the commit */
+	stage("oper", "b.csv", "x\n", id2);
+	ck_assert_int_eq(extract_get(st, id2, &e), 0);
+	payload_path(id2, path, sizeof(path));
+	ck_assert_int_eq(stat(path, &sb), 0);
+	(void)snprintf(line, sizeof(line), "extract discard %s", id2);
+	(void)snprintf(want, sizeof(want), "extract %s discarded: b.csv of "
+	    "NIC-123456-A1B2C, never released\n", id2);
+	expect_out("oper", line, want);
+	(void)snprintf(want, sizeof(want), "discarded b.csv of NIC-123456-A1B2C"
+	    " (2 bytes, sha256 %s, staged by oper), never released", e.sha256);
+	expect_audit("oper", "extract discard", id2, "ok", want);
+	ck_assert_int_eq(stat(path, &sb), -1);
+	ck_assert_int_eq(extract_get(st, id2, &e), SLUICE_ENOTFOUND);
+	(void)snprintf(want, sizeof(want), "unknown extract %s\n", id2);
+	expect_refusal("oper", line, want);
 }
 END_TEST
 
@@ -776,6 +1378,221 @@ START_TEST(agreement_sign_cms)
 }
 END_TEST
 
+/* A fresh test PKI in pki. */
+static void
+make_pki(void)
+{
+	char script[512];
+	const char *src = getenv("SLUICE_SRC");
+	const char *argv[] = { script, pki, NULL };
+
+	ck_assert_ptr_nonnull(src);
+	(void)snprintf(pki, sizeof(pki), "/tmp/sluice-pki-XXXXXX");
+	ck_assert_ptr_nonnull(mkdtemp(pki));
+	(void)snprintf(script, sizeof(script), "%s/keys/make-test-pki", src);
+	ck_assert_int_eq(tu_run(argv, NULL, NULL), 0);
+}
+
+/* who's signature over the bytes doc, into oper's inbox as name. */
+static void
+signed_by(const char *who, const char *doc, size_t len, const char *name)
+{
+	char docpath[256], sig[256];
+
+	pki_file("doc.txt", docpath, sizeof(docpath));
+	ck_assert_int_eq(tu_write_file(docpath, doc, len), 0);
+	pki_file(name, sig, sizeof(sig));
+	sign_doc(who, docpath, sig);
+	inbox_copy("oper", name, sig);
+}
+
+/* Both signatories pinned and NIC-123456-A1B2C signed: live. */
+static void
+make_live(void)
+{
+	char path[256];
+
+	make_pki();
+	pki_file("applicant.pem", path, sizeof(path));
+	inbox_copy("oper", "applicant.pem", path);
+	pki_file("controller.pem", path, sizeof(path));
+	inbox_copy("oper", "controller.pem", path);
+	ok("oper", "signatory add ORG-A --cert applicant.pem");
+	ok("oper", "signatory add controller --cert controller.pem");
+	signed_by("applicant", DSA, sizeof(DSA) - 1, "app.sig");
+	signed_by("controller", DSA, sizeof(DSA) - 1, "ctl.sig");
+	ok("oper", "agreement sign NIC-123456-A1B2C --party applicant "
+	    "--signature app.sig");
+	ok("oper", "agreement sign NIC-123456-A1B2C --party controller "
+	    "--signature ctl.sig");
+}
+
+/* The pinned signatory of owner. */
+static void
+pinned(const char *owner, struct signatory *sg)
+{
+	struct signatory_list l = { NULL, 0 };
+
+	ck_assert_int_eq(signatory_list(st, owner, &l), 0);
+	ck_assert_uint_eq(l.n, 1);
+	*sg = l.v[0];
+	sg->der = NULL;
+	signatory_list_free(&l);
+}
+
+static const char REGISTER_LIVE[] = "NIC-123456-A1B2C,\"Cancer \"\"outcomes\"\" "
+    "study\",\"Org A, Ltd\",university,\"HES-APC,MHSDS\",Article 6(1)(e),"
+    "Research,2026-01-01,%s,%s\r\n";
+
+START_TEST(agreement_versions_and_terminate)
+{
+	static const char DSA2[] = "Data Sharing Agreement v2\n";
+	char want[1024];
+	struct agreement ag;
+	struct answer a;
+
+	make_live();
+	{
+		char row[512];
+
+		(void)snprintf(row, sizeof(row), REGISTER_LIVE, "2026-12-31",
+		    "live");
+		(void)snprintf(want, sizeof(want), "%s%s", REGISTER_HEADER,
+		    row);
+	}
+	expect_out("aud", "register export", want);
+	inbox_put("oper", "dsa2.txt", DSA2, sizeof(DSA2) - 1);
+	ok("oper", "agreement extend NIC-123456-A1B2C --expires 2027-12-31 "
+	    "--document dsa2.txt");
+	signed_by("applicant", DSA2, sizeof(DSA2) - 1, "app2.sig");
+	signed_by("controller", DSA2, sizeof(DSA2) - 1, "ctl2.sig");
+	ok("oper", "agreement sign NIC-123456-A1B2C --party applicant "
+	    "--signature app2.sig");
+	a = run("aud", "agreement show NIC-123456-A1B2C");
+	ck_assert_ptr_nonnull(strstr(a.out, "NIC-123456-A1B2C version 1: "
+	    "live\n"));
+	ck_assert_ptr_nonnull(strstr(a.out, "\nversion 1: live, 2026-01-01 to "
+	    "2026-12-31, signed by both parties, governs\nversion 2: "
+	    "awaiting-signatures, 2026-01-01 to 2027-12-31, signed by the "
+	    "applicant only\n"));
+	ck_assert_ptr_nonnull(strstr(a.out, "\ndeletion certificate: not yet "
+	    "due (due 2027-01-30)\n"));
+	answer_free(&a);
+	a = run("aud", "agreement show NIC-123456-A1B2C --version 2");
+	ck_assert_int_eq(a.status, 0);
+	ck_assert_ptr_eq(strstr(a.out, "NIC-123456-A1B2C version 2: "
+	    "awaiting-signatures\norg: ORG-A\n"), a.out);
+	ck_assert_ptr_nonnull(strstr(a.out, "\nexpires: 2027-12-31\n"));
+	ck_assert_ptr_nonnull(strstr(a.out, "\ncontroller signature: none\n"));
+	ck_assert_ptr_null(strstr(a.out, "deletion certificate"));
+	answer_free(&a);
+	a = run("aud", "--json agreement show NIC-123456-A1B2C --version 2");
+	ck_assert_ptr_nonnull(strstr(a.out, "\"governing_version\":1,"));
+	ck_assert_ptr_nonnull(strstr(a.out, "\"versions\":[{\"applicant_signed"
+	    "\":true,\"controller_signed\":true,\"expires\":\"2026-12-31\","
+	    "\"governs\":true,\"starts\":\"2026-01-01\",\"state\":\"live\","
+	    "\"version\":1},{\"applicant_signed\":true,\"controller_signed\":"
+	    "false,\"expires\":\"2027-12-31\",\"governs\":false,\"starts\":"
+	    "\"2026-01-01\",\"state\":\"awaiting-signatures\",\"version\":2}]"));
+	ck_assert_ptr_null(strstr(a.out, "\"releases\""));
+	answer_free(&a);
+	/* terminate: the governing version expires today */
+	expect_refusal("oper", "agreement terminate NIC-123456-A1B2C --reason x",
+	    "permission denied: 'agreement terminate' needs role approver\n");
+	expect_out("appr", "agreement terminate NIC-123456-A1B2C --reason "
+	    "'consent withdrawn'", "agreement NIC-123456-A1B2C terminated: "
+	    "version 1 expired as of 2026-03-01 (was to expire 2026-12-31); "
+	    "certificate of deletion due by 2026-03-31\n");
+	expect_audit("appr", "agreement terminate", "NIC-123456-A1B2C", "ok",
+	    "terminated version 1 (live): consent withdrawn; expires "
+	    "2026-03-01, was 2026-12-31");
+	ck_assert_int_eq(agreement_get(st, "NIC-123456-A1B2C", 1, &ag), 0);
+	ck_assert_int_eq(ag.state, AG_EXPIRED);
+	ck_assert_int_eq(ag.expires, sluice_day_of(NOW));
+	agreement_clear(&ag);
+	expect_refusal("appr", "agreement terminate NIC-123456-A1B2C --reason "
+	    "again", "agreement NIC-123456-A1B2C version 1 is expired: only a "
+	    "signed, live or suspended agreement can be terminated\n");
+	/* the pending version cannot bring it back */
+	expect_refusal("oper", "agreement sign NIC-123456-A1B2C --party "
+	    "controller --signature ctl2.sig", "agreement NIC-123456-A1B2C "
+	    "version 1 is expired: version 2 can no longer be signed\n");
+	{
+		char row[512];
+
+		(void)snprintf(row, sizeof(row), REGISTER_LIVE, "2026-03-01",
+		    "expired");
+		(void)snprintf(want, sizeof(want), "%s%s", REGISTER_HEADER,
+		    row);
+	}
+	expect_out("aud", "register export", want);
+	a = run("aud", "agreement show NIC-123456-A1B2C");
+	ck_assert_ptr_nonnull(strstr(a.out, "\ndeletion certificate: due "
+	    "(due 2026-03-31)\n"));
+	answer_free(&a);
+	rm_tree(pki);
+}
+END_TEST
+
+START_TEST(signatory_list_and_revoke)
+{
+	struct signatory ap, ct;
+	char want[8192], line[512], lower[STORE_SERIAL_MAX];
+	size_t i;
+	struct answer a;
+
+	make_live();
+	pinned("ORG-A", &ap);
+	pinned("controller", &ct);
+	(void)snprintf(want, sizeof(want), "owner\tserial\tsubject\tnot_before"
+	    "\tnot_after\tstatus\nORG-A\t%s\t%s\t2025-01-01\t2035-12-31\tvalid\n"
+	    "controller\t%s\t%s\t2025-01-01\t2035-12-31\tvalid\n", ap.serial,
+	    ap.subject, ct.serial, ct.subject);
+	expect_out("aud", "signatory list", want);
+	(void)snprintf(want, sizeof(want), "owner\tserial\tsubject\tnot_before"
+	    "\tnot_after\tstatus\ncontroller\t%s\t%s\t2025-01-01\t2035-12-31\t"
+	    "valid\n", ct.serial, ct.subject);
+	expect_out("aud", "signatory list controller", want);
+	/* the serial in any case, as openssl prints it or not */
+	for (i = 0; ap.serial[i] != '\0'; i++)
+		lower[i] = (char)(ap.serial[i] >= 'A' && ap.serial[i] <= 'F' ?
+		    ap.serial[i] + 32 : ap.serial[i]);
+	lower[i] = '\0';
+	(void)snprintf(line, sizeof(line), "signatory revoke ORG-A %s "
+	    "--reason 'key compromised'", lower);
+	(void)snprintf(want, sizeof(want), "signatory %s of ORG-A revoked: %s "
+	    "verifies no more signatures\n", ap.serial, ap.subject);
+	expect_out("root", line, want);
+	(void)snprintf(want, sizeof(want), "revoked %s (%s): key compromised",
+	    ap.serial, ap.subject);
+	expect_audit("root", "signatory revoke", "ORG-A", "ok", want);
+	(void)snprintf(want, sizeof(want), "owner\tserial\tsubject\tnot_before"
+	    "\tnot_after\tstatus\nORG-A\t%s\t%s\t2025-01-01\t2035-12-31\t"
+	    "revoked\n", ap.serial, ap.subject);
+	expect_out("aud", "signatory list ORG-A", want);
+	a = run("aud", "--json signatory list ORG-A");
+	ck_assert_ptr_nonnull(strstr(a.out, "\"revoke_reason\":\"key "
+	    "compromised\",\"revoked_at\":\"2026-03-01T00:00:00Z\","
+	    "\"revoked_by\":\"root\""));
+	ck_assert_ptr_nonnull(strstr(a.out, "\"added_by\":\"oper\""));
+	answer_free(&a);
+	(void)snprintf(want, sizeof(want), "signatory %s of ORG-A is already "
+	    "revoked\n", lower);
+	expect_refusal("oper", line, want);
+	(void)snprintf(line, sizeof(line), "signatory revoke controller %s "
+	    "--reason x", ap.serial);
+	(void)snprintf(want, sizeof(want), "no signatory %s for controller\n",
+	    ap.serial);
+	expect_refusal("oper", line, want);
+	a = run("aud", "org show ORG-A");
+	(void)snprintf(want, sizeof(want), "\nsignatory %s: %s, valid "
+	    "2025-01-01 to 2035-12-31, revoked\n", ap.serial, ap.subject);
+	ck_assert_ptr_nonnull(strstr(a.out, want));
+	answer_free(&a);
+	rm_tree(pki);
+}
+END_TEST
+
 int
 main(void)
 {
@@ -798,6 +1615,16 @@ main(void)
 	tcase_add_test(tc, options_before_positionals);
 	tcase_add_test(tc, audit_trail);
 	tcase_add_test(tc, agreement_sign_cms);
+	tcase_add_test(tc, staff_list_exact);
+	tcase_add_test(tc, staff_disable_and_enable);
+	tcase_add_test(tc, staff_admin_rules);
+	tcase_add_test(tc, staff_roles_change);
+	tcase_add_test(tc, staff_key_replaced);
+	tcase_add_test(tc, person_management);
+	tcase_add_test(tc, org_show_and_contracts);
+	tcase_add_test(tc, extract_list_show_discard);
+	tcase_add_test(tc, agreement_versions_and_terminate);
+	tcase_add_test(tc, signatory_list_and_revoke);
 	suite_add_tcase(s, tc);
 	sr = srunner_create(s);
 	srunner_run_all(sr, CK_NORMAL);

@@ -34,20 +34,52 @@ const struct admin_row admin_rows[] = {
 	    "record an organisation's DSPT assessment", 1 },
 	{ "org list", cmd_org_list, 0, 0, STAFF, { { NULL, 0 } },
 	    "org list", "list organisations", 0 },
+	{ "org show", cmd_org_show, 1, 1, STAFF, { { NULL, 0 } },
+	    "org show CODE", "an organisation's contracts, DSPT, people, "
+	    "signatories, agreements and sanction", 0 },
 	{ "contract add", cmd_contract_add, 1, 1, OP,
 	    { { "ref", 1 }, { "starts", 1 }, { "expires", 1 }, { NULL, 0 } },
 	    "contract add CODE --ref REF --starts DATE --expires DATE",
 	    "register a Data Sharing Framework Contract", 1 },
+	{ "contract list", cmd_contract_list, 0, 0, STAFF,
+	    { { "org", 0 }, { NULL, 0 } },
+	    "contract list [--org CODE]",
+	    "list Data Sharing Framework Contracts", 0 },
 	{ "person add", cmd_person_add, 2, 2, OP,
 	    { { "email", 1 }, { "key", 1 }, { "age-recipient", 0 },
 	      { NULL, 0 } },
 	    "person add CODE USER --email E --key \"SSH-PUBKEY\" "
 	    "[--age-recipient age1...]",
 	    "register a recipient of an organisation", 1 },
+	{ "person list", cmd_person_list, 0, 0, STAFF,
+	    { { "org", 0 }, { NULL, 0 } },
+	    "person list [--org CODE]", "list recipients", 0 },
+	{ "person disable", cmd_person_disable, 1, 1, OP,
+	    { { "reason", 1 }, { NULL, 0 } },
+	    "person disable USER --reason TEXT",
+	    "stop a recipient's access, open downloads too", 1 },
+	{ "person enable", cmd_person_enable, 1, 1, OP, { { NULL, 0 } },
+	    "person enable USER", "restore a disabled recipient's access", 1 },
+	{ "person key", cmd_person_key, 1, 1, OP,
+	    { { "key", 1 }, { NULL, 0 } },
+	    "person key USER --key \"SSH-PUBKEY\"",
+	    "replace a recipient's login key", 1 },
+	{ "person age-recipient", cmd_person_age_recipient, 2, 2, OP,
+	    { { NULL, 0 } },
+	    "person age-recipient USER age1...|none",
+	    "set or clear the age key a recipient's files are encrypted to",
+	    1 },
 	{ "signatory add", cmd_signatory_add, 1, 1, OP | AD,
 	    { { "cert", 1 }, { NULL, 0 } },
 	    "signatory add CODE|controller --cert INBOX-FILE",
 	    "pin a signatory certificate", 1 },
+	{ "signatory list", cmd_signatory_list, 0, 1, STAFF, { { NULL, 0 } },
+	    "signatory list [CODE|controller]",
+	    "list pinned signatory certificates", 0 },
+	{ "signatory revoke", cmd_signatory_revoke, 2, 2, OP | AD,
+	    { { "reason", 1 }, { NULL, 0 } },
+	    "signatory revoke CODE|controller SERIAL --reason TEXT",
+	    "revoke a pinned certificate: it verifies no more signatures", 1 },
 	{ "agreement add", cmd_agreement_add, 1, 1, OP,
 	    { { "org", 1 }, { "title", 1 }, { "purpose", 1 },
 	      { "legal-basis", 1 }, { "datasets", 1 }, { "starts", 1 },
@@ -65,8 +97,10 @@ const struct admin_row admin_rows[] = {
 	    { { "expires", 1 }, { "document", 1 }, { NULL, 0 } },
 	    "agreement extend NIC --expires DATE --document INBOX-FILE",
 	    "add a new version awaiting signatures", 1 },
-	{ "agreement show", cmd_agreement_show, 1, 1, STAFF, { { NULL, 0 } },
-	    "agreement show NIC", "show an agreement", 0 },
+	{ "agreement show", cmd_agreement_show, 1, 1, STAFF,
+	    { { "version", 0 }, { NULL, 0 } },
+	    "agreement show NIC [--version N]",
+	    "show an agreement, its versions and which one governs", 0 },
 	{ "agreement list", cmd_agreement_list, 0, 0, STAFF,
 	    { { "state", 0 }, { NULL, 0 } },
 	    "agreement list [--state S]", "list agreements", 0 },
@@ -76,14 +110,28 @@ const struct admin_row admin_rows[] = {
 	    "suspend a live agreement", 1 },
 	{ "agreement resume", cmd_agreement_resume, 1, 1, AP, { { NULL, 0 } },
 	    "agreement resume NIC", "resume a suspended agreement", 1 },
+	{ "agreement terminate", cmd_agreement_terminate, 1, 1, AP,
+	    { { "reason", 1 }, { NULL, 0 } },
+	    "agreement terminate NIC --reason TEXT",
+	    "end an agreement today; its certificate of deletion falls due", 1 },
 	{ "extract stage", cmd_extract_stage, 2, 2, OP,
 	    { { "name", 0 }, { NULL, 0 } },
 	    "extract stage NIC INBOX-FILE [--name NAME]",
 	    "encrypt an extract from the inbox; prints the extract id", 1 },
-	{ "release approve", cmd_release_approve, 1, 1, AP, { { NULL, 0 } },
-	    "release approve EXTRACT-ID",
-	    "release an extract (not one you staged); prints the release id",
-	    1 },
+	{ "extract list", cmd_extract_list, 0, 0, STAFF,
+	    { { "nic", 0 }, { NULL, 0 } },
+	    "extract list [--nic NIC]", "list staged extracts", 0 },
+	{ "extract show", cmd_extract_show, 1, 1, STAFF, { { NULL, 0 } },
+	    "extract show EXTRACT-ID", "show an extract and its releases", 0 },
+	{ "extract discard", cmd_extract_discard, 1, 1, OP, { { NULL, 0 } },
+	    "extract discard EXTRACT-ID",
+	    "delete an extract that was never released, and its payload", 1 },
+	{ "release approve", cmd_release_approve, 1, 1, AP,
+	    { { "max-downloads", 0 }, { "window-opens", 0 },
+	      { "window-closes", 0 }, { NULL, 0 } },
+	    "release approve EXTRACT-ID [--max-downloads N] "
+	    "[--window-opens TIME] [--window-closes TIME]",
+	    "release an extract (not one you staged) within its limits", 1 },
 	{ "release revoke", cmd_release_revoke, 1, 1, AP,
 	    { { "reason", 1 }, { NULL, 0 } },
 	    "release revoke RELEASE-ID --reason TEXT", "revoke a release", 1 },
@@ -98,6 +146,22 @@ const struct admin_row admin_rows[] = {
 	    { { "email", 1 }, { "key", 1 }, { "role", 1 }, { NULL, 0 } },
 	    "staff add USER --email E --key \"SSH-PUBKEY\" --role R[,R]",
 	    "add a staff member", 1 },
+	{ "staff list", cmd_staff_list, 0, 0, AU | AD, { { NULL, 0 } },
+	    "staff list", "list staff, their roles and whether active", 0 },
+	{ "staff disable", cmd_staff_disable, 1, 1, AD,
+	    { { "reason", 1 }, { NULL, 0 } },
+	    "staff disable USER --reason TEXT",
+	    "stop a staff member's access, in open connections too", 1 },
+	{ "staff enable", cmd_staff_enable, 1, 1, AD, { { NULL, 0 } },
+	    "staff enable USER", "restore a disabled staff member's access", 1 },
+	{ "staff roles", cmd_staff_roles, 1, 1, AD,
+	    { { "role", 1 }, { NULL, 0 } },
+	    "staff roles USER --role R[,R]", "replace a staff member's roles",
+	    1 },
+	{ "staff key", cmd_staff_key, 1, 1, AD,
+	    { { "key", 1 }, { NULL, 0 } },
+	    "staff key USER --key \"SSH-PUBKEY\"",
+	    "replace a staff member's login key", 1 },
 	{ "audit verify", cmd_audit_verify, 0, 0, AU | AD, { { NULL, 0 } },
 	    "audit verify", "check the audit log's hash chain", 0 },
 	{ "audit export", cmd_audit_export, 0, 0, AU | AD,
@@ -107,7 +171,7 @@ const struct admin_row admin_rows[] = {
 	{ "register export", cmd_register_export, 0, 0, STAFF,
 	    { { "format", 0 }, { NULL, 0 } },
 	    "register export [--format csv|json]",
-	    "the Data Uses Register", 0 },
+	    "the Data Uses Register: agreements once signed", 0 },
 	{ "dashboard", cmd_dashboard, 0, 0, STAFF, { { NULL, 0 } },
 	    "dashboard", "counts by state, what expires, what is due", 0 },
 };
@@ -398,9 +462,24 @@ emit_result(struct admin_call *c)
 	return sbuf_put(c->ctx->out, sbuf_ptr(c->text), sbuf_len(c->text));
 }
 
+/* The details of a change's audit entry: what the handler said it did
+ * (escaped as the line is), else the command line already in d. */
+static int
+change_details(struct admin_call *c, struct sbuf *d)
+{
+	int r;
+
+	if (c->change[0] == '\0')
+		return 0;
+	sbuf_reset(d);
+	if ((r = audit_line(c->change, strlen(c->change), d)) != 0)
+		return r;
+	return sbuf_put_u8(d, 0);
+}
+
 /* Inside the transaction: the handler, its audit entry, the commit. */
 static int
-handle_and_audit(struct admin_call *c, const char *details)
+handle_and_audit(struct admin_call *c, struct sbuf *d)
 {
 	struct admin_ctx *ctx = c->ctx;
 	const char *actor = ctx->user != NULL ? ctx->user : "(unknown)";
@@ -411,8 +490,9 @@ handle_and_audit(struct admin_call *c, const char *details)
 			(void)admin_fail(c, r, "%s", sluice_strerror(r));
 		return r;
 	}
-	if ((r = audit_append(ctx->store, actor, c->row->name, c->subject,
-	    "ok", details, NULL)) != 0)
+	if ((r = change_details(c, d)) != 0 ||
+	    (r = audit_append(ctx->store, actor, c->row->name, c->subject,
+	    "ok", (const char *)sbuf_ptr(d), NULL)) != 0)
 		return admin_fail(c, r, "cannot write the audit log; nothing "
 		    "was changed");
 	if ((r = store_commit(ctx->store)) != 0)
@@ -421,16 +501,19 @@ handle_and_audit(struct admin_call *c, const char *details)
 	return 0;
 }
 
-/* Runs the handler and its audit entry in one transaction. */
+/* Runs the handler and its audit entry (details: the line, in d) in one
+ * transaction; then, once committed, the handler's after_commit. */
 static int
-run_handler(struct admin_call *c, const char *details)
+run_handler(struct admin_call *c, struct sbuf *d)
 {
 	int r;
 
 	if ((r = store_begin(c->ctx->store)) != 0)
 		return admin_fail(c, r, "store failure: cannot begin");
-	if ((r = handle_and_audit(c, details)) != 0)
+	if ((r = handle_and_audit(c, d)) != 0)
 		(void)store_rollback(c->ctx->store);
+	else if (c->after_commit != NULL)
+		c->after_commit(c);
 	return r;
 }
 
@@ -502,7 +585,7 @@ execute(struct run_state *st, const char *line, size_t len)
 
 	if ((r = details_text(st->details, line, len, NULL)) != 0)
 		return r;
-	return run_handler(&st->call, (const char *)sbuf_ptr(st->details));
+	return run_handler(&st->call, st->details);
 }
 
 static void
@@ -558,6 +641,7 @@ static void
 run_state_free(struct run_state *st)
 {
 	json_decref(st->call.result);
+	staff_list_free(&st->call.staff_names);
 	sbuf_free(st->call.text);
 	sbuf_free(st->details);
 	words_free(st->argv);

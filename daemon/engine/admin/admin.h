@@ -13,10 +13,16 @@
  *   4. checks the caller's roles BEFORE arity, options or any handler;
  *   5. parses `--name VALUE` options declared by the row, and the arity;
  *   6. runs the handler inside store_begin() ... store_commit(), with the
- *      command's audit entry (actor, action = command name, subject,
- *      outcome, details = the command line, truncated and escaped) in the
- *      same transaction; any failure rolls the whole change back, and the
- *      refusal is then audited in a transaction of its own.
+ *      command's audit entry (actor, action = command name, subject = the
+ *      user, code or id acted on, outcome, details = what the change did
+ *      when the handler says so, e.g. "disabled: left the organisation",
+ *      else the command line; truncated and escaped) in the same
+ *      transaction; any failure rolls the whole change back, and the
+ *      refusal is then audited in a transaction of its own (details: the
+ *      line, " => ", the reason);
+ *   7. only once committed, runs what the handler left for after the
+ *      commit (removing a discarded extract's payload), so a failure never
+ *      leaves the store pointing at something already gone.
  * Every call, allowed or refused, leaves exactly one audit entry (outcome
  * "ok", "refused", "usage" or "error").
  *
@@ -29,14 +35,27 @@
  * still go to stderr as one line).
  *
  * Roles (docs/design.md section 1): operator registers organisations, contracts,
- * people, signatories and agreements, and stages extracts; approver approves
- * and revokes releases and suspends/resumes agreements; auditor reads
- * everything and verifies/exports the audit log; admin adds staff and manages
- * trust anchors (signatory add is open to operator and admin: signatories
- * are trust anchors, but registering them is everyday operator work). Every
- * list/show, register export and dashboard is open to all staff; audit
- * verify/export to auditor and admin. Recipients may run only status and
- * help; help lists only what the caller may run.
+ * people, signatories and agreements, manages recipients (disable, enable,
+ * key, age recipient), stages and discards extracts; approver approves and
+ * revokes releases and suspends, resumes and terminates agreements; auditor
+ * reads everything and verifies/exports the audit log; admin manages staff
+ * (add, disable, enable, roles, key) and trust anchors (signatory add and
+ * revoke are open to operator and admin: signatories are trust anchors, but
+ * registering them is everyday operator work). Every list/show, register
+ * export and dashboard is open to all staff, but staff list, which only
+ * admin and auditor see; audit verify/export to auditor and admin.
+ * Recipients may run only status and help; help lists only what the caller
+ * may run.
+ *
+ * Staff rules: there is always an active admin ("USER is the last active
+ * admin" refuses disabling them or taking their admin role); nobody grants
+ * themselves a role (staff add of oneself, staff roles adding to one's
+ * own); nobody disables themselves ("you cannot disable yourself": another
+ * admin records a departure). A command that changes something refuses to
+ * change nothing ("staff member alan is disabled already").
+ *
+ * Text answers that list rows start with a header line: the column names,
+ * tab-separated as the rows are. JSON names people by user name.
  */
 #ifndef SLUICE_ADMIN_H
 #define SLUICE_ADMIN_H

@@ -1,7 +1,8 @@
 /*
  * admin_int.h: what the admin dispatcher (admin.c: the command table, and
  * admin_run() which parses a line and runs its row) shares with the command
- * handlers (org.c, agreement.c, release.c, report.c) and their shared steps
+ * handlers (org.c, orgshow.c, people.c, signatory.c, agreement.c,
+ * agreement_show.c, release.c, extracts.c, report.c) and their shared steps
  * (call.c: reasons, text, the --json answer, lists, dates as text;
  * checks.c: input checks, option values, inbox reads, lookups). Not for
  * other modules.
@@ -23,6 +24,7 @@
 #include <jansson.h>
 
 #include "engine/admin/admin.h"
+#include "sluice/sshkey.h"
 
 #define ADMIN_MAX_OPTS	10
 #define ADMIN_WHY_MAX	512
@@ -57,6 +59,17 @@ struct admin_call {
 	struct sbuf		*text;		/* text: the answer */
 	char			 subject[128];	/* for the audit entry */
 	char			 why[ADMIN_WHY_MAX];
+	/* what a change did, as the audit entry's details (admin_change());
+	 * empty: the details are the command line */
+	char			 change[ADMIN_WHY_MAX];
+	/* run once the change is committed, never after a rollback: work
+	 * outside the store that must not happen unless the store changed
+	 * (removing a discarded extract's payload); its argument is after_arg */
+	void			(*after_commit)(struct admin_call *c);
+	char			 after_arg[128];
+	/* staff names by id, read once per call (admin_staff_name()) */
+	struct staff_list	 staff_names;
+	int			 staff_names_read;
 };
 
 /* The value of option name, or NULL when not given (admin.c). */
@@ -74,6 +87,12 @@ int admin_store_fail(struct admin_call *c, int r, const char *store_why,
 int admin_print(struct admin_call *c, const char *fmt, ...)
     __attribute__((format(printf, 2, 3)));
 void admin_subject(struct admin_call *c, const char *s);
+/* What the change did, for the audit entry ("disabled: left the
+ * organisation"). */
+void admin_change(struct admin_call *c, const char *fmt, ...)
+    __attribute__((format(printf, 2, 3)));
+/* The user name of staff id, or "" for 0 or one the store does not know. */
+const char *admin_staff_name(struct admin_call *c, int64_t id);
 /* obj (stolen) becomes the --json answer; NULL is "out of memory". */
 int admin_result(struct admin_call *c, json_t *obj);
 /* The answer is obj: --json makes it c->result (stealing it), text prints
@@ -87,9 +106,10 @@ int admin_append(struct admin_call *c, json_t *arr, json_t *o);
 typedef int (*admin_row_fn)(struct admin_call *c, json_t *arr,
     const void *row);
 /* Answers a list of the n rows of v (each size bytes) through row(); --json
- * answers { key: [ ... ] }. */
-int admin_list(struct admin_call *c, const char *key, const void *v,
-    size_t n, size_t size, admin_row_fn row);
+ * answers { key: [ ... ] }. As text, header (the column names, separated by
+ * tabs as the rows are; NULL for none) comes first, rows or not. */
+int admin_list(struct admin_call *c, const char *key, const char *header,
+    const void *v, size_t n, size_t size, admin_row_fn row);
 
 /* Date and time as text ("" for 0 where that means none). */
 void admin_date(int32_t day, char out[11]);
@@ -121,16 +141,63 @@ int admin_inbox_open(struct admin_call *c, const char *name, int *fd);
 int admin_known_org(struct admin_call *c, const char *code, struct org *o);
 int admin_known_agreement(struct admin_call *c, const char *nic,
     int governing, struct agreement *a);
+/* The staff member or recipient named user, or a refusal "unknown staff
+ * member X" / "X is a recipient, not staff" (and the other way round). */
+int admin_known_staff(struct admin_call *c, const char *user,
+    struct identity *id);
+int admin_known_person(struct admin_call *c, const char *user,
+    struct identity *id);
+/* The extract named id, or a refusal "unknown extract X". */
+int admin_known_extract(struct admin_call *c, const char *id,
+    struct extract *e);
+/* An age1... recipient (what names it in the reason); NULL passes. */
+int admin_check_age_recipient(struct admin_call *c, const char *what,
+    const char *s);
+/* --role R[,R] as ROLE_* bits. */
+int admin_opt_roles(struct admin_call *c, uint32_t *roles);
+/* Whether the organisation is sanctioned (mail.c sets it). */
+int admin_org_sanctioned(struct admin_call *c, const char *code);
+/* --nic, checked when given (*nic NULL when not). */
+int admin_opt_nic(struct admin_call *c, const char **nic);
+/* An SSH public key line (option --key): parsed, acceptable, fingerprinted
+ * into key, borrowing *pub's blob (the caller frees *pub). */
+int admin_opt_key(struct admin_call *c, struct sshkey_pub **pub,
+    struct store_key *key);
+
+/* A signatory as JSON: owner, serial, subject, issuer, sha256, not_before,
+ * not_after, status (valid, expired, not-yet-valid, revoked), added_by,
+ * revoked_at, revoked_by, revoke_reason (signatory.c). */
+json_t *admin_signatory_json(struct admin_call *c,
+    const struct signatory *sg);
+
+/* A release as JSON: id, nic, name, extract_id, staged_by, approved_by,
+ * approved_at, revoked_at, revoked_by, revoke_reason, window_opens,
+ * window_closes, max_downloads (release.c). */
+json_t *admin_release_json(struct admin_call *c, const struct release *rl);
 
 /* Handlers, by file. */
 int cmd_help(struct admin_call *c);
 int cmd_org_add(struct admin_call *c);
 int cmd_org_dspt(struct admin_call *c);
 int cmd_org_list(struct admin_call *c);
+int cmd_org_show(struct admin_call *c);
+int cmd_contract_list(struct admin_call *c);
 int cmd_contract_add(struct admin_call *c);
 int cmd_person_add(struct admin_call *c);
+int cmd_person_list(struct admin_call *c);
+int cmd_person_disable(struct admin_call *c);
+int cmd_person_enable(struct admin_call *c);
+int cmd_person_key(struct admin_call *c);
+int cmd_person_age_recipient(struct admin_call *c);
 int cmd_staff_add(struct admin_call *c);
+int cmd_staff_list(struct admin_call *c);
+int cmd_staff_disable(struct admin_call *c);
+int cmd_staff_enable(struct admin_call *c);
+int cmd_staff_roles(struct admin_call *c);
+int cmd_staff_key(struct admin_call *c);
 int cmd_signatory_add(struct admin_call *c);
+int cmd_signatory_list(struct admin_call *c);
+int cmd_signatory_revoke(struct admin_call *c);
 int cmd_agreement_add(struct admin_call *c);
 int cmd_agreement_sign(struct admin_call *c);
 int cmd_agreement_extend(struct admin_call *c);
@@ -138,7 +205,11 @@ int cmd_agreement_show(struct admin_call *c);
 int cmd_agreement_list(struct admin_call *c);
 int cmd_agreement_suspend(struct admin_call *c);
 int cmd_agreement_resume(struct admin_call *c);
+int cmd_agreement_terminate(struct admin_call *c);
 int cmd_extract_stage(struct admin_call *c);
+int cmd_extract_list(struct admin_call *c);
+int cmd_extract_show(struct admin_call *c);
+int cmd_extract_discard(struct admin_call *c);
 int cmd_release_approve(struct admin_call *c);
 int cmd_release_revoke(struct admin_call *c);
 int cmd_release_list(struct admin_call *c);

@@ -1,5 +1,6 @@
-/* agreement.c: agreements - add, sign, extend, list, suspend, resume
- * (docs/design.md sections 3 and 6; agreement show is in report.c). */
+/* agreement.c: agreements - add, sign, extend, list, suspend, resume,
+ * terminate (docs/design.md sections 3 and 6; agreement show is in
+ * agreement_show.c). */
 #include <stdio.h>
 #include <stdlib.h>
 #include <string.h>
@@ -344,6 +345,26 @@ check_awaiting(struct admin_call *c, const struct agreement *a)
 	return 0;
 }
 
+/* A new version never revives an agreement that has ended: once the
+ * version that governs is expired (by its date or terminated) or closed,
+ * a later version can no longer be signed. */
+static int
+check_not_ended(struct admin_call *c, const struct agreement *a)
+{
+	struct agreement gov;
+	int r = 0;
+
+	memset(&gov, 0, sizeof(gov));
+	if (a->version > 1 && agreement_governing(c->ctx->store, a->nic,
+	    &gov) == 0 && gov.version < a->version &&
+	    (gov.state == AG_EXPIRED || gov.state == AG_CLOSED))
+		r = admin_fail(c, SLUICE_ESTATE, "agreement %s version %d is "
+		    "%s: version %d can no longer be signed", a->nic,
+		    gov.version, agreement_state_name(gov.state), a->version);
+	agreement_clear(&gov);
+	return r;
+}
+
 int
 cmd_agreement_sign(struct admin_call *c)
 {
@@ -357,6 +378,7 @@ cmd_agreement_sign(struct admin_call *c)
 		return r;
 	if ((r = party_opt(c, &party)) == 0 &&
 	    (r = check_awaiting(c, &a)) == 0 &&
+	    (r = check_not_ended(c, &a)) == 0 &&
 	    (r = take_signature(c, &a, party, &res)) == 0 &&
 	    (r = other_signed(c, &a, party, &other)) == 0 &&
 	    (!other || (r = both_signed(c, &a)) == 0))
@@ -502,6 +524,73 @@ cmd_agreement_resume(struct admin_call *c)
 	return r;
 }
 
+/* Whether version a may end early: what may expire may be terminated. */
+static int
+check_terminable(struct admin_call *c, const struct agreement *a)
+{
+	enum agreement_state to;
+
+	if (agreement_transition(a->state, EV_EXPIRES, &to, NULL, 0) != 0)
+		return admin_fail(c, SLUICE_ESTATE, "agreement %s version %d is "
+		    "%s: only a signed, live or suspended agreement can be "
+		    "terminated", a->nic, a->version,
+		    agreement_state_name(a->state));
+	return 0;
+}
+
+/* The day it ends: today, but never before it starts nor after it would
+ * have expired anyway. */
+static int32_t
+end_day(const struct admin_call *c, const struct agreement *a)
+{
+	int32_t day = admin_today(c);
+
+	if (day < a->starts)
+		day = a->starts;
+	return day < a->expires ? day : a->expires;
+}
+
+static int
+terminated_answer(struct admin_call *c, const struct agreement *a,
+    int32_t end, const char *reason)
+{
+	char e[11], was[11], due[11];
+
+	admin_date(end, e);
+	admin_date(a->expires, was);
+	admin_date(end + admin_cert_due_days(c), due);
+	admin_change(c, "terminated version %d (%s): %s; expires %s, was %s",
+	    a->version, agreement_state_name(a->state), reason, e, was);
+	return admin_answer(c, json_pack("{s:s,s:i,s:s,s:s,s:s,s:s}", "nic",
+	    a->nic, "version", a->version, "state",
+	    agreement_state_name(AG_EXPIRED), "expires", e, "previous_expires",
+	    was, "certificate_due", due), "agreement %s terminated: version %d "
+	    "expired as of %s (was to expire %s); certificate of deletion due "
+	    "by %s", a->nic, a->version, e, was, due);
+}
+
+int
+cmd_agreement_terminate(struct admin_call *c)
+{
+	struct agreement a;
+	const char *reason = admin_opt(c, "reason");
+	int32_t end;
+	int r;
+
+	if ((r = admin_check_text(c, "--reason", reason,
+	    STORE_TEXT_MAX)) != 0 ||
+	    (r = admin_known_agreement(c, c->args[0], 1, &a)) != 0)
+		return r;
+	end = end_day(c, &a);
+	if ((r = check_terminable(c, &a)) == 0 &&
+	    (r = agreement_end(c->ctx->store, a.id, end)) != 0)
+		r = admin_fail(c, r, "store failure ending the agreement");
+	if (r == 0)
+		r = terminated_answer(c, &a, end, reason);
+	agreement_clear(&a);
+	return r;
+}
+
 static int
 state_opt(struct admin_call *c, int *state)
 {
@@ -548,7 +637,8 @@ cmd_agreement_list(struct admin_call *c)
 	if ((r = agreement_list(c->ctx->store, state, NULL,
 	    AGREEMENT_LIST_GOVERNING, &l)) != 0)
 		return admin_fail(c, r, "store failure listing agreements");
-	r = admin_list(c, "agreements", l.v, l.n, sizeof(*l.v), agreement_row);
+	r = admin_list(c, "agreements", "nic\tversion\tstate\torg\tstarts\t"
+	    "expires\ttitle", l.v, l.n, sizeof(*l.v), agreement_row);
 	agreement_list_free(&l);
 	return r;
 }

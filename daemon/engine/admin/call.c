@@ -96,6 +96,32 @@ admin_subject(struct admin_call *c, const char *s)
 	(void)snprintf(c->subject, sizeof(c->subject), "%s", s);
 }
 
+void
+admin_change(struct admin_call *c, const char *fmt, ...)
+{
+	va_list ap;
+
+	va_start(ap, fmt);
+	(void)vsnprintf(c->change, sizeof(c->change), fmt, ap);
+	va_end(ap);
+}
+
+const char *
+admin_staff_name(struct admin_call *c, int64_t id)
+{
+	size_t i;
+
+	if (!c->staff_names_read) {
+		c->staff_names_read = 1;
+		if (staff_list(c->ctx->store, &c->staff_names) != 0)
+			staff_list_free(&c->staff_names);
+	}
+	for (i = 0; id != 0 && i < c->staff_names.n; i++)
+		if (c->staff_names.v[i].id == id)
+			return c->staff_names.v[i].user;
+	return "";
+}
+
 int
 admin_result(struct admin_call *c, json_t *obj)
 {
@@ -130,8 +156,8 @@ admin_append(struct admin_call *c, json_t *arr, json_t *o)
 }
 
 int
-admin_list(struct admin_call *c, const char *key, const void *v, size_t n,
-    size_t size, admin_row_fn row)
+admin_list(struct admin_call *c, const char *key, const char *header,
+    const void *v, size_t n, size_t size, admin_row_fn row)
 {
 	json_t *arr = NULL;
 	size_t i;
@@ -139,6 +165,8 @@ admin_list(struct admin_call *c, const char *key, const void *v, size_t n,
 
 	if (c->json && (arr = json_array()) == NULL)
 		return admin_fail(c, SLUICE_ENOMEM, "out of memory");
+	if (!c->json && header != NULL)
+		r = admin_print(c, "%s\n", header);
 	for (i = 0; i < n && r == 0; i++)
 		r = row(c, arr, (const char *)v + i * size);
 	if (r == 0 && c->json)

@@ -9,6 +9,7 @@
 #include <sys/stat.h>
 #include <unistd.h>
 
+#include "sluice/age.h"
 #include "sluice/clock.h"
 #include "sluice/domain.h"
 #include "sluice/error.h"
@@ -315,4 +316,122 @@ admin_known_agreement(struct admin_call *c, const char *nic, int governing,
 	if (r != 0)
 		return admin_fail(c, r, "store failure reading agreement");
 	return 0;
+}
+
+/* The identity named user, of kind want ("staff", "recipient"). */
+static int
+known_identity(struct admin_call *c, const char *user,
+    enum identity_kind want, struct identity *id)
+{
+	const char *what = want == IDENTITY_STAFF ? "staff member" :
+	    "recipient";
+	int r;
+
+	if ((r = admin_check_name(c, "user name", user)) != 0)
+		return r;
+	if ((r = identity_by_user(c->ctx->store, user, id)) == SLUICE_ENOTFOUND)
+		return admin_fail(c, r, "unknown %s %s", what, user);
+	if (r != 0)
+		return admin_fail(c, r, "store failure reading %s", user);
+	if (id->kind != want)
+		return admin_fail(c, SLUICE_EINVAL, "%s is %s, not %s", user,
+		    want == IDENTITY_STAFF ? "a recipient" : "staff",
+		    want == IDENTITY_STAFF ? "staff" : "a recipient");
+	return 0;
+}
+
+int
+admin_known_staff(struct admin_call *c, const char *user,
+    struct identity *id)
+{
+	return known_identity(c, user, IDENTITY_STAFF, id);
+}
+
+int
+admin_known_person(struct admin_call *c, const char *user,
+    struct identity *id)
+{
+	return known_identity(c, user, IDENTITY_RECIPIENT, id);
+}
+
+int
+admin_known_extract(struct admin_call *c, const char *id, struct extract *e)
+{
+	int r;
+
+	if (strlen(id) >= sizeof(e->id))
+		return admin_fail(c, SLUICE_EINVAL, "unknown extract %.64s",
+		    id);
+	if ((r = extract_get(c->ctx->store, id, e)) != 0)
+		return admin_fail(c, r, r == SLUICE_ENOTFOUND ? "unknown "
+		    "extract %.64s" : "store failure reading extract %.64s",
+		    id);
+	return 0;
+}
+
+int
+admin_opt_nic(struct admin_call *c, const char **nic)
+{
+	*nic = admin_opt(c, "nic");
+	return *nic != NULL ? admin_check_nic(c, *nic) : 0;
+}
+
+int
+admin_opt_key(struct admin_call *c, struct sshkey_pub **pub,
+    struct store_key *key)
+{
+	char why[256];
+	int r;
+
+	memset(key, 0, sizeof(*key));
+	if ((r = sshkey_pub_parse(admin_opt(c, "key"), pub, why,
+	    sizeof(why))) != 0)
+		return admin_fail(c, SLUICE_EINVAL, "bad --key: %s", why);
+	if ((r = sshkey_acceptable(*pub, why, sizeof(why))) != 0)
+		return admin_fail(c, r, "bad --key: %s", why);
+	if ((r = sshkey_fingerprint((*pub)->blob, (*pub)->bloblen,
+	    key->fingerprint)) != 0)
+		return admin_fail(c, r, "bad --key: cannot fingerprint it");
+	(void)snprintf(key->type, sizeof(key->type), "%s",
+	    sshkey_type_name((*pub)->type));
+	key->blob = (*pub)->blob;
+	key->len = (*pub)->bloblen;
+	return 0;
+}
+
+int
+admin_check_age_recipient(struct admin_call *c, const char *what,
+    const char *s)
+{
+	struct age_recipient rc;
+	char why[160];
+	int r;
+
+	memset(&rc, 0, sizeof(rc));
+	if (s == NULL)
+		return 0;
+	r = age_recipient_parse_age1(s, &rc, why, sizeof(why));
+	age_recipient_clear(&rc);
+	if (r != 0 || strncmp(s, "age1", 4) != 0)
+		return admin_fail(c, SLUICE_EINVAL, "bad %s '%.70s': %s", what,
+		    s, r != 0 ? why : "expected lower-case age1...");
+	return 0;
+}
+
+int
+admin_opt_roles(struct admin_call *c, uint32_t *roles)
+{
+	char why[256] = "";
+
+	if (roles_parse(admin_opt(c, "role"), roles, why, sizeof(why)) != 0)
+		return admin_fail(c, SLUICE_EINVAL, "bad --role: %s", why);
+	return 0;
+}
+
+int
+admin_org_sanctioned(struct admin_call *c, const char *code)
+{
+	struct org o;
+
+	return org_get(c->ctx->store, code, &o) == 0 && o.sanctioned;
 }

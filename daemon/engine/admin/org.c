@@ -1,10 +1,10 @@
-/* org.c: help, organisations, contracts, people, staff, signatories. */
+/* org.c: help; adding organisations, contracts, recipients and staff; the
+ * organisation list (org show and contract list are in orgshow.c, the rest
+ * of people and staff in people.c, signatories in signatory.c). */
 #include <stdlib.h>
 #include <string.h>
 
-#include "sluice/age.h"
 #include "sluice/clock.h"
-#include "sluice/cms.h"
 #include "sluice/domain.h"
 #include "sluice/error.h"
 #include "sluice/sshkey.h"
@@ -28,7 +28,7 @@ help_row(struct admin_call *c, json_t *arr, const void *v)
 int
 cmd_help(struct admin_call *c)
 {
-	return admin_list(c, "commands", admin_rows, admin_nrows,
+	return admin_list(c, "commands", NULL, admin_rows, admin_nrows,
 	    sizeof(admin_rows[0]), help_row);
 }
 
@@ -134,7 +134,8 @@ cmd_org_list(struct admin_call *c)
 
 	if ((r = org_list(c->ctx->store, &l)) != 0)
 		return admin_fail(c, r, "store failure listing organisations");
-	r = admin_list(c, "organisations", l.v, l.n, sizeof(*l.v), org_row);
+	r = admin_list(c, "organisations", "code\tname\ttype\tdspt\t"
+	    "dspt_expires\tsanctioned", l.v, l.n, sizeof(*l.v), org_row);
 	org_list_free(&l);
 	return r;
 }
@@ -177,44 +178,12 @@ static int
 check_login(struct admin_call *c, struct sshkey_pub **pub,
     struct store_key *key)
 {
-	char why[256];
 	int r;
 
 	memset(key, 0, sizeof(*key));
 	if ((r = admin_check_email(c, admin_opt(c, "email"))) != 0)
 		return r;
-	if ((r = sshkey_pub_parse(admin_opt(c, "key"), pub, why,
-	    sizeof(why))) != 0)
-		return admin_fail(c, SLUICE_EINVAL, "bad --key: %s", why);
-	if ((r = sshkey_acceptable(*pub, why, sizeof(why))) != 0)
-		return admin_fail(c, r, "bad --key: %s", why);
-	if ((r = sshkey_fingerprint((*pub)->blob, (*pub)->bloblen,
-	    key->fingerprint)) != 0)
-		return admin_fail(c, r, "bad --key: cannot fingerprint it");
-	(void)snprintf(key->type, sizeof(key->type), "%s",
-	    sshkey_type_name((*pub)->type));
-	key->blob = (*pub)->blob;
-	key->len = (*pub)->bloblen;
-	return 0;
-}
-
-static int
-check_age_recipient(struct admin_call *c, const char *s)
-{
-	struct age_recipient rc;
-	char why[160];
-	int r;
-
-	memset(&rc, 0, sizeof(rc));
-	if (s == NULL)
-		return 0;
-	r = age_recipient_parse_age1(s, &rc, why, sizeof(why));
-	age_recipient_clear(&rc);
-	if (r != 0 || strncmp(s, "age1", 4) != 0)
-		return admin_fail(c, SLUICE_EINVAL, "bad --age-recipient "
-		    "'%.70s': %s", s, r != 0 ? why :
-		    "expected lower-case age1...");
-	return 0;
+	return admin_opt_key(c, pub, key);
 }
 
 /* Registers the recipient args[1] of o, logging in with key. */
@@ -248,7 +217,8 @@ cmd_person_add(struct admin_call *c)
 	if ((r = admin_known_org(c, c->args[0], &o)) == 0 &&
 	    (r = admin_check_name(c, "user name", c->args[1])) == 0 &&
 	    (r = check_login(c, &pub, &key)) == 0 &&
-	    (r = check_age_recipient(c, admin_opt(c, "age-recipient"))) == 0)
+	    (r = admin_check_age_recipient(c, "--age-recipient",
+	    admin_opt(c, "age-recipient"))) == 0)
 		r = store_person(c, &o, &key);
 	sshkey_pub_free(pub);
 	return r;
@@ -261,16 +231,6 @@ not_yourself(struct admin_call *c, const char *user)
 	if (c->ctx->user != NULL && strcmp(user, c->ctx->user) == 0)
 		return admin_fail(c, SLUICE_EDENIED, "you cannot add yourself: "
 		    "nobody may grant themselves a role");
-	return 0;
-}
-
-static int
-role_opt(struct admin_call *c, uint32_t *roles)
-{
-	char why[256] = "";
-
-	if (roles_parse(admin_opt(c, "role"), roles, why, sizeof(why)) != 0)
-		return admin_fail(c, SLUICE_EINVAL, "bad --role: %s", why);
 	return 0;
 }
 
@@ -306,120 +266,8 @@ cmd_staff_add(struct admin_call *c)
 	if ((r = admin_check_name(c, "user name", c->args[0])) == 0 &&
 	    (r = not_yourself(c, c->args[0])) == 0 &&
 	    (r = check_login(c, &pub, &key)) == 0 &&
-	    (r = role_opt(c, &roles)) == 0)
+	    (r = admin_opt_roles(c, &roles)) == 0)
 		r = store_staff(c, &key, roles);
 	sshkey_pub_free(pub);
-	return r;
-}
-
-static int
-check_cert(struct admin_call *c, const struct cms_cert *cert)
-{
-	char t[21];
-
-	if (!cert->key_usage_ok)
-		return admin_fail(c, SLUICE_EDENIED,
-		    "%s: certificate key usage does not allow signing",
-		    admin_opt(c, "cert"));
-	if (cert->not_after <= c->ctx->now) {
-		admin_time(cert->not_after, t);
-		return admin_fail(c, SLUICE_EDENIED, "%s: certificate expired "
-		    "at %s", admin_opt(c, "cert"), t);
-	}
-	return 0;
-}
-
-/* The certificate in the inbox file --cert, if it may sign today. */
-static int
-read_cert(struct admin_call *c, struct cms_cert *cert)
-{
-	const char *file = admin_opt(c, "cert");
-	uint8_t *data = NULL;
-	size_t len = 0;
-	char why[256] = "";
-	int r;
-
-	if ((r = admin_inbox_read(c, file, ADMIN_INBOX_MAX, &data, &len)) != 0)
-		return r;
-	r = cms_cert_info(data, len, cert, why, sizeof(why));
-	free(data);
-	if (r != 0)
-		return admin_fail(c, r, "%s: %s", file, why);
-	return check_cert(c, cert);
-}
-
-/* The signatory row pinning cert for owner (borrowing cert's DER). */
-static void
-signatory_of(const struct admin_call *c, const char *owner,
-    const struct cms_cert *cert, struct signatory *sg)
-{
-	memset(sg, 0, sizeof(*sg));
-	(void)snprintf(sg->owner, sizeof(sg->owner), "%s", owner);
-	sg->der = cert->der;
-	sg->der_len = cert->der_len;
-	(void)snprintf(sg->subject, sizeof(sg->subject), "%s", cert->subject);
-	(void)snprintf(sg->issuer, sizeof(sg->issuer), "%s", cert->issuer);
-	(void)snprintf(sg->serial, sizeof(sg->serial), "%s", cert->serial);
-	sg->not_before = cert->not_before;
-	sg->not_after = cert->not_after;
-	sg->added_by = c->ctx->staff_id;
-}
-
-/* Pins cert as a signatory of owner. */
-static int
-pin_cert(struct admin_call *c, const char *owner, const struct cms_cert *cert,
-    int64_t *id)
-{
-	struct signatory sg;
-	char why[256] = "";
-	int r;
-
-	signatory_of(c, owner, cert, &sg);
-	if ((r = signatory_add(c->ctx->store, &sg, id, why, sizeof(why))) != 0)
-		return admin_store_fail(c, r, why, "cannot pin certificate");
-	return 0;
-}
-
-static int
-pinned_answer(struct admin_call *c, const char *owner,
-    const struct cms_cert *cert, int64_t id)
-{
-	char nb[11], na[11];
-
-	admin_date(sluice_day_of(cert->not_before), nb);
-	admin_date(sluice_day_of(cert->not_after), na);
-	return admin_answer(c, json_pack("{s:s,s:s,s:s,s:s,s:s,s:s,s:s,s:I}",
-	    "owner", owner, "subject", cert->subject, "issuer", cert->issuer,
-	    "serial", cert->serial, "sha256", cert->sha256, "not_before", nb,
-	    "not_after", na, "id", (json_int_t)id), "signatory of %s pinned: "
-	    "%.200s (serial %s, valid %s to %s)", owner, cert->subject,
-	    cert->serial, nb, na);
-}
-
-/* "controller", or a known organisation. */
-static int
-check_owner(struct admin_call *c, const char *owner)
-{
-	struct org o;
-
-	if (strcmp(owner, SIGNATORY_CONTROLLER) == 0)
-		return 0;
-	return admin_known_org(c, owner, &o);
-}
-
-int
-cmd_signatory_add(struct admin_call *c)
-{
-	struct cms_cert cert;
-	const char *owner = c->args[0];
-	int64_t id;
-	int r;
-
-	memset(&cert, 0, sizeof(cert));
-	if ((r = check_owner(c, owner)) == 0 &&
-	    (r = read_cert(c, &cert)) == 0 &&
-	    (r = pin_cert(c, owner, &cert, &id)) == 0)
-		r = pinned_answer(c, owner, &cert, id);
-	cms_cert_clear(&cert);
 	return r;
 }

@@ -132,36 +132,82 @@ cmd_extract_stage(struct admin_call *c)
 	return r;
 }
 
+/* An option's time (RFC 3339 UTC, or a date meaning its 00:00:00Z). */
 static int
-known_extract(struct admin_call *c, const char *id, struct extract *e)
+opt_time(struct admin_call *c, const char *name, int64_t *t, int *given)
 {
-	int r;
+	const char *v = admin_opt(c, name);
 
-	if (strlen(id) >= sizeof(e->id))
-		return admin_fail(c, SLUICE_EINVAL, "unknown extract %.64s",
-		    id);
-	if ((r = extract_get(c->ctx->store, id, e)) != 0)
-		return admin_fail(c, r, r == SLUICE_ENOTFOUND ? "unknown "
-		    "extract %.64s" : "store failure reading extract %.64s",
-		    id);
+	*given = v != NULL;
+	if (v != NULL && sluice_time_parse(v, t) != 0)
+		return admin_fail(c, SLUICE_EINVAL, "bad --%s '%.32s': expected "
+		    "YYYY-MM-DDTHH:MM:SSZ or YYYY-MM-DD", name, v);
 	return 0;
 }
 
-/* The download window and count the policy gives a release made now. */
-static void
-release_limits_of(const struct admin_call *c, struct release_limits *lim)
+/* --max-downloads, else the policy's count (0: no limit). */
+static int
+opt_max_downloads(struct admin_call *c, int64_t *max)
 {
+	const char *v = admin_opt(c, "max-downloads");
 	const struct sluice_policy *p = c->ctx->policy;
 
+	*max = p != NULL ? p->download_max_count : 0;
+	if (v == NULL)
+		return 0;
+	return admin_parse_id(c, "--max-downloads", v, max);
+}
+
+/* The window the options give, the policy's where they give none: it
+ * opens now (or --window-opens) and closes the policy's days later (or at
+ * --window-closes); no window when the policy has none and no option. */
+static void
+window_of(const struct admin_call *c, struct release_limits *lim,
+    int opens_given, int closes_given)
+{
+	const struct sluice_policy *p = c->ctx->policy;
+	int days = p != NULL ? p->download_window_days : 0;
+
+	if (!opens_given)
+		lim->window_opens = days > 0 || closes_given ? c->ctx->now : 0;
+	if (!closes_given && days > 0)
+		lim->window_closes = lim->window_opens +
+		    (int64_t)days * SLUICE_DAY;
+}
+
+static int
+check_window(struct admin_call *c, const struct release_limits *lim)
+{
+	char t[21];
+
+	if (lim->window_closes == 0)
+		return 0;
+	if (lim->window_closes <= c->ctx->now)
+		return admin_fail(c, SLUICE_EINVAL, "--window-closes %s is not "
+		    "in the future", admin_opt(c, "window-closes"));
+	admin_time(lim->window_opens, t);
+	if (lim->window_closes <= lim->window_opens)
+		return admin_fail(c, SLUICE_EINVAL, "the download window "
+		    "would close (%s) before it opens (%s)",
+		    admin_opt(c, "window-closes"), t);
+	return 0;
+}
+
+/* The release's own limits (rule 7): the options, else the policy's. */
+static int
+release_limits_of(struct admin_call *c, struct release_limits *lim)
+{
+	int opens_given, closes_given, r;
+
 	memset(lim, 0, sizeof(*lim));
-	if (p == NULL)
-		return;
-	if (p->download_window_days > 0) {
-		lim->window_opens = c->ctx->now;
-		lim->window_closes = c->ctx->now +
-		    (int64_t)p->download_window_days * SLUICE_DAY;
-	}
-	lim->max_downloads = p->download_max_count;
+	if ((r = opt_max_downloads(c, &lim->max_downloads)) != 0 ||
+	    (r = opt_time(c, "window-opens", &lim->window_opens,
+	    &opens_given)) != 0 ||
+	    (r = opt_time(c, "window-closes", &lim->window_closes,
+	    &closes_given)) != 0)
+		return r;
+	window_of(c, lim, opens_given, closes_given);
+	return check_window(c, lim);
 }
 
 /* Four eyes: checked here for the reason, and again by the store. */
@@ -174,34 +220,69 @@ check_four_eyes(struct admin_call *c, const struct extract *e)
 	return 0;
 }
 
-static int
-store_release(struct admin_call *c, const struct extract *e)
+/* The audit entry's details: what was released, within what limits. */
+static void
+release_change(struct admin_call *c, const struct extract *e, int64_t id,
+    const struct release_limits *lim)
 {
-	struct release_limits lim;
+	char o[21], cl[21], max[32];
+
+	admin_time(lim->window_opens, o);
+	admin_time(lim->window_closes, cl);
+	(void)snprintf(max, sizeof(max), "at most %lld",
+	    (long long)lim->max_downloads);
+	admin_change(c, "release %lld of %s (%s): window %s to %s, %s "
+	    "downloads", (long long)id, e->name, e->nic, o[0] ? o : "open",
+	    cl[0] ? cl : "open", lim->max_downloads > 0 ? max : "unlimited");
+}
+
+static int
+released_answer(struct admin_call *c, const struct extract *e, int64_t id,
+    const struct release_limits *lim)
+{
+	char o[21], cl[21];
+
+	admin_time(lim->window_opens, o);
+	admin_time(lim->window_closes, cl);
+	release_change(c, e, id, lim);
+	return admin_answer(c, json_pack("{s:I,s:s,s:s,s:s,s:I,s:s,s:s,s:I,"
+	    "s:s,s:s}", "release_id", (json_int_t)id, "extract_id", e->id,
+	    "nic", e->nic, "name", e->name, "plain_size",
+	    (json_int_t)e->plain_size, "sha256", e->sha256, "staged_by",
+	    e->staged_by_user, "max_downloads", (json_int_t)lim->max_downloads,
+	    "window_opens", o, "window_closes", cl), "release %lld: %s (%s, "
+	    "%llu bytes, sha256 %s, staged by %s)", (long long)id, e->name,
+	    e->nic, (unsigned long long)e->plain_size, e->sha256,
+	    e->staged_by_user);
+}
+
+static int
+store_release(struct admin_call *c, const struct extract *e,
+    const struct release_limits *lim)
+{
 	int64_t id;
 	char why[256] = "";
 	int r;
 
-	release_limits_of(c, &lim);
-	if ((r = release_add(c->ctx->store, e->id, c->ctx->staff_id, &lim, &id,
+	if ((r = release_add(c->ctx->store, e->id, c->ctx->staff_id, lim, &id,
 	    why, sizeof(why))) != 0)
 		return admin_store_fail(c, r, r == SLUICE_EEXIST ? NULL : why,
 		    "extract %s is released already", e->id);
-	return admin_answer(c, json_pack("{s:I,s:s,s:s,s:s}", "release_id",
-	    (json_int_t)id, "extract_id", e->id, "nic", e->nic, "name",
-	    e->name), "%lld", (long long)id);
+	return released_answer(c, e, id, lim);
 }
 
 int
 cmd_release_approve(struct admin_call *c)
 {
+	struct release_limits lim;
 	struct extract e;
 	int r;
 
-	if ((r = known_extract(c, c->args[0], &e)) != 0 ||
-	    (r = check_four_eyes(c, &e)) != 0)
+	if ((r = admin_known_extract(c, c->args[0], &e)) != 0 ||
+	    (r = check_four_eyes(c, &e)) != 0 ||
+	    (r = release_limits_of(c, &lim)) != 0)
 		return r;
-	return store_release(c, &e);
+	return store_release(c, &e, &lim);
 }
 
 /* Release id (args[0]), not revoked yet. */
@@ -252,31 +333,42 @@ cmd_release_revoke(struct admin_call *c)
 	return store_revocation(c, &rl, reason);
 }
 
-static int
-nic_filter(struct admin_call *c, const char **nic)
+json_t *
+admin_release_json(struct admin_call *c, const struct release *rl)
 {
-	*nic = admin_opt(c, "nic");
-	return *nic != NULL ? admin_check_nic(c, *nic) : 0;
+	char at[21], rv[21], o[21], cl[21];
+
+	admin_time(rl->approved_at, at);
+	admin_time(rl->revoked_at, rv);
+	admin_time(rl->window_opens, o);
+	admin_time(rl->window_closes, cl);
+	return json_pack("{s:I,s:s,s:s,s:s,s:s,s:s,s:s,s:s,s:s,s:s,s:s,s:s,"
+	    "s:I}", "id", (json_int_t)rl->id, "nic", rl->nic, "name", rl->name,
+	    "extract_id", rl->extract_id, "staged_by", admin_staff_name(c,
+	    rl->staged_by), "approved_by", admin_staff_name(c,
+	    rl->approved_by), "approved_at", at, "revoked_at", rv,
+	    "revoked_by", admin_staff_name(c, rl->revoked_by), "revoke_reason",
+	    rl->revoke_reason, "window_opens", o, "window_closes", cl,
+	    "max_downloads", (json_int_t)rl->max_downloads);
 }
+
+#define RELEASE_HEADER	"id\tnic\tname\textract_id\tstaged_by\t" \
+	"approved_by\tapproved_at\tstate"
 
 static int
 release_row(struct admin_call *c, json_t *arr, const void *v)
 {
 	const struct release *rl = v;
-	char at[21], rv[21];
+	char at[21];
 
 	admin_time(rl->approved_at, at);
-	admin_time(rl->revoked_at, rv);
 	if (!c->json)
-		return admin_print(c, "%lld\t%s\t%s\t%s\t%s\t%s\n",
-		    (long long)rl->id, rl->nic, rl->name, rl->extract_id, at,
-		    rl->revoked_at ? "revoked" : "active");
-	return admin_append(c, arr,
-	    json_pack("{s:I,s:s,s:s,s:s,s:I,s:I,s:s,s:s,s:s}", "id",
-	    (json_int_t)rl->id, "nic", rl->nic, "name", rl->name, "extract_id",
-	    rl->extract_id, "staged_by", (json_int_t)rl->staged_by,
-	    "approved_by", (json_int_t)rl->approved_by, "approved_at", at,
-	    "revoked_at", rv, "revoke_reason", rl->revoke_reason));
+		return admin_print(c, "%lld\t%s\t%s\t%s\t%s\t%s\t%s\t%s\n",
+		    (long long)rl->id, rl->nic, rl->name, rl->extract_id,
+		    admin_staff_name(c, rl->staged_by), admin_staff_name(c,
+		    rl->approved_by), at, rl->revoked_at ? "revoked" :
+		    "active");
+	return admin_append(c, arr, admin_release_json(c, rl));
 }
 
 int
@@ -286,20 +378,35 @@ cmd_release_list(struct admin_call *c)
 	const char *nic;
 	int r;
 
-	if ((r = nic_filter(c, &nic)) != 0)
+	if ((r = admin_opt_nic(c, &nic)) != 0)
 		return r;
 	if ((r = release_list(c->ctx->store, nic, 0, &l)) != 0)
 		return admin_fail(c, r, "store failure listing releases");
-	r = admin_list(c, "releases", l.v, l.n, sizeof(*l.v), release_row);
+	r = admin_list(c, "releases", RELEASE_HEADER, l.v, l.n,
+	    sizeof(*l.v), release_row);
 	release_list_free(&l);
 	return r;
 }
+
+/* The user name of the recipient person id, or "". */
+static void
+person_name(struct admin_call *c, int64_t id, char *out, size_t outlen)
+{
+	struct person p;
+
+	memset(&p, 0, sizeof(p));
+	out[0] = '\0';
+	if (id != 0 && person_get_by_id(c->ctx->store, id, &p) == 0)
+		(void)snprintf(out, outlen, "%s", p.user);
+}
+
+#define CERTIFICATE_HEADER	"id\tnic\tat\toutcome\tdetail"
 
 static int
 certificate_row(struct admin_call *c, json_t *arr, const void *v)
 {
 	const struct deletion_certificate *d = v;
-	char at[21], on[11];
+	char at[21], on[11], by[STORE_NAME_MAX];
 
 	admin_time(d->at, at);
 	admin_date(d->destroyed_on, on);
@@ -308,9 +415,11 @@ certificate_row(struct admin_call *c, json_t *arr, const void *v)
 		    (long long)d->id, d->nic, at,
 		    d->accepted ? "accepted" : "rejected",
 		    d->accepted ? on : d->reason);
-	return admin_append(c, arr, json_pack("{s:I,s:s,s:s,s:b,s:s,s:s}",
-	    "id", (json_int_t)d->id, "nic", d->nic, "at", at, "accepted",
-	    d->accepted, "destroyed_on", on, "reason", d->reason));
+	person_name(c, d->uploaded_by, by, sizeof(by));
+	return admin_append(c, arr, json_pack("{s:I,s:s,s:s,s:s,s:b,s:s,"
+	    "s:s}", "id", (json_int_t)d->id, "nic", d->nic, "at", at,
+	    "uploaded_by", by, "accepted", d->accepted, "destroyed_on", on,
+	    "reason", d->reason));
 }
 
 int
@@ -320,12 +429,12 @@ cmd_certificate_list(struct admin_call *c)
 	const char *nic;
 	int r;
 
-	if ((r = nic_filter(c, &nic)) != 0)
+	if ((r = admin_opt_nic(c, &nic)) != 0)
 		return r;
 	if ((r = certificate_list(c->ctx->store, nic, &l)) != 0)
 		return admin_fail(c, r, "store failure listing certificates");
-	r = admin_list(c, "certificates", l.v, l.n, sizeof(*l.v),
-	    certificate_row);
+	r = admin_list(c, "certificates", CERTIFICATE_HEADER, l.v, l.n,
+	    sizeof(*l.v), certificate_row);
 	certificate_list_free(&l);
 	return r;
 }

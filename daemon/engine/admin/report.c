@@ -1,5 +1,5 @@
-/* report.c: what staff and recipients read - agreement show, the audit log,
- * the Data Uses Register, the dashboard, status. */
+/* report.c: what staff and recipients read - the audit log, the Data Uses
+ * Register, the dashboard, status (agreement show is in agreement_show.c). */
 #include <stdio.h>
 #include <stdlib.h>
 #include <string.h>
@@ -10,330 +10,6 @@
 
 #include "engine/admin/admin_int.h"
 #include "engine/audit.h"
-
-/* ---- agreement show ------------------------------------------------------ */
-
-static json_t *
-signatory_json(const struct signatory *sg, int64_t signing_time)
-{
-	char t[21];
-
-	admin_time(signing_time, t);
-	return json_pack("{s:s,s:s,s:s,s:s,s:s}", "owner", sg->owner, "subject",
-	    sg->subject, "issuer", sg->issuer, "serial", sg->serial,
-	    "signing_time", t);
-}
-
-/* Who signed a for party p, or JSON null. */
-static json_t *
-signer_json(struct admin_call *c, const struct agreement *a, enum party p)
-{
-	struct agreement_sig g;
-	struct signatory sg;
-	json_t *o = NULL;
-
-	memset(&g, 0, sizeof(g));
-	memset(&sg, 0, sizeof(sg));
-	if (signature_get(c->ctx->store, a->id, p, &g) != 0)
-		return json_null();
-	if (signatory_get(c->ctx->store, g.signatory_id, &sg) == 0) {
-		o = signatory_json(&sg, g.signing_time);
-		signatory_clear(&sg);
-	}
-	agreement_sig_clear(&g);
-	return o != NULL ? o : json_null();
-}
-
-/* Completed downloads of a release by anyone of the org. */
-static int64_t
-release_downloads(struct admin_call *c, const struct release *rl,
-    const struct person_list *people)
-{
-	int64_t total = 0, n;
-	size_t i;
-
-	for (i = 0; i < people->n; i++)
-		if (download_count(c->ctx->store, rl->id, people->v[i].id, 1,
-		    &n) == 0)
-			total += n;
-	return total;
-}
-
-static json_t *
-release_json(struct admin_call *c, const struct release *rl,
-    const struct person_list *people)
-{
-	char at[21];
-
-	admin_time(rl->approved_at, at);
-	return json_pack("{s:I,s:s,s:s,s:s,s:b,s:I}", "id", (json_int_t)rl->id,
-	    "name", rl->name, "extract_id", rl->extract_id, "approved_at", at,
-	    "revoked", rl->revoked_at != 0, "downloads",
-	    (json_int_t)release_downloads(c, rl, people));
-}
-
-static json_t *
-releases_json(struct admin_call *c, const struct agreement *a)
-{
-	struct release_list l = { NULL, 0 };
-	struct person_list people = { NULL, 0 };
-	json_t *arr = json_array(), *o;
-	size_t i;
-
-	if (arr != NULL && release_list(c->ctx->store, a->nic, 0, &l) == 0 &&
-	    person_list(c->ctx->store, a->org, &people) == 0)
-		for (i = 0; i < l.n; i++)
-			if ((o = release_json(c, &l.v[i], &people)) != NULL)
-				(void)json_array_append_new(arr, o);
-	person_list_free(&people);
-	release_list_free(&l);
-	return arr;
-}
-
-/* Deletion certificates received for a: accepted and rejected. */
-static void
-certificates_count(struct admin_call *c, const struct agreement *a,
-    int *accepted, int *rejected)
-{
-	struct certificate_list l = { NULL, 0 };
-	size_t i;
-
-	*accepted = *rejected = 0;
-	if (certificate_list(c->ctx->store, a->nic, &l) == 0)
-		for (i = 0; i < l.n; i++) {
-			*accepted += l.v[i].accepted != 0;
-			*rejected += l.v[i].accepted == 0;
-		}
-	certificate_list_free(&l);
-}
-
-/* Where a's certificate of deletion stands, with accepted received. */
-static const char *
-certificate_status(const struct admin_call *c, const struct agreement *a,
-    int accepted)
-{
-	if (accepted > 0)
-		return "received";
-	if (admin_today(c) > a->expires + admin_cert_due_days(c))
-		return "overdue";
-	if (admin_today(c) > a->expires)
-		return "due";
-	return "not yet due";
-}
-
-static json_t *
-certificate_json(struct admin_call *c, const struct agreement *a)
-{
-	char due[11];
-	int accepted, rejected;
-
-	admin_date(a->expires + admin_cert_due_days(c), due);
-	certificates_count(c, a, &accepted, &rejected);
-	return json_pack("{s:s,s:s,s:i,s:i}", "status",
-	    certificate_status(c, a, accepted), "due", due,
-	    "accepted", accepted, "rejected", rejected);
-}
-
-static json_t *
-agreement_json(struct admin_call *c, const struct agreement *a)
-{
-	char s[11], e[11];
-
-	admin_date(a->starts, s);
-	admin_date(a->expires, e);
-	return json_pack("{s:s,s:i,s:s,s:s,s:s,s:s,s:s,s:s,s:s,s:s,s:s,"
-	    "s:o,s:o}", "nic", a->nic, "version", a->version, "state",
-	    agreement_state_name(a->state), "org", a->org, "title", a->title,
-	    "purpose", a->purpose, "legal_basis", a->legal_basis, "datasets",
-	    a->datasets, "starts", s, "expires", e, "document_sha256",
-	    a->document_sha256, "applicant", signer_json(c, a,
-	    PARTY_APPLICANT), "controller", signer_json(c, a,
-	    PARTY_CONTROLLER));
-}
-
-/* Whether the agreement's organisation is sanctioned (mail.c sets it). */
-static int
-org_sanctioned(struct admin_call *c, const char *code)
-{
-	struct org o;
-
-	return org_get(c->ctx->store, code, &o) == 0 && o.sanctioned;
-}
-
-/* The latest version, when it is not the governing one yet. */
-static int
-set_pending(json_t *o, const struct agreement *gov,
-    const struct agreement *latest)
-{
-	char e[11];
-
-	if (latest->version == gov->version)
-		return 0;
-	admin_date(latest->expires, e);
-	return json_object_set_new(o, "pending", json_pack("{s:i,s:s,s:s}",
-	    "version", latest->version, "state",
-	    agreement_state_name(latest->state), "expires", e));
-}
-
-/* Everything agreement show says of gov, as one JSON object. */
-static int
-show_json(struct admin_call *c, const struct agreement *gov,
-    const struct agreement *latest, json_t **out)
-{
-	json_t *o;
-
-	if ((o = agreement_json(c, gov)) == NULL)
-		return admin_fail(c, SLUICE_ENOMEM, "out of memory");
-	if (json_object_set_new(o, "releases", releases_json(c, gov)) != 0 ||
-	    json_object_set_new(o, "certificate", certificate_json(c,
-	    gov)) != 0 || json_object_set_new(o, "org_sanctioned",
-	    json_boolean(org_sanctioned(c, gov->org))) != 0 ||
-	    set_pending(o, gov, latest) != 0) {
-		json_decref(o);
-		return admin_fail(c, SLUICE_ENOMEM, "out of memory");
-	}
-	*out = o;
-	return 0;
-}
-
-static const char *
-field_str(json_t *o, const char *key)
-{
-	return json_string_value(json_object_get(o, key));
-}
-
-static long long
-field_num(json_t *o, const char *key)
-{
-	return (long long)json_integer_value(json_object_get(o, key));
-}
-
-static int
-print_fields(struct admin_call *c, json_t *o)
-{
-	static const char *const keys[] = { "org", "title", "purpose",
-	    "legal_basis", "datasets", "starts", "expires",
-	    "document_sha256" };
-	size_t i;
-	int r;
-
-	if ((r = admin_print(c, "%s version %lld: %s\n", field_str(o, "nic"),
-	    field_num(o, "version"), field_str(o, "state"))) != 0)
-		return r;
-	for (i = 0; i < sizeof(keys) / sizeof(keys[0]); i++)
-		if ((r = admin_print(c, "%s: %s\n", keys[i],
-		    field_str(o, keys[i]))) != 0)
-			return r;
-	return 0;
-}
-
-static int
-print_signer(struct admin_call *c, const char *party, json_t *sg)
-{
-	if (!json_is_object(sg))
-		return admin_print(c, "%s signature: none\n", party);
-	return admin_print(c, "%s signature: %s (issuer %s, serial %s, "
-	    "signed %s)\n", party, field_str(sg, "subject"),
-	    field_str(sg, "issuer"), field_str(sg, "serial"),
-	    field_str(sg, "signing_time"));
-}
-
-static int
-print_signers(struct admin_call *c, json_t *o)
-{
-	int r;
-
-	if ((r = print_signer(c, "applicant",
-	    json_object_get(o, "applicant"))) != 0)
-		return r;
-	return print_signer(c, "controller", json_object_get(o, "controller"));
-}
-
-static int
-print_pending(struct admin_call *c, json_t *o)
-{
-	json_t *v;
-
-	if ((v = json_object_get(o, "pending")) == NULL)
-		return 0;
-	return admin_print(c, "pending version %lld: %s, expires %s\n",
-	    field_num(v, "version"), field_str(v, "state"),
-	    field_str(v, "expires"));
-}
-
-static int
-print_release(struct admin_call *c, json_t *rl)
-{
-	return admin_print(c, "release %lld: %s (%s)%s, %lld downloads\n",
-	    field_num(rl, "id"), field_str(rl, "name"),
-	    field_str(rl, "approved_at"),
-	    json_is_true(json_object_get(rl, "revoked")) ? " revoked" : "",
-	    field_num(rl, "downloads"));
-}
-
-static int
-print_releases(struct admin_call *c, json_t *o)
-{
-	json_t *rl;
-	size_t i;
-	int r;
-
-	json_array_foreach(json_object_get(o, "releases"), i, rl)
-		if ((r = print_release(c, rl)) != 0)
-			return r;
-	return 0;
-}
-
-static int
-print_deletion(struct admin_call *c, json_t *o)
-{
-	json_t *cert = json_object_get(o, "certificate");
-	int r;
-
-	if ((r = admin_print(c, "deletion certificate: %s (due %s)\n",
-	    field_str(cert, "status"), field_str(cert, "due"))) != 0)
-		return r;
-	if (json_is_true(json_object_get(o, "org_sanctioned")))
-		r = admin_print(c, "sanction: %s is sanctioned: no data under any "
-		    "agreement until every overdue certificate of deletion is "
-		    "received\n", field_str(o, "org"));
-	return r;
-}
-
-/* agreement show as text, from its JSON. */
-static int
-print_show(struct admin_call *c, json_t *o)
-{
-	int r;
-
-	if ((r = print_fields(c, o)) != 0 ||
-	    (r = print_signers(c, o)) != 0 ||
-	    (r = print_pending(c, o)) != 0 ||
-	    (r = print_releases(c, o)) != 0)
-		return r;
-	return print_deletion(c, o);
-}
-
-int
-cmd_agreement_show(struct admin_call *c)
-{
-	struct agreement gov, latest;
-	json_t *o = NULL;
-	int r;
-
-	memset(&latest, 0, sizeof(latest));
-	if ((r = admin_known_agreement(c, c->args[0], 1, &gov)) != 0)
-		return r;
-	if ((r = agreement_get(c->ctx->store, gov.nic, 0, &latest)) != 0)
-		r = admin_fail(c, r, "store failure reading agreement");
-	else if ((r = show_json(c, &gov, &latest, &o)) == 0)
-		r = c->json ? admin_result(c, json_incref(o)) :
-		    print_show(c, o);
-	json_decref(o);
-	agreement_clear(&latest);
-	agreement_clear(&gov);
-	return r;
-}
 
 /* ---- audit --------------------------------------------------------------- */
 
@@ -482,7 +158,15 @@ register_format(struct admin_call *c, int *as_json)
 	return 0;
 }
 
-/* The register's rows: the governing version of every agreement. */
+/* The register lists an agreement once it is signed: a draft or one
+ * awaiting signatures is not yet a data use. */
+static int
+registered(const struct agreement *a)
+{
+	return a->state != AG_DRAFT && a->state != AG_AWAITING_SIGNATURES;
+}
+
+/* The register's rows: the governing version of every agreement signed. */
 static int
 register_rows(struct admin_call *c, json_t **rows)
 {
@@ -496,7 +180,8 @@ register_rows(struct admin_call *c, json_t **rows)
 	if ((*rows = json_array()) == NULL)
 		r = admin_fail(c, SLUICE_ENOMEM, "out of memory");
 	for (i = 0; i < l.n && r == 0; i++)
-		r = admin_append(c, *rows, register_row(c, &l.v[i]));
+		if (registered(&l.v[i]))
+			r = admin_append(c, *rows, register_row(c, &l.v[i]));
 	agreement_list_free(&l);
 	return r;
 }
@@ -756,7 +441,7 @@ status_row(struct admin_call *c, json_t *arr, const void *v)
 static int
 status_sanction(struct admin_call *c)
 {
-	int sanctioned = org_sanctioned(c, c->ctx->org);
+	int sanctioned = admin_org_sanctioned(c, c->ctx->org);
 
 	if (!c->json)
 		return !sanctioned ? 0 : admin_print(c, "%s is sanctioned: a "
@@ -780,8 +465,8 @@ status_recipient(struct admin_call *c)
 	    AGREEMENT_ANY_STATE, c->ctx->org, AGREEMENT_LIST_GOVERNING,
 	    &l) != 0)
 		r = admin_fail(c, SLUICE_ESTORE, "cannot read your agreements");
-	else if ((r = admin_list(c, "agreements", l.v, l.n, sizeof(*l.v),
-	    status_row)) == 0)
+	else if ((r = admin_list(c, "agreements", NULL, l.v, l.n,
+	    sizeof(*l.v), status_row)) == 0)
 		r = status_sanction(c);
 	agreement_list_free(&l);
 	return r;

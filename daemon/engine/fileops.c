@@ -238,6 +238,23 @@ open_refusal(struct engine *e, struct conn *c, const char *path,
 	return mode_refusal(n, pflags, status);
 }
 
+/* The gate at OPEN of a released file: NULL when it allows, else its
+ * one-line reason ("rule 2 (contract): ..."), audited. */
+static const char *
+gate_refusal(struct engine *e, struct conn *c, const char *path,
+    const struct vnode *n, char *why, size_t whylen)
+{
+	struct gate_result g;
+
+	vfs_gate(e, c, n->release_id, &g);
+	if (g.rule == GATE_ALLOW)
+		return NULL;
+	engine_audit(e, c->who.user, "download open", path, "deny", "%s",
+	    g.reason);
+	(void)snprintf(why, whylen, "%s", g.reason);
+	return why;
+}
+
 /* Serves the open file of for node n: an upload, a download, an inbox
  * file, or static bytes (content) in the reply. */
 static int
@@ -272,6 +289,8 @@ open_node(struct engine *e, struct conn *c, const char *path, uint32_t pflags,
 		return SLUICE_ENOMEM;
 	v = open_resolve(e, c, path, writing, &n, content, why, sizeof(why));
 	refusal = open_refusal(e, c, path, pflags, v, &n, why, &status);
+	if (refusal == NULL && !writing && n.kind == OPEN_DOWNLOAD)
+		refusal = gate_refusal(e, c, path, &n, why, sizeof(why));
 	if (refusal != NULL)
 		r = open_refuse(rep, status, refusal);
 	else if ((of = open_new(e, c, &n)) == NULL)
@@ -280,6 +299,16 @@ open_node(struct engine *e, struct conn *c, const char *path, uint32_t pflags,
 		r = open_serve(e, c, of, &n, writing, content, rep, fd);
 	sbuf_free(content);
 	return r;
+}
+
+/* What an OPEN is, for the audit. */
+static const char *
+open_action(const struct conn *c, uint32_t pflags)
+{
+	if (c->who.kind == IDENTITY_STAFF)
+		return "inbox open";
+	return (pflags & SSH_FXF_WRITE) ? "certificate upload" :
+	    "download open";
 }
 
 int
@@ -296,7 +325,11 @@ eng_open(struct engine *e, struct conn *c, struct sbuf *req, struct sbuf *rep,
 		r = SLUICE_EPROTO;
 		goto out;
 	}
-	r = open_node(e, c, path, pflags, rep, fd);
+	if (c->refused[0] != '\0')
+		r = open_refuse(rep, FX_PERMISSION_DENIED, conn_refusal(e, c,
+		    open_action(c, pflags), path));
+	else
+		r = open_node(e, c, path, pflags, rep, fd);
 out:
 	free(path);
 	return r;
@@ -372,10 +405,18 @@ close_open(struct engine *e, struct conn *c, struct open_file *of,
 	int v;
 
 	*refused = FX_FAILURE;
-	switch (of->kind) {
-	case OPEN_DOWNLOAD:
+	if (of->kind == OPEN_DOWNLOAD) {
 		close_download(e, c, of, q);
 		return 0;
+	}
+	if ((of->kind == OPEN_INBOX_WRITE || of->kind == OPEN_CERT_UPLOAD) &&
+	    c->refused[0] != '\0') {
+		*refused = FX_PERMISSION_DENIED;
+		return sluice_why(why, whylen, SLUICE_EDENIED, "%s",
+		    conn_refusal(e, c, of->kind == OPEN_CERT_UPLOAD ?
+		    "certificate upload" : "inbox put", of->name));
+	}
+	switch (of->kind) {
 	case OPEN_INBOX_WRITE:
 		v = engine_inbox_commit(e, c, of, why, whylen);
 		/* over the policy limit is a refusal, not a failure: clients
@@ -462,6 +503,12 @@ eng_remove(struct engine *e, struct conn *c, struct sbuf *req,
 	(void)fd;
 	if (sbuf_get_cstring(req, &path, 2048) != 0 || sbuf_len(req) != 0) {
 		r = SLUICE_EPROTO;
+		goto out;
+	}
+	if (c->refused[0] != '\0') {
+		if ((r = sbuf_put_u32(rep, FX_PERMISSION_DENIED)) == 0)
+			r = sbuf_put_cstring(rep, conn_refusal(e, c,
+			    "inbox remove", path));
 		goto out;
 	}
 	v = inbox_remove(e, c, path);

@@ -7,6 +7,7 @@ import base64
 import hashlib
 import json
 import os
+import re
 import socket
 import struct
 import subprocess
@@ -61,8 +62,15 @@ def stage(w, name, data, approve=True):
     eq(len(xid), 32, "extract id of " + name)
     if not approve:
         return xid, None
-    rid = w.ok("alan", "release", "approve", xid).strip()
-    return xid, rid
+    return xid, release_id(w.ok("alan", "release", "approve", xid))
+
+
+def release_id(answer):
+    """The release id in `release approve`'s answer ("4", or "release 4:
+    ...")."""
+    m = re.match(r"(?:release )?(\d+)\b", answer.strip())
+    check(m is not None, "release approve answer: " + answer)
+    return m.group(1)
 
 
 def big_extract(mib):

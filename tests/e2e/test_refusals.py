@@ -23,7 +23,9 @@ the condition right serves the file again.
 - rule 7: the download limit (policy max_count = 1) is reached; a fresh
   approval;
 - staff: roles changed and a staff member disabled while connected: the
-  next admin command on the same connection is judged by the new facts."""
+  next admin command on the same connection is judged by the new facts;
+- a revoked signatory: what it signed before still serves; a new agreement
+  signature or a certificate of deletion by it is refused."""
 
 import errno
 import os
@@ -32,7 +34,7 @@ import shlex
 import subprocess
 import time
 
-from harness import main, eq, check
+from harness import main, eq, check, run
 import deliver  # first: it finds the interpreter that has paramiko
 import paramiko
 from paramiko.py3compat import long
@@ -365,6 +367,8 @@ def key_replaced(w):
     check("cohort.csv.age" in c.listdir("/" + NIC), "the new key lists")
     c.close()
     t.close()
+    w.ok("olivia", "person", "key", "rita", "--key", w.publine("rita"))
+    served(w, "the first key registered again")
 
 
 # ---- staff: roles and the active flag, per command -----------------------------
@@ -406,6 +410,37 @@ def staff_refusals(w, xid):
     ], "audit of abby's refusals")
 
 
+# ---- a revoked signatory signs nothing new -----------------------------------
+
+def revoked_signatory(w):
+    """ORG-A's signatory certificate revoked: the live agreement it signed
+    still serves; a new version's signature by it and a certificate of
+    deletion signed by it are refused, saying why."""
+    d = story.pki(w)
+    st, out, err = run(["openssl", "x509", "-noout", "-serial", "-in",
+                        os.path.join(d, "applicant.pem")])
+    eq(st, 0, "openssl x509: " + err)
+    serial = out.strip().split("=", 1)[1]
+    w.ok("olivia", "signatory", "revoke", ORG, serial, "--reason", "left the organisation")
+    served(w, "the agreement signed before the revocation")
+    doc = w.write("dsa-v2.txt", story.DOC + "Extended to 2027-06-30.\r\n")
+    w.put("olivia", doc)
+    w.ok("olivia", "agreement", "extend", NIC, "--expires", "2027-06-30", "--document",
+         "dsa-v2.txt")
+    sig = w.path("dsa-v2.applicant.p7s")
+    story.sign_doc(w, os.path.join(d, "applicant"), doc, sig)
+    w.put("olivia", sig)
+    eq(w.ssh("olivia", "agreement", "sign", NIC, "--party", "applicant", "--signature",
+             os.path.basename(sig)),
+       (1, "", "applicant signature refused: signer certificate is not registered\n"),
+       "a new signature by the revoked signatory")
+    cert = mailbox.signed_cert(w, "revoked.p7m", mailbox.certdoc())
+    eq(mailbox.sftp_put_status(w, cert),
+       (None, "signatory certificate %s of ORG-A was revoked on 2026-06-01: "
+              "left the organisation" % serial), "a certificate signed by it")
+    served(w, "the agreement after the refused signature")
+
+
 def test(w):
     xid, rid = world(w)
     rid = deliver.release_id(rid)
@@ -421,6 +456,7 @@ def test(w):
     open_session_refused(w)
     key_replaced(w)
     staff_refusals(w, xid)
+    revoked_signatory(w)
     st, out, err = w.ssh("audrey", "audit", "verify")
     eq(st, 0, "audit verify: " + err)
 

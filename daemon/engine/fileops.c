@@ -396,6 +396,20 @@ close_download(struct engine *e, struct conn *c, struct open_file *of,
 	    q->eof ? "completed" : "not completed");
 }
 
+/* An upload closed by a user the store no longer lets act: not taken
+ * (open_forget() removes it), refused and audited. */
+static int
+upload_refused(struct engine *e, struct conn *c, const struct open_file *of,
+    char *why, size_t whylen, uint32_t *refused)
+{
+	const char *action = of->kind == OPEN_CERT_UPLOAD ?
+	    "certificate upload" : "inbox put";
+
+	*refused = FX_PERMISSION_DENIED;
+	return sluice_why(why, whylen, SLUICE_EDENIED, "%s",
+	    conn_refusal(e, c, action, of->name));
+}
+
 /* Ends of: records a download, judges an upload. Returns the upload's
  * refusal, with its SFTP status in *refused. */
 static int
@@ -409,13 +423,8 @@ close_open(struct engine *e, struct conn *c, struct open_file *of,
 		close_download(e, c, of, q);
 		return 0;
 	}
-	if ((of->kind == OPEN_INBOX_WRITE || of->kind == OPEN_CERT_UPLOAD) &&
-	    c->refused[0] != '\0') {
-		*refused = FX_PERMISSION_DENIED;
-		return sluice_why(why, whylen, SLUICE_EDENIED, "%s",
-		    conn_refusal(e, c, of->kind == OPEN_CERT_UPLOAD ?
-		    "certificate upload" : "inbox put", of->name));
-	}
+	if (c->refused[0] != '\0')
+		return upload_refused(e, c, of, why, whylen, refused);
 	switch (of->kind) {
 	case OPEN_INBOX_WRITE:
 		v = engine_inbox_commit(e, c, of, why, whylen);
@@ -493,6 +502,16 @@ inbox_remove(struct engine *e, struct conn *c, const char *path)
 	return v;
 }
 
+static int
+remove_reply(struct sbuf *rep, uint32_t status, const char *msg)
+{
+	int r;
+
+	if ((r = sbuf_put_u32(rep, status)) != 0)
+		return r;
+	return sbuf_put_cstring(rep, msg);
+}
+
 int
 eng_remove(struct engine *e, struct conn *c, struct sbuf *req,
     struct sbuf *rep, int *fd)
@@ -505,17 +524,16 @@ eng_remove(struct engine *e, struct conn *c, struct sbuf *req,
 		r = SLUICE_EPROTO;
 		goto out;
 	}
-	if (c->refused[0] != '\0') {
-		if ((r = sbuf_put_u32(rep, FX_PERMISSION_DENIED)) == 0)
-			r = sbuf_put_cstring(rep, conn_refusal(e, c,
-			    "inbox remove", path));
-		goto out;
-	}
-	v = inbox_remove(e, c, path);
-	if ((r = sbuf_put_u32(rep, v == 0 ? FX_OK : v == SLUICE_EDENIED ?
-	    FX_PERMISSION_DENIED : FX_FAILURE)) == 0)
-		r = sbuf_put_cstring(rep, v == 0 ? "" : v == SLUICE_EDENIED ?
-		    "permission denied: read-only" : "remove failed");
+	if (c->refused[0] != '\0')
+		r = remove_reply(rep, FX_PERMISSION_DENIED,
+		    conn_refusal(e, c, "inbox remove", path));
+	else if ((v = inbox_remove(e, c, path)) == 0)
+		r = remove_reply(rep, FX_OK, "");
+	else if (v == SLUICE_EDENIED)
+		r = remove_reply(rep, FX_PERMISSION_DENIED,
+		    "permission denied: read-only");
+	else
+		r = remove_reply(rep, FX_FAILURE, "remove failed");
 out:
 	free(path);
 	return r;

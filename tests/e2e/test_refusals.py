@@ -38,7 +38,7 @@ from harness import main, eq, check, run
 import deliver  # first: it finds the interpreter that has paramiko
 import paramiko
 from paramiko.py3compat import long
-from paramiko.sftp import CMD_READ, CMD_DATA
+from paramiko.sftp import CMD_CLOSE, CMD_READ, CMD_DATA
 import mailbox
 import story
 
@@ -387,26 +387,39 @@ def exec_on(t, line):
 
 def staff_refusals(w, xid):
     """abby (approver) keeps one connection open while root changes her
-    roles, then disables her."""
+    roles, then disables her: her next command, listing, upload and
+    removal on that connection are refused."""
     t = deliver.transport(w, "abby")
     st, out, err = exec_on(t, "release list")
     eq((st, err), (0, ""), "abby's release list")
     w.ok(w.admin, "staff", "roles", "abby", "--role", "auditor")
     eq(exec_on(t, "release approve " + xid), (1, "", "permission denied: 'release approve' "
                                               "needs role approver\n"), "after staff roles")
+    c = paramiko.SFTPClient.from_transport(t)
+    with c.open("/inbox/kept.txt", "wb") as f:
+        f.write(b"kept\n")
+    f = c.open("/inbox/late.txt", "wb")
+    f.write(b"written before, closed after\n")
+    f.flush()
     mark = deliver.last_audit_id(w)
     w.ok(w.admin, "staff", "disable", "abby", "--reason", "left the team")
-    eq(exec_on(t, "--json release list --nic " + NIC), (1, "", "user abby is disabled\n"),
+    why = "user abby is disabled"
+    eq(exec_on(t, "--json release list --nic " + NIC), (1, "", why + "\n"),
        "a command after staff disable")
-    c = paramiko.SFTPClient.from_transport(t)
-    refused(lambda: c.listdir("/inbox"), errno.EACCES, "user abby is disabled",
-            "abby's inbox after staff disable")
+    f._closed = True        # paramiko's close() swallows the CLOSE status
+    refused(lambda: c._request(CMD_CLOSE, f.handle), errno.EACCES, why, "the upload's CLOSE")
+    refused(lambda: c.listdir("/inbox"), errno.EACCES, why, "abby's inbox")
+    refused(lambda: c.remove("/inbox/kept.txt"), errno.EACCES, why, "abby's rm")
     c.close()
     t.close()
+    eq(sorted(os.listdir(os.path.join(w.dir, "inbox", "abby"))), ["kept.txt"],
+       "abby's inbox on disk")
     eq([d for d in denies(deliver.audit_since(w, mark)) if d[0] == "abby"], [
         ("abby", "release list", "", "refused",
-         "--json release list --nic %s => user abby is disabled" % NIC),
-        ("abby", "list", "/inbox", "deny", "user abby is disabled"),
+         "--json release list --nic %s => %s" % (NIC, why)),
+        ("abby", "inbox put", "late.txt", "deny", why),
+        ("abby", "list", "/inbox", "deny", why),
+        ("abby", "inbox remove", "/inbox/kept.txt", "deny", why),
     ], "audit of abby's refusals")
 
 

@@ -1,7 +1,8 @@
 /*
  * Logins: the session asks for the key at the probe and again after the
- * signature; both answers come from the store, and the second fixes the
- * session's identity for its life.
+ * signature; both answers come from the store. The second gives the session
+ * its identity and keeps the key, by which identity.c reads the identity
+ * again before every later request.
  */
 #include <stdio.h>
 #include <stdlib.h>
@@ -48,7 +49,7 @@ auth_decide(struct engine *e, const char *user, const uint8_t *blob,
 		goto out;
 	}
 	if (!who->active)
-		r = sluice_why(why, whylen, SLUICE_EDENIED, "user %s is not active",
+		r = sluice_why(why, whylen, SLUICE_EDENIED, "user %s is disabled",
 		    user);
 out:
 	sshkey_pub_free(k);
@@ -67,13 +68,16 @@ get_auth(struct sbuf *req, char **user, const uint8_t **blob, size_t *len,
 	return 0;
 }
 
-/* The final answer fixes the session's identity for its life. */
+/* The final answer: the session's identity, and the key it is read by
+ * again at each request (len was bounded by sshkey_pub_from_blob()). */
 static void
 auth_final(struct engine *e, struct conn *c, const struct identity *who,
-    const char *fp, uint32_t kind)
+    const uint8_t *blob, size_t len, const char *fp, uint32_t kind)
 {
 	c->authed = 1;
 	c->who = *who;
+	memcpy(c->key, blob, len);
+	c->key_len = len;
 	engine_audit(e, who->user, "login", fp, "ok", "from %s as %s", c->peer,
 	    kind == IPC_KIND_STAFF ? "staff" : "recipient");
 	log_info("login: %s from %s key %s", who->user, c->peer, fp);
@@ -107,7 +111,7 @@ eng_auth(struct engine *e, struct conn *c, struct sbuf *req, struct sbuf *rep,
 	}
 	kind = who.kind == IDENTITY_STAFF ? IPC_KIND_STAFF : IPC_KIND_RECIPIENT;
 	if (final)
-		auth_final(e, c, &who, fp, kind);
+		auth_final(e, c, &who, blob, len, fp, kind);
 	r = auth_reply(rep, 0, "", kind, who.roles);
 out:
 	free(user);

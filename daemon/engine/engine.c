@@ -143,6 +143,10 @@ conn_dispatch(struct engine *e, struct conn *c, uint32_t type,
 	/* The calendar first: a request sees the day's transitions, sanctions
 	 * and mail already applied, even just after a fake clock jumped. */
 	schedule_tick(e, sluice_now());
+	/* Then who is asking, as the store says now: a user disabled or a key
+	 * replaced since the login is refused (each handler says so). */
+	if (h->need_auth)
+		conn_refresh(e, c);
 	if ((r = h->fn(e, c, req, rep, rfd)) != 0)
 		log_warnx("engine: request %u from %s: %s", type, c->peer,
 		    sluice_strerror(r));

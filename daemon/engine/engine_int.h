@@ -5,6 +5,7 @@
  *   engine.c         the poll loop and the request table
  *   setup.c          engine_open/engine_close: store, master and release keys
  *   auth.c           AUTH, AUTHFAIL: logins
+ *   identity.c       the caller as of each request (conn_refresh)
  *   vfs.c            the virtual trees; STAT, READDIR
  *   fileops.c        OPEN, GATE, CLOSE, REMOVE and the open files
  *   upload.c         uploads judged at CLOSE (inbox files, certificates)
@@ -19,7 +20,8 @@
  * file that calls it): engine.c sits on top; setup.c calls fileops.c;
  * fileops.c calls vfs.c and upload.c; upload.c calls vfs.c, mail.c and
  * schedule.c; vfs.c calls sums.c and extract.c; schedule.c calls mail.c and
- * mail_send.c; audit_log.c is called by many and calls none of them.
+ * mail_send.c; identity.c and audit_log.c are called by many and call none
+ * of them but audit_log.c.
  */
 #ifndef SLUICE_ENGINE_INT_H
 #define SLUICE_ENGINE_INT_H
@@ -29,6 +31,7 @@
 #include "ipc.h"
 #include "sluice/buf.h"
 #include "sluice/config.h"
+#include "sluice/sshkey.h"
 #include "store/store.h"
 
 #define ENGINE_MAX_CONNS	512
@@ -60,7 +63,11 @@ struct conn {
 	int		 fd;
 	char		 peer[128];
 	int		 authed;
-	struct identity	 who;
+	struct identity	 who;		/* read again before each request */
+	uint8_t		 key[SSHKEY_BLOB_MAX];	/* the key that logged in */
+	size_t		 key_len;
+	int		 key_lost;	/* the key is no longer who's */
+	char		 refused[STORE_TEXT_MAX];	/* why who may not act; "" */
 	struct open_file opens[CONN_MAX_OPENS];
 };
 
@@ -90,6 +97,17 @@ void engine_close(struct engine *e);
 /* fileops.c: ends every open file of c (a download is recorded as it
  * stands, an unfinished upload removed). */
 void conn_close_all(struct engine *e, struct conn *c);
+
+/* identity.c: reads c's identity again by its login key, before every
+ * request of a logged-in session (docs/design.md section 6: roles and the
+ * active flag are read at every request). c->who gets the fresh roles and
+ * flags; c->refused says why the request may not act for the user ("user
+ * rita is disabled", "key no longer registered to rita"), or is "". */
+void conn_refresh(struct engine *e, struct conn *c);
+/* The refusal of a request that acts for c's user: audited as action on
+ * subject, outcome "deny", the reason as details; returns c->refused. */
+const char *conn_refusal(struct engine *e, const struct conn *c,
+    const char *action, const char *subject);
 
 /* audit_log.c: an audit entry outside any caller's transaction; failures
  * are logged. */

@@ -238,6 +238,23 @@ open_refusal(struct engine *e, struct conn *c, const char *path,
 	return mode_refusal(n, pflags, status);
 }
 
+/* The gate at OPEN of a released file: NULL when it allows, else its
+ * one-line reason ("rule 2 (contract): ..."), audited. */
+static const char *
+gate_refusal(struct engine *e, struct conn *c, const char *path,
+    const struct vnode *n, char *why, size_t whylen)
+{
+	struct gate_result g;
+
+	vfs_gate(e, c, n->release_id, &g);
+	if (g.rule == GATE_ALLOW)
+		return NULL;
+	engine_audit(e, c->who.user, "download open", path, "deny", "%s",
+	    g.reason);
+	(void)snprintf(why, whylen, "%s", g.reason);
+	return why;
+}
+
 /* Serves the open file of for node n: an upload, a download, an inbox
  * file, or static bytes (content) in the reply. */
 static int
@@ -272,6 +289,8 @@ open_node(struct engine *e, struct conn *c, const char *path, uint32_t pflags,
 		return SLUICE_ENOMEM;
 	v = open_resolve(e, c, path, writing, &n, content, why, sizeof(why));
 	refusal = open_refusal(e, c, path, pflags, v, &n, why, &status);
+	if (refusal == NULL && !writing && n.kind == OPEN_DOWNLOAD)
+		refusal = gate_refusal(e, c, path, &n, why, sizeof(why));
 	if (refusal != NULL)
 		r = open_refuse(rep, status, refusal);
 	else if ((of = open_new(e, c, &n)) == NULL)
@@ -280,6 +299,16 @@ open_node(struct engine *e, struct conn *c, const char *path, uint32_t pflags,
 		r = open_serve(e, c, of, &n, writing, content, rep, fd);
 	sbuf_free(content);
 	return r;
+}
+
+/* What an OPEN is, for the audit. */
+static const char *
+open_action(const struct conn *c, uint32_t pflags)
+{
+	if (c->who.kind == IDENTITY_STAFF)
+		return "inbox open";
+	return (pflags & SSH_FXF_WRITE) ? "certificate upload" :
+	    "download open";
 }
 
 int
@@ -296,7 +325,11 @@ eng_open(struct engine *e, struct conn *c, struct sbuf *req, struct sbuf *rep,
 		r = SLUICE_EPROTO;
 		goto out;
 	}
-	r = open_node(e, c, path, pflags, rep, fd);
+	if (c->refused[0] != '\0')
+		r = open_refuse(rep, FX_PERMISSION_DENIED, conn_refusal(e, c,
+		    open_action(c, pflags), path));
+	else
+		r = open_node(e, c, path, pflags, rep, fd);
 out:
 	free(path);
 	return r;
@@ -363,6 +396,20 @@ close_download(struct engine *e, struct conn *c, struct open_file *of,
 	    q->eof ? "completed" : "not completed");
 }
 
+/* An upload closed by a user the store no longer lets act: not taken
+ * (open_forget() removes it), refused and audited. */
+static int
+upload_refused(struct engine *e, struct conn *c, const struct open_file *of,
+    char *why, size_t whylen, uint32_t *refused)
+{
+	const char *action = of->kind == OPEN_CERT_UPLOAD ?
+	    "certificate upload" : "inbox put";
+
+	*refused = FX_PERMISSION_DENIED;
+	return sluice_why(why, whylen, SLUICE_EDENIED, "%s",
+	    conn_refusal(e, c, action, of->name));
+}
+
 /* Ends of: records a download, judges an upload. Returns the upload's
  * refusal, with its SFTP status in *refused. */
 static int
@@ -372,10 +419,13 @@ close_open(struct engine *e, struct conn *c, struct open_file *of,
 	int v;
 
 	*refused = FX_FAILURE;
-	switch (of->kind) {
-	case OPEN_DOWNLOAD:
+	if (of->kind == OPEN_DOWNLOAD) {
 		close_download(e, c, of, q);
 		return 0;
+	}
+	if (c->refused[0] != '\0')
+		return upload_refused(e, c, of, why, whylen, refused);
+	switch (of->kind) {
 	case OPEN_INBOX_WRITE:
 		v = engine_inbox_commit(e, c, of, why, whylen);
 		/* over the policy limit is a refusal, not a failure: clients
@@ -452,6 +502,16 @@ inbox_remove(struct engine *e, struct conn *c, const char *path)
 	return v;
 }
 
+static int
+remove_reply(struct sbuf *rep, uint32_t status, const char *msg)
+{
+	int r;
+
+	if ((r = sbuf_put_u32(rep, status)) != 0)
+		return r;
+	return sbuf_put_cstring(rep, msg);
+}
+
 int
 eng_remove(struct engine *e, struct conn *c, struct sbuf *req,
     struct sbuf *rep, int *fd)
@@ -464,11 +524,16 @@ eng_remove(struct engine *e, struct conn *c, struct sbuf *req,
 		r = SLUICE_EPROTO;
 		goto out;
 	}
-	v = inbox_remove(e, c, path);
-	if ((r = sbuf_put_u32(rep, v == 0 ? FX_OK : v == SLUICE_EDENIED ?
-	    FX_PERMISSION_DENIED : FX_FAILURE)) == 0)
-		r = sbuf_put_cstring(rep, v == 0 ? "" : v == SLUICE_EDENIED ?
-		    "permission denied: read-only" : "remove failed");
+	if (c->refused[0] != '\0')
+		r = remove_reply(rep, FX_PERMISSION_DENIED,
+		    conn_refusal(e, c, "inbox remove", path));
+	else if ((v = inbox_remove(e, c, path)) == 0)
+		r = remove_reply(rep, FX_OK, "");
+	else if (v == SLUICE_EDENIED)
+		r = remove_reply(rep, FX_PERMISSION_DENIED,
+		    "permission denied: read-only");
+	else
+		r = remove_reply(rep, FX_FAILURE, "remove failed");
 out:
 	free(path);
 	return r;

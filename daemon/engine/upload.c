@@ -1,8 +1,10 @@
 /*
  * Uploads judged at CLOSE: a staff member's inbox file (size limits, then
  * renamed into place), and a recipient's certificate of deletion (verified
- * against the organisation's pinned signatories and the agreement; accepted
- * closes the agreement, rejected is kept for audit with its reason).
+ * against the organisation's pinned signatories that are not revoked
+ * (pins.h), and against the agreement: its NIC, organisation, datasets and
+ * dates; accepted closes the agreement, rejected is kept for audit with its
+ * reason).
  */
 #include <sys/stat.h>
 
@@ -17,6 +19,7 @@
 #include "engine/engine_int.h"
 #include "engine/vfs.h"
 #include "engine/mail.h"
+#include "engine/pins.h"
 #include "engine/schedule.h"
 #include "sluice/certdoc.h"
 #include "sluice/clock.h"
@@ -73,27 +76,60 @@ engine_inbox_commit(struct engine *e, struct conn *c, struct open_file *of,
 	return 0;
 }
 
-/* The organisation's pinned signatories, as cms_verify() wants them. */
+/* The next item of a comma-separated list at *p, without the spaces
+ * around it: [*item, *item + *len); *p moves past it. 0 at the end. */
 static int
-org_pins(struct engine *e, const char *org, struct signatory_list *l,
-    struct cms_pin **pins)
+next_item(const char **p, const char **item, size_t *len)
 {
-	size_t i;
-	int r;
+	const char *s = *p, *end;
 
-	*pins = NULL;
-	if ((r = signatory_list(e->st, org, l)) != 0)
-		return r;
-	if (l->n == 0)
+	if (*s == '\0')
 		return 0;
-	if ((*pins = calloc(l->n, sizeof(**pins))) == NULL)
-		return SLUICE_ENOMEM;
-	for (i = 0; i < l->n; i++) {
-		(*pins)[i].der = l->v[i].der;
-		(*pins)[i].der_len = l->v[i].der_len;
-		(*pins)[i].owner = l->v[i].owner;
-	}
+	end = strchr(s, ',');
+	if (end == NULL)
+		end = s + strlen(s);
+	*p = *end == ',' ? end + 1 : end;
+	while (s < end && *s == ' ')
+		s++;
+	while (end > s && end[-1] == ' ')
+		end--;
+	*item = s;
+	*len = (size_t)(end - s);
+	return 1;
+}
+
+/* Whether list names item (of len bytes, not empty). */
+static int
+list_has(const char *list, const char *item, size_t len)
+{
+	const char *p = list, *x;
+	size_t n;
+
+	while (next_item(&p, &x, &n))
+		if (n == len && memcmp(x, item, len) == 0)
+			return 1;
 	return 0;
+}
+
+/* Every non-empty item of a is in b. */
+static int
+list_within(const char *a, const char *b)
+{
+	const char *p = a, *x;
+	size_t n;
+
+	while (next_item(&p, &x, &n))
+		if (n > 0 && !list_has(b, x, n))
+			return 0;
+	return 1;
+}
+
+/* The certificate's Datasets and the agreement's are one set: split on
+ * commas, spaces around items, order and repeats aside. */
+static int
+datasets_match(const char *cert, const char *agreed)
+{
+	return list_within(cert, agreed) && list_within(agreed, cert);
 }
 
 /* The signed text's own checks, then that it fits agreement a. */
@@ -110,7 +146,12 @@ certdoc_judge(const struct agreement *a, const struct cms_result *res,
 	    sluice_day_of(now), why, whylen)) != 0)
 		goto out;
 	dc->destroyed_on = doc.destroyed_on;
-	if (doc.destroyed_on < a->starts)
+	if (!datasets_match(doc.datasets, a->datasets != NULL ? a->datasets : ""))
+		r = sluice_why(why, whylen, SLUICE_EINVAL,
+		    "certificate of deletion names datasets %.64s, not the "
+		    "agreement's %.64s", doc.datasets,
+		    a->datasets != NULL ? a->datasets : "");
+	else if (doc.destroyed_on < a->starts)
 		r = sluice_why(why, whylen, SLUICE_EINVAL,
 		    "Destroyed-On is before the agreement started");
 	else if (a->state != AG_EXPIRED)
@@ -136,11 +177,16 @@ certificate_judge(struct engine *e, const struct agreement *a,
 
 	memset(&sl, 0, sizeof(sl));
 	memset(&res, 0, sizeof(res));
-	if ((r = org_pins(e, a->org, &sl, &pins)) != 0)
+	if ((r = pins_for(e->st, a->org, &sl, &pins)) != 0)
 		goto out;
 	if ((r = cms_verify(sbuf_ptr(bytes), sbuf_len(bytes), NULL, 0, pins, sl.n,
-	    a->org, now, &res, why, whylen)) != 0)
+	    a->org, now, &res, why, whylen)) != 0) {
+		if (r == SLUICE_EVERIFY && pins_revoked_signer(e->st, a->org,
+		    sbuf_ptr(bytes), sbuf_len(bytes), NULL, 0, now, why,
+		    whylen) != 0)
+			r = SLUICE_EDENIED;
 		goto out;
+	}
 	dc->signatory_id = sl.v[res.pin].id;
 	r = certdoc_judge(a, &res, now, dc, why, whylen);
 out:

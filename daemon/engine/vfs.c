@@ -113,6 +113,10 @@ vfs_gate(struct engine *e, struct conn *c, int64_t release_id,
 		return r;
 	}
 	f.dspt_waived = e->cfg->policy.dspt_waived;
+	/* Rule 1 is about the key: one replaced since the login is nobody's
+	 * as far as this session goes. */
+	if (c->key_lost)
+		f.recipient_known = 0;
 	gate_decide(&f, now, res);
 	return 0;
 }
@@ -158,24 +162,20 @@ find_release(struct engine *e, const char *nic, const char *base,
 	return found ? 0 : SLUICE_ENOTFOUND;
 }
 
-/* Releases of nic the gate allows for this recipient now, by name. */
+/*
+ * The releases listed in an agreement's directory, whatever the gate says
+ * now (docs/design.md section 2: a denial is said at OPEN, with its rule):
+ * those not revoked, while the agreement is live or suspended. An expired
+ * or closed agreement lists none.
+ */
 static int
-allowed_releases(struct engine *e, struct conn *c, const char *nic,
+listed_releases(struct engine *e, const struct agreement *a,
     struct release_list *out)
 {
-	struct gate_result g;
-	size_t i, k = 0;
-	int r;
-
 	memset(out, 0, sizeof(*out));
-	if ((r = release_list(e->st, nic, 1, out)) != 0)
-		return r;
-	for (i = 0; i < out->n; i++) {
-		if (vfs_gate(e, c, out->v[i].id, &g) == 0 && g.rule == GATE_ALLOW)
-			out->v[k++] = out->v[i];
-	}
-	out->n = k;
-	return 0;
+	if (a->state != AG_LIVE && a->state != AG_SUSPENDED)
+		return 0;
+	return release_list(e->st, a->nic, 1, out);
 }
 
 /* Size of <name>.age for this recipient: header + payload. */
@@ -201,9 +201,9 @@ download_header(struct engine *e, struct conn *c, const struct extract *x,
 	return r;
 }
 
-/* SHA256SUMS (sig = 0) or its signature (sig = 1), for this recipient. */
+/* SHA256SUMS (sig = 0) or its signature (sig = 1): the listed files. */
 static int
-sums_file(struct engine *e, struct conn *c, const char *nic, int sig,
+sums_file(struct engine *e, const struct agreement *a, int sig,
     struct sbuf *out)
 {
 	struct release_list l;
@@ -211,14 +211,14 @@ sums_file(struct engine *e, struct conn *c, const char *nic, int sig,
 	int64_t newest;
 	int r;
 
-	if ((r = allowed_releases(e, c, nic, &l)) != 0)
+	if ((r = listed_releases(e, a, &l)) != 0)
 		return r;
 	if (!sig)
 		r = sums_text(e, &l, out, &newest);
 	else if ((sums = sbuf_new()) == NULL)
 		r = SLUICE_ENOMEM;
 	else if ((r = sums_text(e, &l, sums, &newest)) == 0)
-		r = sums_sign(e, nic, sbuf_ptr(sums), sbuf_len(sums), newest,
+		r = sums_sign(e, a->nic, sbuf_ptr(sums), sbuf_len(sums), newest,
 		    out);
 	sbuf_free(sums);
 	release_list_free(&l);
@@ -285,15 +285,15 @@ cert_node(const struct agreement *a, char comp[][STORE_TEXT_MAX], size_t nc,
 
 /* /<NIC>/SHA256SUMS (sig = 0) and /<NIC>/SHA256SUMS.minisig (sig = 1). */
 static int
-sums_node(struct engine *e, struct conn *c, const struct agreement *a,
-    int sig, struct vnode *n, struct sbuf *content)
+sums_node(struct engine *e, const struct agreement *a, int sig,
+    struct vnode *n, struct sbuf *content)
 {
 	struct sbuf *tmp;
 	int r;
 
 	if ((tmp = sbuf_new()) == NULL)
 		return SLUICE_ENOMEM;
-	if ((r = sums_file(e, c, a->nic, sig, tmp)) == 0) {
+	if ((r = sums_file(e, a, sig, tmp)) == 0) {
 		node_file(n, sbuf_len(tmp), agreement_mtime(a), 0444);
 		n->kind = OPEN_STATIC;
 		if (content != NULL)
@@ -329,7 +329,9 @@ download_fill(struct engine *e, struct conn *c, const struct release *rel,
 	return r;
 }
 
-/* /<NIC>/<name>.age, the newest release of that name: gated. */
+/* /<NIC>/<name>.age, the newest release of that name, revoked or not:
+ * named, it resolves, and OPEN asks the gate (fileops.c), which says why
+ * a revoked one is refused. */
 static int
 download_node(struct engine *e, struct conn *c, const struct agreement *a,
     const char *name, struct vnode *n, struct sbuf *content, char *why,
@@ -337,16 +339,12 @@ download_node(struct engine *e, struct conn *c, const struct agreement *a,
 {
 	char base[STORE_TEXT_MAX];
 	struct release rel;
-	struct gate_result g;
 
 	if (!is_age_name(name, base, sizeof(base)) ||
 	    find_release(e, a->nic, base, &rel) != 0)
 		return SLUICE_ENOTFOUND;
 	n->release_id = rel.id;
 	snprintf(n->name, sizeof(n->name), "%s", name);
-	vfs_gate(e, c, rel.id, &g);
-	if (g.rule != GATE_ALLOW)
-		return sluice_why(why, whylen, SLUICE_EDENIED, "%s", g.reason);
 	return download_fill(e, c, &rel, n, content, why, whylen);
 }
 
@@ -366,16 +364,16 @@ agreement_node(struct engine *e, struct conn *c, const struct agreement *a,
 	if (nc != 2)
 		return SLUICE_ENOTFOUND;
 	if (strcmp(comp[1], "SHA256SUMS") == 0)
-		return sums_node(e, c, a, 0, n, content);
+		return sums_node(e, a, 0, n, content);
 	if (strcmp(comp[1], "SHA256SUMS.minisig") == 0)
-		return sums_node(e, c, a, 1, n, content);
+		return sums_node(e, a, 1, n, content);
 	return download_node(e, c, a, comp[1], n, content, why, whylen);
 }
 
 /*
- * Resolves a recipient's path. For a gated file the function returns
- * SLUICE_EDENIED with the gate's reason in why when the gate denies;
- * content (if not NULL) receives static bytes or the age header.
+ * Resolves a recipient's path; content (if not NULL) receives static bytes
+ * or the age header. The gate is not asked here: a released file resolves
+ * whatever it would say, and OPEN asks it (fileops.c).
  */
 static int
 vfs_recipient(struct engine *e, struct conn *c, const char *path,
@@ -440,33 +438,34 @@ list_root(struct engine *e, struct conn *c, struct sbuf *b, uint32_t *count)
 	return r;
 }
 
-/* SHA256SUMS and its signature, listed when there is a release. */
+/* SHA256SUMS and its signature, listed when a file is. */
 static int
-list_sums(struct engine *e, struct conn *c, const char *nic, struct sbuf *b,
+list_sums(struct engine *e, const struct agreement *a, struct sbuf *b,
     uint32_t *count)
 {
 	static const char *const names[] = { "SHA256SUMS",
 	    "SHA256SUMS.minisig" };
-	char path[STORE_TEXT_MAX * 2];
 	struct vnode n;
 	size_t i;
 	int r = 0;
 
 	for (i = 0; i < 2 && r == 0; i++) {
-		(void)snprintf(path, sizeof(path), "/%s/%s", nic, names[i]);
-		if ((r = vfs_recipient(e, c, path, &n, NULL, NULL, 0)) == 0)
+		memset(&n, 0, sizeof(n));
+		if ((r = sums_node(e, a, (int)i, &n, NULL)) == 0)
 			r = list_put(b, count, names[i], &n);
 	}
 	return r;
 }
 
+/* An agreement's directory: the certificate upload directory, the listed
+ * releases as <name>.age, and their sums. */
 static int
-list_agreement(struct engine *e, struct conn *c, const char *nic,
+list_agreement(struct engine *e, struct conn *c, const struct agreement *a,
     struct sbuf *b, uint32_t *count)
 {
 	struct release_list l;
 	struct vnode n;
-	char name[STORE_TEXT_MAX], path[STORE_TEXT_MAX * 2];
+	char name[STORE_TEXT_MAX];
 	size_t i;
 	int r;
 
@@ -474,16 +473,16 @@ list_agreement(struct engine *e, struct conn *c, const char *nic,
 	node_dir(&n, 0, 0333);
 	if ((r = list_put(b, count, CERT_DIR, &n)) != 0)
 		return r;
-	if ((r = allowed_releases(e, c, nic, &l)) != 0)
+	if ((r = listed_releases(e, a, &l)) != 0)
 		return r;
 	for (i = 0; i < l.n && r == 0; i++) {
 		(void)snprintf(name, sizeof(name), "%s.age", l.v[i].name);
-		(void)snprintf(path, sizeof(path), "/%s/%s", nic, name);
-		if (vfs_recipient(e, c, path, &n, NULL, NULL, 0) == 0)
+		memset(&n, 0, sizeof(n));
+		if (download_fill(e, c, &l.v[i], &n, NULL, NULL, 0) == 0)
 			r = list_put(b, count, name, &n);
 	}
 	if (r == 0 && l.n > 0)
-		r = list_sums(e, c, nic, b, count);
+		r = list_sums(e, a, b, count);
 	release_list_free(&l);
 	return r;
 }
@@ -492,6 +491,7 @@ static int
 list_recipient(struct engine *e, struct conn *c, const char *path,
     struct sbuf *b, uint32_t *count, char *why, size_t whylen)
 {
+	struct agreement a;
 	struct vnode n;
 	int r;
 
@@ -503,7 +503,11 @@ list_recipient(struct engine *e, struct conn *c, const char *path,
 		return list_root(e, c, b, count);
 	if (n.mode == (S_IFDIR | 0333))
 		return 0;	/* deletion-certificate/: write-only */
-	return list_agreement(e, c, n.nic, b, count);
+	memset(&a, 0, sizeof(a));
+	if ((r = recipient_agreement(e, c, n.nic, &a)) == 0)
+		r = list_agreement(e, c, &a, b, count);
+	agreement_clear(&a);
+	return r;
 }
 
 /* ---- staff inbox ------------------------------------------------------- */
@@ -704,7 +708,11 @@ eng_stat(struct engine *e, struct conn *c, struct sbuf *req, struct sbuf *rep,
 	(void)fd;
 	if ((r = get_path(req, &path)) != 0)
 		return r;
-	v = vfs_resolve(e, c, path, &n, NULL, why, sizeof(why));
+	if (c->refused[0] != '\0')
+		v = sluice_why(why, sizeof(why), SLUICE_EDENIED, "%s",
+		    conn_refusal(e, c, "stat", path));
+	else
+		v = vfs_resolve(e, c, path, &n, NULL, why, sizeof(why));
 	if (v == 0 && n.kind == OPEN_CERT_UPLOAD)
 		v = SLUICE_ENOTFOUND;	/* uploads are write-only */
 	if ((r = put_status(rep, status_of(v), status_text(v, why))) == 0) {
@@ -750,7 +758,10 @@ eng_readdir(struct engine *e, struct conn *c, struct sbuf *req,
 		r = SLUICE_ENOMEM;
 		goto out;
 	}
-	if (c->who.kind == IDENTITY_STAFF)
+	if (c->refused[0] != '\0')
+		v = sluice_why(why, sizeof(why), SLUICE_EDENIED, "%s",
+		    conn_refusal(e, c, "list", path));
+	else if (c->who.kind == IDENTITY_STAFF)
 		v = list_staff(e, c, path, entries, &count);
 	else
 		v = list_recipient(e, c, path, entries, &count, why, sizeof(why));

@@ -25,9 +25,13 @@ struct vnode {
 };
 
 /* Resolves path for the connection's identity; content (may be NULL) gets
- * static bytes or the age header. SLUICE_EDENIED with why for a gate denial. */
+ * static bytes or the age header. The gate is not asked: a released file
+ * resolves whatever it says (OPEN asks it). SLUICE_EDENIED with why for a
+ * staff inbox name outside the safe set. */
 int vfs_resolve(struct engine *e, struct conn *c, const char *path,
     struct vnode *n, struct sbuf *content, char *why, size_t whylen);
+/* The gate for release_id and c's recipient now, from the store's facts
+ * (and c's key: one no longer the user's fails rule 1). */
 int vfs_gate(struct engine *e, struct conn *c, int64_t release_id,
     struct gate_result *res);
 int vfs_staff(struct engine *e, struct conn *c, const char *path,

@@ -7,6 +7,7 @@ import base64
 import hashlib
 import json
 import os
+import re
 import socket
 import struct
 import subprocess
@@ -63,6 +64,14 @@ def stage(w, name, data, approve=True):
         return xid, None
     rid = str(json.loads(w.ok("alan", "--json", "release", "approve", xid))["release_id"])
     return xid, rid
+
+
+def release_id(answer):
+    """The release id in `release approve`'s answer ("4", or "release 4:
+    ...")."""
+    m = re.match(r"(?:release )?(\d+)\b", answer.strip())
+    check(m is not None, "release approve answer: " + answer)
+    return m.group(1)
 
 
 def big_extract(mib):

@@ -1,7 +1,9 @@
 #!/usr/bin/env python3
 """Certificates of deletion uploaded with stock sftp: each kind of rejection
 with its exact reason (in sftp's output, `certificate list` and a mail to the
-uploader), then one accepted with its receipt."""
+uploader), then one accepted with its receipt. The certificate's Datasets
+must be the agreement's as a set: some of them, or more, is rejected; the
+same names in another order, spaced or repeated, are accepted."""
 
 import json
 import os
@@ -13,6 +15,12 @@ import story
 NIC = story.NIC
 RITA = "rita@orga.example"
 P = "[sluice] " + NIC
+
+
+def cert_rows(w):
+    """`certificate list` rows (a header line, if any, left out)."""
+    return [l.split("\t") for l in w.ok("olivia", "certificate", "list").splitlines()
+            if l[:1].isdigit()]
 
 
 def test(w):
@@ -27,7 +35,7 @@ def test(w):
     eq(mailbox.summary(w), [expired],
        "mail before the certificates (no stale expiry reminders after the jump)")
 
-    good = mailbox.certdoc(destroyed="2027-01-09")
+    good = mailbox.certdoc(destroyed="2027-01-09", datasets="MHSDS, HES-APC, MHSDS")
     tampered = bytearray(open(mailbox.signed_cert(w, "t.p7m", good), "rb").read())
     tampered[-10] ^= 0x01           # inside the signature value
     garbage = w.write("garbage.p7m", b"this is not a certificate\n" * 4)
@@ -41,6 +49,10 @@ def test(w):
                                            mailbox.certdoc(destroyed="2027-01-11")), None),
         ("tampered.p7m", w.write("tampered.p7m", bytes(tampered)), None),
         ("garbage.p7m", garbage, None),
+        ("partial.p7m", mailbox.signed_cert(w, "partial.p7m",
+                                            mailbox.certdoc(datasets="HES-APC")), None),
+        ("more.p7m", mailbox.signed_cert(w, "more.p7m",
+                                         mailbox.certdoc(datasets="HES-APC,MHSDS,CSDS")), None),
     ]
     reasons = []
     for name, path, _ in cases:
@@ -54,12 +66,17 @@ def test(w):
         "certificate of deletion says data was destroyed on 2027-01-11, which is in the future",
         "signature does not match the document",
         "not a CMS signature (unreadable DER)",
+        "certificate of deletion names datasets HES-APC, not the agreement's HES-APC,MHSDS",
+        "certificate of deletion names datasets HES-APC,MHSDS,CSDS, not the agreement's "
+        "HES-APC,MHSDS",
     ], "the CLOSE status text of each rejected upload")
-    # Stock sftp shows the failure (OpenSSH prints the code, not the text).
+    # Stock sftp shows the failure code, and ssh prints our reason from the
+    # channel's stderr.
     st, out = mailbox.put_cert(w, garbage)
     eq(st, 1, "stock sftp put of garbage")
     check("close remote: Failure" in out, "stock sftp output: " + out)
-    reasons.append(reasons[-1])
+    check("sluice: not a CMS signature (unreadable DER)\n" in out, "stock sftp output: " + out)
+    reasons.append(reasons[-3])
 
     lines = w.ok("olivia", "certificate", "list").splitlines()
     eq(lines[0], "id\tnic\tat\toutcome\tdetail", "certificate list header")
@@ -69,14 +86,18 @@ def test(w):
     rejected = [m for _, to, s, m in mailbox.messages(w)
                 if s == P + ": certificate of deletion rejected"]
     eq(len(rejected), len(reasons), "one rejection mail per upload")
-    for row, m in zip(listed, rejected):
-        eq(str(m["To"]), RITA, "rejection To")
-        check("(upload %s) was rejected:\n\n  %s\n" % (row[0], row[4]) in m.get_content(),
-              "rejection mail body:\n%s" % m.get_content())
+    for row in listed:
+        # Maildir names do not sort in upload order past nine: find each
+        # upload's own mail.
+        m = [m for m in rejected if "(upload %s) was rejected" % row[0] in m.get_content()]
+        eq(len(m), 1, "the rejection mail of upload " + row[0])
+        eq(str(m[0]["To"]), RITA, "rejection To")
+        check("(upload %s) was rejected:\n\n  %s\n" % (row[0], row[4]) in m[0].get_content(),
+              "rejection mail body:\n%s" % m[0].get_content())
 
     st, out = mailbox.put_cert(w, mailbox.signed_cert(w, "deletion.p7m", good))
     eq(st, 0, "good certificate: " + out)
-    row = w.ok("olivia", "certificate", "list").splitlines()[-1].split("\t")
+    row = cert_rows(w)[-1]
     eq(row[3:], ["accepted", "2027-01-09"], "accepted row")
     receipt = [m for _, to, s, m in mailbox.messages(w)
                if s == P + ": certificate of deletion accepted"]

@@ -12,7 +12,8 @@ one-line reason) and the exact audit entries the daemon wrote:
 - another organisation's recipient: no ORG-A directory, paths fail;
 - a staff key: its SFTP tree is /inbox only;
 - an unknown key: login refused, audited with the key's fingerprint;
-- a suspended agreement: refused by rule 5, served again after resume;
+- a suspended agreement: its files still listed (a refusal is said at
+  open, with its rule), refused by rule 5, served again after resume;
 - expiry: after the fake clock passes `expires` and the scheduler runs, the
   agreement is expired, its directory lists no extract, open is refused."""
 
@@ -172,7 +173,8 @@ def suspended(w):
     t, c = deliver.client(w, "rita")
     why = "rule 5 (agreement): the agreement is suspended, not live"
     refused(lambda: c.open(AGE, "rb"), errno.EACCES, why, "open while suspended")
-    eq(sorted(c.listdir("/" + NIC)), ["deletion-certificate"], "listing while suspended")
+    eq(sorted(c.listdir("/" + NIC)), ["SHA256SUMS", "SHA256SUMS.minisig", "cohort.csv.age",
+                                      "deletion-certificate"], "listing while suspended")
     c.close()
     t.close()
     eq(denies(deliver.audit_since(w, mark)), [("rita", "download open", AGE, "deny", why)],

@@ -11,6 +11,7 @@
 #include "sluice/error.h"
 
 #include "engine/admin/admin_int.h"
+#include "engine/pins.h"
 
 #define FREE_TEXT_MAX	4096	/* title, purpose, legal basis, datasets */
 
@@ -195,23 +196,6 @@ both_signed(struct admin_call *c, struct agreement *a)
 	if ((r = move(c, a, EV_STARTS)) != 0)
 		return r;
 	return carry_suspension(c, a);
-}
-
-/* The pinned signatories as cms_verify() takes them (borrowing l). */
-static int
-pins_of(const struct signatory_list *l, struct cms_pin **pins)
-{
-	size_t i;
-
-	*pins = NULL;
-	if (l->n > 0 && (*pins = calloc(l->n, sizeof(**pins))) == NULL)
-		return SLUICE_ENOMEM;
-	for (i = 0; i < l->n; i++) {
-		(*pins)[i].der = l->v[i].der;
-		(*pins)[i].der_len = l->v[i].der_len;
-		(*pins)[i].owner = l->v[i].owner;
-	}
-	return 0;
 }
 
 /* Verifies sig over a's document against every pinned signatory, requiring

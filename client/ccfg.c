@@ -1,4 +1,5 @@
 #include <errno.h>
+#include <stddef.h>
 #include <ini.h>
 #include <stdio.h>
 #include <stdlib.h>
@@ -60,17 +61,25 @@ expand_home(const char *v, char **out)
 	return 0;
 }
 
+/* The value as a new string; a path gets a leading ~ expanded. */
+static int
+value_copy(const char *v, int path, char **out)
+{
+	if (path)
+		return expand_home(v, out);
+	if ((*out = strdup(v)) == NULL)
+		return SLUICE_ENOMEM;
+	return 0;
+}
+
 static int
 set_string(char **slot, const char *v, int path)
 {
 	char *s;
 	int r;
 
-	if (path) {
-		if ((r = expand_home(v, &s)) != 0)
-			return r;
-	} else if ((s = strdup(v)) == NULL)
-		return SLUICE_ENOMEM;
+	if ((r = value_copy(v, path, &s)) != 0)
+		return r;
 	free(*slot);
 	*slot = s;
 	return 0;
@@ -120,6 +129,48 @@ hkc_parse(const char *s, enum host_key_checking *h)
 	return 0;
 }
 
+/* The settings that are strings; a path gets a leading ~ expanded. */
+static const struct {
+	const char	*key;
+	size_t		 off;
+	int		 path;
+} string_keys[] = {
+	{ "host",		offsetof(struct ccfg, host),		0 },
+	{ "user",		offsetof(struct ccfg, user),		0 },
+	{ "identity",		offsetof(struct ccfg, identity),	1 },
+	{ "known_hosts",	offsetof(struct ccfg, known_hosts),	1 },
+	{ "release_key",	offsetof(struct ccfg, release_key),	1 },
+	{ "age_identity",	offsetof(struct ccfg, age_identity),	1 },
+};
+
+static int
+set_hkc(struct ccfg *c, const char *value, char *why, size_t whylen)
+{
+	if (hkc_parse(value, &c->hkc) != 0)
+		return sluice_why(why, whylen, SLUICE_ECONFIG,
+		    "host_key_checking must be yes, accept-new or no, "
+		    "not \"%s\"", value);
+	return 0;
+}
+
+static int
+set_key(struct ccfg *c, const char *key, const char *value, char *why,
+    size_t whylen)
+{
+	size_t i;
+
+	for (i = 0; i < sizeof(string_keys) / sizeof(string_keys[0]); i++)
+		if (strcmp(key, string_keys[i].key) == 0)
+			return set_string((char **)(void *)((char *)c +
+			    string_keys[i].off), value, string_keys[i].path);
+	if (strcmp(key, "port") == 0)
+		return set_port(c, value, why, whylen);
+	if (strcmp(key, "host_key_checking") == 0)
+		return set_hkc(c, value, why, whylen);
+	return sluice_why(why, whylen, SLUICE_ECONFIG,
+	    "unknown setting \"%s\"", key);
+}
+
 int
 ccfg_set(struct ccfg *c, const char *key, const char *value, char *why,
     size_t whylen)
@@ -129,29 +180,7 @@ ccfg_set(struct ccfg *c, const char *key, const char *value, char *why,
 	if (*value == '\0')
 		return sluice_why(why, whylen, SLUICE_ECONFIG,
 		    "%s needs a value", key);
-	if (strcmp(key, "host") == 0)
-		r = set_string(&c->host, value, 0);
-	else if (strcmp(key, "user") == 0)
-		r = set_string(&c->user, value, 0);
-	else if (strcmp(key, "port") == 0)
-		r = set_port(c, value, why, whylen);
-	else if (strcmp(key, "identity") == 0)
-		r = set_string(&c->identity, value, 1);
-	else if (strcmp(key, "known_hosts") == 0)
-		r = set_string(&c->known_hosts, value, 1);
-	else if (strcmp(key, "release_key") == 0)
-		r = set_string(&c->release_key, value, 1);
-	else if (strcmp(key, "age_identity") == 0)
-		r = set_string(&c->age_identity, value, 1);
-	else if (strcmp(key, "host_key_checking") == 0) {
-		if ((r = hkc_parse(value, &c->hkc)) != 0)
-			r = sluice_why(why, whylen, SLUICE_ECONFIG,
-			    "host_key_checking must be yes, accept-new or no, "
-			    "not \"%s\"", value);
-	} else
-		r = sluice_why(why, whylen, SLUICE_ECONFIG,
-		    "unknown setting \"%s\"", key);
-	if (r == SLUICE_ENOMEM)
+	if ((r = set_key(c, key, value, why, whylen)) == SLUICE_ENOMEM)
 		(void)sluice_why(why, whylen, r, "out of memory");
 	return r;
 }

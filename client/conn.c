@@ -69,6 +69,33 @@ conn_fingerprint(ssh_session s, char *fp, size_t fplen)
 	ssh_key_free(key);
 }
 
+/* accept-new: the new host key goes to known_hosts, with a warning. */
+static int
+host_record(ssh_session s, const struct ccfg *cfg, const char *fp, char *why,
+    size_t whylen)
+{
+	if (ssh_session_update_known_hosts(s) != SSH_OK)
+		return sluice_why(why, whylen, SLUICE_EIO,
+		    "cannot record host key: %s", ssh_get_error(s));
+	(void)fprintf(stderr, "Warning: permanently added host key "
+	    "for %s (%s) to known hosts.\n", cfg->host, fp);
+	return 0;
+}
+
+/* A host key known_hosts does not hold: refused, recorded or let through. */
+static int
+host_unknown(ssh_session s, const struct ccfg *cfg, const char *fp,
+    char *why, size_t whylen)
+{
+	if (cfg->hkc == HKC_YES)
+		return sluice_why(why, whylen, SLUICE_EDENIED,
+		    "host key for %s is not known (%s); add it to known_hosts "
+		    "or use -o StrictHostKeyChecking=accept-new", cfg->host, fp);
+	if (cfg->hkc == HKC_ACCEPT_NEW)
+		return host_record(s, cfg, fp, why, whylen);
+	return 0;
+}
+
 static int
 conn_check_host(ssh_session s, const struct ccfg *cfg, char *why,
     size_t whylen)
@@ -86,24 +113,12 @@ conn_check_host(ssh_session s, const struct ccfg *cfg, char *why,
 		    "intercepting the connection; refusing", cfg->host, fp);
 	case SSH_KNOWN_HOSTS_NOT_FOUND:
 	case SSH_KNOWN_HOSTS_UNKNOWN:
-		break;
+		return host_unknown(s, cfg, fp, why, whylen);
 	case SSH_KNOWN_HOSTS_ERROR:
 	default:
 		return sluice_why(why, whylen, SLUICE_EIO,
 		    "cannot check host key: %s", ssh_get_error(s));
 	}
-	if (cfg->hkc == HKC_YES)
-		return sluice_why(why, whylen, SLUICE_EDENIED,
-		    "host key for %s is not known (%s); add it to known_hosts "
-		    "or use -o StrictHostKeyChecking=accept-new", cfg->host, fp);
-	if (cfg->hkc == HKC_ACCEPT_NEW) {
-		if (ssh_session_update_known_hosts(s) != SSH_OK)
-			return sluice_why(why, whylen, SLUICE_EIO,
-			    "cannot record host key: %s", ssh_get_error(s));
-		(void)fprintf(stderr, "Warning: permanently added host key "
-		    "for %s (%s) to known hosts.\n", cfg->host, fp);
-	}
-	return 0;
 }
 
 /* Asks for a key's passphrase only when someone is there to answer. */
@@ -210,6 +225,19 @@ conn_pump(ssh_channel ch, int is_stderr, int fd, int ms)
 	return n;
 }
 
+/* Runs line on a new session channel; the command reads no input. */
+static int
+exec_start(struct conn *c, ssh_channel ch, const char *line, char *why,
+    size_t whylen)
+{
+	if (ssh_channel_open_session(ch) != SSH_OK ||
+	    ssh_channel_request_exec(ch, line) != SSH_OK)
+		return sluice_why(why, whylen, SLUICE_EIO, "cannot run command: %s",
+		    ssh_get_error(c->s));
+	(void)ssh_channel_send_eof(ch);	/* commands read no input */
+	return 0;
+}
+
 int
 conn_exec(struct conn *c, const char *line, int out_fd, int err_fd,
     int *status, char *why, size_t whylen)
@@ -220,13 +248,8 @@ conn_exec(struct conn *c, const char *line, int out_fd, int err_fd,
 	*status = 255;
 	if ((ch = ssh_channel_new(c->s)) == NULL)
 		return sluice_why(why, whylen, SLUICE_ENOMEM, "out of memory");
-	if (ssh_channel_open_session(ch) != SSH_OK ||
-	    ssh_channel_request_exec(ch, line) != SSH_OK) {
-		r = sluice_why(why, whylen, SLUICE_EIO, "cannot run command: %s",
-		    ssh_get_error(c->s));
+	if ((r = exec_start(c, ch, line, why, whylen)) != 0)
 		goto out;
-	}
-	(void)ssh_channel_send_eof(ch);	/* commands read no input */
 	for (;;) {
 		if ((n1 = conn_pump(ch, 0, out_fd, 100)) < 0 ||
 		    (n2 = conn_pump(ch, 1, err_fd, 0)) < 0) {

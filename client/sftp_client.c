@@ -436,6 +436,13 @@ sftp_close_handle(struct sftp_client *c, const struct sftp_handle *h,
 
 /* --- listing ------------------------------------------------------------ */
 
+static void
+dirent_clear(struct sftp_dirent *e)
+{
+	free(e->name);
+	free(e->longname);
+}
+
 void
 sftp_dirents_free(struct sftp_dirent *ents, size_t n)
 {
@@ -443,47 +450,61 @@ sftp_dirents_free(struct sftp_dirent *ents, size_t n)
 
 	if (ents == NULL)
 		return;
-	for (i = 0; i < n; i++) {
-		free(ents[i].name);
-		free(ents[i].longname);
-	}
+	for (i = 0; i < n; i++)
+		dirent_clear(&ents[i]);
 	free(ents);
+}
+
+/* One entry of a NAME reply: name, long name and attributes. */
+static int
+read_name(struct sbuf *b, struct sftp_dirent *e)
+{
+	memset(e, 0, sizeof(*e));
+	if (sbuf_get_cstring(b, &e->name, SFTP_MAX_NAME) != 0 ||
+	    sbuf_get_cstring(b, &e->longname, SFTP_MAX_NAME) != 0 ||
+	    parse_attrs(b, &e->attrs) != 0) {
+		dirent_clear(e);
+		return SLUICE_EPROTO;
+	}
+	return 0;
+}
+
+/* Room for one more entry: the array doubles, from 16. */
+static int
+names_room(struct sftp_dirent **ents, size_t n, size_t *cap)
+{
+	struct sftp_dirent *ne;
+	size_t ncap = *cap ? *cap * 2 : 16;
+
+	if (n < *cap)
+		return 0;
+	if ((ne = reallocarray(*ents, ncap, sizeof(**ents))) == NULL)
+		return SLUICE_ENOMEM;
+	*ents = ne;
+	*cap = ncap;
+	return 0;
 }
 
 /* Appends the entries of one NAME reply (but "." and ".."). */
 static int
 add_names(struct sbuf *b, struct sftp_dirent **ents, size_t *n, size_t *cap)
 {
-	struct sftp_dirent e, *ne;
+	struct sftp_dirent e;
 	uint32_t count, i;
+	int r;
 
 	if (sbuf_get_u32(b, &count) != 0 || count > SFTP_MAX_DIRENTS - *n)
 		return SLUICE_EPROTO;
 	for (i = 0; i < count; i++) {
-		memset(&e, 0, sizeof(e));
-		if (sbuf_get_cstring(b, &e.name, SFTP_MAX_NAME) != 0 ||
-		    sbuf_get_cstring(b, &e.longname, SFTP_MAX_NAME) != 0 ||
-		    parse_attrs(b, &e.attrs) != 0) {
-			free(e.name);
-			free(e.longname);
-			return SLUICE_EPROTO;
-		}
+		if ((r = read_name(b, &e)) != 0)
+			return r;
 		if (strcmp(e.name, ".") == 0 || strcmp(e.name, "..") == 0) {
-			free(e.name);
-			free(e.longname);
+			dirent_clear(&e);
 			continue;
 		}
-		if (*n == *cap) {
-			size_t ncap = *cap ? *cap * 2 : 16;
-
-			if ((ne = reallocarray(*ents, ncap, sizeof(**ents))) ==
-			    NULL) {
-				free(e.name);
-				free(e.longname);
-				return SLUICE_ENOMEM;
-			}
-			*ents = ne;
-			*cap = ncap;
+		if ((r = names_room(ents, *n, cap)) != 0) {
+			dirent_clear(&e);
+			return r;
 		}
 		(*ents)[(*n)++] = e;
 	}

@@ -595,6 +595,21 @@ out:
 	return r;
 }
 
+/* Reads a fetched small file into memory; the local copy goes away. */
+static int
+take_fetched(const char *local, const char *name, char **text, size_t *len,
+    char *why, size_t whylen)
+{
+	int r;
+
+	r = read_small_file(local, text, len);
+	(void)unlink(local);
+	if (r != 0)
+		return sluice_why(why, whylen, r, "%s: cannot read (%s)", name,
+		    sluice_strerror(r));
+	return 0;
+}
+
 static int
 fetch_small(struct get_ctx *g, const char *remote, const char *name,
     char **text, size_t *len, char *why, size_t whylen)
@@ -605,12 +620,7 @@ fetch_small(struct get_ctx *g, const char *remote, const char *name,
 	if ((r = fetch(g, remote, name, SMALL_FILE_MAX, 0, local, sizeof(local),
 	    why, whylen)) != 0)
 		return r;
-	r = read_small_file(local, text, len);
-	(void)unlink(local);
-	if (r != 0)
-		return sluice_why(why, whylen, r, "%s: cannot read (%s)", name,
-		    sluice_strerror(r));
-	return 0;
+	return take_fetched(local, name, text, len, why, whylen);
 }
 
 /* The release key's text: the pinned file, else the server's /release.pub. */
@@ -1269,21 +1279,28 @@ out:
 	return r;
 }
 
-/* --save FILE, else an unnamed temporary file. */
+/* An unnamed temporary file under $TMPDIR, else /tmp. */
 static int
-cert_fd(const char *save)
+unnamed_temp_fd(void)
 {
 	char tmp[4200];
 	const char *dir = getenv("TMPDIR");
 	int fd;
 
-	if (save != NULL)
-		return open(save, O_RDWR | O_CREAT | O_TRUNC | O_CLOEXEC, 0644);
 	(void)snprintf(tmp, sizeof(tmp), "%s/sluice-cert.XXXXXX",
 	    dir != NULL && *dir != '\0' ? dir : "/tmp");
 	if ((fd = mkstemp(tmp)) >= 0)
 		(void)unlink(tmp);
 	return fd;
+}
+
+/* --save FILE, else an unnamed temporary file. */
+static int
+cert_fd(const char *save)
+{
+	if (save != NULL)
+		return open(save, O_RDWR | O_CREAT | O_TRUNC | O_CLOEXEC, 0644);
+	return unnamed_temp_fd();
 }
 
 /* A file holding the signed certificate, positioned at its start. */

@@ -174,23 +174,30 @@ recipient_rsa(const struct sshkey_pub *k, struct age_recipient *out,
 }
 
 static int
-recipient_ssh(const struct sshkey_pub *k, struct age_recipient *out,
+recipient_ed25519(const struct sshkey_pub *k, struct age_recipient *out,
     char *why, size_t whylen)
 {
 	uint8_t pk[32];
 
-	if (k->type == SSHKEY_RSA)
-		return recipient_rsa(k, out, why, whylen);
-	if (k->type != SSHKEY_ED25519)
-		return sluice_why(why, whylen, SLUICE_EDENIED,
-		    "age cannot encrypt to %s keys (ssh-ed25519 or ssh-rsa only)",
-		    sshkey_type_name(k->type));
 	if (sshkey_ed25519_pk(k->blob, k->bloblen, pk) != 0 ||
 	    crypto_sign_ed25519_pk_to_curve25519(out->x25519, pk) != 0)
 		return sluice_why(why, whylen, SLUICE_EFORMAT,
 		    "ssh-ed25519 key is not a valid curve point");
 	out->type = AGE_RCPT_SSH_ED25519;
 	return 0;
+}
+
+static int
+recipient_ssh(const struct sshkey_pub *k, struct age_recipient *out,
+    char *why, size_t whylen)
+{
+	if (k->type == SSHKEY_RSA)
+		return recipient_rsa(k, out, why, whylen);
+	if (k->type != SSHKEY_ED25519)
+		return sluice_why(why, whylen, SLUICE_EDENIED,
+		    "age cannot encrypt to %s keys (ssh-ed25519 or ssh-rsa only)",
+		    sshkey_type_name(k->type));
+	return recipient_ed25519(k, out, why, whylen);
 }
 
 int
@@ -388,28 +395,36 @@ out:
 	return r;
 }
 
+/* "-> X25519 " or "-> ssh-ed25519 TAG ": the stanza up to its share. */
+static int
+dh_stanza_head(const struct age_recipient *rc, struct sbuf *out)
+{
+	uint8_t tag[4];
+	int r;
+
+	if (rc->type == AGE_RCPT_X25519)
+		return sbuf_putf(out, "-> X25519 ");
+	ssh_tag(rc->ssh_blob, rc->ssh_bloblen, tag);
+	if ((r = sbuf_putf(out, "-> ssh-ed25519 ")) != 0 ||
+	    (r = put_b64(out, tag, 4)) != 0)
+		return r;
+	return sbuf_put_u8(out, ' ');
+}
+
 static int
 stanza_dh(const uint8_t file_key[AGE_FILE_KEY_LEN],
     const struct age_recipient *rc, const uint8_t seed[AGE_SEED_LEN],
     struct sbuf *out)
 {
-	uint8_t share[32], body[32], tag[4];
+	uint8_t share[32], body[32];
 	int r;
 
-	if ((r = wrap_dh(file_key, rc, seed, share, body)) != 0)
+	if ((r = wrap_dh(file_key, rc, seed, share, body)) != 0 ||
+	    (r = dh_stanza_head(rc, out)) != 0 ||
+	    (r = put_b64(out, share, 32)) != 0 ||
+	    (r = sbuf_put_u8(out, '\n')) != 0)
 		return r;
-	if (rc->type == AGE_RCPT_X25519)
-		r = sbuf_putf(out, "-> X25519 ");
-	else {
-		ssh_tag(rc->ssh_blob, rc->ssh_bloblen, tag);
-		if ((r = sbuf_putf(out, "-> ssh-ed25519 ")) == 0 &&
-		    (r = put_b64(out, tag, 4)) == 0)
-			r = sbuf_put_u8(out, ' ');
-	}
-	if (r == 0 && (r = put_b64(out, share, 32)) == 0 &&
-	    (r = sbuf_put_u8(out, '\n')) == 0)
-		r = put_body(out, body, sizeof(body));
-	return r;
+	return put_body(out, body, sizeof(body));
 }
 
 static int
@@ -764,6 +779,18 @@ identity_x25519_line(const char *line, size_t n, struct age_identity *id,
 	return 0;
 }
 
+/* One line of an identity file: a key, a comment or nothing. */
+static int
+identity_line(const char *line, size_t n, struct age_identity *id,
+    size_t lineno, char *why, size_t whylen)
+{
+	if (n > 0 && line[n - 1] == '\r')
+		n--;
+	if (n == 0 || line[0] == '#')
+		return 0;
+	return identity_x25519_line(line, n, id, lineno, why, whylen);
+}
+
 static int
 identity_lines(const char *text, size_t len, struct age_identity *id,
     char *why, size_t whylen)
@@ -776,13 +803,10 @@ identity_lines(const char *text, size_t len, struct age_identity *id,
 		lineno++;
 		nl = memchr(text + off, '\n', len - off);
 		n = nl ? (size_t)(nl - text - off) : len - off;
-		if (n > 0 && text[off + n - 1] == '\r')
-			n--;
-		if (n > 0 && text[off] != '#' &&
-		    (r = identity_x25519_line(text + off, n, id, lineno, why,
+		if ((r = identity_line(text + off, n, id, lineno, why,
 		    whylen)) != 0)
 			return r;
-		off += (nl ? (size_t)(nl - text - off) + 1 : len - off);
+		off += n + (nl != NULL);
 	}
 	if (id->n == 0)
 		return sluice_why(why, whylen, SLUICE_EFORMAT,
@@ -955,26 +979,31 @@ unwrap_one(const struct age_stanza *s, const struct age_key *k,
 	return SLUICE_ENOTFOUND;
 }
 
+/* The header MAC under an unwrapped file key; a failure wipes the key. */
+static int
+header_mac_check(const struct age_header *h,
+    uint8_t file_key[AGE_FILE_KEY_LEN], char *why, size_t whylen)
+{
+	uint8_t mac[32];
+
+	if (header_mac(file_key, h->raw, h->rawlen, mac) == 0 &&
+	    sodium_memcmp(mac, h->mac, 32) == 0)
+		return 0;
+	sodium_memzero(file_key, AGE_FILE_KEY_LEN);
+	return sluice_why(why, whylen, SLUICE_EVERIFY,
+	    "age header MAC does not verify (header tampered with)");
+}
+
 int
 age_header_unwrap(const struct age_header *h, const struct age_identity *id,
     uint8_t file_key[AGE_FILE_KEY_LEN], char *why, size_t whylen)
 {
-	uint8_t mac[32];
 	size_t i, j;
 
 	for (i = 0; i < h->n; i++)
-		for (j = 0; j < id->n; j++) {
-			if (unwrap_one(&h->st[i], &id->key[j], file_key) != 0)
-				continue;
-			if (header_mac(file_key, h->raw, h->rawlen, mac) != 0 ||
-			    sodium_memcmp(mac, h->mac, 32) != 0) {
-				sodium_memzero(file_key, AGE_FILE_KEY_LEN);
-				return sluice_why(why, whylen, SLUICE_EVERIFY,
-				    "age header MAC does not verify "
-				    "(header tampered with)");
-			}
-			return 0;
-		}
+		for (j = 0; j < id->n; j++)
+			if (unwrap_one(&h->st[i], &id->key[j], file_key) == 0)
+				return header_mac_check(h, file_key, why, whylen);
 	return sluice_why(why, whylen, SLUICE_ENOTFOUND,
 	    "no identity matches any recipient stanza of the age header");
 }

@@ -50,22 +50,30 @@ out:
 	return r;
 }
 
+/* One read(2), again after EINTR; *k is 0 at end of file. */
+static int
+read_once(int fd, uint8_t *buf, size_t n, size_t *k)
+{
+	ssize_t got;
+
+	do
+		got = read(fd, buf, n);
+	while (got < 0 && errno == EINTR);
+	if (got < 0)
+		return SLUICE_EIO;
+	*k = (size_t)got;
+	return 0;
+}
+
 int
 age_read_full(int fd, uint8_t *buf, size_t n, size_t *got)
 {
-	ssize_t k;
+	size_t k = 1;
+	int r;
 
-	*got = 0;
-	while (*got < n) {
-		k = read(fd, buf + *got, n - *got);
-		if (k < 0 && errno == EINTR)
-			continue;
-		if (k < 0)
-			return SLUICE_EIO;
-		if (k == 0)
-			break;
-		*got += (size_t)k;
-	}
+	for (*got = 0; *got < n && k > 0; *got += k)
+		if ((r = read_once(fd, buf + *got, n - *got, &k)) != 0)
+			return r;
 	return 0;
 }
 
@@ -207,6 +215,20 @@ open_chunk(struct stream *s, const uint8_t *in, size_t n, int last,
 	return 0;
 }
 
+/* Seals buf[0..n) as the next chunk and writes it out. */
+static int
+seal_write(struct stream *s, const uint8_t *buf, size_t n, int last,
+    uint8_t *out, int out_fd)
+{
+	int r;
+
+	if ((r = seal_chunk(s, buf, n, last, out)) != 0 ||
+	    (r = files_write_all(out_fd, out, n + AGE_TAG_LEN)) != 0)
+		return r;
+	s->cipher += n + AGE_TAG_LEN;
+	return 0;
+}
+
 static int
 encrypt_loop(struct stream *s, int in_fd, int out_fd, uint8_t *buf,
     uint8_t *out)
@@ -224,18 +246,12 @@ encrypt_loop(struct stream *s, int in_fd, int out_fd, uint8_t *buf,
 			break;
 		if (s->plain > AGE_PLAIN_MAX - AGE_CHUNK_SIZE)
 			return SLUICE_ETOOBIG;
-		if ((r = seal_chunk(s, buf, AGE_CHUNK_SIZE, 0, out)) != 0 ||
-		    (r = files_write_all(out_fd, out, ENC_CHUNK)) != 0)
+		if ((r = seal_write(s, buf, AGE_CHUNK_SIZE, 0, out, out_fd)) != 0)
 			return r;
-		s->cipher += ENC_CHUNK;
 		buf[0] = buf[AGE_CHUNK_SIZE];
 		have = 1;
 	}
-	if ((r = seal_chunk(s, buf, have, 1, out)) != 0 ||
-	    (r = files_write_all(out_fd, out, have + AGE_TAG_LEN)) != 0)
-		return r;
-	s->cipher += have + AGE_TAG_LEN;
-	return 0;
+	return seal_write(s, buf, have, 1, out, out_fd);
 }
 
 int
@@ -279,20 +295,43 @@ struct source {
 	size_t		 prelen;
 };
 
-static int
-source_read(struct source *src, uint8_t *buf, size_t n, size_t *got)
+/* Copies what is left of pre[] (at most n bytes) into buf. */
+static size_t
+take_pre(struct source *src, uint8_t *buf, size_t n)
 {
-	size_t k = src->prelen < n ? src->prelen : n, more = 0;
-	int r;
+	size_t k = src->prelen < n ? src->prelen : n;
 
 	if (k > 0) {
 		memcpy(buf, src->pre, k);
 		src->pre += k;
 		src->prelen -= k;
 	}
+	return k;
+}
+
+static int
+source_read(struct source *src, uint8_t *buf, size_t n, size_t *got)
+{
+	size_t k = take_pre(src, buf, n), more = 0;
+	int r;
+
 	if ((r = age_read_full(src->fd, buf + k, n - k, &more)) != 0)
 		return r;
 	*got = k + more;
+	return 0;
+}
+
+/* The last chunk holds a tag at least, and is empty only as chunk 0. */
+static int
+last_size_check(const struct stream *s, size_t have, char *why,
+    size_t whylen)
+{
+	if (have < AGE_TAG_LEN)
+		return sluice_why(why, whylen, SLUICE_EFORMAT,
+		    "age payload is truncated");
+	if (have == AGE_TAG_LEN && s->counter > 0)
+		return sluice_why(why, whylen, SLUICE_EFORMAT,
+		    "age payload ends with an empty chunk");
 	return 0;
 }
 
@@ -302,12 +341,8 @@ decrypt_last(struct stream *s, uint8_t *buf, size_t have, uint8_t *out,
 {
 	int r;
 
-	if (have < AGE_TAG_LEN)
-		return sluice_why(why, whylen, SLUICE_EFORMAT,
-		    "age payload is truncated");
-	if (have == AGE_TAG_LEN && s->counter > 0)
-		return sluice_why(why, whylen, SLUICE_EFORMAT,
-		    "age payload ends with an empty chunk");
+	if ((r = last_size_check(s, have, why, whylen)) != 0)
+		return r;
 	if ((r = open_chunk(s, buf, have, 1, out)) != 0)
 		return sluice_why(why, whylen, r, s->counter == 0 && have ==
 		    ENC_CHUNK ? "age payload chunk 0 fails authentication" :
@@ -317,6 +352,19 @@ decrypt_last(struct stream *s, uint8_t *buf, size_t have, uint8_t *out,
 		return sluice_why(why, whylen, r, "cannot write plaintext");
 	s->plain += have - AGE_TAG_LEN;
 	return 0;
+}
+
+/* Why a full chunk did not open (r is open_chunk()'s answer). */
+static int
+chunk_refusal(struct stream *s, const uint8_t *buf, uint8_t *out, int r,
+    char *why, size_t whylen)
+{
+	/* A valid last chunk with bytes after it. */
+	if (open_chunk(s, buf, ENC_CHUNK, 1, out) == 0)
+		return sluice_why(why, whylen, SLUICE_EFORMAT,
+		    "trailing data after the age payload");
+	return sluice_why(why, whylen, r, "age payload chunk "
+	    "%llu fails authentication", (unsigned long long)s->counter);
 }
 
 static int
@@ -333,15 +381,8 @@ decrypt_loop(struct stream *s, struct source *src, int out_fd, uint8_t *buf,
 		have += got;
 		if (have <= ENC_CHUNK)
 			break;
-		if ((r = open_chunk(s, buf, ENC_CHUNK, 0, out)) != 0) {
-			/* A valid last chunk with bytes after it. */
-			if (open_chunk(s, buf, ENC_CHUNK, 1, out) == 0)
-				return sluice_why(why, whylen, SLUICE_EFORMAT,
-				    "trailing data after the age payload");
-			return sluice_why(why, whylen, r, "age payload chunk "
-			    "%llu fails authentication",
-			    (unsigned long long)s->counter);
-		}
+		if ((r = open_chunk(s, buf, ENC_CHUNK, 0, out)) != 0)
+			return chunk_refusal(s, buf, out, r, why, whylen);
 		if ((r = files_write_all(out_fd, out, AGE_CHUNK_SIZE)) != 0)
 			return sluice_why(why, whylen, r,
 			    "cannot write plaintext");

@@ -31,16 +31,22 @@ sbuf_new_secret(void)
 	return sbuf_alloc(1);
 }
 
+/* Frees the bytes a buffer owns; a secret buffer's are wiped first. */
+static void
+sbuf_release(struct sbuf *b)
+{
+	if (b->secret && b->data != NULL)
+		sodium_memzero(b->data, b->cap);
+	free(b->data);
+}
+
 void
 sbuf_free(struct sbuf *b)
 {
 	if (b == NULL)
 		return;
-	if (!b->readonly && b->data != NULL) {
-		if (b->secret)
-			sodium_memzero(b->data, b->cap);
-		free(b->data);
-	}
+	if (!b->readonly && b->data != NULL)
+		sbuf_release(b);
 	free(b);
 }
 
@@ -89,12 +95,45 @@ sbuf_consume(struct sbuf *b, size_t n)
 	return 0;
 }
 
+/* Moves the unread bytes to the front. */
+static void
+sbuf_compact(struct sbuf *b)
+{
+	memmove(b->data, b->data + b->off, b->len - b->off);
+	b->len -= b->off;
+	b->off = 0;
+}
+
+/* Doubles from 256 bytes until len + need fits, but never past SBUF_MAX. */
+static size_t
+grown_cap(const struct sbuf *b, size_t need)
+{
+	size_t ncap = b->cap ? b->cap : 256;
+
+	while (ncap < b->len + need)
+		ncap = ncap > SBUF_MAX / 2 ? SBUF_MAX : ncap * 2;
+	return ncap;
+}
+
+/* Moves the contents to a new allocation of ncap bytes. */
+static int
+sbuf_move_to(struct sbuf *b, size_t ncap)
+{
+	uint8_t *nd;
+
+	if ((nd = malloc(ncap)) == NULL)
+		return SLUICE_ENOMEM;
+	if (b->data != NULL)
+		memcpy(nd, b->data, b->len);
+	sbuf_release(b);
+	b->data = nd;
+	b->cap = ncap;
+	return 0;
+}
+
 static int
 sbuf_grow(struct sbuf *b, size_t need)
 {
-	size_t ncap;
-	uint8_t *nd;
-
 	if (b->readonly)
 		return SLUICE_EINVAL;
 	if (need <= b->cap - b->len)
@@ -104,26 +143,11 @@ sbuf_grow(struct sbuf *b, size_t need)
 	/* Compact first: a reader may have consumed the front, and a stream
 	 * buffer that is written and read forever must not grow forever. */
 	if (b->off > 0) {
-		memmove(b->data, b->data + b->off, b->len - b->off);
-		b->len -= b->off;
-		b->off = 0;
+		sbuf_compact(b);
 		if (b->len + need <= b->cap)
 			return 0;
 	}
-	ncap = b->cap ? b->cap : 256;
-	while (ncap < b->len + need)
-		ncap = ncap > SBUF_MAX / 2 ? SBUF_MAX : ncap * 2;
-	if ((nd = malloc(ncap)) == NULL)
-		return SLUICE_ENOMEM;
-	if (b->data != NULL) {
-		memcpy(nd, b->data, b->len);
-		if (b->secret)
-			sodium_memzero(b->data, b->cap);
-		free(b->data);
-	}
-	b->data = nd;
-	b->cap = ncap;
-	return 0;
+	return sbuf_move_to(b, grown_cap(b, need));
 }
 
 int

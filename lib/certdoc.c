@@ -45,16 +45,14 @@ quote(char *dst, size_t dstlen, const char *s, size_t n)
 static int
 scan_text(const char *s, size_t n)
 {
-	const unsigned char *p = (const unsigned char *)s;
-	size_t i = 0, k;
+	size_t i, k;
 	uint32_t cp;
 
-	while (i < n) {
-		if ((k = utf8_seq(p + i, n - i, &cp)) == 0)
+	for (i = 0; i < n; i += k) {
+		if ((k = utf8_seq((const uint8_t *)s + i, n - i, &cp)) == 0)
 			return 1;
 		if (cp < 0x20 || cp == 0x7f || (cp >= 0x80 && cp <= 0x9f))
 			return 2;
-		i += k;
 	}
 	return 0;
 }
@@ -242,6 +240,17 @@ struct parser {
 	size_t		 whylen;
 };
 
+/* Why scan_text() refused a line: 1 bad UTF-8, 2 a control character. */
+static int
+text_refusal(struct parser *ps, int scanned)
+{
+	return scanned == 1 ?
+	    sluice_why(ps->why, ps->whylen, SLUICE_EFORMAT,
+	    "certificate of deletion is not valid UTF-8 (line %d)", ps->lineno) :
+	    sluice_why(ps->why, ps->whylen, SLUICE_EFORMAT,
+	    "line %d contains a control character", ps->lineno);
+}
+
 /* A line's bytes: not empty, valid UTF-8, no control characters. */
 static int
 line_text_ok(struct parser *ps, const char *s, size_t n)
@@ -252,11 +261,7 @@ line_text_ok(struct parser *ps, const char *s, size_t n)
 		return sluice_why(ps->why, ps->whylen, SLUICE_EFORMAT, "line %d is empty", ps->lineno);
 	if ((r = scan_text(s, n)) == 0)
 		return 0;
-	return r == 1 ?
-	    sluice_why(ps->why, ps->whylen, SLUICE_EFORMAT,
-	    "certificate of deletion is not valid UTF-8 (line %d)", ps->lineno) :
-	    sluice_why(ps->why, ps->whylen, SLUICE_EFORMAT,
-	    "line %d contains a control character", ps->lineno);
+	return text_refusal(ps, r);
 }
 
 /* Where "Key: value" splits: the key's length and the value's offset. */

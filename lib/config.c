@@ -22,6 +22,7 @@
 
 #include "sluice/config.h"
 #include "sluice/error.h"
+#include "sluice/files.h"
 
 #define LINE_MAX_BYTES	198	/* inih's line buffer is 200 with \r\n */
 
@@ -688,33 +689,47 @@ join(const char *dir, const char *name, char *out, size_t outlen,
 	return 0;
 }
 
-int
-config_defaults(const char *dir, struct sluice_config *cfg, char *why,
-    size_t whylen)
-{
-	static const struct { size_t off; const char *name; } paths[] = {
-		{ offsetof(struct sluice_config, host_key), "host_ed25519_key" },
-		{ offsetof(struct sluice_config, store_path), "sluice.db" },
-		{ offsetof(struct sluice_config, master_key), "master.key" },
-		{ offsetof(struct sluice_config, release_key), "release.key" },
-		{ offsetof(struct sluice_config, release_pub), "release.pub" },
-		{ offsetof(struct sluice_config, maildir), "mail" },
-		{ offsetof(struct sluice_config, policy_file), CONFIG_POLICY_FILE },
-	};
-	size_t i;
-	int r;
+/* The files a configuration directory holds, by their default names. */
+static const struct { size_t off; const char *name; } default_paths[] = {
+	{ offsetof(struct sluice_config, host_key), "host_ed25519_key" },
+	{ offsetof(struct sluice_config, store_path), "sluice.db" },
+	{ offsetof(struct sluice_config, master_key), "master.key" },
+	{ offsetof(struct sluice_config, release_key), "release.key" },
+	{ offsetof(struct sluice_config, release_pub), "release.pub" },
+	{ offsetof(struct sluice_config, maildir), "mail" },
+	{ offsetof(struct sluice_config, policy_file), CONFIG_POLICY_FILE },
+};
 
-	memset(cfg, 0, sizeof(*cfg));
+static int
+set_dir(const char *dir, struct sluice_config *cfg, char *why, size_t whylen)
+{
 	if (dir == NULL || *dir == '\0')
 		return sluice_why(why, whylen, SLUICE_ECONFIG, "no directory given");
 	if (strlen(dir) >= sizeof(cfg->dir))
 		return sluice_why(why, whylen, SLUICE_ECONFIG,
 		    "%s: directory name too long", dir);
 	memcpy(cfg->dir, dir, strlen(dir) + 1);
-	for (i = 0; i < NKEYS(paths); i++)
-		if ((r = join(dir, paths[i].name, (char *)cfg + paths[i].off,
-		    CONFIG_PATH_MAX, why, whylen)) != 0)
+	return 0;
+}
+
+static int
+set_default_paths(const char *dir, struct sluice_config *cfg, char *why,
+    size_t whylen)
+{
+	size_t i;
+	int r;
+
+	for (i = 0; i < NKEYS(default_paths); i++)
+		if ((r = join(dir, default_paths[i].name,
+		    (char *)cfg + default_paths[i].off, CONFIG_PATH_MAX, why,
+		    whylen)) != 0)
 			return r;
+	return 0;
+}
+
+static void
+service_defaults(struct sluice_config *cfg)
+{
 	(void)snprintf(cfg->listen, sizeof(cfg->listen), "%s", CONFIG_DEFAULT_LISTEN);
 	cfg->port = CONFIG_DEFAULT_PORT;
 	cfg->login_grace_time = 30;
@@ -724,6 +739,19 @@ config_defaults(const char *dir, struct sluice_config *cfg, char *why,
 	cfg->mail_transport = MAIL_MAILDIR;
 	(void)snprintf(cfg->sendmail, sizeof(cfg->sendmail), "/usr/sbin/sendmail");
 	(void)snprintf(cfg->mail_from, sizeof(cfg->mail_from), "sluice@localhost");
+}
+
+int
+config_defaults(const char *dir, struct sluice_config *cfg, char *why,
+    size_t whylen)
+{
+	int r;
+
+	memset(cfg, 0, sizeof(*cfg));
+	if ((r = set_dir(dir, cfg, why, whylen)) != 0 ||
+	    (r = set_default_paths(dir, cfg, why, whylen)) != 0)
+		return r;
+	service_defaults(cfg);
 	policy_defaults(&cfg->policy);
 	return 0;
 }
@@ -782,44 +810,53 @@ out:
 	return r;
 }
 
+/* The reason for a failed system call on path, from errno. */
+static int
+io_refusal(const char *path, char *why, size_t whylen)
+{
+	return sluice_why(why, whylen, SLUICE_EIO, "%s: %s", path,
+	    strerror(errno));
+}
+
+/* Creates dir/name (its name in path); it must not exist yet. */
+static int
+create_new(const char *dir, const char *name, char path[CONFIG_PATH_MAX],
+    int *fd, char *why, size_t whylen)
+{
+	int r;
+
+	if ((r = join(dir, name, path, CONFIG_PATH_MAX, why, whylen)) != 0)
+		return r;
+	if ((*fd = open(path, O_WRONLY | O_CREAT | O_EXCL | O_CLOEXEC, 0644)) == -1)
+		return sluice_why(why, whylen, errno == EEXIST ? SLUICE_EEXIST :
+		    SLUICE_EIO, "%s: %s", path, strerror(errno));
+	return 0;
+}
+
+/* The text, the mode and a sync to disk. */
+static int
+fill_new(int fd, const char *path, const char *text, char *why, size_t whylen)
+{
+	/* open()'s mode is cut by the umask; the mode is part of the contract. */
+	if (files_write_all(fd, text, strlen(text)) != 0 ||
+	    fchmod(fd, 0644) == -1 || fsync(fd) == -1)
+		return io_refusal(path, why, whylen);
+	return 0;
+}
+
 /* Writes text to a new file dir/name, mode 0644. */
 static int
 write_new(const char *dir, const char *name, const char *text, char *why,
     size_t whylen)
 {
 	char path[CONFIG_PATH_MAX];
-	size_t len = strlen(text), done = 0;
-	ssize_t n;
 	int fd = -1, r;
 
-	if ((r = join(dir, name, path, sizeof(path), why, whylen)) != 0)
-		goto out;
-	if ((fd = open(path, O_WRONLY | O_CREAT | O_EXCL | O_CLOEXEC, 0644)) == -1) {
-		r = sluice_why(why, whylen, errno == EEXIST ? SLUICE_EEXIST :
-		    SLUICE_EIO, "%s: %s", path, strerror(errno));
-		goto out;
-	}
-	while (done < len) {
-		if ((n = write(fd, text + done, len - done)) == -1) {
-			if (errno == EINTR)
-				continue;
-			r = sluice_why(why, whylen, SLUICE_EIO, "%s: %s", path,
-			    strerror(errno));
-			goto out;
-		}
-		done += (size_t)n;
-	}
-	/* open()'s mode is cut by the umask; the mode is part of the contract. */
-	if (fchmod(fd, 0644) == -1 || fsync(fd) == -1) {
-		r = sluice_why(why, whylen, SLUICE_EIO, "%s: %s", path,
-		    strerror(errno));
-		goto out;
-	}
-	r = 0;
-out:
-	if (fd != -1 && close(fd) == -1 && r == 0)
-		r = sluice_why(why, whylen, SLUICE_EIO, "%s: %s", path,
-		    strerror(errno));
+	if ((r = create_new(dir, name, path, &fd, why, whylen)) != 0)
+		return r;
+	r = fill_new(fd, path, text, why, whylen);
+	if (close(fd) == -1 && r == 0)
+		r = io_refusal(path, why, whylen);
 	return r;
 }
 

@@ -71,21 +71,31 @@ files_read_secret(const char *path, uint8_t *buf, size_t len)
 	return r == SLUICE_ETOOBIG ? SLUICE_EFORMAT : r;
 }
 
+/* One write(2), again after EINTR; *done is how much of p it took. */
+static int
+write_once(int fd, const uint8_t *p, size_t n, size_t *done)
+{
+	ssize_t w;
+
+	do
+		w = write(fd, p, n);
+	while (w == -1 && errno == EINTR);
+	if (w <= 0)
+		return SLUICE_EIO;
+	*done = (size_t)w;
+	return 0;
+}
+
 int
 files_write_all(int fd, const void *buf, size_t n)
 {
 	const uint8_t *p = buf;
-	ssize_t w;
+	size_t done;
+	int r;
 
-	while (n > 0) {
-		w = write(fd, p, n);
-		if (w == -1 && errno == EINTR)
-			continue;
-		if (w <= 0)
-			return SLUICE_EIO;
-		p += w;
-		n -= (size_t)w;
-	}
+	for (; n > 0; p += done, n -= done)
+		if ((r = write_once(fd, p, n, &done)) != 0)
+			return r;
 	return 0;
 }
 

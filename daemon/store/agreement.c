@@ -29,6 +29,9 @@ signatory_row(sqlite3_stmt *st, void *elem)
 	g->not_after = sqlite3_column_int64(st, 8);
 	g->added_by = sqlite3_column_int64(st, 9);
 	g->added_at = sqlite3_column_int64(st, 10);
+	g->revoked_at = sqlite3_column_int64(st, 12);
+	g->revoked_by = sqlite3_column_int64(st, 13);
+	st_col_text(st, 14, g->revoke_reason, sizeof(g->revoke_reason));
 	return st_col_blobdup(st, 11, &g->der, &g->der_len);
 }
 
@@ -130,6 +133,66 @@ signatory_list_free(struct signatory_list *l)
 {
 	if (l != NULL)
 		st_list_free(&signatory_kind, (void **)&l->v, &l->n);
+}
+
+/* owner has a signatory with that serial that is not revoked yet. */
+static int
+signatory_revocable(struct store *s, const char *owner, const char *serial,
+    char *why, size_t whylen)
+{
+	sqlite3_stmt *st;
+	int64_t v = -1;
+	int r;
+
+	if ((r = st_stmt_key(s, ST_SIGNATORY_REVOKED, owner, STORE_NAME_MAX, 0,
+	    &st)) == 0)
+		r = st_bind_text(st, 2, serial, STORE_SERIAL_MAX);
+	/* an owner or serial too long to be stored is not stored */
+	if ((r = st_scalar(s, st, r, &v)) != 0 && r != SLUICE_EINVAL)
+		return r;
+	if (v < 0)
+		return sluice_why(why, whylen, SLUICE_ENOTFOUND,
+		    "no signatory %s for %s", serial, owner);
+	if (v > 0)
+		return sluice_why(why, whylen, SLUICE_ESTATE,
+		    "signatory %s of %s is already revoked", serial, owner);
+	return 0;
+}
+
+static int
+signatory_revoke_rows(struct store *s, const char *owner, const char *serial,
+    int64_t at, int64_t by, const char *reason, char *why, size_t whylen)
+{
+	sqlite3_stmt *st;
+	int r;
+
+	if ((r = st_stmt_key(s, ST_SIGNATORY_REVOKE, owner, STORE_NAME_MAX, 0,
+	    &st)) == 0 &&
+	    (r = st_bind_text(st, 2, serial, STORE_SERIAL_MAX)) == 0 &&
+	    (r = st_bind_i64(st, 3, at)) == 0 &&
+	    (r = st_bind_i64(st, 4, by)) == 0)
+		r = st_bind_text(st, 5, reason, STORE_TEXT_MAX);
+	return st_insert(s, st, r, NULL, why, whylen, "reason too long",
+	    "cannot revoke signatory");
+}
+
+int
+signatory_revoke(struct store *s, const char *owner, const char *serial,
+    int64_t at, int64_t by, const char *reason, char *why, size_t whylen)
+{
+	int r, tx;
+
+	if (owner == NULL || serial == NULL || at <= 0 || by <= 0)
+		return sluice_why(why, whylen, SLUICE_EINVAL, "bad revocation");
+	if (reason == NULL || *reason == '\0')
+		return sluice_why(why, whylen, SLUICE_EINVAL, "a revocation needs a "
+		    "reason");
+	if ((r = st_tx_begin(s, &tx)) != 0)
+		return r;
+	if ((r = signatory_revocable(s, owner, serial, why, whylen)) == 0)
+		r = signatory_revoke_rows(s, owner, serial, at, by, reason, why,
+		    whylen);
+	return st_tx_end(s, tx, r);
 }
 
 /* ---- agreements ---------------------------------------------------------- */
@@ -427,6 +490,22 @@ agreement_set_state(struct store *s, int64_t id, enum agreement_state state)
 	    STORE_TEXT_MAX)) == 0 &&
 	    (r = st_bind_i64(st, 2, sluice_now())) == 0)
 		r = st_bind_i64(st, 3, id);
+	return st_update_one(s, st, r);
+}
+
+int
+agreement_end(struct store *s, int64_t agreement_id, int32_t expires)
+{
+	sqlite3_stmt *st;
+	int r;
+
+	/* expires before starts: the schema's CHECK, SLUICE_EINVAL */
+	if ((r = st_stmt(s, ST_AGREEMENT_END, &st)) == 0 &&
+	    (r = st_bind_text(st, 1, agreement_state_name(AG_EXPIRED),
+	    STORE_TEXT_MAX)) == 0 &&
+	    (r = st_bind_date(st, 2, expires)) == 0 &&
+	    (r = st_bind_i64(st, 3, sluice_now())) == 0)
+		r = st_bind_i64(st, 4, agreement_id);
 	return st_update_one(s, st, r);
 }
 

@@ -2,17 +2,28 @@
  * ident.c: recipients (people), staff and their SSH login keys; the login
  * lookup. One key is one identity, one user name is one identity.
  */
+#include <stdio.h>
 #include <stdlib.h>
 #include <string.h>
 
 #include "sluice/clock.h"
 #include "sluice/error.h"
+#include "sluice/sshkey.h"
 #include "store/store_int.h"
 
 #define KEY_BLOB_MAX	16384
 #define STAFF_ROLES	(ROLE_OPERATOR | ROLE_APPROVER | ROLE_AUDITOR | ROLE_ADMIN)
 
 /* ---- keys ---------------------------------------------------------------- */
+
+/* The refusal of a key that id holds already. */
+static int
+key_taken_why(const struct identity *id, char *why, size_t whylen)
+{
+	return sluice_why(why, whylen, SLUICE_EEXIST,
+	    "key is already registered to %s %s",
+	    id->kind == IDENTITY_STAFF ? "staff" : "recipient", id->user);
+}
 
 /* Names who holds blob already, for the refusal's reason. */
 static void
@@ -22,9 +33,7 @@ key_owner_why(struct store *s, const struct store_key *k, char *why,
 	struct identity id;
 
 	if (identity_by_key(s, k->blob, k->len, &id) == 0)
-		sluice_why(why, whylen, SLUICE_EEXIST,
-		    "key is already registered to %s %s",
-		    id.kind == IDENTITY_STAFF ? "staff" : "recipient", id.user);
+		(void)key_taken_why(&id, why, whylen);
 	else
 		sluice_why(why, whylen, SLUICE_EEXIST, "key is already registered");
 }
@@ -106,6 +115,78 @@ key_list_free(struct key_list *l)
 {
 	if (l != NULL)
 		st_list_free(&key_kind, (void **)&l->v, &l->n);
+}
+
+/* ---- replacing a login key ----------------------------------------------- */
+
+/* blob as a store_key (borrowing it), with type and fingerprint computed as
+ * the admin commands compute them for a new identity's key. */
+static int
+key_from_blob(const uint8_t *blob, size_t len, struct store_key *k,
+    char *why, size_t whylen)
+{
+	struct sshkey_pub *pub = NULL;
+	int r = SLUICE_EINVAL;
+
+	memset(k, 0, sizeof(*k));
+	if (blob != NULL && len > 0 && len <= KEY_BLOB_MAX &&
+	    (r = sshkey_pub_from_blob(blob, len, &pub, NULL, 0)) == 0 &&
+	    (r = sshkey_fingerprint(blob, len, k->fingerprint)) == 0) {
+		(void)snprintf(k->type, sizeof(k->type), "%s",
+		    sshkey_type_name(pub->type));
+		k->blob = blob;
+		k->len = len;
+	}
+	sshkey_pub_free(pub);
+	if (r != 0 && r != SLUICE_ENOMEM)
+		r = sluice_why(why, whylen, SLUICE_EINVAL, "no usable key");
+	return r;
+}
+
+/* A key registered to anyone, the identity it is meant for included. */
+static int
+key_unregistered(struct store *s, const struct store_key *k, char *why,
+    size_t whylen)
+{
+	struct identity id;
+	int r = identity_by_key(s, k->blob, k->len, &id);
+
+	if (r == 0)
+		return key_taken_why(&id, why, whylen);
+	return r == SLUICE_ENOTFOUND ? 0 : r;
+}
+
+static int
+keys_delete(struct store *s, const struct identity *id, char *why,
+    size_t whylen)
+{
+	sqlite3_stmt *st;
+	int r;
+
+	r = st_stmt_key(s, id->kind == IDENTITY_STAFF ? ST_KEY_DELETE_STAFF :
+	    ST_KEY_DELETE_PERSON, NULL, 0, id->id, &st);
+	return st_insert(s, st, r, NULL, why, whylen, NULL, "cannot remove keys");
+}
+
+int
+identity_replace_key(struct store *s, const char *user, const uint8_t *blob,
+    size_t len, char *why, size_t whylen)
+{
+	struct identity id;
+	struct store_key k;
+	int r, tx;
+
+	if (user == NULL)
+		return sluice_why(why, whylen, SLUICE_EINVAL, "no usable key");
+	if ((r = key_from_blob(blob, len, &k, why, whylen)) != 0 ||
+	    (r = st_tx_begin(s, &tx)) != 0)
+		return r;
+	if ((r = identity_by_user(s, user, &id)) == SLUICE_ENOTFOUND)
+		sluice_why(why, whylen, r, "no user %s", user);
+	if (r == 0 && (r = key_unregistered(s, &k, why, whylen)) == 0 &&
+	    (r = keys_delete(s, &id, why, whylen)) == 0)
+		r = key_insert(s, id.kind, id.id, &k, why, whylen);
+	return st_tx_end(s, tx, r);
 }
 
 /* ---- checks every new identity passes ------------------------------------ */
@@ -227,15 +308,52 @@ person_get_by_id(struct store *s, int64_t id, struct person *out)
 	return st_get(s, ST_PERSON_BY_ID, NULL, 0, id, person_row, out);
 }
 
-int
-person_set_active(struct store *s, const char *user, int active)
+/* Statement id (an UPDATE of the identity named ?2) bound, but for its ?1.
+ * A name too long to be stored is one the store does not have. */
+static int
+user_update(struct store *s, enum st_id id, const char *user,
+    sqlite3_stmt **st)
+{
+	int r;
+
+	*st = NULL;
+	if (user == NULL)
+		return SLUICE_EINVAL;
+	if (strlen(user) >= STORE_NAME_MAX)
+		return SLUICE_ENOTFOUND;
+	if ((r = st_stmt(s, id, st)) != 0)
+		return r;
+	return st_bind_text(*st, 2, user, STORE_NAME_MAX);
+}
+
+/* Sets ?1 of statement id to v for the identity named user. */
+static int
+user_set(struct store *s, enum st_id id, const char *user, int64_t v)
 {
 	sqlite3_stmt *st;
 	int r;
 
-	if ((r = st_stmt(s, ST_PERSON_SET_ACTIVE, &st)) == 0 &&
-	    (r = st_bind_i64(st, 1, active ? 1 : 0)) == 0)
-		r = st_bind_text(st, 2, user, STORE_NAME_MAX);
+	if ((r = user_update(s, id, user, &st)) == 0)
+		r = st_bind_i64(st, 1, v);
+	return st_update_one(s, st, r);
+}
+
+int
+person_set_active(struct store *s, const char *user, int active)
+{
+	return user_set(s, ST_PERSON_SET_ACTIVE, user, active ? 1 : 0);
+}
+
+int
+person_set_age_recipient(struct store *s, const char *user, const char *age)
+{
+	sqlite3_stmt *st;
+	int r;
+
+	if (age_ok(age, NULL, 0) != 0)
+		return SLUICE_EINVAL;
+	if ((r = user_update(s, ST_PERSON_SET_AGE, user, &st)) == 0)
+		r = st_bind_text_null(st, 1, age, STORE_AGE_MAX);
 	return st_update_one(s, st, r);
 }
 
@@ -333,6 +451,30 @@ staff_list_free(struct staff_list *l)
 {
 	if (l != NULL)
 		st_list_free(&staff_kind, (void **)&l->v, &l->n);
+}
+
+int
+staff_set_active(struct store *s, const char *user, int active)
+{
+	return user_set(s, ST_STAFF_SET_ACTIVE, user, active ? 1 : 0);
+}
+
+int
+staff_set_roles(struct store *s, const char *user, uint32_t roles)
+{
+	if (roles_ok(roles, NULL, 0) != 0)
+		return SLUICE_EINVAL;
+	return user_set(s, ST_STAFF_SET_ROLES, user, roles);
+}
+
+int
+staff_count_active_admins(struct store *s, int64_t *n)
+{
+	sqlite3_stmt *st;
+	int r;
+
+	r = st_stmt_key(s, ST_STAFF_COUNT_ADMINS, NULL, 0, ROLE_ADMIN, &st);
+	return st_scalar(s, st, r, n);
 }
 
 /* ---- the login lookup ---------------------------------------------------- */

@@ -272,8 +272,21 @@ static const char schema_v1[] =
 
 "PRAGMA user_version = 1;";
 
+/* Signatories can be revoked (a certificate compromised or its holder gone):
+ * when, by whom and why, all three or none. ADD COLUMN checks the CHECK
+ * against the existing rows, which have none of the three. */
+static const char schema_v2[] =
+"ALTER TABLE signatories ADD COLUMN revoked_at INTEGER;"
+"ALTER TABLE signatories ADD COLUMN revoked_by INTEGER REFERENCES staff(id);"
+"ALTER TABLE signatories ADD COLUMN revoke_reason TEXT"
+"  CHECK ((revoked_at IS NULL) = (revoked_by IS NULL) AND"
+"    (revoked_at IS NULL) = (revoke_reason IS NULL));"
+
+"PRAGMA user_version = 2;";
+
 static const struct migration migrations[] = {
 	{ 1, schema_v1 },
+	{ 2, schema_v2 },
 };
 
 #define NMIGRATIONS (sizeof(migrations) / sizeof(migrations[0]))

@@ -41,6 +41,7 @@ extract_row(sqlite3_stmt *st, void *elem)
 	e->payload_size = (uint64_t)sqlite3_column_int64(st, 6);
 	e->staged_by = sqlite3_column_int64(st, 8);
 	e->staged_at = sqlite3_column_int64(st, 9);
+	st_col_text(st, 10, e->staged_by_user, sizeof(e->staged_by_user));
 	return extract_wrapped_key(st, 7, e);
 }
 
@@ -142,6 +143,55 @@ extract_list_free(struct extract_list *l)
 {
 	if (l != NULL)
 		st_list_free(&extract_kind, (void **)&l->v, &l->n);
+}
+
+int
+extract_released(struct store *s, const char *id, int *released)
+{
+	sqlite3_stmt *st;
+	int64_t v = 0;
+	int r;
+
+	*released = 0;
+	r = st_stmt_key(s, ST_EXTRACT_RELEASED, id, STORE_EXTRACT_ID_MAX, 0, &st);
+	if ((r = st_scalar(s, st, r, &v)) == 0)
+		*released = v != 0;
+	/* an id too long to be one is one the store does not have */
+	return r == SLUICE_EINVAL ? 0 : r;
+}
+
+/* An extract that exists and never had a release. */
+static int
+extract_discardable(struct store *s, const char *id, char *why,
+    size_t whylen)
+{
+	struct extract e;
+	int released = 0, r;
+
+	if ((r = extract_get(s, id, &e)) == SLUICE_ENOTFOUND)
+		return sluice_why(why, whylen, r, "no extract %s", id);
+	if (r == 0 && (r = extract_released(s, id, &released)) == 0 && released)
+		r = sluice_why(why, whylen, SLUICE_ESTATE, "extract %s has been "
+		    "released: revoke the release instead", id);
+	return r;
+}
+
+int
+extract_discard(struct store *s, const char *id, char *why, size_t whylen)
+{
+	sqlite3_stmt *st;
+	int r, tx;
+
+	if (id == NULL)
+		return sluice_why(why, whylen, SLUICE_EINVAL, "no extract id");
+	if ((r = st_tx_begin(s, &tx)) != 0)
+		return r;
+	if ((r = extract_discardable(s, id, why, whylen)) == 0) {
+		r = st_stmt_key(s, ST_EXTRACT_DELETE, id, STORE_EXTRACT_ID_MAX, 0,
+		    &st);
+		r = st_update_one(s, st, r);
+	}
+	return st_tx_end(s, tx, r);
 }
 
 /* ---- releases ------------------------------------------------------------ */

@@ -24,15 +24,18 @@
 #define KEY_COLS "id, type, blob, fingerprint, added_at FROM keys"
 #define SIGNATORY_COLS "g.id, g.org_id, coalesce(o.code, 'controller'), " \
 	"g.fingerprint, g.subject, g.issuer, g.serial, g.not_before, " \
-	"g.not_after, g.added_by, g.added_at, g.der FROM signatories g " \
+	"g.not_after, g.added_by, g.added_at, g.der, " \
+	"coalesce(g.revoked_at, 0), coalesce(g.revoked_by, 0), " \
+	"coalesce(g.revoke_reason, '') FROM signatories g " \
 	"LEFT JOIN orgs o ON o.id = g.org_id"
 #define AGREEMENT_COLS "a.id, a.nic, a.version, a.org_id, o.code, a.title, " \
 	"a.purpose, a.legal_basis, a.datasets, a.starts, a.expires, a.state, " \
 	"length(a.document), a.document_sha256, a.created_by, a.created_at, " \
 	"a.state_changed_at, a.document FROM agreements a " \
 	"JOIN orgs o ON o.id = a.org_id"
-#define EXTRACT_COLS "id, agreement_id, nic, name, plain_size, sha256, " \
-	"payload_size, wrapped_key, staged_by, staged_at FROM extracts"
+#define EXTRACT_COLS "e.id, e.agreement_id, e.nic, e.name, e.plain_size, " \
+	"e.sha256, e.payload_size, e.wrapped_key, e.staged_by, e.staged_at, " \
+	"s.user FROM extracts e JOIN staff s ON s.id = e.staged_by"
 #define RELEASE_COLS "r.id, r.extract_id, e.agreement_id, e.nic, e.name, " \
 	"r.staged_by, r.approved_by, r.approved_at, coalesce(r.revoked_at, 0), " \
 	"coalesce(r.revoked_by, 0), coalesce(r.revoke_reason, ''), " \
@@ -46,6 +49,10 @@
 	"next_attempt, attempts, coalesce(sent_at, 0), last_error FROM outbox"
 #define AUDIT_COLS "id, time, clock, actor, action, subject, outcome, " \
 	"details, prev_hash, hash FROM audit"
+
+/* A signatory's owner: its org's code, or "controller" for none. */
+#define SIGNATORY_OWNER "coalesce((SELECT code FROM orgs " \
+	"WHERE orgs.id = signatories.org_id), 'controller')"
 
 /* The governing version of a NIC (n), as a scalar subquery. */
 #define GOVERNING_VERSION(n) "coalesce((SELECT max(version) FROM agreements " \
@@ -99,11 +106,19 @@ static const char *const sql[ST_MAX] = {
 	    "age_recipient, created_at) VALUES (?, ?, ?, ?, ?)",
 	[ST_PERSON_BY_ID] = "SELECT " PERSON_COLS " WHERE p.id = ?",
 	[ST_PERSON_SET_ACTIVE] = "UPDATE people SET active = ?1 WHERE user = ?2",
+	[ST_PERSON_SET_AGE] = "UPDATE people SET age_recipient = ?1 "
+	    "WHERE user = ?2",
 	[ST_PERSON_LIST] = "SELECT " PERSON_COLS " WHERE ?1 IS NULL OR "
 	    "o.code = ?1 ORDER BY o.code, p.user",
 	[ST_STAFF_INSERT] = "INSERT INTO staff (user, email, roles, created_at) "
 	    "VALUES (?, ?, ?, ?)",
 	[ST_STAFF_LIST] = "SELECT " STAFF_COLS " ORDER BY user",
+	[ST_STAFF_SET_ACTIVE] = "UPDATE staff SET active = ?1 WHERE user = ?2",
+	[ST_STAFF_SET_ROLES] = "UPDATE staff SET roles = ?1 WHERE user = ?2",
+	[ST_STAFF_COUNT_ADMINS] = "SELECT count(*) FROM staff WHERE active = 1 "
+	    "AND (roles & ?1) <> 0",
+	[ST_KEY_DELETE_STAFF] = "DELETE FROM keys WHERE staff_id = ?",
+	[ST_KEY_DELETE_PERSON] = "DELETE FROM keys WHERE person_id = ?",
 	[ST_IDENTITY_BY_KEY] = IDENTITY_BY_KEY,
 	[ST_IDENTITY_BY_USER] = IDENTITY_BY_USER,
 
@@ -116,6 +131,14 @@ static const char *const sql[ST_MAX] = {
 	[ST_SIGNATORY_LIST] = "SELECT " SIGNATORY_COLS " WHERE ?1 IS NULL OR "
 	    "coalesce(o.code, 'controller') = ?1 ORDER BY "
 	    "coalesce(o.code, 'controller'), g.id",
+	/* -1: owner ?1 has no signatory with serial ?2 (hex, any case); 0: one
+	 * of them is not revoked; 1: all are */
+	[ST_SIGNATORY_REVOKED] = "SELECT coalesce(min(revoked_at IS NOT NULL), "
+	    "-1) FROM signatories WHERE " SIGNATORY_OWNER " = ?1 AND "
+	    "upper(serial) = upper(?2)",
+	[ST_SIGNATORY_REVOKE] = "UPDATE signatories SET revoked_at = ?3, "
+	    "revoked_by = ?4, revoke_reason = ?5 WHERE " SIGNATORY_OWNER " = ?1 "
+	    "AND upper(serial) = upper(?2) AND revoked_at IS NULL",
 	[ST_AGREEMENT_LATEST] = "SELECT " AGREEMENT_COLS " WHERE a.nic = ?1 "
 	    "ORDER BY a.version DESC LIMIT 1",
 	[ST_AGREEMENT_VERSION] = "SELECT " AGREEMENT_COLS " WHERE a.nic = ?1 AND "
@@ -132,6 +155,8 @@ static const char *const sql[ST_MAX] = {
 	    "(?3 = 0 OR a.version = " GOVERNING_VERSION("a.nic") ") "
 	    "ORDER BY a.nic, a.version",
 	[ST_AGREEMENT_SET_STATE] = "UPDATE agreements SET state = ?, "
+	    "state_changed_at = ? WHERE id = ?",
+	[ST_AGREEMENT_END] = "UPDATE agreements SET state = ?, expires = ?, "
 	    "state_changed_at = ? WHERE id = ?",
 	[ST_SIGNATURE_INSERT] = "INSERT INTO signatures (agreement_id, party, "
 	    "cms, signatory_id, signing_time, uploaded_by, uploaded_at, "
@@ -150,9 +175,14 @@ static const char *const sql[ST_MAX] = {
 	    "name, plain_size, sha256, payload_size, wrapped_key, staged_by, "
 	    "staged_at) SELECT ?1, id, nic, ?3, ?4, ?5, ?6, ?7, ?8, ?9 "
 	    "FROM agreements WHERE id = ?2",
-	[ST_EXTRACT_GET] = "SELECT " EXTRACT_COLS " WHERE id = ?",
+	[ST_EXTRACT_GET] = "SELECT " EXTRACT_COLS " WHERE e.id = ?",
 	[ST_EXTRACT_LIST] = "SELECT " EXTRACT_COLS " WHERE ?1 IS NULL OR "
-	    "nic = ?1 ORDER BY nic, staged_at, id",
+	    "e.nic = ?1 ORDER BY e.nic, e.staged_at, e.id",
+	[ST_EXTRACT_RELEASED] = "SELECT EXISTS (SELECT 1 FROM releases "
+	    "WHERE extract_id = ?)",
+	/* never one with a release, revoked or not: that is history */
+	[ST_EXTRACT_DELETE] = "DELETE FROM extracts WHERE id = ?1 AND NOT EXISTS "
+	    "(SELECT 1 FROM releases WHERE extract_id = ?1)",
 	[ST_RELEASE_INSERT] = "INSERT INTO releases (extract_id, staged_by, "
 	    "approved_by, approved_at, window_opens, window_closes, "
 	    "max_downloads) VALUES (?, ?, ?, ?, ?, ?, ?)",

@@ -51,7 +51,7 @@
 
 struct store;
 
-#define STORE_SCHEMA_VERSION	1	/* PRAGMA user_version this program writes */
+#define STORE_SCHEMA_VERSION	2	/* PRAGMA user_version this program writes */
 
 #define STORE_NAME_MAX		65	/* org codes, user names (domain.h name_check) */
 #define STORE_NIC_MAX		17	/* "NIC-123456-A1B2C" */
@@ -74,7 +74,7 @@ struct store;
  * WAL, busy_timeout 5 s, foreign_keys ON, SQLITE_DBCONFIG_DEFENSIVE, then
  * applies the pending migrations, each in one transaction. Refuses with
  * SLUICE_ESTORE and a reason a store written by a newer program
- * ("store schema version 7 is newer than this program's 1; upgrade sluiced")
+ * ("store schema version 7 is newer than this program's 2; upgrade sluiced")
  * or a file that is not a store. *out is the caller's to store_close().
  */
 int store_open(const char *path, struct store **out, char *why, size_t whylen)
@@ -170,7 +170,15 @@ int person_add(struct store *s, const char *org, const char *user,
     const char *email, const struct store_key *key, const char *age_recipient,
     int64_t *id, char *why, size_t whylen) __attribute__((warn_unused_result));
 int person_get_by_id(struct store *s, int64_t id, struct person *out);
+/* Marks the recipient named user active (active != 0) or not. SLUICE_ENOTFOUND
+ * if no recipient has that name (a staff member's name included). */
 int person_set_active(struct store *s, const char *user, int active);
+/* Sets the recipient's age recipient; "" (or NULL) means none, stored as
+ * person_add() stores an absent one (NULL, read back as ""). SLUICE_EINVAL
+ * for one that does not look like an age recipient ("age1...") or is
+ * STORE_AGE_MAX or longer; SLUICE_ENOTFOUND if no recipient is named user. */
+int person_set_age_recipient(struct store *s, const char *user,
+    const char *age);
 /* Recipients of org (all when NULL), by org, user. */
 int person_list(struct store *s, const char *org, struct person_list *out);
 void person_list_free(struct person_list *l);
@@ -192,6 +200,16 @@ int staff_add(struct store *s, const char *user, const char *email,
     char *why, size_t whylen) __attribute__((warn_unused_result));
 int staff_list(struct store *s, struct staff_list *out);	/* by user */
 void staff_list_free(struct staff_list *l);
+/* Marks the staff member named user active (active != 0) or not.
+ * SLUICE_ENOTFOUND if no staff member has that name. Keeping an active admin
+ * is the caller's rule (staff_count_active_admins()). */
+int staff_set_active(struct store *s, const char *user, int active);
+/* Replaces the staff member's ROLE_* bits (as stored: non-zero staff roles
+ * only, else SLUICE_EINVAL). SLUICE_ENOTFOUND if no staff member has that
+ * name. */
+int staff_set_roles(struct store *s, const char *user, uint32_t roles);
+/* *n = the active staff members whose roles include ROLE_ADMIN. */
+int staff_count_active_admins(struct store *s, int64_t *n);
 
 /* Whose a key is: a staff member's or a recipient's. */
 enum identity_kind { IDENTITY_STAFF = 1, IDENTITY_RECIPIENT = 2 };
@@ -231,6 +249,22 @@ int identity_by_key(struct store *s, const uint8_t *blob, size_t len,
     struct identity *out);
 /* key_id/key_type/fingerprint are left empty. */
 int identity_by_user(struct store *s, const char *user, struct identity *out);
+/*
+ * Makes blob (an SSH wire-format public key) the only login key of the
+ * identity (staff or recipient) named user: its old keys are deleted and
+ * this one added, with its type and fingerprint computed here as the admin
+ * commands compute them for staff_add()/person_add() (sshkey.h), all in one
+ * unit of work (a SAVEPOINT inside the caller's store_begin()). The key
+ * policy (sshkey_acceptable()) is the caller's. Refusals leave the store
+ * unchanged:
+ *   SLUICE_EINVAL    "no usable key" (user NULL, or blob not an SSH key);
+ *   SLUICE_ENOTFOUND "no user USER";
+ *   SLUICE_EEXIST    "key is already registered to staff alice" (or
+ *                    "recipient bob"), as staff_add()/person_add() say it,
+ *                    also when it is already this user's own key.
+ */
+int identity_replace_key(struct store *s, const char *user,
+    const uint8_t *blob, size_t len, char *why, size_t whylen);
 
 /* ---- signatories (pinned X.509 certificates) ---------------------------- */
 
@@ -249,6 +283,9 @@ struct signatory {
 	int64_t	 not_before, not_after;
 	int64_t	 added_by;			/* staff id */
 	int64_t	 added_at;
+	int64_t	 revoked_at;			/* 0 = not revoked */
+	int64_t	 revoked_by;			/* staff id; 0 = not revoked */
+	char	 revoke_reason[STORE_TEXT_MAX];	/* "" = not revoked */
 };
 struct signatory_list { struct signatory *v; size_t n; };
 
@@ -264,6 +301,25 @@ int signatory_list(struct store *s, const char *owner,
     struct signatory_list *out);
 void signatory_clear(struct signatory *sg);
 void signatory_list_free(struct signatory_list *l);
+/*
+ * Revokes owner's (an org code or "controller") signatory whose certificate
+ * serial is serial: hex as signatory_add() stored it (cms.h prints it
+ * upper-case, as `openssl x509 -serial` without "serial="), matched in any
+ * case. Should the owner have several certificates with that serial (from
+ * different issuers), each one not yet revoked is revoked. at is when (> 0),
+ * by the staff id (> 0), reason non-empty and shorter than STORE_TEXT_MAX.
+ * Signatories added before schema version 2 have their serial stored already
+ * (version 1 kept it), so every row can be matched. Refusals leave the store
+ * unchanged:
+ *   SLUICE_EINVAL    "bad revocation" (owner/serial NULL, at or by not > 0),
+ *                    "a revocation needs a reason", "reason too long", or
+ *                    an unknown staff id ("cannot revoke signatory: FOREIGN
+ *                    KEY constraint failed");
+ *   SLUICE_ENOTFOUND "no signatory SERIAL for OWNER";
+ *   SLUICE_ESTATE    "signatory SERIAL of OWNER is already revoked".
+ */
+int signatory_revoke(struct store *s, const char *owner, const char *serial,
+    int64_t at, int64_t by, const char *reason, char *why, size_t whylen);
 
 /* ---- agreements (DSA), their versions and signatures -------------------- */
 
@@ -325,6 +381,12 @@ int agreement_list(struct store *s, int state, const char *org,
  * with agreement_transition() first) and state_changed_at = now. */
 int agreement_set_state(struct store *s, int64_t id,
     enum agreement_state state);
+/* Ends one version early: state expired, expires = the given day,
+ * state_changed_at = now (the engine checks the transition first and passes
+ * max(today, starts)). SLUICE_EINVAL (no why) if expires is before the
+ * version's starts (the schema's CHECK) or not a date; SLUICE_ENOTFOUND for
+ * an unknown id. */
+int agreement_end(struct store *s, int64_t agreement_id, int32_t expires);
 void agreement_clear(struct agreement *a);
 void agreement_list_free(struct agreement_list *l);
 
@@ -371,6 +433,7 @@ struct extract {
 	size_t	 wrapped_len;
 	int64_t	 staged_by;			/* staff id */
 	int64_t	 staged_at;
+	char	 staged_by_user[STORE_NAME_MAX];	/* read: the stager's name */
 };
 struct extract_list { struct extract *v; size_t n; };
 
@@ -384,6 +447,19 @@ int extract_get(struct store *s, const char *id, struct extract *out);
 /* Extracts of nic (all when NULL), by nic, staged_at. */
 int extract_list(struct store *s, const char *nic, struct extract_list *out);
 void extract_list_free(struct extract_list *l);
+/* *released = 1 if the extract has any release row, revoked or not (0 for
+ * an id the store does not have). */
+int extract_released(struct store *s, const char *id, int *released);
+/*
+ * Deletes the extract's row, only if it never had a release (revoked or
+ * not: a release is history). The caller removes the payload file.
+ * Refusals leave the store unchanged:
+ *   SLUICE_EINVAL    "no extract id" (id NULL);
+ *   SLUICE_ENOTFOUND "no extract ID";
+ *   SLUICE_ESTATE    "extract ID has been released: revoke the release
+ *                    instead".
+ */
+int extract_discard(struct store *s, const char *id, char *why, size_t whylen);
 
 struct release {
 	int64_t	 id;

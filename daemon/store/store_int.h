@@ -20,18 +20,23 @@ enum st_id {
 	ST_CONTRACT_INSERT, ST_CONTRACT_IN_FORCE, ST_CONTRACT_LIST,
 
 	ST_KEY_INSERT, ST_KEY_LIST_STAFF, ST_KEY_LIST_PERSON,
+	ST_KEY_DELETE_STAFF, ST_KEY_DELETE_PERSON,
 	ST_PERSON_INSERT, ST_PERSON_BY_ID, ST_PERSON_SET_ACTIVE, ST_PERSON_LIST,
-	ST_STAFF_INSERT, ST_STAFF_LIST,
+	ST_PERSON_SET_AGE,
+	ST_STAFF_INSERT, ST_STAFF_LIST, ST_STAFF_SET_ACTIVE, ST_STAFF_SET_ROLES,
+	ST_STAFF_COUNT_ADMINS,
 	ST_IDENTITY_BY_KEY, ST_IDENTITY_BY_USER,
 
 	ST_SIGNATORY_BY_ID, ST_SIGNATORY_BY_FPR, ST_SIGNATORY_INSERT,
-	ST_SIGNATORY_LIST,
+	ST_SIGNATORY_LIST, ST_SIGNATORY_REVOKED, ST_SIGNATORY_REVOKE,
 	ST_AGREEMENT_LATEST, ST_AGREEMENT_VERSION, ST_AGREEMENT_GOVERNING,
 	ST_AGREEMENT_INSERT, ST_AGREEMENT_LIST, ST_AGREEMENT_SET_STATE,
+	ST_AGREEMENT_END,
 	ST_SIGNATURE_INSERT, ST_SIGNATURE_GET,
 	ST_SUSPENSION_INSERT, ST_SUSPENSION_LIFT,
 
-	ST_EXTRACT_INSERT, ST_EXTRACT_GET, ST_EXTRACT_LIST,
+	ST_EXTRACT_INSERT, ST_EXTRACT_GET, ST_EXTRACT_LIST, ST_EXTRACT_RELEASED,
+	ST_EXTRACT_DELETE,
 	ST_RELEASE_INSERT, ST_RELEASE_GET, ST_RELEASE_REVOKE, ST_RELEASE_LIST,
 	ST_DOWNLOAD_INSERT, ST_DOWNLOAD_UPDATE, ST_DOWNLOAD_COUNT,
 	ST_CERTIFICATE_INSERT, ST_CERTIFICATE_LIST, ST_CERTIFICATE_ACCEPTED,
@@ -96,9 +101,10 @@ int st_write(struct store *s, sqlite3_stmt *st, int64_t *rowid, char *why,
  * Running a statement the caller got and bound: bound is the binding's
  * result (or st_stmt()'s, with st NULL); when it is not 0 the statement does
  * not run and it is returned. Each resets st.
- * st_insert(): st_write(); a binding refusal writes bad to why (bad may be
- * NULL: leave why alone).
- * st_update_one(): an UPDATE that must touch exactly one row,
+ * st_insert(): st_write() (an INSERT, or an UPDATE/DELETE of any number of
+ * rows); a binding refusal writes bad to why (bad may be NULL: leave why
+ * alone).
+ * st_update_one(): an UPDATE (or DELETE) that must touch exactly one row,
  * SLUICE_ENOTFOUND otherwise.
  * st_scalar(): *v = the first column of the one row a SELECT count/EXISTS
  * returns.

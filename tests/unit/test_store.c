@@ -1,12 +1,15 @@
 /*
  * test_store.c: the SQLite store - schema and migrations, refusals (UNIQUE,
- * FOREIGN KEY, four eyes), outbox dedupe, agreement versions, gate facts.
+ * FOREIGN KEY, four eyes), outbox dedupe, agreement versions, gate facts,
+ * and what the admin commands change later: staff roles and activity, login
+ * keys, age recipients, signatory revocation, extract discard, early ends.
  */
 #include <sys/stat.h>
 
 #include <sqlite3.h>
 
 #include "sluice/clock.h"
+#include "sluice/sshkey.h"
 #include "store_fixture.h"
 
 static int32_t
@@ -148,7 +151,7 @@ START_TEST(test_newer_store_refused)
 	ck_assert_int_eq(store_open(fx_path, &s2, why, sizeof(why)), SLUICE_ESTORE);
 	ck_assert_ptr_null(s2);
 	ck_assert_str_eq(why, "store schema version 99 is newer than this "
-	    "program's 1; upgrade sluiced");
+	    "program's 2; upgrade sluiced");
 }
 END_TEST
 
@@ -745,6 +748,456 @@ START_TEST(test_statements_reused)
 }
 END_TEST
 
+/* The staff's roles and activity as staff_list() reads them, "user:roles:
+ * active ..." in user order. */
+static void
+staff_state(char *out, size_t outlen)
+{
+	struct staff_list l;
+	size_t i, off = 0;
+
+	ck_assert_int_eq(staff_list(fx, &l), 0);
+	out[0] = '\0';
+	for (i = 0; i < l.n; i++) {
+		ck_assert_str_eq(l.v[i].email, "staff@example.org");
+		off += (size_t)snprintf(out + off, outlen - off, "%s:%u:%d ",
+		    l.v[i].user, l.v[i].roles, l.v[i].active);
+		ck_assert_uint_lt(off, outlen);
+	}
+	staff_list_free(&l);
+}
+
+static int64_t
+admins(void)
+{
+	int64_t n = -1;
+
+	ck_assert_int_eq(staff_count_active_admins(fx, &n), 0);
+	return n;
+}
+
+START_TEST(test_staff_active_and_roles)
+{
+	char before[256], after[256];
+	uint8_t blob[32];
+	struct store_key k = fx_key(blob, 9);
+	char why[256] = "";
+
+	add_org("RX1");
+	fx_staff("alice", ROLE_OPERATOR | ROLE_ADMIN, 1);
+	fx_staff("bob", ROLE_ADMIN, 2);
+	fx_staff("carol", ROLE_OPERATOR, 3);
+	ck_assert_int_eq(person_add(fx, "RX1", "rita", "r@rx1.example", &k, NULL,
+	    NULL, why, sizeof(why)), 0);
+	ck_assert_int_eq(admins(), 2);
+	ck_assert_int_eq(staff_set_active(fx, "bob", 0), 0);
+	ck_assert_int_eq(admins(), 1);
+	ck_assert_int_eq(staff_set_roles(fx, "alice", ROLE_OPERATOR), 0);
+	ck_assert_int_eq(admins(), 0);
+	ck_assert_int_eq(staff_set_roles(fx, "carol", ROLE_APPROVER | ROLE_ADMIN),
+	    0);
+	ck_assert_int_eq(admins(), 1);
+	ck_assert_int_eq(staff_set_active(fx, "bob", 1), 0);
+	ck_assert_int_eq(admins(), 2);
+	staff_state(before, sizeof(before));
+	ck_assert_str_eq(before, "alice:1:1 bob:8:1 carol:10:1 ");
+	/* refusals change nothing */
+	ck_assert_int_eq(staff_set_active(fx, "nobody", 0), SLUICE_ENOTFOUND);
+	ck_assert_int_eq(staff_set_active(fx, "rita", 0), SLUICE_ENOTFOUND);
+	ck_assert_int_eq(staff_set_roles(fx, "nobody", ROLE_ADMIN),
+	    SLUICE_ENOTFOUND);
+	ck_assert_int_eq(staff_set_roles(fx, "rita", ROLE_ADMIN),
+	    SLUICE_ENOTFOUND);
+	ck_assert_int_eq(staff_set_roles(fx, "bob", 0), SLUICE_EINVAL);
+	ck_assert_int_eq(staff_set_roles(fx, "bob", ROLE_RECIPIENT),
+	    SLUICE_EINVAL);
+	ck_assert_int_eq(staff_set_roles(fx, "bob", ROLE_ADMIN | 32),
+	    SLUICE_EINVAL);
+	staff_state(after, sizeof(after));
+	ck_assert_str_eq(after, before);
+	/* person_set_active: only recipients, unknown names not found */
+	ck_assert_int_eq(person_set_active(fx, "nobody", 0), SLUICE_ENOTFOUND);
+	ck_assert_int_eq(person_set_active(fx, "alice", 0), SLUICE_ENOTFOUND);
+	ck_assert_int_eq(person_set_active(fx, "a-name-longer-than-sixty-four-"
+	    "characters-is-not-one-the-store-can-hold-at-all", 0),
+	    SLUICE_ENOTFOUND);
+	staff_state(after, sizeof(after));
+	ck_assert_str_eq(after, before);
+	ck_assert_int_eq(raw_count("SELECT count(*) FROM people WHERE "
+	    "active = 1"), 1);
+}
+END_TEST
+
+START_TEST(test_person_age_recipient)
+{
+	struct person_list l;
+	uint8_t blob[32];
+	struct store_key k = fx_key(blob, 9);
+	char why[256] = "";
+
+	add_org("RX1");
+	ck_assert_int_eq(person_add(fx, "RX1", "rita", "r@rx1.example", &k, NULL,
+	    NULL, why, sizeof(why)), 0);
+	ck_assert_int_eq(person_set_age_recipient(fx, "rita", "age1qqqq"), 0);
+	ck_assert_int_eq(person_set_active(fx, "rita", 0), 0);
+	ck_assert_int_eq(person_list(fx, NULL, &l), 0);
+	ck_assert_uint_eq(l.n, 1);
+	ck_assert_str_eq(l.v[0].user, "rita");
+	ck_assert_str_eq(l.v[0].org, "RX1");
+	ck_assert_str_eq(l.v[0].email, "r@rx1.example");
+	ck_assert_int_eq(l.v[0].active, 0);
+	ck_assert_str_eq(l.v[0].age_recipient, "age1qqqq");
+	person_list_free(&l);
+	/* refusals change nothing */
+	ck_assert_int_eq(person_set_age_recipient(fx, "rita", "ssh-ed25519 AAA"),
+	    SLUICE_EINVAL);
+	ck_assert_int_eq(person_set_age_recipient(fx, "nobody", "age1zzzz"),
+	    SLUICE_ENOTFOUND);
+	fx_staff("alice", ROLE_ADMIN, 1);
+	ck_assert_int_eq(person_set_age_recipient(fx, "alice", "age1zzzz"),
+	    SLUICE_ENOTFOUND);
+	ck_assert_int_eq(raw_count("SELECT count(*) FROM people WHERE "
+	    "age_recipient = 'age1qqqq'"), 1);
+	/* "" is none, stored as person_add() stores none */
+	ck_assert_int_eq(person_set_age_recipient(fx, "rita", ""), 0);
+	ck_assert_int_eq(raw_count("SELECT count(*) FROM people WHERE "
+	    "age_recipient IS NULL"), 1);
+	ck_assert_int_eq(person_list(fx, "RX1", &l), 0);
+	ck_assert_str_eq(l.v[0].age_recipient, "");
+	person_list_free(&l);
+}
+END_TEST
+
+/* A well-formed ssh-ed25519 wire blob; n makes it distinct. */
+static size_t
+ed25519_blob(uint8_t b[51], int n)
+{
+	memcpy(b, "\0\0\0\x0bssh-ed25519\0\0\0\x20", 19);
+	memset(b + 19, 0x40, 32);
+	b[50] = (uint8_t)n;
+	return 51;
+}
+
+/* owner has one key, blob; a real one has its type and fingerprint. */
+static void
+assert_only_key(enum identity_kind kind, int64_t owner, const uint8_t *blob,
+    size_t len)
+{
+	struct key_list l;
+	char fp[SSHKEY_FP_SIZE];
+
+	ck_assert_int_eq(key_list(fx, kind, owner, &l), 0);
+	ck_assert_uint_eq(l.n, 1);
+	ck_assert_uint_eq(l.v[0].len, len);
+	ck_assert_mem_eq(l.v[0].blob, blob, len);
+	if (len == 51) {
+		ck_assert_int_eq(sshkey_fingerprint(blob, len, fp), 0);
+		ck_assert_str_eq(l.v[0].fingerprint, fp);
+		ck_assert_str_eq(l.v[0].type, "ssh-ed25519");
+	}
+	key_list_free(&l);
+}
+
+START_TEST(test_identity_replace_key)
+{
+	uint8_t old1[32], old2[32], k5[51], k6[51];
+	struct store_key k = fx_key(old1, 1);
+	struct identity id;
+	char why[256] = "";
+	int64_t alice, pid = 0;
+
+	add_org("RX1");
+	ck_assert_int_eq(person_add(fx, "RX1", "bob", "bob@rx1.example", &k,
+	    NULL, &pid, why, sizeof(why)), 0);
+	alice = fx_staff("alice", ROLE_ADMIN, 2);
+	(void)fx_key(old2, 2);		/* alice's first key */
+	/* alice has a second key: replacing leaves only the new one */
+	ck_assert_int_eq(raw_sql("INSERT INTO keys (blob, type, fingerprint, "
+	    "staff_id, added_at) VALUES (x'0102', 't', 'f', 1, 0)"), SQLITE_OK);
+	ck_assert_int_eq(identity_replace_key(fx, "bob", k5,
+	    ed25519_blob(k5, 5), why, sizeof(why)), 0);
+	assert_only_key(IDENTITY_RECIPIENT, pid, k5, sizeof(k5));
+	ck_assert_int_eq(identity_by_key(fx, k5, sizeof(k5), &id), 0);
+	ck_assert_str_eq(id.user, "bob");
+	ck_assert_int_eq(identity_by_key(fx, old1, 32, &id), SLUICE_ENOTFOUND);
+
+	/* refusals change nothing */
+	ck_assert_int_eq(identity_replace_key(fx, "alice", k5, sizeof(k5), why,
+	    sizeof(why)), SLUICE_EEXIST);
+	ck_assert_str_eq(why, "key is already registered to recipient bob");
+	ck_assert_int_eq(identity_replace_key(fx, "bob", k5, sizeof(k5), why,
+	    sizeof(why)), SLUICE_EEXIST);
+	ck_assert_str_eq(why, "key is already registered to recipient bob");
+	ck_assert_int_eq(identity_replace_key(fx, "nobody", k6,
+	    ed25519_blob(k6, 6), why, sizeof(why)), SLUICE_ENOTFOUND);
+	ck_assert_str_eq(why, "no user nobody");
+	ck_assert_int_eq(identity_replace_key(fx, "alice", old1, 32, why,
+	    sizeof(why)), SLUICE_EINVAL);
+	ck_assert_str_eq(why, "no usable key");
+	ck_assert_int_eq(identity_replace_key(fx, "alice", NULL, 0, why,
+	    sizeof(why)), SLUICE_EINVAL);
+	ck_assert_str_eq(why, "no usable key");
+	ck_assert_int_eq(raw_count("SELECT count(*) FROM keys WHERE "
+	    "staff_id = 1"), 2);
+	assert_only_key(IDENTITY_RECIPIENT, pid, k5, sizeof(k5));
+
+	/* inside the caller's transaction: its rollback undoes it */
+	ck_assert_int_eq(store_begin(fx), 0);
+	ck_assert_int_eq(identity_replace_key(fx, "alice", k6, sizeof(k6), why,
+	    sizeof(why)), 0);
+	ck_assert_int_eq(store_rollback(fx), 0);
+	ck_assert_int_eq(raw_count("SELECT count(*) FROM keys WHERE "
+	    "staff_id = 1"), 2);
+	ck_assert_int_eq(store_begin(fx), 0);
+	ck_assert_int_eq(identity_replace_key(fx, "alice", k6, sizeof(k6), why,
+	    sizeof(why)), 0);
+	ck_assert_int_eq(store_commit(fx), 0);
+	assert_only_key(IDENTITY_STAFF, alice, k6, sizeof(k6));
+	ck_assert_int_eq(identity_by_key(fx, old2, 32, &id), SLUICE_ENOTFOUND);
+	ck_assert_int_eq(identity_replace_key(fx, "bob", k6, sizeof(k6), why,
+	    sizeof(why)), SLUICE_EEXIST);
+	ck_assert_str_eq(why, "key is already registered to staff alice");
+}
+END_TEST
+
+static int64_t
+add_signatory(const char *owner, uint8_t der_last, const char *serial,
+    int64_t by)
+{
+	uint8_t der[] = { 0x30, 0x03, 0x02, 0x01, 0x01 };
+	struct signatory g;
+	char why[256] = "";
+	int64_t id = 0;
+
+	der[4] = der_last;
+	memset(&g, 0, sizeof(g));
+	snprintf(g.owner, sizeof(g.owner), "%s", owner);
+	g.der = der;
+	g.der_len = sizeof(der);
+	snprintf(g.subject, sizeof(g.subject), "CN=Signer %u", der_last);
+	snprintf(g.issuer, sizeof(g.issuer), "CN=Test CA");
+	snprintf(g.serial, sizeof(g.serial), "%s", serial);
+	g.not_before = 1;
+	g.not_after = 2;
+	g.added_by = by;
+	ck_assert_msg(signatory_add(fx, &g, &id, why, sizeof(why)) == 0, "%s",
+	    why);
+	return id;
+}
+
+static int64_t
+signatory_revoked_at(int64_t id)
+{
+	struct signatory g;
+	int64_t at;
+
+	ck_assert_int_eq(signatory_get(fx, id, &g), 0);
+	at = g.revoked_at;
+	if (at == 0)
+		ck_assert_str_eq(g.revoke_reason, "");
+	signatory_clear(&g);
+	return at;
+}
+
+START_TEST(test_signatory_revoke)
+{
+	struct signatory_list l;
+	char why[256] = "";
+	int64_t op, rx, ctl;
+
+	add_org("RX1");
+	add_org("AB2");
+	op = fx_staff("olga", ROLE_ADMIN, 1);
+	rx = add_signatory("RX1", 1, "0A1B", op);
+	ctl = add_signatory(SIGNATORY_CONTROLLER, 2, "0A1B", op);
+	ck_assert_int_eq(signatory_revoke(fx, "RX1", "0a1b", 1000, op,
+	    "key compromised", why, sizeof(why)), 0);
+	ck_assert_int_eq(signatory_list(fx, "RX1", &l), 0);
+	ck_assert_uint_eq(l.n, 1);
+	ck_assert_int_eq(l.v[0].revoked_at, 1000);
+	ck_assert_int_eq(l.v[0].revoked_by, op);
+	ck_assert_str_eq(l.v[0].revoke_reason, "key compromised");
+	ck_assert_str_eq(l.v[0].serial, "0A1B");
+	signatory_list_free(&l);
+	ck_assert_int_eq(signatory_revoked_at(ctl), 0);
+
+	/* refusals change nothing */
+	ck_assert_int_eq(signatory_revoke(fx, "RX1", "0A1B", 2000, op, "again",
+	    why, sizeof(why)), SLUICE_ESTATE);
+	ck_assert_str_eq(why, "signatory 0A1B of RX1 is already revoked");
+	ck_assert_int_eq(signatory_revoke(fx, "RX1", "FF", 2000, op, "r", why,
+	    sizeof(why)), SLUICE_ENOTFOUND);
+	ck_assert_str_eq(why, "no signatory FF for RX1");
+	ck_assert_int_eq(signatory_revoke(fx, "AB2", "0A1B", 2000, op, "r", why,
+	    sizeof(why)), SLUICE_ENOTFOUND);
+	ck_assert_str_eq(why, "no signatory 0A1B for AB2");
+	ck_assert_int_eq(signatory_revoke(fx, "controller", "0A1B", 2000, op, "",
+	    why, sizeof(why)), SLUICE_EINVAL);
+	ck_assert_str_eq(why, "a revocation needs a reason");
+	ck_assert_int_eq(signatory_revoke(fx, "controller", "0A1B", 2000, 77,
+	    "r", why, sizeof(why)), SLUICE_EINVAL);
+	ck_assert_str_eq(why, "cannot revoke signatory: FOREIGN KEY constraint "
+	    "failed");
+	ck_assert_int_eq(signatory_revoke(fx, "controller", "0A1B", 0, op, "r",
+	    why, sizeof(why)), SLUICE_EINVAL);
+	ck_assert_str_eq(why, "bad revocation");
+	ck_assert_int_eq(signatory_revoked_at(ctl), 0);
+	ck_assert_int_eq(signatory_revoked_at(rx), 1000);
+	ck_assert_int_eq(raw_count("SELECT count(*) FROM signatories WHERE "
+	    "revoke_reason = 'key compromised' AND revoked_at = 1000"), 1);
+	/* the schema: all three revocation columns or none */
+	ck_assert_int_eq(raw_sql("UPDATE signatories SET revoked_at = 5 WHERE "
+	    "revoked_at IS NULL"), SQLITE_CONSTRAINT);
+	ck_assert_int_eq(signatory_revoke(fx, "controller", "0A1B", 3000, op,
+	    "retired", why, sizeof(why)), 0);
+	ck_assert_int_eq(signatory_revoked_at(ctl), 3000);
+}
+END_TEST
+
+START_TEST(test_agreement_end)
+{
+	struct agreement a;
+	int64_t op, ag;
+
+	add_org("RX1");
+	op = fx_staff("olga", ROLE_OPERATOR, 1);
+	ag = add_agreement("NIC-123456-A1B2C", "RX1", op);
+	ck_assert_int_eq(agreement_set_state(fx, ag, AG_LIVE), 0);
+	/* before it starts: the CHECK refuses, nothing changes */
+	ck_assert_int_eq(agreement_end(fx, ag, day("2025-12-31")), SLUICE_EINVAL);
+	ck_assert_int_eq(agreement_end(fx, 999, day("2026-06-30")),
+	    SLUICE_ENOTFOUND);
+	ck_assert_int_eq(agreement_get(fx, "NIC-123456-A1B2C", 1, &a), 0);
+	ck_assert_int_eq(a.state, AG_LIVE);
+	ck_assert_int_eq(a.expires, day("2026-12-31"));
+	agreement_clear(&a);
+	ck_assert_int_eq(agreement_end(fx, ag, day("2026-01-01")), 0);
+	ck_assert_int_eq(agreement_get(fx, "NIC-123456-A1B2C", 1, &a), 0);
+	ck_assert_int_eq(a.state, AG_EXPIRED);
+	ck_assert_int_eq(a.expires, day("2026-01-01"));
+	ck_assert_int_eq(a.starts, day("2026-01-01"));
+	agreement_clear(&a);
+}
+END_TEST
+
+#define EX1 "00112233445566778899aabbccddeeff"
+#define EX2 "ffeeddccbbaa99887766554433221100"
+
+START_TEST(test_extract_discard)
+{
+	struct extract_list l;
+	struct extract e;
+	char why[256] = "";
+	int64_t op, ap, ag, rid = 0;
+	int released = -1;
+
+	add_org("RX1");
+	op = fx_staff("olga", ROLE_OPERATOR, 1);
+	ap = fx_staff("adam", ROLE_APPROVER, 2);
+	ag = add_agreement("NIC-123456-A1B2C", "RX1", op);
+	stage(ag, EX1, "cohort.csv", op);
+	stage(ag, EX2, "extra.csv", op);
+	ck_assert_int_eq(extract_list(fx, "NIC-123456-A1B2C", &l), 0);
+	ck_assert_uint_eq(l.n, 2);
+	ck_assert_str_eq(l.v[0].id, EX1);
+	ck_assert_str_eq(l.v[0].nic, "NIC-123456-A1B2C");
+	ck_assert_str_eq(l.v[0].name, "cohort.csv");
+	ck_assert_uint_eq(l.v[0].plain_size, 1000);
+	ck_assert_uint_eq(l.v[0].payload_size, 1100);
+	ck_assert_uint_eq(strlen(l.v[0].sha256), 64);
+	ck_assert_int_eq(l.v[0].staged_by, op);
+	ck_assert_str_eq(l.v[0].staged_by_user, "olga");
+	ck_assert_int_ne(l.v[0].staged_at, 0);
+	extract_list_free(&l);
+	ck_assert_int_eq(release_add(fx, EX1, ap, NULL, &rid, why, sizeof(why)),
+	    0);
+	ck_assert_int_eq(extract_released(fx, EX1, &released), 0);
+	ck_assert_int_eq(released, 1);
+	ck_assert_int_eq(extract_released(fx, EX2, &released), 0);
+	ck_assert_int_eq(released, 0);
+	ck_assert_int_eq(extract_released(fx, "abcdef", &released), 0);
+	ck_assert_int_eq(released, 0);
+
+	/* refusals change nothing */
+	ck_assert_int_eq(extract_discard(fx, EX1, why, sizeof(why)),
+	    SLUICE_ESTATE);
+	ck_assert_str_eq(why, "extract " EX1 " has been released: revoke the "
+	    "release instead");
+	ck_assert_int_eq(release_revoke(fx, rid, ap, "wrong", why, sizeof(why)),
+	    0);
+	ck_assert_int_eq(extract_released(fx, EX1, &released), 0);
+	ck_assert_int_eq(released, 1);
+	ck_assert_int_eq(extract_discard(fx, EX1, why, sizeof(why)),
+	    SLUICE_ESTATE);
+	ck_assert_str_eq(why, "extract " EX1 " has been released: revoke the "
+	    "release instead");
+	ck_assert_int_eq(extract_discard(fx, "abcdef", why, sizeof(why)),
+	    SLUICE_ENOTFOUND);
+	ck_assert_str_eq(why, "no extract abcdef");
+	ck_assert_int_eq(raw_count("SELECT count(*) FROM extracts"), 2);
+
+	ck_assert_int_eq(extract_discard(fx, EX2, why, sizeof(why)), 0);
+	ck_assert_int_eq(extract_get(fx, EX2, &e), SLUICE_ENOTFOUND);
+	ck_assert_int_eq(extract_get(fx, EX1, &e), 0);
+	ck_assert_str_eq(e.staged_by_user, "olga");
+	ck_assert_int_eq(extract_discard(fx, EX2, why, sizeof(why)),
+	    SLUICE_ENOTFOUND);
+	ck_assert_str_eq(why, "no extract " EX2);
+}
+END_TEST
+
+/* Turns the store on disk back into schema version 1: signatories without
+ * the revocation columns (version 1's table, less its fingerprint CHECK). */
+static void
+downgrade_to_v1(void)
+{
+	ck_assert_int_eq(raw_sql(
+	    "CREATE TABLE sg1 (id INTEGER PRIMARY KEY,"
+	    "  org_id INTEGER REFERENCES orgs(id), der BLOB NOT NULL,"
+	    "  fingerprint TEXT NOT NULL UNIQUE, subject TEXT NOT NULL,"
+	    "  issuer TEXT NOT NULL, serial TEXT NOT NULL,"
+	    "  not_before INTEGER NOT NULL, not_after INTEGER NOT NULL,"
+	    "  added_by INTEGER NOT NULL REFERENCES staff(id),"
+	    "  added_at INTEGER NOT NULL) STRICT;"
+	    "INSERT INTO sg1 SELECT id, org_id, der, fingerprint, subject, "
+	    "  issuer, serial, not_before, not_after, added_by, added_at "
+	    "  FROM signatories;"
+	    "DROP TABLE signatories;"
+	    "ALTER TABLE sg1 RENAME TO signatories;"
+	    "PRAGMA user_version = 1;"), SQLITE_OK);
+}
+
+START_TEST(test_migration_from_v1)
+{
+	char why[256] = "";
+	int64_t op, gid;
+	int v = 0;
+
+	add_org("RX1");
+	op = fx_staff("olga", ROLE_ADMIN, 1);
+	gid = add_signatory("RX1", 1, "0A1B", op);
+	store_close(fx);
+	fx = NULL;
+	downgrade_to_v1();
+	ck_assert_int_eq(raw_count("PRAGMA user_version"), 1);
+	ck_assert_int_eq(raw_count("SELECT count(*) FROM pragma_table_info("
+	    "'signatories') WHERE name = 'revoked_at'"), 0);
+	ck_assert_msg(store_open(fx_path, &fx, why, sizeof(why)) == 0, "%s", why);
+	ck_assert_int_eq(store_schema_version(fx, &v), 0);
+	ck_assert_int_eq(v, 2);
+	ck_assert_int_eq(raw_count("SELECT count(*) FROM pragma_table_info("
+	    "'signatories') WHERE name IN ('revoked_at', 'revoked_by', "
+	    "'revoke_reason')"), 3);
+	/* the old row reads as not revoked, and can be */
+	ck_assert_int_eq(signatory_revoked_at(gid), 0);
+	ck_assert_int_eq(raw_sql("UPDATE signatories SET revoked_by = 1"),
+	    SQLITE_CONSTRAINT);
+	ck_assert_int_eq(signatory_revoke(fx, "RX1", "0A1B", 7, op, "old", why,
+	    sizeof(why)), 0);
+	ck_assert_int_eq(signatory_revoked_at(gid), 7);
+}
+END_TEST
+
 static Suite *
 store_suite(void)
 {
@@ -767,6 +1220,13 @@ store_suite(void)
 	tcase_add_test(tc, test_gate_facts);
 	tcase_add_test(tc, test_transactions);
 	tcase_add_test(tc, test_statements_reused);
+	tcase_add_test(tc, test_staff_active_and_roles);
+	tcase_add_test(tc, test_person_age_recipient);
+	tcase_add_test(tc, test_identity_replace_key);
+	tcase_add_test(tc, test_signatory_revoke);
+	tcase_add_test(tc, test_agreement_end);
+	tcase_add_test(tc, test_extract_discard);
+	tcase_add_test(tc, test_migration_from_v1);
 	suite_add_tcase(s, tc);
 	return s;
 }

@@ -135,6 +135,30 @@ cli_global(int argc, char **argv, const char *confname, struct ccfg *cfg,
 	return apply_flags(&fl, confname, cfg, why, whylen);
 }
 
+int
+cli_take_json(int *argc, char **argv)
+{
+	int i, j, json = 0;
+
+	for (i = j = 1; i < *argc; i++) {
+		if (strcmp(argv[i], "--json") == 0) {
+			json = 1;
+			continue;
+		}
+		argv[j++] = argv[i];
+		if (argv[i][0] != '-' || strcmp(argv[i], "--") == 0)
+			break;		/* the command: the rest is its own */
+		if (strlen(argv[i]) == 2 && strchr("FHpliko", argv[i][1]) !=
+		    NULL && i + 1 < *argc)
+			argv[j++] = argv[++i];	/* a flag's value */
+	}
+	for (i++; i < *argc; i++)
+		argv[j++] = argv[i];
+	argv[j] = NULL;
+	*argc = j;
+	return json;
+}
+
 /* getopt_long's table for opts: each option's val is its index + 1. */
 static int
 long_options(const struct cli_opt *opts, size_t nopts, struct option *lo,

@@ -32,6 +32,14 @@ int cli_global(int argc, char **argv, const char *confname, struct ccfg *cfg,
     int *next, int *help, char *why, size_t whylen)
     __attribute__((warn_unused_result));
 
+/*
+ * Takes every --json out of the global flags before the command (getopt
+ * would refuse it), so `TOOL --json COMMAND` works as `ssh HOST -- --json
+ * COMMAND` does; argv[0..*argc) keeps the rest in order, NULL after it. The
+ * command's own words are left alone. Returns 1 if there was one.
+ */
+int cli_take_json(int *argc, char **argv);
+
 /* A command's long option (--name VALUE or --name): an option with a
  * value stores it in *value, one without sets *flag to 1. */
 struct cli_opt {

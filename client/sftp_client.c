@@ -11,6 +11,7 @@
 #define RX_CAP		(2u * 1024 * 1024)	/* also the SSH window asked for */
 #define HANDLE_MAX	256u			/* v3: handles are at most 256 bytes */
 #define MAX_EXTENDED	64u			/* extended attribute pairs we skip */
+#define HEAD_FIRST	4096u			/* a head's first READ */
 
 struct sftp_client {
 	struct sftp_io	 io;
@@ -820,39 +821,148 @@ get_check_end(const struct get_state *g, const char *path, uint64_t offset,
 	return 0;
 }
 
+/* A STATUS in answer to a READ: EOF sets *eof; anything else fails. */
+static int
+read_status(struct sftp_reply *rp, const char *path, int *eof, char *why,
+    size_t whylen)
+{
+	struct sbuf peek = rp->body;
+	uint32_t code;
+
+	if (sbuf_get_u32(&peek, &code) == 0 && code == SSH_FX_EOF) {
+		*eof = 1;
+		return 0;
+	}
+	return status_fail(rp, path, why, whylen);
+}
+
+/* One READ of at most left bytes where b ends, appended to b; *eof at the
+ * file's end. */
+static int
+head_read(struct sftp_client *c, const struct sftp_handle *h,
+    const char *path, struct sbuf *b, size_t left, int *eof, char *why,
+    size_t whylen)
+{
+	struct sftp_reply rp;
+	const uint8_t *d;
+	size_t dl;
+	uint32_t id, len = left > SFTP_MAX_READ ? SFTP_MAX_READ : (uint32_t)left;
+	int r;
+
+	if ((r = build_handle_req(c, SSH_FXP_READ, h, &id)) != 0 ||
+	    (r = sbuf_put_u64(c->tx, sbuf_len(b))) != 0 ||
+	    (r = sbuf_put_u32(c->tx, len)) != 0 ||
+	    (r = transact(c, id, &rp, why, whylen)) != 0)
+		return r;
+	if (rp.type == SSH_FXP_STATUS)
+		return read_status(&rp, path, eof, why, whylen);
+	if (rp.type != SSH_FXP_DATA ||
+	    sbuf_get_string_direct(&rp.body, &d, &dl) != 0 || dl == 0 ||
+	    dl > len)
+		return sluice_why(why, whylen, SLUICE_EPROTO,
+		    "%s: malformed data from server", path);
+	if ((r = sbuf_put(b, d, dl)) != 0)
+		return sluice_why(why, whylen, r, "out of memory");
+	return 0;
+}
+
+/* How much the next READ of a head asks for: 4 KiB, then doubling. */
+static size_t
+head_step(size_t have, size_t max)
+{
+	size_t step = have < HEAD_FIRST ? HEAD_FIRST - have : have;
+
+	return step < max - have ? step : max - have;
+}
+
+/*
+ * The head's bytes from offset 0, one READ at a time, handed to its check;
+ * once it passes they are written to fd and *start is where the download
+ * goes on (offset, or the head's end if that is further).
+ */
+static int
+get_head(struct sftp_client *c, const struct sftp_handle *h, const char *path,
+    int fd, const struct sftp_head_check *head, uint64_t *start, char *why,
+    size_t whylen)
+{
+	struct sbuf *b;
+	int eof = 0, r = 0;
+
+	if ((b = sbuf_new()) == NULL)
+		return sluice_why(why, whylen, SLUICE_ENOMEM, "out of memory");
+	while (r == 0 && !eof && sbuf_len(b) < head->max &&
+	    head->len(head->arg, sbuf_ptr(b), sbuf_len(b)) == 0)
+		r = head_read(c, h, path, b, head_step(sbuf_len(b), head->max),
+		    &eof, why, whylen);
+	if (r == 0)
+		r = head->check(head->arg, sbuf_ptr(b), sbuf_len(b), why, whylen);
+	if (r == 0 && *start < sbuf_len(b)) {
+		if ((r = pwrite_all(fd, sbuf_ptr(b), sbuf_len(b), 0)) != 0)
+			r = sluice_why(why, whylen, r, "%s: cannot write: %s",
+			    path, strerror(errno));
+		*start = sbuf_len(b);
+	}
+	sbuf_free(b);
+	return r;
+}
+
+/* The pipelined download from start on, checked to end at EOF. */
+static int
+get_rest(struct sftp_client *c, const struct sftp_handle *h, const char *path,
+    int fd, uint64_t start, sftp_progress_fn progress, void *arg,
+    uint64_t *got, char *why, size_t whylen)
+{
+	struct get_state *g;
+	uint64_t size = 0;
+	int known, r;
+
+	if ((r = fstat_size(c, h, path, &size, &known, why, whylen)) != 0)
+		return r;
+	if ((g = calloc(1, sizeof(*g))) == NULL)
+		return sluice_why(why, whylen, SLUICE_ENOMEM, "out of memory");
+	/* With a size, ask up to it and once at it, to see EOF there. */
+	get_state_init(g, h, path, fd, start,
+	    known && size < UINT64_MAX ? size + 1 : UINT64_MAX);
+	if ((r = get_loop(c, g, progress, arg, why, whylen)) == 0)
+		r = get_check_end(g, path, start, why, whylen);
+	*got += g->got;
+	free(g);
+	return r;
+}
+
 int
-sftp_get(struct sftp_client *c, const char *path, int fd, uint64_t offset,
+sftp_get_checked(struct sftp_client *c, const char *path, int fd,
+    uint64_t offset, const struct sftp_head_check *head,
     sftp_progress_fn progress, void *arg, uint64_t *got, char *why,
     size_t whylen)
 {
 	struct sftp_handle h;
-	struct get_state *g = NULL;
-	uint64_t size = 0;
-	int known, r, r2;
+	uint64_t start = offset;
+	int r, r2;
 
 	*got = 0;
 	if ((r = open_file(c, path, SSH_FXF_READ, &h, why, whylen)) != 0)
 		return r;
-	if ((r = fstat_size(c, &h, path, &size, &known, why, whylen)) != 0)
+	if (head != NULL && (r = get_head(c, &h, path, fd, head, &start, why,
+	    whylen)) != 0)
 		goto out;
-	if ((g = calloc(1, sizeof(*g))) == NULL) {
-		r = sluice_why(why, whylen, SLUICE_ENOMEM, "out of memory");
-		goto out;
-	}
-	/* With a size, ask up to it and once at it, to see EOF there. */
-	get_state_init(g, &h, path, fd, offset,
-	    known && size < UINT64_MAX ? size + 1 : UINT64_MAX);
-	if ((r = get_loop(c, g, progress, arg, why, whylen)) != 0)
-		goto out;
-	*got = g->got;
-	r = get_check_end(g, path, offset, why, whylen);
+	*got = start > offset ? start - offset : 0;
+	r = get_rest(c, &h, path, fd, start, progress, arg, got, why, whylen);
 out:
 	r2 = sftp_close_handle(c, &h, path, NULL, 0, r == 0 ? why : NULL,
 	    r == 0 ? whylen : 0);
 	if (r == 0)
 		r = r2;
-	free(g);
 	return r;
+}
+
+int
+sftp_get(struct sftp_client *c, const char *path, int fd, uint64_t offset,
+    sftp_progress_fn progress, void *arg, uint64_t *got, char *why,
+    size_t whylen)
+{
+	return sftp_get_checked(c, path, fd, offset, NULL, progress, arg, got,
+	    why, whylen);
 }
 
 static int

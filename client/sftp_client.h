@@ -104,6 +104,30 @@ int sftp_get(struct sftp_client *c, const char *path, int fd,
     uint64_t offset, sftp_progress_fn progress, void *arg, uint64_t *got,
     char *why, size_t whylen) __attribute__((warn_unused_result));
 
+/*
+ * What sftp_get_checked() does with the start of a file before the rest, in
+ * the same OPEN as the download (a server that counts downloads by OPEN
+ * counts one). It reads from offset 0, a little at a time (4 KiB, then
+ * doubling), until len says the head is all there (a non-zero length), the
+ * file ends or max bytes are read; then check sees those bytes. A non-zero
+ * return from check (with why set) stops the download there; otherwise the
+ * bytes are written to fd at offset 0 if the local copy does not have them
+ * yet, and the download goes on after them.
+ */
+struct sftp_head_check {
+	size_t	 max;
+	size_t	(*len)(void *arg, const uint8_t *p, size_t n);
+	int	(*check)(void *arg, const uint8_t *p, size_t n, char *why,
+		    size_t whylen);
+	void	*arg;
+};
+
+/* sftp_get() with a look at the file's head first (head may be NULL). */
+int sftp_get_checked(struct sftp_client *c, const char *path, int fd,
+    uint64_t offset, const struct sftp_head_check *head,
+    sftp_progress_fn progress, void *arg, uint64_t *got, char *why,
+    size_t whylen) __attribute__((warn_unused_result));
+
 /* Uploads fd (from its start) to path (created or truncated), WRITEs
  * pipelined. The status message of the final CLOSE (the server's verdict
  * on the upload, possibly empty) goes to verdict either way. */

@@ -34,6 +34,8 @@
 #include "sluice/minisign.h"
 #include "cli.h"
 #include "conn.h"
+#include "getreport.h"
+#include "jsonw.h"
 #include "sums.h"
 
 #define SMALL_FILE_MAX	(1024u * 1024)	/* SHA256SUMS, .minisig, release.pub */
@@ -53,10 +55,13 @@ static const char usage_text[] =
 "\n"
 "options:\n"
 "%s"
+"  --json          ls, status and get's summary as one JSON document\n"
+"                  (before or after the command)\n"
 "\n"
 "Config: ~/.config/sluice/sluice.conf (host, port, user, identity,\n"
 "known_hosts, host_key_checking, release_key, age_identity); flags win.\n"
-"Exit status: 0 ok, 1 refused, 2 usage, 255 connection failure.\n";
+"Exit status: 0 ok, 1 refused (by the server or a check), 2 usage,\n"
+"255 no connection (connect, host key or login failed).\n";
 
 static const char usage_keygen[] =
 "usage: sluice keygen [-o FILE]\n"
@@ -64,21 +69,28 @@ static const char usage_keygen[] =
 "from the config, else ~/.config/sluice/identity.txt; never overwritten),\n"
 "and prints its age1... recipient for staff to register.\n";
 static const char usage_ls[] =
-"usage: sluice [options] ls [NIC]\n"
-"Lists the agreements you may see, or the files of agreement NIC.\n";
+"usage: sluice [options] ls [NIC] [--json]\n"
+"Lists the agreements you may see, or the files of agreement NIC: a\n"
+"header line, then NAME/ for a directory or NAME and SIZE for a file.\n"
+"--json: {\"entries\":[{\"name\",\"size\",\"type\"}...],\"path\"}.\n";
 static const char usage_get[] =
 "usage: sluice [options] get NIC [--out DIR] [--identity FILE]\n"
-"                               [--release-key FILE]\n"
+"                               [--release-key FILE] [--json]\n"
 "Downloads every file of /NIC/ into DIR (default ./NIC), resuming partial\n"
 "downloads, checks SHA256SUMS.minisig with the release key (--release-key\n"
 "or release_key from the config, pinned; else the server's /release.pub),\n"
 "decrypts each NAME.age into DIR/NAME and checks it against SHA256SUMS.\n"
 "The key that decrypts: --identity FILE (an age identity file, or an\n"
 "OpenSSH ed25519/RSA private key), else age_identity from the config, else\n"
-"the SSH key given with -i, else ~/.ssh/id_ed25519.\n";
+"the SSH key given with -i, else ~/.ssh/id_ed25519. Each NAME.age's\n"
+"header is read first: if none of its stanzas is for that key, get stops\n"
+"before downloading it. --json: one document at the end, {\"agreement\",\n"
+"\"complete\",\"directory\",\"files\":[{\"bytes\",\"name\",\"outcome\",\n"
+"\"reason\",\"verified\"}...]}.\n";
 static const char usage_status[] =
-"usage: sluice [options] status\n"
-"Shows your agreements, their dates and what is due (the server's status).\n";
+"usage: sluice [options] status [--json]\n"
+"Shows your agreements, their dates and what is due (the server's status;\n"
+"--json: the server's JSON document).\n";
 static const char usage_certify[] =
 "usage: sluice [options] certify-deletion NIC --org CODE --datasets TEXT\n"
 "           --destroyed-on YYYY-MM-DD --method TEXT --copies TEXT\n"
@@ -123,16 +135,17 @@ why_prefix(char *why, size_t whylen, const char *prefix)
 	why[p + n] = '\0';
 }
 
+/*
+ * Once connected, whatever stops a command is a refusal (1): the server's,
+ * a check of ours, a transfer cut short. EXIT_CONN (255) is only for a
+ * connection never made (session_open).
+ */
 static int
 exit_for(int err)
 {
-	switch (err) {
-	case 0:			return EXIT_OK;
-	case SLUICE_EIO:
-	case SLUICE_EPROTO:	return EXIT_CONN;
-	case SLUICE_EUSAGE:	return EXIT_USAGE;
-	}
-	return EXIT_REFUSED;
+	if (err == 0)
+		return EXIT_OK;
+	return err == SLUICE_EUSAGE ? EXIT_USAGE : EXIT_REFUSED;
 }
 
 /* "--help" anywhere among a command's words. */
@@ -244,10 +257,13 @@ session_open(const struct ccfg *cfg, int want_sftp, struct session *s)
 	char why[512];
 
 	memset(s, 0, sizeof(*s));
-	if (conn_open(cfg, &s->conn, why, sizeof(why)) != 0 ||
-	    (want_sftp && conn_sftp(s->conn, &s->sftp, why, sizeof(why)) != 0)) {
+	if (conn_open(cfg, &s->conn, why, sizeof(why)) != 0) {
 		say("%s", why);
-		return EXIT_CONN;
+		return EXIT_CONN;	/* no connection: connect, host key, login */
+	}
+	if (want_sftp && conn_sftp(s->conn, &s->sftp, why, sizeof(why)) != 0) {
+		say("%s", why);
+		return EXIT_REFUSED;
 	}
 	return 0;
 }
@@ -355,13 +371,14 @@ keygen_path(const struct ccfg *cfg, int argc, char **argv, const char **path,
 }
 
 static int
-cmd_keygen(const struct ccfg *cfg, int argc, char **argv)
+cmd_keygen(const struct ccfg *cfg, int json, int argc, char **argv)
 {
 	char identity[AGE_IDENTITY_STRLEN + 1], rcpt[AGE_RECIPIENT_STRLEN + 1];
 	char *def = NULL;
 	const char *path = NULL;
 	int rc;
 
+	(void)json;		/* refused before: keygen has no --json */
 	if (wants_help(argc, argv))
 		return show_help(usage_keygen);
 	if ((rc = keygen_path(cfg, argc, argv, &path, &def)) != 0)
@@ -388,22 +405,52 @@ out:
 
 /* --- ls and status ------------------------------------------------------- */
 
+static int
+is_dir(const struct sftp_dirent *e)
+{
+	return (e->attrs.flags & SSH_FILEXFER_ATTR_PERMISSIONS) &&
+	    S_ISDIR(e->attrs.perm);
+}
+
+/* A header line, then one line per entry: NAME/ for a directory. */
 static void
 print_listing(const struct sftp_dirent *e, size_t n)
 {
 	size_t i;
 
+	(void)printf("%-48s %14s\n", "NAME", "SIZE");
 	for (i = 0; i < n; i++)
-		if ((e[i].attrs.flags & SSH_FILEXFER_ATTR_PERMISSIONS) &&
-		    S_ISDIR(e[i].attrs.perm))
+		if (is_dir(&e[i]))
 			(void)printf("%s/\n", e[i].name);
 		else
 			(void)printf("%-48s %14llu\n", e[i].name,
 			    (unsigned long long)e[i].attrs.size);
 }
 
+/* {"entries":[{"name":N,"size":S,"type":"file"},{"name":D,
+ * "type":"directory"}],"path":P}, one line. */
+static void
+print_listing_json(const char *path, const struct sftp_dirent *e, size_t n)
+{
+	size_t i;
+
+	(void)fputs("{\"entries\":[", stdout);
+	for (i = 0; i < n; i++) {
+		(void)fputs(i == 0 ? "{" : ",{", stdout);
+		jsonw_kv_str(stdout, "name", e[i].name, 1);
+		if (!is_dir(&e[i]))
+			jsonw_kv_u64(stdout, "size", e[i].attrs.size, 0);
+		jsonw_kv_str(stdout, "type", is_dir(&e[i]) ? "directory" :
+		    "file", 0);
+		(void)fputc('}', stdout);
+	}
+	(void)fputc(']', stdout);
+	jsonw_kv_str(stdout, "path", path, 0);
+	(void)fputs("}\n", stdout);
+}
+
 static int
-cmd_ls(const struct ccfg *cfg, int argc, char **argv)
+cmd_ls(const struct ccfg *cfg, int json, int argc, char **argv)
 {
 	struct session s;
 	struct sftp_dirent *e = NULL;
@@ -425,7 +472,10 @@ cmd_ls(const struct ccfg *cfg, int argc, char **argv)
 		rc = exit_for(r);
 		goto out;
 	}
-	print_listing(e, n);
+	if (json)
+		print_listing_json(path, e, n);
+	else
+		print_listing(e, n);
 out:
 	sftp_dirents_free(e, n);
 	session_close(&s);
@@ -433,7 +483,7 @@ out:
 }
 
 static int
-cmd_status(const struct ccfg *cfg, int argc, char **argv)
+cmd_status(const struct ccfg *cfg, int json, int argc, char **argv)
 {
 	struct session s;
 	char why[512];
@@ -447,13 +497,14 @@ cmd_status(const struct ccfg *cfg, int argc, char **argv)
 		session_close(&s);
 		return rc;
 	}
-	if (conn_exec(s.conn, "status", STDOUT_FILENO, STDERR_FILENO, &status,
-	    why, sizeof(why)) != 0) {
+	if (conn_exec(s.conn, json ? "status --json" : "status", STDOUT_FILENO,
+	    STDERR_FILENO, &status, why, sizeof(why)) != 0) {
 		say("%s", why);
-		status = EXIT_CONN;
+		status = EXIT_REFUSED;
 	}
 	session_close(&s);
-	return status;
+	/* the server's status, but 255 only ever means no connection */
+	return status == EXIT_CONN ? EXIT_REFUSED : status;
 }
 
 /* --- get ----------------------------------------------------------------- */
@@ -466,7 +517,13 @@ struct get_ctx {
 	char			 state[4096];	/* OUT/.sluice-partial */
 	struct age_identity	*id;
 	struct sums		 sums;
+	struct get_report	 report;
+	int			 made_out;	/* OUT made by this get */
 };
+
+/* How fetch() gets a file. */
+#define FETCH_RESUME	0x1u	/* go on from a partial copy */
+#define FETCH_AGE	0x2u	/* NAME.age: its header must be for us */
 
 static int
 path_join(char *out, size_t outlen, const char *a, const char *b)
@@ -509,15 +566,17 @@ fd_matches(int fd, const uint8_t digest[32])
 	return sha256_fd(fd, d) == 0 && sodium_memcmp(d, digest, 32) == 0;
 }
 
-/* 1 when path exists and hashes to digest. */
+/* 1 when path exists and hashes to digest; *size is its size. */
 static int
-have_verified(const char *path, const uint8_t digest[32])
+have_verified(const char *path, const uint8_t digest[32], uint64_t *size)
 {
+	struct stat st;
 	int fd, ok;
 
 	if ((fd = open(path, O_RDONLY | O_CLOEXEC)) < 0)
 		return 0;
-	ok = fd_matches(fd, digest);
+	ok = fstat(fd, &st) == 0 && fd_matches(fd, digest);
+	*size = ok ? (uint64_t)st.st_size : 0;
 	(void)close(fd);
 	return ok;
 }
@@ -544,11 +603,67 @@ open_part(const char *part, int resume, uint64_t size, int *fd,
 	return 0;
 }
 
-/* The transfer itself, from off on, with progress on a terminal. */
+struct head_arg {
+	const struct get_ctx	*g;
+	const char		*name;	/* NAME.age */
+};
+
+/*
+ * The age header at the start of /NIC/NAME.age, read before the rest of the
+ * file: no stanza for our key stops the whole get (SLUICE_EDENIED: every
+ * file of the agreement is made for the same key), a bad header or MAC
+ * stops this file.
+ */
+static int
+head_for_us(void *arg, const uint8_t *p, size_t n, char *why, size_t whylen)
+{
+	const struct head_arg *a = arg;
+	struct age_header *h = NULL;
+	uint8_t key[AGE_FILE_KEY_LEN];
+	char pfx[600];
+	size_t hdrlen;
+	int r;
+
+	if ((r = age_header_parse(p, n, &h, &hdrlen, why, whylen)) == 0)
+		r = age_header_unwrap(h, a->g->id, key, why, whylen);
+	sodium_memzero(key, sizeof(key));
+	age_header_free(h);
+	if (r == SLUICE_ENOTFOUND)
+		return sluice_why(why, whylen, SLUICE_EDENIED, "no recipient "
+		    "stanza in %s/%s is for your key", a->g->nic, a->name);
+	if (r != 0) {
+		(void)snprintf(pfx, sizeof(pfx), "%s/%s: ", a->g->nic, a->name);
+		why_prefix(why, whylen, pfx);
+	}
+	return r;
+}
+
+/* The length of the age header at p[0..n) once its MAC line ("--- MAC")
+ * has arrived whole; 0 before. Stanza lines never start with "---". */
+static size_t
+age_head_len(void *arg, const uint8_t *p, size_t n)
+{
+	const uint8_t *nl;
+	size_t i;
+
+	(void)arg;
+	for (i = 1; i + 4 <= n; i++)
+		if (p[i - 1] == '\n' && memcmp(p + i, "--- ", 4) == 0)
+			return (nl = memchr(p + i, '\n', n - i)) == NULL ? 0 :
+			    (size_t)(nl - p) + 1;
+	return 0;
+}
+
+/* The transfer itself, from off on, with progress on a terminal; a
+ * NAME.age's header is checked before the rest comes. */
 static int
 download(struct get_ctx *g, const char *remote, const char *name,
-    uint64_t size, int fd, uint64_t off, char *why, size_t whylen)
+    uint64_t size, int fd, uint64_t off, unsigned how, char *why,
+    size_t whylen)
 {
+	struct head_arg ha = { g, name };
+	struct sftp_head_check head = { AGE_HEADER_MAX, age_head_len,
+	    head_for_us, &ha };
 	struct progress pr;
 	uint64_t got = 0;
 	int r;
@@ -557,8 +672,8 @@ download(struct get_ctx *g, const char *remote, const char *name,
 		(void)fprintf(stderr, "sluice: %s: resuming at byte %llu\n",
 		    name, (unsigned long long)off);
 	progress_start(&pr, name, size);
-	r = sftp_get(g->sftp, remote, fd, off, progress_cb, &pr, &got, why,
-	    whylen);
+	r = sftp_get_checked(g->sftp, remote, fd, off, (how & FETCH_AGE) ?
+	    &head : NULL, progress_cb, &pr, &got, why, whylen);
 	progress_end(&pr);
 	return r;
 }
@@ -570,8 +685,9 @@ download(struct get_ctx *g, const char *remote, const char *name,
  */
 static int
 fetch(struct get_ctx *g, const char *remote, const char *name, uint64_t size,
-    int resume, char *local, size_t locallen, char *why, size_t whylen)
+    unsigned how, char *local, size_t locallen, char *why, size_t whylen)
 {
+	int resume = (how & FETCH_RESUME) != 0;
 	char part[4200];
 	struct stat st;
 	uint64_t off = 0;
@@ -584,12 +700,16 @@ fetch(struct get_ctx *g, const char *remote, const char *name, uint64_t size,
 	if (resume && stat(local, &st) == 0 && (uint64_t)st.st_size == size)
 		return 0;
 	if ((r = open_part(part, resume, size, &fd, &off, why, whylen)) != 0 ||
-	    (r = download(g, remote, name, size, fd, off, why, whylen)) != 0)
+	    (r = download(g, remote, name, size, fd, off, how, why,
+	    whylen)) != 0)
 		goto out;
 	if (fsync(fd) != 0 || rename(part, local) != 0)
 		r = sluice_why(why, whylen, SLUICE_EIO, "%s: %s", local,
 		    strerror(errno));
 out:
+	/* a refused file leaves no empty partial copy behind */
+	if (r != 0 && fd >= 0 && fstat(fd, &st) == 0 && st.st_size == 0)
+		(void)unlink(part);
 	if (fd >= 0)
 		(void)close(fd);
 	return r;
@@ -749,10 +869,20 @@ out:
 	return r;
 }
 
+/* A file done, into the report. */
+static int
+reported(struct get_ctx *g, const char *name, enum get_outcome outcome,
+    uint64_t bytes, int verified, char *why, size_t whylen)
+{
+	if (getreport_done(&g->report, name, outcome, bytes, verified) != 0)
+		return sluice_why(why, whylen, SLUICE_ENOMEM, "out of memory");
+	return 0;
+}
+
 /* A released file that is not encrypted: checked, then moved into OUT. */
 static int
 place_plain(struct get_ctx *g, const char *local, const char *name,
-    const uint8_t *digest, char *why, size_t whylen)
+    uint64_t size, const uint8_t *digest, char *why, size_t whylen)
 {
 	char dst[4200];
 	int fd, ok;
@@ -776,9 +906,8 @@ place_plain(struct get_ctx *g, const char *local, const char *name,
 	if (rename(local, dst) != 0)
 		return sluice_why(why, whylen, SLUICE_EIO, "%s: %s", dst,
 		    strerror(errno));
-	(void)printf("%s: %s\n", name, digest != NULL ?
-	    "downloaded, SHA-256 verified" : "downloaded (not in SHA256SUMS)");
-	return 0;
+	return reported(g, name, GOT_DOWNLOADED, size, digest != NULL, why,
+	    whylen);
 }
 
 /* A downloaded NAME.age: decrypted into OUT/NAME, the download dropped. */
@@ -789,13 +918,14 @@ place_age(struct get_ctx *g, const char *local, const char *plain,
 	uint64_t plen = 0;
 	int r;
 
-	if ((r = decrypt_into(g, local, plain, digest, &plen, why,
-	    whylen)) != 0)
+	r = decrypt_into(g, local, plain, digest, &plen, why, whylen);
+	if (r == SLUICE_ENOTFOUND)	/* a complete copy kept from before */
+		return sluice_why(why, whylen, SLUICE_EDENIED, "no recipient "
+		    "stanza in %s/%s.age is for your key", g->nic, plain);
+	if (r != 0)
 		return r;
 	(void)unlink(local);
-	(void)printf("%s: decrypted, %llu bytes, SHA-256 verified\n", plain,
-	    (unsigned long long)plen);
-	return 0;
+	return reported(g, plain, GOT_DECRYPTED, plen, 1, why, whylen);
 }
 
 static int
@@ -828,6 +958,7 @@ get_one(struct get_ctx *g, const struct sftp_dirent *e, char *why,
 {
 	char plain[512], local[4200], dst[4200], remote[512];
 	const uint8_t *digest;
+	uint64_t size = 0;
 	int is_age = ends_with(e->name, ".age"), r;
 
 	if ((r = plain_name(g, e->name, is_age, plain, sizeof(plain), &digest,
@@ -838,15 +969,15 @@ get_one(struct get_ctx *g, const struct sftp_dirent *e, char *why,
 	    (int)sizeof(remote))
 		return sluice_why(why, whylen, SLUICE_ETOOBIG, "%s: path too "
 		    "long", e->name);
-	if (digest != NULL && have_verified(dst, digest)) {
-		(void)printf("%s: already here, SHA-256 verified\n", plain);
-		return 0;
-	}
-	if ((r = fetch(g, remote, e->name, e->attrs.size, 1, local,
-	    sizeof(local), why, whylen)) != 0)
+	if (digest != NULL && have_verified(dst, digest, &size))
+		return reported(g, plain, GOT_ALREADY_HERE, size, 1, why,
+		    whylen);
+	if ((r = fetch(g, remote, e->name, e->attrs.size, FETCH_RESUME |
+	    (is_age ? FETCH_AGE : 0), local, sizeof(local), why, whylen)) != 0)
 		return r;
 	if (!is_age)
-		return place_plain(g, local, e->name, digest, why, whylen);
+		return place_plain(g, local, e->name, e->attrs.size, digest,
+		    why, whylen);
 	return place_age(g, local, plain, digest, why, whylen);
 }
 
@@ -938,62 +1069,64 @@ not_released(const struct sftp_dirent *d)
 	    strcmp(d->name, "deletion-certificate") == 0;
 }
 
-/* One released file, its name checked first; says what went wrong. */
+/* What ends a whole get: the session, the gate, a key the files are not
+ * made for. Anything else fails one file. */
+static int
+ends_get(int r)
+{
+	return r == SLUICE_EIO || r == SLUICE_EPROTO || r == SLUICE_EDENIED ||
+	    r == SLUICE_ENOMEM;
+}
+
+/* One released file, its name checked first. A file that fails is said on
+ * stderr and reported; what ends the get is left to the caller to say. */
 static int
 get_checked(struct get_ctx *g, const struct sftp_dirent *d, char *why,
     size_t whylen)
 {
 	int r;
 
-	if (strchr(d->name, '/') != NULL || d->name[0] == '.') {
-		say("%s: refusing a file name from the server", d->name);
-		return SLUICE_EFORMAT;
-	}
-	if ((r = get_one(g, d, why, whylen)) != 0)
-		say("%s", why);
+	if (strchr(d->name, '/') != NULL || d->name[0] == '.')
+		r = sluice_why(why, whylen, SLUICE_EFORMAT, "%s: refusing a "
+		    "file name from the server", d->name);
+	else if ((r = get_one(g, d, why, whylen)) == 0 || ends_get(r))
+		return r;
+	say("%s", why);
+	if (getreport_failed(&g->report, d->name, why) != 0)
+		return sluice_why(why, whylen, SLUICE_ENOMEM, "out of memory");
 	return r;
 }
 
-struct tally {
-	size_t	done;
-	size_t	failed;
-};
-
-/* Each released file; one that fails is counted, but a session or gate
- * that ends stops the lot. */
+/* Each released file; one that fails is counted, but a session, gate or
+ * key that ends the get stops the lot. */
 static int
 get_files(struct get_ctx *g, const struct sftp_dirent *e, size_t n,
-    struct tally *t, char *why, size_t whylen)
+    char *why, size_t whylen)
 {
 	size_t i;
 	int r;
 
-	for (i = 0; i < n; i++) {
-		if (not_released(&e[i]))
-			continue;
-		if ((r = get_checked(g, &e[i], why, whylen)) == 0)
-			t->done++;
-		else if (r == SLUICE_EIO || r == SLUICE_EPROTO ||
-		    r == SLUICE_EDENIED)
-			return r;	/* the session or the gate ended */
-		else
-			t->failed++;
-	}
+	for (i = 0; i < n; i++)
+		if (!not_released(&e[i]) &&
+		    (r = get_checked(g, &e[i], why, whylen)) != 0 && ends_get(r))
+			return r;
 	return 0;
 }
 
+/* The summary (text or JSON); a failed file makes the get fail. */
 static int
-get_summary(const struct get_ctx *g, const struct tally *t, const char *dir,
-    char *why, size_t whylen)
+get_summary(const struct get_ctx *g, const char *dir, char *why,
+    size_t whylen)
 {
+	const struct get_report *t = &g->report;
+
+	if (t->done == 0 && t->failed == 0)
+		return sluice_why(why, whylen, SLUICE_ENOTFOUND, "no released "
+		    "files in %s/", dir);
+	getreport_end(t, g->nic, g->outdir);
 	if (t->failed > 0)
 		return sluice_why(why, whylen, SLUICE_EVERIFY, "%zu of %zu "
 		    "files failed", t->failed, t->failed + t->done);
-	if (t->done == 0)
-		return sluice_why(why, whylen, SLUICE_ENOTFOUND, "no released "
-		    "files in %s/", dir);
-	(void)printf("all %zu files of %s are in %s\n", t->done, g->nic,
-	    g->outdir);
 	return 0;
 }
 
@@ -1001,7 +1134,6 @@ static int
 get_all(struct get_ctx *g, const char *pinned, char *why, size_t whylen)
 {
 	struct sftp_dirent *e = NULL;
-	struct tally t = { 0, 0 };
 	char dir[64];
 	size_t n = 0;
 	int r;
@@ -1009,8 +1141,8 @@ get_all(struct get_ctx *g, const char *pinned, char *why, size_t whylen)
 	(void)snprintf(dir, sizeof(dir), "/%s", g->nic);
 	if ((r = sftp_list(g->sftp, dir, &e, &n, why, whylen)) == 0 &&
 	    (r = get_sums(g, pinned, dir, why, whylen)) == 0 &&
-	    (r = get_files(g, e, n, &t, why, whylen)) == 0)
-		r = get_summary(g, &t, dir, why, whylen);
+	    (r = get_files(g, e, n, why, whylen)) == 0)
+		r = get_summary(g, dir, why, whylen);
 	sftp_dirents_free(e, n);
 	return r;
 }
@@ -1045,7 +1177,11 @@ get_parse(const struct ccfg *cfg, int argc, char **argv, struct get_ctx *g,
 static int
 get_dirs(struct get_ctx *g)
 {
-	if ((mkdir(g->outdir, 0700) != 0 && errno != EEXIST) ||
+	if (mkdir(g->outdir, 0700) == 0)
+		g->made_out = 1;
+	else if (errno != EEXIST)
+		g->made_out = -1;
+	if (g->made_out < 0 ||
 	    path_join(g->state, sizeof(g->state), g->outdir,
 	    ".sluice-partial") != 0 ||
 	    (mkdir(g->state, 0700) != 0 && errno != EEXIST)) {
@@ -1061,16 +1197,20 @@ get_run(struct get_ctx *g, const char *pinned)
 	char why[1024];
 	int r;
 
-	if ((r = get_all(g, pinned, why, sizeof(why))) != 0) {
+	r = get_all(g, pinned, why, sizeof(why));
+	/* each only when empty: nothing partial left, nothing got */
+	(void)rmdir(g->state);
+	if (r != 0 && g->made_out)
+		(void)rmdir(g->outdir);
+	if (r != 0) {
 		say("get: %s", why);
 		return exit_for(r);
 	}
-	(void)rmdir(g->state);	/* only when nothing partial is left */
 	return EXIT_OK;
 }
 
 static int
-cmd_get(const struct ccfg *cfg, int argc, char **argv)
+cmd_get(const struct ccfg *cfg, int json, int argc, char **argv)
 {
 	struct get_ctx g;
 	struct session s;
@@ -1082,6 +1222,7 @@ cmd_get(const struct ccfg *cfg, int argc, char **argv)
 		return show_help(usage_get);
 	memset(&g, 0, sizeof(g));
 	memset(&s, 0, sizeof(s));
+	g.report.json = json;
 	if ((rc = get_parse(cfg, argc, argv, &g, &identity, &pinned)) != 0)
 		return rc;
 	if ((r = load_identity(cfg, identity, &g.id, why, sizeof(why))) != 0) {
@@ -1094,6 +1235,7 @@ cmd_get(const struct ccfg *cfg, int argc, char **argv)
 	}
 	session_close(&s);
 	sums_clear(&g.sums);
+	getreport_clear(&g.report);
 	age_identity_free(g.id);
 	return rc;
 }
@@ -1368,13 +1510,14 @@ out:
 }
 
 static int
-cmd_certify(const struct ccfg *cfg, int argc, char **argv)
+cmd_certify(const struct ccfg *cfg, int json, int argc, char **argv)
 {
 	struct certify_args a;
 	char *text = NULL, why[1024];
 	size_t len = 0;
 	int fd = -1, rc, r;
 
+	(void)json;		/* refused before: no --json here */
 	if (wants_help(argc, argv))
 		return show_help(usage_certify);
 	if (certify_parse(argc, argv, &a) != 0 || nic_check(a.nic, NULL, 0) != 0)
@@ -1399,15 +1542,16 @@ cmd_certify(const struct ccfg *cfg, int argc, char **argv)
 
 struct subcommand {
 	const char	*name;
-	int		(*run)(const struct ccfg *, int, char **);
+	int		(*run)(const struct ccfg *, int, int, char **);
+	int		 json;		/* answers --json */
 };
 
 static const struct subcommand subcommands[] = {
-	{ "keygen", cmd_keygen },
-	{ "ls", cmd_ls },
-	{ "get", cmd_get },
-	{ "status", cmd_status },
-	{ "certify-deletion", cmd_certify },
+	{ "keygen", cmd_keygen, 0 },
+	{ "ls", cmd_ls, 1 },
+	{ "get", cmd_get, 1 },
+	{ "status", cmd_status, 1 },
+	{ "certify-deletion", cmd_certify, 0 },
 };
 
 static const struct subcommand *
@@ -1421,18 +1565,53 @@ find_subcommand(const char *name)
 	return NULL;
 }
 
+/* Takes every --json out of a command's words (up to a "--"); 1 if any. */
+static int
+take_command_json(int *argc, char **argv)
+{
+	int i, j, json = 0, ended = 0;
+
+	for (i = j = 1; i < *argc; i++) {
+		if (!ended && strcmp(argv[i], "--json") == 0) {
+			json = 1;
+			continue;
+		}
+		if (strcmp(argv[i], "--") == 0)
+			ended = 1;
+		argv[j++] = argv[i];
+	}
+	argv[j] = NULL;
+	*argc = j;
+	return json;
+}
+
+/* The command, with --json before it (json) or among its words. */
+static int
+run_command(const struct subcommand *sc, const struct ccfg *cfg, int json,
+    int argc, char **argv)
+{
+	if (take_command_json(&argc, argv))
+		json = 1;
+	if (json && !sc->json) {
+		say("%s: --json is for ls, status and get", sc->name);
+		return EXIT_USAGE;
+	}
+	return sc->run(cfg, json, argc, argv);
+}
+
 int
 main(int argc, char **argv)
 {
 	const struct subcommand *sc;
 	struct ccfg cfg;
 	char why[512];
-	int next, help, rc = EXIT_USAGE;
+	int next, help, json, rc = EXIT_USAGE;
 
 	if (sodium_init() < 0 || ccfg_init(&cfg) != 0) {
 		(void)fprintf(stderr, "sluice: cannot initialise\n");
 		return EXIT_REFUSED;
 	}
+	json = cli_take_json(&argc, argv);
 	if (cli_global(argc, argv, "sluice.conf", &cfg, &next, &help, why,
 	    sizeof(why)) != 0) {
 		say("%s", why);
@@ -1448,7 +1627,7 @@ main(int argc, char **argv)
 		say("unknown command \"%s\" (see sluice --help)", argv[next]);
 		goto out;
 	}
-	rc = sc->run(&cfg, argc - next, argv + next);
+	rc = run_command(sc, &cfg, json, argc - next, argv + next);
 out:
 	ccfg_clear(&cfg);
 	return rc;

@@ -194,35 +194,6 @@ out:
 	return rc;
 }
 
-/*
- * Takes a global --json out of the flags before the command (getopt would
- * refuse it), so `sluicectl --json org list` works as `ssh HOST --json org
- * list` does; argv[0..*argc) keeps the rest in order. Returns 1 if found.
- */
-static int
-take_json(int *argc, char **argv)
-{
-	int i, j, json = 0;
-
-	for (i = j = 1; i < *argc; i++) {
-		if (strcmp(argv[i], "--json") == 0) {
-			json = 1;
-			continue;
-		}
-		argv[j++] = argv[i];
-		if (argv[i][0] != '-' || strcmp(argv[i], "--") == 0)
-			break;		/* the command: the rest is its own */
-		if (strlen(argv[i]) == 2 && strchr("FHpliko", argv[i][1]) !=
-		    NULL && i + 1 < *argc)
-			argv[j++] = argv[++i];	/* a flag's value */
-	}
-	for (i++; i < *argc; i++)
-		argv[j++] = argv[i];
-	argv[j] = NULL;
-	*argc = j;
-	return json;
-}
-
 static int
 dispatch(const struct ccfg *cfg, int argc, char **argv, int next, int json)
 {
@@ -247,7 +218,7 @@ main(int argc, char **argv)
 		(void)fprintf(stderr, "sluicectl: out of memory\n");
 		return EXIT_REFUSED;
 	}
-	json = take_json(&argc, argv);
+	json = cli_take_json(&argc, argv);
 	if (cli_global(argc, argv, "sluicectl.conf", &cfg, &next, &help, why,
 	    sizeof(why)) != 0) {
 		(void)fprintf(stderr, "sluicectl: %s\n", why);

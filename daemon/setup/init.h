@@ -1,7 +1,8 @@
 /*
  * init.h: `sluiced init` (docs/design.md section 6): a new data directory with
  * its configuration, store, host key, release signing key, master key and
- * first admin. Prints where each is; refuses a non-empty directory.
+ * first admin. All or nothing: a refused init leaves DIR as it found it.
+ * Prints where each part is once all are made; refuses a non-empty directory.
  */
 #ifndef SLUICE_INIT_H
 #define SLUICE_INIT_H

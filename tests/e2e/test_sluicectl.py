@@ -44,6 +44,19 @@ def same_as_ssh(w):
     st, out, err = ctl(w, "olivia", "--json", "org", "list")
     eq(st, 0, "--json before the command: " + err)
     eq(json.loads(out)["organisations"][0]["code"], story.ORG, "--json org list")
+    # --json before the command words, among the flags, or after them: the
+    # same one document as ssh's `org list --json`
+    want = w.ssh("olivia", "org", "list", "--json")
+    eq(want[0], 0, "ssh org list --json")
+    for args in (["--json", "org", "list"], ["org", "list", "--json"]):
+        eq(ctl(w, "olivia", *args), want, "sluicectl %r" % args)
+    argv = [w.tool("sluicectl"), "-H", "127.0.0.1", "--json", "-p", str(w.port), "-l",
+            "olivia", "-i", w.key("olivia"), "-k", w.known_hosts, "org", "list"]
+    eq(run(argv, env=dict(os.environ, HOME=w.tmp, XDG_CONFIG_HOME=w.path("xdg"))), want,
+       "--json among the flags")
+    eq(ctl(w, "olivia", "--json", "org", "add"),
+       (2, "", "too few arguments\nusage: org add CODE --name NAME [--type TYPE]\n"),
+       "--json with a usage error")
 
 
 def put(w):

@@ -1,8 +1,9 @@
 /*
  * test_client_sftp.c: the hand-framed SFTP v3 client against canned server
  * bytes: the exact requests it sends, how it reads replies (split at any
- * byte), pipelined and out-of-order READs, short reads, resume, gate
- * denials and verdicts surfaced as the server wrote them, bounds.
+ * byte), pipelined and out-of-order READs, short reads, resume, a file's
+ * head checked before the rest in the same OPEN, gate denials and verdicts
+ * surfaced as the server wrote them, bounds.
  */
 #include <check.h>
 #include <fcntl.h>
@@ -580,6 +581,171 @@ START_TEST(get_overlong_data)
 }
 END_TEST
 
+/* A head check for the tests: the head is whole at 5000 bytes; what check
+ * saw is kept; refuse says whether it refuses. */
+struct head_seen {
+	size_t	 n;
+	int	 calls;
+	int	 refuse;
+};
+
+static size_t
+head_len_5000(void *arg, const uint8_t *p, size_t n)
+{
+	(void)arg;
+	(void)p;
+	return n >= 5000 ? 5000 : 0;
+}
+
+static int
+head_check(void *arg, const uint8_t *p, size_t n, char *why, size_t whylen)
+{
+	struct head_seen *h = arg;
+	uint8_t *want_p = pattern(n);
+
+	ck_assert_int_eq(memcmp(p, want_p, n), 0);
+	free(want_p);
+	h->n = n;
+	h->calls++;
+	if (h->refuse)
+		return sluice_why(why, whylen, SLUICE_EDENIED, "not for you");
+	return 0;
+}
+
+/* The head comes first, in READs of 4096 then doubling, until it is whole
+ * (8192 bytes); then FSTAT and the pipelined rest from there, in the same
+ * OPEN; the file is whole on disk. */
+START_TEST(get_head_then_rest)
+{
+	struct head_seen seen = { 0, 0, 0 };
+	struct sftp_head_check head = { 262144, head_len_5000, head_check,
+	    &seen };
+	struct sftp_client *c;
+	uint8_t *p = pattern(10000);
+	uint64_t got = 0;
+	char why[256] = "", out[128];
+	int fd;
+
+	mio.maxread = 3001;
+	(void)snprintf(out, sizeof(out), "%s/out", dir);
+	r_version();
+	r_handle(1, "fh");
+	r_data(2, p, 4096);
+	r_data(3, p + 4096, 4096);
+	r_attrs(4, 10000);
+	r_data(5, p + 8192, 1808);
+	r_status(6, SSH_FX_EOF, "");
+	r_status(7, SSH_FX_OK, "");
+	c = connect_client();
+	q_open(1, "/N/a.age", SSH_FXF_READ);
+	q_read(2, "fh", 0, 4096);
+	q_read(3, "fh", 4096, 4096);
+	q_handle(SSH_FXP_FSTAT, 4, "fh");
+	q_read(5, "fh", 8192, 261120);
+	q_read(6, "fh", 10000, 261120 - 1808);
+	q_handle(SSH_FXP_CLOSE, 7, "fh");
+	fd = open(out, O_RDWR | O_CREAT | O_TRUNC, 0600);
+	ck_assert_int_ge(fd, 0);
+	ck_assert_int_eq(sftp_get_checked(c, "/N/a.age", fd, 0, &head, NULL,
+	    NULL, &got, why, sizeof(why)), 0);
+	ck_assert_uint_eq(got, 10000);
+	ck_assert_int_eq(seen.calls, 1);
+	ck_assert_uint_eq(seen.n, 8192);
+	(void)close(fd);
+	assert_file(out, p, 10000);
+	assert_sent();
+	sftp_client_free(c);
+	free(p);
+}
+END_TEST
+
+/* A file shorter than its head would be: read to EOF, checked, refused:
+ * nothing written, the handle closed, the check's reason kept. */
+START_TEST(get_head_refused)
+{
+	struct head_seen seen = { 0, 0, 1 };
+	struct sftp_head_check head = { 262144, head_len_5000, head_check,
+	    &seen };
+	struct sftp_client *c;
+	uint8_t *p = pattern(300);
+	uint64_t got = 7;
+	char why[256] = "", out[128];
+	int fd;
+
+	mio.maxread = 100000;
+	(void)snprintf(out, sizeof(out), "%s/out", dir);
+	r_version();
+	r_handle(1, "fh");
+	r_data(2, p, 300);
+	r_status(3, SSH_FX_EOF, "");
+	r_status(4, SSH_FX_OK, "");
+	c = connect_client();
+	q_open(1, "/N/a.age", SSH_FXF_READ);
+	q_read(2, "fh", 0, 4096);
+	q_read(3, "fh", 300, 4096 - 300);
+	q_handle(SSH_FXP_CLOSE, 4, "fh");
+	fd = open(out, O_RDWR | O_CREAT | O_TRUNC, 0600);
+	ck_assert_int_ge(fd, 0);
+	ck_assert_int_eq(sftp_get_checked(c, "/N/a.age", fd, 0, &head, NULL,
+	    NULL, &got, why, sizeof(why)), SLUICE_EDENIED);
+	ck_assert_str_eq(why, "not for you");
+	ck_assert_uint_eq(got, 0);
+	ck_assert_int_eq(seen.calls, 1);
+	ck_assert_uint_eq(seen.n, 300);
+	ck_assert_int_eq(lseek(fd, 0, SEEK_END), 0);
+	(void)close(fd);
+	assert_sent();
+	sftp_client_free(c);
+	free(p);
+}
+END_TEST
+
+/* Resuming past the head: the head is read and checked but not written
+ * again; the download goes on where the local copy ends. */
+START_TEST(get_head_resume_beyond)
+{
+	struct head_seen seen = { 0, 0, 0 };
+	struct sftp_head_check head = { 262144, head_len_5000, head_check,
+	    &seen };
+	struct sftp_client *c;
+	uint8_t *p = pattern(20000);
+	uint64_t got = 0;
+	char why[256] = "", out[128];
+	int fd;
+
+	mio.maxread = 100000;
+	(void)snprintf(out, sizeof(out), "%s/out", dir);
+	fd = open(out, O_RDWR | O_CREAT | O_TRUNC, 0600);
+	ck_assert_int_ge(fd, 0);
+	ck_assert_int_eq(write(fd, p, 15000), 15000);
+	r_version();
+	r_handle(1, "fh");
+	r_data(2, p, 4096);
+	r_data(3, p + 4096, 4096);
+	r_attrs(4, 20000);
+	r_data(5, p + 15000, 5000);
+	r_status(6, SSH_FX_EOF, "");
+	r_status(7, SSH_FX_OK, "");
+	c = connect_client();
+	q_open(1, "/N/a.age", SSH_FXF_READ);
+	q_read(2, "fh", 0, 4096);
+	q_read(3, "fh", 4096, 4096);
+	q_handle(SSH_FXP_FSTAT, 4, "fh");
+	q_read(5, "fh", 15000, 261120);
+	q_read(6, "fh", 20000, 261120 - 5000);
+	q_handle(SSH_FXP_CLOSE, 7, "fh");
+	ck_assert_int_eq(sftp_get_checked(c, "/N/a.age", fd, 15000, &head,
+	    NULL, NULL, &got, why, sizeof(why)), 0);
+	ck_assert_uint_eq(got, 5000);
+	ck_assert_int_eq(seen.calls, 1);
+	(void)close(fd);
+	assert_file(out, p, 20000);
+	assert_sent();
+	sftp_client_free(c);
+	free(p);
+}
+END_TEST
+
 static void
 put_file(const uint8_t *p, size_t n, int *fd)
 {
@@ -692,6 +858,9 @@ main(void)
 	tcase_add_test(tc, get_denied_midway);
 	tcase_add_test(tc, get_open_denied);
 	tcase_add_test(tc, get_overlong_data);
+	tcase_add_test(tc, get_head_then_rest);
+	tcase_add_test(tc, get_head_refused);
+	tcase_add_test(tc, get_head_resume_beyond);
 	tcase_add_test(tc, put_pipelined_with_verdict);
 	tcase_add_test(tc, put_refused_at_close);
 	tcase_add_test(tc, put_open_denied);

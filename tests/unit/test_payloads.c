@@ -155,7 +155,9 @@ START_TEST(partial_never_committed)
 	ck_assert_int_eq(s.n, 2);
 	ck_assert_ptr_nonnull(strstr(s.text, "c:" ID_A " "));
 	ck_assert_ptr_nonnull(strstr(s.text, "p:"));
-	ck_assert_ptr_null(strstr(s.text, ".tmp c:"));
+	/* one committed entry, and it is ID_A: the temp is never listed as
+	 * committed (whatever order the directory lists them in) */
+	ck_assert_ptr_null(strstr(strstr(s.text, "c:") + 2, "c:"));
 	/* a partial name opens as nothing */
 	(void)sscanf(strstr(s.text, "p:") + 2, "%127s", name);
 	ck_assert_int_eq(payloads_open(dir, name, &fd), SLUICE_EINVAL);

@@ -119,7 +119,8 @@ def session_pid(w, t):
     """The daemon's session process serving transport t, from the log line
     "connection from 127.0.0.1:PORT: session PID"."""
     tag = "connection from 127.0.0.1:%d: session " % local_port(t)
-    for line in full_log(w).splitlines():
+    # the last such line: an earlier connection may have used the same port
+    for line in reversed(full_log(w).splitlines()):
         if tag in line:
             return int(line.split(tag)[1].split()[0])
     raise Failure("no session pid for port %d in the log" % local_port(t))

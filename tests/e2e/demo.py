@@ -23,6 +23,7 @@ def main():
         story.agreement(w, True)
         story.stage_and_approve(w, True)
         story.download(w, True)
+        story.refusals_and_offboarding(w, True)
         story.say(True, "the dashboard and the published register")
         story.show(True, w.ok("audrey", "dashboard"))
         story.show(True, w.ok("audrey", "register", "export", "--format", "csv"))

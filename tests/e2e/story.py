@@ -145,6 +145,30 @@ def download(w, verbose=False, who="rita"):
     return outdir
 
 
+def refusals_and_offboarding(w, verbose=False):
+    """An explained denial (the agreement suspended: the file stays listed,
+    stock sftp prints the rule), then a recipient offboarded and restored."""
+    say(verbose, "an approver suspends the agreement: the file is still listed, "
+        "the download is refused and says why")
+    w.ok("alan", "agreement", "suspend", NIC, "--reason", "breach under investigation")
+    st, out, err = w.sftp("rita", ["ls -1 /%s" % NIC,
+                                   "get /%s/cohort.csv.age %s" % (NIC, w.path("refused.age"))])
+    show(verbose, out + err)
+    check(st != 0 and "cohort.csv.age" in out, "sftp during suspension: " + out + err)
+    check("sluice: rule 5 (agreement): the agreement is suspended, not live" in err,
+          "stock sftp prints the rule: " + err)
+    w.ok("alan", "agreement", "resume", NIC)
+    say(verbose, "an operator disables the recipient who left: her key logs in to nothing")
+    show(verbose, w.ok("olivia", "person", "disable", "rita", "--reason", "left the organisation"))
+    st, out, err = w.sftp("rita", ["ls /"])
+    show(verbose, err)
+    check(st != 0 and "Permission denied" in err, "disabled login: " + err)
+    show(verbose, w.ok("olivia", "person", "enable", "rita"))
+    st, out, err = w.sftp("rita", ["ls -1 /%s" % NIC])
+    check(st == 0 and "cohort.csv.age" in out, "enabled again: " + out + err)
+    say(verbose, "she can download again")
+
+
 def epilogue(w, verbose=False):
     """Fast-forward past expiry: the mails, a certificate of deletion signed
     by the organisation's signatory, the agreement closed."""

@@ -18,6 +18,7 @@ def test(w):
     eq(len(xid), 32, "extract id")
     eq(rid, "1", "release id")
     story.download(w)
+    story.refusals_and_offboarding(w)
     subjects = story.epilogue(w)
     eq(subjects, [("rita@orga.example", "[sluice] %s expires in %d days (last day 2026-12-31)"
                    % (story.NIC, d)) for d in (90, 30, 7)] +

@@ -159,7 +159,7 @@ def dump(path):
 
 
 def screenshots(site, page):
-    for width, height in ((1280, 1400), (360, 1400)):
+    for width, height in ((1280, 2400), (360, 2400)):
         png = os.path.join(ARTEFACTS, "%s-%d.png" % (page, width))
         if os.path.exists(png):
             os.unlink(png)

@@ -1,5 +1,5 @@
 /*
- * sluiced: init, run, check-config (docs/design.md section 6).
+ * sluiced: init, run, check-config, publish (docs/design.md section 6).
  *
  * run: the parent checks the data directory, forks the engine (which alone
  * opens the store and the keys), then binds and serves, forking one session
@@ -21,6 +21,7 @@
 
 #include "engine/engine.h"
 #include "setup/init.h"
+#include "setup/publish.h"
 #include "ipc.h"
 #include "parent/server.h"
 #include "sluice/clock.h"
@@ -32,7 +33,8 @@
 #define USAGE \
 "usage: sluiced init -d DIR --admin USER --admin-key FILE.pub [--port N] [--listen ADDR]\n" \
 "       sluiced run -d DIR [--port N] [--listen ADDR] [--fake-clock FILE] [-v]\n" \
-"       sluiced check-config -d DIR\n"
+"       sluiced check-config -d DIR\n" \
+"       sluiced publish -d DIR [--out WEBDIR] [--fake-clock FILE]\n"
 
 struct main_opts {
 	const char	*dir;
@@ -40,6 +42,7 @@ struct main_opts {
 	const char	*admin_key;
 	const char	*listen;
 	const char	*fake_clock;
+	const char	*out;
 	long		 port;
 	int		 verbose;
 };
@@ -72,6 +75,7 @@ static const struct option longopts[] = {
 	{ "port", required_argument, NULL, 'p' },
 	{ "listen", required_argument, NULL, 'l' },
 	{ "fake-clock", required_argument, NULL, 'f' },
+	{ "out", required_argument, NULL, 'o' },
 	{ "verbose", no_argument, NULL, 'v' },
 	{ "help", no_argument, NULL, 'h' },
 	{ NULL, 0, NULL, 0 }
@@ -87,6 +91,7 @@ take_opt(int ch, struct main_opts *o)
 	case 'k': o->admin_key = optarg; break;
 	case 'l': o->listen = optarg; break;
 	case 'f': o->fake_clock = optarg; break;
+	case 'o': o->out = optarg; break;
 	case 'v': o->verbose++; break;
 	case 'p':
 		if (parse_port(optarg, &o->port) != 0)
@@ -280,6 +285,15 @@ cmd_init(const struct main_opts *o)
 	return init_run(o->dir, o->admin, o->admin_key, (int)o->port, o->listen);
 }
 
+/* The public site: a read-only look at the store, so the daemon may run. */
+static int
+cmd_publish(const struct main_opts *o)
+{
+	if (fake_clock_setup(o) != 0)
+		return 1;
+	return publish_run(o->dir, o->out);
+}
+
 static const struct command {
 	const char	*name;
 	int		(*fn)(const struct main_opts *);
@@ -287,6 +301,7 @@ static const struct command {
 	{ "init",		cmd_init },
 	{ "run",		cmd_run },
 	{ "check-config",	cmd_check_config },
+	{ "publish",		cmd_publish },
 };
 
 static int

@@ -124,13 +124,20 @@ static const char policy_text[] =
 "\n" \
 "[policy]\n" \
 "# The policy file: reminders, certificates, DSPT waiver, download limits.\n" \
-"file = " CONFIG_POLICY_FILE "\n"
+"file = " CONFIG_POLICY_FILE "\n" \
+"\n" \
+"[publish]\n" \
+"# Where sluiced publish writes the public site (the Data Uses Register and\n" \
+"# its dashboard) when run without --out: a symbolic link it swaps to each\n" \
+"# new copy (empty: none).\n" \
+"dir =\n"
 
 enum ktype {
 	K_INT32,	/* int32_t in [min, max] */
 	K_INT64,	/* int64_t in [min, max] */
 	K_BOOL,		/* int, yes or no */
 	K_PATH,		/* char[size], resolved against DIR */
+	K_PATH_OPT,	/* as K_PATH, or empty: none */
 	K_PROGRAM,	/* char[size], an absolute path */
 	K_ADDR,		/* char[size], an IPv4 or IPv6 address */
 	K_EMAIL,	/* char[size], one address */
@@ -170,6 +177,7 @@ static const struct key daemon_keys[] = {
 	{ "mail", "from", K_EMAIL, CFG(mail_from), 0, 0, 0 },
 	{ "mail", "staff_to", K_EMAILS, CFG(staff_to), 0, 0, 0 },
 	{ "policy", "file", K_PATH, CFG(policy_file), 0, 0, 0 },
+	{ "publish", "dir", K_PATH_OPT, CFG(publish_dir), 0, 0, 0 },
 };
 
 static const struct key policy_keys[] = {
@@ -396,7 +404,8 @@ set_string(struct parse *ps, const struct key *k, const char *v)
 	char *dst = (char *)ps->base + k->off;
 	int n;
 
-	if (k->type == K_PATH && v[0] != '/')
+	if ((k->type == K_PATH || (k->type == K_PATH_OPT && *v != '\0')) &&
+	    v[0] != '/')
 		n = snprintf(dst, k->size, "%s/%s", ps->dir, v);
 	else
 		n = snprintf(dst, k->size, "%s", v);
@@ -532,6 +541,7 @@ set_value(struct parse *ps, const struct key *k, const char *v)
 	case K_DAYS:
 		return set_days(ps, k, v);
 	case K_PATH:
+	case K_PATH_OPT:
 	case K_PROGRAM:
 	case K_ADDR:
 	case K_EMAIL:

@@ -228,6 +228,14 @@ static const char *const sql[ST_MAX] = {
 	[ST_AUDIT_LAST] = "SELECT " AUDIT_COLS " ORDER BY id DESC LIMIT 1",
 	[ST_AUDIT_GET] = "SELECT " AUDIT_COLS " WHERE id = ?",
 	[ST_AUDIT_SINCE] = "SELECT " AUDIT_COLS " WHERE time >= ? ORDER BY id",
+
+	/* published counts (published.c): per UTC month, in [?1, ?2) */
+	[ST_RELEASES_BY_MONTH] = "SELECT strftime('%Y-%m', approved_at, "
+	    "'unixepoch'), count(*) FROM releases WHERE approved_at >= ?1 AND "
+	    "approved_at < ?2 GROUP BY 1 ORDER BY 1",
+	[ST_DOWNLOADS_BY_MONTH] = "SELECT strftime('%Y-%m', at, 'unixepoch'), "
+	    "count(*) FROM downloads WHERE completed = 1 AND gate = 'allow' AND "
+	    "at >= ?1 AND at < ?2 GROUP BY 1 ORDER BY 1",
 };
 
 int

@@ -632,4 +632,36 @@ int store_audit_each(struct store *s, int64_t since, store_audit_fn fn,
     void *arg);
 void audit_entry_clear(struct audit_entry *e);
 
+/* ---- what the published pages read (published.c) ------------------------ */
+
+/*
+ * Opens the store at path for reading only (sluiced publish, while the
+ * daemon may be running: WAL lets a reader in beside the writer): never
+ * created, never migrated, PRAGMA query_only, busy_timeout as store_open().
+ * SLUICE_ESTORE with a reason for a missing file, a file that is not a
+ * store, or a store whose schema version is not this program's ("store
+ * schema version 1 is not this program's 2; run sluiced once to migrate
+ * it"). Every reading function works on it; a writing one fails with
+ * SLUICE_ESTORE. *out is the caller's to store_close().
+ */
+int store_open_readonly(const char *path, struct store **out, char *why,
+    size_t whylen) __attribute__((warn_unused_result));
+
+/* How many things happened in one UTC calendar month. */
+struct month_count {
+	char	 month[8];		/* "YYYY-MM" */
+	int64_t	 n;
+};
+struct month_count_list { struct month_count *v; size_t n; };
+
+/* Per month from since to before until, oldest first; months with none are
+ * left out. Releases count by approved_at, revoked ones included;
+ * downloads count the ones the gate allowed that completed, by when the
+ * file was opened. */
+int store_releases_by_month(struct store *s, int64_t since, int64_t until,
+    struct month_count_list *out);
+int store_downloads_by_month(struct store *s, int64_t since, int64_t until,
+    struct month_count_list *out);
+void month_count_list_free(struct month_count_list *l);
+
 #endif

@@ -79,6 +79,8 @@ struct sluice_config {
 	/* [policy] */
 	char	 policy_file[CONFIG_PATH_MAX];
 	struct sluice_policy policy;
+	/* [publish] */
+	char	 publish_dir[CONFIG_PATH_MAX];	/* resolved; "" = none */
 };
 
 /* Every field at its default, paths resolved against dir. SLUICE_ECONFIG if

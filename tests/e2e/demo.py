@@ -5,7 +5,7 @@ story of an agreement, with stock tools, printing each step."""
 import os
 import sys
 
-from harness import World, Failure
+from harness import World, Failure, run
 import story
 
 
@@ -31,6 +31,15 @@ def main():
             story.epilogue(w, True)
         story.say(True, "the audit log's hash chain verifies")
         story.show(True, w.ok("audrey", "audit", "verify"))
+        story.say(True, "sluiced publish: the register and dashboard as a static site")
+        site = w.path("site")
+        st, out, err = run([w.sluiced(), "publish", "-d", w.dir, "--out", site,
+                            "--fake-clock", w.clock])
+        if st != 0:
+            raise Failure("sluiced publish: " + err)
+        story.show(True, out)
+        print("open file://%s/index.html in a browser (removed when the demo ends, "
+              "unless --keep)" % site)
         print("\ndemo: done; removing %s" % w.tmp)
     except Failure as e:
         print("demo: FAILED: %s\n--- daemon log ---\n%s" % (e, w.logtext()), file=sys.stderr)

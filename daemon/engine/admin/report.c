@@ -9,6 +9,7 @@
 #include "sluice/error.h"
 
 #include "engine/admin/admin_int.h"
+#include "setup/register_doc.h"
 #include "engine/audit.h"
 
 /* ---- audit --------------------------------------------------------------- */
@@ -74,75 +75,8 @@ cmd_audit_export(struct admin_call *c)
 
 /* ---- the Data Uses Register ---------------------------------------------- */
 
-static const char *const register_columns[] = {
-	"reference", "title", "organisation", "organisation_type", "datasets",
-	"legal_basis", "purpose", "start", "end", "state",
-};
-#define NCOLUMNS (sizeof(register_columns) / sizeof(register_columns[0]))
-
-/* s in quotes, with its quotes doubled. */
-static int
-csv_quoted(struct sbuf *b, const char *s)
-{
-	const char *p;
-	int r;
-
-	r = sbuf_put_u8(b, '"');
-	for (p = s; *p != '\0' && r == 0; p++)
-		r = *p == '"' ? sbuf_put(b, "\"\"", 2) :
-		    sbuf_put_u8(b, (uint8_t)*p);
-	return r != 0 ? r : sbuf_put_u8(b, '"');
-}
-
-/* One RFC 4180 field: quoted when it holds a comma, quote, CR or LF. */
-static int
-csv_field(struct sbuf *b, const char *s, int last)
-{
-	int r;
-
-	if (strpbrk(s, ",\"\r\n") == NULL)
-		r = sbuf_put(b, s, strlen(s));
-	else
-		r = csv_quoted(b, s);
-	if (r == 0)
-		r = last ? sbuf_put(b, "\r\n", 2) : sbuf_put_u8(b, ',');
-	return r;
-}
-
-static json_t *
-register_row(struct admin_call *c, const struct agreement *a)
-{
-	struct org o;
-	char s[11], e[11];
-
-	memset(&o, 0, sizeof(o));
-	(void)org_get(c->ctx->store, a->org, &o);
-	admin_date(a->starts, s);
-	admin_date(a->expires, e);
-	return json_pack("{s:s,s:s,s:s,s:s,s:s,s:s,s:s,s:s,s:s,s:s}",
-	    "reference", a->nic, "title", a->title, "organisation", o.name,
-	    "organisation_type", o.type, "datasets", a->datasets,
-	    "legal_basis", a->legal_basis, "purpose", a->purpose, "start", s,
-	    "end", e, "state", agreement_state_name(a->state));
-}
-
-static int
-register_csv(struct admin_call *c, json_t *rows)
-{
-	json_t *row;
-	size_t i, k;
-	int r = 0;
-
-	for (k = 0; k < NCOLUMNS && r == 0; k++)
-		r = csv_field(c->text, register_columns[k], k + 1 == NCOLUMNS);
-	json_array_foreach(rows, i, row)
-		for (k = 0; k < NCOLUMNS && r == 0; k++)
-			r = csv_field(c->text, json_string_value(
-			    json_object_get(row, register_columns[k])),
-			    k + 1 == NCOLUMNS);
-	return r;
-}
-
+/* The rows and their CSV are setup/register_doc.c's, shared with the
+ * published site, so the two never differ. */
 /* --format: csv unless json (or the answer is --json anyway). */
 static int
 register_format(struct admin_call *c, int *as_json)
@@ -158,32 +92,15 @@ register_format(struct admin_call *c, int *as_json)
 	return 0;
 }
 
-/* The register lists an agreement once it is signed: a draft or one
- * awaiting signatures is not yet a data use. */
-static int
-registered(const struct agreement *a)
-{
-	return a->state != AG_DRAFT && a->state != AG_AWAITING_SIGNATURES;
-}
-
 /* The register's rows: the governing version of every agreement signed. */
 static int
 register_rows(struct admin_call *c, json_t **rows)
 {
-	struct agreement_list l = { NULL, 0 };
-	size_t i;
 	int r;
 
-	if ((r = agreement_list(c->ctx->store, AGREEMENT_ANY_STATE, NULL,
-	    AGREEMENT_LIST_GOVERNING, &l)) != 0)
+	if ((r = register_doc_rows(c->ctx->store, rows)) != 0)
 		return admin_fail(c, r, "store failure listing agreements");
-	if ((*rows = json_array()) == NULL)
-		r = admin_fail(c, SLUICE_ENOMEM, "out of memory");
-	for (i = 0; i < l.n && r == 0; i++)
-		if (registered(&l.v[i]))
-			r = admin_append(c, *rows, register_row(c, &l.v[i]));
-	agreement_list_free(&l);
-	return r;
+	return 0;
 }
 
 static int
@@ -193,7 +110,8 @@ register_answer(struct admin_call *c, json_t *rows, int as_json)
 	int r;
 
 	if (!as_json)
-		return register_csv(c, rows);
+		return register_doc_csv(rows, c->text) == 0 ? 0 :
+		    admin_fail(c, SLUICE_ENOMEM, "out of memory");
 	if (c->json)
 		return admin_result(c, json_pack("{s:O}", "register", rows));
 	if ((s = json_dumps(rows, JSON_INDENT(2) | JSON_PRESERVE_ORDER)) ==

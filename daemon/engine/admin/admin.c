@@ -549,6 +549,16 @@ check_roles(struct admin_call *c)
 	    "permission denied: '%s' needs %s", c->row->name, roles);
 }
 
+/* A caller the store no longer lets act is refused whatever the line, with
+ * the store's reason; otherwise r stands. */
+static int
+refused_caller(struct admin_call *c, int r)
+{
+	if (c->ctx->refused == NULL)
+		return r;
+	return admin_fail(c, SLUICE_EDENIED, "%s", c->ctx->refused);
+}
+
 /* Words, row, roles, options: everything before the handler. */
 static int
 prepare(struct run_state *st, const char *line, size_t len)
@@ -558,18 +568,19 @@ prepare(struct run_state *st, const char *line, size_t len)
 
 	if (words_split(line, len, &st->argc, &st->argv, c->why,
 	    sizeof(c->why)) != 0)
-		return SLUICE_EUSAGE;
+		return refused_caller(c, SLUICE_EUSAGE);
 	st->o.action = "(unknown command)";
 	leading_json(c, st->argv, st->argc, &skip);
 	if (skip == st->argc)
-		return admin_fail(c, SLUICE_EUSAGE,
-		    "no command; try 'help'");
+		return refused_caller(c, admin_fail(c, SLUICE_EUSAGE,
+		    "no command; try 'help'"));
 	if ((c->row = find_row(st->argv + skip, st->argc - skip, &used)) ==
 	    NULL)
-		return admin_fail(c, SLUICE_EUSAGE,
-		    "unknown command '%.64s'; try 'help'", st->argv[skip]);
+		return refused_caller(c, admin_fail(c, SLUICE_EUSAGE,
+		    "unknown command '%.64s'; try 'help'", st->argv[skip]));
 	st->o.action = c->row->name;
-	if ((r = check_roles(c)) != 0 || (r = parse_args(c, st->argv + skip +
+	if ((r = refused_caller(c, 0)) != 0 || (r = check_roles(c)) != 0 ||
+	    (r = parse_args(c, st->argv + skip +
 	    used, st->argc - skip - used)) != 0)
 		return r;
 	if (c->nargs > 0)

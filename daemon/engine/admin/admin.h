@@ -87,6 +87,10 @@ struct admin_ctx {
 	int64_t			 person_id;	/* recipient: person.id, else 0 */
 	const char		*org;		/* recipient: org code, else NULL */
 	int64_t			 now;		/* sluice_now() at the call */
+	/* non-NULL: the store no longer lets this caller act (disabled, or
+	 * the key re-registered): every line is refused with this reason,
+	 * audited as the command it names */
+	const char		*refused;
 	/* answers, appended to */
 	struct sbuf		*out;
 	struct sbuf		*err;

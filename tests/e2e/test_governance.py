@@ -27,6 +27,7 @@ import json
 import os
 import shlex
 import subprocess
+import time
 
 from harness import main, eq, check, run
 import deliver  # first: it finds the interpreter that has paramiko
@@ -69,6 +70,19 @@ def audited(w, actor, action, subject, outcome, details):
     e = entries[-2]
     eq((e["actor"], e["action"], e["subject"], e["outcome"], e["details"]),
        (actor, action, subject, outcome, details), "the audit entry of " + action)
+
+
+def download_closed(w, user, outcome, details):
+    """Waits (bounded) for the session that a client just left to write its
+    download entry, so it cannot land after the next command's; then checks
+    it. The session writes it when it sees the connection gone."""
+    for _ in range(100):
+        got = [(e["outcome"], e["details"]) for e in deliver.audit(w)
+               if e["actor"] == user and e["action"] == "download"]
+        if got and got[-1] == (outcome, details):
+            return
+        time.sleep(0.1)
+    eq(got[-1:], [(outcome, details)], "the download entry of " + user)
 
 
 def ssh_as(w, user, keyname, *words):
@@ -274,6 +288,8 @@ def recipient_disabled_mid_download(w):
             ("rule 1 (recipient): the recipient is not active", "user rita is disabled"),
             "READ after person disable")
     t.close()
+    download_closed(w, "rita", "deny",
+                    "/NIC-123456-A1B2C/cohort.csv.age: 32768 bytes, range 0-32768, not completed")
     login_refused(w, "rita", "rita", "a disabled recipient's login")
     eq(w.ok("olivia", "person", "enable", "rita"), "recipient rita of ORG-A enabled\n",
        "person enable")

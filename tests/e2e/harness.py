@@ -142,12 +142,14 @@ class World:
         self.log.close()
         return st
 
-    def logtext(self):
+    def logtext(self, whole=False):
+        """The daemon's log: its last 8000 characters, or all of it."""
         try:
             with open(os.path.join(self.tmp, "sluiced.log"), "rb") as f:
-                return f.read().decode("utf-8", "replace")[-8000:]
+                text = f.read().decode("utf-8", "replace")
         except OSError:
             return ""
+        return text if whole else text[-8000:]
 
     def ssh_opts(self, who):
         return ["-F", "/dev/null", "-o", "BatchMode=yes", "-o", "IdentitiesOnly=yes",

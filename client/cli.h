@@ -58,7 +58,9 @@ int cli_opts(int argc, char **argv, const struct cli_opt *opts, size_t nopts)
 /* The global flags' usage lines, for --help texts. */
 extern const char cli_global_usage[];
 
-/* Progress on stderr, at most once a second, only when stderr is a tty. */
+/* Progress on stderr (a bar and a percentage when the total is known), at
+ * most four times a second, only when stderr is a tty; while a line is
+ * open, interrupt.h knows to end it. */
 struct progress {
 	int		 enabled;
 	const char	*label;

@@ -14,10 +14,12 @@
 #include "sluice/files.h"
 #include "cli.h"
 #include "getage.h"
+#include "handoff.h"
 #include "interrupt.h"
 
 #define PATH_CAP	4200
 #define WRITEBACK_EVERY	(8u * 1024 * 1024)	/* plaintext bytes */
+#define RING		(16u * 1024 * 1024)	/* ciphertext on its way */
 
 /* One NAME.age on its way. */
 struct getage {
@@ -30,6 +32,7 @@ struct getage {
 	uint64_t		 seen;		/* bytes of the file handed on */
 	uint64_t		 written, synced;	/* plaintext */
 	struct age_unseal	*u;
+	struct handoff		*ho;	/* to the thread that opens */
 	int			 published;
 };
 
@@ -118,7 +121,21 @@ head_key(struct getage *a, const uint8_t *p, size_t n,
 	return r;
 }
 
-/* The head check: a stanza for us, and the payload's opener ready. */
+/* The payload's bytes, on the opening thread: decrypted, hashed and the
+ * plaintext written, while the first thread goes on receiving. */
+static int
+unseal_span(void *arg, const uint8_t *p, size_t n, char *why, size_t whylen)
+{
+	struct getage *a = arg;
+	int r;
+
+	if ((r = age_unseal_update(a->u, p, n, why, whylen)) != 0)
+		name_why(a, why, whylen);
+	return r;
+}
+
+/* The head check: a stanza for us, and the payload's opener ready on its
+ * own thread. */
 static int
 head_check(void *arg, const uint8_t *p, size_t n, char *why, size_t whylen)
 {
@@ -127,7 +144,8 @@ head_check(void *arg, const uint8_t *p, size_t n, char *why, size_t whylen)
 	int r;
 
 	if ((r = head_key(a, p, n, key, why, whylen)) == 0 &&
-	    (r = age_unseal_new(key, emit_plain, a, &a->u)) != 0)
+	    ((r = age_unseal_new(key, emit_plain, a, &a->u)) != 0 ||
+	    (r = handoff_start(RING, unseal_span, a, &a->ho)) != 0))
 		r = sluice_why(why, whylen, r, "out of memory");
 	sodium_memzero(key, sizeof(key));
 	return r;
@@ -139,7 +157,6 @@ take(void *arg, const uint8_t *p, size_t n, char *why, size_t whylen)
 {
 	struct getage *a = arg;
 	size_t skip = 0;
-	int r;
 
 	if (a->seen < a->hdrlen)
 		skip = a->hdrlen - a->seen < n ? (size_t)(a->hdrlen - a->seen) :
@@ -147,10 +164,7 @@ take(void *arg, const uint8_t *p, size_t n, char *why, size_t whylen)
 	a->seen += n;
 	if (n == skip)
 		return 0;
-	if ((r = age_unseal_update(a->u, p + skip, n - skip, why,
-	    whylen)) != 0)
-		name_why(a, why, whylen);
-	return r;
+	return handoff_put(a->ho, p + skip, n - skip, why, whylen);
 }
 
 static int
@@ -232,6 +246,8 @@ finish(struct getage *a, uint64_t *plain_len, char *why, size_t whylen)
 	uint8_t d[32];
 	int r;
 
+	if ((r = handoff_finish(a->ho, why, whylen)) != 0)
+		return r;
 	if ((r = age_unseal_final(a->u, d, plain_len, why, whylen)) != 0) {
 		name_why(a, why, whylen);
 		return r;
@@ -260,6 +276,8 @@ cleanup(struct getage *a, int r)
 {
 	struct stat st;
 
+	handoff_free(a->ho);	/* the opening thread ends first */
+	a->ho = NULL;
 	if (!a->published && a->tmp[0] != '\0')
 		(void)unlink(a->tmp);	/* never leave partial plaintext */
 	interrupt_tmp(NULL);

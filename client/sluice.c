@@ -627,7 +627,8 @@ fetch(struct get_ctx *g, const char *remote, const char *name, uint64_t size,
 	    whylen)) != 0 ||
 	    (r = download(g, remote, name, size, fd, off, why, whylen)) != 0)
 		goto out;
-	if (fsync(fd) != 0 || rename(part, local) != 0)
+	/* a small file is read and removed at once: no need to sync it */
+	if ((resume && fsync(fd) != 0) || rename(part, local) != 0)
 		r = sluice_why(why, whylen, SLUICE_EIO, "%s: %s", local,
 		    strerror(errno));
 out:

@@ -11,7 +11,10 @@
  * SLUICE_ENOTFOUND, anything else SLUICE_EIO) with why set to
  * "PATH: <the server's message>", control characters replaced by '?', so a
  * gate denial's one-line reason reaches the user as the server wrote it.
- * A reply that breaks the protocol gives SLUICE_EPROTO.
+ * A reply that breaks the protocol gives SLUICE_EPROTO. A server that
+ * names limits@openssh.com in VERSION is asked for its limits, and READs
+ * stay at or under its read length (libssh's server drops a session on a
+ * longer one).
  */
 #ifndef SLUICE_CLIENT_SFTP_CLIENT_H
 #define SLUICE_CLIENT_SFTP_CLIENT_H

@@ -269,7 +269,7 @@ run_lock(const char *dir, const struct sluice_config *cfg)
 	char why[1024];
 	int fd;
 
-	if (datadir_lock(dir, &fd, why, sizeof(why)) == 0 &&
+	if (datadir_lock_wait(dir, 10, &fd, why, sizeof(why)) == 0 &&
 	    rotate_recover(cfg, why, sizeof(why)) == 0)
 		return fd;
 	fprintf(stderr, "sluiced: %s\n", why);

@@ -22,6 +22,7 @@
 #include "engine/engine.h"
 #include "setup/init.h"
 #include "setup/publish.h"
+#include "setup/version.h"
 #include "ipc.h"
 #include "parent/server.h"
 #include "sluice/clock.h"
@@ -34,7 +35,8 @@
 "usage: sluiced init -d DIR --admin USER --admin-key FILE.pub [--port N] [--listen ADDR]\n" \
 "       sluiced run -d DIR [--port N] [--listen ADDR] [--fake-clock FILE] [-v]\n" \
 "       sluiced check-config -d DIR\n" \
-"       sluiced publish -d DIR [--out WEBDIR] [--fake-clock FILE]\n"
+"       sluiced publish -d DIR [--out WEBDIR] [--fake-clock FILE]\n" \
+"       sluiced --version\n"
 
 struct main_opts {
 	const char	*dir;
@@ -331,6 +333,8 @@ main(int argc, char **argv)
 		fputs(USAGE, stdout);
 		return 0;
 	}
+	if (strcmp(argv[1], "--version") == 0)
+		return version_run();
 	if ((r = parse_opts(argc, argv, &o)) != 0)
 		return r;
 	return run_command(argv[1], &o);

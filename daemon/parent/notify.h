@@ -6,10 +6,10 @@
  * socket named by $NOTIFY_SOCKET (a path, or "@name" in the abstract
  * namespace). Called by the parent only, which is the unit's main process.
  *
- * Without $NOTIFY_SOCKET nothing happens. notify_ready() also takes the
- * variable out of the environment, so that no session forked after it can
- * speak to the manager. A failure is logged and otherwise ignored: systemd
- * then times the start out, and says so.
+ * Without $NOTIFY_SOCKET nothing happens. A failure is logged and otherwise
+ * ignored: systemd then times the start out, and says so. Other processes
+ * that inherit the variable are not heard (the unit's NotifyAccess=main),
+ * and a sandboxed session cannot reach the socket from its chroot.
  */
 #ifndef SLUICE_NOTIFY_H
 #define SLUICE_NOTIFY_H

@@ -3,13 +3,14 @@
 daemon/engine/admin/admin.c: each row's usage is an item's head as mandoc
 renders it, and the item says `Roles:` with the row's roles.
 
-The rows are read with a small C tokenizer (strings with adjacent literals
-joined, braces, commas), so layout changes in the table do not blind it.
+The rows are read by admin_table.py.
 Usage: test_man_admin.py SOURCE-DIR"""
 
 import re
 import subprocess
 import sys
+
+from admin_table import rows
 
 ROLE_WORDS = [("ADMIN_ANYONE", "anyone"), ("STAFF", "staff"), ("OP", "operator"),
               ("AP", "approver"), ("AU", "auditor"), ("AD", "admin"),
@@ -24,62 +25,6 @@ failures = []
 
 def fail(what):
     failures.append(what)
-
-
-def tokens(text):
-    """C tokens: ('s', joined string), ('p', punctuation), ('w', word)."""
-    text = re.sub(r"/\*.*?\*/|//[^\n]*", " ", text, flags=re.S)
-    out = []
-    for m in re.finditer(r'"((?:[^"\\]|\\.)*)"|([{},|()])|([A-Za-z0-9_]+)', text):
-        if m.group(1) is not None:
-            s = re.sub(r"\\(.)", r"\1", m.group(1))
-            if out and out[-1][0] == "s":
-                out[-1] = ("s", out[-1][1] + s)
-            else:
-                out.append(("s", s))
-        elif m.group(2) is not None:
-            out.append(("p", m.group(2)))
-        else:
-            out.append(("w", m.group(3)))
-    return out
-
-
-def rows(admin_c):
-    """[(name, roles expression, usage)] of admin_rows[]."""
-    start = admin_c.find("admin_rows[] =")
-    end = admin_c.find("};", start)
-    if start < 0 or end < 0:
-        fail("admin.c: no admin_rows[] table")
-        return []
-    toks = tokens(admin_c[admin_c.find("{", start) + 1:end])
-    found, depth, fields, cur = [], 0, [], []
-    for t in toks:
-        if t == ("p", "{"):
-            depth += 1
-            if depth == 1:
-                fields, cur = [], []
-                continue
-        elif t == ("p", "}"):
-            depth -= 1
-            if depth == 0:
-                fields.append(cur)
-                found.append(fields)
-                continue
-        elif t == ("p", ",") and depth == 1:
-            fields.append(cur)
-            cur = []
-            continue
-        if depth >= 1:
-            cur.append(t)
-    table = []
-    for f in found:
-        if len(f) < 8 or f[0][0][0] != "s" or f[6][0][0] != "s":
-            fail("admin.c: a row not shaped {name, handler, min, max, roles, opts, "
-                 "usage, summary, writes}: %r" % (f[:1],))
-            continue
-        roles = [t[1] for t in f[4] if t[0] == "w"]
-        table.append((f[0][0][1], roles, f[6][0][1]))
-    return table
 
 
 def role_words(roles):
@@ -126,11 +71,10 @@ def rendered(heads):
 def main():
     src = sys.argv[1]
     with open(src + "/daemon/engine/admin/admin.c") as f:
-        table = rows(f.read())
+        table, problems = rows(f.read())
+    failures.extend(problems)
     with open(src + "/man/sluice-admin.7") as f:
         its = items(f.read())
-    if len(table) < 10:
-        fail("admin.c: %d rows found; is this check blind?" % len(table))
     heads = rendered([h for h, _ in its])
     if len(heads) != len(its):
         fail("mandoc rendered %d of %d item heads" % (len(heads), len(its)))
@@ -139,14 +83,14 @@ def main():
         if head in page:
             fail("sluice-admin.7: %s documented twice" % head)
         page[head] = body
-    for name, roles, usage in table:
+    for name, roles, usage, _ in table:
         if usage not in page:
             fail("sluice-admin.7: no item `%s` (the usage of %s in admin.c)" % (usage, name))
             continue
         want = "Roles: %s." % role_words(roles)
         if want not in page[usage]:
             fail("sluice-admin.7: %s: should say `%s`" % (name, want))
-    for head in sorted(set(page) - set(u for _, _, u in table)):
+    for head in sorted(set(page) - set(row[2] for row in table)):
         fail("sluice-admin.7: item `%s` is no usage in admin.c's table" % head)
     for f in failures:
         print("FAIL: " + f)

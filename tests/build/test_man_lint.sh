@@ -17,4 +17,21 @@ for page in "$src"/man/*.[1-9]; do
 		echo "ok: $(basename "$page")"
 	fi
 done
+# Every command of sluiced's and sluice's tables has its .Cm line in the
+# page's SYNOPSIS.
+synopsis_has() {	# page, command
+	sed -n '/^\.Sh SYNOPSIS/,/^\.Sh DESCRIPTION/p' "$src/man/$1" | grep -qx "\.Cm $2"
+}
+commands() {	# source file: the names in its table of commands
+	sed -n "/$2\[\] = {/,/^};/p" "$1" | sed -n 's/^[[:space:]]*{ "\([a-z-]*\)",.*/\1/p'
+}
+for pair in "daemon/main.c commands sluiced.8" "client/sluice.c subcommands sluice.1"; do
+	set -- $pair
+	names=$(commands "$src/$1" "$2")
+	[ -n "$names" ] || { echo "FAIL: no table $2[] found in $1"; status=1; }
+	for name in $names; do
+		synopsis_has "$3" "$name" || { echo "FAIL: $3: $1's command $name is not in the SYNOPSIS"; status=1; }
+	done
+	[ -n "$names" ] && echo "ok: $3 names every command of $1:" $names
+done
 exit $status

@@ -1,8 +1,8 @@
 #!/usr/bin/env python3
 """systemd's Type=notify (contrib/sluiced.service): with NOTIFY_SOCKET set,
 sluiced run sends READY=1 once it listens (a connection succeeds at once,
-without retrying) and STOPPING=1 when SIGTERM ends it, then exits 0, with
-a session open; an abstract socket ("@name") works too; a NOTIFY_SOCKET that is no socket address is
+without retrying, and gets a session) and STOPPING=1 when SIGTERM ends it,
+then exits 0; an abstract socket ("@name") works too; a NOTIFY_SOCKET that is no socket address is
 logged and the daemon serves regardless."""
 
 import os
@@ -53,6 +53,16 @@ def new_session(w, before):
     raise Failure("no session process appeared for the connection")
 
 
+def gone(w, pid):
+    """Waits (bounded) until the parent has reaped session pid."""
+    deadline = time.monotonic() + WAIT
+    while time.monotonic() < deadline:
+        if pid not in children(w.proc.pid):
+            return
+        time.sleep(0.01)
+    raise Failure("session %d did not end when its client went" % pid)
+
+
 def stop(w, s, what):
     w.proc.send_signal(signal.SIGTERM)
     receive(s, b"STOPPING=1", what + ": on SIGTERM")
@@ -68,9 +78,10 @@ def ready_then_listening(w):
     receive(s, b"READY=1", "path socket")
     before = children(w.proc.pid)
     c = socket.create_connection(("127.0.0.1", w.port), WAIT)  # once: no retry
-    new_session(w, before)
-    stop(w, s, "path socket")
+    session = new_session(w, before)
     c.close()
+    gone(w, session)
+    stop(w, s, "path socket")
     s.close()
 
 

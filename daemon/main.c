@@ -25,6 +25,7 @@
 #include "setup/backup.h"
 #include "setup/publish.h"
 #include "setup/rotate.h"
+#include "setup/version.h"
 #include "ipc.h"
 #include "parent/server.h"
 #include "sluice/clock.h"
@@ -41,7 +42,8 @@
 "       sluiced backup -d DIR --out FILE\n" \
 "       sluiced restore -d NEWDIR --from FILE --payloads OLDDIR\n" \
 "       sluiced rotate-master-key -d DIR [--fake-clock FILE]\n" \
-"       sluiced rotate-release-key -d DIR [--fake-clock FILE]\n"
+"       sluiced rotate-release-key -d DIR [--fake-clock FILE]\n" \
+"       sluiced --version\n"
 
 struct main_opts {
 	const char	*dir;
@@ -394,6 +396,8 @@ main(int argc, char **argv)
 		fputs(USAGE, stdout);
 		return 0;
 	}
+	if (strcmp(argv[1], "--version") == 0)
+		return version_run();
 	if ((r = parse_opts(argc, argv, &o)) != 0)
 		return r;
 	return run_command(argv[1], &o);

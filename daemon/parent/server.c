@@ -22,6 +22,7 @@
 #include <libssh/server.h>
 
 #include "ipc.h"
+#include "parent/notify.h"
 #include "parent/server.h"
 #include "session/session.h"
 #include "sluice/error.h"
@@ -554,7 +555,9 @@ server_run(const struct server_opts *o, int engine_ctl, struct ipc_shared *sh)
 	if ((r = server_init(&sv, o, engine_ctl, sh)) == 0 &&
 	    (r = signals_setup()) == 0 && (r = bind_setup(&sv)) == 0 &&
 	    (r = listen_setup(&sv)) == 0) {
+		notify_ready();
 		r = serve(&sv);
+		notify_stopping();
 		log_info("stopping: ending %zu sessions", sv.nchildren);
 	}
 	server_end(&sv);

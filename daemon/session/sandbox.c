@@ -106,8 +106,9 @@ static const struct sysfilter_rule session_rules[] = {
 	SYSF_ALLOW(exit),
 	SYSF_ALLOW(exit_group),
 #ifdef SANDBOX_SANITIZER
-	/* The ASan runtime's own, on _exit. */
+	/* The ASan runtime's own: on _exit, and isatty(2) in its reports. */
 	SYSF_ALLOW(sigaltstack),
+	SYSF_ERRNO(ioctl, ENOTTY),
 #endif
 };
 

@@ -49,7 +49,8 @@ sysfilter_load(uint32_t default_action, const struct sysfilter_rule *rules,
 		return sluice_why(why, whylen, SLUICE_EIO, "no_new_privs: %s",
 		    strerror(errno));
 	if ((ctx = seccomp_init(default_action)) == NULL)
-		return sluice_why(why, whylen, SLUICE_ENOMEM, "seccomp_init failed");
+		return sluice_why(why, whylen, SLUICE_ENOMEM,
+		    "seccomp_init failed");
 	if ((rc = seccomp_attr_set(ctx, SCMP_FLTATR_ACT_BADARCH,
 	    SCMP_ACT_KILL_PROCESS)) != 0) {
 		r = sluice_why(why, whylen, SLUICE_EIO, "seccomp: %s",

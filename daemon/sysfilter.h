@@ -23,8 +23,8 @@
 struct sysfilter_rule {
 	int		 nr;		/* SCMP_SYS(name) */
 	uint32_t	 action;	/* SCMP_ACT_* */
-	int		 has_cmp;	/* 1: the call matches only if cmp holds */
-	int		 cmp_self;	/* 1: cmp's datum_a is this process's pid */
+	int		 has_cmp;	/* 1: matches only if cmp holds */
+	int		 cmp_self;	/* 1: cmp's datum_a is our pid */
 	struct scmp_arg_cmp cmp;
 };
 
@@ -36,7 +36,8 @@ struct sysfilter_rule {
 	{ SCMP_SYS(name), SCMP_ACT_ALLOW, 1, 0, { a, op, x, y } }
 #define SYSF_ALLOW_SELF(name, a) \
 	{ SCMP_SYS(name), SCMP_ACT_ALLOW, 1, 1, { a, SCMP_CMP_EQ, 0, 0 } }
-#define SYSF_ERRNO(name, e)	{ SCMP_SYS(name), SCMP_ACT_ERRNO(e), 0, 0, { 0 } }
+#define SYSF_ERRNO(name, e) \
+	{ SCMP_SYS(name), SCMP_ACT_ERRNO(e), 0, 0, { 0 } }
 #define SYSF_KILL(name)	{ SCMP_SYS(name), SCMP_ACT_KILL_PROCESS, 0, 0, { 0 } }
 #define SYSF_KILL_IF(name, a, op, x, y) \
 	{ SCMP_SYS(name), SCMP_ACT_KILL_PROCESS, 1, 0, { a, op, x, y } }

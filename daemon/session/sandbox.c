@@ -187,7 +187,7 @@ sandbox_close_inherited(void)
 	for (fd = 0; fd <= 2; fd++)
 		if (fcntl(fd, F_GETFD) == -1 && errno == EBADF &&
 		    open("/dev/null", O_RDWR) != fd)
-			_exit(1);	/* cannot happen: fd is the lowest free */
+			_exit(1);	/* no /dev/null: do not run without 0-2 */
 }
 
 /* ---- root's steps ---- */
@@ -214,7 +214,8 @@ drop_privileges(char *why, size_t whylen)
 	    setresgid(box.gid, box.gid, box.gid) != 0 ||
 	    setresuid(box.uid, box.uid, box.uid) != 0)
 		return sluice_why(why, whylen, SLUICE_EIO,
-		    "cannot drop to uid %ld: %s", (long)box.uid, strerror(errno));
+		    "cannot drop to uid %ld: %s", (long)box.uid,
+		    strerror(errno));
 	if (!drop_holds())
 		return sluice_why(why, whylen, SLUICE_EIO,
 		    "the drop to uid %ld did not hold", (long)box.uid);
@@ -314,8 +315,8 @@ dir_is_empty(const char *dir)
 	if ((d = opendir(dir)) == NULL)
 		return 0;
 	while (empty && (de = readdir(d)) != NULL)
-		if (strcmp(de->d_name, ".") != 0 && strcmp(de->d_name, "..") != 0)
-			empty = 0;
+		empty = strcmp(de->d_name, ".") == 0 ||
+		    strcmp(de->d_name, "..") == 0;
 	closedir(d);
 	return empty;
 }

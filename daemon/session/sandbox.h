@@ -36,8 +36,8 @@
  * tgkill on itself for abort()), fcntl's flag get/set, exit. Opening or
  * looking up a path fails with EACCES instead (as OpenSSH does: libraries
  * probe; with --fake-clock a session's log lines keep the time of its fork).
- * Sanitizer builds (ASan+UBSan) also allow sigaltstack, which their runtime
- * calls on exit.
+ * Sanitizer builds (ASan+UBSan) also allow sigaltstack and answer ioctl
+ * with ENOTTY: their runtimes call them on exit and in reports.
  */
 #ifndef SLUICE_SANDBOX_H
 #define SLUICE_SANDBOX_H

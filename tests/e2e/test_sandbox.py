@@ -95,6 +95,10 @@ def fd_kind(target):
 def check_descriptors(w, pid, authed, what):
     """Before authentication: the auth pipe too, the highest descriptor the
     one the limit was set from."""
+    if authed:
+        # The session closes its auth pipe just after it answers the login.
+        wait_for("the auth pipe to close", lambda: not any(
+            t.startswith("pipe:") for t in proc_fds(pid).values()))
     fds = proc_fds(pid)
     log = os.path.join(w.tmp, "sluiced.log")
     eq([fds.get(0), fds.get(1), fds.get(2)], ["/dev/null", "/dev/null", log],

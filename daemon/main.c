@@ -28,6 +28,7 @@
 #include "setup/version.h"
 #include "ipc.h"
 #include "parent/server.h"
+#include "session/sandbox.h"
 #include "sluice/clock.h"
 #include "sluice/config.h"
 #include "sluice/error.h"
@@ -290,6 +291,7 @@ cmd_run(const struct main_opts *o)
 
 	sluice_log_open("sluiced", 2, o->verbose ? LOG_LVL_DEBUG : LOG_LVL_INFO);
 	if (fake_clock_setup(o) != 0 || load_checked(o, &cfg) != 0 ||
+	    sandbox_prepare(cfg.sandbox_user, cfg.sandbox_chroot) != 0 ||
 	    (lock = run_lock(o->dir, &cfg)) == -1)
 		return 1;
 	if (launch_engine(o->dir, &cfg, sv, &sh, &engine) != 0)
@@ -386,6 +388,7 @@ main(int argc, char **argv)
 	struct main_opts o;
 	int r;
 
+	sandbox_close_inherited();
 	if (sodium_init() < 0) {
 		fprintf(stderr, "sluiced: libsodium failed to initialise\n");
 		return 1;

@@ -24,6 +24,7 @@
 #include "ipc.h"
 #include "parent/notify.h"
 #include "parent/server.h"
+#include "session/sandbox.h"
 #include "session/session.h"
 #include "sluice/error.h"
 #include "sluice/log.h"
@@ -286,6 +287,8 @@ child_run(struct server *sv, int cfd, int engine_fd, int auth_fd)
 		if (sv->children[i].auth_fd != -1)
 			close(sv->children[i].auth_fd);
 	signals_restore();
+	if (sandbox_session(cfd, engine_fd, auth_fd) != 0)
+		_exit(1);
 	_exit(session_main(sv->bind, cfd, engine_fd, auth_fd, sv->sh, sv->o));
 }
 

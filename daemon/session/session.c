@@ -1,8 +1,5 @@
 #include <sys/socket.h>
 
-#include <netinet/in.h>
-#include <netinet/tcp.h>
-
 #include <errno.h>
 #include <poll.h>
 #include <signal.h>
@@ -736,13 +733,10 @@ static int
 session_setup(struct session *s, ssh_bind bind, int client_fd)
 {
 	long timeout = idle_seconds(s->o);
-	int r, one = 1;
+	int r;
 
 	if ((s->ss = ssh_new()) == NULL)
 		return SLUICE_ENOMEM;
-	/* Replies go out at once: with Nagle, a reply written behind a
-	 * small unacknowledged packet waits for the client's delayed ACK. */
-	(void)setsockopt(client_fd, IPPROTO_TCP, TCP_NODELAY, &one, sizeof(one));
 	if (ssh_bind_accept_fd(bind, s->ss, client_fd) != SSH_OK) {
 		log_warnx("session: accept: %s", ssh_get_error(bind));
 		return SLUICE_EIO;

@@ -29,7 +29,7 @@ struct getage {
 	int			 part_fd, out_fd;
 	uint64_t		 off;		/* the .part's length at start */
 	size_t			 hdrlen;	/* the payload starts there */
-	uint64_t		 seen;		/* bytes of the file handed on */
+	uint64_t		 seen;		/* bytes of the file opened */
 	uint64_t		 written, synced;	/* plaintext */
 	struct age_unseal	*u;
 	struct handoff		*ho;	/* to the thread that opens */
@@ -121,15 +121,45 @@ head_key(struct getage *a, const uint8_t *p, size_t n,
 	return r;
 }
 
-/* The payload's bytes, on the opening thread: decrypted, hashed and the
- * plaintext written, while the first thread goes on receiving. */
+/* What the .part lacks of the file's bytes p[0..n) at a->seen. */
+static int
+part_write(struct getage *a, const uint8_t *p, size_t n, char *why,
+    size_t whylen)
+{
+	uint64_t at = a->seen;
+	size_t skip = 0;
+	ssize_t w;
+
+	if (at < a->off)
+		skip = a->off - at < n ? (size_t)(a->off - at) : n;
+	for (at += skip; skip < n; skip += (size_t)w, at += (uint64_t)w)
+		if ((w = pwrite(a->part_fd, p + skip, n - skip, (off_t)at)) <= 0)
+			return sluice_why(why, whylen, SLUICE_EIO, "%s: cannot "
+			    "write: %s", a->part, w < 0 ? strerror(errno) :
+			    "no space");
+	return 0;
+}
+
+/* The file's bytes in order, on the opening thread, while the first one
+ * goes on receiving: kept in the .part for resuming, then (after the
+ * header) decrypted, hashed and the plaintext written. */
 static int
 unseal_span(void *arg, const uint8_t *p, size_t n, char *why, size_t whylen)
 {
 	struct getage *a = arg;
+	size_t skip = 0;
 	int r;
 
-	if ((r = age_unseal_update(a->u, p, n, why, whylen)) != 0)
+	if ((r = part_write(a, p, n, why, whylen)) != 0)
+		return r;
+	if (a->seen < a->hdrlen)
+		skip = a->hdrlen - a->seen < n ? (size_t)(a->hdrlen - a->seen) :
+		    n;
+	a->seen += n;
+	if (n == skip)
+		return 0;
+	if ((r = age_unseal_update(a->u, p + skip, n - skip, why,
+	    whylen)) != 0)
 		name_why(a, why, whylen);
 	return r;
 }
@@ -151,20 +181,13 @@ head_check(void *arg, const uint8_t *p, size_t n, char *why, size_t whylen)
 	return r;
 }
 
-/* The sink: the file's bytes in order; the header's are skipped. */
+/* The sink: the file's bytes in order, to the opening thread. */
 static int
 take(void *arg, const uint8_t *p, size_t n, char *why, size_t whylen)
 {
 	struct getage *a = arg;
-	size_t skip = 0;
 
-	if (a->seen < a->hdrlen)
-		skip = a->hdrlen - a->seen < n ? (size_t)(a->hdrlen - a->seen) :
-		    n;
-	a->seen += n;
-	if (n == skip)
-		return 0;
-	return handoff_put(a->ho, p + skip, n - skip, why, whylen);
+	return handoff_put(a->ho, p, n, why, whylen);
 }
 
 static int
@@ -223,7 +246,7 @@ transfer(struct getage *a, char *why, size_t whylen)
 {
 	struct sftp_head_check head = { AGE_HEADER_MAX, age_head_len,
 	    head_check, a };
-	struct sftp_sink sink = { take, a };
+	struct sftp_sink sink = { take, a, 1 };
 	struct progress pr;
 	uint64_t got = 0;
 	int r;

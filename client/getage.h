@@ -5,9 +5,10 @@
  * The file's age header is read first, in the same OPEN as the rest: no
  * stanza for the key stops at once (SLUICE_EDENIED, "no recipient stanza
  * in NIC/NAME.age is for your key"). Then many READs stay in flight, and
- * every chunk, in order, is written to STATE/NAME.age.part (what a later
- * get resumes from: it is read back and decrypted again first), decrypted,
- * hashed, and its plaintext written once to a temporary file in OUT. At
+ * every chunk, in order, goes to a second thread (handoff.h) that writes it
+ * to STATE/NAME.age.part (what a later get resumes from: it is read back
+ * and decrypted again first), decrypts and hashes it, and writes its
+ * plaintext once to a temporary file in OUT. At
  * the end the SHA-256 must be SHA256SUMS's digest; only then is the
  * plaintext fsynced and renamed to OUT/NAME, and the .part removed. A
  * plaintext that fails is never left behind (nor after SIGINT/SIGTERM,

@@ -779,6 +779,14 @@ get_fill(struct sftp_client *c, struct get_state *g)
 	return 0;
 }
 
+/* True when bytes at off go straight to a sink that writes them itself. */
+static int
+sink_writes(const struct get_state *g, uint64_t off)
+{
+	return g->sink != NULL && g->sink->writes && off == g->fed &&
+	    g->err == 0;
+}
+
 /* Hands p[0..n), the file's bytes at off, to the sink if they come next. */
 static int
 feed_mem(struct get_state *g, uint64_t off, const uint8_t *p, size_t n,
@@ -842,7 +850,8 @@ get_data(struct sftp_client *c, struct get_state *g, struct sftp_req *q,
 	    dl > q->len || q->off >= g->eof_at)
 		return sluice_why(why, whylen, SLUICE_EPROTO,
 		    "%s: malformed data from server", g->path);
-	if (g->err == 0 && (r = pwrite_all(g->fd, d, dl, q->off)) != 0)
+	if (g->err == 0 && !sink_writes(g, q->off) &&
+	    (r = pwrite_all(g->fd, d, dl, q->off)) != 0)
 		return sluice_why(why, whylen, r, "%s: cannot write: %s",
 		    g->path, strerror(errno));
 	if ((r = feed_mem(g, q->off, d, dl, why, whylen)) != 0)
@@ -998,8 +1007,9 @@ head_step(size_t have, size_t max)
 	return step < max - have ? step : max - have;
 }
 
-/* The checked head b: written to fd if the local copy lacks it (*start
- * then moves to its end) and handed to the sink. */
+/* The checked head b: written to fd if the local copy lacks it (by us,
+ * or by a sink that writes; *start then moves to its end) and handed to
+ * the sink. */
 static int
 head_keep(struct get_state *g, const struct sbuf *b, uint64_t *start,
     char *why, size_t whylen)
@@ -1007,7 +1017,8 @@ head_keep(struct get_state *g, const struct sbuf *b, uint64_t *start,
 	int r;
 
 	if (*start < sbuf_len(b)) {
-		if ((r = pwrite_all(g->fd, sbuf_ptr(b), sbuf_len(b), 0)) != 0)
+		if (!sink_writes(g, 0) &&
+		    (r = pwrite_all(g->fd, sbuf_ptr(b), sbuf_len(b), 0)) != 0)
 			return sluice_why(why, whylen, r, "%s: cannot write: "
 			    "%s", g->path, strerror(errno));
 		g->head_got = sbuf_len(b) - *start;

@@ -146,6 +146,10 @@ struct sftp_sink {
 	int	(*take)(void *arg, const uint8_t *p, size_t n, char *why,
 		    size_t whylen);
 	void	*arg;
+	/* 1: take writes the bytes to fd itself (at their offset, those at
+	 * or past the download's offset): sftp_get_stream then writes only
+	 * the replies it cannot hand on yet (out of order). */
+	int	 writes;
 };
 
 /* sftp_get_checked() that also hands every byte to sink (may be NULL); fd

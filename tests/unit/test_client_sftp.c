@@ -776,7 +776,7 @@ START_TEST(stream_in_order)
 	struct sftp_head_check head = { 262144, head_len_5000, head_check,
 	    &seen };
 	struct sink_seen k = { sbuf_new(), 0, 0 };
-	struct sftp_sink sink = { sink_take, &k };
+	struct sftp_sink sink = { sink_take, &k, 0 };
 	struct sftp_client *c;
 	uint8_t *p = pattern(600000);
 	uint64_t got = 0;
@@ -822,12 +822,63 @@ START_TEST(stream_in_order)
 }
 END_TEST
 
+/* A sink that writes the bytes itself: the download writes only what it
+ * could not hand on at once (the reply that came early); the rest is the
+ * sink's to write. */
+START_TEST(stream_sink_writes)
+{
+	struct sink_seen k = { sbuf_new(), 0, 0 };
+	struct sftp_sink sink = { sink_take, &k, 1 };
+	struct sftp_client *c;
+	uint8_t *p = pattern(600000), *file = calloc(1, 537240);
+	uint64_t got = 0;
+	char why[256] = "", out[128];
+	int fd;
+
+	ck_assert_ptr_nonnull(file);
+	mio.maxread = 65536;
+	(void)snprintf(out, sizeof(out), "%s/out", dir);
+	fd = open(out, O_RDWR | O_CREAT | O_TRUNC, 0600);
+	ck_assert_int_ge(fd, 0);
+	ck_assert_int_eq(write(fd, p, 15000), 15000);
+	r_version();
+	r_handle(1, "fh");
+	r_attrs(2, 600000);
+	r_data(4, p + 276120, 261120);
+	r_data(3, p + 15000, 261120);
+	r_data(5, p + 537240, 62760);
+	r_status(6, SSH_FX_EOF, "");
+	r_status(7, SSH_FX_OK, "");
+	c = connect_client();
+	q_open(1, "/N/a.age", SSH_FXF_READ);
+	q_handle(SSH_FXP_FSTAT, 2, "fh");
+	q_read(3, "fh", 15000, 261120);
+	q_read(4, "fh", 276120, 261120);
+	q_read(5, "fh", 537240, 261120);
+	q_read(6, "fh", 600000, 261120 - 62760);
+	q_handle(SSH_FXP_CLOSE, 7, "fh");
+	ck_assert_msg(sftp_get_stream(c, "/N/a.age", fd, 15000, NULL, &sink,
+	    NULL, NULL, &got, why, sizeof(why)) == 0, "%s", why);
+	ck_assert_uint_eq(sbuf_len(k.got), 600000);
+	ck_assert_int_eq(memcmp(sbuf_ptr(k.got), p, 600000), 0);
+	(void)close(fd);
+	memcpy(file, p, 15000);
+	memcpy(file + 276120, p + 276120, 261120);
+	assert_file(out, file, 537240);
+	assert_sent();
+	sftp_client_free(c);
+	sbuf_free(k.got);
+	free(file);
+	free(p);
+}
+END_TEST
+
 /* The sink refuses midway: nothing more is asked for, the replies still
  * due are drained, the handle is closed and the sink's reason kept. */
 START_TEST(stream_sink_refuses)
 {
 	struct sink_seen k = { sbuf_new(), 0, 300000 };
-	struct sftp_sink sink = { sink_take, &k };
+	struct sftp_sink sink = { sink_take, &k, 0 };
 	struct sftp_client *c;
 	uint8_t *p = pattern(600000);
 	uint64_t got = 0;
@@ -1033,6 +1084,7 @@ main(void)
 	tcase_add_test(tc, get_head_resume_beyond);
 	tcase_add_test(tc, stream_in_order);
 	tcase_add_test(tc, stream_sink_refuses);
+	tcase_add_test(tc, stream_sink_writes);
 	tcase_add_test(tc, limits_followed);
 	tcase_add_test(tc, put_pipelined_with_verdict);
 	tcase_add_test(tc, put_refused_at_close);

@@ -18,6 +18,9 @@
  * control socket (fd = the engine's end of a fresh socketpair; body: string
  * peer address "ip:port"). Everything else flows on that per-session socket,
  * one request then one reply, the reply type being the request type | IPC_REPLY.
+ * The parent also tells the engine, on the control socket and with no reply,
+ * of each per-source penalty that begins (IPC_PENALTY: string source
+ * "192.0.2.7/32", string reason, u32 seconds); the engine audits it.
  *
  * Requests (session -> engine) and their reply bodies:
  *
@@ -74,6 +77,7 @@ enum ipc_type {
 	IPC_CLOSE,
 	IPC_REMOVE,
 	IPC_ADMIN,
+	IPC_PENALTY,
 	IPC_TYPE_MAX
 };
 

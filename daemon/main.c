@@ -230,7 +230,7 @@ server_opts_from(struct server_opts *so, const struct sluice_config *cfg,
 	so->host_key = cfg->host_key;
 	so->login_grace_time = cfg->login_grace_time;
 	so->max_sessions = cfg->max_sessions;
-	so->max_startups = cfg->max_startups;
+	limits_conf_from(&so->limits, cfg);
 	so->idle_timeout = cfg->idle_timeout;
 	so->log_verbosity = o->verbose ? LOG_LVL_DEBUG : LOG_LVL_INFO;
 }

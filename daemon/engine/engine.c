@@ -111,6 +111,10 @@ engine_ctl_message(struct engine *e)
 		return SLUICE_ENOMEM;
 	if ((r = ipc_recv(e->ctl, &type, b, &fd)) != 0)
 		goto out;
+	if (type == IPC_PENALTY && fd == -1) {
+		r = engine_penalty(e, b);
+		goto out;
+	}
 	if (type != IPC_NEW_SESSION || fd == -1 ||
 	    sbuf_get_cstring(b, &peer, 128) != 0 || sbuf_len(b) != 0) {
 		r = SLUICE_EPROTO;

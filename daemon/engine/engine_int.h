@@ -11,6 +11,7 @@
  *   upload.c         uploads judged at CLOSE (inbox files, certificates)
  *   admin_request.c  ADMIN: one command line to admin/
  *   audit_log.c      engine_audit(): the engine's own audit entries
+ *   penalty.c        PENALTY from the parent: its audit entry
  *   sums.c           SHA256SUMS and its signature (sums.h)
  *   extract.c        staging and per-recipient age headers (extract.h)
  *   schedule.c       the calendar: tick, transitions, sanctions (schedule.h)
@@ -114,6 +115,10 @@ const char *conn_refusal(struct engine *e, const struct conn *c,
 void engine_audit(struct engine *e, const char *actor, const char *action,
     const char *subject, const char *outcome, const char *fmt, ...)
     __attribute__((format(printf, 6, 7)));
+
+/* penalty.c: IPC_PENALTY's body from the parent (ipc.h), audited as actor
+ * "sluiced", action "penalty", subject the source, outcome "deny". */
+int engine_penalty(struct engine *e, struct sbuf *body);
 
 /* upload.c: judges an upload at CLOSE; why gets the verdict. */
 int engine_inbox_commit(struct engine *e, struct conn *c, struct open_file *of,

@@ -16,6 +16,7 @@
 #include <libssh/server.h>
 
 #include "ipc.h"
+#include "session/exitcode.h"
 #include "session/session.h"
 #include "session/sftp.h"
 #include "sluice/clock.h"
@@ -51,6 +52,7 @@ struct session {
 	const struct server_opts *o;
 	struct ssh_server_callbacks_struct scb;
 	int		 authed, auth_tries;
+	int		 attempted;	/* a refused login of any method */
 	char		 user[SESSION_USER_MAX + 1];
 	enum ipc_kind	 kind;
 	uint32_t	 roles;
@@ -151,6 +153,7 @@ report_authfail(struct session *s, const char *user, const char *method,
 {
 	int r;
 
+	s->attempted = 1;
 	sbuf_reset(s->req);
 	if ((r = sbuf_put_cstring(s->req, user ? user : "")) != 0 ||
 	    (r = sbuf_put_cstring(s->req, method)) != 0 ||
@@ -767,7 +770,9 @@ session_auth(struct session *s, ssh_event ev)
 		}
 	}
 	alarm(0);
-	close(s->auth_fd);	/* tells the parent: no longer a startup */
+	/* Tells the parent: authenticated, no longer a startup. */
+	(void)!write(s->auth_fd, "A", 1);
+	close(s->auth_fd);
 	s->auth_fd = -1;
 	return 0;
 }
@@ -861,24 +866,48 @@ session_close(struct session *s, ssh_event ev)
 	close(s->engine_fd);
 }
 
+/* login_grace_time ran out (the parent penalises the source). */
+static void
+grace_expired(int sig)
+{
+	(void)sig;
+	_exit(SESSION_EXIT_GRACE);
+}
+
+/* The exit status that tells the parent how the session ended
+ * (exitcode.h); r is the result of the handshake and authentication. */
+static int
+exit_code(const struct session *s, int r)
+{
+	if (s->authed)
+		return r == 0 ? SESSION_EXIT_OK : SESSION_EXIT_ERROR;
+	if (s->auth_tries > 0 || s->attempted)
+		return SESSION_EXIT_AUTHFAIL;
+	if (r == SLUICE_EPROTO && s->ss != NULL &&
+	    ssh_get_clientbanner(s->ss) != NULL)
+		return SESSION_EXIT_PROTOCOL;
+	return SESSION_EXIT_NOAUTH;
+}
+
 int
 session_main(ssh_bind bind, int client_fd, int engine_fd, int auth_fd,
     struct ipc_shared *sh, const struct server_opts *o)
 {
 	struct session s;
 	ssh_event ev = NULL;
-	int r;
+	int r, code;
 
 	memset(&s, 0, sizeof(s));
 	s.engine_fd = engine_fd;
 	s.auth_fd = auth_fd;
 	s.sh = sh;
 	s.o = o;
-	(void)signal(SIGALRM, SIG_DFL);
+	(void)signal(SIGALRM, grace_expired);
 	alarm((unsigned)(o->login_grace_time > 0 ? o->login_grace_time : 30));
 	if ((r = session_open(&s, bind, client_fd, &ev)) == 0 &&
 	    (r = session_auth(&s, ev)) == 0)
 		session_loop(&s, ev);
+	code = exit_code(&s, r);
 	session_close(&s, ev);
-	return r == 0 ? 0 : 1;
+	return code;
 }

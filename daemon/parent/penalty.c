@@ -520,22 +520,25 @@ droplog_note(struct droplog *d, enum drop_reason why, uint64_t now)
 	return 0;
 }
 
-/* ", 3 from sources in penalty" for each reason counted. */
+/* "source in penalty: 2, max_startups: 1" for the reasons counted. */
 static void
 summary_parts(const struct droplog *d, char *line, size_t len, size_t off)
 {
+	const char *sep = "";
 	int i, n;
 
 	for (i = DROP_NONE + 1; i < DROP_REASON_MAX && off < len; i++) {
 		if (d->count[i] == 0)
 			continue;
-		n = snprintf(line + off, len - off, "%s%u %s",
-		    off > 0 && line[off - 1] != ' ' ? ", " : "", d->count[i],
-		    drop_reason_name((enum drop_reason)i));
+		n = snprintf(line + off, len - off, "%s%s: %u", sep,
+		    drop_reason_name((enum drop_reason)i), d->count[i]);
 		if (n < 0)
 			return;
 		off += (size_t)n;
+		sep = ", ";
 	}
+	if (off + 1 < len)
+		(void)snprintf(line + off, len - off, ")");
 }
 
 int
@@ -546,7 +549,7 @@ droplog_summary(struct droplog *d, uint64_t now, char *line, size_t len)
 
 	if (n == 0 || now - d->first_ms < DROPLOG_INTERVAL_MS)
 		return 0;
-	m = snprintf(line, len, "dropped %u connection%s in %llu s: ", n,
+	m = snprintf(line, len, "dropped %u connection%s in %llu s (", n,
 	    n == 1 ? "" : "s",
 	    (unsigned long long)((now - d->first_ms) / 1000u));
 	if (m > 0 && (size_t)m < len)

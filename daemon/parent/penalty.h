@@ -128,8 +128,8 @@ struct droplog {
 
 void droplog_init(struct droplog *d);
 int droplog_note(struct droplog *d, enum drop_reason why, uint64_t now);
-/* 1 with a line ("dropped 12 connections in 10 s: 12 from sources in
- * penalty") when counted drops are due for their summary at now. */
+/* 1 with a line ("dropped 12 connections in 10 s (source in penalty: 9,
+ * max_startups: 3)") when counted drops are due for their summary at now. */
 int droplog_summary(struct droplog *d, uint64_t now, char *line, size_t len);
 /* Milliseconds until a summary is due; -1 when none is pending. */
 int droplog_wait_ms(const struct droplog *d, uint64_t now);

@@ -492,13 +492,14 @@ droplog_init(struct droplog *d)
 	d->quiet = 1;
 }
 
+/* Drops counted, all of them or (others) all but the penalty's. */
 static unsigned
-droplog_pending(const struct droplog *d)
+droplog_pending(const struct droplog *d, int others)
 {
 	unsigned n = 0;
 	int i;
 
-	for (i = 0; i < DROP_REASON_MAX; i++)
+	for (i = others ? DROP_PENALTY + 1 : 0; i < DROP_REASON_MAX; i++)
 		n += d->count[i];
 	return n;
 }
@@ -508,13 +509,13 @@ droplog_note(struct droplog *d, enum drop_reason why, uint64_t now)
 {
 	if (why <= DROP_NONE || why >= DROP_REASON_MAX)
 		return 0;
-	if (why != DROP_PENALTY && droplog_pending(d) == 0 &&
+	if (why != DROP_PENALTY && droplog_pending(d, 1) == 0 &&
 	    (d->quiet || now - d->last_ms >= DROPLOG_INTERVAL_MS)) {
 		d->quiet = 0;
 		d->last_ms = now;
 		return 1;
 	}
-	if (droplog_pending(d) == 0)
+	if (droplog_pending(d, 0) == 0)
 		d->first_ms = now;
 	d->count[why]++;
 	return 0;
@@ -544,7 +545,7 @@ summary_parts(const struct droplog *d, char *line, size_t len, size_t off)
 int
 droplog_summary(struct droplog *d, uint64_t now, char *line, size_t len)
 {
-	unsigned n = droplog_pending(d);
+	unsigned n = droplog_pending(d, 0);
 	int m;
 
 	if (n == 0 || now - d->first_ms < DROPLOG_INTERVAL_MS)
@@ -555,8 +556,6 @@ droplog_summary(struct droplog *d, uint64_t now, char *line, size_t len)
 	if (m > 0 && (size_t)m < len)
 		summary_parts(d, line, len, (size_t)m);
 	memset(d->count, 0, sizeof(d->count));
-	d->quiet = 0;
-	d->last_ms = now;
 	return 1;
 }
 
@@ -565,7 +564,7 @@ droplog_wait_ms(const struct droplog *d, uint64_t now)
 {
 	uint64_t due;
 
-	if (droplog_pending(d) == 0)
+	if (droplog_pending(d, 0) == 0)
 		return -1;
 	due = d->first_ms + DROPLOG_INTERVAL_MS;
 	return due > now ? (int)(due - now) : 0;

@@ -112,15 +112,16 @@ enum penalty_kind penalty_of_exit(int wstatus, int authenticated);
 const char *penalty_kind_name(enum penalty_kind k);
 
 /*
- * Dropped connections are logged in summary: the first drop after a quiet
- * interval in full (droplog_note returns 1; penalty refusals never, their
- * penalty's start was logged), the rest counted and summed up at most once
- * per DROPLOG_INTERVAL_MS (droplog_summary).
+ * Dropped connections are logged in summary: a drop other than a penalty's
+ * refusal, after an interval without one logged, in full (droplog_note
+ * returns 1); the rest, and every penalty refusal (its penalty's start was
+ * logged), counted and summed up in one line (droplog_summary) once the
+ * first of them is DROPLOG_INTERVAL_MS old.
  */
 #define DROPLOG_INTERVAL_MS	10000u
 
 struct droplog {
-	uint64_t	 last_ms;	/* the last line written */
+	uint64_t	 last_ms;	/* the last drop logged in full */
 	uint64_t	 first_ms;	/* the first drop counted */
 	int		 quiet;		/* 1: nothing logged yet */
 	unsigned	 count[DROP_REASON_MAX];

@@ -13,6 +13,10 @@
   before any byte, 127.0.0.2 still logs in, the log has exactly one penalty
   line for 127.0.0.1 and no line per refused connection, the audit one entry
   (actor sluiced, action penalty, subject 127.0.0.1/32, outcome deny).
+- Other endings, each from its own address: four connections that send an
+  SSH banner and then garbage ("broke the key exchange", 5 s each), two
+  silent ones that wait out a login_grace_time of 1 s ("login grace time
+  exceeded", 10 s each, and the server closes them): one penalty each.
 
 No timing: the penalties configured here last a minute or more from their
 start, and every wait is for an event (a log line), bounded."""
@@ -86,10 +90,20 @@ def hold_silent(w, socks, n):
                  what="session of a silent connection")
 
 
-def penalty_entries(w, src):
+def penalty_entries(w, src, subject):
     st, out, err = ssh_from(w, src, "audrey", "audit", "export")
     eq(st, 0, "audit export: " + err)
-    return [e for e in map(json.loads, out.splitlines()) if e["action"] == "penalty"]
+    return [e for e in map(json.loads, out.splitlines())
+            if e["action"] == "penalty" and e["subject"] == subject]
+
+
+def read_to_eof(s):
+    got = b""
+    while True:
+        b = s.recv(4096)
+        if not b:
+            return got
+        got += b
 
 
 def one_penalty(w, reason):
@@ -101,7 +115,7 @@ def one_penalty(w, reason):
     eq(len([l for l in log(w).splitlines() if "penalty: 127.0.0.1" in l]), 1,
        "penalty lines for 127.0.0.1")
     secs = int(re.search(rx, line[0]).group(1))
-    entries = penalty_entries(w, OTHER)
+    entries = penalty_entries(w, OTHER, "127.0.0.1/32")
     eq([(e["actor"], e["subject"], e["outcome"], e["details"]) for e in entries],
        [("sluiced", "127.0.0.1/32", "deny",
          "%s: connections refused at accept for %d s" % (reason, secs))], "penalty audit")
@@ -111,6 +125,7 @@ def silent(w):
     w.set_conf(login_grace_time=600, noauth=10, exempt="")
     w.start()
     story.staff(w)
+    broken_kex(w, "127.0.0.4")
     socks = []
     try:
         hold_silent(w, socks, 50)
@@ -125,6 +140,31 @@ def silent(w):
             s.close()
     one_penalty(w, "left without authenticating")
     eq(len([l for l in log(w).splitlines() if "dropping" in l]), 1, "dropping lines")
+
+
+def broken_kex(w, src):
+    """Four connections that send a banner, then bytes no packet starts with."""
+    for _ in range(4):
+        s = connect_from(w, src)
+        s.sendall(b"SSH-2.0-probe\r\n" + b"\xff" * 64)
+        check(read_to_eof(s).startswith(b"SSH-2.0-"), "the server's banner, then EOF")
+        s.close()
+    wait_log(w, r"penalty: %s/32 refused for \d+ s: broke the key exchange$"
+             % re.escape(src), what="broken key exchanges")
+    refused_at_accept(w, src, "after broken key exchanges")
+
+
+def grace(w):
+    """Two silent connections that wait out login_grace_time."""
+    w.set_conf(login_grace_time=1)
+    w.start()
+    socks = [connect_from(w, "127.0.0.3") for _ in range(2)]
+    for s in socks:
+        check(read_to_eof(s).startswith(b"SSH-2.0-"), "banner, then the server's close")
+        s.close()
+    wait_log(w, r"penalty: 127\.0\.0\.3/32 refused for \d+ s: login grace time exceeded$",
+             what="grace exceeded")
+    refused_at_accept(w, "127.0.0.3", "after the grace time ran out")
 
 
 def failed_logins(w):
@@ -147,16 +187,22 @@ def failed_logins(w):
     check("dropping" not in log(w), "no line per refused connection")
 
 
-def test(w):
-    silent(w)
-    w2 = World()
+def another(fn):
+    """fn on a daemon of its own."""
+    w = World()
     try:
-        failed_logins(w2)
+        fn(w)
     except Exception:
-        print("--- second daemon's log ---\n" + w2.logtext())
+        print("--- %s's daemon log ---\n%s" % (fn.__name__, w.logtext()))
         raise
     finally:
-        w2.close()
+        w.close()
+
+
+def test(w):
+    silent(w)
+    another(failed_logins)
+    another(grace)
 
 
 if __name__ == "__main__":

@@ -520,21 +520,23 @@ START_TEST(drop_log)
 	/* A penalty's refusals are never logged one by one. */
 	ck_assert_int_eq(droplog_note(&d, DROP_PENALTY, 1000), 0);
 	ck_assert_int_eq(droplog_wait_ms(&d, 4000), 7000);
-	ck_assert_int_eq(droplog_note(&d, DROP_STARTUPS, 2000), 0);
+	/* The first other drop is, though refusals are counted. */
+	ck_assert_int_eq(droplog_note(&d, DROP_STARTUPS, 2000), 1);
+	ck_assert_int_eq(droplog_note(&d, DROP_STARTUPS, 2500), 0);
 	ck_assert_int_eq(droplog_note(&d, DROP_PENALTY, 3000), 0);
 	ck_assert_int_eq(droplog_summary(&d, 10999, line, sizeof(line)), 0);
 	ck_assert_int_eq(droplog_summary(&d, 11000, line, sizeof(line)), 1);
 	ck_assert_str_eq(line, "dropped 3 connections in 10 s (source in "
 	    "penalty: 2, max_startups: 1)");
 	ck_assert_int_eq(droplog_wait_ms(&d, 11000), -1);
-	/* The first other drop after a quiet interval is logged in full. */
-	ck_assert_int_eq(droplog_note(&d, DROP_SOURCE, 15000), 0);
-	ck_assert_int_eq(droplog_note(&d, DROP_SOURCE, 26000), 0);
-	ck_assert_int_eq(droplog_summary(&d, 26000, line, sizeof(line)), 1);
-	ck_assert_str_eq(line, "dropped 2 connections in 11 s "
-	    "(per_source_max_startups reached: 2)");
-	ck_assert_int_eq(droplog_note(&d, DROP_SESSIONS, 36000), 1);
-	ck_assert_int_eq(droplog_note(&d, DROP_SESSIONS, 36001), 0);
+	/* Ten seconds after the last one in full, the next is in full. */
+	ck_assert_int_eq(droplog_note(&d, DROP_SOURCE, 11999), 0);
+	ck_assert_int_eq(droplog_summary(&d, 22000, line, sizeof(line)), 1);
+	ck_assert_str_eq(line, "dropped 1 connection in 10 s "
+	    "(per_source_max_startups reached: 1)");
+	ck_assert_int_eq(droplog_note(&d, DROP_SOURCE, 22000), 1);
+	ck_assert_int_eq(droplog_note(&d, DROP_SESSIONS, 22001), 0);
+	ck_assert_int_eq(droplog_wait_ms(&d, 22001), 10000);
 	droplog_init(&d);
 	ck_assert_int_eq(droplog_note(&d, DROP_SESSIONS, 5), 1);
 }

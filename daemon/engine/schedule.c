@@ -304,7 +304,7 @@ schedule_mail(struct engine *e, int64_t now)
 	if (agreements_due(e, today, &changed) != 0 ||
 	    orgs_due(e, today, &changed) != 0)
 		log_warnx("mail: cannot read the store");
-	e->next_mail = mail_deliver(e->cfg, e->st, now);
+	mail_deliver(e, now);
 	return changed;
 }
 
@@ -329,7 +329,7 @@ schedule_tick(struct engine *e, int64_t now)
 {
 	/* A retry that falls due between runs goes out on time. */
 	if (e->next_mail != 0 && now >= e->next_mail)
-		e->next_mail = mail_deliver(e->cfg, e->st, now);
+		mail_deliver(e, now);
 	/* At start, then at least once a minute; a fake clock that jumps is
 	 * followed at once. */
 	if (e->last_schedule != 0 && now >= e->last_schedule &&

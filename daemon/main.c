@@ -1,5 +1,6 @@
 /*
- * sluiced: init, run, check-config, publish (docs/design.md section 6).
+ * sluiced: init, run, check-config, publish, backup, restore and the key
+ * rotations (docs/design.md section 6).
  *
  * run: the parent checks the data directory, forks the engine (which alone
  * opens the store and the keys; supervise.c starts it again if it dies),
@@ -22,7 +23,9 @@
 
 #include "engine/engine.h"
 #include "setup/init.h"
+#include "setup/backup.h"
 #include "setup/publish.h"
+#include "setup/rotate.h"
 #include "ipc.h"
 #include "parent/server.h"
 #include "parent/supervise.h"
@@ -36,7 +39,11 @@
 "usage: sluiced init -d DIR --admin USER --admin-key FILE.pub [--port N] [--listen ADDR]\n" \
 "       sluiced run -d DIR [--port N] [--listen ADDR] [--fake-clock FILE] [-v]\n" \
 "       sluiced check-config -d DIR\n" \
-"       sluiced publish -d DIR [--out WEBDIR] [--fake-clock FILE]\n"
+"       sluiced publish -d DIR [--out WEBDIR] [--fake-clock FILE]\n" \
+"       sluiced backup -d DIR --out FILE\n" \
+"       sluiced restore -d NEWDIR --from FILE --payloads OLDDIR\n" \
+"       sluiced rotate-master-key -d DIR [--fake-clock FILE]\n" \
+"       sluiced rotate-release-key -d DIR [--fake-clock FILE]\n"
 
 struct main_opts {
 	const char	*dir;
@@ -45,6 +52,8 @@ struct main_opts {
 	const char	*listen;
 	const char	*fake_clock;
 	const char	*out;
+	const char	*from;
+	const char	*payloads;
 	long		 port;
 	int		 verbose;
 };
@@ -78,6 +87,8 @@ static const struct option longopts[] = {
 	{ "listen", required_argument, NULL, 'l' },
 	{ "fake-clock", required_argument, NULL, 'f' },
 	{ "out", required_argument, NULL, 'o' },
+	{ "from", required_argument, NULL, 'F' },
+	{ "payloads", required_argument, NULL, 'P' },
 	{ "verbose", no_argument, NULL, 'v' },
 	{ "help", no_argument, NULL, 'h' },
 	{ NULL, 0, NULL, 0 }
@@ -94,6 +105,8 @@ take_opt(int ch, struct main_opts *o)
 	case 'l': o->listen = optarg; break;
 	case 'f': o->fake_clock = optarg; break;
 	case 'o': o->out = optarg; break;
+	case 'F': o->from = optarg; break;
+	case 'P': o->payloads = optarg; break;
 	case 'v': o->verbose++; break;
 	case 'p':
 		if (parse_port(optarg, &o->port) != 0)
@@ -218,6 +231,40 @@ server_opts_from(struct server_opts *so, const struct sluice_config *cfg,
 	so->log_verbosity = o->verbose ? LOG_LVL_DEBUG : LOG_LVL_INFO;
 }
 
+/* The data directory's lock, held while the daemon runs, and any key
+ * rotation a crash interrupted resolved first; -1 when it cannot run. */
+static int
+run_lock(const char *dir, const struct sluice_config *cfg)
+{
+	char why[1024];
+	int fd;
+
+	if (datadir_lock(dir, &fd, why, sizeof(why)) == 0 &&
+	    rotate_recover(cfg, why, sizeof(why)) == 0)
+		return fd;
+	fprintf(stderr, "sluiced: %s\n", why);
+	datadir_unlock(fd);
+	return -1;
+}
+
+/* The first engine, kept alive by sup from here (supervise.h). */
+static int
+engine_launch(struct supervisor *sup, struct engine_args *ea,
+    const char *dir, const struct sluice_config *cfg)
+{
+	memset(sup, 0, sizeof(*sup));
+	ea->dir = dir;
+	ea->cfg = cfg;
+	sup->run = engine_run;
+	sup->run_arg = ea;
+	if ((ea->sh = ipc_shared_create()) == NULL ||
+	    supervise_start(sup) != 0) {
+		log_errx("cannot start the engine");
+		return -1;
+	}
+	return 0;
+}
+
 /* The parent: the engine (kept alive by the supervisor, server.h), then
  * the listening socket and the sessions. */
 static int
@@ -227,26 +274,20 @@ cmd_run(const struct main_opts *o)
 	struct server_opts so;
 	struct engine_args ea;
 	struct supervisor sup;
-	int r, er;
+	int r, er, lock;
 
 	sluice_log_open("sluiced", 2, o->verbose ? LOG_LVL_DEBUG : LOG_LVL_INFO);
-	if (fake_clock_setup(o) != 0 || load_checked(o, &cfg) != 0)
+	if (fake_clock_setup(o) != 0 || load_checked(o, &cfg) != 0 ||
+	    (lock = run_lock(o->dir, &cfg)) == -1)
 		return 1;
-	memset(&sup, 0, sizeof(sup));
-	ea.dir = o->dir;
-	ea.cfg = &cfg;
-	sup.run = engine_run;
-	sup.run_arg = &ea;
-	if ((ea.sh = ipc_shared_create()) == NULL ||
-	    supervise_start(&sup) != 0) {
-		log_errx("cannot start the engine");
+	if (engine_launch(&sup, &ea, o->dir, &cfg) != 0)
 		return 1;
-	}
 	server_opts_from(&so, &cfg, o);
 	so.engine = &sup;
 	r = server_run(&so, sup.ctl, ea.sh);
 	er = supervise_stop(&sup);
 	log_info("stopped");
+	datadir_unlock(lock);
 	return r == 0 && er == 0 ? 0 : 1;
 }
 
@@ -274,6 +315,34 @@ cmd_publish(const struct main_opts *o)
 	return publish_run(o->dir, o->out);
 }
 
+static int
+cmd_backup(const struct main_opts *o)
+{
+	return backup_run(o->dir, o->out);
+}
+
+static int
+cmd_restore(const struct main_opts *o)
+{
+	return restore_run(o->from, o->payloads, o->dir);
+}
+
+static int
+cmd_rotate_master(const struct main_opts *o)
+{
+	if (fake_clock_setup(o) != 0)
+		return 1;
+	return rotate_master_run(o->dir);
+}
+
+static int
+cmd_rotate_release(const struct main_opts *o)
+{
+	if (fake_clock_setup(o) != 0)
+		return 1;
+	return rotate_release_run(o->dir);
+}
+
 static const struct command {
 	const char	*name;
 	int		(*fn)(const struct main_opts *);
@@ -282,6 +351,10 @@ static const struct command {
 	{ "run",		cmd_run },
 	{ "check-config",	cmd_check_config },
 	{ "publish",		cmd_publish },
+	{ "backup",		cmd_backup },
+	{ "restore",		cmd_restore },
+	{ "rotate-master-key",	cmd_rotate_master },
+	{ "rotate-release-key",	cmd_rotate_release },
 };
 
 static int

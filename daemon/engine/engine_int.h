@@ -93,6 +93,8 @@ struct engine {
 	int64_t		 last_schedule;
 	int64_t		 next_mail;	/* earliest retry queued; 0 = none */
 	struct mail_run	*mail_run;	/* sendmail worker under way; NULL */
+	int64_t		 published_at;	/* last write of the site; 0 = none */
+	int64_t		 published_head; /* audit head it showed; -1 failed */
 };
 
 /* setup.c */

@@ -4,7 +4,8 @@ again by the parent, which ends the sessions that depended on it; a new
 login works, the log says so and the new engine audits the restart. Mail it
 was delivering through sendmail when it died is sent again by the new one
 (at-least-once, docs/design.md section 7): the same bytes, then never
-again."""
+again. An engine that cannot start (its master key damaged) is tried with
+back-off, then the parent gives up and exits 1 for systemd to act."""
 
 import json
 import os
@@ -135,6 +136,18 @@ def test(w):
     w.ok("audrey", "dashboard")
     eq(D.full_log(w).count("mail: delivering "), 2, "no third delivery")
     eq(calls(w), 2, "sendmail calls in the end")
+
+    # a master key the engine cannot read: each new engine dies at once
+    key = os.path.join(w.dir, "master.key")
+    with open(key, "r+b") as f:
+        f.truncate(31)
+    os.kill(engine_pid(w), signal.SIGKILL)
+    eq(w.proc.wait(60), 1, "the parent's exit status once it gives up")
+    log = D.full_log(w)
+    check("cannot read the 32-byte master key" in log, "the engine's reason logged")
+    check("(the engine before exited with status 1)\n" in log, "a restart after a failure logged")
+    check(warn.replace("warning: ", "error: ") + "the engine failed 5 times in a row (within 30 s "
+          "of its start): giving up\n" in log, "giving up logged:\n" + log[-3000:])
 
 
 if __name__ == "__main__":

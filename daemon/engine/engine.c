@@ -17,6 +17,7 @@
 #include "engine/engine.h"
 #include "engine/engine_int.h"
 #include "engine/mail.h"
+#include "engine/sandbox.h"
 #include "engine/schedule.h"
 #include "sluice/clock.h"
 #include "sluice/error.h"
@@ -325,7 +326,8 @@ engine_main(const char *dir, const struct sluice_config *cfg, int ctl,
 	sluice_log_open("sluiced-engine", 2, LOG_LVL_INFO);
 	if ((b = sbuf_new()) == NULL)
 		r = SLUICE_ENOMEM;
-	else if ((r = engine_open(dir, cfg, ctl, sh, &e)) == 0)
+	else if ((r = engine_open(dir, cfg, ctl, sh, &e)) == 0 &&
+	    (r = engine_sandbox_apply()) == 0)
 		r = engine_start(e, restarted);
 	if (r != 0)
 		goto out;

@@ -5,7 +5,6 @@ Every world is set up through real admin commands over ssh: the only thing
 made outside the daemon is what a person would make (keys, documents,
 signatures). Tests fail (never skip) when a tool is missing."""
 
-import fcntl
 import os
 import shlex
 import shutil
@@ -166,11 +165,13 @@ class World:
         with open(self.pub(who)) as f:
             return f.read().strip()
 
-    def start(self, extra=()):
+    def start(self, extra=(), **popen):
+        """Runs the daemon (popen: more subprocess.Popen arguments, such as
+        pass_fds or user) and waits until it listens."""
         self.log = open(os.path.join(self.tmp, "sluiced.log"), "ab")
         self.proc = subprocess.Popen([self.sluiced(), "run", "-d", self.dir,
                                       "--fake-clock", self.clock] + list(extra),
-                                     stdout=self.log, stderr=self.log)
+                                     stdout=self.log, stderr=self.log, **popen)
         for _ in range(200):
             if self.proc.poll() is not None:
                 raise Failure("sluiced exited with %d:\n%s" % (self.proc.returncode, self.logtext()))
@@ -192,28 +193,7 @@ class World:
             st = self.proc.wait()
         self.proc = None
         self.log.close()
-        self.wait_unlocked()
         return st
-
-    def wait_unlocked(self):
-        """Waits (bounded) until DIR/sluiced.lock is free: every process of
-        the daemon holds it, and after a SIGKILLed parent its engine is
-        still closing the store, which a new daemon must not open yet."""
-        path = os.path.join(self.dir, "sluiced.lock")
-        if not os.path.exists(path):
-            return
-        fd = os.open(path, os.O_RDWR)
-        try:
-            for _ in range(400):
-                try:
-                    fcntl.flock(fd, fcntl.LOCK_EX | fcntl.LOCK_NB)
-                    fcntl.flock(fd, fcntl.LOCK_UN)
-                    return
-                except BlockingIOError:
-                    time.sleep(0.05)
-            raise Failure("%s still held after the daemon stopped" % path)
-        finally:
-            os.close(fd)
 
     def logtext(self, whole=False):
         """The daemon's log: its last 8000 characters, or all of it."""

@@ -15,14 +15,16 @@
  *   sums.c           SHA256SUMS and its signature (sums.h)
  *   extract.c        staging and per-recipient age headers (extract.h)
  *   schedule.c       the calendar: tick, transitions, sanctions (schedule.h)
- *   mail.c           the scheduler's messages; mail_send.c their delivery
+ *   mail.c           the scheduler's messages; mail_send.c their delivery,
+ *                    mail_worker.c sendmail's in a worker process
  *
  * Calls between these files go one way only (no file calls back into a
  * file that calls it): engine.c sits on top; setup.c calls fileops.c;
  * fileops.c calls vfs.c and upload.c; upload.c calls vfs.c, mail.c and
  * schedule.c; vfs.c calls sums.c and extract.c; schedule.c calls mail.c and
- * mail_send.c; identity.c and audit_log.c are called by many and call none
- * of them but audit_log.c.
+ * mail_worker.c, which calls mail_send.c; engine.c calls mail_worker.c for
+ * the worker's socket; identity.c and audit_log.c are called by many and
+ * call none of them but audit_log.c.
  */
 #ifndef SLUICE_ENGINE_INT_H
 #define SLUICE_ENGINE_INT_H
@@ -36,6 +38,7 @@
 #include "store/store.h"
 
 #define ENGINE_MAX_CONNS	512
+#define ENGINE_REQUEST_MAX	(1024u * 1024)	/* a session's request body */
 #define CONN_MAX_OPENS		64
 #define ENGINE_PATH_MAX		4096
 
@@ -61,7 +64,7 @@ struct open_file {
 };
 
 struct conn {
-	int		 fd;
+	struct ipc_peer	*io;		/* the session's socket, buffered */
 	char		 peer[128];
 	int		 authed;
 	struct identity	 who;		/* read again before each request */
@@ -73,6 +76,7 @@ struct conn {
 };
 
 struct minisign_key;
+struct mail_run;
 
 struct engine {
 	char		 dir[ENGINE_PATH_MAX];
@@ -83,11 +87,13 @@ struct engine {
 	char		*release_pub;	/* the public key file text */
 	struct ipc_shared *sh;
 	int		 ctl;
+	struct ipc_peer	*ctl_io;	/* ctl, buffered (engine.c) */
 	struct conn	*conns[ENGINE_MAX_CONNS];
 	size_t		 nconns;
 	uint64_t	 next_open_id;
 	int64_t		 last_schedule;
 	int64_t		 next_mail;	/* earliest retry queued; 0 = none */
+	struct mail_run	*mail_run;	/* sendmail worker under way; NULL */
 	int64_t		 published_at;	/* last write of the site; 0 = none */
 	int64_t		 published_head; /* audit head it showed; -1 failed */
 };

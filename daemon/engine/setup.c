@@ -106,7 +106,7 @@ engine_close(struct engine *e)
 		return;
 	for (i = 0; i < e->nconns; i++) {
 		conn_close_all(e, e->conns[i]);
-		close(e->conns[i]->fd);
+		ipc_peer_free(e->conns[i]->io);
 		free(e->conns[i]);
 	}
 	if (e->st != NULL)

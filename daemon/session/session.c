@@ -554,6 +554,27 @@ exec_output(struct chan *c, uint32_t *status)
 	return chan_write_all(c, err, errlen, 1);
 }
 
+/* IPC_ADMIN: the pieces of a long answer (IPC_ADMIN_DATA) go to the
+ * channel as they come; the reply lands in s->rep. */
+static int
+ask_admin(struct chan *c)
+{
+	struct session *s = c->sess;
+	uint32_t type;
+	int r;
+
+	if ((r = ipc_send(s->engine_fd, IPC_ADMIN, s->req, -1)) != 0)
+		return r;
+	while ((r = ipc_recv(s->engine_fd, &type, s->rep, NULL)) == 0 &&
+	    type == IPC_ADMIN_DATA)
+		if ((r = chan_write_all(c, sbuf_ptr(s->rep), sbuf_len(s->rep),
+		    0)) != 0)
+			return r;
+	if (r == 0 && type != (IPC_ADMIN | IPC_REPLY))
+		r = SLUICE_EPROTO;
+	return r;
+}
+
 static int
 run_exec(struct chan *c)
 {
@@ -563,7 +584,7 @@ run_exec(struct chan *c)
 
 	sbuf_reset(s->req);
 	if ((r = sbuf_put_cstring(s->req, c->command)) != 0 ||
-	    (r = ask_engine(s, IPC_ADMIN)) != 0 ||
+	    (r = ask_admin(c)) != 0 ||
 	    (r = exec_output(c, &status)) != 0)
 		return r;
 	(void)ssh_channel_request_send_exit_status(c->ch, (int)status);

@@ -5,7 +5,6 @@ Every world is set up through real admin commands over ssh: the only thing
 made outside the daemon is what a person would make (keys, documents,
 signatures). Tests fail (never skip) when a tool is missing."""
 
-import fcntl
 import os
 import re
 import shlex
@@ -209,27 +208,7 @@ class World:
             st = self.proc.wait()
         self.proc = None
         self.log.close()
-        self.wait_unlocked()
         return st
-
-    def wait_unlocked(self):
-        """Waits (bounded) until no process of the stopped daemon holds the
-        data directory's lock: after a SIGKILL the engine, orphaned, takes a
-        moment to see its parent gone and exit."""
-        if not os.path.isdir(self.dir):
-            return
-        fd = os.open(os.path.join(self.dir, "sluiced.lock"), os.O_RDWR | os.O_CREAT, 0o600)
-        try:
-            for _ in range(400):
-                try:
-                    fcntl.flock(fd, fcntl.LOCK_EX | fcntl.LOCK_NB)
-                    fcntl.flock(fd, fcntl.LOCK_UN)
-                    return
-                except BlockingIOError:
-                    time.sleep(0.05)
-            raise Failure("the stopped daemon still holds its lock")
-        finally:
-            os.close(fd)
 
     def logtext(self, whole=False):
         """The daemon's log: its last 8000 characters, or all of it."""

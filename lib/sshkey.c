@@ -158,14 +158,15 @@ parse_rsa(struct sbuf *b, unsigned *bits, char *why, size_t whylen)
 	return 0;
 }
 
-/* Checks that the point lies on the named curve, through OpenSSL. */
+/* The public key of a point on the named curve, checked to lie on it. */
 static int
-ec_point_valid(const char *group, const uint8_t *q, size_t qlen)
+ec_pkey_build(const char *group, const uint8_t *q, size_t qlen,
+    EVP_PKEY **out)
 {
 	OSSL_PARAM params[3];
 	EVP_PKEY_CTX *ctx = NULL, *cctx = NULL;
 	EVP_PKEY *pk = NULL;
-	int ok = 0;
+	int r = SLUICE_EFORMAT;
 
 	params[0] = OSSL_PARAM_construct_utf8_string(OSSL_PKEY_PARAM_GROUP_NAME,
 	    (char *)(uintptr_t)group, 0);
@@ -179,10 +180,23 @@ ec_point_valid(const char *group, const uint8_t *q, size_t qlen)
 	if ((cctx = EVP_PKEY_CTX_new_from_pkey(NULL, pk, NULL)) == NULL ||
 	    EVP_PKEY_public_check(cctx) <= 0)
 		goto out;
-	ok = 1;
+	*out = pk;
+	pk = NULL;
+	r = 0;
 out:
 	EVP_PKEY_CTX_free(cctx);
 	EVP_PKEY_CTX_free(ctx);
+	EVP_PKEY_free(pk);
+	return r;
+}
+
+/* Checks that the point lies on the named curve, through OpenSSL. */
+static int
+ec_point_valid(const char *group, const uint8_t *q, size_t qlen)
+{
+	EVP_PKEY *pk = NULL;
+	int ok = ec_pkey_build(group, q, qlen, &pk) == 0;
+
 	EVP_PKEY_free(pk);
 	return ok;
 }
@@ -552,6 +566,29 @@ sshkey_rsa_pkey(const uint8_t *blob, size_t len, EVP_PKEY **pkey,
 	if (bits != NULL)
 		*bits = nbits;
 	return rsa_build(n, nlen, e, elen, pkey);
+}
+
+int
+sshkey_ecdsa_pkey(const uint8_t *blob, size_t len, EVP_PKEY **pkey)
+{
+	struct sbuf b;
+	const uint8_t *name, *curve, *q;
+	size_t namelen, clen, qlen;
+	enum sshkey_type type;
+	unsigned bits;
+	int ti;
+
+	*pkey = NULL;
+	if (blob_check(blob, len, &type, &bits, NULL, 0) != 0 ||
+	    (type != SSHKEY_ECDSA_P256 && type != SSHKEY_ECDSA_P384 &&
+	    type != SSHKEY_ECDSA_P521) || (ti = type_index(type)) < 0)
+		return SLUICE_EFORMAT;
+	sbuf_view(&b, blob, len);
+	if (sbuf_get_string_direct(&b, &name, &namelen) != 0 ||
+	    sbuf_get_string_direct(&b, &curve, &clen) != 0 ||
+	    sbuf_get_string_direct(&b, &q, &qlen) != 0)
+		return SLUICE_EFORMAT;
+	return ec_pkey_build(key_types[ti].group, q, qlen, pkey);
 }
 
 /* ---- openssh-key-v1 private keys ---- */

@@ -22,10 +22,19 @@
  * Requests (session -> engine) and their reply bodies:
  *
  * IPC_AUTH   string user, string key_blob (SSH wire public key), u8 final
- *            (0 = probe before the signature, 1 = signature verified)
+ *            (0 = probe before the signature, 1 = the signed login),
+ *            string signed, string signature: both empty at the probe; for
+ *            the final ask, what the client signed (RFC 4252 section 7:
+ *            string session identifier, byte 50, string user, string
+ *            "ssh-connection", string "publickey", TRUE, string algorithm,
+ *            string key_blob) and its signature blob (string algorithm,
+ *            string signature), as libssh verified them
  *         -> u32 status (0 accept, 1 refuse), string reason,
  *            u32 kind (IPC_KIND_*), u32 roles (ROLE_* bits, see domain.h)
- *            The engine audits the final answer and every refusal; after a
+ *            The engine checks a final ask's signature itself, for the user
+ *            and key claimed, and keeps the connection's first session
+ *            identifier (engine/auth_proof.c); the session's word is not
+ *            taken. It audits the final answer and every refusal; after a
  *            final accept, the session's identity is fixed for its life.
  * IPC_AUTHFAIL string user, string method, string reason -> u32 0
  *            (audit of a login attempt the session refused by itself)

@@ -116,5 +116,6 @@ engine_close(struct engine *e)
 		sodium_free(e->master);
 	minisign_key_free(e->release);
 	free(e->release_pub);
+	auth_seen_free(e->seen);
 	free(e);
 }

@@ -103,6 +103,31 @@ int age_payload_encrypt(int in_fd, int out_fd,
     __attribute__((warn_unused_result));
 
 /*
+ * Sealing a payload as its plaintext arrives, in pieces of any size, with
+ * the same bytes age_payload_encrypt() writes (it is built on this):
+ * age_seal_new() writes the fresh 16-byte nonce to out_fd (which stays the
+ * caller's); each age_seal_update() writes the full 64 KiB chunks it can
+ * and holds back the rest, at most one chunk (a full chunk is known not to
+ * be the last only once more plaintext comes); age_seal_final() writes the
+ * last chunk and gives the plaintext's SHA-256 and length and the payload's
+ * length (each may be NULL). After any failure, or after final, update and
+ * final fail with SLUICE_ESTATE; the caller discards what was written.
+ * age_seal_taken() is the plaintext taken so far, held back or not. The
+ * held plaintext is in guarded memory; age_seal_free() wipes everything
+ * (NULL is a no-op).
+ */
+struct age_seal;
+int age_seal_new(const uint8_t file_key[AGE_FILE_KEY_LEN], int out_fd,
+    struct age_seal **out) __attribute__((warn_unused_result));
+int age_seal_update(struct age_seal *sl, const uint8_t *p, size_t n)
+    __attribute__((warn_unused_result));
+int age_seal_final(struct age_seal *sl, uint8_t sha256_plain[32],
+    uint64_t *plain_len, uint64_t *cipher_len)
+    __attribute__((warn_unused_result));
+uint64_t age_seal_taken(const struct age_seal *sl);
+void age_seal_free(struct age_seal *sl);
+
+/*
  * Exact payload length for plain_len bytes of plaintext (an empty plaintext
  * is one empty final chunk: 32 bytes). 0 if plain_len > AGE_PLAIN_MAX.
  */
@@ -119,6 +144,18 @@ int age_plain_size(uint64_t cipher_len, uint64_t *plain_len)
 int age_payload_decrypt(int in_fd, int out_fd,
     const uint8_t file_key[AGE_FILE_KEY_LEN], uint8_t sha256_plain[32],
     uint64_t *plain_len, char *why, size_t whylen)
+    __attribute__((warn_unused_result));
+
+/*
+ * Decrypts the whole payload in[0..len) (no header) in memory, appending
+ * the plaintext to plain (make it with sbuf_new_secret()); sha256_plain may
+ * be NULL. SLUICE_EFORMAT when len fits no plaintext length (truncated,
+ * trailing data), SLUICE_EVERIFY for a chunk that fails authentication,
+ * SLUICE_ETOOBIG past SBUF_MAX. On failure plain is to be discarded.
+ */
+int age_payload_open(const uint8_t *in, size_t len,
+    const uint8_t file_key[AGE_FILE_KEY_LEN], struct sbuf *plain,
+    uint8_t sha256_plain[32], char *why, size_t whylen)
     __attribute__((warn_unused_result));
 
 /*

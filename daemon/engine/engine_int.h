@@ -87,6 +87,8 @@ struct engine {
 	uint64_t	 next_open_id;
 	int64_t		 last_schedule;
 	int64_t		 next_mail;	/* earliest retry queued; 0 = none */
+	int64_t		 published_at;	/* last write of the site; 0 = none */
+	int64_t		 published_head; /* audit head it showed; -1 failed */
 };
 
 /* setup.c */

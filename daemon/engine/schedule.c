@@ -9,6 +9,7 @@
 #include "engine/audit.h"
 #include "engine/engine_int.h"
 #include "engine/mail.h"
+#include "engine/publish_tick.h"
 #include "engine/schedule.h"
 #include "sluice/clock.h"
 #include "sluice/domain.h"
@@ -324,18 +325,26 @@ schedule_run(struct engine *e, int64_t now)
 		ipc_generation_bump(e->sh);
 }
 
+/* At start, then at least once a minute; a fake clock that jumps is
+ * followed at once. */
+static int
+schedule_due(const struct engine *e, int64_t now)
+{
+	return e->last_schedule == 0 || now < e->last_schedule ||
+	    now - e->last_schedule >= 60 ||
+	    sluice_day_of(now) != sluice_day_of(e->last_schedule);
+}
+
 void
 schedule_tick(struct engine *e, int64_t now)
 {
 	/* A retry that falls due between runs goes out on time. */
 	if (e->next_mail != 0 && now >= e->next_mail)
 		e->next_mail = mail_deliver(e->cfg, e->st, now);
-	/* At start, then at least once a minute; a fake clock that jumps is
-	 * followed at once. */
-	if (e->last_schedule != 0 && now >= e->last_schedule &&
-	    now - e->last_schedule < 60 &&
-	    sluice_day_of(now) == sluice_day_of(e->last_schedule))
-		return;
-	e->last_schedule = now;
-	schedule_run(e, now);
+	if (schedule_due(e, now)) {
+		e->last_schedule = now;
+		schedule_run(e, now);
+	}
+	/* The public site, after the calendar's changes. */
+	publish_tick(e, now);
 }

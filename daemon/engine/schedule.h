@@ -22,7 +22,8 @@ void schedule_run(struct engine *e, int64_t now);
 
 /* Called every second and before every request: delivers a mail retry that
  * fell due, and runs the calendar at start, then at least once a minute
- * (at once when the day changed or a fake clock jumped back). */
+ * (at once when the day changed or a fake clock jumped back); then keeps
+ * the public site current (publish_tick.h). */
 void schedule_tick(struct engine *e, int64_t now);
 
 #endif

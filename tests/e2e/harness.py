@@ -34,12 +34,63 @@ def free_port():
     return port
 
 
+# The demo sets this to a Trace: every command run() runs is then printed
+# before its output, as a shell trace would show it.
+TRACE = None
+
+
+class Trace:
+    """Prints each command as `$ argv` with the world's directory shown as
+    $D and the ssh options every command shares shortened to -i KEY; then
+    its output. last holds that output, so story.show() need not repeat it."""
+
+    def __init__(self, world):
+        self.w, self.last = world, None
+
+    def word(self, a):
+        return a.replace(self.w.tmp, "$D").replace(os.path.abspath(SRC) + "/", "")
+
+    def short(self, argv):
+        out, i = [], 0
+        while i < len(argv):
+            if argv[i] == "-F" and argv[i + 1] == "/dev/null":
+                while argv[i] != "-i":
+                    i += 1
+            out.append(argv[i])
+            i += 1
+        line = out[-1] if out[0] == "ssh" and "--" in out else None
+        if line is not None:
+            out = out[:out.index("--")]
+        words = [self.word(shlex.quote(a)) if "$" not in a else '"%s"' % self.word(a)
+                 for a in out]
+        return " ".join(words + ([line] if line is not None else []))
+
+    def before(self, argv, kw):
+        line = "$ " + self.short(argv)
+        if "-b" in argv and argv[0] == "sftp":
+            with open(argv[argv.index("-b") + 1]) as f:
+                line += " <<EOF\n" + self.word(f.read()) + "EOF"
+        if kw.get("cwd"):
+            line = "$ cd %s\n%s" % (self.word(kw["cwd"]), line)
+        print(line, flush=True)
+
+    def after(self, st, out, err):
+        text = out + err + ("(exit %d)\n" % st if st != 0 else "")
+        if text:
+            print(self.word(text).rstrip("\n"), flush=True)
+        self.last = out
+
+
 def run(argv, **kw):
     """Runs argv (no shell); returns (status, stdout, stderr) as text."""
     kw.setdefault("timeout", 120)
+    if TRACE is not None:
+        TRACE.before(argv, kw)
     p = subprocess.run(argv, capture_output=True, **kw)
     out = p.stdout.decode("utf-8", "replace") if isinstance(p.stdout, bytes) else p.stdout
     err = p.stderr.decode("utf-8", "replace") if isinstance(p.stderr, bytes) else p.stderr
+    if TRACE is not None:
+        TRACE.after(p.returncode, out, err)
     return p.returncode, out, err
 
 
@@ -142,12 +193,14 @@ class World:
         self.log.close()
         return st
 
-    def logtext(self):
+    def logtext(self, whole=False):
+        """The daemon's log: its last 8000 characters, or all of it."""
         try:
             with open(os.path.join(self.tmp, "sluiced.log"), "rb") as f:
-                return f.read().decode("utf-8", "replace")[-8000:]
+                text = f.read().decode("utf-8", "replace")
         except OSError:
             return ""
+        return text if whole else text[-8000:]
 
     def ssh_opts(self, who):
         return ["-F", "/dev/null", "-o", "BatchMode=yes", "-o", "IdentitiesOnly=yes",
@@ -190,9 +243,10 @@ class World:
     def path(self, name):
         return os.path.join(self.tmp, name)
 
-    def close(self):
+    def close(self, keep=False):
         self.stop()
-        shutil.rmtree(self.tmp, ignore_errors=True)
+        if not keep:
+            shutil.rmtree(self.tmp, ignore_errors=True)
 
 
 def main(test):

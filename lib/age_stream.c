@@ -584,3 +584,54 @@ age_payload_open(const uint8_t *in, size_t len,
 	stream_free(&s);
 	return r;
 }
+
+/* Opens chunk i of the n chunks of a payload of len bytes on fd. */
+static int
+spot_chunk(struct stream *s, int fd, uint64_t len, uint64_t i, uint64_t n,
+    uint8_t *buf, uint8_t *out)
+{
+	uint64_t at = AGE_NONCE_LEN + i * ENC_CHUNK;
+	size_t k = (size_t)(i + 1 < n ? ENC_CHUNK : len - at);
+	ssize_t got;
+
+	do
+		got = pread(fd, buf, k, (off_t)at);
+	while (got < 0 && errno == EINTR);
+	if (got < 0 || (size_t)got != k)
+		return SLUICE_EIO;
+	s->counter = i;
+	return open_chunk(s, buf, k, i + 1 == n, out);
+}
+
+int
+age_payload_spot_check(int fd, uint64_t len,
+    const uint8_t file_key[AGE_FILE_KEY_LEN], char *why, size_t whylen)
+{
+	struct stream s = { 0 };
+	uint8_t nonce[AGE_NONCE_LEN], *buf = NULL, *out = NULL;
+	uint64_t plain, n;
+	int r = SLUICE_ENOMEM;
+
+	if (age_plain_size(len, &plain) != 0)
+		return sluice_why(why, whylen, SLUICE_EFORMAT, "age payload of "
+		    "%llu bytes is truncated or has trailing data",
+		    (unsigned long long)len);
+	n = plain == 0 ? 1 : (plain + AGE_CHUNK_SIZE - 1) / AGE_CHUNK_SIZE;
+	if ((buf = malloc(ENC_CHUNK)) == NULL ||
+	    (out = sodium_malloc(AGE_CHUNK_SIZE)) == NULL)
+		goto out;
+	if (pread(fd, nonce, sizeof(nonce), 0) != (ssize_t)sizeof(nonce)) {
+		r = sluice_why(why, whylen, SLUICE_EIO, "cannot read payload");
+		goto out;
+	}
+	if ((r = stream_init(&s, file_key, nonce, 0)) != 0 ||
+	    (r = spot_chunk(&s, fd, len, 0, n, buf, out)) != 0 ||
+	    (n > 1 && (r = spot_chunk(&s, fd, len, n - 1, n, buf, out)) != 0))
+		sluice_why(why, whylen, r, "age payload chunk %llu fails "
+		    "authentication", (unsigned long long)s.counter);
+out:
+	stream_free(&s);
+	free(buf);
+	sodium_free(out);
+	return r;
+}

@@ -159,6 +159,18 @@ int age_payload_open(const uint8_t *in, size_t len,
     __attribute__((warn_unused_result));
 
 /*
+ * Checks, without reading it all, that the payload of len bytes on fd
+ * (read with pread) was sealed under file_key and is whole: its length
+ * fits a plaintext length, and its first and last chunks authenticate. A
+ * payload made under another key, cut or extended is refused
+ * (SLUICE_EFORMAT, SLUICE_EVERIFY); a chunk altered in the middle is found
+ * only by a full decryption.
+ */
+int age_payload_spot_check(int fd, uint64_t len,
+    const uint8_t file_key[AGE_FILE_KEY_LEN], char *why, size_t whylen)
+    __attribute__((warn_unused_result));
+
+/*
  * Identities: one or more X25519 keys ("AGE-SECRET-KEY-1..." lines of an
  * age-keygen file, '#' comments and blank lines allowed) or one OpenSSH
  * private key (ed25519 or RSA, unencrypted).

@@ -596,6 +596,54 @@ START_TEST(test_open_refusals)
 }
 END_TEST
 
+/* Flips one bit of the file on fd at off. */
+static void
+flip_at(int fd, size_t off)
+{
+	uint8_t b;
+
+	ck_assert_int_eq(pread(fd, &b, 1, (off_t)off), 1);
+	b ^= 1;
+	ck_assert_int_eq(pwrite(fd, &b, 1, (off_t)off), 1);
+}
+
+/* The spot check reads the ends only: another key, a cut, an altered
+ * first or last chunk are caught; a middle chunk is left to decryption. */
+START_TEST(test_spot_check)
+{
+	uint8_t fk[AGE_FILE_KEY_LEN], other[AGE_FILE_KEY_LEN], *p;
+	char path[128], why[256] = "";
+	size_t n = 3 * 65536 + 10, len = (size_t)age_payload_size(n);
+	size_t mid = 16 + 65552 + 5, last = len - 3;
+	int fd;
+
+	p = pattern(n);
+	ck_assert_int_eq(age_file_key_new(fk), 0);
+	ck_assert_int_eq(age_file_key_new(other), 0);
+	path_of(path, "spot.age");
+	seal_to(path, fk, p, n, 65536);
+	free(p);
+	ck_assert_int_ge(fd = open(path, O_RDWR), 0);
+	ck_assert_int_eq(age_payload_spot_check(fd, len, fk, why,
+	    sizeof(why)), 0);
+	ck_assert_int_eq(age_payload_spot_check(fd, len, other, why,
+	    sizeof(why)), SLUICE_EVERIFY);
+	ck_assert_str_eq(why, "age payload chunk 0 fails authentication");
+	ck_assert_int_eq(age_payload_spot_check(fd, len - 1, fk, why,
+	    sizeof(why)), SLUICE_EVERIFY);
+	ck_assert_str_eq(why, "age payload chunk 3 fails authentication");
+	ck_assert_int_eq(age_payload_spot_check(fd, 16 + 65552 + 16, fk, why,
+	    sizeof(why)), SLUICE_EFORMAT);
+	flip_at(fd, mid);
+	ck_assert_int_eq(age_payload_spot_check(fd, len, fk, why,
+	    sizeof(why)), 0);
+	flip_at(fd, last);
+	ck_assert_int_eq(age_payload_spot_check(fd, len, fk, why,
+	    sizeof(why)), SLUICE_EVERIFY);
+	close(fd);
+}
+END_TEST
+
 START_TEST(test_keygen)
 {
 	char ident[AGE_IDENTITY_STRLEN + 1], rcpt[AGE_RECIPIENT_STRLEN + 1];
@@ -763,6 +811,7 @@ main(void)
 	tcase_add_loop_test(tc, test_seal_matches_encrypt, 0, (int)NSEAL_SIZES);
 	tcase_add_loop_test(tc, test_seal_stock_age, 0, (int)NSEAL_SIZES);
 	tcase_add_test(tc, test_open_refusals);
+	tcase_add_test(tc, test_spot_check);
 	tcase_add_test(tc, test_bad_recipients_identities);
 	tcase_add_test(tc, test_header_hostile);
 	suite_add_tcase(s, tc);

@@ -44,7 +44,10 @@
  *            then string file_key (16 bytes): the session seals the bytes
  *            as they arrive, in order, as an age payload under that key
  *            (age.h: age_seal_*), writes only ciphertext to the fd, and
- *            wipes the key at close.
+ *            wipes the key at close. IPC_OPEN_SEAL without WRITE (a staff
+ *            member's inbox file read back): the fd holds the age payload
+ *            of size bytes of plaintext, which the session decrypts chunk
+ *            by chunk as READs ask (age_unseal_*), each chunk verified.
  * IPC_GATE   u64 open_id -> u32 status, string message. Re-asks the gate for
  *            a gated open (IPC_OPEN_GATED); status != 0 means stop serving.
  * IPC_CLOSE  u64 open_id, u64 bytes_served, u64 lowest_offset,

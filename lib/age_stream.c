@@ -585,53 +585,137 @@ age_payload_open(const uint8_t *in, size_t len,
 	return r;
 }
 
-/* Opens chunk i of the n chunks of a payload of len bytes on fd. */
+/* A payload read back at random: chunks opened as reads ask, the last
+ * one opened kept. */
+struct age_unseal {
+	struct stream	 s;
+	int		 fd;
+	uint64_t	 len, plain, nchunks;
+	uint8_t		*buf;		/* ENC_CHUNK */
+	uint8_t		*out;		/* AGE_CHUNK_SIZE, guarded: plaintext */
+	uint64_t	 have;		/* the chunk in out; UINT64_MAX: none */
+	size_t		 have_len;
+};
+
+void
+age_unseal_free(struct age_unseal *u)
+{
+	if (u == NULL)
+		return;
+	stream_free(&u->s);
+	free(u->buf);
+	sodium_free(u->out);
+	sodium_memzero(u, sizeof(*u));
+	free(u);
+}
+
 static int
-spot_chunk(struct stream *s, int fd, uint64_t len, uint64_t i, uint64_t n,
-    uint8_t *buf, uint8_t *out)
+unseal_init(struct age_unseal *u, const uint8_t file_key[AGE_FILE_KEY_LEN])
+{
+	uint8_t nonce[AGE_NONCE_LEN];
+
+	if ((u->buf = malloc(ENC_CHUNK)) == NULL ||
+	    (u->out = sodium_malloc(AGE_CHUNK_SIZE)) == NULL)
+		return SLUICE_ENOMEM;
+	if (pread(u->fd, nonce, sizeof(nonce), 0) != (ssize_t)sizeof(nonce))
+		return SLUICE_EIO;
+	return stream_init(&u->s, file_key, nonce, 0);
+}
+
+int
+age_unseal_new(const uint8_t file_key[AGE_FILE_KEY_LEN], int fd,
+    uint64_t len, struct age_unseal **out)
+{
+	struct age_unseal *u;
+	int r;
+
+	*out = NULL;
+	if (sodium_init() < 0)
+		return SLUICE_ECRYPTO;
+	if ((u = calloc(1, sizeof(*u))) == NULL)
+		return SLUICE_ENOMEM;
+	u->fd = fd;
+	u->len = len;
+	u->have = UINT64_MAX;
+	if ((r = age_plain_size(len, &u->plain)) == 0 &&
+	    (r = unseal_init(u, file_key)) == 0) {
+		u->nchunks = u->plain == 0 ? 1 :
+		    (u->plain + AGE_CHUNK_SIZE - 1) / AGE_CHUNK_SIZE;
+		*out = u;
+		return 0;
+	}
+	age_unseal_free(u);
+	return r;
+}
+
+uint64_t
+age_unseal_size(const struct age_unseal *u)
+{
+	return u->plain;
+}
+
+/* Chunk i into u->out, read and authenticated unless it is there. */
+static int
+unseal_chunk(struct age_unseal *u, uint64_t i)
 {
 	uint64_t at = AGE_NONCE_LEN + i * ENC_CHUNK;
-	size_t k = (size_t)(i + 1 < n ? ENC_CHUNK : len - at);
+	size_t k = (size_t)(i + 1 < u->nchunks ? ENC_CHUNK : u->len - at);
 	ssize_t got;
+	int r;
 
+	if (u->have == i)
+		return 0;
+	u->have = UINT64_MAX;
 	do
-		got = pread(fd, buf, k, (off_t)at);
+		got = pread(u->fd, u->buf, k, (off_t)at);
 	while (got < 0 && errno == EINTR);
 	if (got < 0 || (size_t)got != k)
 		return SLUICE_EIO;
-	s->counter = i;
-	return open_chunk(s, buf, k, i + 1 == n, out);
+	u->s.counter = i;
+	if ((r = open_chunk(&u->s, u->buf, k, i + 1 == u->nchunks,
+	    u->out)) != 0)
+		return r;
+	u->have = i;
+	u->have_len = k - AGE_TAG_LEN;
+	return 0;
+}
+
+int
+age_unseal_read(struct age_unseal *u, uint64_t off, uint8_t *dst, size_t n)
+{
+	size_t in, k;
+	int r;
+
+	if (off > u->plain || n > u->plain - off)
+		return SLUICE_EINVAL;
+	while (n > 0) {
+		if ((r = unseal_chunk(u, off / AGE_CHUNK_SIZE)) != 0)
+			return r;
+		in = (size_t)(off % AGE_CHUNK_SIZE);
+		k = u->have_len - in < n ? u->have_len - in : n;
+		memcpy(dst, u->out + in, k);
+		dst += k;
+		off += k;
+		n -= k;
+	}
+	return 0;
 }
 
 int
 age_payload_spot_check(int fd, uint64_t len,
     const uint8_t file_key[AGE_FILE_KEY_LEN], char *why, size_t whylen)
 {
-	struct stream s = { 0 };
-	uint8_t nonce[AGE_NONCE_LEN], *buf = NULL, *out = NULL;
-	uint64_t plain, n;
-	int r = SLUICE_ENOMEM;
+	struct age_unseal *u = NULL;
+	int r;
 
-	if (age_plain_size(len, &plain) != 0)
-		return sluice_why(why, whylen, SLUICE_EFORMAT, "age payload of "
-		    "%llu bytes is truncated or has trailing data",
-		    (unsigned long long)len);
-	n = plain == 0 ? 1 : (plain + AGE_CHUNK_SIZE - 1) / AGE_CHUNK_SIZE;
-	if ((buf = malloc(ENC_CHUNK)) == NULL ||
-	    (out = sodium_malloc(AGE_CHUNK_SIZE)) == NULL)
-		goto out;
-	if (pread(fd, nonce, sizeof(nonce), 0) != (ssize_t)sizeof(nonce)) {
-		r = sluice_why(why, whylen, SLUICE_EIO, "cannot read payload");
-		goto out;
-	}
-	if ((r = stream_init(&s, file_key, nonce, 0)) != 0 ||
-	    (r = spot_chunk(&s, fd, len, 0, n, buf, out)) != 0 ||
-	    (n > 1 && (r = spot_chunk(&s, fd, len, n - 1, n, buf, out)) != 0))
+	if ((r = age_unseal_new(file_key, fd, len, &u)) != 0)
+		return sluice_why(why, whylen, r, r == SLUICE_EFORMAT ? "age "
+		    "payload of %llu bytes is truncated or has trailing data" :
+		    "cannot read payload", (unsigned long long)len);
+	if ((r = unseal_chunk(u, 0)) != 0 ||
+	    (r = unseal_chunk(u, u->nchunks - 1)) != 0)
 		sluice_why(why, whylen, r, "age payload chunk %llu fails "
-		    "authentication", (unsigned long long)s.counter);
-out:
-	stream_free(&s);
-	free(buf);
-	sodium_free(out);
+		    "authentication", (unsigned long long)u->s.counter);
+	age_unseal_free(u);
 	return r;
 }

@@ -148,6 +148,10 @@ int sealed_close(struct engine *e, struct conn *c, struct open_file *of,
     uint64_t plain, const uint8_t sha256[32], uint32_t *status, char *why,
     size_t whylen);
 void sealed_forget(struct open_file *of);
+/* c's staff member's inbox, for inbox.h. */
+struct inbox_ref;
+void sealed_inbox_ref(struct engine *e, const struct conn *c,
+    struct inbox_ref *ref);
 
 /* admin_request.c: ctx for c's caller as admin_run() needs it. */
 struct admin_ctx;

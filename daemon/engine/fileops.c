@@ -126,6 +126,29 @@ open_download(struct engine *e, struct conn *c, struct open_file *of,
 	    0);
 }
 
+/* The staff member's own inbox file, read back: sealed on disk, so the
+ * session gets its key and decrypts it as the client reads. */
+static int
+open_inbox_read(struct engine *e, struct conn *c, struct open_file *of,
+    const struct vnode *n, struct sbuf *rep, int *fd)
+{
+	struct inbox_ref ref;
+	char why[256] = "";
+	uint64_t plain = 0;
+	int r;
+
+	sealed_inbox_ref(e, c, &ref);
+	if (inbox_open_sealed(&ref, n->name, fd, of->key, &plain, why,
+	    sizeof(why)) != 0)
+		return open_refuse(rep, FX_FAILURE, why);
+	of->kind = OPEN_INBOX_READ;
+	if ((r = open_reply(rep, FX_OK, "", of->id, IPC_OPEN_SEAL, plain,
+	    NULL, 0)) == 0)
+		r = sbuf_put_string(rep, of->key, sizeof(of->key));
+	sodium_memzero(of->key, sizeof(of->key));
+	return r;
+}
+
 /* A deletion certificate: written in plaintext (it is judged, and kept in
  * the store, whole) and never larger than the policy allows. */
 static int
@@ -205,8 +228,6 @@ mode_refusal(const struct vnode *n, uint32_t pflags, uint32_t *status)
 	    (!writing && n->kind == OPEN_CERT_UPLOAD) ||
 	    (writing && (pflags & SSH_FXF_READ)))
 		return writing ? "read-only file" : "write-only directory";
-	if (!writing && n->kind == OPEN_INBOX_READ)
-		return "inbox files are sealed: only commands read them";
 	return NULL;
 }
 
@@ -253,8 +274,8 @@ gate_refusal(struct engine *e, struct conn *c, const char *path,
 	return why;
 }
 
-/* Serves the open file of for node n: an upload, a download, or static
- * bytes (content) in the reply. */
+/* Serves the open file of for node n: an upload, a download, an inbox
+ * file, or static bytes (content) in the reply. */
 static int
 open_serve(struct engine *e, struct conn *c, struct open_file *of,
     const struct vnode *n, int writing, const struct sbuf *content,
@@ -264,6 +285,8 @@ open_serve(struct engine *e, struct conn *c, struct open_file *of,
 		return open_upload(e, c, of, n, rep, fd);
 	if (n->kind == OPEN_DOWNLOAD)
 		return open_download(e, c, of, n, content, rep, fd);
+	if (n->kind == OPEN_INBOX_READ)
+		return open_inbox_read(e, c, of, n, rep, fd);
 	of->kind = OPEN_STATIC;
 	return open_reply(rep, FX_OK, "", of->id, 0, sbuf_len(content),
 	    content, 0);
@@ -541,10 +564,7 @@ inbox_remove(struct engine *e, struct conn *c, const char *path)
 	if (c->who.kind != IDENTITY_STAFF || vfs_staff(e, c, path, &n) != 0 ||
 	    n.type != VNODE_FILE || n.kind != OPEN_INBOX_READ)
 		return SLUICE_EDENIED;
-	memset(&ref, 0, sizeof(ref));
-	ref.st = e->st;
-	ref.dir = e->dir;
-	ref.staff_id = c->who.id;
+	sealed_inbox_ref(e, c, &ref);
 	return inbox_delete(&ref, n.name) == 0 ? 0 : SLUICE_EIO;
 }
 

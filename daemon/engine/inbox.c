@@ -302,6 +302,31 @@ inbox_read(const struct inbox_ref *ref, const char *name, size_t max,
 	return r;
 }
 
+int
+inbox_open_sealed(const struct inbox_ref *ref, const char *name, int *fd,
+    uint8_t key[16], uint64_t *plain, char *why, size_t whylen)
+{
+	char path[INBOX_PATH_MAX];
+	struct inbox_file f;
+	int r;
+
+	*fd = -1;
+	if ((r = row_of(ref, name, &f, why, whylen)) != 0 ||
+	    (r = row_key(ref, &f, key, why, whylen)) != 0)
+		return r;
+	if (inbox_path(ref->dir, f.id, path, sizeof(path)) != 0 ||
+	    (*fd = open(path, O_RDONLY | O_NOFOLLOW | O_CLOEXEC)) == -1 ||
+	    lseek(*fd, 0, SEEK_END) != (off_t)age_payload_size(f.plain_size)) {
+		if (*fd != -1)
+			close(*fd);
+		*fd = -1;
+		sodium_memzero(key, 16);
+		return damaged(&f, why, whylen);
+	}
+	*plain = f.plain_size;
+	return 0;
+}
+
 /* ---- staging from the inbox --------------------------------------------- */
 
 /* f's file, without reading it all, is the payload its row describes:

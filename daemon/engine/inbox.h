@@ -69,6 +69,14 @@ int inbox_read(const struct inbox_ref *ref, const char *name, size_t max,
     struct sbuf *plain, char *why, size_t whylen)
     __attribute__((warn_unused_result));
 
+/* ref's file name opened to be read back by its owner's session, which
+ * decrypts it (age.h: age_unseal_*): *fd (the caller's) its sealed bytes,
+ * key its file key (the caller wipes it), *plain its plaintext's size.
+ * Refusals as inbox_read()'s; a file of the wrong length is refused. */
+int inbox_open_sealed(const struct inbox_ref *ref, const char *name, int *fd,
+    uint8_t key[16], uint64_t *plain, char *why, size_t whylen)
+    __attribute__((warn_unused_result));
+
 /* Stages ref's file name as extract extract_id without decrypting it: out
  * gets the id, the size and digest recorded at upload and its file key
  * wrapped again under extract_id; the payload area adopts the file

@@ -44,8 +44,9 @@ disk_room(const char *dir)
 	return avail > DISK_RESERVE ? avail - DISK_RESERVE : 0;
 }
 
-static void
-inbox_ref_of(struct engine *e, const struct conn *c, struct inbox_ref *ref)
+void
+sealed_inbox_ref(struct engine *e, const struct conn *c,
+    struct inbox_ref *ref)
 {
 	memset(ref, 0, sizeof(*ref));
 	ref->st = e->st;
@@ -88,7 +89,7 @@ inbox_holds(struct engine *e, const struct conn *c, const struct open_file *of,
 	struct inbox_ref ref;
 	int r;
 
-	inbox_ref_of(e, c, &ref);
+	sealed_inbox_ref(e, c, &ref);
 	if ((r = inbox_usage(&ref, of->name, bytes)) != 0)
 		return r;
 	*bytes += inflight(e, c, of);
@@ -227,7 +228,7 @@ inbox_close(struct engine *e, struct conn *c, struct open_file *of,
 
 	if ((r = inbox_limit(e, c, of, plain, status, why, whylen)) != 0)
 		return r;
-	inbox_ref_of(e, c, &ref);
+	sealed_inbox_ref(e, c, &ref);
 	if ((r = inbox_commit(&ref, of->name, of->tmp_path, of->key, plain,
 	    sha256, why, whylen)) != 0) {
 		engine_audit(e, c->who.user, "inbox put", of->name, "refused",

@@ -44,8 +44,10 @@ struct handle {
 	uint64_t	 gate_gen, gate_ms;
 	int		 denied;
 	char		 denied_msg[SFTP_MSG_MAX];
-	/* uploads sealed as they arrive (IPC_OPEN_SEAL) */
+	/* IPC_OPEN_SEAL: an upload sealed as it arrives, or a sealed file
+	 * decrypted as it is read */
 	struct age_seal	*seal;
+	struct age_unseal *unseal;
 	int		 broken;	/* a write was refused: never taken */
 	/* directories: pre-encoded SSH_FXP_NAME entries and a cursor */
 	struct sbuf	*dir;
@@ -374,6 +376,7 @@ static void
 handle_release(struct handle *h)
 {
 	age_seal_free(h->seal);
+	age_unseal_free(h->unseal);
 	if (h->fd != -1)
 		close(h->fd);
 	free(h->prefix);
@@ -466,9 +469,11 @@ engine_close(struct sftp *s, struct handle *h, uint8_t commit,
 	    (r = sbuf_put_u64(s->req, h->highest_end)) != 0 ||
 	    (r = sbuf_put_u8(s->req, (uint8_t)(h->reached_eof != 0))) != 0)
 		return r;
-	if (h->flags & IPC_OPEN_SEAL)
+	if (!(h->flags & IPC_OPEN_WRITE))
+		r = 0;
+	else if (h->flags & IPC_OPEN_SEAL)
 		r = put_sealed(s, h, &commit);
-	else if (h->flags & IPC_OPEN_WRITE)
+	else
 		r = sbuf_put_u8(s->req, commit);
 	if (r != 0)
 		return r;
@@ -729,18 +734,19 @@ open_reply_ok(const struct handle *h, uint32_t pflags)
 {
 	int want_write = (pflags & SSH_FXF_WRITE) != 0;
 
-	if (want_write != ((h->flags & IPC_OPEN_WRITE) != 0) ||
-	    ((h->flags & IPC_OPEN_SEAL) && !want_write))
+	if (want_write != ((h->flags & IPC_OPEN_WRITE) != 0))
 		return 0;
-	if (want_write)
-		return h->fd != -1;
+	if (want_write || (h->flags & IPC_OPEN_SEAL))
+		return h->fd != -1 && h->prefix_len == 0;
 	if (h->prefix_len > h->size)
 		return 0;
 	return (h->fd != -1) == (h->size != h->prefix_len);
 }
 
-/* A sealed upload: the file key that follows in the reply starts the
- * payload on h's descriptor (its nonce written), and is wiped. */
+/* A sealed file: the file key that follows in the reply starts the
+ * payload of an upload on h's descriptor (its nonce written), or opens
+ * the payload there to read back h->size bytes of plaintext; then it is
+ * wiped. */
 static int
 seal_start(struct sftp *s, struct handle *h)
 {
@@ -751,7 +757,13 @@ seal_start(struct sftp *s, struct handle *h)
 		return 0;
 	if (h->fd == -1 || sbuf_get(s->rep, key, sizeof(key)) != 0)
 		return SLUICE_EPROTO;
-	r = age_seal_new(key, h->fd, &h->seal);
+	if (h->flags & IPC_OPEN_WRITE)
+		r = age_seal_new(key, h->fd, &h->seal);
+	else if (age_payload_size(h->size) == 0)
+		r = SLUICE_EPROTO;
+	else
+		r = age_unseal_new(key, h->fd, age_payload_size(h->size),
+		    &h->unseal);
 	sodium_memzero(key, sizeof(key));
 	return r;
 }
@@ -962,12 +974,15 @@ read_prefix(const struct handle *h, uint8_t **dst, uint64_t *off, size_t *n)
 	*n -= k;
 }
 
-/* Copies file bytes [off, off+n) into dst: the prefix, then the fd. */
+/* Copies file bytes [off, off+n) into dst: the prefix, then the fd (or,
+ * for a sealed file, its plaintext). */
 static int
 read_bytes(const struct handle *h, uint8_t *dst, uint64_t off, size_t n)
 {
 	ssize_t got;
 
+	if (h->unseal != NULL)
+		return age_unseal_read(h->unseal, off, dst, n);
 	read_prefix(h, &dst, &off, &n);
 	while (n > 0) {
 		got = pread(h->fd, dst, n,

@@ -159,6 +159,24 @@ int age_payload_open(const uint8_t *in, size_t len,
     __attribute__((warn_unused_result));
 
 /*
+ * A payload on fd (len bytes, read with pread) read back at random, as
+ * plaintext bytes [off, off + n) within age_unseal_size(): each 64 KiB
+ * chunk is read and authenticated when a read first needs it (the last
+ * one is kept), so bytes come back only from chunks that verified
+ * (SLUICE_EVERIFY otherwise; SLUICE_EINVAL for a range past the end).
+ * age_unseal_new() fails with SLUICE_EFORMAT when len fits no plaintext
+ * length. The key is not kept, only the cipher state; age_unseal_free()
+ * wipes it and the plaintext held (NULL is a no-op).
+ */
+struct age_unseal;
+int age_unseal_new(const uint8_t file_key[AGE_FILE_KEY_LEN], int fd,
+    uint64_t len, struct age_unseal **out) __attribute__((warn_unused_result));
+uint64_t age_unseal_size(const struct age_unseal *u);
+int age_unseal_read(struct age_unseal *u, uint64_t off, uint8_t *dst,
+    size_t n) __attribute__((warn_unused_result));
+void age_unseal_free(struct age_unseal *u);
+
+/*
  * Checks, without reading it all, that the payload of len bytes on fd
  * (read with pread) was sealed under file_key and is whole: its length
  * fits a plaintext length, and its first and last chunks authenticate. A

@@ -644,6 +644,47 @@ START_TEST(test_spot_check)
 }
 END_TEST
 
+/* Reading back at random: any range, across chunk edges, in any order,
+ * gives the plaintext; a range in an altered chunk gives nothing. */
+START_TEST(test_unseal_ranges)
+{
+	static const size_t ranges[][2] = { { 0, 1 }, { 65535, 2 },
+	    { 3 * 65536 + 5, 5 }, { 10, 150000 }, { 65536, 65536 },
+	    { 0, 3 * 65536 + 10 }, { 3 * 65536 + 10, 0 } };
+	size_t n = 3 * 65536 + 10, i;
+	uint8_t fk[AGE_FILE_KEY_LEN], *p = pattern(n), *got = malloc(n + 1);
+	struct age_unseal *u = NULL;
+	char path[128];
+	int fd;
+
+	ck_assert_int_eq(age_file_key_new(fk), 0);
+	path_of(path, "unseal.age");
+	seal_to(path, fk, p, n, 32768);
+	ck_assert_int_ge(fd = open(path, O_RDWR), 0);
+	ck_assert_int_eq(age_unseal_new(fk, fd, 16 + 65552 + 16, &u),
+	    SLUICE_EFORMAT);
+	ck_assert_ptr_null(u);
+	ck_assert_int_eq(age_unseal_new(fk, fd, age_payload_size(n), &u), 0);
+	ck_assert_uint_eq(age_unseal_size(u), n);
+	for (i = sizeof(ranges) / sizeof(ranges[0]); i-- > 0;) {
+		ck_assert_int_eq(age_unseal_read(u, ranges[i][0], got,
+		    ranges[i][1]), 0);
+		ck_assert(memcmp(got, p + ranges[i][0], ranges[i][1]) == 0);
+	}
+	ck_assert_int_eq(age_unseal_read(u, n - 1, got, 2), SLUICE_EINVAL);
+	age_unseal_free(u);
+	flip_at(fd, 16 + 65552 + 100);
+	ck_assert_int_eq(age_unseal_new(fk, fd, age_payload_size(n), &u), 0);
+	ck_assert_int_eq(age_unseal_read(u, 0, got, 10), 0);
+	ck_assert_int_eq(age_unseal_read(u, 65530, got, 10), SLUICE_EVERIFY);
+	ck_assert_int_eq(age_unseal_read(u, 2 * 65536, got, 10), 0);
+	age_unseal_free(u);
+	close(fd);
+	free(got);
+	free(p);
+}
+END_TEST
+
 START_TEST(test_keygen)
 {
 	char ident[AGE_IDENTITY_STRLEN + 1], rcpt[AGE_RECIPIENT_STRLEN + 1];
@@ -812,6 +853,7 @@ main(void)
 	tcase_add_loop_test(tc, test_seal_stock_age, 0, (int)NSEAL_SIZES);
 	tcase_add_test(tc, test_open_refusals);
 	tcase_add_test(tc, test_spot_check);
+	tcase_add_test(tc, test_unseal_ranges);
 	tcase_add_test(tc, test_bad_recipients_identities);
 	tcase_add_test(tc, test_header_hostile);
 	suite_add_tcase(s, tc);

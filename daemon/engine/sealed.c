@@ -136,7 +136,9 @@ stage_open(struct engine *e, struct conn *c, struct open_file *of, int *fd,
 
 	engine_admin_caller(e, c, &ctx);
 	if ((r = admin_may_stage(&ctx, of->nic, of->name, why, whylen)) != 0) {
-		*status = r == SLUICE_EDENIED ? FX_PERMISSION_DENIED : FX_FAILURE;
+		/* a refusal, as `extract stage` refuses; not a broken link */
+		*status = r == SLUICE_ESTORE || r == SLUICE_ENOMEM ||
+		    r == SLUICE_EIO ? FX_FAILURE : FX_PERMISSION_DENIED;
 		engine_audit(e, c->who.user, "extract stage", of->nic,
 		    "refused", "upload to /stage/%s/%s => %s", of->nic,
 		    of->name, why);

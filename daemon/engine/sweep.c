@@ -79,8 +79,8 @@ sweep_legacy(int dfd, const char *user)
 			n += unlinkat(dirfd(d), de->d_name, 0) == 0;
 	closedir(d);
 	if (unlinkat(dfd, user, AT_REMOVEDIR) == 0)
-		log_info("sweep: removed inbox/%s/ and the %d plaintext files "
-		    "an older version kept there", user, n);
+		log_info("sweep: removed inbox/%s/ (%d file%s an older version "
+		    "kept in plaintext)", user, n, n == 1 ? "" : "s");
 	else
 		log_warnx("sweep: cannot remove inbox/%s/: %s", user,
 		    strerror(errno));

@@ -558,8 +558,25 @@ stage_agreement(struct engine *e, const char *nic, struct agreement *a)
 	return r;
 }
 
-/* /stage/<NIC>[/<name>], for operators: a write-only directory per
- * agreement that may have extracts staged, and in it, NAME to upload. */
+/* /stage/<NIC>/<name>: a name to upload an extract to. Whoever asks, and
+ * whatever the agreement: OPEN says why it may not be staged (the words
+ * of `extract stage`). */
+static int
+stage_file_node(char comp[3][STORE_TEXT_MAX], struct vnode *n)
+{
+	if (nic_check(comp[1], NULL, 0) != 0)
+		return SLUICE_ENOTFOUND;
+	if (name_check(comp[2], STORE_NAME_MAX - 1, NULL, 0) != 0)
+		return SLUICE_EFORMAT;	/* vfs_resolve says why */
+	snprintf(n->nic, sizeof(n->nic), "%s", comp[1]);
+	snprintf(n->name, sizeof(n->name), "%s", comp[2]);
+	n->type = VNODE_ABSENT;
+	n->kind = OPEN_STAGE_UPLOAD;
+	return 0;
+}
+
+/* /stage and /stage/<NIC>, for operators: a write-only directory per
+ * agreement that may have extracts staged. */
 static int
 stage_node(struct engine *e, struct conn *c, char comp[3][STORE_TEXT_MAX],
     size_t nc, struct vnode *n)
@@ -567,6 +584,8 @@ stage_node(struct engine *e, struct conn *c, char comp[3][STORE_TEXT_MAX],
 	struct agreement a;
 	int r;
 
+	if (nc == 3)
+		return stage_file_node(comp, n);
 	if (!is_operator(c))
 		return SLUICE_ENOTFOUND;
 	if (nc == 1) {
@@ -578,13 +597,6 @@ stage_node(struct engine *e, struct conn *c, char comp[3][STORE_TEXT_MAX],
 	snprintf(n->nic, sizeof(n->nic), "%s", a.nic);
 	node_dir(n, agreement_mtime(&a), 0300);
 	agreement_clear(&a);
-	if (nc == 2)
-		return 0;
-	if (name_check(comp[2], STORE_NAME_MAX - 1, NULL, 0) != 0)
-		return SLUICE_EFORMAT;	/* vfs_resolve says why */
-	snprintf(n->name, sizeof(n->name), "%s", comp[2]);
-	n->type = VNODE_ABSENT;
-	n->kind = OPEN_STAGE_UPLOAD;
 	return 0;
 }
 

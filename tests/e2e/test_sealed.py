@@ -245,13 +245,20 @@ def sweep(w, mark):
         with open(os.path.join(w.dir, rel), "wb") as f:
             f.write(data)
     w.start()
-    log = w.logtext(whole=True)
-    for line in ("sweep: removed half-written payload payloads/%s.tmp" % ("ab" * 16),
-                 "sweep: removed unfinished upload inbox/.upload-%s.tmp" % ("cd" * 12),
-                 "sweep: removed inbox file no row names, inbox/%s" % ("ef" * 16),
-                 "sweep: removed inbox/olivia/ (1 file an older version kept in "
-                 "plaintext)"):
+    lines = ("sweep: removed half-written payload payloads/%s.tmp" % ("ab" * 16),
+             "sweep: removed unfinished upload inbox/.upload-%s.tmp" % ("cd" * 12),
+             "sweep: removed inbox file no row names, inbox/%s" % ("ef" * 16),
+             "sweep: removed inbox/olivia/ (1 file an older version kept in plaintext)")
+    # the engine sweeps as it starts, beside the listening parent: wait for
+    # its lines (bounded), then for its answer to a command
+    for _ in range(200):
+        log = w.logtext(whole=True)
+        if all(line in log for line in lines):
+            break
+        time.sleep(0.05)
+    for line in lines:
         check(line in log, "the log says: " + line)
+    w.ok("audrey", "extract", "list")
     for rel in leftovers:
         check(not os.path.exists(os.path.join(w.dir, rel)), rel + " swept")
     check(not os.path.exists(os.path.join(w.dir, "inbox", "olivia")), "legacy inbox swept")

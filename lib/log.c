@@ -18,7 +18,7 @@ sluice_log_open(const char *name, int fd, int verbosity)
 	log_verbosity = verbosity;
 }
 
-static void
+static void __attribute__((format(printf, 3, 0)))
 log_v(int lvl, const char *tag, const char *fmt, va_list ap)
 {
 	char line[2048], ts[32];

@@ -85,8 +85,8 @@ not_dots(const struct dirent *de)
 static void empty_dir(const char *);
 
 /* Removes path and everything under it; symbolic links are not followed. */
-static void
-remove_tree(const char *path)
+void
+init_remove_tree(const char *path)
 {
 	struct stat st;
 
@@ -111,7 +111,7 @@ empty_dir(const char *dir)
 		return;
 	for (i = 0; i < n; i++) {
 		if (join(sub, sizeof(sub), dir, names[i]->d_name) == 0)
-			remove_tree(sub);
+			init_remove_tree(sub);
 		free(names[i]);
 	}
 	free(names);
@@ -277,8 +277,8 @@ make_staging(struct init_job *j)
 	return 0;
 }
 
-static int
-subdirs(const char *dir)
+int
+init_subdirs(const char *dir)
 {
 	static const char *names[] = { "inbox", "uploads", "mail",
 	    "mail/tmp", "mail/new", "mail/cur" };
@@ -401,7 +401,7 @@ build(struct init_job *j)
 	    sizeof(why)) != 0 || config_load(j->staging, &j->cfg, why,
 	    sizeof(why)) != 0)
 		return fail("configuration: %s", why);
-	if (subdirs(j->staging) != 0 || host_key(&j->cfg) != 0 ||
+	if (init_subdirs(j->staging) != 0 || host_key(&j->cfg) != 0 ||
 	    release_key(&j->cfg) != 0 || master_key(&j->cfg) != 0 ||
 	    admin_register(j) != 0)
 		return 1;
@@ -437,7 +437,7 @@ install_new(struct init_job *j)
 	parent_of(j->target, parent, sizeof(parent));
 	if (files_sync_dir(parent) == 0)
 		return 0;
-	remove_tree(j->target);
+	init_remove_tree(j->target);
 	return fail("%s: cannot sync %s", j->dir, parent);
 }
 
@@ -523,7 +523,7 @@ init_run(const char *dir, const char *admin, const char *admin_key_path,
 	r = 0;
 out:
 	if (j.staging[0] != '\0')
-		remove_tree(j.staging);
+		init_remove_tree(j.staging);
 	sshkey_pub_free(j.key);
 	return r;
 }

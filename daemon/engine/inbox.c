@@ -445,6 +445,43 @@ inbox_remove_file(const char *dir, const char *id)
 		    strerror(errno));
 }
 
+/* f's key wrapped by old_master, wrapped again by new_master. */
+static int
+rewrap_one(struct store *st, const struct inbox_file *f,
+    const uint8_t old_master[32], const uint8_t new_master[32])
+{
+	uint8_t key[AGE_FILE_KEY_LEN], out[PACKAGE_WRAPPED_LEN];
+	char ad[INBOX_AD_MAX];
+	size_t outlen = 0;
+	int r;
+
+	inbox_ad(f, ad);
+	if ((r = package_unwrap(old_master, ad, f->wrapped_key, f->wrapped_len,
+	    key)) == 0 &&
+	    (r = package_wrap(new_master, ad, key, out, &outlen)) == 0)
+		r = inbox_file_set_wrapped(st, f->id, out, outlen);
+	sodium_memzero(key, sizeof(key));
+	return r;
+}
+
+int
+inbox_rewrap_all(struct store *st, const uint8_t old_master[32],
+    const uint8_t new_master[32], size_t *n)
+{
+	struct inbox_file_list l = { NULL, 0 };
+	size_t i;
+	int r;
+
+	*n = 0;
+	if ((r = inbox_file_list(st, 0, &l)) != 0)
+		return r;
+	for (i = 0; i < l.n && r == 0; i++)
+		if ((r = rewrap_one(st, &l.v[i], old_master, new_master)) == 0)
+			(*n)++;
+	inbox_file_list_free(&l);
+	return r;
+}
+
 int
 inbox_is_tmp(const char *name)
 {

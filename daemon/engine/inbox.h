@@ -97,6 +97,13 @@ int inbox_delete(const struct inbox_ref *ref, const char *name);
 /* Removes DIR/inbox/<id>; a failure is logged. */
 void inbox_remove_file(const char *dir, const char *id);
 
+/* Master-key rotation: every inbox file's key, wrapped by old_master,
+ * wrapped again by new_master (the files untouched), inside the caller's
+ * transaction; *n gets how many. SLUICE_EVERIFY if one does not unwrap. */
+int inbox_rewrap_all(struct store *st, const uint8_t old_master[32],
+    const uint8_t new_master[32], size_t *n)
+    __attribute__((warn_unused_result));
+
 /* Whether name in DIR/inbox is an upload file (inbox_tmp_create()). */
 int inbox_is_tmp(const char *name);
 

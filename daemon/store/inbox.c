@@ -135,3 +135,18 @@ inbox_file_delete(struct store *s, const char *id)
 	r = st_stmt_key(s, ST_INBOX_DELETE, id, STORE_INBOX_ID_MAX, 0, &st);
 	return st_update_one(s, st, r);
 }
+
+int
+inbox_file_set_wrapped(struct store *s, const char *id, const uint8_t *w,
+    size_t len)
+{
+	sqlite3_stmt *st;
+	int r;
+
+	if (len == 0 || len > STORE_WRAPPED_MAX)
+		return SLUICE_EINVAL;
+	if ((r = st_stmt_key(s, ST_INBOX_REWRAP, id, STORE_INBOX_ID_MAX, 0,
+	    &st)) == 0)
+		r = st_bind_blob(st, 2, w, len);
+	return st_update_one(s, st, r);
+}

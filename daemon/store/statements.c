@@ -224,6 +224,8 @@ static const char *const sql[ST_MAX] = {
 	[ST_INBOX_LIST] = "SELECT " INBOX_COLS " WHERE ?1 = 0 OR staff_id = ?1 "
 	    "ORDER BY staff_id, name",
 	[ST_INBOX_DELETE] = "DELETE FROM inbox_files WHERE id = ?",
+	[ST_INBOX_REWRAP] = "UPDATE inbox_files SET wrapped_key = ?2 "
+	    "WHERE id = ?1",
 
 	[ST_OUTBOX_INSERT] = "INSERT INTO outbox (dedupe_key, to_addrs, subject, "
 	    "body, created_at, next_attempt) VALUES (?, ?, ?, ?, ?, ?)",

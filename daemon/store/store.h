@@ -453,6 +453,10 @@ int inbox_file_list(struct store *s, int64_t staff_id,
 void inbox_file_list_free(struct inbox_file_list *l);
 /* Forgets file id; SLUICE_ENOTFOUND when no row has it. */
 int inbox_file_delete(struct store *s, const char *id);
+/* File id's key wrapped anew (master-key rotation); SLUICE_ENOTFOUND when
+ * no row has it. */
+int inbox_file_set_wrapped(struct store *s, const char *id, const uint8_t *w,
+    size_t len);
 
 /* ---- extracts, releases, downloads -------------------------------------- */
 

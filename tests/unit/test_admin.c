@@ -1520,6 +1520,44 @@ START_TEST(inbox_read_refuses_tampering)
 }
 END_TEST
 
+/* A new master key: every inbox file's key wrapped again, the files as
+ * they were; the old key opens nothing more. */
+START_TEST(inbox_keys_rewrapped)
+{
+	uint8_t newm[32];
+	struct inbox_ref ref;
+	struct identity oper;
+	struct sbuf *plain = sbuf_new_secret();
+	char why[256] = "";
+	size_t n = 0;
+
+	inbox_put("oper", "x.txt", DSA, sizeof(DSA) - 1);
+	randombytes_buf(newm, sizeof(newm));
+	ck_assert_int_eq(store_begin(st), 0);
+	ck_assert_int_eq(inbox_rewrap_all(st, master, newm, &n), 0);
+	ck_assert_int_eq(store_commit(st), 0);
+	ck_assert_uint_eq(n, 3);	/* oper's and opap's dsa.txt, x.txt */
+	ck_assert_int_eq(identity_by_user(st, "oper", &oper), 0);
+	memset(&ref, 0, sizeof(ref));
+	ref.st = st;
+	ref.dir = dir;
+	ref.master = newm;
+	ref.staff_id = oper.id;
+	ref.user = "oper";
+	ck_assert_msg(inbox_read(&ref, "x.txt", 1024, plain, why,
+	    sizeof(why)) == 0, "%s", why);
+	ck_assert_uint_eq(sbuf_len(plain), sizeof(DSA) - 1);
+	sbuf_reset(plain);
+	ref.master = master;
+	ck_assert_int_eq(inbox_read(&ref, "x.txt", 1024, plain, why,
+	    sizeof(why)), SLUICE_EVERIFY);
+	ck_assert_int_eq(store_begin(st), 0);
+	ck_assert_int_eq(inbox_rewrap_all(st, master, newm, &n), SLUICE_EVERIFY);
+	ck_assert_int_eq(store_rollback(st), 0);
+	sbuf_free(plain);
+}
+END_TEST
+
 /* A payload sealed as a session seals an upload to /stage/NIC/NAME. */
 static struct payload_new *
 sealed_payload(const char *data, uint8_t key[AGE_FILE_KEY_LEN],
@@ -1960,6 +1998,7 @@ main(void)
 	tcase_add_test(tc, stage_from_sealed_inbox);
 	tcase_add_test(tc, inbox_read_refuses_tampering);
 	tcase_add_test(tc, stage_sealed_upload);
+	tcase_add_test(tc, inbox_keys_rewrapped);
 	suite_add_tcase(s, tc);
 	sr = srunner_create(s);
 	srunner_run_all(sr, CK_NORMAL);

@@ -545,8 +545,8 @@ conn_close_all(struct engine *e, struct conn *c)
 	for (i = 0; i < CONN_MAX_OPENS; i++) {
 		if (c->opens[i].kind == OPEN_DOWNLOAD)
 			close_download(e, c, &c->opens[i], &none);
-		else if (c->opens[i].kind != OPEN_FREE &&
-		    c->opens[i].kind != OPEN_STATIC)
+		else if (c->opens[i].kind == OPEN_CERT_UPLOAD ||
+		    sealed_kind(c->opens[i].kind))
 			(void)upload_abandoned(e, c, &c->opens[i], why,
 			    sizeof(why));
 		open_forget(&c->opens[i]);

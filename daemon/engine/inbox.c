@@ -154,21 +154,12 @@ commit_steps(const struct inbox_ref *ref, const struct inbox_file *f,
 	    rename(tmp_path, final) != 0)
 		return sluice_why(why, whylen, SLUICE_EIO, "upload failed: %s",
 		    strerror(errno));
+	/* the new name lasts before the row that names it commits */
+	if (inbox_path(ref->dir, NULL, final, sizeof(final)) != 0 ||
+	    files_sync_dir(final) != 0)
+		return sluice_why(why, whylen, SLUICE_EIO, "upload failed: "
+		    "cannot sync the inbox");
 	return 0;
-}
-
-/* After the commit: the replaced file goes, and the directory is synced
- * so the new name lasts. */
-static void
-commit_after(const struct inbox_ref *ref, const char *replaced)
-{
-	char area[INBOX_PATH_MAX];
-
-	if (replaced[0] != '\0')
-		inbox_remove_file(ref->dir, replaced);
-	if (inbox_path(ref->dir, NULL, area, sizeof(area)) != 0 ||
-	    files_sync_dir(area) != 0)
-		log_warnx("inbox: cannot sync %s/inbox", ref->dir);
 }
 
 int
@@ -185,14 +176,15 @@ inbox_commit(const struct inbox_ref *ref, const char *name,
 		return r;
 	if ((r = store_begin(ref->st)) != 0)
 		return sluice_why(why, whylen, r, "store failure");
-	if ((r = commit_steps(ref, &f, tmp_path, replaced, why, whylen)) == 0 &&
-	    (r = store_commit(ref->st)) != 0)
-		inbox_remove_file(ref->dir, f.id);
+	if ((r = commit_steps(ref, &f, tmp_path, replaced, why, whylen)) == 0)
+		r = store_commit(ref->st);
 	if (r != 0) {
 		(void)store_rollback(ref->st);
+		inbox_remove_file(ref->dir, f.id);	/* if renamed already */
 		return r;
 	}
-	commit_after(ref, replaced);
+	if (replaced[0] != '\0')
+		inbox_remove_file(ref->dir, replaced);
 	return 0;
 }
 

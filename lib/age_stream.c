@@ -235,7 +235,7 @@ seal_write(struct stream *s, const uint8_t *buf, size_t n, int last,
 struct age_seal {
 	struct stream	 s;
 	int		 fd;
-	uint8_t		*buf;	/* AGE_CHUNK_SIZE, guarded: plaintext */
+	uint8_t		*buf;	/* AGE_CHUNK_SIZE of plaintext, wiped */
 	size_t		 have;
 	uint8_t		*out;	/* ENC_CHUNK */
 	int		 broken;	/* a step failed: nothing more is taken */
@@ -247,7 +247,9 @@ age_seal_free(struct age_seal *sl)
 	if (sl == NULL)
 		return;
 	stream_free(&sl->s);
-	sodium_free(sl->buf);
+	if (sl->buf != NULL)
+		sodium_memzero(sl->buf, AGE_CHUNK_SIZE);
+	free(sl->buf);
 	free(sl->out);
 	sodium_memzero(sl, sizeof(*sl));
 	free(sl);
@@ -268,7 +270,7 @@ age_seal_new(const uint8_t file_key[AGE_FILE_KEY_LEN], int out_fd,
 		return SLUICE_ENOMEM;
 	sl->fd = out_fd;
 	randombytes_buf(nonce, sizeof(nonce));
-	if ((sl->buf = sodium_malloc(AGE_CHUNK_SIZE)) == NULL ||
+	if ((sl->buf = malloc(AGE_CHUNK_SIZE)) == NULL ||
 	    (sl->out = malloc(ENC_CHUNK)) == NULL)
 		r = SLUICE_ENOMEM;
 	else if ((r = stream_init(&sl->s, file_key, nonce, 1)) == 0 &&
@@ -592,7 +594,7 @@ struct age_unseal {
 	int		 fd;
 	uint64_t	 len, plain, nchunks;
 	uint8_t		*buf;		/* ENC_CHUNK */
-	uint8_t		*out;		/* AGE_CHUNK_SIZE, guarded: plaintext */
+	uint8_t		*out;		/* AGE_CHUNK_SIZE of plaintext, wiped */
 	uint64_t	 have;		/* the chunk in out; UINT64_MAX: none */
 	size_t		 have_len;
 };
@@ -604,7 +606,9 @@ age_unseal_free(struct age_unseal *u)
 		return;
 	stream_free(&u->s);
 	free(u->buf);
-	sodium_free(u->out);
+	if (u->out != NULL)
+		sodium_memzero(u->out, AGE_CHUNK_SIZE);
+	free(u->out);
 	sodium_memzero(u, sizeof(*u));
 	free(u);
 }
@@ -615,7 +619,7 @@ unseal_init(struct age_unseal *u, const uint8_t file_key[AGE_FILE_KEY_LEN])
 	uint8_t nonce[AGE_NONCE_LEN];
 
 	if ((u->buf = malloc(ENC_CHUNK)) == NULL ||
-	    (u->out = sodium_malloc(AGE_CHUNK_SIZE)) == NULL)
+	    (u->out = malloc(AGE_CHUNK_SIZE)) == NULL)
 		return SLUICE_ENOMEM;
 	if (pread(u->fd, nonce, sizeof(nonce), 0) != (ssize_t)sizeof(nonce))
 		return SLUICE_EIO;

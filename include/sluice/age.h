@@ -112,9 +112,11 @@ int age_payload_encrypt(int in_fd, int out_fd,
  * last chunk and gives the plaintext's SHA-256 and length and the payload's
  * length (each may be NULL). After any failure, or after final, update and
  * final fail with SLUICE_ESTATE; the caller discards what was written.
- * age_seal_taken() is the plaintext taken so far, held back or not. The
- * held plaintext is in guarded memory; age_seal_free() wipes everything
- * (NULL is a no-op).
+ * age_seal_taken() is the plaintext taken so far, held back or not.
+ * age_seal_free() wipes everything (NULL is a no-op). The sealer and the
+ * reader below run in sandboxed session processes: they make no system
+ * call but write(2), pread(2) and getrandom(2) (no mlock: their plaintext
+ * buffers are plain memory, wiped when freed).
  */
 struct age_seal;
 int age_seal_new(const uint8_t file_key[AGE_FILE_KEY_LEN], int out_fd,

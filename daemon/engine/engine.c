@@ -162,7 +162,8 @@ engine_conn_message(struct engine *e, struct conn *c)
 	uint32_t type;
 	int r, rfd = -1;
 
-	if ((req = sbuf_new()) == NULL || (rep = sbuf_new()) == NULL) {
+	/* rep is secret: an OPEN reply may carry a file key (sealed.c) */
+	if ((req = sbuf_new()) == NULL || (rep = sbuf_new_secret()) == NULL) {
 		r = SLUICE_ENOMEM;
 		goto out;
 	}

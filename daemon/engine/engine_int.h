@@ -9,7 +9,8 @@
  *   identity.c       the caller as of each request (conn_refresh)
  *   vfs.c            the virtual trees; STAT, READDIR
  *   fileops.c        OPEN, GATE, CLOSE, REMOVE and the open files
- *   upload.c         uploads judged at CLOSE (inbox files, certificates)
+ *   upload.c         certificate uploads judged at CLOSE
+ *   sealed.c         uploads sealed as they arrive: /inbox, /stage (inbox.h)
  *   admin_request.c  ADMIN: one command line to admin/
  *   audit_log.c      engine_audit(): the engine's own audit entries
  *   sums.c           SHA256SUMS and its signature (sums.h)
@@ -20,11 +21,13 @@
  *
  * Calls between these files go one way only (no file calls back into a
  * file that calls it): engine.c sits on top; setup.c calls fileops.c;
- * fileops.c calls vfs.c and upload.c; upload.c calls vfs.c, mail.c and
- * schedule.c; vfs.c calls sums.c and extract.c; schedule.c calls mail.c and
- * mail_worker.c, which calls mail_send.c; engine.c calls mail_worker.c for
- * the worker's socket; auth.c calls auth_proof.c; identity.c and
- * audit_log.c are called by many and call none of them but audit_log.c.
+ * fileops.c calls vfs.c, upload.c and sealed.c; upload.c calls vfs.c,
+ * mail.c and schedule.c; sealed.c calls vfs.c, inbox.c, extract.c,
+ * admin_request.c and admin/; vfs.c calls sums.c and extract.c;
+ * schedule.c calls mail.c and mail_worker.c, which calls mail_send.c;
+ * engine.c calls mail_worker.c for the worker's socket; auth.c calls
+ * auth_proof.c; identity.c and audit_log.c are called by many and call
+ * none of them but audit_log.c.
  */
 #ifndef SLUICE_ENGINE_INT_H
 #define SLUICE_ENGINE_INT_H
@@ -47,9 +50,13 @@ enum open_kind {
 	OPEN_STATIC,		/* bytes in the reply: release.pub, SHA256SUMS */
 	OPEN_DOWNLOAD,		/* a released extract: header + payload */
 	OPEN_INBOX_READ,	/* a staff member's own inbox file */
-	OPEN_INBOX_WRITE,	/* an upload to the inbox */
+	OPEN_INBOX_WRITE,	/* an upload to the inbox, sealed */
 	OPEN_CERT_UPLOAD,	/* a deletion certificate upload */
+	OPEN_STAGE_UPLOAD,	/* an extract uploaded to /stage/NIC/, sealed */
 };
+
+struct payload_new;
+struct vnode;
 
 struct open_file {
 	uint64_t	 id;
@@ -59,8 +66,12 @@ struct open_file {
 	char		 nic[STORE_NIC_MAX];
 	char		 name[STORE_TEXT_MAX];
 	char		 tmp_path[ENGINE_PATH_MAX];	/* uploads */
-	char		 final_path[ENGINE_PATH_MAX];	/* inbox uploads */
 	int		 denied;	/* the gate turned; audited once */
+	/* sealed uploads (sealed.c): the file key handed to the session, and
+	 * for /stage the payload being written */
+	uint8_t		 key[16];
+	struct payload_new *pn;
+	int		 pn_fd;
 };
 
 struct conn {
@@ -147,11 +158,36 @@ void engine_audit(struct engine *e, const char *actor, const char *action,
     const char *subject, const char *outcome, const char *fmt, ...)
     __attribute__((format(printf, 6, 7)));
 
-/* upload.c: judges an upload at CLOSE; why gets the verdict. */
-int engine_inbox_commit(struct engine *e, struct conn *c, struct open_file *of,
-    char *why, size_t whylen);
+/* upload.c: judges a certificate upload at CLOSE; why gets the verdict. */
 int engine_certificate_upload(struct engine *e, struct conn *c,
     struct open_file *of, char *why, size_t whylen);
+
+/* sealed.c: an upload the session seals as it arrives (ipc.h,
+ * IPC_OPEN_SEAL), to /inbox/NAME or /stage/NIC/NAME (node n). sealed_open()
+ * checks who may write there and whether there is room, makes the file key
+ * (of->key) and the file the session writes (*fd, the caller's), and says
+ * how many plaintext bytes it may write (*cap); a refusal is an SFTP status
+ * in *status with why. sealed_close() takes the finished upload (plain
+ * bytes whose SHA-256 the session reports): an inbox file, or an extract
+ * recorded as `extract stage` records one; why gets the verdict (for
+ * /stage, the extract id), *status the SFTP status. sealed_forget()
+ * removes what was not taken and wipes the key. */
+int sealed_open(struct engine *e, struct conn *c, struct open_file *of,
+    const struct vnode *n, uint64_t *cap, int *fd, uint32_t *status,
+    char *why, size_t whylen);
+int sealed_close(struct engine *e, struct conn *c, struct open_file *of,
+    uint64_t plain, const uint8_t sha256[32], uint32_t *status, char *why,
+    size_t whylen);
+void sealed_forget(struct open_file *of);
+/* c's staff member's inbox, for inbox.h. */
+struct inbox_ref;
+void sealed_inbox_ref(struct engine *e, const struct conn *c,
+    struct inbox_ref *ref);
+
+/* admin_request.c: ctx for c's caller as admin_run() needs it. */
+struct admin_ctx;
+void engine_admin_caller(struct engine *e, const struct conn *c,
+    struct admin_ctx *ctx);
 
 /* Request handlers (engine.c's table): parse req, append the reply body to
  * rep, optionally set *fd to a descriptor to pass. Non-zero drops the peer.

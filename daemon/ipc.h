@@ -25,10 +25,19 @@
  * Requests (session -> engine) and their reply bodies:
  *
  * IPC_AUTH   string user, string key_blob (SSH wire public key), u8 final
- *            (0 = probe before the signature, 1 = signature verified)
+ *            (0 = probe before the signature, 1 = the signed login),
+ *            string signed, string signature: both empty at the probe; for
+ *            the final ask, what the client signed (RFC 4252 section 7:
+ *            string session identifier, byte 50, string user, string
+ *            "ssh-connection", string "publickey", TRUE, string algorithm,
+ *            string key_blob) and its signature blob (string algorithm,
+ *            string signature), as libssh verified them
  *         -> u32 status (0 accept, 1 refuse), string reason,
  *            u32 kind (IPC_KIND_*), u32 roles (ROLE_* bits, see domain.h)
- *            The engine audits the final answer and every refusal; after a
+ *            The engine checks a final ask's signature itself, for the user
+ *            and key claimed, and keeps the connection's first session
+ *            identifier (engine/auth_proof.c); the session's word is not
+ *            taken. It audits the final answer and every refusal; after a
  *            final accept, the session's identity is fixed for its life.
  * IPC_AUTHFAIL string user, string method, string reason -> u32 0
  *            (audit of a login attempt the session refused by itself)
@@ -41,12 +50,26 @@
  *            string prefix, u64 fd_offset; fd attached unless size ==
  *            prefix length. File bytes [0, prefix_len) are the prefix; bytes
  *            [prefix_len, size) are read from the fd at fd_offset + (off -
- *            prefix_len). For a write open, the fd is an empty file to pwrite.
+ *            prefix_len). For a write open, the fd is an empty file to pwrite
+ *            and size is the most the client may write (0: the session's
+ *            own cap). With IPC_OPEN_SEAL (uploads to /inbox and /stage),
+ *            then string file_key (16 bytes): the session seals the bytes
+ *            as they arrive, in order, as an age payload under that key
+ *            (age.h: age_seal_*), writes only ciphertext to the fd, and
+ *            wipes the key at close. IPC_OPEN_SEAL without WRITE (a staff
+ *            member's inbox file read back): the fd holds the age payload
+ *            of size bytes of plaintext, which the session decrypts chunk
+ *            by chunk as READs ask (age_unseal_*), each chunk verified.
  * IPC_GATE   u64 open_id -> u32 status, string message. Re-asks the gate for
  *            a gated open (IPC_OPEN_GATED); status != 0 means stop serving.
  * IPC_CLOSE  u64 open_id, u64 bytes_served, u64 lowest_offset,
- *            u64 highest_end, u8 reached_eof -> u32 status, string message
- *            (for an upload, the engine's verdict on what was written).
+ *            u64 highest_end, u8 reached_eof; for a write open then
+ *            u8 commit (1: the client closed the file; 0: the connection
+ *            ended first, and nothing is taken), and with IPC_OPEN_SEAL
+ *            u64 plaintext size, string SHA-256 of the plaintext (32
+ *            bytes) -> u32 status, string message (for an upload, the
+ *            engine's verdict on what was written; for /stage, the
+ *            extract id).
  * IPC_REMOVE string path -> u32 status, string message
  * IPC_ADMIN  string command line -> u32 exit status (0, 1, 2),
  *            string stdout, string stderr
@@ -105,6 +128,7 @@ enum ipc_kind { IPC_KIND_NONE = 0, IPC_KIND_STAFF = 1, IPC_KIND_RECIPIENT = 2 };
 enum ipc_open_flags {
 	IPC_OPEN_GATED = 1 << 0,	/* ask IPC_GATE at least every second */
 	IPC_OPEN_WRITE = 1 << 1,	/* an upload: pwrite to the fd */
+	IPC_OPEN_SEAL = 1 << 2,		/* with WRITE: seal as it arrives */
 };
 
 /* Shared between all processes (anonymous MAP_SHARED, made by the parent

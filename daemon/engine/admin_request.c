@@ -23,8 +23,9 @@
 #include "sluice/error.h"
 
 /* Who is asking, with what the engine holds, for admin_run(). */
-static void
-admin_caller(struct engine *e, const struct conn *c, struct admin_ctx *ctx)
+void
+engine_admin_caller(struct engine *e, const struct conn *c,
+    struct admin_ctx *ctx)
 {
 	int staff = c->who.kind == IDENTITY_STAFF;
 
@@ -145,7 +146,7 @@ eng_admin(struct engine *e, struct conn *c, struct sbuf *req, struct sbuf *rep,
 	(void)fd;
 	if (sbuf_get_string_direct(req, &line, &len) != 0 || sbuf_len(req) != 0)
 		return SLUICE_EPROTO;
-	admin_caller(e, c, &ctx);
+	engine_admin_caller(e, c, &ctx);
 	ctx.spill = pieces_take;
 	ctx.spill_arg = &p;
 	if ((ctx.out = sbuf_new()) == NULL || (ctx.err = sbuf_new()) == NULL) {

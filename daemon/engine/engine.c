@@ -174,7 +174,9 @@ conn_request(struct engine *e, struct conn *c, uint32_t type,
 	struct sbuf *rep;
 	int r, rfd = -1;
 
-	if ((rep = sbuf_new()) == NULL)
+	/* secret: an OPEN reply may carry a file key (sealed.c), wiped when
+	 * the queue frees it */
+	if ((rep = sbuf_new_secret()) == NULL)
 		return SLUICE_ENOMEM;
 	if ((r = conn_dispatch(e, c, type, req, rep, &rfd)) != 0) {
 		if (rfd != -1)

@@ -16,6 +16,7 @@
 #include <libssh/server.h>
 
 #include "ipc.h"
+#include "session/authwrap.h"
 #include "session/exitcode.h"
 #include "session/session.h"
 #include "session/sftp.h"
@@ -187,17 +188,22 @@ auth_reply(struct session *s, struct auth_answer *a)
 	return 0;
 }
 
-/* Asks the engine about a key; 0 = accepted. */
+/* Asks the engine about a key, with the proof of the signature for the
+ * final ask (p NULL at the probe); 0 = accepted. */
 static int
 engine_auth(struct session *s, const char *user, const uint8_t *blob,
-    size_t n, int final, struct auth_answer *a)
+    size_t n, const struct authwrap_proof *p, struct auth_answer *a)
 {
 	int r;
 
 	sbuf_reset(s->req);
 	if ((r = sbuf_put_cstring(s->req, user)) != 0 ||
 	    (r = sbuf_put_string(s->req, blob, n)) != 0 ||
-	    (r = sbuf_put_u8(s->req, (uint8_t)final)) != 0 ||
+	    (r = sbuf_put_u8(s->req, p != NULL)) != 0 ||
+	    (r = sbuf_put_string(s->req, p ? p->signed_data : NULL,
+	    p ? p->signed_len : 0)) != 0 ||
+	    (r = sbuf_put_string(s->req, p ? p->sig : NULL,
+	    p ? p->sig_len : 0)) != 0 ||
 	    (r = ask_engine(s, IPC_AUTH)) != 0)
 		return r;
 	return auth_reply(s, a);
@@ -285,16 +291,19 @@ session_authed(struct session *s, const char *user,
 }
 
 /* Shows the key to the engine: at the probe (final 0) and once its
- * signature verified (final 1). */
+ * signature verified (final 1), then with the proof libssh checked. */
 static int
 offer_to_engine(struct session *s, const char *user, const uint8_t *blob,
     size_t n, int final)
 {
+	static struct authwrap_proof proof;
 	struct auth_answer a;
 	int r;
 
 	memset(&a, 0, sizeof(a));
-	r = engine_auth(s, user, blob, n, final, &a);
+	if (final && authwrap_take(&proof) != 0)
+		return pubkey_refused(s, user, "no signature to show the engine");
+	r = engine_auth(s, user, blob, n, final ? &proof : NULL, &a);
 	if (r == SLUICE_EDENIED)
 		log_info("key refused for \"%.64s\": %s", user, a.why);
 	else if (r != 0)

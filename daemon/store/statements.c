@@ -45,6 +45,8 @@
 	"length(c.cms), c.verdict = 'accepted', c.reason, c.destroyed_on, " \
 	"coalesce(c.signatory_id, 0), c.at FROM deletion_certificates c " \
 	"JOIN agreements a ON a.id = c.agreement_id"
+#define INBOX_COLS "id, staff_id, name, plain_size, sha256, wrapped_key, " \
+	"uploaded_at FROM inbox_files"
 #define OUTBOX_COLS "id, dedupe_key, to_addrs, subject, body, created_at, " \
 	"next_attempt, attempts, coalesce(sent_at, 0), last_error FROM outbox"
 #define AUDIT_COLS "id, time, clock, actor, action, subject, outcome, " \
@@ -213,6 +215,18 @@ static const char *const sql[ST_MAX] = {
 	    "agreements WHERE id = ?))",
 
 	/* the outbox (outbox.c) */
+	/* sealed inbox files (inbox.c) */
+	[ST_INBOX_INSERT] = "INSERT INTO inbox_files (id, staff_id, name, "
+	    "plain_size, sha256, wrapped_key, uploaded_at) "
+	    "VALUES (?, ?, ?, ?, ?, ?, ?)",
+	[ST_INBOX_GET] = "SELECT " INBOX_COLS " WHERE staff_id = ?1 AND "
+	    "name = ?2",
+	[ST_INBOX_LIST] = "SELECT " INBOX_COLS " WHERE ?1 = 0 OR staff_id = ?1 "
+	    "ORDER BY staff_id, name",
+	[ST_INBOX_DELETE] = "DELETE FROM inbox_files WHERE id = ?",
+	[ST_INBOX_REWRAP] = "UPDATE inbox_files SET wrapped_key = ?2 "
+	    "WHERE id = ?1",
+
 	[ST_OUTBOX_INSERT] = "INSERT INTO outbox (dedupe_key, to_addrs, subject, "
 	    "body, created_at, next_attempt) VALUES (?, ?, ?, ?, ?, ?)",
 	[ST_OUTBOX_DUE] = "SELECT " OUTBOX_COLS " WHERE sent_at IS NULL AND "

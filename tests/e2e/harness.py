@@ -251,6 +251,24 @@ class World:
         st, out, err = self.sftp(who, ["put %s %s" % (local, name or os.path.basename(local))])
         check(st == 0, "put %s: %s%s" % (local, out, err))
 
+    def inbox_names(self, who):
+        """The names in who's inbox, as the store records them (read-only:
+        the files on disk are sealed and named by random ids)."""
+        import sqlite3
+        db = sqlite3.connect("file:%s?mode=ro" % os.path.join(self.dir, "sluice.db"),
+                             uri=True)
+        try:
+            rows = db.execute("SELECT i.name FROM inbox_files i JOIN staff s "
+                              "ON s.id = i.staff_id WHERE s.user = ? ORDER BY i.name",
+                              (who,)).fetchall()
+        finally:
+            db.close()
+        return [r[0] for r in rows]
+
+    def inbox_files(self):
+        """The files in DIR/inbox: one per inbox row, nothing else."""
+        return sorted(os.listdir(os.path.join(self.dir, "inbox")))
+
     def write(self, name, data):
         path = os.path.join(self.tmp, name)
         with open(path, "wb") as f:

@@ -129,6 +129,9 @@ assert_login(int s)
 	ck_assert_int_eq(sbuf_put_cstring(req, "root"), 0);
 	ck_assert_int_eq(sbuf_put_string(req, blob, sizeof(blob)), 0);
 	ck_assert_int_eq(sbuf_put_u8(req, 0), 0);
+	/* a probe: no signed request, no signature */
+	ck_assert_int_eq(sbuf_put_string(req, NULL, 0), 0);
+	ck_assert_int_eq(sbuf_put_string(req, NULL, 0), 0);
 	ck_assert_int_eq(ipc_call(s, IPC_AUTH, req, -1, rep, NULL), 0);
 	ck_assert_int_eq(sbuf_get_u32(rep, &status), 0);
 	ck_assert_int_eq(sbuf_get_cstring(rep, &reason, 256), 0);
@@ -154,6 +157,8 @@ login_frame(uint8_t *out)
 	ck_assert_int_eq(sbuf_put_cstring(b, "root"), 0);
 	ck_assert_int_eq(sbuf_put_string(b, blob, sizeof(blob)), 0);
 	ck_assert_int_eq(sbuf_put_u8(b, 0), 0);
+	ck_assert_int_eq(sbuf_put_string(b, NULL, 0), 0);
+	ck_assert_int_eq(sbuf_put_string(b, NULL, 0), 0);
 	n = sbuf_len(b);
 	sbuf_poke_u32(out, IPC_AUTH);
 	sbuf_poke_u32(out + 4, (uint32_t)n);

@@ -31,7 +31,7 @@ struct getage {
 	size_t			 hdrlen;	/* the payload starts there */
 	uint64_t		 seen;		/* bytes of the file opened */
 	uint64_t		 written, synced;	/* plaintext */
-	struct age_unseal	*u;
+	struct age_opener	*u;
 	struct handoff		*ho;	/* to the thread that opens */
 	int			 published;
 };
@@ -158,7 +158,7 @@ unseal_span(void *arg, const uint8_t *p, size_t n, char *why, size_t whylen)
 	a->seen += n;
 	if (n == skip)
 		return 0;
-	if ((r = age_unseal_update(a->u, p + skip, n - skip, why,
+	if ((r = age_opener_update(a->u, p + skip, n - skip, why,
 	    whylen)) != 0)
 		name_why(a, why, whylen);
 	return r;
@@ -174,7 +174,7 @@ head_check(void *arg, const uint8_t *p, size_t n, char *why, size_t whylen)
 	int r;
 
 	if ((r = head_key(a, p, n, key, why, whylen)) == 0 &&
-	    ((r = age_unseal_new(key, emit_plain, a, &a->u)) != 0 ||
+	    ((r = age_opener_new(key, emit_plain, a, &a->u)) != 0 ||
 	    (r = handoff_start(RING, unseal_span, a, &a->ho)) != 0))
 		r = sluice_why(why, whylen, r, "out of memory");
 	sodium_memzero(key, sizeof(key));
@@ -271,7 +271,7 @@ finish(struct getage *a, uint64_t *plain_len, char *why, size_t whylen)
 
 	if ((r = handoff_finish(a->ho, why, whylen)) != 0)
 		return r;
-	if ((r = age_unseal_final(a->u, d, plain_len, why, whylen)) != 0) {
+	if ((r = age_opener_final(a->u, d, plain_len, why, whylen)) != 0) {
 		name_why(a, why, whylen);
 		return r;
 	}
@@ -311,7 +311,7 @@ cleanup(struct getage *a, int r)
 		(void)close(a->part_fd);
 	if (a->out_fd >= 0)
 		(void)close(a->out_fd);
-	age_unseal_free(a->u);
+	age_opener_free(a->u);
 }
 
 int

@@ -1,7 +1,8 @@
 /*
  * sluicectl: the staff client. Runs admin commands on the server's exec
- * channel (the same as `ssh -p 2222 user@host 'agreement list'`) and uploads
- * files to the caller's /inbox/ over SFTP (the same as sftp's put).
+ * channel (the same as `ssh -p 2222 user@host 'agreement list'`), uploads
+ * files to the caller's /inbox/ over SFTP (the same as sftp's put), and
+ * stages an extract by uploading it to /stage/NIC/NAME (sftp's put there).
  */
 #include <fcntl.h>
 #include <libgen.h>
@@ -19,12 +20,15 @@
 static const char usage_text[] =
 "usage: sluicectl [options] COMMAND [ARG...]\n"
 "       sluicectl [options] put FILE [NAME]\n"
+"       sluicectl [options] stage NIC FILE [--name NAME]\n"
 "\n"
 "Runs an admin COMMAND on the sluice server over SSH and exits with its\n"
 "status: 0 done, 1 refused or invalid, 2 usage, 255 no connection.\n"
 "The words are quoted so the server sees exactly the same words.\n"
 "`put` uploads FILE to /inbox/NAME (default: FILE's base name), where\n"
-"commands find it as INBOX-FILE.\n"
+"commands find it as INBOX-FILE. `stage` uploads FILE to /stage/NIC/NAME:\n"
+"it is encrypted as it arrives and staged as extract NAME of agreement\n"
+"NIC; the extract id is printed.\n"
 "\n"
 "options:\n"
 "%s"
@@ -102,30 +106,32 @@ put_usage(int argc)
 	return bad ? EXIT_USAGE : EXIT_OK;
 }
 
-/* The name FILE gets in /inbox/: NAME, else FILE's base name (of *copy,
- * which basename() may write into). */
+/* The name file gets on the server: name when not NULL, else file's base
+ * name (of *copy, which basename() may write into). what names the
+ * command in a refusal. */
 static int
-put_name(int argc, char **argv, char **copy, const char **name)
+put_name(const char *what, const char *file, const char *given, char **copy,
+    const char **name)
 {
-	if ((*copy = strdup(argv[1])) == NULL)
+	if ((*copy = strdup(file)) == NULL)
 		return EXIT_REFUSED;
-	*name = argc == 3 ? argv[2] : basename(*copy);
+	*name = given != NULL ? given : basename(*copy);
 	if (**name == '\0' || strchr(*name, '/') != NULL ||
 	    strcmp(*name, ".") == 0 || strcmp(*name, "..") == 0) {
-		(void)fprintf(stderr, "sluicectl: put: \"%s\" is not a plain "
-		    "file name\n", *name);
+		(void)fprintf(stderr, "sluicectl: %s: \"%s\" is not a plain "
+		    "file name\n", what, *name);
 		return EXIT_USAGE;
 	}
 	return 0;
 }
 
 static int
-open_regular(const char *path, int *fd, struct stat *st)
+open_regular(const char *what, const char *path, int *fd, struct stat *st)
 {
 	if ((*fd = open(path, O_RDONLY | O_CLOEXEC)) < 0 ||
 	    fstat(*fd, st) != 0 || !S_ISREG(st->st_mode)) {
-		(void)fprintf(stderr, "sluicectl: put: cannot read %s as a "
-		    "regular file\n", path);
+		(void)fprintf(stderr, "sluicectl: %s: cannot read %s as a "
+		    "regular file\n", what, path);
 		return EXIT_REFUSED;
 	}
 	return 0;
@@ -146,23 +152,38 @@ sftp_or_die(const struct ccfg *cfg, struct conn **c, struct sftp_client **s)
 	return 0;
 }
 
+/* Sends fd to path with a progress bar (on a terminal); the server's
+ * verdict into verdict, or the refusal on stderr after "sluicectl: what: ". */
+static int
+send_file(struct sftp_client *s, int fd, const char *what, const char *name,
+    const char *path, off_t size, char *verdict, size_t verdictlen)
+{
+	struct progress pr;
+	char why[512];
+	int r;
+
+	progress_start(&pr, name, (uint64_t)size);
+	r = sftp_put(s, fd, path, progress_cb, &pr, verdict, verdictlen,
+	    why, sizeof(why));
+	progress_end(&pr);
+	if (r != 0) {
+		(void)fprintf(stderr, "sluicectl: %s: %s\n", what, why);
+		return put_exit(r);
+	}
+	return 0;
+}
+
 /* Sends fd to path, then says what was uploaded and the server's verdict. */
 static int
 upload(struct sftp_client *s, int fd, const char *file, const char *name,
     const char *path, off_t size)
 {
-	struct progress pr;
-	char why[512], verdict[512];
-	int r;
+	char verdict[512];
+	int rc;
 
-	progress_start(&pr, name, (uint64_t)size);
-	r = sftp_put(s, fd, path, progress_cb, &pr, verdict, sizeof(verdict),
-	    why, sizeof(why));
-	progress_end(&pr);
-	if (r != 0) {
-		(void)fprintf(stderr, "sluicectl: put: %s\n", why);
-		return put_exit(r);
-	}
+	if ((rc = send_file(s, fd, "put", name, path, size, verdict,
+	    sizeof(verdict))) != 0)
+		return rc;
 	(void)printf("uploaded %s to %s (%lld bytes)\n", file, path,
 	    (long long)size);
 	/* "Success" is the generic OK text, not a verdict on the file */
@@ -183,8 +204,8 @@ do_put(const struct ccfg *cfg, int argc, char **argv)
 
 	if (argc < 2 || argc > 3 || strcmp(argv[1], "--help") == 0)
 		return put_usage(argc);
-	if ((rc = put_name(argc, argv, &copy, &name)) != 0 ||
-	    (rc = open_regular(argv[1], &fd, &st)) != 0)
+	if ((rc = put_name("put", argv[1], argc == 3 ? argv[2] : NULL, &copy,
+	    &name)) != 0 || (rc = open_regular("put", argv[1], &fd, &st)) != 0)
 		goto out;
 	(void)snprintf(path, sizeof(path), "/inbox/%s", name);
 	if ((rc = sftp_or_die(cfg, &c, &s)) == 0)
@@ -198,11 +219,97 @@ out:
 	return rc;
 }
 
+/* ---- stage NIC FILE [--name NAME] ---------------------------------------- */
+
+static int
+stage_usage(int bad)
+{
+	(void)fprintf(bad ? stderr : stdout,
+	    "usage: sluicectl [options] stage NIC FILE [--name NAME]\n"
+	    "Uploads FILE to /stage/NIC/NAME (default NAME: its base name),\n"
+	    "where it is encrypted as it arrives and staged as an extract of\n"
+	    "agreement NIC; prints the extract id.\n");
+	return bad ? EXIT_USAGE : EXIT_OK;
+}
+
+struct stage_args {
+	const char	*nic;
+	const char	*file;
+	const char	*name;	/* NULL: FILE's base name */
+};
+
+/* NIC FILE and --name NAME, in any order after "stage". */
+static int
+stage_args(int argc, char **argv, struct stage_args *a)
+{
+	int i, n = 0;
+
+	memset(a, 0, sizeof(*a));
+	for (i = 1; i < argc; i++) {
+		if (strcmp(argv[i], "--help") == 0) {
+			(void)stage_usage(0);
+			return -1;	/* done */
+		}
+		if (strcmp(argv[i], "--name") == 0 && i + 1 < argc &&
+		    a->name == NULL)
+			a->name = argv[++i];
+		else if (argv[i][0] == '-' || n == 2)
+			return stage_usage(1);
+		else if (n++ == 0)
+			a->nic = argv[i];
+		else
+			a->file = argv[i];
+	}
+	return n == 2 ? 0 : stage_usage(1);
+}
+
+/* The upload, then the extract id the server answers with. */
+static int
+stage_send(const struct ccfg *cfg, const struct stage_args *a,
+    const char *name, int fd, off_t size)
+{
+	struct sftp_client *s = NULL;
+	struct conn *c = NULL;
+	char path[4200], verdict[512];
+	int rc;
+
+	(void)snprintf(path, sizeof(path), "/stage/%s/%s", a->nic, name);
+	if ((rc = sftp_or_die(cfg, &c, &s)) == 0 &&
+	    (rc = send_file(s, fd, "stage", name, path, size, verdict,
+	    sizeof(verdict))) == 0)
+		(void)printf("%s\n", verdict);
+	sftp_client_free(s);
+	conn_free(c);
+	return rc;
+}
+
+static int
+do_stage(const struct ccfg *cfg, int argc, char **argv)
+{
+	struct stage_args a;
+	struct stat st;
+	char *copy = NULL;
+	const char *name = NULL;
+	int fd = -1, rc;
+
+	if ((rc = stage_args(argc, argv, &a)) != 0)
+		return rc == -1 ? EXIT_OK : rc;
+	if ((rc = put_name("stage", a.file, a.name, &copy, &name)) == 0 &&
+	    (rc = open_regular("stage", a.file, &fd, &st)) == 0)
+		rc = stage_send(cfg, &a, name, fd, st.st_size);
+	if (fd >= 0)
+		(void)close(fd);
+	free(copy);
+	return rc;
+}
+
 static int
 dispatch(const struct ccfg *cfg, int argc, char **argv, int next, int json)
 {
 	if (strcmp(argv[next], "put") == 0)
 		return do_put(cfg, argc - next, argv + next);
+	if (strcmp(argv[next], "stage") == 0)
+		return do_stage(cfg, argc - next, argv + next);
 	if (!json)
 		return run_command(cfg, argc - next, argv + next);
 	/* the word before the command is a flag or argv[0]: reuse its slot

@@ -229,29 +229,135 @@ seal_write(struct stream *s, const uint8_t *buf, size_t n, int last,
 	return 0;
 }
 
-static int
-encrypt_loop(struct stream *s, int in_fd, int out_fd, uint8_t *buf,
-    uint8_t *out)
+/* A payload being sealed (age.h): the STREAM state, then up to one chunk
+ * of plaintext held back, since only more input tells a full chunk from
+ * the last one. */
+struct age_seal {
+	struct stream	 s;
+	int		 fd;
+	uint8_t		*buf;	/* AGE_CHUNK_SIZE of plaintext, wiped */
+	size_t		 have;
+	uint8_t		*out;	/* ENC_CHUNK */
+	int		 broken;	/* a step failed: nothing more is taken */
+};
+
+void
+age_seal_free(struct age_seal *sl)
 {
-	size_t have = 0, got;
+	if (sl == NULL)
+		return;
+	stream_free(&sl->s);
+	if (sl->buf != NULL)
+		sodium_memzero(sl->buf, AGE_CHUNK_SIZE);
+	free(sl->buf);
+	free(sl->out);
+	sodium_memzero(sl, sizeof(*sl));
+	free(sl);
+}
+
+int
+age_seal_new(const uint8_t file_key[AGE_FILE_KEY_LEN], int out_fd,
+    struct age_seal **out)
+{
+	struct age_seal *sl;
+	uint8_t nonce[AGE_NONCE_LEN];
 	int r;
 
-	/* One byte of look-ahead tells a full chunk from the final one. */
-	for (;;) {
-		if ((r = age_read_full(in_fd, buf + have,
-		    AGE_CHUNK_SIZE + 1 - have, &got)) != 0)
+	*out = NULL;
+	if (sodium_init() < 0)
+		return SLUICE_ECRYPTO;
+	if ((sl = calloc(1, sizeof(*sl))) == NULL)
+		return SLUICE_ENOMEM;
+	sl->fd = out_fd;
+	randombytes_buf(nonce, sizeof(nonce));
+	if ((sl->buf = malloc(AGE_CHUNK_SIZE)) == NULL ||
+	    (sl->out = malloc(ENC_CHUNK)) == NULL)
+		r = SLUICE_ENOMEM;
+	else if ((r = stream_init(&sl->s, file_key, nonce, 1)) == 0 &&
+	    (r = files_write_all(out_fd, nonce, sizeof(nonce))) == 0)
+		sl->s.cipher = AGE_NONCE_LEN;
+	if (r != 0)
+		age_seal_free(sl);
+	else
+		*out = sl;
+	return r;
+}
+
+/* Seals p[0..AGE_CHUNK_SIZE) as a chunk that is not the last. */
+static int
+seal_full(struct age_seal *sl, const uint8_t *p)
+{
+	if (sl->s.plain > AGE_PLAIN_MAX - AGE_CHUNK_SIZE)
+		return SLUICE_ETOOBIG;
+	return seal_write(&sl->s, p, AGE_CHUNK_SIZE, 0, sl->out, sl->fd);
+}
+
+/* Takes what fits of p[0..n) into the held chunk; *k bytes taken. A held
+ * full chunk is sealed first, since more input means it is not the last;
+ * with nothing held, a full chunk of p followed by more is sealed in place. */
+static int
+seal_step(struct age_seal *sl, const uint8_t *p, size_t n, size_t *k)
+{
+	int r;
+
+	*k = 0;
+	if (sl->have == AGE_CHUNK_SIZE) {
+		if ((r = seal_full(sl, sl->buf)) != 0)
 			return r;
-		have += got;
-		if (have <= AGE_CHUNK_SIZE)
-			break;
-		if (s->plain > AGE_PLAIN_MAX - AGE_CHUNK_SIZE)
-			return SLUICE_ETOOBIG;
-		if ((r = seal_write(s, buf, AGE_CHUNK_SIZE, 0, out, out_fd)) != 0)
-			return r;
-		buf[0] = buf[AGE_CHUNK_SIZE];
-		have = 1;
+		sl->have = 0;
 	}
-	return seal_write(s, buf, have, 1, out, out_fd);
+	if (sl->have == 0 && n > AGE_CHUNK_SIZE) {
+		*k = AGE_CHUNK_SIZE;
+		return seal_full(sl, p);
+	}
+	*k = AGE_CHUNK_SIZE - sl->have < n ? AGE_CHUNK_SIZE - sl->have : n;
+	memcpy(sl->buf + sl->have, p, *k);
+	sl->have += *k;
+	return 0;
+}
+
+int
+age_seal_update(struct age_seal *sl, const uint8_t *p, size_t n)
+{
+	size_t k;
+	int r = 0;
+
+	if (sl->broken)
+		return SLUICE_ESTATE;
+	while (n > 0 && r == 0) {
+		r = seal_step(sl, p, n, &k);
+		p += k;
+		n -= k;
+	}
+	if (r != 0)
+		sl->broken = 1;
+	return r;
+}
+
+uint64_t
+age_seal_taken(const struct age_seal *sl)
+{
+	return sl->s.plain + sl->have;
+}
+
+int
+age_seal_final(struct age_seal *sl, uint8_t sha256_plain[32],
+    uint64_t *plain_len, uint64_t *cipher_len)
+{
+	int r;
+
+	if (sl->broken)
+		return SLUICE_ESTATE;
+	sl->broken = 1;		/* the last chunk is sealed once */
+	if ((r = seal_write(&sl->s, sl->buf, sl->have, 1, sl->out,
+	    sl->fd)) != 0)
+		return r;
+	sodium_memzero(sl->buf, AGE_CHUNK_SIZE);
+	sl->have = 0;
+	stream_done(&sl->s, sha256_plain, plain_len);
+	if (cipher_len != NULL)
+		*cipher_len = sl->s.cipher;
+	return 0;
 }
 
 int
@@ -259,32 +365,24 @@ age_payload_encrypt(int in_fd, int out_fd,
     const uint8_t file_key[AGE_FILE_KEY_LEN], uint8_t sha256_plain[32],
     uint64_t *plain_len, uint64_t *cipher_len)
 {
-	struct stream s = { 0 };
-	uint8_t nonce[AGE_NONCE_LEN], *buf = NULL, *out = NULL;
+	struct age_seal *sl = NULL;
+	uint8_t *buf = NULL;
+	size_t got = 1;
 	int r;
 
-	if (sodium_init() < 0)
-		return SLUICE_ECRYPTO;
-	randombytes_buf(nonce, sizeof(nonce));
 	/* buf holds plaintext: guarded memory, wiped on release. */
-	if ((buf = sodium_malloc(AGE_CHUNK_SIZE + 1)) == NULL ||
-	    (out = malloc(ENC_CHUNK)) == NULL) {
-		r = SLUICE_ENOMEM;
+	if ((buf = sodium_malloc(AGE_CHUNK_SIZE)) == NULL)
+		return SLUICE_ENOMEM;
+	if ((r = age_seal_new(file_key, out_fd, &sl)) != 0)
 		goto out;
-	}
-	if ((r = stream_init(&s, file_key, nonce, 1)) != 0 ||
-	    (r = files_write_all(out_fd, nonce, sizeof(nonce))) != 0)
-		goto out;
-	s.cipher = AGE_NONCE_LEN;
-	if ((r = encrypt_loop(&s, in_fd, out_fd, buf, out)) != 0)
-		goto out;
-	stream_done(&s, sha256_plain, plain_len);
-	if (cipher_len != NULL)
-		*cipher_len = s.cipher;
+	while (got > 0 && r == 0)
+		if ((r = age_read_full(in_fd, buf, AGE_CHUNK_SIZE, &got)) == 0)
+			r = age_seal_update(sl, buf, got);
+	if (r == 0)
+		r = age_seal_final(sl, sha256_plain, plain_len, cipher_len);
 out:
-	stream_free(&s);
+	age_seal_free(sl);
 	sodium_free(buf);
-	free(out);
 	return r;
 }
 
@@ -438,10 +536,198 @@ age_payload_decrypt(int in_fd, int out_fd,
 	    sha256_plain, plain_len, why, whylen);
 }
 
+/* Opens every chunk of the payload p[0..len) (its structure checked by
+ * the caller) into dst. */
+static int
+open_chunks(struct stream *s, const uint8_t *p, size_t len, uint8_t *dst)
+{
+	size_t n;
+	int r;
+
+	for (; len > 0; p += n, len -= n) {
+		n = len > ENC_CHUNK ? ENC_CHUNK : len;
+		if ((r = open_chunk(s, p, n, len == n, dst)) != 0)
+			return r;
+		dst += n - AGE_TAG_LEN;
+		s->plain += n - AGE_TAG_LEN;
+		s->counter++;
+	}
+	return 0;
+}
+
+int
+age_payload_open(const uint8_t *in, size_t len,
+    const uint8_t file_key[AGE_FILE_KEY_LEN], struct sbuf *plain,
+    uint8_t sha256_plain[32], char *why, size_t whylen)
+{
+	struct stream s = { 0 };
+	uint64_t n;
+	uint8_t *dst;
+	int r;
+
+	if (sodium_init() < 0)
+		return SLUICE_ECRYPTO;
+	if (age_plain_size(len, &n) != 0)
+		return sluice_why(why, whylen, SLUICE_EFORMAT, "age payload of "
+		    "%zu bytes is truncated or has trailing data", len);
+	if (n > SBUF_MAX || (r = sbuf_reserve(plain, (size_t)n, &dst)) != 0)
+		return sluice_why(why, whylen, SLUICE_ETOOBIG,
+		    "age payload too large to open in memory");
+	if ((r = stream_init(&s, file_key, in, 0)) != 0)
+		sluice_why(why, whylen, r, "cannot start the payload cipher");
+	else if ((r = open_chunks(&s, in + AGE_NONCE_LEN,
+	    len - AGE_NONCE_LEN, dst)) != 0)
+		sluice_why(why, whylen, r, "age payload chunk %llu fails "
+		    "authentication", (unsigned long long)s.counter);
+	if (r == 0)
+		stream_done(&s, sha256_plain, NULL);
+	else
+		sodium_memzero(dst, (size_t)n);
+	stream_free(&s);
+	return r;
+}
+
+/* A payload read back at random: chunks opened as reads ask, the last
+ * one opened kept. */
+struct age_unseal {
+	struct stream	 s;
+	int		 fd;
+	uint64_t	 len, plain, nchunks;
+	uint8_t		*buf;		/* ENC_CHUNK */
+	uint8_t		*out;		/* AGE_CHUNK_SIZE of plaintext, wiped */
+	uint64_t	 have;		/* the chunk in out; UINT64_MAX: none */
+	size_t		 have_len;
+};
+
+void
+age_unseal_free(struct age_unseal *u)
+{
+	if (u == NULL)
+		return;
+	stream_free(&u->s);
+	free(u->buf);
+	if (u->out != NULL)
+		sodium_memzero(u->out, AGE_CHUNK_SIZE);
+	free(u->out);
+	sodium_memzero(u, sizeof(*u));
+	free(u);
+}
+
+static int
+unseal_init(struct age_unseal *u, const uint8_t file_key[AGE_FILE_KEY_LEN])
+{
+	uint8_t nonce[AGE_NONCE_LEN];
+
+	if ((u->buf = malloc(ENC_CHUNK)) == NULL ||
+	    (u->out = malloc(AGE_CHUNK_SIZE)) == NULL)
+		return SLUICE_ENOMEM;
+	if (pread(u->fd, nonce, sizeof(nonce), 0) != (ssize_t)sizeof(nonce))
+		return SLUICE_EIO;
+	return stream_init(&u->s, file_key, nonce, 0);
+}
+
+int
+age_unseal_new(const uint8_t file_key[AGE_FILE_KEY_LEN], int fd,
+    uint64_t len, struct age_unseal **out)
+{
+	struct age_unseal *u;
+	int r;
+
+	*out = NULL;
+	if (sodium_init() < 0)
+		return SLUICE_ECRYPTO;
+	if ((u = calloc(1, sizeof(*u))) == NULL)
+		return SLUICE_ENOMEM;
+	u->fd = fd;
+	u->len = len;
+	u->have = UINT64_MAX;
+	if ((r = age_plain_size(len, &u->plain)) == 0 &&
+	    (r = unseal_init(u, file_key)) == 0) {
+		u->nchunks = u->plain == 0 ? 1 :
+		    (u->plain + AGE_CHUNK_SIZE - 1) / AGE_CHUNK_SIZE;
+		*out = u;
+		return 0;
+	}
+	age_unseal_free(u);
+	return r;
+}
+
+uint64_t
+age_unseal_size(const struct age_unseal *u)
+{
+	return u->plain;
+}
+
+/* Chunk i into u->out, read and authenticated unless it is there. */
+static int
+unseal_chunk(struct age_unseal *u, uint64_t i)
+{
+	uint64_t at = AGE_NONCE_LEN + i * ENC_CHUNK;
+	size_t k = (size_t)(i + 1 < u->nchunks ? ENC_CHUNK : u->len - at);
+	ssize_t got;
+	int r;
+
+	if (u->have == i)
+		return 0;
+	u->have = UINT64_MAX;
+	do
+		got = pread(u->fd, u->buf, k, (off_t)at);
+	while (got < 0 && errno == EINTR);
+	if (got < 0 || (size_t)got != k)
+		return SLUICE_EIO;
+	u->s.counter = i;
+	if ((r = open_chunk(&u->s, u->buf, k, i + 1 == u->nchunks,
+	    u->out)) != 0)
+		return r;
+	u->have = i;
+	u->have_len = k - AGE_TAG_LEN;
+	return 0;
+}
+
+int
+age_unseal_read(struct age_unseal *u, uint64_t off, uint8_t *dst, size_t n)
+{
+	size_t in, k;
+	int r;
+
+	if (off > u->plain || n > u->plain - off)
+		return SLUICE_EINVAL;
+	while (n > 0) {
+		if ((r = unseal_chunk(u, off / AGE_CHUNK_SIZE)) != 0)
+			return r;
+		in = (size_t)(off % AGE_CHUNK_SIZE);
+		k = u->have_len - in < n ? u->have_len - in : n;
+		memcpy(dst, u->out + in, k);
+		dst += k;
+		off += k;
+		n -= k;
+	}
+	return 0;
+}
+
+int
+age_payload_spot_check(int fd, uint64_t len,
+    const uint8_t file_key[AGE_FILE_KEY_LEN], char *why, size_t whylen)
+{
+	struct age_unseal *u = NULL;
+	int r;
+
+	if ((r = age_unseal_new(file_key, fd, len, &u)) != 0)
+		return sluice_why(why, whylen, r, r == SLUICE_EFORMAT ? "age "
+		    "payload of %llu bytes is truncated or has trailing data" :
+		    "cannot read payload", (unsigned long long)len);
+	if ((r = unseal_chunk(u, 0)) != 0 ||
+	    (r = unseal_chunk(u, u->nchunks - 1)) != 0)
+		sluice_why(why, whylen, r, "age payload chunk %llu fails "
+		    "authentication", (unsigned long long)u->s.counter);
+	age_unseal_free(u);
+	return r;
+}
+
 /* A payload being opened as its ciphertext arrives (age.h): the file key
  * until the nonce is whole, then up to one chunk held back, since only more
  * input (or the end) tells a full chunk from the last one. */
-struct age_unseal {
+struct age_opener {
 	struct stream	 s;
 	uint8_t		 key[AGE_FILE_KEY_LEN];	/* wiped once used */
 	uint8_t		 nonce[AGE_NONCE_LEN];
@@ -455,7 +741,7 @@ struct age_unseal {
 };
 
 void
-age_unseal_free(struct age_unseal *u)
+age_opener_free(struct age_opener *u)
 {
 	if (u == NULL)
 		return;
@@ -467,10 +753,10 @@ age_unseal_free(struct age_unseal *u)
 }
 
 int
-age_unseal_new(const uint8_t file_key[AGE_FILE_KEY_LEN], age_plain_fn emit,
-    void *arg, struct age_unseal **out)
+age_opener_new(const uint8_t file_key[AGE_FILE_KEY_LEN], age_plain_fn emit,
+    void *arg, struct age_opener **out)
 {
-	struct age_unseal *u;
+	struct age_opener *u;
 
 	*out = NULL;
 	if (sodium_init() < 0)
@@ -478,7 +764,7 @@ age_unseal_new(const uint8_t file_key[AGE_FILE_KEY_LEN], age_plain_fn emit,
 	if ((u = calloc(1, sizeof(*u))) == NULL ||
 	    (u->hold = malloc(ENC_CHUNK)) == NULL ||
 	    (u->plain = sodium_malloc(AGE_CHUNK_SIZE)) == NULL) {
-		age_unseal_free(u);
+		age_opener_free(u);
 		return SLUICE_ENOMEM;
 	}
 	memcpy(u->key, file_key, AGE_FILE_KEY_LEN);
@@ -490,7 +776,7 @@ age_unseal_new(const uint8_t file_key[AGE_FILE_KEY_LEN], age_plain_fn emit,
 
 /* Takes nonce bytes from p; the stream starts once all 16 are here. */
 static int
-unseal_nonce(struct age_unseal *u, const uint8_t *p, size_t n, size_t *k)
+opener_nonce(struct age_opener *u, const uint8_t *p, size_t n, size_t *k)
 {
 	int r = 0;
 
@@ -507,7 +793,7 @@ unseal_nonce(struct age_unseal *u, const uint8_t *p, size_t n, size_t *k)
 
 /* Opens a full chunk that is not the last and hands its plaintext on. */
 static int
-unseal_full(struct age_unseal *u, const uint8_t *c, char *why, size_t whylen)
+opener_full(struct age_opener *u, const uint8_t *c, char *why, size_t whylen)
 {
 	int r;
 
@@ -524,22 +810,22 @@ unseal_full(struct age_unseal *u, const uint8_t *c, char *why, size_t whylen)
  * first, since more input means it is not the last; with nothing held, a
  * full chunk of p followed by more is opened in place. */
 static int
-unseal_step(struct age_unseal *u, const uint8_t *p, size_t n, size_t *k,
+opener_step(struct age_opener *u, const uint8_t *p, size_t n, size_t *k,
     char *why, size_t whylen)
 {
 	int r;
 
 	*k = 0;
 	if (u->nonce_have < AGE_NONCE_LEN)
-		return unseal_nonce(u, p, n, k);
+		return opener_nonce(u, p, n, k);
 	if (u->have == ENC_CHUNK) {
-		if ((r = unseal_full(u, u->hold, why, whylen)) != 0)
+		if ((r = opener_full(u, u->hold, why, whylen)) != 0)
 			return r;
 		u->have = 0;
 	}
 	if (u->have == 0 && n > ENC_CHUNK) {
 		*k = ENC_CHUNK;
-		return unseal_full(u, p, why, whylen);
+		return opener_full(u, p, why, whylen);
 	}
 	*k = ENC_CHUNK - u->have < n ? ENC_CHUNK - u->have : n;
 	memcpy(u->hold + u->have, p, *k);
@@ -548,7 +834,7 @@ unseal_step(struct age_unseal *u, const uint8_t *p, size_t n, size_t *k,
 }
 
 int
-age_unseal_update(struct age_unseal *u, const uint8_t *p, size_t n,
+age_opener_update(struct age_opener *u, const uint8_t *p, size_t n,
     char *why, size_t whylen)
 {
 	size_t k;
@@ -558,7 +844,7 @@ age_unseal_update(struct age_unseal *u, const uint8_t *p, size_t n,
 		return sluice_why(why, whylen, SLUICE_ESTATE,
 		    "the age payload was refused already");
 	while (n > 0 && r == 0) {
-		r = unseal_step(u, p, n, &k, why, whylen);
+		r = opener_step(u, p, n, &k, why, whylen);
 		p += k;
 		n -= k;
 	}
@@ -568,7 +854,7 @@ age_unseal_update(struct age_unseal *u, const uint8_t *p, size_t n,
 }
 
 int
-age_unseal_final(struct age_unseal *u, uint8_t sha256_plain[32],
+age_opener_final(struct age_opener *u, uint8_t sha256_plain[32],
     uint64_t *plain_len, char *why, size_t whylen)
 {
 	size_t n = u->have;

@@ -23,6 +23,7 @@
 #include "sluice/config.h"
 #include "sluice/error.h"
 #include "sluice/files.h"
+#include "sluice/netaddr.h"
 
 #define LINE_MAX_BYTES	198	/* inih's line buffer is 200 with \r\n */
 
@@ -90,11 +91,51 @@ static const char policy_text[] =
 "# Seconds a client has to authenticate before it is dropped (1..600).\n" \
 "login_grace_time = 30\n" \
 "# Most sessions at once; more connections are refused (1..10000).\n" \
-"max_sessions = 64\n" \
-"# Most connections not yet authenticated at once (1..1000).\n" \
-"max_startups = 10\n" \
+"max_sessions = 256\n" \
+"# Connections not yet authenticated, in all, as start:rate:full (after\n" \
+"# OpenSSH's MaxStartups): from start of them on, a new connection is\n" \
+"# dropped with probability rate %%, rising linearly to 100 %% at full. One\n" \
+"# number N means N:100:N. start and full 1..10000, start <= full; rate 1..100.\n" \
+"max_startups = 128:30:256\n" \
+"# Connections not yet authenticated from one source at once; more are\n" \
+"# refused (0..10000; 0: no limit). Under start above, so that one source\n" \
+"# that never authenticates cannot make anyone else's connection drop, and\n" \
+"# over any honest burst: logins from one address at the same moment are\n" \
+"# all unauthenticated at once.\n" \
+"per_source_max_startups = 100\n" \
+"# The prefix lengths that make addresses one source, IPv4:IPv6\n" \
+"# (0..32 and 0..128; one number sets IPv4's only).\n" \
+"per_source_netblock = 32:64\n" \
 "# Seconds without traffic before a session is closed (0..86400; 0: never).\n" \
 "idle_timeout = 900\n" \
+"\n" \
+"[penalties]\n" \
+"# A connection that ends without authenticating earns its source (see\n" \
+"# per_source_netblock) penalty seconds, by how it ended. They add up and run\n" \
+"# down in real time; while more than min remain, the source's connections\n" \
+"# are closed at accept, before any byte is read. Each 0..86400; 0: nothing.\n" \
+"# Offered keys or passwords, none accepted:\n" \
+"authfail = 5\n" \
+"# Left without trying to authenticate:\n" \
+"noauth = 1\n" \
+"# Still not authenticated after login_grace_time:\n" \
+"grace = 10\n" \
+"# Sent an SSH banner, then broke the key exchange:\n" \
+"protocol = 5\n" \
+"# The session process crashed before authentication:\n" \
+"crash = 90\n" \
+"# Most penalty seconds one source can hold (1..86400).\n" \
+"max = 600\n" \
+"# Penalty seconds a source must hold before it is refused (0..86400).\n" \
+"min = 15\n" \
+"# Sources with penalty seconds remembered at once (1..262144).\n" \
+"max_sources = 65536\n" \
+"# When that many are remembered: permissive (forget the penalty that ends\n" \
+"# soonest) or deny-all (refuse every source not exempt until one ends).\n" \
+"overflow = permissive\n" \
+"# Networks never penalised: addresses or ADDR/BITS, comma-separated, at\n" \
+"# most 16 (empty: none), e.g. 192.0.2.0/24, 2001:db8::/48.\n" \
+"exempt =\n" \
 "\n" \
 "[store]\n" \
 "# The SQLite store.\n" \
@@ -155,6 +196,10 @@ enum ktype {
 	K_TRANSPORT,	/* enum mail_transport */
 	K_USER,		/* char[size], a user name: [a-z_][a-z0-9_-]* */
 	K_DAYS,		/* int32_t[CONFIG_LIST_MAX] in [min, max], count at aux */
+	K_STARTUPS,	/* struct config_startups: N or begin:rate:full */
+	K_NETBLOCK,	/* struct config_netblock: V4 or V4:V6 */
+	K_OVERFLOW,	/* enum config_overflow */
+	K_NETS,		/* char[size], networks comma-separated, may be empty */
 };
 
 struct key {
@@ -176,7 +221,11 @@ static const struct key daemon_keys[] = {
 	{ "server", "host_key", K_PATH, CFG(host_key), 0, 0, 0 },
 	{ "server", "login_grace_time", K_INT32, CFG(login_grace_time), 1, 600, 0 },
 	{ "server", "max_sessions", K_INT32, CFG(max_sessions), 1, 10000, 0 },
-	{ "server", "max_startups", K_INT32, CFG(max_startups), 1, 1000, 0 },
+	{ "server", "max_startups", K_STARTUPS, CFG(max_startups), 1, 10000, 0 },
+	{ "server", "per_source_max_startups", K_INT32,
+	    CFG(per_source_max_startups), 0, 10000, 0 },
+	{ "server", "per_source_netblock", K_NETBLOCK, CFG(per_source_netblock),
+	    0, 0, 0 },
 	{ "server", "idle_timeout", K_INT32, CFG(idle_timeout), 0, 86400, 0 },
 	{ "store", "path", K_PATH, CFG(store_path), 0, 0, 0 },
 	{ "keys", "master_key", K_PATH, CFG(master_key), 0, 0, 0 },
@@ -189,6 +238,17 @@ static const struct key daemon_keys[] = {
 	{ "mail", "staff_to", K_EMAILS, CFG(staff_to), 0, 0, 0 },
 	{ "policy", "file", K_PATH, CFG(policy_file), 0, 0, 0 },
 	{ "publish", "dir", K_PATH_OPT, CFG(publish_dir), 0, 0, 0 },
+	{ "penalties", "authfail", K_INT32, CFG(penalties.authfail), 0, 86400, 0 },
+	{ "penalties", "noauth", K_INT32, CFG(penalties.noauth), 0, 86400, 0 },
+	{ "penalties", "grace", K_INT32, CFG(penalties.grace), 0, 86400, 0 },
+	{ "penalties", "protocol", K_INT32, CFG(penalties.protocol), 0, 86400, 0 },
+	{ "penalties", "crash", K_INT32, CFG(penalties.crash), 0, 86400, 0 },
+	{ "penalties", "max", K_INT32, CFG(penalties.max), 1, 86400, 0 },
+	{ "penalties", "min", K_INT32, CFG(penalties.min), 0, 86400, 0 },
+	{ "penalties", "max_sources", K_INT32, CFG(penalties.max_sources), 1,
+	    262144, 0 },
+	{ "penalties", "overflow", K_OVERFLOW, CFG(penalties.overflow), 0, 0, 0 },
+	{ "penalties", "exempt", K_NETS, CFG(penalties.exempt), 0, 0, 0 },
 	{ "sandbox", "user", K_USER, CFG(sandbox_user), 0, 0, 0 },
 	{ "sandbox", "chroot", K_PATH, CFG(sandbox_chroot), 0, 0, 0 },
 };
@@ -208,7 +268,7 @@ static const struct key policy_keys[] = {
 };
 
 #define NKEYS(t)	(sizeof(t) / sizeof((t)[0]))
-#define KEYS_MAX	32	/* the most keys one file's table holds */
+#define KEYS_MAX	48	/* the most keys one file's table holds */
 
 struct parse {
 	FILE		*fp;
@@ -523,6 +583,99 @@ set_transport(struct parse *ps, const struct key *k, const char *v)
 	return 1;
 }
 
+/* v split at its colons into at most max items of fewer than 16 bytes. */
+static int
+colon_items(const char *v, char items[][16], size_t max, size_t *n)
+{
+	const char *p = v, *colon;
+	size_t len;
+
+	for (*n = 0; p != NULL; (*n)++) {
+		colon = strchr(p, ':');
+		len = colon != NULL ? (size_t)(colon - p) : strlen(p);
+		if (*n == max || len == 0 || len >= 16)
+			return 0;
+		memcpy(items[*n], p, len);
+		items[*n][len] = '\0';
+		p = colon != NULL ? colon + 1 : NULL;
+	}
+	return 1;
+}
+
+/* N, or begin:rate:full with begin <= full. */
+static int
+set_startups(struct parse *ps, const struct key *k, const char *v)
+{
+	struct config_startups *dst = (void *)((char *)ps->base + k->off);
+	char items[3][16], s[80];
+	int64_t b, r = 100, f;
+	size_t n;
+
+	if (!colon_items(v, items, 3, &n) || n == 2)
+		return fail(ps, "%s = %s: not N or start:rate:full", k->name,
+		    shown(v, s, sizeof(s)));
+	if (!parse_number(ps, "max_startups start", items[0], k->min, k->max, &b) ||
+	    (n == 3 && !parse_number(ps, "max_startups rate", items[1], 1, 100, &r)))
+		return 0;
+	f = b;
+	if (n == 3 && !parse_number(ps, "max_startups full", items[2], k->min,
+	    k->max, &f))
+		return 0;
+	if (b > f)
+		return fail(ps, "%s = %s: start is more than full", k->name,
+		    shown(v, s, sizeof(s)));
+	dst->begin = (int32_t)b;
+	dst->rate = (int32_t)r;
+	dst->full = (int32_t)f;
+	return 1;
+}
+
+/* V4, or V4:V6. */
+static int
+set_netblock(struct parse *ps, const struct key *k, const char *v)
+{
+	struct config_netblock *dst = (void *)((char *)ps->base + k->off);
+	char items[2][16], s[80];
+	int64_t v4, v6 = dst->v6;
+	size_t n;
+
+	if (!colon_items(v, items, 2, &n))
+		return fail(ps, "%s = %s: not IPV4BITS or IPV4BITS:IPV6BITS",
+		    k->name, shown(v, s, sizeof(s)));
+	if (!parse_number(ps, "per_source_netblock ipv4", items[0], 0, 32, &v4) ||
+	    (n == 2 && !parse_number(ps, "per_source_netblock ipv6", items[1], 0,
+	    128, &v6)))
+		return 0;
+	dst->v4 = (int32_t)v4;
+	dst->v6 = (int32_t)v6;
+	return 1;
+}
+
+static int
+set_overflow(struct parse *ps, const struct key *k, const char *v)
+{
+	enum config_overflow *dst = (void *)((char *)ps->base + k->off);
+	char s[80];
+
+	if (strcmp(v, "permissive") == 0)
+		*dst = CONFIG_OVERFLOW_PERMISSIVE;
+	else if (strcmp(v, "deny-all") == 0)
+		*dst = CONFIG_OVERFLOW_DENY_ALL;
+	else
+		return fail(ps, "%s = %s: not permissive or deny-all", k->name,
+		    shown(v, s, sizeof(s)));
+	return 1;
+}
+
+static int
+nets_ok(const char *v)
+{
+	struct netcidr nets[NETADDR_LIST_MAX];
+	size_t n;
+
+	return netaddr_parse_list(v, nets, NETADDR_LIST_MAX, &n) == 0;
+}
+
 /* Why a string value of type t is refused, or NULL when it is not. */
 static const char *
 string_refusal(enum ktype t, const char *v)
@@ -537,6 +690,9 @@ string_refusal(enum ktype t, const char *v)
 	case K_EMAILS:
 		return !emails_ok(v) ?
 		    "not e-mail addresses separated by commas" : NULL;
+	case K_NETS:
+		return !nets_ok(v) ? "not at most 16 addresses or ADDR/BITS "
+		    "networks separated by commas" : NULL;
 	case K_USER:
 		return !user_ok(v) ? "not a user name" : NULL;
 	default:
@@ -571,12 +727,19 @@ set_value(struct parse *ps, const struct key *k, const char *v)
 		return set_transport(ps, k, v);
 	case K_DAYS:
 		return set_days(ps, k, v);
+	case K_STARTUPS:
+		return set_startups(ps, k, v);
+	case K_NETBLOCK:
+		return set_netblock(ps, k, v);
+	case K_OVERFLOW:
+		return set_overflow(ps, k, v);
 	case K_PATH:
 	case K_PATH_OPT:
 	case K_PROGRAM:
 	case K_ADDR:
 	case K_EMAIL:
 	case K_EMAILS:
+	case K_NETS:
 	case K_USER:
 		return set_checked_string(ps, k, v);
 	}
@@ -776,14 +939,34 @@ service_defaults(struct sluice_config *cfg)
 	(void)snprintf(cfg->listen, sizeof(cfg->listen), "%s", CONFIG_DEFAULT_LISTEN);
 	cfg->port = CONFIG_DEFAULT_PORT;
 	cfg->login_grace_time = 30;
-	cfg->max_sessions = 64;
-	cfg->max_startups = 10;
+	cfg->max_sessions = 256;
+	cfg->max_startups.begin = 128;
+	cfg->max_startups.rate = 30;
+	cfg->max_startups.full = 256;
+	cfg->per_source_max_startups = 100;
+	cfg->per_source_netblock.v4 = 32;
+	cfg->per_source_netblock.v6 = 64;
 	cfg->idle_timeout = 900;
 	cfg->mail_transport = MAIL_MAILDIR;
 	(void)snprintf(cfg->sendmail, sizeof(cfg->sendmail), "/usr/sbin/sendmail");
 	(void)snprintf(cfg->mail_from, sizeof(cfg->mail_from), "sluice@localhost");
 	(void)snprintf(cfg->sandbox_user, sizeof(cfg->sandbox_user), "%s",
 	    CONFIG_SANDBOX_USER);
+}
+
+/* After OpenSSH's PerSourcePenalties defaults, and a protocol kind of its own. */
+static void
+penalty_defaults(struct config_penalties *p)
+{
+	p->authfail = 5;
+	p->noauth = 1;
+	p->grace = 10;
+	p->protocol = 5;
+	p->crash = 90;
+	p->max = 600;
+	p->min = 15;
+	p->max_sources = 65536;
+	p->overflow = CONFIG_OVERFLOW_PERMISSIVE;
 }
 
 int
@@ -797,6 +980,7 @@ config_defaults(const char *dir, struct sluice_config *cfg, char *why,
 	    (r = set_default_paths(dir, cfg, why, whylen)) != 0)
 		return r;
 	service_defaults(cfg);
+	penalty_defaults(&cfg->penalties);
 	policy_defaults(&cfg->policy);
 	return 0;
 }

@@ -5,23 +5,30 @@
  *   engine.c         the poll loop and the request table
  *   setup.c          engine_open/engine_close: store, master and release keys
  *   auth.c           AUTH, AUTHFAIL: logins
+ *   auth_proof.c     the engine's own check of a login's signature
  *   identity.c       the caller as of each request (conn_refresh)
  *   vfs.c            the virtual trees; STAT, READDIR
  *   fileops.c        OPEN, GATE, CLOSE, REMOVE and the open files
- *   upload.c         uploads judged at CLOSE (inbox files, certificates)
+ *   upload.c         certificate uploads judged at CLOSE
+ *   sealed.c         uploads sealed as they arrive: /inbox, /stage (inbox.h)
  *   admin_request.c  ADMIN: one command line to admin/
  *   audit_log.c      engine_audit(): the engine's own audit entries
+ *   penalty.c        PENALTY from the parent: its audit entry
  *   sums.c           SHA256SUMS and its signature (sums.h)
  *   extract.c        staging and per-recipient age headers (extract.h)
  *   schedule.c       the calendar: tick, transitions, sanctions (schedule.h)
- *   mail.c           the scheduler's messages; mail_send.c their delivery
+ *   mail.c           the scheduler's messages; mail_send.c their delivery,
+ *                    mail_worker.c sendmail's in a worker process
  *
  * Calls between these files go one way only (no file calls back into a
  * file that calls it): engine.c sits on top; setup.c calls fileops.c;
- * fileops.c calls vfs.c and upload.c; upload.c calls vfs.c, mail.c and
- * schedule.c; vfs.c calls sums.c and extract.c; schedule.c calls mail.c and
- * mail_send.c; identity.c and audit_log.c are called by many and call none
- * of them but audit_log.c.
+ * fileops.c calls vfs.c, upload.c and sealed.c; upload.c calls vfs.c,
+ * mail.c and schedule.c; sealed.c calls vfs.c, inbox.c, extract.c,
+ * admin_request.c and admin/; vfs.c calls sums.c and extract.c;
+ * schedule.c calls mail.c and mail_worker.c, which calls mail_send.c;
+ * engine.c calls mail_worker.c for the worker's socket; auth.c calls
+ * auth_proof.c; identity.c and audit_log.c are called by many and call
+ * none of them but audit_log.c.
  */
 #ifndef SLUICE_ENGINE_INT_H
 #define SLUICE_ENGINE_INT_H
@@ -35,6 +42,7 @@
 #include "store/store.h"
 
 #define ENGINE_MAX_CONNS	512
+#define ENGINE_REQUEST_MAX	(1024u * 1024)	/* a session's request body */
 #define CONN_MAX_OPENS		64
 #define ENGINE_PATH_MAX		4096
 
@@ -43,9 +51,13 @@ enum open_kind {
 	OPEN_STATIC,		/* bytes in the reply: release.pub, SHA256SUMS */
 	OPEN_DOWNLOAD,		/* a released extract: header + payload */
 	OPEN_INBOX_READ,	/* a staff member's own inbox file */
-	OPEN_INBOX_WRITE,	/* an upload to the inbox */
+	OPEN_INBOX_WRITE,	/* an upload to the inbox, sealed */
 	OPEN_CERT_UPLOAD,	/* a deletion certificate upload */
+	OPEN_STAGE_UPLOAD,	/* an extract uploaded to /stage/NIC/, sealed */
 };
+
+struct payload_new;
+struct vnode;
 
 struct open_file {
 	uint64_t	 id;
@@ -55,12 +67,16 @@ struct open_file {
 	char		 nic[STORE_NIC_MAX];
 	char		 name[STORE_TEXT_MAX];
 	char		 tmp_path[ENGINE_PATH_MAX];	/* uploads */
-	char		 final_path[ENGINE_PATH_MAX];	/* inbox uploads */
 	int		 denied;	/* the gate turned; audited once */
+	/* sealed uploads (sealed.c): the file key handed to the session, and
+	 * for /stage the payload being written */
+	uint8_t		 key[16];
+	struct payload_new *pn;
+	int		 pn_fd;
 };
 
 struct conn {
-	int		 fd;
+	struct ipc_peer	*io;		/* the session's socket, buffered */
 	char		 peer[128];
 	int		 authed;
 	struct identity	 who;		/* read again before each request */
@@ -68,10 +84,14 @@ struct conn {
 	size_t		 key_len;
 	int		 key_lost;	/* the key is no longer who's */
 	char		 refused[STORE_TEXT_MAX];	/* why who may not act; "" */
+	uint8_t		 sid[64];	/* the session identifier proved first */
+	size_t		 sid_len;	/* 0: none proved yet */
 	struct open_file opens[CONN_MAX_OPENS];
 };
 
 struct minisign_key;
+struct mail_run;
+struct auth_seen;
 
 struct engine {
 	char		 dir[ENGINE_PATH_MAX];
@@ -82,13 +102,16 @@ struct engine {
 	char		*release_pub;	/* the public key file text */
 	struct ipc_shared *sh;
 	int		 ctl;
+	struct ipc_peer	*ctl_io;	/* ctl, buffered (engine.c) */
 	struct conn	*conns[ENGINE_MAX_CONNS];
 	size_t		 nconns;
 	uint64_t	 next_open_id;
 	int64_t		 last_schedule;
 	int64_t		 next_mail;	/* earliest retry queued; 0 = none */
+	struct mail_run	*mail_run;	/* sendmail worker under way; NULL */
 	int64_t		 published_at;	/* last write of the site; 0 = none */
 	int64_t		 published_head; /* audit head it showed; -1 failed */
+	struct auth_seen *seen;	/* session identifiers that logged in */
 };
 
 /* setup.c */
@@ -111,17 +134,65 @@ void conn_refresh(struct engine *e, struct conn *c);
 const char *conn_refusal(struct engine *e, const struct conn *c,
     const char *action, const char *subject);
 
+/* auth_proof.c: what a session claims with a final IPC_AUTH, and the proof
+ * it brings (pointers into the request). */
+struct auth_claim {
+	const char	*user;
+	const uint8_t	*blob, *signed_data, *sig;
+	size_t		 blob_len, signed_len, sig_len;
+};
+/* 0 when signed_data is the RFC 4252 publickey request of a->user with the
+ * key a->blob, a->sig that key's valid signature over it, and its session
+ * identifier this connection's (the first proved) and no other connection's
+ * that logged in; else SLUICE_EDENIED (or SLUICE_ENOMEM) and why, which
+ * begins "login proof refused: ". */
+int auth_proof_check(struct engine *e, struct conn *c,
+    const struct auth_claim *a, char *why, size_t whylen);
+/* After c's login was accepted: its session identifier may log in on no
+ * other connection during the engine's life. */
+void auth_proof_accepted(struct engine *e, const struct conn *c);
+void auth_seen_free(struct auth_seen *s);
+
 /* audit_log.c: an audit entry outside any caller's transaction; failures
  * are logged. */
 void engine_audit(struct engine *e, const char *actor, const char *action,
     const char *subject, const char *outcome, const char *fmt, ...)
     __attribute__((format(printf, 6, 7)));
 
-/* upload.c: judges an upload at CLOSE; why gets the verdict. */
-int engine_inbox_commit(struct engine *e, struct conn *c, struct open_file *of,
-    char *why, size_t whylen);
+/* penalty.c: IPC_PENALTY's body from the parent (ipc.h), audited as actor
+ * "sluiced", action "penalty", subject the source, outcome "deny". */
+int engine_penalty(struct engine *e, struct sbuf *body);
+
+/* upload.c: judges a certificate upload at CLOSE; why gets the verdict. */
 int engine_certificate_upload(struct engine *e, struct conn *c,
     struct open_file *of, char *why, size_t whylen);
+
+/* sealed.c: an upload the session seals as it arrives (ipc.h,
+ * IPC_OPEN_SEAL), to /inbox/NAME or /stage/NIC/NAME (node n). sealed_open()
+ * checks who may write there and whether there is room, makes the file key
+ * (of->key) and the file the session writes (*fd, the caller's), and says
+ * how many plaintext bytes it may write (*cap); a refusal is an SFTP status
+ * in *status with why. sealed_close() takes the finished upload (plain
+ * bytes whose SHA-256 the session reports): an inbox file, or an extract
+ * recorded as `extract stage` records one; why gets the verdict (for
+ * /stage, the extract id), *status the SFTP status. sealed_forget()
+ * removes what was not taken and wipes the key. */
+int sealed_open(struct engine *e, struct conn *c, struct open_file *of,
+    const struct vnode *n, uint64_t *cap, int *fd, uint32_t *status,
+    char *why, size_t whylen);
+int sealed_close(struct engine *e, struct conn *c, struct open_file *of,
+    uint64_t plain, const uint8_t sha256[32], uint32_t *status, char *why,
+    size_t whylen);
+void sealed_forget(struct open_file *of);
+/* c's staff member's inbox, for inbox.h. */
+struct inbox_ref;
+void sealed_inbox_ref(struct engine *e, const struct conn *c,
+    struct inbox_ref *ref);
+
+/* admin_request.c: ctx for c's caller as admin_run() needs it. */
+struct admin_ctx;
+void engine_admin_caller(struct engine *e, const struct conn *c,
+    struct admin_ctx *ctx);
 
 /* Request handlers (engine.c's table): parse req, append the reply body to
  * rep, optionally set *fd to a descriptor to pass. Non-zero drops the peer.

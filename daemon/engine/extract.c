@@ -1,9 +1,12 @@
 /*
- * Staging and per-recipient headers. The master key wraps each file key
- * (XChaCha20-Poly1305, the extract id as associated data, so a wrapped key
- * cannot be moved to another extract); the file key seeds each header's
- * randomness.
+ * Sealed payloads and per-recipient headers. The master key wraps each file
+ * key (XChaCha20-Poly1305, with associated data naming what the key is for:
+ * the extract id, so a wrapped key cannot be moved to another extract, or
+ * an inbox file's identity); the file key seeds each header's randomness.
  */
+#include <sys/stat.h>
+
+#include <errno.h>
 #include <string.h>
 
 #include <sodium.h>
@@ -17,23 +20,23 @@
 #define WRAP_TAG	crypto_aead_xchacha20poly1305_ietf_ABYTES
 #define WRAPPED_USED	(WRAP_NONCE + AGE_FILE_KEY_LEN + WRAP_TAG)
 
-static int
-wrap_key(const uint8_t master[32], const char *id, const uint8_t key[16],
+int
+package_wrap(const uint8_t master[32], const char *ad, const uint8_t key[16],
     uint8_t *out, size_t *outlen)
 {
 	unsigned long long clen;
 
 	randombytes_buf(out, WRAP_NONCE);
 	if (crypto_aead_xchacha20poly1305_ietf_encrypt(out + WRAP_NONCE, &clen,
-	    key, AGE_FILE_KEY_LEN, (const uint8_t *)id, strlen(id), NULL, out,
+	    key, AGE_FILE_KEY_LEN, (const uint8_t *)ad, strlen(ad), NULL, out,
 	    master) != 0)
 		return SLUICE_ECRYPTO;
 	*outlen = WRAP_NONCE + (size_t)clen;
 	return 0;
 }
 
-static int
-unwrap_key(const uint8_t master[32], const char *id, const uint8_t *w,
+int
+package_unwrap(const uint8_t master[32], const char *ad, const uint8_t *w,
     size_t wlen, uint8_t key[16])
 {
 	unsigned long long plen;
@@ -41,15 +44,22 @@ unwrap_key(const uint8_t master[32], const char *id, const uint8_t *w,
 	if (wlen != WRAPPED_USED)
 		return SLUICE_EFORMAT;
 	if (crypto_aead_xchacha20poly1305_ietf_decrypt(key, &plen, NULL,
-	    w + WRAP_NONCE, wlen - WRAP_NONCE, (const uint8_t *)id, strlen(id),
-	    w, master) != 0 || plen != AGE_FILE_KEY_LEN)
+	    w + WRAP_NONCE, wlen - WRAP_NONCE, (const uint8_t *)ad, strlen(ad),
+	    w, master) != 0 || plen != AGE_FILE_KEY_LEN) {
+		sodium_memzero(key, AGE_FILE_KEY_LEN);
 		return SLUICE_EVERIFY;
+	}
 	return 0;
 }
 
-/* A fresh extract id: PACKAGE_ID_LEN random hex digits. */
-static void
-new_extract_id(char id[PACKAGE_ID_LEN + 1])
+int
+package_may_stage(enum agreement_state s)
+{
+	return s != AG_EXPIRED && s != AG_CLOSED;
+}
+
+void
+package_new_id(char id[PACKAGE_ID_LEN + 1])
 {
 	uint8_t rnd[PACKAGE_ID_LEN / 2];
 
@@ -57,34 +67,48 @@ new_extract_id(char id[PACKAGE_ID_LEN + 1])
 	sodium_bin2hex(id, PACKAGE_ID_LEN + 1, rnd, sizeof(rnd));
 }
 
-int
-package_stage(const char *data_dir, const uint8_t master_key[32],
-    int in_fd, struct staged_extract *out, char *why, size_t whylen)
+/* The sealed file on fd is a whole payload of plain bytes of plaintext. */
+static int
+sealed_whole(int fd, uint64_t plain, uint64_t *size, char *why,
+    size_t whylen)
 {
-	struct payload_new *pn = NULL;
-	uint8_t key[AGE_FILE_KEY_LEN];
-	int fd, r;
+	struct stat st;
+
+	if (fstat(fd, &st) != 0)
+		return sluice_why(why, whylen, SLUICE_EIO, "cannot read the "
+		    "upload: %s", strerror(errno));
+	*size = (uint64_t)st.st_size;
+	if (age_payload_size(plain) == 0 || *size != age_payload_size(plain))
+		return sluice_why(why, whylen, SLUICE_EINVAL, "the upload is "
+		    "not a whole sealed payload: %llu bytes for %llu bytes of "
+		    "plaintext", (unsigned long long)*size,
+		    (unsigned long long)plain);
+	return 0;
+}
+
+int
+package_commit_sealed(const uint8_t master_key[32], struct payload_new *pn,
+    int fd, const uint8_t key[AGE_FILE_KEY_LEN], uint64_t plain,
+    const uint8_t sha256[32], struct staged_extract *out, char *why,
+    size_t whylen)
+{
+	int r;
 
 	memset(out, 0, sizeof(*out));
-	new_extract_id(out->id);
-	if ((r = age_file_key_new(key)) != 0 ||
-	    (r = payloads_create(data_dir, &pn, &fd, why, whylen)) != 0)
-		goto out;
-	if ((r = age_payload_encrypt(in_fd, fd, key, out->sha256,
-	    &out->plain_size, &out->payload_size)) != 0) {
-		sluice_why(why, whylen, r, "encrypting the extract failed: %s",
-		    sluice_strerror(r));
-		goto out;
+	if ((r = sealed_whole(fd, plain, &out->payload_size, why,
+	    whylen)) != 0) {
+		payloads_abandon(pn);
+		return r;
 	}
-	r = payloads_commit(pn, out->id, why, whylen);
-	pn = NULL;
-	if (r == 0)
-		r = wrap_key(master_key, out->id, key, out->wrapped_key,
-		    &out->wrapped_len);
-out:
-	payloads_abandon(pn);
-	sodium_memzero(key, sizeof(key));
-	return r;
+	package_new_id(out->id);
+	out->plain_size = plain;
+	memcpy(out->sha256, sha256, sizeof(out->sha256));
+	if ((r = package_wrap(master_key, out->id, key, out->wrapped_key,
+	    &out->wrapped_len)) != 0) {
+		payloads_abandon(pn);
+		return r;
+	}
+	return payloads_commit(pn, out->id, why, whylen);
 }
 
 int
@@ -95,9 +119,9 @@ package_rewrap(const uint8_t old_master[32], const uint8_t new_master[32],
 	uint8_t key[AGE_FILE_KEY_LEN];
 	int r;
 
-	if ((r = unwrap_key(old_master, extract_id, wrapped, wrapped_len,
+	if ((r = package_unwrap(old_master, extract_id, wrapped, wrapped_len,
 	    key)) == 0)
-		r = wrap_key(new_master, extract_id, key, out, outlen);
+		r = package_wrap(new_master, extract_id, key, out, outlen);
 	sodium_memzero(key, sizeof(key));
 	return r;
 }
@@ -150,8 +174,8 @@ package_header(const uint8_t master_key[32], const char *extract_id,
 	if ((r = header_recipient(age_recipient, ssh_blob, ssh_blob_len, &rcpt,
 	    why, whylen)) != 0)
 		goto out;
-	if ((r = unwrap_key(master_key, extract_id, wrapped_key, wrapped_len,
-	    key)) != 0) {
+	if ((r = package_unwrap(master_key, extract_id, wrapped_key,
+	    wrapped_len, key)) != 0) {
 		sluice_why(why, whylen, r, "extract %s: file key does not unwrap",
 		    extract_id);
 		goto out;

@@ -16,6 +16,7 @@
 #include <sodium.h>
 
 #include "engine/engine_int.h"
+#include "engine/inbox.h"
 #include "engine/vfs.h"
 #include "payloads/payloads.h"
 #include "sluice/error.h"
@@ -23,6 +24,8 @@
 
 #define SSH_FXF_READ	0x01
 #define SSH_FXF_WRITE	0x02
+
+static void open_forget(struct open_file *of);
 
 /* A free slot of c for node n, with a fresh id; NULL when all are taken. */
 static struct open_file *
@@ -78,9 +81,10 @@ open_refuse(struct sbuf *rep, uint32_t status, const char *msg)
 	return open_reply(rep, status, msg, 0, 0, 0, NULL, 0);
 }
 
-/* A fresh upload file the session may write; tmp_path gets its name. */
+/* A fresh certificate upload file in DIR/uploads; tmp_path gets its
+ * name. */
 static int
-upload_file(struct engine *e, const char *dir, struct open_file *of, int *fd)
+upload_file(struct engine *e, struct open_file *of, int *fd)
 {
 	uint8_t rnd[12];
 	char hex[25];
@@ -88,8 +92,8 @@ upload_file(struct engine *e, const char *dir, struct open_file *of, int *fd)
 
 	randombytes_buf(rnd, sizeof(rnd));
 	sodium_bin2hex(hex, sizeof(hex), rnd, sizeof(rnd));
-	n = snprintf(of->tmp_path, sizeof(of->tmp_path), "%s/.upload-%s.tmp",
-	    dir != NULL ? dir : e->dir, hex);
+	n = snprintf(of->tmp_path, sizeof(of->tmp_path),
+	    "%s/uploads/.upload-%s.tmp", e->dir, hex);
 	if (n < 0 || (size_t)n >= sizeof(of->tmp_path))
 		return SLUICE_ETOOBIG;
 	*fd = open(of->tmp_path, O_RDWR | O_CREAT | O_EXCL | O_NOFOLLOW |
@@ -122,62 +126,77 @@ open_download(struct engine *e, struct conn *c, struct open_file *of,
 	    0);
 }
 
+/* The staff member's own inbox file, read back: sealed on disk, so the
+ * session gets its key and decrypts it as the client reads. */
 static int
 open_inbox_read(struct engine *e, struct conn *c, struct open_file *of,
     const struct vnode *n, struct sbuf *rep, int *fd)
 {
-	int dfd, r;
+	struct inbox_ref ref;
+	char why[256] = "";
+	uint64_t plain = 0;
+	int r;
 
-	if ((r = vfs_inbox_open(e, c->who.user, &dfd)) != 0)
-		return r;
-	*fd = openat(dfd, n->name, O_RDONLY | O_NOFOLLOW | O_CLOEXEC);
-	close(dfd);
-	if (*fd == -1)
-		return open_refuse(rep, FX_NO_SUCH_FILE, "no such file");
+	sealed_inbox_ref(e, c, &ref);
+	if (inbox_open_sealed(&ref, n->name, fd, of->key, &plain, why,
+	    sizeof(why)) != 0)
+		return open_refuse(rep, FX_FAILURE, why);
 	of->kind = OPEN_INBOX_READ;
-	return open_reply(rep, FX_OK, "", of->id, 0, n->size, NULL, 0);
+	if ((r = open_reply(rep, FX_OK, "", of->id, IPC_OPEN_SEAL, plain,
+	    NULL, 0)) == 0)
+		r = sbuf_put_string(rep, of->key, sizeof(of->key));
+	sodium_memzero(of->key, sizeof(of->key));
+	return r;
 }
 
-/* The most a session may write: the certificate limit, or the inbox
- * limit (the engine checks the whole inbox again at CLOSE). */
-static uint64_t
-upload_cap(struct engine *e, enum open_kind kind)
+/* A deletion certificate: written in plaintext (it is judged, and kept in
+ * the store, whole) and never larger than the policy allows. */
+static int
+open_cert_upload(struct engine *e, struct open_file *of, struct sbuf *rep,
+    int *fd)
 {
-	int64_t cap = kind == OPEN_CERT_UPLOAD ? e->cfg->policy.cert_max_bytes :
-	    e->cfg->policy.inbox_max_bytes;
+	int64_t cap = e->cfg->policy.cert_max_bytes;
 
-	return cap > 0 ? (uint64_t)cap : 0;
+	if (upload_file(e, of, fd) != 0)
+		return open_refuse(rep, FX_FAILURE, "cannot create the upload");
+	of->kind = OPEN_CERT_UPLOAD;
+	return open_reply(rep, FX_OK, "", of->id, IPC_OPEN_WRITE,
+	    cap > 0 ? (uint64_t)cap : 0, NULL, 0);
+}
+
+/* An upload the session seals (sealed.c): the reply carries the file
+ * key, and nothing else is written with it. */
+static int
+open_sealed(struct engine *e, struct conn *c, struct open_file *of,
+    const struct vnode *n, struct sbuf *rep, int *fd)
+{
+	char why[256] = "";
+	uint64_t cap = 0;
+	uint32_t status;
+	int r;
+
+	if (sealed_open(e, c, of, n, &cap, fd, &status, why,
+	    sizeof(why)) != 0) {
+		open_forget(of);
+		return open_refuse(rep, status, why);
+	}
+	if ((r = open_reply(rep, FX_OK, "", of->id, IPC_OPEN_WRITE |
+	    IPC_OPEN_SEAL, cap, NULL, 0)) != 0)
+		return r;
+	return sbuf_put_string(rep, of->key, sizeof(of->key));
 }
 
 static int
 open_upload(struct engine *e, struct conn *c, struct open_file *of,
     const struct vnode *n, struct sbuf *rep, int *fd)
 {
-	char dir[ENGINE_PATH_MAX];
-	int r, k;
-
-	if (n->kind == OPEN_CERT_UPLOAD) {
-		k = snprintf(dir, sizeof(dir), "%s/uploads", e->dir);
-		of->kind = OPEN_CERT_UPLOAD;
-	} else {
-		if ((r = vfs_inbox_dir(e, c->who.user, dir, sizeof(dir))) != 0)
-			return r;
-		k = snprintf(of->final_path, sizeof(of->final_path), "%s/%s", dir,
-		    n->name);
-		of->kind = OPEN_INBOX_WRITE;
-	}
-	if (k < 0 || (size_t)k >= sizeof(dir))
-		return SLUICE_ETOOBIG;
-	if ((r = upload_file(e, dir, of, fd)) != 0) {
-		of->kind = OPEN_FREE;
-		return open_refuse(rep, FX_FAILURE, "cannot create the upload");
-	}
-	return open_reply(rep, FX_OK, "", of->id, IPC_OPEN_WRITE,
-	    upload_cap(e, of->kind), NULL, 0);
+	if (n->kind == OPEN_CERT_UPLOAD)
+		return open_cert_upload(e, of, rep, fd);
+	return open_sealed(e, c, of, n, rep, fd);
 }
 
-/* Resolves path for OPEN: a staff member may create an absent inbox file,
- * and cannot read one. */
+/* Resolves path for OPEN: a staff member may create an absent inbox file
+ * or /stage/NIC/NAME. */
 static int
 open_resolve(struct engine *e, struct conn *c, const char *path, int writing,
     struct vnode *n, struct sbuf *content, char *why, size_t whylen)
@@ -186,7 +205,7 @@ open_resolve(struct engine *e, struct conn *c, const char *path, int writing,
 
 	v = vfs_resolve(e, c, path, n, content, why, whylen);
 	if (v == SLUICE_ENOTFOUND && writing && staff &&
-	    n->kind == OPEN_INBOX_READ)
+	    (n->kind == OPEN_INBOX_READ || n->kind == OPEN_STAGE_UPLOAD))
 		v = 0;
 	if (staff && v == 0 && n->type == VNODE_ABSENT && !writing)
 		v = SLUICE_ENOTFOUND;
@@ -205,7 +224,7 @@ mode_refusal(const struct vnode *n, uint32_t pflags, uint32_t *status)
 	}
 	*status = FX_PERMISSION_DENIED;
 	if ((writing && n->kind != OPEN_CERT_UPLOAD &&
-	    n->kind != OPEN_INBOX_READ) ||
+	    n->kind != OPEN_INBOX_READ && n->kind != OPEN_STAGE_UPLOAD) ||
 	    (!writing && n->kind == OPEN_CERT_UPLOAD) ||
 	    (writing && (pflags & SSH_FXF_READ)))
 		return writing ? "read-only file" : "write-only directory";
@@ -361,24 +380,56 @@ eng_gate(struct engine *e, struct conn *c, struct sbuf *req, struct sbuf *rep,
 }
 
 /* What the session reports at CLOSE: bytes served, the range, whether it
- * reached the end. */
+ * reached the end; for an upload whether the client closed it (commit),
+ * and for a sealed one the plaintext's size and SHA-256. */
 struct close_req {
 	uint64_t	id;
 	uint64_t	bytes;
 	uint64_t	lo;
 	uint64_t	hi;
 	uint8_t		eof;
+	uint8_t		commit;
+	uint64_t	plain;
+	uint8_t		sha256[32];
 };
 
 static int
 get_close(struct sbuf *req, struct close_req *q)
 {
+	memset(q, 0, sizeof(*q));
 	if (sbuf_get_u64(req, &q->id) != 0 ||
 	    sbuf_get_u64(req, &q->bytes) != 0 ||
 	    sbuf_get_u64(req, &q->lo) != 0 || sbuf_get_u64(req, &q->hi) != 0 ||
-	    sbuf_get_u8(req, &q->eof) != 0 || sbuf_len(req) != 0)
+	    sbuf_get_u8(req, &q->eof) != 0)
 		return SLUICE_EPROTO;
 	return 0;
+}
+
+static int
+sealed_kind(enum open_kind k)
+{
+	return k == OPEN_INBOX_WRITE || k == OPEN_STAGE_UPLOAD;
+}
+
+/* The rest of CLOSE, as of's kind has it (ipc.h). */
+static int
+get_close_upload(struct sbuf *req, const struct open_file *of,
+    struct close_req *q)
+{
+	const uint8_t *p;
+	size_t n;
+
+	if (of->kind != OPEN_CERT_UPLOAD && !sealed_kind(of->kind))
+		return sbuf_len(req) == 0 ? 0 : SLUICE_EPROTO;
+	if (sbuf_get_u8(req, &q->commit) != 0 || q->commit > 1)
+		return SLUICE_EPROTO;
+	if (sealed_kind(of->kind)) {
+		if (sbuf_get_u64(req, &q->plain) != 0 ||
+		    sbuf_get_string_direct(req, &p, &n) != 0 || n != 32)
+			return SLUICE_EPROTO;
+		memcpy(q->sha256, p, n);
+	}
+	return sbuf_len(req) == 0 ? 0 : SLUICE_EPROTO;
 }
 
 static void
@@ -396,18 +447,37 @@ close_download(struct engine *e, struct conn *c, struct open_file *of,
 	    q->eof ? "completed" : "not completed");
 }
 
+/* What an upload is, for the audit. */
+static const char *
+upload_action(const struct open_file *of)
+{
+	if (of->kind == OPEN_CERT_UPLOAD)
+		return "certificate upload";
+	return of->kind == OPEN_STAGE_UPLOAD ? "extract stage" : "inbox put";
+}
+
+/* An upload the connection left before CLOSE: nothing is taken
+ * (open_forget() removes it), and the audit says so. */
+static int
+upload_abandoned(struct engine *e, struct conn *c, const struct open_file *of,
+    char *why, size_t whylen)
+{
+	engine_audit(e, c->who.user, upload_action(of), of->kind ==
+	    OPEN_STAGE_UPLOAD ? of->nic : of->name, "abandoned",
+	    "the connection ended before %s was closed; nothing was kept",
+	    of->name);
+	return sluice_why(why, whylen, SLUICE_EIO, "upload abandoned");
+}
+
 /* An upload closed by a user the store no longer lets act: not taken
  * (open_forget() removes it), refused and audited. */
 static int
 upload_refused(struct engine *e, struct conn *c, const struct open_file *of,
     char *why, size_t whylen, uint32_t *refused)
 {
-	const char *action = of->kind == OPEN_CERT_UPLOAD ?
-	    "certificate upload" : "inbox put";
-
 	*refused = FX_PERMISSION_DENIED;
 	return sluice_why(why, whylen, SLUICE_EDENIED, "%s",
-	    conn_refusal(e, c, action, of->name));
+	    conn_refusal(e, c, upload_action(of), of->name));
 }
 
 /* Ends of: records a download, judges an upload. Returns the upload's
@@ -416,36 +486,30 @@ static int
 close_open(struct engine *e, struct conn *c, struct open_file *of,
     const struct close_req *q, char *why, size_t whylen, uint32_t *refused)
 {
-	int v;
-
 	*refused = FX_FAILURE;
 	if (of->kind == OPEN_DOWNLOAD) {
 		close_download(e, c, of, q);
 		return 0;
 	}
+	if (of->kind != OPEN_CERT_UPLOAD && !sealed_kind(of->kind))
+		return 0;
+	if (!q->commit)
+		return upload_abandoned(e, c, of, why, whylen);
 	if (c->refused[0] != '\0')
 		return upload_refused(e, c, of, why, whylen, refused);
-	switch (of->kind) {
-	case OPEN_INBOX_WRITE:
-		v = engine_inbox_commit(e, c, of, why, whylen);
-		/* over the policy limit is a refusal, not a failure: clients
-		 * (sluicectl: exit 1) tell it apart from a broken link */
-		if (v == SLUICE_ETOOBIG)
-			*refused = FX_PERMISSION_DENIED;
-		return v;
-	case OPEN_CERT_UPLOAD:
+	if (of->kind == OPEN_CERT_UPLOAD)
 		return engine_certificate_upload(e, c, of, why, whylen);
-	default:
-		return 0;
-	}
+	return sealed_close(e, c, of, q->plain, q->sha256, refused, why,
+	    whylen);
 }
 
-/* Frees the slot; an upload file the engine did not take is removed. */
+/* Frees the slot; an upload the engine did not take is removed. */
 static void
 open_forget(struct open_file *of)
 {
 	if (of->tmp_path[0] != '\0')
 		(void)unlink(of->tmp_path);
+	sealed_forget(of);
 	memset(of, 0, sizeof(*of));
 }
 
@@ -460,7 +524,8 @@ eng_close(struct engine *e, struct conn *c, struct sbuf *req, struct sbuf *rep,
 	int r, v;
 
 	(void)fd;
-	if (get_close(req, &q) != 0 || (of = open_find(c, q.id)) == NULL)
+	if (get_close(req, &q) != 0 || (of = open_find(c, q.id)) == NULL ||
+	    get_close_upload(req, of, &q) != 0)
 		return SLUICE_EPROTO;
 	v = close_open(e, c, of, &q, why, sizeof(why), &refused);
 	open_forget(of);
@@ -473,12 +538,17 @@ void
 conn_close_all(struct engine *e, struct conn *c)
 {
 	struct close_req none;
+	char why[64];
 	size_t i;
 
 	memset(&none, 0, sizeof(none));
 	for (i = 0; i < CONN_MAX_OPENS; i++) {
 		if (c->opens[i].kind == OPEN_DOWNLOAD)
 			close_download(e, c, &c->opens[i], &none);
+		else if (c->opens[i].kind == OPEN_CERT_UPLOAD ||
+		    sealed_kind(c->opens[i].kind))
+			(void)upload_abandoned(e, c, &c->opens[i], why,
+			    sizeof(why));
 		open_forget(&c->opens[i]);
 	}
 }
@@ -488,18 +558,14 @@ conn_close_all(struct engine *e, struct conn *c)
 static int
 inbox_remove(struct engine *e, struct conn *c, const char *path)
 {
+	struct inbox_ref ref;
 	struct vnode n;
-	int dfd, v = SLUICE_EIO;
 
 	if (c->who.kind != IDENTITY_STAFF || vfs_staff(e, c, path, &n) != 0 ||
 	    n.type != VNODE_FILE || n.kind != OPEN_INBOX_READ)
 		return SLUICE_EDENIED;
-	if (vfs_inbox_open(e, c->who.user, &dfd) == 0) {
-		if (unlinkat(dfd, n.name, 0) == 0)
-			v = 0;
-		close(dfd);
-	}
-	return v;
+	sealed_inbox_ref(e, c, &ref);
+	return inbox_delete(&ref, n.name) == 0 ? 0 : SLUICE_EIO;
 }
 
 static int

@@ -15,6 +15,7 @@
 #include <sodium.h>
 
 #include "engine/engine_int.h"
+#include "engine/sweep.h"
 #include "sluice/clock.h"
 #include "sluice/files.h"
 #include "sluice/error.h"
@@ -93,6 +94,7 @@ engine_open(const char *dir, const struct sluice_config *cfg, int ctl,
 		log_errx("engine: %s", why[0] ? why : sluice_strerror(r));
 		return r;
 	}
+	sweep_at_start(e->st, e->dir);
 	audit_start(e);
 	return 0;
 }
@@ -106,7 +108,7 @@ engine_close(struct engine *e)
 		return;
 	for (i = 0; i < e->nconns; i++) {
 		conn_close_all(e, e->conns[i]);
-		close(e->conns[i]->fd);
+		ipc_peer_free(e->conns[i]->io);
 		free(e->conns[i]);
 	}
 	if (e->st != NULL)
@@ -116,5 +118,6 @@ engine_close(struct engine *e)
 		sodium_free(e->master);
 	minisign_key_free(e->release);
 	free(e->release_pub);
+	auth_seen_free(e->seen);
 	free(e);
 }

@@ -1,10 +1,9 @@
 /*
- * Uploads judged at CLOSE: a staff member's inbox file (size limits, then
- * renamed into place), and a recipient's certificate of deletion (verified
- * against the organisation's pinned signatories that are not revoked
- * (pins.h), and against the agreement: its NIC, organisation, datasets and
- * dates; accepted closes the agreement, rejected is kept for audit with its
- * reason).
+ * A recipient's certificate of deletion, judged at CLOSE: verified against
+ * the organisation's pinned signatories that are not revoked (pins.h), and
+ * against the agreement: its NIC, organisation, datasets and dates;
+ * accepted closes the agreement, rejected is kept for audit with its
+ * reason. (Staff uploads are sealed as they arrive: sealed.c.)
  */
 #include <sys/stat.h>
 
@@ -27,54 +26,6 @@
 #include "sluice/error.h"
 #include "sluice/files.h"
 #include "sluice/log.h"
-
-static int64_t
-inbox_usage(const char *dir, const char *except)
-{
-	struct dirent *de;
-	struct stat st;
-	int64_t total = 0;
-	DIR *d;
-
-	if ((d = opendir(dir)) == NULL)
-		return 0;
-	while ((de = readdir(d)) != NULL) {
-		if (de->d_name[0] == '.' || strcmp(de->d_name, except) == 0)
-			continue;
-		if (fstatat(dirfd(d), de->d_name, &st, AT_SYMLINK_NOFOLLOW) == 0 &&
-		    S_ISREG(st.st_mode))
-			total += st.st_size;
-	}
-	closedir(d);
-	return total;
-}
-
-int
-engine_inbox_commit(struct engine *e, struct conn *c, struct open_file *of,
-    char *why, size_t whylen)
-{
-	char dir[ENGINE_PATH_MAX];
-	struct stat st;
-	int64_t limit = e->cfg->policy.inbox_max_bytes;
-	int r;
-
-	if ((r = vfs_inbox_dir(e, c->who.user, dir, sizeof(dir))) != 0 ||
-	    stat(of->tmp_path, &st) != 0)
-		return sluice_why(why, whylen, SLUICE_EIO, "upload failed");
-	if (limit > 0 && st.st_size + inbox_usage(dir, of->name) > limit) {
-		engine_audit(e, c->who.user, "inbox put", of->name, "refused",
-		    "%lld bytes would exceed the inbox limit of %lld bytes",
-		    (long long)st.st_size, (long long)limit);
-		return sluice_why(why, whylen, SLUICE_ETOOBIG,
-		    "inbox full: the limit is %lld bytes", (long long)limit);
-	}
-	if (rename(of->tmp_path, of->final_path) != 0)
-		return sluice_why(why, whylen, SLUICE_EIO, "upload failed");
-	of->tmp_path[0] = '\0';
-	engine_audit(e, c->who.user, "inbox put", of->name, "ok", "%lld bytes",
-	    (long long)st.st_size);
-	return 0;
-}
 
 /* The next item of a comma-separated list at *p, without the spaces
  * around it: [*item, *item + *len); *p moves past it. 0 at the end. */

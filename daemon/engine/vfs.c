@@ -1,12 +1,14 @@
 /*
  * The virtual trees (docs/design.md section 6). Paths arrive canonical from the
  * session; they are resolved here as strings against the store and never
- * touch the host filesystem, except a staff member's own inbox directory
- * (DIR/inbox/<user>/), whose names are restricted to a safe set.
+ * touch the host filesystem (a staff member's inbox files are rows too; their
+ * names are restricted to a safe set).
  *
  * Recipient:  /release.pub, /<NIC>/, /<NIC>/<name>.age, /<NIC>/SHA256SUMS,
  *             /<NIC>/SHA256SUMS.minisig, /<NIC>/deletion-certificate/ (write-only)
- * Staff:      /inbox/ and the files in it.
+ * Staff:      /inbox/ and the files in it (their plaintext sizes);
+ * Operators:  /stage/ and in it /<NIC>/ (write-only) for every agreement
+ *             extracts may be staged for: a file written there is staged.
  */
 #include <sys/stat.h>
 
@@ -25,6 +27,7 @@
 #include "engine/vfs.h"
 #include "gate.h"
 #include "engine/extract.h"
+#include "engine/inbox.h"
 #include "sluice/clock.h"
 #include "sluice/domain.h"
 #include "sluice/error.h"
@@ -510,55 +513,90 @@ list_recipient(struct engine *e, struct conn *c, const char *path,
 	return r;
 }
 
-/* ---- staff inbox ------------------------------------------------------- */
+/* ---- staff: /inbox and /stage --------------------------------------- */
 
-int
-vfs_inbox_dir(struct engine *e, const char *user, char *out, size_t outlen)
-{
-	int n;
-
-	n = snprintf(out, outlen, "%s/inbox/%s", e->dir, user);
-	if (n < 0 || (size_t)n >= outlen)
-		return SLUICE_ETOOBIG;
-	if (mkdir(out, 0700) != 0 && errno != EEXIST)
-		return SLUICE_EIO;
-	return 0;
-}
-
-int
-vfs_inbox_open(struct engine *e, const char *user, int *dfd)
-{
-	char dir[ENGINE_PATH_MAX];
-	int r;
-
-	*dfd = -1;
-	if ((r = vfs_inbox_dir(e, user, dir, sizeof(dir))) != 0)
-		return r;
-	if ((*dfd = open(dir, O_RDONLY | O_DIRECTORY | O_CLOEXEC)) == -1)
-		return SLUICE_EIO;
-	return 0;
-}
-
-/* /inbox/<name>: a regular file of the staff member's own inbox, or
+/* /inbox/<name>: a file of the staff member's own inbox, as the store
+ * records it (its plaintext's size; the file on disk is sealed), or
  * VNODE_ABSENT (with name and kind set, for an upload to create it). */
 static int
 inbox_node(struct engine *e, struct conn *c, const char *name,
     struct vnode *n)
 {
-	struct stat st;
-	int dfd, r;
+	struct inbox_file f;
+	int r;
 
 	snprintf(n->name, sizeof(n->name), "%s", name);
 	n->kind = OPEN_INBOX_READ;
-	if ((r = vfs_inbox_open(e, c->who.user, &dfd)) != 0)
-		return r;
-	r = fstatat(dfd, name, &st, AT_SYMLINK_NOFOLLOW);
-	close(dfd);
-	if (r != 0 || !S_ISREG(st.st_mode)) {
+	if ((r = inbox_file_get(e->st, c->who.id, name, &f)) ==
+	    SLUICE_ENOTFOUND) {
 		n->type = VNODE_ABSENT;
 		return 0;
 	}
-	node_file(n, (uint64_t)st.st_size, st.st_mtime, 0600);
+	if (r == 0)
+		node_file(n, f.plain_size, f.uploaded_at, 0600);
+	return r;
+}
+
+static int
+is_operator(const struct conn *c)
+{
+	return (c->who.roles & ROLE_OPERATOR) != 0;
+}
+
+/* The governing version of nic, if extracts may be staged for it. */
+static int
+stage_agreement(struct engine *e, const char *nic, struct agreement *a)
+{
+	int r;
+
+	memset(a, 0, sizeof(*a));
+	if (nic_check(nic, NULL, 0) != 0)
+		return SLUICE_ENOTFOUND;
+	if ((r = agreement_governing(e->st, nic, a)) == 0 &&
+	    !package_may_stage(a->state))
+		r = SLUICE_ENOTFOUND;
+	return r;
+}
+
+/* /stage/<NIC>/<name>: a name to upload an extract to. Whoever asks, and
+ * whatever the agreement: OPEN says why it may not be staged (the words
+ * of `extract stage`). */
+static int
+stage_file_node(char comp[3][STORE_TEXT_MAX], struct vnode *n)
+{
+	if (nic_check(comp[1], NULL, 0) != 0)
+		return SLUICE_ENOTFOUND;
+	if (name_check(comp[2], STORE_NAME_MAX - 1, NULL, 0) != 0)
+		return SLUICE_EFORMAT;	/* vfs_resolve says why */
+	snprintf(n->nic, sizeof(n->nic), "%s", comp[1]);
+	snprintf(n->name, sizeof(n->name), "%s", comp[2]);
+	n->type = VNODE_ABSENT;
+	n->kind = OPEN_STAGE_UPLOAD;
+	return 0;
+}
+
+/* /stage and /stage/<NIC>, for operators: a write-only directory per
+ * agreement that may have extracts staged. */
+static int
+stage_node(struct engine *e, struct conn *c, char comp[3][STORE_TEXT_MAX],
+    size_t nc, struct vnode *n)
+{
+	struct agreement a;
+	int r;
+
+	if (nc == 3)
+		return stage_file_node(comp, n);
+	if (!is_operator(c))
+		return SLUICE_ENOTFOUND;
+	if (nc == 1) {
+		node_dir(n, 0, 0700);
+		return 0;
+	}
+	if ((r = stage_agreement(e, comp[1], &a)) != 0)
+		return r;
+	snprintf(n->nic, sizeof(n->nic), "%s", a.nic);
+	node_dir(n, agreement_mtime(&a), 0300);
+	agreement_clear(&a);
 	return 0;
 }
 
@@ -576,6 +614,8 @@ vfs_staff(struct engine *e, struct conn *c, const char *path,
 		node_dir(n, 0, 0555);
 		return 0;
 	}
+	if (strcmp(comp[0], "stage") == 0)
+		return stage_node(e, c, comp, nc, n);
 	if (strcmp(comp[0], "inbox") != 0 || nc > 2)
 		return SLUICE_ENOTFOUND;
 	if (nc == 1) {
@@ -587,28 +627,47 @@ vfs_staff(struct engine *e, struct conn *c, const char *path,
 	return inbox_node(e, c, comp[1], n);
 }
 
-/* The files of the staff member's inbox whose names are in the safe set. */
+/* The files of the staff member's inbox, with their plaintext sizes. */
 static int
 list_inbox(struct engine *e, struct conn *c, struct sbuf *b, uint32_t *count)
 {
-	char dir[ENGINE_PATH_MAX], p[ENGINE_PATH_MAX];
+	struct inbox_file_list l = { NULL, 0 };
 	struct vnode n;
-	struct dirent *de;
-	DIR *d;
+	size_t i;
 	int r;
 
-	if ((r = vfs_inbox_dir(e, c->who.user, dir, sizeof(dir))) != 0)
+	if ((r = inbox_file_list(e->st, c->who.id, &l)) != 0)
 		return r;
-	if ((d = opendir(dir)) == NULL)
-		return SLUICE_EIO;
-	while (r == 0 && (de = readdir(d)) != NULL) {
-		if (name_check(de->d_name, STORE_NAME_MAX - 1, NULL, 0) != 0)
-			continue;
-		(void)snprintf(p, sizeof(p), "/inbox/%s", de->d_name);
-		if (vfs_staff(e, c, p, &n) == 0 && n.type == VNODE_FILE)
-			r = list_put(b, count, de->d_name, &n);
+	for (i = 0; i < l.n && r == 0; i++) {
+		memset(&n, 0, sizeof(n));
+		node_file(&n, l.v[i].plain_size, l.v[i].uploaded_at, 0600);
+		r = list_put(b, count, l.v[i].name, &n);
 	}
-	closedir(d);
+	inbox_file_list_free(&l);
+	return r;
+}
+
+/* /stage: the agreements extracts may be staged for, one directory each. */
+static int
+list_stage(struct engine *e, struct sbuf *b, uint32_t *count)
+{
+	struct agreement_list l;
+	struct vnode n;
+	size_t i;
+	int r;
+
+	memset(&l, 0, sizeof(l));
+	if ((r = agreement_list(e->st, AGREEMENT_ANY_STATE, NULL,
+	    AGREEMENT_LIST_GOVERNING, &l)) != 0)
+		return r;
+	for (i = 0; i < l.n && r == 0; i++) {
+		if (!package_may_stage(l.v[i].state))
+			continue;
+		memset(&n, 0, sizeof(n));
+		node_dir(&n, agreement_mtime(&l.v[i]), 0300);
+		r = list_put(b, count, l.v[i].nic, &n);
+	}
+	agreement_list_free(&l);
 	return r;
 }
 
@@ -617,15 +676,22 @@ list_staff(struct engine *e, struct conn *c, const char *path,
     struct sbuf *b, uint32_t *count)
 {
 	struct vnode n;
+	int r;
 
 	memset(&n, 0, sizeof(n));
 	if (strcmp(path, "/") == 0) {
 		node_dir(&n, 0, 0700);
-		return list_put(b, count, "inbox", &n);
+		if ((r = list_put(b, count, "inbox", &n)) != 0 || !is_operator(c))
+			return r;
+		return list_put(b, count, "stage", &n);
 	}
-	if (strcmp(path, "/inbox") != 0)
-		return SLUICE_ENOTFOUND;
-	return list_inbox(e, c, b, count);
+	if (strcmp(path, "/inbox") == 0)
+		return list_inbox(e, c, b, count);
+	if ((r = vfs_staff(e, c, path, &n)) != 0 || n.type != VNODE_DIR)
+		return r != 0 ? r : SLUICE_ENOTFOUND;
+	if (strcmp(path, "/stage") == 0)
+		return list_stage(e, b, count);
+	return 0;	/* /stage/NIC: write-only */
 }
 
 /* ---- request handlers: STAT, READDIR ----------------------------------- */
@@ -678,7 +744,8 @@ name_refused(const char *path, char *why, size_t whylen)
 
 	(void)name_check(base != NULL ? base + 1 : path, STORE_NAME_MAX - 1,
 	    nwhy, sizeof(nwhy));
-	(void)snprintf(why, whylen, "inbox file name refused: %s", nwhy);
+	(void)snprintf(why, whylen, "%s name refused: %s",
+	    strncmp(path, "/stage/", 7) == 0 ? "extract" : "inbox file", nwhy);
 	return SLUICE_EDENIED;
 }
 

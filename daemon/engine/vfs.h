@@ -36,9 +36,5 @@ int vfs_gate(struct engine *e, struct conn *c, int64_t release_id,
     struct gate_result *res);
 int vfs_staff(struct engine *e, struct conn *c, const char *path,
     struct vnode *n);
-/* A staff member's inbox directory, DIR/inbox/<user>, created if absent:
- * its path, or an open descriptor of it (the caller closes *dfd). */
-int vfs_inbox_dir(struct engine *e, const char *user, char *out, size_t outlen);
-int vfs_inbox_open(struct engine *e, const char *user, int *dfd);
 
 #endif

@@ -21,11 +21,18 @@
 #include <libssh/libssh.h>
 #include <libssh/server.h>
 
+#include <sodium.h>
+
 #include "ipc.h"
+#include "parent/penalty.h"
 #include "parent/notify.h"
 #include "parent/server.h"
+#include "parent/supervise.h"
 #include "session/sandbox.h"
+#include "sluice/clock.h"
 #include "session/session.h"
+#include "sluice/clock.h"
+#include "sluice/config.h"
 #include "sluice/error.h"
 #include "sluice/log.h"
 
@@ -36,6 +43,8 @@
 struct child {
 	pid_t	 pid;		/* 0: free slot */
 	int	 auth_fd;	/* read end; -1 once authenticated */
+	int	 authed;	/* it said so on auth_fd */
+	struct netaddr src;	/* the client's address */
 };
 
 struct server {
@@ -46,7 +55,8 @@ struct server {
 	int		 listen_fd;
 	struct child	*children;
 	size_t		 nchildren;	/* live */
-	size_t		 nstartups;	/* live, not yet authenticated */
+	struct limits	*lim;		/* startups and penalties per source */
+	struct droplog	 drops;
 	int		 stopping;
 };
 
@@ -65,12 +75,16 @@ on_signal(int sig)
 void
 server_opts_default(struct server_opts *o)
 {
+	struct sluice_config cfg;
+	char why[128];
+
 	memset(o, 0, sizeof(*o));
 	o->listen_addr = "127.0.0.1";
 	o->port = 2222;
 	o->login_grace_time = 30;
-	o->max_sessions = 64;
-	o->max_startups = 10;
+	o->max_sessions = 256;
+	if (config_defaults("/", &cfg, why, sizeof(why)) == 0)
+		limits_conf_from(&o->limits, &cfg);
 	o->idle_timeout = 600;
 	o->log_verbosity = LOG_LVL_INFO;
 }
@@ -231,16 +245,20 @@ peer_name(const struct sockaddr_storage *ss, socklen_t sl, char *out,
 		(void)snprintf(out, outlen, "%s:%s", host, serv);
 }
 
-/* A child authenticated (closed its auth pipe) or is gone: it is no
- * longer a startup. */
+/* A child authenticated (wrote its byte on the auth pipe) or is gone: it
+ * is no longer a startup. The pipe does not block. */
 static void
 child_authed(struct server *sv, struct child *c)
 {
+	uint8_t b;
+
 	if (c->auth_fd == -1)
 		return;
+	if (read(c->auth_fd, &b, 1) == 1)
+		c->authed = 1;
 	close(c->auth_fd);
 	c->auth_fd = -1;
-	sv->nstartups--;
+	limits_startup_end(sv->lim, (size_t)(c - sv->children));
 }
 
 static struct child *
@@ -254,6 +272,57 @@ child_by_pid(struct server *sv, pid_t pid)
 	return NULL;
 }
 
+/* IPC_PENALTY: the engine audits a penalty that began. */
+static int
+announce_penalty(struct server *sv, const struct penalty_event *ev,
+    uint32_t secs)
+{
+	struct sbuf *body;
+	int r;
+
+	if (sv->engine_ctl == -1)
+		return SLUICE_EIO;	/* being restarted */
+	if ((body = sbuf_new()) == NULL)
+		return SLUICE_ENOMEM;
+	if ((r = sbuf_put_cstring(body, ev->source)) == 0 &&
+	    (r = sbuf_put_cstring(body, penalty_kind_name(ev->kind))) == 0 &&
+	    (r = sbuf_put_u32(body, secs)) == 0)
+		r = ipc_send(sv->engine_ctl, IPC_PENALTY, body, -1);
+	sbuf_free(body);
+	return r;
+}
+
+/* A child that never authenticated earns its source what its ending
+ * deserves; a penalty that begins is logged and audited once. */
+static void
+child_penalise(struct server *sv, const struct child *c, int status)
+{
+	struct penalty_event ev;
+	uint32_t secs;
+
+	if (!limits_penalise(sv->lim, &c->src, penalty_of_exit(status,
+	    c->authed), sluice_monotonic_ms(), &ev))
+		return;
+	secs = (uint32_t)((ev.ms + 999) / 1000);
+	log_info("penalty: %s refused for %u s: %s", ev.source, secs,
+	    penalty_kind_name(ev.kind));
+	if (announce_penalty(sv, &ev, secs) != 0)
+		log_warnx("cannot tell the engine of the penalty of %s",
+		    ev.source);
+}
+
+/* The engine died: each session held a socket to it, so they end. */
+static void
+engine_gone(struct server *sv)
+{
+	size_t i;
+
+	sv->engine_ctl = -1;
+	for (i = 0; i < (size_t)sv->o->max_sessions; i++)
+		if (sv->children[i].pid > 0)
+			(void)kill(sv->children[i].pid, SIGTERM);
+}
+
 static void
 reap(struct server *sv)
 {
@@ -262,9 +331,16 @@ reap(struct server *sv)
 	int status;
 
 	while ((pid = waitpid(-1, &status, WNOHANG)) > 0) {
+		if (sv->o->engine != NULL &&
+		    supervise_reaped(sv->o->engine, pid, status)) {
+			engine_gone(sv);
+			continue;
+		}
 		if ((c = child_by_pid(sv, pid)) != NULL) {
 			child_authed(sv, c);
+			child_penalise(sv, c, status);
 			c->pid = 0;
+			c->authed = 0;
 			sv->nchildren--;
 		}
 		if (WIFSIGNALED(status) && WTERMSIG(status) != SIGTERM &&
@@ -274,22 +350,58 @@ reap(struct server *sv)
 	}
 }
 
+/* In a new child: drop the parent's descriptors and signal handlers. */
+static void
+child_detach(struct server *sv)
+{
+	size_t i;
+
+	if (sv->listen_fd != -1)
+		close(sv->listen_fd);
+	if (sv->engine_ctl != -1)
+		close(sv->engine_ctl);
+	for (i = 0; i < (size_t)sv->o->max_sessions; i++)
+		if (sv->children[i].auth_fd != -1)
+			close(sv->children[i].auth_fd);
+	signals_restore();
+}
+
 /* In the child: drop everything of the parent's but what the session
  * needs, then run it. Never returns. */
 static void
 child_run(struct server *sv, int cfd, int engine_fd, int auth_fd)
 {
-	size_t i;
-
-	close(sv->listen_fd);
-	close(sv->engine_ctl);
-	for (i = 0; i < (size_t)sv->o->max_sessions; i++)
-		if (sv->children[i].auth_fd != -1)
-			close(sv->children[i].auth_fd);
-	signals_restore();
+	child_detach(sv);
 	if (sandbox_session(cfd, engine_fd, auth_fd) != 0)
 		_exit(1);
 	_exit(session_main(sv->bind, cfd, engine_fd, auth_fd, sv->sh, sv->o));
+}
+
+/* In an engine started again: nothing of the parent's, not even the host
+ * key. */
+static void
+engine_detach(void *arg)
+{
+	struct server *sv = arg;
+
+	child_detach(sv);
+	ssh_bind_free(sv->bind);
+	sv->bind = NULL;
+}
+
+/* A new engine when its back-off is over; SLUICE_EIO when none will come. */
+static int
+engine_tick(struct server *sv)
+{
+	struct supervisor *s = sv->o->engine;
+	int r;
+
+	if (s == NULL || (r = supervise_tick(s, sluice_monotonic_ms())) == 0)
+		return 0;
+	if (r < 0)
+		return r;
+	sv->engine_ctl = s->ctl;
+	return 0;
 }
 
 static struct child *
@@ -330,7 +442,7 @@ static int
 session_fds(struct server *sv, const char *peer, int sp[2], int ap[2])
 {
 	if (socketpair(AF_UNIX, SOCK_STREAM | SOCK_CLOEXEC, 0, sp) != 0 ||
-	    pipe2(ap, O_CLOEXEC) != 0)
+	    pipe2(ap, O_CLOEXEC | O_NONBLOCK) != 0)
 		return SLUICE_EIO;
 	return announce_session(sv, peer, sp[0]);
 }
@@ -355,17 +467,21 @@ fork_session(struct server *sv, int cfd, int sp[2], int ap[2], pid_t *pid)
 /* The new child counts as a session and as a startup until it closes
  * auth_fd's other end. */
 static void
-child_started(struct server *sv, struct child *c, pid_t pid, int auth_fd)
+child_started(struct server *sv, struct child *c, pid_t pid, int auth_fd,
+    const struct netaddr *src)
 {
 	c->pid = pid;
 	c->auth_fd = auth_fd;
+	c->authed = 0;
+	c->src = *src;
 	sv->nchildren++;
-	sv->nstartups++;
+	limits_startup_begin(sv->lim, (size_t)(c - sv->children), src);
 }
 
 /* Hands the engine its end of a fresh socketpair and forks the session. */
 static void
-start_session(struct server *sv, int cfd, const char *peer)
+start_session(struct server *sv, int cfd, const char *peer,
+    const struct netaddr *src)
 {
 	struct child *slot = free_slot(sv);
 	int sp[2] = { -1, -1 }, ap[2] = { -1, -1 };
@@ -377,7 +493,7 @@ start_session(struct server *sv, int cfd, const char *peer)
 	}
 	if (fork_session(sv, cfd, sp, ap, &pid) != 0)
 		goto out;
-	child_started(sv, slot, pid, ap[0]);
+	child_started(sv, slot, pid, ap[0], src);
 	ap[0] = -1;
 	log_info("connection from %s: session %ld", peer, (long)pid);
 out:
@@ -386,17 +502,35 @@ out:
 	close(cfd);
 }
 
-/* True (and logged) when one more connection would pass max_sessions or
- * max_startups. */
+/* True when the connection from src must be closed at once: its source
+ * in penalty, past max_sessions or the startup limits. Logged in summary. */
 static int
-too_many(const struct server *sv, const char *peer)
+refused(struct server *sv, const struct netaddr *src, const char *peer)
 {
-	if (sv->nchildren < (size_t)sv->o->max_sessions &&
-	    sv->nstartups < (size_t)sv->o->max_startups)
+	uint64_t now = sluice_monotonic_ms();
+	enum drop_reason why;
+
+	why = limits_admit(sv->lim, src, now, randombytes_uniform(100));
+	if (why == DROP_NONE && sv->nchildren >= (size_t)sv->o->max_sessions)
+		why = DROP_SESSIONS;
+	if (why == DROP_NONE)
 		return 0;
-	log_warnx("dropping %s: %zu sessions, %zu unauthenticated", peer,
-	    sv->nchildren, sv->nstartups);
+	if (droplog_note(&sv->drops, why, now))
+		log_warnx("dropping %s: %s (%zu sessions, %zu unauthenticated); "
+		    "further drops are summed up every %u s", peer,
+		    drop_reason_name(why), sv->nchildren,
+		    limits_startups(sv->lim), DROPLOG_INTERVAL_MS / 1000);
 	return 1;
+}
+
+static void
+drops_summary(struct server *sv)
+{
+	char line[256];
+
+	if (droplog_summary(&sv->drops, sluice_monotonic_ms(), line,
+	    sizeof(line)))
+		log_warnx("%s", line);
 }
 
 static void
@@ -404,6 +538,7 @@ accept_one(struct server *sv)
 {
 	struct sockaddr_storage ss;
 	socklen_t sl = sizeof(ss);
+	struct netaddr src;
 	char peer[NI_MAXHOST + NI_MAXSERV + 2];
 	int cfd, one = 1;
 
@@ -415,12 +550,13 @@ accept_one(struct server *sv)
 		return;
 	}
 	peer_name(&ss, sl, peer, sizeof(peer));
-	if (too_many(sv, peer)) {
+	if (netaddr_from_sockaddr((struct sockaddr *)&ss, sl, &src) != 0 ||
+	    refused(sv, &src, peer)) {
 		close(cfd);
 		return;
 	}
 	(void)setsockopt(cfd, IPPROTO_TCP, TCP_NODELAY, &one, sizeof(one));
-	start_session(sv, cfd, peer);
+	start_session(sv, cfd, peer, &src);
 }
 
 static void
@@ -460,7 +596,8 @@ poll_set(struct server *sv, struct pollfd *pfd)
 
 	pfd[0].fd = sig_pipe[0];
 	pfd[0].events = POLLIN;
-	pfd[1].fd = sv->listen_fd;
+	/* No engine: connections wait in the listen queue for the next. */
+	pfd[1].fd = sv->engine_ctl != -1 ? sv->listen_fd : -1;
 	pfd[1].events = POLLIN;
 	for (i = 0; i < (size_t)sv->o->max_sessions; i++)
 		if (sv->children[i].auth_fd != -1) {
@@ -470,21 +607,40 @@ poll_set(struct server *sv, struct pollfd *pfd)
 	return (nfds_t)n;
 }
 
+/* How long poll may sleep: until the engine's next supervision step or the
+ * next summary of drops, whichever comes first; -1: no limit. */
+static int
+poll_timeout(const struct server *sv)
+{
+	uint64_t now = sluice_monotonic_ms();
+	int a = sv->o->engine == NULL ? -1 : supervise_wait_ms(sv->o->engine,
+	    now), b = droplog_wait_ms(&sv->drops, now);
+
+	if (a < 0 || (b >= 0 && b < a))
+		return b;
+	return a;
+}
+
 static int
 serve(struct server *sv)
 {
 	struct pollfd *pfd;
 	nfds_t n, i;
+	int r = 0;
 
 	if ((pfd = calloc(2 + (size_t)sv->o->max_sessions,
 	    sizeof(*pfd))) == NULL)
 		return SLUICE_ENOMEM;
-	while (!sv->stopping) {
+	reap(sv);	/* an engine that died before SIGCHLD was ours */
+	while (!sv->stopping && r == 0) {
 		n = poll_set(sv, pfd);
-		if (poll(pfd, n, -1) == -1 && errno != EINTR)
+		if (poll(pfd, n, poll_timeout(sv)) == -1 && errno != EINTR)
 			break;
+		drops_summary(sv);
 		if (pfd[0].revents)
 			read_signals(sv);
+		if ((r = engine_tick(sv)) != 0)
+			break;
 		for (i = 2; i < n; i++)
 			if (pfd[i].revents)
 				auth_done(sv, pfd[i].fd);
@@ -492,7 +648,7 @@ serve(struct server *sv)
 			accept_one(sv);
 	}
 	free(pfd);
-	return 0;
+	return r;
 }
 
 static void
@@ -525,14 +681,20 @@ server_init(struct server *sv, const struct server_opts *o, int engine_ctl,
 	sv->engine_ctl = engine_ctl;
 	sv->sh = sh;
 	sv->listen_fd = -1;
-	if (o->max_sessions <= 0 || o->max_startups <= 0 ||
+	droplog_init(&sv->drops);
+	if (o->max_sessions <= 0 || o->limits.startups_full <= 0 ||
 	    o->host_key == NULL || o->listen_addr == NULL)
 		return SLUICE_ECONFIG;
 	if ((sv->children = calloc((size_t)o->max_sessions,
-	    sizeof(*sv->children))) == NULL)
+	    sizeof(*sv->children))) == NULL ||
+	    (sv->lim = limits_new(&o->limits, (size_t)o->max_sessions)) == NULL)
 		return SLUICE_ENOMEM;
 	for (i = 0; i < (size_t)o->max_sessions; i++)
 		sv->children[i].auth_fd = -1;
+	if (o->engine != NULL) {
+		o->engine->detach = engine_detach;
+		o->engine->detach_arg = sv;
+	}
 	return 0;
 }
 
@@ -544,6 +706,7 @@ server_end(struct server *sv)
 	if (sv->children != NULL)
 		stop_children(sv);
 	free(sv->children);
+	limits_free(sv->lim);
 	if (sv->bind != NULL)
 		ssh_bind_free(sv->bind);
 	signals_restore();

@@ -214,6 +214,98 @@ out:
 	return r;
 }
 
+/* The committed path of id: checked, then joined to the area. */
+static int
+final_path(const char *data_dir, const char *id, char *out, size_t outlen,
+    char *why, size_t whylen)
+{
+	if (!id_ok(id, strlen(id)))
+		return sluice_why(why, whylen, SLUICE_EINVAL, "bad payload id");
+	if (area_path(out, outlen, data_dir, id) != 0)
+		return sluice_why(why, whylen, SLUICE_ETOOBIG,
+		    "data directory path too long");
+	return 0;
+}
+
+/* Copies everything readable from in to out. */
+static int
+copy_fd(int in, int out)
+{
+	uint8_t buf[65536];
+	ssize_t got;
+	int r = 0;
+
+	while (r == 0 && (got = read(in, buf, sizeof(buf))) != 0) {
+		if (got < 0 && errno == EINTR)
+			continue;
+		r = got < 0 ? SLUICE_EIO : files_write_all(out, buf,
+		    (size_t)got);
+	}
+	return r;
+}
+
+/* The copy for a file on another filesystem: a payload written and
+ * committed as any other. */
+static int
+adopt_copy(const char *data_dir, int dirfd, const char *name, const char *id,
+    char *why, size_t whylen)
+{
+	struct payload_new *pn = NULL;
+	int in, out, r;
+
+	if ((in = openat(dirfd, name, O_RDONLY | O_NOFOLLOW | O_CLOEXEC)) == -1)
+		return sluice_why(why, whylen, SLUICE_ENOTFOUND,
+		    "cannot read %s: %s", name, strerror(errno));
+	if ((r = payloads_create(data_dir, &pn, &out, why, whylen)) == 0 &&
+	    (r = copy_fd(in, out)) != 0)
+		sluice_why(why, whylen, r, "copying payload: %s",
+		    strerror(errno));
+	if (r == 0)
+		r = payloads_commit(pn, id, why, whylen);
+	else
+		payloads_abandon(pn);
+	close(in);
+	return r;
+}
+
+/* Only a regular file, never through a symbolic link, is adopted. */
+static int
+adoptable(int dirfd, const char *name, char *why, size_t whylen)
+{
+	struct stat st;
+
+	if (fstatat(dirfd, name, &st, AT_SYMLINK_NOFOLLOW) != 0 ||
+	    !S_ISREG(st.st_mode))
+		return sluice_why(why, whylen, SLUICE_ENOTFOUND,
+		    "%s is not a regular file", name);
+	return 0;
+}
+
+int
+payloads_adopt(const char *data_dir, int dirfd, const char *name,
+    const char *id, char *why, size_t whylen)
+{
+	char final[AREA_PATH_MAX], area[AREA_PATH_MAX];
+	int r;
+
+	if ((r = final_path(data_dir, id, final, sizeof(final), why,
+	    whylen)) != 0 || (r = adoptable(dirfd, name, why, whylen)) != 0)
+		return r;
+	if (linkat(dirfd, name, AT_FDCWD, final, 0) != 0) {
+		if (errno == EXDEV)
+			return adopt_copy(data_dir, dirfd, name, id, why, whylen);
+		return sluice_why(why, whylen, errno == EEXIST ? SLUICE_EEXIST :
+		    SLUICE_EIO, "storing payload %s: %s", id, strerror(errno));
+	}
+	if (area_path(area, sizeof(area), data_dir, NULL) != 0 ||
+	    files_sync_dir(area) != 0) {
+		r = sluice_why(why, whylen, SLUICE_EIO, "storing payload: %s",
+		    strerror(errno));
+		(void)unlink(final);	/* not durable: not there */
+	}
+	return r;
+}
+
 int
 payloads_open(const char *data_dir, const char *id, int *fd)
 {

@@ -9,7 +9,8 @@
  * An id is 1 to PAYLOADS_ID_MAX lowercase hex digits; any other id is
  * refused (SLUICE_EINVAL), so no id can name something outside the area.
  * A payload is written under a temporary name ("<32 hex>.tmp") and appears
- * under its id only when committed (fsync, rename, directory fsync), so a
+ * under its id only when committed (fsync, rename, directory fsync), or is
+ * adopted whole from a file written elsewhere (payloads_adopt()), so a
  * reader never sees a half-written payload and a committed one never
  * changes. A crash while writing leaves the temporary file, which
  * payloads_list() reports as partial for a sweep to remove.
@@ -39,6 +40,19 @@ int payloads_create(const char *data_dir, struct payload_new **pn, int *fd,
  * is taken: a committed payload is never replaced. */
 int payloads_commit(struct payload_new *pn, const char *id, char *why,
     size_t whylen) __attribute__((warn_unused_result));
+
+/* Makes the finished file name, in the directory open as dirfd, the
+ * payload id without copying it: a hard link into the area (the file keeps
+ * its other name, which the caller removes once it no longer needs it, so
+ * a failure after this call leaves the caller's file as it was), made
+ * durable by a directory fsync. On another filesystem (EXDEV) the bytes are
+ * copied to a temporary file and committed as payloads_commit() does. The
+ * file must not change afterwards: a committed payload never does.
+ * SLUICE_EEXIST if id is taken, SLUICE_ENOTFOUND if name is not a regular
+ * file. */
+int payloads_adopt(const char *data_dir, int dirfd, const char *name,
+    const char *id, char *why, size_t whylen)
+    __attribute__((warn_unused_result));
 
 /* Drops a payload being written, its temporary file with it; NULL is fine. */
 void payloads_abandon(struct payload_new *pn);

@@ -16,6 +16,8 @@
 #include <libssh/server.h>
 
 #include "ipc.h"
+#include "session/authwrap.h"
+#include "session/exitcode.h"
 #include "session/session.h"
 #include "session/sftp.h"
 #include "sluice/clock.h"
@@ -50,6 +52,7 @@ struct session {
 	const struct server_opts *o;
 	struct ssh_server_callbacks_struct scb;
 	int		 authed, auth_tries;
+	int		 attempted;	/* a refused login of any method */
 	char		 user[SESSION_USER_MAX + 1];
 	enum ipc_kind	 kind;
 	uint32_t	 roles;
@@ -150,6 +153,7 @@ report_authfail(struct session *s, const char *user, const char *method,
 {
 	int r;
 
+	s->attempted = 1;
 	sbuf_reset(s->req);
 	if ((r = sbuf_put_cstring(s->req, user ? user : "")) != 0 ||
 	    (r = sbuf_put_cstring(s->req, method)) != 0 ||
@@ -184,17 +188,22 @@ auth_reply(struct session *s, struct auth_answer *a)
 	return 0;
 }
 
-/* Asks the engine about a key; 0 = accepted. */
+/* Asks the engine about a key, with the proof of the signature for the
+ * final ask (p NULL at the probe); 0 = accepted. */
 static int
 engine_auth(struct session *s, const char *user, const uint8_t *blob,
-    size_t n, int final, struct auth_answer *a)
+    size_t n, const struct authwrap_proof *p, struct auth_answer *a)
 {
 	int r;
 
 	sbuf_reset(s->req);
 	if ((r = sbuf_put_cstring(s->req, user)) != 0 ||
 	    (r = sbuf_put_string(s->req, blob, n)) != 0 ||
-	    (r = sbuf_put_u8(s->req, (uint8_t)final)) != 0 ||
+	    (r = sbuf_put_u8(s->req, p != NULL)) != 0 ||
+	    (r = sbuf_put_string(s->req, p ? p->signed_data : NULL,
+	    p ? p->signed_len : 0)) != 0 ||
+	    (r = sbuf_put_string(s->req, p ? p->sig : NULL,
+	    p ? p->sig_len : 0)) != 0 ||
 	    (r = ask_engine(s, IPC_AUTH)) != 0)
 		return r;
 	return auth_reply(s, a);
@@ -282,16 +291,19 @@ session_authed(struct session *s, const char *user,
 }
 
 /* Shows the key to the engine: at the probe (final 0) and once its
- * signature verified (final 1). */
+ * signature verified (final 1), then with the proof libssh checked. */
 static int
 offer_to_engine(struct session *s, const char *user, const uint8_t *blob,
     size_t n, int final)
 {
+	static struct authwrap_proof proof;
 	struct auth_answer a;
 	int r;
 
 	memset(&a, 0, sizeof(a));
-	r = engine_auth(s, user, blob, n, final, &a);
+	if (final && authwrap_take(&proof) != 0)
+		return pubkey_refused(s, user, "no signature to show the engine");
+	r = engine_auth(s, user, blob, n, final ? &proof : NULL, &a);
 	if (r == SLUICE_EDENIED)
 		log_info("key refused for \"%.64s\": %s", user, a.why);
 	else if (r != 0)
@@ -551,6 +563,27 @@ exec_output(struct chan *c, uint32_t *status)
 	return chan_write_all(c, err, errlen, 1);
 }
 
+/* IPC_ADMIN: the pieces of a long answer (IPC_ADMIN_DATA) go to the
+ * channel as they come; the reply lands in s->rep. */
+static int
+ask_admin(struct chan *c)
+{
+	struct session *s = c->sess;
+	uint32_t type;
+	int r;
+
+	if ((r = ipc_send(s->engine_fd, IPC_ADMIN, s->req, -1)) != 0)
+		return r;
+	while ((r = ipc_recv(s->engine_fd, &type, s->rep, NULL)) == 0 &&
+	    type == IPC_ADMIN_DATA)
+		if ((r = chan_write_all(c, sbuf_ptr(s->rep), sbuf_len(s->rep),
+		    0)) != 0)
+			return r;
+	if (r == 0 && type != (IPC_ADMIN | IPC_REPLY))
+		r = SLUICE_EPROTO;
+	return r;
+}
+
 static int
 run_exec(struct chan *c)
 {
@@ -560,7 +593,7 @@ run_exec(struct chan *c)
 
 	sbuf_reset(s->req);
 	if ((r = sbuf_put_cstring(s->req, c->command)) != 0 ||
-	    (r = ask_engine(s, IPC_ADMIN)) != 0 ||
+	    (r = ask_admin(c)) != 0 ||
 	    (r = exec_output(c, &status)) != 0)
 		return r;
 	(void)ssh_channel_request_send_exit_status(c->ch, (int)status);
@@ -766,7 +799,9 @@ session_auth(struct session *s, ssh_event ev)
 		}
 	}
 	alarm(0);
-	close(s->auth_fd);	/* tells the parent: no longer a startup */
+	/* Tells the parent: authenticated, no longer a startup. */
+	(void)!write(s->auth_fd, "A", 1);
+	close(s->auth_fd);
 	s->auth_fd = -1;
 	return 0;
 }
@@ -860,24 +895,48 @@ session_close(struct session *s, ssh_event ev)
 	close(s->engine_fd);
 }
 
+/* login_grace_time ran out (the parent penalises the source). */
+static void
+grace_expired(int sig)
+{
+	(void)sig;
+	_exit(SESSION_EXIT_GRACE);
+}
+
+/* The exit status that tells the parent how the session ended
+ * (exitcode.h); r is the result of the handshake and authentication. */
+static int
+exit_code(const struct session *s, int r)
+{
+	if (s->authed)
+		return r == 0 ? SESSION_EXIT_OK : SESSION_EXIT_ERROR;
+	if (s->auth_tries > 0 || s->attempted)
+		return SESSION_EXIT_AUTHFAIL;
+	if (r == SLUICE_EPROTO && s->ss != NULL &&
+	    ssh_get_clientbanner(s->ss) != NULL)
+		return SESSION_EXIT_PROTOCOL;
+	return SESSION_EXIT_NOAUTH;
+}
+
 int
 session_main(ssh_bind bind, int client_fd, int engine_fd, int auth_fd,
     struct ipc_shared *sh, const struct server_opts *o)
 {
 	struct session s;
 	ssh_event ev = NULL;
-	int r;
+	int r, code;
 
 	memset(&s, 0, sizeof(s));
 	s.engine_fd = engine_fd;
 	s.auth_fd = auth_fd;
 	s.sh = sh;
 	s.o = o;
-	(void)signal(SIGALRM, SIG_DFL);
+	(void)signal(SIGALRM, grace_expired);
 	alarm((unsigned)(o->login_grace_time > 0 ? o->login_grace_time : 30));
 	if ((r = session_open(&s, bind, client_fd, &ev)) == 0 &&
 	    (r = session_auth(&s, ev)) == 0)
 		session_loop(&s, ev);
+	code = exit_code(&s, r);
 	session_close(&s, ev);
-	return r == 0 ? 0 : 1;
+	return code;
 }

@@ -3,11 +3,12 @@
  *
  * session_main() runs in the child the parent forked for a connection. It
  * owns client_fd (the TCP socket), engine_fd (its socket to the engine) and
- * auth_fd (the write end of a pipe the parent watches: closed once the client
- * has authenticated, so the parent can count unauthenticated connections).
+ * auth_fd (the write end of a pipe the parent watches: one byte written, then
+ * closed, once the client has authenticated, so the parent can count
+ * unauthenticated connections).
  *
  * Key exchange and authentication must finish within login_grace_time
- * seconds (SIGALRM, default action: the child dies). Only public keys are
+ * seconds (SIGALRM: the child exits SESSION_EXIT_GRACE). Only public keys are
  * accepted, of types ssh-ed25519, ecdsa-sha2-nistp{256,384,521} and RSA
  * (rsa-sha2-256/512 signatures, at least 3072 bits); every key is shown to
  * the engine (IPC_AUTH) both at the probe (final 0) and after the signature
@@ -18,7 +19,8 @@
  * env, x11, agent and port forwarding are refused. A connection without
  * traffic for idle_timeout seconds is closed.
  *
- * Returns the child's exit status (0 after a clean end).
+ * Returns the child's exit status (exitcode.h): 0 after a clean end, or
+ * how a session that never authenticated ended, for the parent's penalties.
  */
 #ifndef SLUICE_SESSION_H
 #define SLUICE_SESSION_H

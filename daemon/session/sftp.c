@@ -7,8 +7,11 @@
 #include <time.h>
 #include <unistd.h>
 
+#include <sodium.h>
+
 #include "ipc.h"
 #include "session/sftp.h"
+#include "sluice/age.h"
 #include "sluice/clock.h"
 #include "sluice/error.h"
 #include "sluice/log.h"
@@ -41,6 +44,11 @@ struct handle {
 	uint64_t	 gate_gen, gate_ms;
 	int		 denied;
 	char		 denied_msg[SFTP_MSG_MAX];
+	/* IPC_OPEN_SEAL: an upload sealed as it arrives, or a sealed file
+	 * decrypted as it is read */
+	struct age_seal	*seal;
+	struct age_unseal *unseal;
+	int		 broken;	/* a write was refused: never taken */
 	/* directories: pre-encoded SSH_FXP_NAME entries and a cursor */
 	struct sbuf	*dir;
 	uint32_t	 dir_left;
@@ -367,6 +375,8 @@ handle_alloc(struct sftp *s, enum handle_kind kind, struct handle **hp)
 static void
 handle_release(struct handle *h)
 {
+	age_seal_free(h->seal);
+	age_unseal_free(h->unseal);
 	if (h->fd != -1)
 		close(h->fd);
 	free(h->prefix);
@@ -424,9 +434,30 @@ get_handle(struct sftp *s, struct request *q, enum handle_kind kind,
 	return 0;
 }
 
-/* Tells the engine a file is closed; its status and message come back. */
+/* A sealed upload's end: its last chunk, and the plaintext's size and
+ * digest for the engine; commit falls to 0 when it cannot be finished. */
 static int
-engine_close(struct sftp *s, struct handle *h, struct engine_answer *a)
+put_sealed(struct sftp *s, struct handle *h, uint8_t *commit)
+{
+	uint8_t sha[32];
+	uint64_t plain = 0;
+	int r;
+
+	memset(sha, 0, sizeof(sha));
+	if (*commit && (h->broken || age_seal_final(h->seal, sha, &plain,
+	    NULL) != 0))
+		*commit = 0;
+	if ((r = sbuf_put_u8(s->req, *commit)) != 0 ||
+	    (r = sbuf_put_u64(s->req, plain)) != 0)
+		return r;
+	return sbuf_put_string(s->req, sha, sizeof(sha));
+}
+
+/* Tells the engine a file is closed; its status and message come back.
+ * An upload is taken only when commit is 1 (the client closed it). */
+static int
+engine_close(struct sftp *s, struct handle *h, uint8_t commit,
+    struct engine_answer *a)
 {
 	int r;
 
@@ -437,6 +468,14 @@ engine_close(struct sftp *s, struct handle *h, struct engine_answer *a)
 	    h->lowest)) != 0 ||
 	    (r = sbuf_put_u64(s->req, h->highest_end)) != 0 ||
 	    (r = sbuf_put_u8(s->req, (uint8_t)(h->reached_eof != 0))) != 0)
+		return r;
+	if (!(h->flags & IPC_OPEN_WRITE))
+		r = 0;
+	else if (h->flags & IPC_OPEN_SEAL)
+		r = put_sealed(s, h, &commit);
+	else
+		r = sbuf_put_u8(s->req, commit);
+	if (r != 0)
 		return r;
 	return engine_ask(s, IPC_CLOSE, NULL, a);
 }
@@ -697,11 +736,36 @@ open_reply_ok(const struct handle *h, uint32_t pflags)
 
 	if (want_write != ((h->flags & IPC_OPEN_WRITE) != 0))
 		return 0;
-	if (want_write)
-		return h->fd != -1;
+	if (want_write || (h->flags & IPC_OPEN_SEAL))
+		return h->fd != -1 && h->prefix_len == 0;
 	if (h->prefix_len > h->size)
 		return 0;
 	return (h->fd != -1) == (h->size != h->prefix_len);
+}
+
+/* A sealed file: the file key that follows in the reply starts the
+ * payload of an upload on h's descriptor (its nonce written), or opens
+ * the payload there to read back h->size bytes of plaintext; then it is
+ * wiped. */
+static int
+seal_start(struct sftp *s, struct handle *h)
+{
+	uint8_t key[AGE_FILE_KEY_LEN];
+	int r;
+
+	if (!(h->flags & IPC_OPEN_SEAL))
+		return 0;
+	if (h->fd == -1 || sbuf_get(s->rep, key, sizeof(key)) != 0)
+		return SLUICE_EPROTO;
+	if (h->flags & IPC_OPEN_WRITE)
+		r = age_seal_new(key, h->fd, &h->seal);
+	else if (age_payload_size(h->size) == 0)
+		r = SLUICE_EPROTO;
+	else
+		r = age_unseal_new(key, h->fd, age_payload_size(h->size),
+		    &h->unseal);
+	sodium_memzero(key, sizeof(key));
+	return r;
 }
 
 /* Reads the rest of the engine's OPEN reply onto h. */
@@ -709,13 +773,16 @@ static int
 open_read_reply(struct sftp *s, struct handle *h)
 {
 	const uint8_t *p;
+	uint32_t keylen;
 	size_t n;
 
 	if (sbuf_get_u64(s->rep, &h->open_id) != 0 ||
 	    sbuf_get_u32(s->rep, &h->flags) != 0 ||
 	    sbuf_get_u64(s->rep, &h->size) != 0 ||
 	    sbuf_get_string_direct(s->rep, &p, &n) != 0 ||
-	    sbuf_get_u64(s->rep, &h->fd_offset) != 0)
+	    sbuf_get_u64(s->rep, &h->fd_offset) != 0 ||
+	    ((h->flags & IPC_OPEN_SEAL) && (sbuf_get_u32(s->rep, &keylen) != 0 ||
+	    keylen != AGE_FILE_KEY_LEN)))
 		return SLUICE_EPROTO;
 	if (n > 0) {
 		if ((h->prefix = malloc(n)) == NULL)
@@ -742,9 +809,9 @@ file_fill(struct sftp *s, struct handle *h, uint32_t pflags)
 
 	if ((r = open_read_reply(s, h)) != 0)
 		return r;
-	if (!open_reply_ok(h, pflags)) {
+	if (!open_reply_ok(h, pflags) || seal_start(s, h) != 0) {
 		log_warnx("sftp: engine's open reply does not fit the request");
-		(void)engine_close(s, h, &a);
+		(void)engine_close(s, h, 0, &a);
 		return SLUICE_EPROTO;
 	}
 	h->gate_gen = ipc_generation(s->sh);
@@ -907,12 +974,15 @@ read_prefix(const struct handle *h, uint8_t **dst, uint64_t *off, size_t *n)
 	*n -= k;
 }
 
-/* Copies file bytes [off, off+n) into dst: the prefix, then the fd. */
+/* Copies file bytes [off, off+n) into dst: the prefix, then the fd (or,
+ * for a sealed file, its plaintext). */
 static int
 read_bytes(const struct handle *h, uint8_t *dst, uint64_t off, size_t n)
 {
 	ssize_t got;
 
+	if (h->unseal != NULL)
+		return age_unseal_read(h->unseal, off, dst, n);
 	read_prefix(h, &dst, &off, &n);
 	while (n > 0) {
 		got = pread(h->fd, dst, n,
@@ -1029,6 +1099,41 @@ write_bytes(const struct handle *h, const uint8_t *p, size_t n, uint64_t off)
 	return 0;
 }
 
+/* A sealed upload takes its bytes in order: a write elsewhere (a resumed
+ * or out-of-order upload) is refused, and the upload with it. */
+static int
+write_sealed(struct handle *h, const uint8_t *p, size_t n, uint64_t off,
+    const char **why)
+{
+	*why = "write failed";
+	if (h->broken) {
+		*why = "this upload failed: close it and upload again";
+		return SLUICE_ESTATE;
+	}
+	if (off != age_seal_taken(h->seal)) {
+		h->broken = 1;
+		*why = "uploads are sealed as they arrive: writes must come in "
+		    "order from offset 0 (no resuming)";
+		return SLUICE_EINVAL;
+	}
+	if (age_seal_update(h->seal, p, n) != 0) {
+		h->broken = 1;
+		return SLUICE_EIO;
+	}
+	return 0;
+}
+
+/* Writes n bytes at off to h's file, sealed or as they are. */
+static int
+write_any(struct handle *h, const uint8_t *p, size_t n, uint64_t off,
+    const char **why)
+{
+	*why = "write failed";
+	if (h->seal != NULL)
+		return write_sealed(h, p, n, off, why);
+	return write_bytes(h, p, n, off);
+}
+
 static int
 do_write(struct sftp *s, struct request *q)
 {
@@ -1045,10 +1150,12 @@ do_write(struct sftp *s, struct request *q)
 	if ((r = sbuf_get_u64(q->b, &off)) != 0 ||
 	    (r = sbuf_get_string_direct(q->b, &p, &n)) != 0)
 		return r;
-	if ((code = write_refused(h, off, n, &why)) != SSH_FX_OK)
+	if ((code = write_refused(h, off, n, &why)) != SSH_FX_OK) {
+		h->broken = 1;
 		return send_status(s, q->id, code, why);
-	if (write_bytes(h, p, n, off) != 0)
-		return send_status(s, q->id, SSH_FX_FAILURE, "write failed");
+	}
+	if (write_any(h, p, n, off, &why) != 0)
+		return send_status(s, q->id, SSH_FX_FAILURE, why);
 	note_range(h, off, n);
 	return send_status(s, q->id, SSH_FX_OK, NULL);
 }
@@ -1068,7 +1175,7 @@ do_close(struct sftp *s, struct request *q)
 		handle_release(h);
 		return send_status(s, q->id, SSH_FX_OK, NULL);
 	}
-	r = engine_close(s, h, &a);
+	r = engine_close(s, h, 1, &a);
 	handle_release(h);
 	if (r != 0)
 		return r;
@@ -1358,8 +1465,10 @@ sftp_new(int engine_fd, struct ipc_shared *sh, enum ipc_kind kind)
 	s->now_ms = monotonic_ms;
 	for (i = 0; i < SFTP_MAX_HANDLES; i++)
 		s->h[i].fd = -1;
+	/* rep is secret: an OPEN reply may carry a file key */
 	if ((s->in = sbuf_new()) == NULL || (s->out = sbuf_new()) == NULL ||
-	    (s->req = sbuf_new()) == NULL || (s->rep = sbuf_new()) == NULL ||
+	    (s->req = sbuf_new()) == NULL ||
+	    (s->rep = sbuf_new_secret()) == NULL ||
 	    (s->notes = sbuf_new()) == NULL) {
 		sftp_free(s);
 		return NULL;
@@ -1376,7 +1485,7 @@ close_all(struct sftp *s)
 
 	for (i = 0; i < SFTP_MAX_HANDLES; i++) {
 		if (s->h[i].kind == H_FILE && s->req != NULL && s->rep != NULL)
-			(void)engine_close(s, &s->h[i], &a);
+			(void)engine_close(s, &s->h[i], 0, &a);
 		if (s->h[i].kind != H_FREE)
 			handle_release(&s->h[i]);
 	}

@@ -22,6 +22,7 @@
 
 #include "engine/audit.h"
 #include "engine/extract.h"
+#include "engine/inbox.h"
 #include "setup/rotate.h"
 #include "sluice/clock.h"
 #include "sluice/error.h"
@@ -242,11 +243,13 @@ rewrap_all(struct store *st, const struct rewrap *w, size_t *n)
 {
 	struct extract_list l = { NULL, 0 };
 	uint8_t out[PACKAGE_WRAPPED_LEN];
-	size_t i, outlen;
+	size_t i, outlen, inbox;
 	int r;
 
+	/* the inbox files' keys too (engine/inbox.h); *n counts extracts */
 	*n = 0;
-	if ((r = extract_list(st, NULL, &l)) != 0)
+	if ((r = inbox_rewrap_all(st, w->old_key, w->new_key, &inbox)) != 0 ||
+	    (r = extract_list(st, NULL, &l)) != 0)
 		return r;
 	for (i = 0; i < l.n && r == 0; i++) {
 		if ((r = package_rewrap(w->old_key, w->new_key, l.v[i].id,

@@ -284,9 +284,37 @@ static const char schema_v2[] =
 
 "PRAGMA user_version = 2;";
 
+/* A message handed to the mail worker is marked in delivery first, so an
+ * engine that dies before the worker's verdict finds it on restart
+ * (daemon/engine/mail.h says what it then does). */
+static const char schema_v3[] =
+"ALTER TABLE outbox ADD COLUMN delivering INTEGER NOT NULL DEFAULT 0"
+"  CHECK (delivering IN (0, 1));"
+
+"PRAGMA user_version = 3;";
+
+/* Inbox files are sealed at rest (docs/design.md section 7): each is an age
+ * payload on disk named by its random id, its file key wrapped by the
+ * master key here, with its owner, name and what the plaintext was. */
+static const char schema_v4[] =
+"CREATE TABLE inbox_files ("
+"  id TEXT PRIMARY KEY CHECK (length(id) = 32 AND id NOT GLOB '*[^0-9a-f]*'),"
+"  staff_id INTEGER NOT NULL REFERENCES staff(id),"
+"  name TEXT NOT NULL,"
+"  plain_size INTEGER NOT NULL CHECK (plain_size >= 0),"
+"  sha256 TEXT NOT NULL CHECK (" HEX64("sha256") "),"
+"  wrapped_key BLOB NOT NULL,"
+"  uploaded_at INTEGER NOT NULL,"
+"  UNIQUE (staff_id, name)"
+") STRICT;"
+
+"PRAGMA user_version = 4;";
+
 static const struct migration migrations[] = {
 	{ 1, schema_v1 },
 	{ 2, schema_v2 },
+	{ 3, schema_v3 },
+	{ 4, schema_v4 },
 };
 
 #define NMIGRATIONS (sizeof(migrations) / sizeof(migrations[0]))

@@ -11,20 +11,6 @@
 
 /* ---- extracts ------------------------------------------------------------ */
 
-static int
-extract_wrapped_key(sqlite3_stmt *st, int i, struct extract *e)
-{
-	const void *w = sqlite3_column_blob(st, i);
-	size_t n = (size_t)sqlite3_column_bytes(st, i);
-
-	if (n > sizeof(e->wrapped_key))
-		return SLUICE_ESTORE;
-	if (w != NULL && n > 0)
-		memcpy(e->wrapped_key, w, n);
-	e->wrapped_len = n;
-	return 0;
-}
-
 /* Reads EXTRACT_COLS (statements.c). */
 static int
 extract_row(sqlite3_stmt *st, void *elem)
@@ -42,7 +28,8 @@ extract_row(sqlite3_stmt *st, void *elem)
 	e->staged_by = sqlite3_column_int64(st, 8);
 	e->staged_at = sqlite3_column_int64(st, 9);
 	st_col_text(st, 10, e->staged_by_user, sizeof(e->staged_by_user));
-	return extract_wrapped_key(st, 7, e);
+	return st_col_blob(st, 7, e->wrapped_key, sizeof(e->wrapped_key),
+	    &e->wrapped_len);
 }
 
 static const struct st_kind extract_kind = {

@@ -45,6 +45,8 @@
 	"length(c.cms), c.verdict = 'accepted', c.reason, c.destroyed_on, " \
 	"coalesce(c.signatory_id, 0), c.at FROM deletion_certificates c " \
 	"JOIN agreements a ON a.id = c.agreement_id"
+#define INBOX_COLS "id, staff_id, name, plain_size, sha256, wrapped_key, " \
+	"uploaded_at FROM inbox_files"
 #define OUTBOX_COLS "id, dedupe_key, to_addrs, subject, body, created_at, " \
 	"next_attempt, attempts, coalesce(sent_at, 0), last_error FROM outbox"
 #define AUDIT_COLS "id, time, clock, actor, action, subject, outcome, " \
@@ -213,14 +215,32 @@ static const char *const sql[ST_MAX] = {
 	    "agreements WHERE id = ?))",
 
 	/* the outbox (outbox.c) */
+	/* sealed inbox files (inbox.c) */
+	[ST_INBOX_INSERT] = "INSERT INTO inbox_files (id, staff_id, name, "
+	    "plain_size, sha256, wrapped_key, uploaded_at) "
+	    "VALUES (?, ?, ?, ?, ?, ?, ?)",
+	[ST_INBOX_GET] = "SELECT " INBOX_COLS " WHERE staff_id = ?1 AND "
+	    "name = ?2",
+	[ST_INBOX_LIST] = "SELECT " INBOX_COLS " WHERE ?1 = 0 OR staff_id = ?1 "
+	    "ORDER BY staff_id, name",
+	[ST_INBOX_DELETE] = "DELETE FROM inbox_files WHERE id = ?",
+	[ST_INBOX_REWRAP] = "UPDATE inbox_files SET wrapped_key = ?2 "
+	    "WHERE id = ?1",
+
 	[ST_OUTBOX_INSERT] = "INSERT INTO outbox (dedupe_key, to_addrs, subject, "
 	    "body, created_at, next_attempt) VALUES (?, ?, ?, ?, ?, ?)",
 	[ST_OUTBOX_DUE] = "SELECT " OUTBOX_COLS " WHERE sent_at IS NULL AND "
-	    "next_attempt <= ? ORDER BY next_attempt, id LIMIT ?",
+	    "delivering = 0 AND next_attempt <= ? ORDER BY next_attempt, id "
+	    "LIMIT ?",
 	[ST_OUTBOX_SENT] = "UPDATE outbox SET sent_at = ?, attempts = "
-	    "attempts + 1 WHERE id = ? AND sent_at IS NULL",
+	    "attempts + 1, delivering = 0 WHERE id = ? AND sent_at IS NULL",
 	[ST_OUTBOX_FAILED] = "UPDATE outbox SET attempts = attempts + 1, "
-	    "last_error = ?, next_attempt = ? WHERE id = ? AND sent_at IS NULL",
+	    "last_error = ?, next_attempt = ?, delivering = 0 WHERE id = ? AND "
+	    "sent_at IS NULL",
+	[ST_OUTBOX_CLAIM] = "UPDATE outbox SET delivering = ? WHERE id = ? AND "
+	    "sent_at IS NULL AND delivering <> ?1",
+	[ST_OUTBOX_DELIVERING] = "SELECT " OUTBOX_COLS " WHERE sent_at IS NULL "
+	    "AND delivering = 1 ORDER BY id",
 
 	/* the audit table (audit_rows.c) */
 	[ST_AUDIT_INSERT] = "INSERT INTO audit (id, time, clock, actor, action, "

@@ -51,7 +51,7 @@
 
 struct store;
 
-#define STORE_SCHEMA_VERSION	2	/* PRAGMA user_version this program writes */
+#define STORE_SCHEMA_VERSION	4	/* PRAGMA user_version this program writes */
 
 #define STORE_NAME_MAX		65	/* org codes, user names (domain.h name_check) */
 #define STORE_NIC_MAX		17	/* "NIC-123456-A1B2C" */
@@ -63,6 +63,7 @@ struct store;
 #define STORE_FPR_MAX		97	/* "SHA256:<base64>" */
 #define STORE_AGE_MAX		129	/* "age1..." */
 #define STORE_EXTRACT_ID_MAX	65	/* lower-case hex, 32 from package.h */
+#define STORE_INBOX_ID_MAX	33	/* 32 lower-case hex */
 #define STORE_OUTCOME_MAX	17	/* audit outcome: allow, deny, ok, ... */
 #define STORE_WRAPPED_MAX	128	/* wrapped file key bytes */
 #define STORE_BLOB_MAX		(16u * 1024 * 1024)	/* documents, CMS, certs */
@@ -419,6 +420,44 @@ int suspension_add(struct store *s, int64_t agreement_id, const char *reason,
 /* Lifts the open suspension of the agreement; SLUICE_ENOTFOUND if none. */
 int suspension_lift(struct store *s, int64_t agreement_id, int64_t by);
 
+/* ---- sealed inbox files ---------------------------------------------------- */
+
+/* A staff member's inbox file as it rests: an age payload on disk named by
+ * id (random, lower-case hex), its file key wrapped by the master key. One
+ * row per (staff member, name). */
+struct inbox_file {
+	char	 id[STORE_INBOX_ID_MAX];
+	int64_t	 staff_id;
+	char	 name[STORE_NAME_MAX];
+	uint64_t plain_size;
+	char	 sha256[STORE_HEX_MAX];		/* of the plaintext */
+	uint8_t	 wrapped_key[STORE_WRAPPED_MAX];
+	size_t	 wrapped_len;
+	int64_t	 uploaded_at;
+};
+struct inbox_file_list { struct inbox_file *v; size_t n; };
+
+/* Records in (id, staff_id, name checked by name_check(), plain_size,
+ * sha256, wrapped key; uploaded_at = now) in place of the staff member's
+ * file of that name, if any: replaced gets its id then, else "". One
+ * savepoint. */
+int inbox_file_put(struct store *s, const struct inbox_file *in,
+    char replaced[STORE_INBOX_ID_MAX], char *why, size_t whylen)
+    __attribute__((warn_unused_result));
+/* The staff member's file name; SLUICE_ENOTFOUND when there is none. */
+int inbox_file_get(struct store *s, int64_t staff_id, const char *name,
+    struct inbox_file *out);
+/* The staff member's files by name; every staff member's with staff_id 0. */
+int inbox_file_list(struct store *s, int64_t staff_id,
+    struct inbox_file_list *out);
+void inbox_file_list_free(struct inbox_file_list *l);
+/* Forgets file id; SLUICE_ENOTFOUND when no row has it. */
+int inbox_file_delete(struct store *s, const char *id);
+/* File id's key wrapped anew (master-key rotation); SLUICE_ENOTFOUND when
+ * no row has it. */
+int inbox_file_set_wrapped(struct store *s, const char *id, const uint8_t *w,
+    size_t len);
+
 /* ---- extracts, releases, downloads -------------------------------------- */
 
 struct extract {
@@ -583,10 +622,18 @@ int outbox_enqueue(struct store *s, const char *dedupe_key, const char *to,
  * (0 = no limit). */
 int outbox_due(struct store *s, int64_t now, size_t limit,
     struct outbox_list *out);
+/* Both end a delivery (the message is no longer in delivery). */
 int outbox_mark_sent(struct store *s, int64_t id, int64_t at);
 /* attempts += 1, last_error = error, next_attempt as given. */
 int outbox_mark_failed(struct store *s, int64_t id, const char *error,
     int64_t next_attempt);
+/* Marks an unsent message in delivery (on = 1: outbox_due() no longer
+ * lists it) or no longer (on = 0); SLUICE_ENOTFOUND when it is sent, or
+ * already so. */
+int outbox_set_delivering(struct store *s, int64_t id, int on)
+    __attribute__((warn_unused_result));
+/* The unsent messages in delivery, by id. */
+int outbox_delivering(struct store *s, struct outbox_list *out);
 void outbox_list_free(struct outbox_list *l);
 
 /* ---- the gate's facts ---------------------------------------------------- */

@@ -41,7 +41,11 @@ enum st_id {
 	ST_DOWNLOAD_INSERT, ST_DOWNLOAD_UPDATE, ST_DOWNLOAD_COUNT,
 	ST_CERTIFICATE_INSERT, ST_CERTIFICATE_LIST, ST_CERTIFICATE_ACCEPTED,
 
+	ST_INBOX_INSERT, ST_INBOX_GET, ST_INBOX_LIST, ST_INBOX_DELETE,
+	ST_INBOX_REWRAP,
+
 	ST_OUTBOX_INSERT, ST_OUTBOX_DUE, ST_OUTBOX_SENT, ST_OUTBOX_FAILED,
+	ST_OUTBOX_CLAIM, ST_OUTBOX_DELIVERING,
 
 	ST_AUDIT_INSERT, ST_AUDIT_LAST, ST_AUDIT_GET, ST_AUDIT_SINCE,
 
@@ -164,6 +168,9 @@ int st_bind_date_or_null(sqlite3_stmt *st, int i, int32_t day);	/* 0 -> NULL */
 void st_col_text(sqlite3_stmt *st, int i, char *dst, size_t dstlen);
 int st_col_strdup(sqlite3_stmt *st, int i, char **out);
 int st_col_blobdup(sqlite3_stmt *st, int i, uint8_t **out, size_t *len);
+/* A blob of at most cap bytes into dst (SLUICE_ESTORE when longer). */
+int st_col_blob(sqlite3_stmt *st, int i, uint8_t *dst, size_t cap,
+    size_t *len);
 int32_t st_col_date(sqlite3_stmt *st, int i);		/* NULL -> 0 */
 
 /* A unit of work: BEGIN IMMEDIATE outside a transaction, a SAVEPOINT inside

@@ -169,6 +169,21 @@ st_col_blobdup(sqlite3_stmt *st, int i, uint8_t **out, size_t *len)
 	return 0;
 }
 
+int
+st_col_blob(sqlite3_stmt *st, int i, uint8_t *dst, size_t cap, size_t *len)
+{
+	const void *w = sqlite3_column_blob(st, i);
+	size_t n = (size_t)sqlite3_column_bytes(st, i);
+
+	*len = 0;
+	if (n > cap)
+		return SLUICE_ESTORE;
+	if (w != NULL && n > 0)
+		memcpy(dst, w, n);
+	*len = n;
+	return 0;
+}
+
 int32_t
 st_col_date(sqlite3_stmt *st, int i)
 {

@@ -103,6 +103,33 @@ int age_payload_encrypt(int in_fd, int out_fd,
     __attribute__((warn_unused_result));
 
 /*
+ * Sealing a payload as its plaintext arrives, in pieces of any size, with
+ * the same bytes age_payload_encrypt() writes (it is built on this):
+ * age_seal_new() writes the fresh 16-byte nonce to out_fd (which stays the
+ * caller's); each age_seal_update() writes the full 64 KiB chunks it can
+ * and holds back the rest, at most one chunk (a full chunk is known not to
+ * be the last only once more plaintext comes); age_seal_final() writes the
+ * last chunk and gives the plaintext's SHA-256 and length and the payload's
+ * length (each may be NULL). After any failure, or after final, update and
+ * final fail with SLUICE_ESTATE; the caller discards what was written.
+ * age_seal_taken() is the plaintext taken so far, held back or not.
+ * age_seal_free() wipes everything (NULL is a no-op). The sealer and the
+ * reader below run in sandboxed session processes: they make no system
+ * call but write(2), pread(2) and getrandom(2) (no mlock: their plaintext
+ * buffers are plain memory, wiped when freed).
+ */
+struct age_seal;
+int age_seal_new(const uint8_t file_key[AGE_FILE_KEY_LEN], int out_fd,
+    struct age_seal **out) __attribute__((warn_unused_result));
+int age_seal_update(struct age_seal *sl, const uint8_t *p, size_t n)
+    __attribute__((warn_unused_result));
+int age_seal_final(struct age_seal *sl, uint8_t sha256_plain[32],
+    uint64_t *plain_len, uint64_t *cipher_len)
+    __attribute__((warn_unused_result));
+uint64_t age_seal_taken(const struct age_seal *sl);
+void age_seal_free(struct age_seal *sl);
+
+/*
  * Exact payload length for plain_len bytes of plaintext (an empty plaintext
  * is one empty final chunk: 32 bytes). 0 if plain_len > AGE_PLAIN_MAX.
  */
@@ -119,6 +146,48 @@ int age_plain_size(uint64_t cipher_len, uint64_t *plain_len)
 int age_payload_decrypt(int in_fd, int out_fd,
     const uint8_t file_key[AGE_FILE_KEY_LEN], uint8_t sha256_plain[32],
     uint64_t *plain_len, char *why, size_t whylen)
+    __attribute__((warn_unused_result));
+
+/*
+ * Decrypts the whole payload in[0..len) (no header) in memory, appending
+ * the plaintext to plain (make it with sbuf_new_secret()); sha256_plain may
+ * be NULL. SLUICE_EFORMAT when len fits no plaintext length (truncated,
+ * trailing data), SLUICE_EVERIFY for a chunk that fails authentication,
+ * SLUICE_ETOOBIG past SBUF_MAX. On failure plain is to be discarded.
+ */
+int age_payload_open(const uint8_t *in, size_t len,
+    const uint8_t file_key[AGE_FILE_KEY_LEN], struct sbuf *plain,
+    uint8_t sha256_plain[32], char *why, size_t whylen)
+    __attribute__((warn_unused_result));
+
+/*
+ * A payload on fd (len bytes, read with pread) read back at random, as
+ * plaintext bytes [off, off + n) within age_unseal_size(): each 64 KiB
+ * chunk is read and authenticated when a read first needs it (the last
+ * one is kept), so bytes come back only from chunks that verified
+ * (SLUICE_EVERIFY otherwise; SLUICE_EINVAL for a range past the end).
+ * age_unseal_new() fails with SLUICE_EFORMAT when len fits no plaintext
+ * length. The key is not kept, only the cipher state; age_unseal_free()
+ * wipes it and the plaintext held (NULL is a no-op).
+ */
+struct age_unseal;
+int age_unseal_new(const uint8_t file_key[AGE_FILE_KEY_LEN], int fd,
+    uint64_t len, struct age_unseal **out) __attribute__((warn_unused_result));
+uint64_t age_unseal_size(const struct age_unseal *u);
+int age_unseal_read(struct age_unseal *u, uint64_t off, uint8_t *dst,
+    size_t n) __attribute__((warn_unused_result));
+void age_unseal_free(struct age_unseal *u);
+
+/*
+ * Checks, without reading it all, that the payload of len bytes on fd
+ * (read with pread) was sealed under file_key and is whole: its length
+ * fits a plaintext length, and its first and last chunks authenticate. A
+ * payload made under another key, cut or extended is refused
+ * (SLUICE_EFORMAT, SLUICE_EVERIFY); a chunk altered in the middle is found
+ * only by a full decryption.
+ */
+int age_payload_spot_check(int fd, uint64_t len,
+    const uint8_t file_key[AGE_FILE_KEY_LEN], char *why, size_t whylen)
     __attribute__((warn_unused_result));
 
 /*
@@ -168,25 +237,25 @@ int age_header_unwrap(const struct age_header *h, const struct age_identity *id,
  * its ciphertext arrives, in pieces of any size: each 64 KiB chunk that
  * verifies goes to emit(arg, plaintext, n) in order, exactly once, and is
  * never handed on before it verified; a full chunk is held back until more
- * input shows it is not the last. age_unseal_final() opens the last chunk
+ * input shows it is not the last. age_opener_final() opens the last chunk
  * and gives the plaintext's SHA-256 and length (each may be NULL). The
  * refusals are age_payload_decrypt()'s (SLUICE_EVERIFY, SLUICE_EFORMAT),
  * with why set; emit's own failure is returned as it is, "cannot write
  * plaintext". After any failure, or after final, update and final fail
  * with SLUICE_ESTATE; the caller discards what emit was given. The
- * plaintext buffer is guarded memory; age_unseal_free() wipes everything
+ * plaintext buffer is guarded memory; age_opener_free() wipes everything
  * (NULL is a no-op).
  */
 typedef int (*age_plain_fn)(void *arg, const uint8_t *p, size_t n);
-struct age_unseal;
-int age_unseal_new(const uint8_t file_key[AGE_FILE_KEY_LEN], age_plain_fn emit,
-    void *arg, struct age_unseal **out) __attribute__((warn_unused_result));
-int age_unseal_update(struct age_unseal *u, const uint8_t *p, size_t n,
+struct age_opener;
+int age_opener_new(const uint8_t file_key[AGE_FILE_KEY_LEN], age_plain_fn emit,
+    void *arg, struct age_opener **out) __attribute__((warn_unused_result));
+int age_opener_update(struct age_opener *u, const uint8_t *p, size_t n,
     char *why, size_t whylen) __attribute__((warn_unused_result));
-int age_unseal_final(struct age_unseal *u, uint8_t sha256_plain[32],
+int age_opener_final(struct age_opener *u, uint8_t sha256_plain[32],
     uint64_t *plain_len, char *why, size_t whylen)
     __attribute__((warn_unused_result));
-void age_unseal_free(struct age_unseal *u);
+void age_opener_free(struct age_opener *u);
 
 /*
  * A whole age file from in_fd to out_fd: header, unwrap, payload. The

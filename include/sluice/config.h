@@ -38,6 +38,33 @@ enum mail_transport {
 	MAIL_SENDMAIL,		/* a sendmail-compatible program, no shell */
 };
 
+/* [server] max_startups, after OpenSSH's MaxStartups: from begin
+ * connections not yet authenticated, a new one is dropped with probability
+ * rate %, rising linearly to 100 % at full. */
+struct config_startups {
+	int32_t	 begin, rate, full;
+};
+
+/* [server] per_source_netblock: prefix lengths that make one source. */
+struct config_netblock {
+	int32_t	 v4, v6;
+};
+
+enum config_overflow {
+	CONFIG_OVERFLOW_PERMISSIVE = 0,	/* forget the penalty ending soonest */
+	CONFIG_OVERFLOW_DENY_ALL,	/* refuse every source not exempt */
+};
+
+/* [penalties]: seconds a source earns by how a session that never
+ * authenticated ended (0: none), and how they add up. */
+struct config_penalties {
+	int32_t	 authfail, noauth, grace, protocol, crash;
+	int32_t	 max, min;			/* seconds */
+	int32_t	 max_sources;			/* penalty table entries */
+	enum config_overflow overflow;
+	char	 exempt[512];			/* networks, comma-separated */
+};
+
 struct sluice_policy {
 	/* [reminders] expiry_days: days before expires, sorted descending */
 	int32_t	 expiry_days[CONFIG_LIST_MAX];
@@ -64,7 +91,9 @@ struct sluice_config {
 	char	 host_key[CONFIG_PATH_MAX];
 	int32_t	 login_grace_time;		/* seconds */
 	int32_t	 max_sessions;
-	int32_t	 max_startups;			/* unauthenticated at once */
+	struct config_startups max_startups;	/* unauthenticated at once */
+	int32_t	 per_source_max_startups;	/* 0: no limit */
+	struct config_netblock per_source_netblock;
 	int32_t	 idle_timeout;			/* seconds; 0: never */
 	/* [store] */
 	char	 store_path[CONFIG_PATH_MAX];
@@ -83,6 +112,8 @@ struct sluice_config {
 	struct sluice_policy policy;
 	/* [publish] */
 	char	 publish_dir[CONFIG_PATH_MAX];	/* resolved; "" = none */
+	/* [penalties] */
+	struct config_penalties penalties;
 	/* [sandbox]: the session processes' user and directory, as root */
 	char	 sandbox_user[33];		/* a user name, not root */
 	char	 sandbox_chroot[CONFIG_PATH_MAX];	/* resolved */

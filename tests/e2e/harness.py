@@ -6,6 +6,7 @@ made outside the daemon is what a person would make (keys, documents,
 signatures). Tests fail (never skip) when a tool is missing."""
 
 import os
+import re
 import shlex
 import shutil
 import signal
@@ -132,6 +133,20 @@ class World:
         self.known_hosts = os.path.join(self.tmp, "known_hosts")
         with open(self.known_hosts, "w") as f:
             f.write("[127.0.0.1]:%d %s\n" % (self.port, hostkey))
+        # Many tests try wrong keys on purpose from this one address: exempt
+        # it from per-source penalties (test_penalty.py clears this).
+        self.set_conf(exempt="127.0.0.1")
+
+    def set_conf(self, **values):
+        """Sets keys of sluiced.conf (each key's one line), before start()."""
+        path = os.path.join(self.dir, "sluiced.conf")
+        with open(path) as f:
+            text = f.read()
+        for key, value in values.items():
+            text, n = re.subn(r"(?m)^%s =.*$" % re.escape(key), "%s = %s" % (key, value), text)
+            check(n == 1, "sluiced.conf has %d lines for %s" % (n, key))
+        with open(path, "w") as f:
+            f.write(text)
 
     def sluiced(self):
         return os.path.join(BIN, "sluiced")
@@ -235,6 +250,24 @@ class World:
     def put(self, who, local, name=None):
         st, out, err = self.sftp(who, ["put %s %s" % (local, name or os.path.basename(local))])
         check(st == 0, "put %s: %s%s" % (local, out, err))
+
+    def inbox_names(self, who):
+        """The names in who's inbox, as the store records them (read-only:
+        the files on disk are sealed and named by random ids)."""
+        import sqlite3
+        db = sqlite3.connect("file:%s?mode=ro" % os.path.join(self.dir, "sluice.db"),
+                             uri=True)
+        try:
+            rows = db.execute("SELECT i.name FROM inbox_files i JOIN staff s "
+                              "ON s.id = i.staff_id WHERE s.user = ? ORDER BY i.name",
+                              (who,)).fetchall()
+        finally:
+            db.close()
+        return [r[0] for r in rows]
+
+    def inbox_files(self):
+        """The files in DIR/inbox: one per inbox row, nothing else."""
+        return sorted(os.listdir(os.path.join(self.dir, "inbox")))
 
     def write(self, name, data):
         path = os.path.join(self.tmp, name)

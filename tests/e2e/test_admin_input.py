@@ -220,7 +220,8 @@ def inbox(w):
     eq(sftp_lines(w, "abby", ["pwd", "put %s" % a, "ls -1"]),
        (0, ["Remote working directory: /inbox", "a.bin"], ""), "abby's upload")
     eq(sftp_lines(w, "abby", ["rm a.bin", "ls -1"]), (0, [], ""), "abby's rm")
-    eq(os.listdir(os.path.join(w.dir, "inbox", "abby")), [], "abby's inbox on disk")
+    eq(w.inbox_names("abby"), [], "abby's inbox in the store")
+    check(not any(f.startswith(".upload-") for f in w.inbox_files()), "no upload left on disk")
     # names outside the safe set
     # stock sftp prints the server's reason too: ssh shows the channel's stderr
     safe = "a name holds only letters, digits, '.', '_' and '-'"

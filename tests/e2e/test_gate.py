@@ -130,7 +130,7 @@ def other_org(w):
 
 def staff_key(w):
     t, c = deliver.client(w, "olivia")
-    eq(c.listdir("/"), ["inbox"], "staff root")
+    eq(c.listdir("/"), ["inbox", "stage"], "staff root (an operator's: /stage too)")
     eq(c.normalize("."), "/inbox", "staff working directory")
     refused(lambda: c.open(AGE, "rb"), errno.ENOENT, "no such file", "staff opens the extract")
     refused(lambda: c.listdir("/" + NIC), errno.ENOENT, "no such file", "staff lists " + NIC)

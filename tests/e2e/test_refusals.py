@@ -412,8 +412,8 @@ def staff_refusals(w, xid):
     refused(lambda: c.remove("/inbox/kept.txt"), errno.EACCES, why, "abby's rm")
     c.close()
     t.close()
-    eq(sorted(os.listdir(os.path.join(w.dir, "inbox", "abby"))), ["kept.txt"],
-       "abby's inbox on disk")
+    eq(w.inbox_names("abby"), ["kept.txt"], "abby's inbox")
+    eq([f for f in w.inbox_files() if f.startswith(".upload-")], [], "no upload left on disk")
     eq([d for d in denies(deliver.audit_since(w, mark)) if d[0] == "abby"], [
         ("abby", "release list", "", "refused",
          "--json release list --nic %s => %s" % (NIC, why)),

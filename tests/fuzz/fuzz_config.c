@@ -3,7 +3,8 @@
  *
  * libFuzzer:
  *   clang -g -O1 -fsanitize=fuzzer,address,undefined -Iinclude \
- *       tests/fuzz/fuzz_config.c lib/config.c lib/error.c -linih -o fuzz_config
+ *       tests/fuzz/fuzz_config.c lib/config.c lib/netaddr.c lib/error.c -linih \
+ *       -o fuzz_config
  *   ./fuzz_config -max_len=4096
  * Replay files without libFuzzer (any C compiler): add -DFUZZ_MAIN, drop
  * -fsanitize=fuzzer, and run ./fuzz_config FILE...
@@ -19,6 +20,7 @@
 
 #include "sluice/config.h"
 #include "sluice/error.h"
+#include "sluice/netaddr.h"
 
 int LLVMFuzzerTestOneInput(const uint8_t *data, size_t size);
 
@@ -34,12 +36,21 @@ check_reason(int r, const char *why)
 static void
 check_values(const struct sluice_config *c)
 {
-	size_t i;
+	struct netcidr nets[NETADDR_LIST_MAX];
+	size_t i, n;
 
 	if (c->port < 1 || c->port > 65535 || c->idle_timeout < 0 ||
 	    c->policy.n_expiry_days > CONFIG_LIST_MAX ||
 	    c->policy.n_cert_reminder_days > CONFIG_LIST_MAX ||
 	    strlen(c->host_key) >= sizeof(c->host_key))
+		abort();
+	if (c->max_startups.begin < 1 || c->max_startups.begin >
+	    c->max_startups.full || c->max_startups.rate < 1 ||
+	    c->max_startups.rate > 100 || c->per_source_netblock.v4 < 0 ||
+	    c->per_source_netblock.v4 > 32 || c->per_source_netblock.v6 < 0 ||
+	    c->per_source_netblock.v6 > 128 || c->penalties.max < 1 ||
+	    netaddr_parse_list(c->penalties.exempt, nets, NETADDR_LIST_MAX,
+	    &n) != 0)
 		abort();
 	for (i = 1; i < c->policy.n_expiry_days; i++)
 		if (c->policy.expiry_days[i - 1] <= c->policy.expiry_days[i])

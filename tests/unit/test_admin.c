@@ -4,6 +4,7 @@
  * admin (as `sluiced init` does) and to read row counts and audit entries.
  */
 #include <check.h>
+#include <dirent.h>
 #include <fcntl.h>
 #include <stdio.h>
 #include <stdlib.h>
@@ -23,6 +24,8 @@
 #include "engine/admin/admin.h"
 #include "engine/audit.h"
 #include "engine/extract.h"
+#include "engine/inbox.h"
+#include "payloads/payloads.h"
 #include "store/store.h"
 #include "testutil.h"
 
@@ -159,15 +162,35 @@ fpr(uint8_t seedbyte)
 	return out;
 }
 
+/* Uploads p[0..n) to user's inbox as name, sealed as a session seals an
+ * upload (age_seal_*) and taken as the engine takes it at CLOSE. */
 static void
 inbox_put(const char *user, const char *name, const void *p, size_t n)
 {
-	char path[512];
+	struct inbox_ref ref;
+	struct identity id;
+	struct age_seal *sl = NULL;
+	uint8_t key[AGE_FILE_KEY_LEN], sha[32];
+	char tmp[512], why[256] = "";
+	uint64_t plain = 0;
+	int fd;
 
-	(void)snprintf(path, sizeof(path), "%s/inbox/%s", dir, user);
-	(void)mkdir(path, 0700);
-	(void)snprintf(path, sizeof(path), "%s/inbox/%s/%s", dir, user, name);
-	ck_assert_int_eq(tu_write_file(path, p, n), 0);
+	ck_assert_int_eq(identity_by_user(st, user, &id), 0);
+	memset(&ref, 0, sizeof(ref));
+	ref.st = st;
+	ref.dir = dir;
+	ref.master = master;
+	ref.staff_id = id.id;
+	ref.user = user;
+	ck_assert_int_eq(inbox_tmp_create(dir, tmp, sizeof(tmp), &fd), 0);
+	ck_assert_int_eq(age_file_key_new(key), 0);
+	ck_assert_int_eq(age_seal_new(key, fd, &sl), 0);
+	ck_assert_int_eq(age_seal_update(sl, p, n), 0);
+	ck_assert_int_eq(age_seal_final(sl, sha, &plain, NULL), 0);
+	age_seal_free(sl);
+	close(fd);
+	ck_assert_msg(inbox_commit(&ref, name, tmp, key, plain, sha, why,
+	    sizeof(why)) == 0, "%s", why);
 }
 
 static void
@@ -1106,6 +1129,23 @@ END_TEST
 
 /* ---- organisations -------------------------------------------------------- */
 
+/* SQL injection: every value is bound, never built into SQL, so a hostile
+ * name is stored and shown as the text it is and every table stays. */
+START_TEST(sql_injection_is_text)
+{
+	ok("oper", "org add ORG-B --name \"x'); DROP TABLE orgs; --\" "
+	    "--type \"u' OR '1'='1\"");
+	expect_out("appr", "org show ORG-B", "organisation ORG-B: x'); DROP "
+	    "TABLE orgs; -- (u' OR '1'='1)\nDSPT: none\nsanction: none\n"
+	    "contracts: none\nrecipients: none\nsignatories: none\n"
+	    "agreements: none\n");
+	expect("appr", "org show \"ORG-A' OR '1'='1\"", 1,
+	    "bad organisation code 'ORG-A' OR '1'='1': ORG-A' OR '1'='1: a "
+	    "name holds only letters, digits, '.', '_' and '-'\n");
+	ok("appr", "org show ORG-A");	/* the table is still there */
+}
+END_TEST
+
 START_TEST(org_show_and_contracts)
 {
 	ok("oper", "contract add ORG-A --ref DSFC-1 --starts 2026-01-01 "
@@ -1309,6 +1349,353 @@ sign_doc(const char *who, const char *doc, const char *out)
 	(void)snprintf(key, sizeof(key), "%s/%s.key", pki, who);
 	ck_assert_int_eq(tu_run(argv, NULL, NULL), 0);
 }
+
+/* ---- sealed inboxes and sealed staging ----------------------------------- */
+
+#define MARKER	"MARKER-7f3a9c-plaintext-never-rests"
+
+static int
+holds(const uint8_t *p, size_t n, const char *needle)
+{
+	size_t k = strlen(needle), i;
+
+	for (i = 0; i + k <= n; i++)
+		if (memcmp(p + i, needle, k) == 0)
+			return 1;
+	return 0;
+}
+
+/* Whether any regular file of d (not descending) holds needle. */
+static int
+dir_holds(const char *d, const char *needle)
+{
+	char path[512];
+	struct dirent *de;
+	uint8_t *p;
+	size_t n;
+	DIR *dd;
+	int found = 0;
+
+	ck_assert_ptr_nonnull(dd = opendir(d));
+	while ((de = readdir(dd)) != NULL) {
+		(void)snprintf(path, sizeof(path), "%s/%s", d, de->d_name);
+		if (de->d_name[0] == '.' && (de->d_name[1] == '\0' ||
+		    de->d_name[1] == '.'))
+			continue;
+		if (tu_read_file(path, &p, &n) != 0)
+			continue;
+		found |= holds(p, n, needle);
+		free(p);
+	}
+	closedir(dd);
+	return found;
+}
+
+/* The entries of d but . and .., counted. */
+static int
+dir_count(const char *d)
+{
+	struct dirent *de;
+	DIR *dd;
+	int n = 0;
+
+	ck_assert_ptr_nonnull(dd = opendir(d));
+	while ((de = readdir(dd)) != NULL)
+		n += strcmp(de->d_name, ".") != 0 && strcmp(de->d_name, "..") != 0;
+	closedir(dd);
+	return n;
+}
+
+/* The plaintext of extract id's payload, through its wrapped key. */
+static void
+expect_payload(const char *id, const char *want)
+{
+	uint8_t key[AGE_FILE_KEY_LEN];
+	char path[256], dec[256], why[256] = "";
+	struct extract e;
+	uint8_t *p;
+	size_t n;
+	int in, out;
+
+	ck_assert_int_eq(extract_get(st, id, &e), 0);
+	ck_assert_int_eq(package_unwrap(master, id, e.wrapped_key,
+	    e.wrapped_len, key), 0);
+	payload_path(id, path, sizeof(path));
+	(void)snprintf(dec, sizeof(dec), "%s/dec.out", dir);
+	ck_assert_int_ge(in = open(path, O_RDONLY), 0);
+	ck_assert_int_ge(out = open(dec, O_WRONLY | O_CREAT | O_TRUNC, 0600), 0);
+	ck_assert_msg(age_payload_decrypt(in, out, key, NULL, NULL, why,
+	    sizeof(why)) == 0, "%s", why);
+	close(in);
+	close(out);
+	ck_assert_int_eq(tu_read_file(dec, &p, &n), 0);
+	ck_assert_uint_eq(n, strlen(want));
+	ck_assert(memcmp(p, want, n) == 0);
+	free(p);
+	ck_assert_int_eq(unlink(dec), 0);
+	ck_assert_uint_eq(e.plain_size, strlen(want));
+	ck_assert_uint_eq(e.payload_size, age_payload_size(strlen(want)));
+}
+
+/* An inbox file rests sealed; staging it wraps its key again and hands
+ * the very file to the payload area: the inbox is empty after, the
+ * payload decrypts to what was uploaded, and no plaintext is on disk. */
+START_TEST(stage_from_sealed_inbox)
+{
+	static const char data[] = "id,marker\n1," MARKER "\n";
+	char id[64], inbox[256], area[256];
+	struct inbox_file f;
+	struct identity oper;
+
+	(void)snprintf(inbox, sizeof(inbox), "%s/inbox", dir);
+	(void)snprintf(area, sizeof(area), "%s/payloads", dir);
+	inbox_put("oper", "cohort.csv", data, strlen(data));
+	ck_assert_int_eq(identity_by_user(st, "oper", &oper), 0);
+	ck_assert_int_eq(inbox_file_get(st, oper.id, "cohort.csv", &f), 0);
+	ck_assert_uint_eq(f.plain_size, strlen(data));
+	ck_assert(!dir_holds(inbox, MARKER));
+	stage("oper", "cohort.csv", data, id);
+	expect_audit("oper", "extract stage", id, "ok",
+	    "extract stage NIC-123456-A1B2C cohort.csv");
+	ck_assert_int_eq(inbox_file_get(st, oper.id, "cohort.csv", &f),
+	    SLUICE_ENOTFOUND);
+	ck_assert_int_eq(dir_count(inbox), 2);	/* both dsa.txt files */
+	expect_payload(id, data);
+	ck_assert(!dir_holds(area, MARKER));
+	ck_assert(!dir_holds(inbox, MARKER));
+	expect_refusal("oper", "extract stage NIC-123456-A1B2C cohort.csv "
+	    "--name again.csv", "no file cohort.csv in your inbox\n");
+}
+END_TEST
+
+/* Flips one bit of a file in the inbox directory. */
+static void
+flip(const char *file_id, size_t at)
+{
+	char path[512];
+	uint8_t *p;
+	size_t n;
+
+	(void)snprintf(path, sizeof(path), "%s/inbox/%s", dir, file_id);
+	ck_assert_int_eq(tu_read_file(path, &p, &n), 0);
+	ck_assert_uint_gt(n, at);
+	p[at] ^= 1;
+	ck_assert_int_eq(tu_write_file(path, p, n), 0);
+	free(p);
+}
+
+/* The one reader of inbox files refuses a file altered on disk, or one
+ * put in another's place, with the same words; a too large one by size. */
+START_TEST(inbox_read_refuses_tampering)
+{
+	struct inbox_ref ref;
+	struct inbox_file a, b;
+	struct identity oper;
+	struct sbuf *plain = sbuf_new_secret();
+	char why[256] = "", pa[512], pb[512];
+
+	inbox_put("oper", "a.txt", DSA, sizeof(DSA) - 1);
+	inbox_put("oper", "b.txt", DSA, sizeof(DSA) - 1);
+	ck_assert_int_eq(identity_by_user(st, "oper", &oper), 0);
+	memset(&ref, 0, sizeof(ref));
+	ref.st = st;
+	ref.dir = dir;
+	ref.master = master;
+	ref.staff_id = oper.id;
+	ref.user = "oper";
+	ck_assert_int_eq(inbox_read(&ref, "a.txt", 1024, plain, why,
+	    sizeof(why)), 0);
+	ck_assert_uint_eq(sbuf_len(plain), sizeof(DSA) - 1);
+	ck_assert(memcmp(sbuf_ptr(plain), DSA, sizeof(DSA) - 1) == 0);
+	sbuf_reset(plain);
+	ck_assert_int_eq(inbox_read(&ref, "a.txt", 10, plain, why,
+	    sizeof(why)), SLUICE_ETOOBIG);
+	ck_assert_str_eq(why, "a.txt in your inbox is larger than 10 bytes");
+	ck_assert_int_eq(inbox_file_get(st, oper.id, "a.txt", &a), 0);
+	ck_assert_int_eq(inbox_file_get(st, oper.id, "b.txt", &b), 0);
+	flip(a.id, 20);
+	expect_refusal("oper", "agreement add NIC-654321-ZZZZZ --org ORG-A "
+	    "--title t --purpose p --legal-basis l --datasets A --starts "
+	    "2026-01-01 --expires 2026-12-31 --document a.txt",
+	    "a.txt in your inbox fails its integrity check\n");
+	/* b's bytes in a's place: sealed, but under another key */
+	(void)snprintf(pa, sizeof(pa), "%s/inbox/%s", dir, a.id);
+	(void)snprintf(pb, sizeof(pb), "%s/inbox/%s", dir, b.id);
+	ck_assert_int_eq(rename(pb, pa), 0);
+	sbuf_reset(plain);
+	ck_assert_int_eq(inbox_read(&ref, "a.txt", 1024, plain, why,
+	    sizeof(why)), SLUICE_EVERIFY);
+	ck_assert_str_eq(why, "a.txt in your inbox fails its integrity check");
+	expect_refusal("oper", "extract stage NIC-123456-A1B2C a.txt",
+	    "a.txt in your inbox fails its integrity check\n");
+	/* another staff member's inbox holds no a.txt */
+	ref.staff_id = 1;
+	ck_assert_int_eq(inbox_read(&ref, "a.txt", 1024, plain, why,
+	    sizeof(why)), SLUICE_ENOTFOUND);
+	ck_assert_str_eq(why, "no file a.txt in your inbox");
+	sbuf_free(plain);
+}
+END_TEST
+
+/* A new master key: every inbox file's key wrapped again, the files as
+ * they were; the old key opens nothing more. */
+START_TEST(inbox_keys_rewrapped)
+{
+	uint8_t newm[32];
+	struct inbox_ref ref;
+	struct identity oper;
+	struct sbuf *plain = sbuf_new_secret();
+	char why[256] = "";
+	size_t n = 0;
+
+	inbox_put("oper", "x.txt", DSA, sizeof(DSA) - 1);
+	randombytes_buf(newm, sizeof(newm));
+	ck_assert_int_eq(store_begin(st), 0);
+	ck_assert_int_eq(inbox_rewrap_all(st, master, newm, &n), 0);
+	ck_assert_int_eq(store_commit(st), 0);
+	ck_assert_uint_eq(n, 3);	/* oper's and opap's dsa.txt, x.txt */
+	ck_assert_int_eq(identity_by_user(st, "oper", &oper), 0);
+	memset(&ref, 0, sizeof(ref));
+	ref.st = st;
+	ref.dir = dir;
+	ref.master = newm;
+	ref.staff_id = oper.id;
+	ref.user = "oper";
+	ck_assert_msg(inbox_read(&ref, "x.txt", 1024, plain, why,
+	    sizeof(why)) == 0, "%s", why);
+	ck_assert_uint_eq(sbuf_len(plain), sizeof(DSA) - 1);
+	sbuf_reset(plain);
+	ref.master = master;
+	ck_assert_int_eq(inbox_read(&ref, "x.txt", 1024, plain, why,
+	    sizeof(why)), SLUICE_EVERIFY);
+	ck_assert_int_eq(store_begin(st), 0);
+	ck_assert_int_eq(inbox_rewrap_all(st, master, newm, &n), SLUICE_EVERIFY);
+	ck_assert_int_eq(store_rollback(st), 0);
+	sbuf_free(plain);
+}
+END_TEST
+
+/* A payload sealed as a session seals an upload to /stage/NIC/NAME. */
+static struct payload_new *
+sealed_payload(const char *data, uint8_t key[AGE_FILE_KEY_LEN],
+    struct admin_sealed *sl)
+{
+	struct payload_new *pn = NULL;
+	struct age_seal *seal = NULL;
+	char why[256] = "";
+	int fd;
+
+	ck_assert_int_eq(payloads_create(dir, &pn, &fd, why, sizeof(why)), 0);
+	ck_assert_int_eq(age_file_key_new(key), 0);
+	ck_assert_int_eq(age_seal_new(key, fd, &seal), 0);
+	ck_assert_int_eq(age_seal_update(seal, (const uint8_t *)data,
+	    strlen(data)), 0);
+	memset(sl, 0, sizeof(*sl));
+	ck_assert_int_eq(age_seal_final(seal, sl->sha256, &sl->plain_size,
+	    NULL), 0);
+	age_seal_free(seal);
+	sl->pn = pn;
+	sl->fd = fd;
+	sl->key = key;
+	return pn;
+}
+
+/* Runs admin_stage_sealed() as user; the answer as run() gives it. */
+static struct answer
+stage_sealed_as(const char *user, const char *name, struct admin_sealed *sl)
+{
+	struct admin_ctx ctx;
+	struct identity id;
+	struct answer a;
+
+	ck_assert_int_eq(identity_by_user(st, user, &id), 0);
+	memset(&ctx, 0, sizeof(ctx));
+	memset(&a, 0, sizeof(a));
+	ctx.store = st;
+	ctx.data_dir = dir;
+	ctx.master_key = master;
+	ctx.now = NOW;
+	ctx.user = user;
+	ctx.kind = ADMIN_CALLER_STAFF;
+	ctx.roles = id.roles;
+	ctx.staff_id = id.id;
+	ctx.out = sbuf_new();
+	ctx.err = sbuf_new();
+	ck_assert_int_eq(admin_stage_sealed(&ctx, "NIC-123456-A1B2C", name, sl,
+	    &a.status), 0);
+	a.out = sbuf_str(ctx.out);
+	a.err = sbuf_str(ctx.err);
+	sbuf_free(ctx.out);
+	sbuf_free(ctx.err);
+	return a;
+}
+
+/* An upload sealed by its session becomes an extract as `extract stage`
+ * makes one: roles, checks and audit entry of the command; a payload
+ * whose length is not the one its plaintext gives is refused. */
+START_TEST(stage_sealed_upload)
+{
+	static const char data[] = "sealed by the session " MARKER "\n";
+	uint8_t key[AGE_FILE_KEY_LEN], sha[32];
+	char id[64], why[256] = "", want[512], hexsha[65];
+	struct admin_ctx ctx;
+	struct admin_sealed sl;
+	struct answer a;
+
+	(void)sealed_payload(data, key, &sl);
+	a = stage_sealed_as("appr", "cohort.csv", &sl);
+	ck_assert_int_eq(a.status, 1);
+	ck_assert_str_eq(a.err, "permission denied: 'extract stage' needs "
+	    "role operator\n");
+	ck_assert_ptr_nonnull(sl.pn);	/* not taken: the caller drops it */
+	answer_free(&a);
+	a = stage_sealed_as("oper", "cohort.csv", &sl);
+	ck_assert_msg(a.status == 0, "%s", a.err);
+	ck_assert_ptr_null(sl.pn);
+	ck_assert_uint_eq(strlen(a.out), 33);
+	(void)snprintf(id, sizeof(id), "%.32s", a.out);
+	answer_free(&a);
+	crypto_hash_sha256(sha, (const uint8_t *)data, strlen(data));
+	sodium_bin2hex(hexsha, sizeof(hexsha), sha, sizeof(sha));
+	(void)snprintf(want, sizeof(want), "staged cohort.csv of "
+	    "NIC-123456-A1B2C as it was uploaded to /stage/NIC-123456-A1B2C/"
+	    "cohort.csv: %zu bytes, sha256 %s", strlen(data), hexsha);
+	expect_audit("oper", "extract stage", id, "ok", want);
+	expect_payload(id, data);
+	/* the name is taken now; OPEN says so before anything is written */
+	memset(&ctx, 0, sizeof(ctx));
+	ctx.store = st;
+	ctx.user = "oper";
+	ctx.kind = ADMIN_CALLER_STAFF;
+	ctx.roles = ROLE_OPERATOR;
+	ck_assert_int_eq(admin_may_stage(&ctx, "NIC-123456-A1B2C",
+	    "cohort.csv", why, sizeof(why)), SLUICE_EEXIST);
+	ck_assert_str_eq(why, "NIC-123456-A1B2C already has an extract named "
+	    "cohort.csv");
+	ck_assert_int_eq(admin_may_stage(&ctx, "NIC-654321-ZZZZZ", "x.csv",
+	    why, sizeof(why)), SLUICE_ENOTFOUND);
+	ck_assert_str_eq(why, "unknown agreement NIC-654321-ZZZZZ");
+	ck_assert_int_eq(admin_may_stage(&ctx, "NIC-123456-A1B2C", "x.csv",
+	    why, sizeof(why)), 0);
+	ctx.roles = ROLE_APPROVER;
+	ck_assert_int_eq(admin_may_stage(&ctx, "NIC-123456-A1B2C", "x.csv",
+	    why, sizeof(why)), SLUICE_EDENIED);
+	ck_assert_str_eq(why, "permission denied: 'extract stage' needs role "
+	    "operator");
+	/* a payload one byte short of what its plaintext gives */
+	(void)sealed_payload(data, key, &sl);
+	sl.plain_size++;
+	a = stage_sealed_as("oper", "short.csv", &sl);
+	ck_assert_int_eq(a.status, 1);
+	(void)snprintf(want, sizeof(want), "staging short.csv failed: the "
+	    "upload is not a whole sealed payload: %llu bytes for %zu bytes of "
+	    "plaintext\n", (unsigned long long)age_payload_size(strlen(data)),
+	    strlen(data) + 1);
+	ck_assert_str_eq(a.err, want);
+	ck_assert_ptr_null(sl.pn);
+	answer_free(&a);
+}
+END_TEST
 
 START_TEST(agreement_sign_cms)
 {
@@ -1622,9 +2009,14 @@ main(void)
 	tcase_add_test(tc, staff_key_replaced);
 	tcase_add_test(tc, person_management);
 	tcase_add_test(tc, org_show_and_contracts);
+	tcase_add_test(tc, sql_injection_is_text);
 	tcase_add_test(tc, extract_list_show_discard);
 	tcase_add_test(tc, agreement_versions_and_terminate);
 	tcase_add_test(tc, signatory_list_and_revoke);
+	tcase_add_test(tc, stage_from_sealed_inbox);
+	tcase_add_test(tc, inbox_read_refuses_tampering);
+	tcase_add_test(tc, stage_sealed_upload);
+	tcase_add_test(tc, inbox_keys_rewrapped);
 	suite_add_tcase(s, tc);
 	sr = srunner_create(s);
 	srunner_run_all(sr, CK_NORMAL);

@@ -391,6 +391,300 @@ START_TEST(test_payload_sizes)
 }
 END_TEST
 
+/* ---- sealing as the plaintext arrives ---------------------------------- */
+
+/* Plaintext sizes around the chunk edges, and the pieces they arrive in. */
+static const size_t seal_sizes[] = { 0, 1, 65535, 65536, 65537, 3 * 65536,
+    1048576 + 123 };
+static const size_t seal_pieces[] = { 1000, 32768, 65536, 65537, 200000,
+    (size_t)-1 };
+#define NSEAL_SIZES (sizeof(seal_sizes) / sizeof(seal_sizes[0]))
+#define NSEAL_PIECES (sizeof(seal_pieces) / sizeof(seal_pieces[0]))
+
+static uint8_t *
+pattern(size_t n)
+{
+	uint8_t *p = malloc(n + 1);
+	size_t i;
+
+	ck_assert_ptr_nonnull(p);
+	for (i = 0; i < n; i++)
+		p[i] = (uint8_t)(i * 7 + i / 65536);
+	return p;
+}
+
+/* Seals p[0..n) to path in pieces of `piece` bytes; checks the sizes and
+ * the digest final reports. */
+static void
+seal_to(const char *path, const uint8_t fk[AGE_FILE_KEY_LEN],
+    const uint8_t *p, size_t n, size_t piece)
+{
+	struct age_seal *sl = NULL;
+	uint8_t sha[32], want[32];
+	uint64_t plain = 1, cipher = 1;
+	size_t off, k;
+	int fd;
+
+	ck_assert_int_ge(fd = open(path, O_WRONLY | O_CREAT | O_TRUNC, 0600), 0);
+	ck_assert_int_eq(age_seal_new(fk, fd, &sl), 0);
+	for (off = 0; off < n; off += k) {
+		k = n - off < piece ? n - off : piece;
+		ck_assert_int_eq(age_seal_update(sl, p + off, k), 0);
+		ck_assert_uint_eq(age_seal_taken(sl), off + k);
+	}
+	ck_assert_int_eq(age_seal_final(sl, sha, &plain, &cipher), 0);
+	ck_assert_int_eq(age_seal_update(sl, p, 0), SLUICE_ESTATE);
+	ck_assert_int_eq(age_seal_final(sl, NULL, NULL, NULL), SLUICE_ESTATE);
+	age_seal_free(sl);
+	close(fd);
+	crypto_hash_sha256(want, p, n);
+	ck_assert_mem_eq(sha, want, 32);
+	ck_assert_uint_eq(plain, n);
+	ck_assert_uint_eq(cipher, age_payload_size(n));
+}
+
+/* The payload at path opens, from its file and in memory, to p[0..n). */
+static void
+check_opens(const char *path, const uint8_t fk[AGE_FILE_KEY_LEN],
+    const uint8_t *p, size_t n)
+{
+	char dec[128], why[256] = "";
+	struct sbuf *plain = sbuf_new_secret();
+	uint8_t sha[32], want[32], *q, *c;
+	uint64_t got = 0;
+	size_t qn, cn;
+	int in, out;
+
+	path_of(dec, "seal.dec");
+	ck_assert_int_ge(in = open(path, O_RDONLY), 0);
+	ck_assert_int_ge(out = open(dec, O_WRONLY | O_CREAT | O_TRUNC, 0600), 0);
+	ck_assert_msg(age_payload_decrypt(in, out, fk, sha, &got, why,
+	    sizeof(why)) == 0, "%s", why);
+	close(in);
+	close(out);
+	ck_assert_int_eq(tu_read_file(dec, &q, &qn), 0);
+	ck_assert_uint_eq(qn, n);
+	ck_assert(n == 0 || memcmp(q, p, n) == 0);
+	ck_assert_int_eq(tu_read_file(path, &c, &cn), 0);
+	ck_assert_msg(age_payload_open(c, cn, fk, plain, want, why,
+	    sizeof(why)) == 0, "%s", why);
+	ck_assert_mem_eq(sha, want, 32);
+	ck_assert_uint_eq(sbuf_len(plain), n);
+	ck_assert(n == 0 || memcmp(sbuf_ptr(plain), p, n) == 0);
+	free(q);
+	free(c);
+	sbuf_free(plain);
+}
+
+START_TEST(test_seal_pieces)
+{
+	size_t n = seal_sizes[_i / (int)NSEAL_PIECES];
+	size_t piece = seal_pieces[_i % (int)NSEAL_PIECES];
+	uint8_t fk[AGE_FILE_KEY_LEN], *p = pattern(n);
+	char path[128];
+
+	ck_assert_int_eq(age_file_key_new(fk), 0);
+	path_of(path, "seal.age");
+	seal_to(path, fk, p, n, piece);
+	check_opens(path, fk, p, n);
+	free(p);
+}
+END_TEST
+
+/* age_payload_encrypt's payload (the whole file at once) opens in memory
+ * too, and seals to the same length as piecewise sealing. */
+START_TEST(test_seal_matches_encrypt)
+{
+	size_t n = seal_sizes[_i];
+	uint8_t fk[AGE_FILE_KEY_LEN], sha[32], *p = pattern(n);
+	char in[128], enc[128];
+	uint64_t plain = 0, cipher = 0;
+	int ifd, ofd;
+
+	ck_assert_int_eq(age_file_key_new(fk), 0);
+	path_of(in, "whole.in");
+	path_of(enc, "whole.age");
+	ck_assert_int_eq(tu_write_file(in, p, n), 0);
+	ck_assert_int_ge(ifd = open(in, O_RDONLY), 0);
+	ck_assert_int_ge(ofd = open(enc, O_WRONLY | O_CREAT | O_TRUNC, 0600), 0);
+	ck_assert_int_eq(age_payload_encrypt(ifd, ofd, fk, sha, &plain,
+	    &cipher), 0);
+	close(ifd);
+	close(ofd);
+	ck_assert_uint_eq(cipher, age_payload_size(n));
+	check_opens(enc, fk, p, n);
+	free(p);
+}
+END_TEST
+
+/* A sealed payload behind a header made for an X25519 key: stock age -d
+ * gives the plaintext back. */
+START_TEST(test_seal_stock_age)
+{
+	size_t n = seal_sizes[_i];
+	uint8_t fk[AGE_FILE_KEY_LEN], seed[AGE_SEED_LEN], *p = pattern(n);
+	char pay[128], enc[128], dec[128], key[128];
+	const char *argv[] = { "age", "-d", "-i", key, enc, NULL };
+	struct sbuf *hdr = sbuf_new();
+	struct age_recipient r;
+	uint8_t *c;
+	size_t cn;
+
+	ck_assert_int_eq(age_file_key_new(fk), 0);
+	randombytes_buf(seed, sizeof(seed));
+	load_recipient(K_X25519, &r);
+	ck_assert_int_eq(age_header_build(fk, &r, 1, seed, hdr), 0);
+	path_of(pay, "stock.pay");
+	path_of(enc, "stock.age");
+	path_of(dec, "stock.dec");
+	path_of(key, key_file[K_X25519]);
+	seal_to(pay, fk, p, n, 32768);
+	ck_assert_int_eq(tu_read_file(pay, &c, &cn), 0);
+	ck_assert_int_eq(sbuf_put(hdr, c, cn), 0);
+	ck_assert_int_eq(tu_write_file(enc, sbuf_ptr(hdr), sbuf_len(hdr)), 0);
+	ck_assert_int_eq(tu_run(argv, NULL, dec), 0);
+	free(c);
+	ck_assert_int_eq(tu_read_file(dec, &c, &cn), 0);
+	ck_assert_uint_eq(cn, n);
+	ck_assert(n == 0 || memcmp(c, p, n) == 0);
+	free(c);
+	free(p);
+	sbuf_free(hdr);
+	age_recipient_clear(&r);
+}
+END_TEST
+
+/* In memory as from a file: a flipped bit, a wrong key, a cut and trailing
+ * bytes are refused, with their reasons. */
+START_TEST(test_open_refusals)
+{
+	uint8_t fk[AGE_FILE_KEY_LEN], other[AGE_FILE_KEY_LEN], *p = pattern(70000);
+	struct sbuf *plain = sbuf_new_secret();
+	char path[128], why[256] = "";
+	uint8_t *c;
+	size_t cn;
+
+	ck_assert_int_eq(age_file_key_new(fk), 0);
+	ck_assert_int_eq(age_file_key_new(other), 0);
+	path_of(path, "refuse.age");
+	seal_to(path, fk, p, 70000, 70000);
+	ck_assert_int_eq(tu_read_file(path, &c, &cn), 0);
+	c[16 + 65552 + 3] ^= 1;
+	ck_assert_int_eq(age_payload_open(c, cn, fk, plain, NULL, why,
+	    sizeof(why)), SLUICE_EVERIFY);
+	ck_assert_str_eq(why, "age payload chunk 1 fails authentication");
+	c[16 + 65552 + 3] ^= 1;
+	sbuf_reset(plain);
+	ck_assert_int_eq(age_payload_open(c, cn, other, plain, NULL, why,
+	    sizeof(why)), SLUICE_EVERIFY);
+	ck_assert_str_eq(why, "age payload chunk 0 fails authentication");
+	sbuf_reset(plain);
+	ck_assert_int_eq(age_payload_open(c, cn - 1, fk, plain, NULL, why,
+	    sizeof(why)), SLUICE_EVERIFY);
+	sbuf_reset(plain);
+	ck_assert_int_eq(age_payload_open(c, 16 + 65552 + 16, fk, plain, NULL,
+	    why, sizeof(why)), SLUICE_EFORMAT);
+	ck_assert_str_eq(why, "age payload of 65584 bytes is truncated or has "
+	    "trailing data");
+	sbuf_reset(plain);
+	ck_assert_int_eq(age_payload_open(c, cn, fk, plain, NULL, why,
+	    sizeof(why)), 0);
+	ck_assert_uint_eq(sbuf_len(plain), 70000);
+	free(c);
+	free(p);
+	sbuf_free(plain);
+}
+END_TEST
+
+/* Flips one bit of the file on fd at off. */
+static void
+flip_at(int fd, size_t off)
+{
+	uint8_t b;
+
+	ck_assert_int_eq(pread(fd, &b, 1, (off_t)off), 1);
+	b ^= 1;
+	ck_assert_int_eq(pwrite(fd, &b, 1, (off_t)off), 1);
+}
+
+/* The spot check reads the ends only: another key, a cut, an altered
+ * first or last chunk are caught; a middle chunk is left to decryption. */
+START_TEST(test_spot_check)
+{
+	uint8_t fk[AGE_FILE_KEY_LEN], other[AGE_FILE_KEY_LEN], *p;
+	char path[128], why[256] = "";
+	size_t n = 3 * 65536 + 10, len = (size_t)age_payload_size(n);
+	size_t mid = 16 + 65552 + 5, last = len - 3;
+	int fd;
+
+	p = pattern(n);
+	ck_assert_int_eq(age_file_key_new(fk), 0);
+	ck_assert_int_eq(age_file_key_new(other), 0);
+	path_of(path, "spot.age");
+	seal_to(path, fk, p, n, 65536);
+	free(p);
+	ck_assert_int_ge(fd = open(path, O_RDWR), 0);
+	ck_assert_int_eq(age_payload_spot_check(fd, len, fk, why,
+	    sizeof(why)), 0);
+	ck_assert_int_eq(age_payload_spot_check(fd, len, other, why,
+	    sizeof(why)), SLUICE_EVERIFY);
+	ck_assert_str_eq(why, "age payload chunk 0 fails authentication");
+	ck_assert_int_eq(age_payload_spot_check(fd, len - 1, fk, why,
+	    sizeof(why)), SLUICE_EVERIFY);
+	ck_assert_str_eq(why, "age payload chunk 3 fails authentication");
+	ck_assert_int_eq(age_payload_spot_check(fd, 16 + 65552 + 16, fk, why,
+	    sizeof(why)), SLUICE_EFORMAT);
+	flip_at(fd, mid);
+	ck_assert_int_eq(age_payload_spot_check(fd, len, fk, why,
+	    sizeof(why)), 0);
+	flip_at(fd, last);
+	ck_assert_int_eq(age_payload_spot_check(fd, len, fk, why,
+	    sizeof(why)), SLUICE_EVERIFY);
+	close(fd);
+}
+END_TEST
+
+/* Reading back at random: any range, across chunk edges, in any order,
+ * gives the plaintext; a range in an altered chunk gives nothing. */
+START_TEST(test_unseal_ranges)
+{
+	static const size_t ranges[][2] = { { 0, 1 }, { 65535, 2 },
+	    { 3 * 65536 + 5, 5 }, { 10, 150000 }, { 65536, 65536 },
+	    { 0, 3 * 65536 + 10 }, { 3 * 65536 + 10, 0 } };
+	size_t n = 3 * 65536 + 10, i;
+	uint8_t fk[AGE_FILE_KEY_LEN], *p = pattern(n), *got = malloc(n + 1);
+	struct age_unseal *u = NULL;
+	char path[128];
+	int fd;
+
+	ck_assert_int_eq(age_file_key_new(fk), 0);
+	path_of(path, "unseal.age");
+	seal_to(path, fk, p, n, 32768);
+	ck_assert_int_ge(fd = open(path, O_RDWR), 0);
+	ck_assert_int_eq(age_unseal_new(fk, fd, 16 + 65552 + 16, &u),
+	    SLUICE_EFORMAT);
+	ck_assert_ptr_null(u);
+	ck_assert_int_eq(age_unseal_new(fk, fd, age_payload_size(n), &u), 0);
+	ck_assert_uint_eq(age_unseal_size(u), n);
+	for (i = sizeof(ranges) / sizeof(ranges[0]); i-- > 0;) {
+		ck_assert_int_eq(age_unseal_read(u, ranges[i][0], got,
+		    ranges[i][1]), 0);
+		ck_assert(memcmp(got, p + ranges[i][0], ranges[i][1]) == 0);
+	}
+	ck_assert_int_eq(age_unseal_read(u, n - 1, got, 2), SLUICE_EINVAL);
+	age_unseal_free(u);
+	flip_at(fd, 16 + 65552 + 100);
+	ck_assert_int_eq(age_unseal_new(fk, fd, age_payload_size(n), &u), 0);
+	ck_assert_int_eq(age_unseal_read(u, 0, got, 10), 0);
+	ck_assert_int_eq(age_unseal_read(u, 65530, got, 10), SLUICE_EVERIFY);
+	ck_assert_int_eq(age_unseal_read(u, 2 * 65536, got, 10), 0);
+	age_unseal_free(u);
+	close(fd);
+	free(got);
+	free(p);
+}
+END_TEST
+
 START_TEST(test_keygen)
 {
 	char ident[AGE_IDENTITY_STRLEN + 1], rcpt[AGE_RECIPIENT_STRLEN + 1];
@@ -553,6 +847,13 @@ main(void)
 	tcase_add_test(tc, test_tampering);
 	tcase_add_test(tc, test_payload_sizes);
 	tcase_add_test(tc, test_keygen);
+	tcase_add_loop_test(tc, test_seal_pieces, 0,
+	    (int)(NSEAL_SIZES * NSEAL_PIECES));
+	tcase_add_loop_test(tc, test_seal_matches_encrypt, 0, (int)NSEAL_SIZES);
+	tcase_add_loop_test(tc, test_seal_stock_age, 0, (int)NSEAL_SIZES);
+	tcase_add_test(tc, test_open_refusals);
+	tcase_add_test(tc, test_spot_check);
+	tcase_add_test(tc, test_unseal_ranges);
 	tcase_add_test(tc, test_bad_recipients_identities);
 	tcase_add_test(tc, test_header_hostile);
 	suite_add_tcase(s, tc);

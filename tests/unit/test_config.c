@@ -102,8 +102,23 @@ START_TEST(defaults_write_and_load)
 	(void)snprintf(path, sizeof(path), "%s/policy.conf", tmpdir);
 	ck_assert_str_eq(loaded.policy_file, path);
 	ck_assert_int_eq(loaded.login_grace_time, 30);
-	ck_assert_int_eq(loaded.max_sessions, 64);
-	ck_assert_int_eq(loaded.max_startups, 10);
+	ck_assert_int_eq(loaded.max_sessions, 256);
+	ck_assert_int_eq(loaded.max_startups.begin, 128);
+	ck_assert_int_eq(loaded.max_startups.rate, 30);
+	ck_assert_int_eq(loaded.max_startups.full, 256);
+	ck_assert_int_eq(loaded.per_source_max_startups, 100);
+	ck_assert_int_eq(loaded.per_source_netblock.v4, 32);
+	ck_assert_int_eq(loaded.per_source_netblock.v6, 64);
+	ck_assert_int_eq(loaded.penalties.authfail, 5);
+	ck_assert_int_eq(loaded.penalties.noauth, 1);
+	ck_assert_int_eq(loaded.penalties.grace, 10);
+	ck_assert_int_eq(loaded.penalties.protocol, 5);
+	ck_assert_int_eq(loaded.penalties.crash, 90);
+	ck_assert_int_eq(loaded.penalties.max, 600);
+	ck_assert_int_eq(loaded.penalties.min, 15);
+	ck_assert_int_eq(loaded.penalties.max_sources, 65536);
+	ck_assert_int_eq(loaded.penalties.overflow, CONFIG_OVERFLOW_PERMISSIVE);
+	ck_assert_str_eq(loaded.penalties.exempt, "");
 	ck_assert_int_eq(loaded.idle_timeout, 900);
 	ck_assert_int_eq(loaded.mail_transport, MAIL_MAILDIR);
 	ck_assert_str_eq(mail_transport_name(loaded.mail_transport), "maildir");
@@ -212,6 +227,44 @@ static const struct bad {
 	    "t.conf:5: idle_timeout = -1: out of range (0..86400)" },
 	{ 'd', "[server]\nlogin_grace_time = 601\n",
 	    "t.conf:2: login_grace_time = 601: out of range (1..600)" },
+	{ 'd', "[server]\nmax_startups = 10:30\n",
+	    "t.conf:2: max_startups = 10:30: not N or start:rate:full" },
+	{ 'd', "[server]\nmax_startups = 10:30:100:5\n",
+	    "t.conf:2: max_startups = 10:30:100:5: not N or start:rate:full" },
+	{ 'd', "[server]\nmax_startups = 10::100\n",
+	    "t.conf:2: max_startups = 10::100: not N or start:rate:full" },
+	{ 'd', "[server]\nmax_startups = 10:0:100\n",
+	    "t.conf:2: max_startups rate = 0: out of range (1..100)" },
+	{ 'd', "[server]\nmax_startups = 0\n",
+	    "t.conf:2: max_startups start = 0: out of range (1..10000)" },
+	{ 'd', "[server]\nmax_startups = 10:30:x\n",
+	    "t.conf:2: max_startups full = x: not a whole number" },
+	{ 'd', "[server]\nmax_startups = 100:30:10\n",
+	    "t.conf:2: max_startups = 100:30:10: start is more than full" },
+	{ 'd', "[server]\nper_source_max_startups = -1\n",
+	    "t.conf:2: per_source_max_startups = -1: out of range (0..10000)" },
+	{ 'd', "[server]\nper_source_netblock = 33\n",
+	    "t.conf:2: per_source_netblock ipv4 = 33: out of range (0..32)" },
+	{ 'd', "[server]\nper_source_netblock = 24:129\n",
+	    "t.conf:2: per_source_netblock ipv6 = 129: out of range (0..128)" },
+	{ 'd', "[server]\nper_source_netblock = 24:64:8\n",
+	    "t.conf:2: per_source_netblock = 24:64:8: not IPV4BITS or IPV4BITS:IPV6BITS" },
+	{ 'd', "[penalties]\nauthfail = -5\n",
+	    "t.conf:2: authfail = -5: out of range (0..86400)" },
+	{ 'd', "[penalties]\nmax = 0\n", "t.conf:2: max = 0: out of range (1..86400)" },
+	{ 'd', "[penalties]\nmax_sources = 262145\n",
+	    "t.conf:2: max_sources = 262145: out of range (1..262144)" },
+	{ 'd', "[penalties]\noverflow = deny\n",
+	    "t.conf:2: overflow = deny: not permissive or deny-all" },
+	{ 'd', "[penalties]\nexempt = 10.0.0.0/33\n",
+	    "t.conf:2: exempt = 10.0.0.0/33: not at most 16 addresses or ADDR/BITS "
+	    "networks separated by commas" },
+	{ 'd', "[penalties]\nexempt = 10.0.0.1,,::1\n",
+	    "t.conf:2: exempt = 10.0.0.1,,::1: not at most 16 addresses or ADDR/BITS "
+	    "networks separated by commas" },
+	{ 'd', "[penalties]\nexempt = example.org\n",
+	    "t.conf:2: exempt = example.org: not at most 16 addresses or ADDR/BITS "
+	    "networks separated by commas" },
 	{ 'd', "[server]\nport = 22\nport = 23\n",
 	    "t.conf:3: port in [server] is set twice (first on line 2)" },
 	/* inih joins an indented line to the key above: still set twice. */
@@ -309,8 +362,10 @@ START_TEST(good_values_taken)
 {
 	static const char daemon[] =
 	    "; comment\n[server]\nlisten = 0.0.0.0\nport = 1\nidle_timeout = 0\n"
-	    "host_key = /etc/sluice/host_key\n[mail]\ntransport = sendmail\n"
+	    "host_key = /etc/sluice/host_key\nmax_startups = 7\n"
+	    "per_source_netblock = 24\n[mail]\ntransport = sendmail\n"
 	    "staff_to = a@example.org, b@example.org\n[store]\npath=db/x.db ; inline\n"
+	    "[penalties]\noverflow = deny-all\nexempt = 192.0.2.0/24, ::1\n"
 	    "[sandbox]\nuser = _sluice-2\nchroot = /var/empty\n";
 	static const char policy[] =
 	    "[reminders]\nexpiry_days = 7, 90 ,30\n[certificates]\nreminder_days =\n"
@@ -327,6 +382,14 @@ START_TEST(good_values_taken)
 	ck_assert_int_eq(cfg.mail_transport, MAIL_SENDMAIL);
 	ck_assert_str_eq(mail_transport_name(cfg.mail_transport), "sendmail");
 	ck_assert_str_eq(cfg.staff_to, "a@example.org, b@example.org");
+	/* One number N is N:100:N; one netblock number sets IPv4's. */
+	ck_assert_int_eq(cfg.max_startups.begin, 7);
+	ck_assert_int_eq(cfg.max_startups.rate, 100);
+	ck_assert_int_eq(cfg.max_startups.full, 7);
+	ck_assert_int_eq(cfg.per_source_netblock.v4, 24);
+	ck_assert_int_eq(cfg.per_source_netblock.v6, 64);
+	ck_assert_int_eq(cfg.penalties.overflow, CONFIG_OVERFLOW_DENY_ALL);
+	ck_assert_str_eq(cfg.penalties.exempt, "192.0.2.0/24, ::1");
 	ck_assert_str_eq(cfg.sandbox_user, "_sluice-2");
 	ck_assert_str_eq(cfg.sandbox_chroot, "/var/empty");
 

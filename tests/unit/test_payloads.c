@@ -14,6 +14,7 @@
 
 #define ID_A	"0123456789abcdef0123456789abcdef"
 #define ID_B	"fedcba9876543210fedcba9876543210"
+#define ID_C	"00112233445566778899aabbccddeeff"
 
 static char dir[64];
 
@@ -200,6 +201,84 @@ START_TEST(list_stops_on_request)
 }
 END_TEST
 
+/* A finished file in dirfd adopted as id: 0 and its bytes under id, the
+ * file itself left in place; else the refusal. */
+static int
+adopt_from(const char *srcdir, const char *id, const char *text)
+{
+	char path[256], why[256] = "";
+	int dfd, r;
+
+	ck_assert_int_eq(tu_path(path, sizeof(path), srcdir, "sealed.bin"), 0);
+	ck_assert_int_eq(tu_write_file(path, text, strlen(text)), 0);
+	ck_assert_int_ge(dfd = open(srcdir, O_RDONLY | O_DIRECTORY), 0);
+	r = payloads_adopt(dir, dfd, "sealed.bin", id, why, sizeof(why));
+	close(dfd);
+	ck_assert_int_eq(access(path, F_OK), 0);
+	ck_assert_int_eq(unlink(path), 0);
+	return r;
+}
+
+START_TEST(adopt_links)
+{
+	char why[256] = "";
+	struct seen s;
+	struct stat a, b;
+	char path[256];
+	int dfd;
+
+	ck_assert_int_eq(adopt_from(dir, ID_A, "sealed A"), 0);
+	expect_content(ID_A, "sealed A");
+	list(&s);
+	ck_assert_str_eq(s.text, "c:" ID_A " ");
+	/* taken: never replaced, the first bytes stay */
+	ck_assert_int_eq(adopt_from(dir, ID_A, "other"), SLUICE_EEXIST);
+	expect_content(ID_A, "sealed A");
+	ck_assert_int_eq(adopt_from(dir, "../x", "bad id"), SLUICE_EINVAL);
+	/* same filesystem: the same inode, nothing copied */
+	(void)snprintf(path, sizeof(path), "%s/keep", dir);
+	ck_assert_int_eq(tu_write_file(path, "k", 1), 0);
+	ck_assert_int_ge(dfd = open(dir, O_RDONLY | O_DIRECTORY), 0);
+	ck_assert_int_eq(payloads_adopt(dir, dfd, "keep", ID_B, why,
+	    sizeof(why)), 0);
+	ck_assert_int_eq(stat(path, &a), 0);
+	(void)snprintf(path, sizeof(path), "%s/payloads/" ID_B, dir);
+	ck_assert_int_eq(stat(path, &b), 0);
+	ck_assert_uint_eq(a.st_ino, b.st_ino);
+	/* only regular files, never through a symbolic link */
+	ck_assert_int_eq(symlinkat("keep", dfd, "link"), 0);
+	ck_assert_int_eq(payloads_adopt(dir, dfd, "link", ID_C, why,
+	    sizeof(why)), SLUICE_ENOTFOUND);
+	ck_assert_str_eq(why, "link is not a regular file");
+	ck_assert_int_eq(payloads_adopt(dir, dfd, "none", ID_C, why,
+	    sizeof(why)), SLUICE_ENOTFOUND);
+	ck_assert_int_eq(unlinkat(dfd, "link", 0), 0);
+	ck_assert_int_eq(unlinkat(dfd, "keep", 0), 0);
+	close(dfd);
+}
+END_TEST
+
+/* From another filesystem (a tmpfs): copied and committed, no temporary
+ * file left. */
+START_TEST(adopt_copies_across_filesystems)
+{
+	char other[64] = "/dev/shm/sluice-test-XXXXXX";
+	struct stat a, b;
+	struct seen s;
+
+	ck_assert_ptr_nonnull(mkdtemp(other));
+	ck_assert_int_eq(stat(other, &a), 0);
+	ck_assert_int_eq(stat(dir, &b), 0);
+	ck_assert_msg(a.st_dev != b.st_dev, "/dev/shm and %s share a "
+	    "filesystem: the copy is not exercised", dir);
+	ck_assert_int_eq(adopt_from(other, ID_C, "copied"), 0);
+	ck_assert_int_eq(rmdir(other), 0);
+	expect_content(ID_C, "copied");
+	list(&s);
+	ck_assert_str_eq(s.text, "c:" ID_C " ");
+}
+END_TEST
+
 START_TEST(setup_refuses_twice)
 {
 	char why[256] = "";
@@ -225,6 +304,8 @@ main(void)
 	tcase_add_test(tc, leftover_swept);
 	tcase_add_test(tc, list_stops_on_request);
 	tcase_add_test(tc, setup_refuses_twice);
+	tcase_add_test(tc, adopt_links);
+	tcase_add_test(tc, adopt_copies_across_filesystems);
 	suite_add_tcase(s, tc);
 	sr = srunner_create(s);
 	srunner_run_all(sr, CK_NORMAL);

@@ -6,6 +6,7 @@
 
 #include <check.h>
 #include <errno.h>
+#include <sodium.h>
 #include <fcntl.h>
 #include <stdio.h>
 #include <stdlib.h>
@@ -14,6 +15,7 @@
 
 #include "ipc.h"
 #include "session/sftp.h"
+#include "sluice/age.h"
 #include "sluice/error.h"
 
 static int eng[2];
@@ -210,6 +212,8 @@ expect_path_request(uint32_t type, const char *path)
 	sbuf_free(b);
 }
 
+static const uint8_t *open_key;	/* appended to OPEN replies when set */
+
 /* Queues an OPEN reply and opens path; returns the 4-byte handle. */
 static uint32_t
 open_file(uint32_t id, const char *path, uint32_t pflags, uint32_t flags,
@@ -226,6 +230,8 @@ open_file(uint32_t id, const char *path, uint32_t pflags, uint32_t flags,
 	ck_assert_int_eq(sbuf_put_u64(r, size), 0);
 	ck_assert_int_eq(sbuf_put_cstring(r, prefix), 0);
 	ck_assert_int_eq(sbuf_put_u64(r, fd_off), 0);
+	if (open_key != NULL)
+		ck_assert_int_eq(sbuf_put_string(r, open_key, AGE_FILE_KEY_LEN), 0);
 	engine_reply(IPC_OPEN, r, fd);
 	if (fd != -1)
 		close(fd);
@@ -795,6 +801,133 @@ START_TEST(test_upload)
 }
 END_TEST
 
+/* A sealed upload's CLOSE: the common part, then commit, plaintext size
+ * and digest, as ipc.h has it. */
+static void
+expect_sealed_close(uint8_t commit, uint64_t plain, const void *p, size_t n)
+{
+	struct sbuf *b = engine_request(IPC_CLOSE);
+	uint8_t want[32], c = 9;
+	const uint8_t *sha;
+	uint64_t v;
+	size_t k;
+	int i;
+
+	for (i = 0; i < 4; i++)
+		ck_assert_int_eq(sbuf_get_u64(b, &v), 0);
+	ck_assert_int_eq(sbuf_get_u8(b, &c), 0);	/* reached_eof */
+	ck_assert_int_eq(sbuf_get_u8(b, &c), 0);
+	ck_assert_uint_eq(c, commit);
+	ck_assert_int_eq(sbuf_get_u64(b, &v), 0);
+	ck_assert_uint_eq(v, plain);
+	ck_assert_int_eq(sbuf_get_string_direct(b, &sha, &k), 0);
+	ck_assert_uint_eq(k, 32);
+	if (commit) {
+		crypto_hash_sha256(want, p, n);
+		ck_assert_mem_eq(sha, want, 32);
+	}
+	ck_assert_uint_eq(sbuf_len(b), 0);
+	sbuf_free(b);
+}
+
+static void
+write_req(uint32_t id, uint32_t h, uint64_t off, const char *text)
+{
+	struct sbuf *b = handle_req(SSH_FXP_WRITE, id, h);
+
+	ck_assert_int_eq(sbuf_put_u64(b, off), 0);
+	ck_assert_int_eq(sbuf_put_cstring(b, text), 0);
+	pkt_send(b, 0);
+}
+
+/* An upload sealed as it arrives: in order it is taken and its payload
+ * decrypts to what was written; a write elsewhere is refused and its
+ * upload is not taken at CLOSE. */
+START_TEST(test_sealed_upload)
+{
+	uint8_t key[AGE_FILE_KEY_LEN];
+	char path[128], dec[128], buf[16], why[128];
+	uint32_t h;
+	int fd, in, out;
+
+	stop();
+	start(IPC_KIND_STAFF);
+	ck_assert_int_eq(age_file_key_new(key), 0);
+	open_key = key;
+	(void)snprintf(path, sizeof(path), "%s/sealed", tmpdir);
+	ck_assert_int_ne(fd = open(path, O_RDWR | O_CREAT | O_TRUNC, 0600), -1);
+	h = open_file(1, "/inbox/a.csv", SSH_FXF_WRITE | SSH_FXF_CREAT,
+	    IPC_OPEN_WRITE | IPC_OPEN_SEAL, 0, "", 0, fd);
+	write_req(2, h, 0, "hel");
+	expect_status(2, SSH_FX_OK, "Success");
+	write_req(3, h, 3, "lo!");
+	expect_status(3, SSH_FX_OK, "Success");
+	engine_reply(IPC_CLOSE, engine_status(0, ""), -1);
+	pkt_send(handle_req(SSH_FXP_CLOSE, 4, h), 0);
+	expect_sealed_close(1, 6, "hello!", 6);
+	expect_status(4, SSH_FX_OK, "Success");
+	(void)snprintf(dec, sizeof(dec), "%s/sealed.dec", tmpdir);
+	ck_assert_int_ne(in = open(path, O_RDONLY), -1);
+	ck_assert_int_ne(out = open(dec, O_RDWR | O_CREAT | O_TRUNC, 0600), -1);
+	ck_assert_int_eq(age_payload_decrypt(in, out, key, NULL, NULL, why,
+	    sizeof(why)), 0);
+	ck_assert_int_eq(pread(out, buf, sizeof(buf), 0), 6);
+	ck_assert_int_eq(memcmp(buf, "hello!", 6), 0);
+	close(in);
+	close(out);
+	/* a gap: refused, and the CLOSE does not commit */
+	ck_assert_int_ne(fd = open(path, O_RDWR | O_CREAT | O_TRUNC, 0600), -1);
+	h = open_file(5, "/inbox/b.csv", SSH_FXF_WRITE | SSH_FXF_CREAT,
+	    IPC_OPEN_WRITE | IPC_OPEN_SEAL, 0, "", 0, fd);
+	write_req(6, h, 0, "hel");
+	expect_status(6, SSH_FX_OK, "Success");
+	write_req(7, h, 10, "lo!");
+	expect_status(7, SSH_FX_FAILURE, "uploads are sealed as they arrive: "
+	    "writes must come in order from offset 0 (no resuming)");
+	write_req(8, h, 3, "lo!");
+	expect_status(8, SSH_FX_FAILURE, "this upload failed: close it and "
+	    "upload again");
+	engine_reply(IPC_CLOSE, engine_status(4, "upload abandoned"), -1);
+	pkt_send(handle_req(SSH_FXP_CLOSE, 9, h), 0);
+	expect_sealed_close(0, 0, NULL, 0);
+	expect_status(9, SSH_FX_FAILURE, "upload abandoned");
+	open_key = NULL;
+}
+END_TEST
+
+/* A sealed inbox file read back: the session decrypts what READ asks. */
+START_TEST(test_sealed_read)
+{
+	static const char text[] = "read back, sealed at rest";
+	uint8_t key[AGE_FILE_KEY_LEN];
+	struct age_seal *sl = NULL;
+	char path[128];
+	uint32_t h;
+	int fd;
+
+	stop();
+	start(IPC_KIND_STAFF);
+	ck_assert_int_eq(age_file_key_new(key), 0);
+	(void)snprintf(path, sizeof(path), "%s/rb", tmpdir);
+	ck_assert_int_ne(fd = open(path, O_RDWR | O_CREAT | O_TRUNC, 0600), -1);
+	ck_assert_int_eq(age_seal_new(key, fd, &sl), 0);
+	ck_assert_int_eq(age_seal_update(sl, (const uint8_t *)text,
+	    strlen(text)), 0);
+	ck_assert_int_eq(age_seal_final(sl, NULL, NULL, NULL), 0);
+	age_seal_free(sl);
+	open_key = key;
+	h = open_file(1, "/inbox/rb.txt", SSH_FXF_READ, IPC_OPEN_SEAL,
+	    strlen(text), "", 0, fd);
+	open_key = NULL;
+	read_req(2, h, 5, 4);
+	expect_data(2, "back", 4);
+	read_req(3, h, 0, 100);
+	expect_data(3, text, strlen(text));
+	read_req(4, h, strlen(text), 10);
+	expect_status(4, SSH_FX_EOF, "End of file");
+}
+END_TEST
+
 START_TEST(test_fstat)
 {
 	struct sbuf *w;
@@ -833,6 +966,8 @@ sftp_suite(void)
 	tcase_add_test(tc, test_readdir);
 	tcase_add_test(tc, test_upload);
 	tcase_add_test(tc, test_fstat);
+	tcase_add_test(tc, test_sealed_upload);
+	tcase_add_test(tc, test_sealed_read);
 	suite_add_tcase(su, tc);
 	return su;
 }

@@ -102,7 +102,7 @@ START_TEST(test_migrations_from_empty)
 	static const char *const tables[] = { "orgs", "contracts", "people",
 	    "staff", "keys", "signatories", "agreements", "signatures",
 	    "suspensions", "extracts", "releases", "downloads",
-	    "deletion_certificates", "outbox", "audit" };
+	    "deletion_certificates", "outbox", "audit", "inbox_files" };
 	struct stat sb;
 	size_t i;
 	int v = -1;
@@ -151,7 +151,7 @@ START_TEST(test_newer_store_refused)
 	ck_assert_int_eq(store_open(fx_path, &s2, why, sizeof(why)), SLUICE_ESTORE);
 	ck_assert_ptr_null(s2);
 	ck_assert_str_eq(why, "store schema version 99 is newer than this "
-	    "program's 2; upgrade sluiced");
+	    "program's 4; upgrade sluiced");
 }
 END_TEST
 
@@ -440,6 +440,49 @@ START_TEST(test_outbox_dedupe)
 	/* sent or not, the key stays used: the scheduler sends once */
 	ck_assert_int_eq(outbox_enqueue(fx, "expiry-30:NIC-123456-A1B2C:1",
 	    "a@example.org", "s", "b", NULL), SLUICE_EEXIST);
+}
+END_TEST
+
+/* A message in delivery is not due again until it is marked sent, failed,
+ * or no longer in delivery; the engine finds it after a crash. */
+START_TEST(test_outbox_delivering)
+{
+	struct outbox_list l;
+	int64_t id = 0, id2 = 0;
+
+	ck_assert_int_eq(outbox_enqueue(fx, "k1", "a@example.org", "s1", "b",
+	    &id), 0);
+	ck_assert_int_eq(outbox_enqueue(fx, "k2", "b@example.org", "s2", "b",
+	    &id2), 0);
+	ck_assert_int_eq(outbox_set_delivering(fx, id, 1), 0);
+	ck_assert_int_eq(outbox_set_delivering(fx, id, 1), SLUICE_ENOTFOUND);
+	ck_assert_int_eq(outbox_due(fx, INT64_MAX / 2, 0, &l), 0);
+	ck_assert_uint_eq(l.n, 1);
+	ck_assert_int_eq(l.v[0].id, id2);
+	outbox_list_free(&l);
+	ck_assert_int_eq(outbox_delivering(fx, &l), 0);
+	ck_assert_uint_eq(l.n, 1);
+	ck_assert_str_eq(l.v[0].dedupe_key, "k1");
+	outbox_list_free(&l);
+	/* given back: due again, attempts untouched */
+	ck_assert_int_eq(outbox_set_delivering(fx, id, 0), 0);
+	ck_assert_int_eq(outbox_due(fx, INT64_MAX / 2, 0, &l), 0);
+	ck_assert_uint_eq(l.n, 2);
+	ck_assert_int_eq(l.v[0].attempts, 0);
+	outbox_list_free(&l);
+	/* a verdict ends the delivery */
+	ck_assert_int_eq(outbox_set_delivering(fx, id, 1), 0);
+	ck_assert_int_eq(outbox_set_delivering(fx, id2, 1), 0);
+	ck_assert_int_eq(outbox_mark_sent(fx, id, 1001), 0);
+	ck_assert_int_eq(outbox_mark_failed(fx, id2, "no", 1000), 0);
+	ck_assert_int_eq(outbox_delivering(fx, &l), 0);
+	ck_assert_uint_eq(l.n, 0);
+	outbox_list_free(&l);
+	ck_assert_int_eq(outbox_set_delivering(fx, id, 1), SLUICE_ENOTFOUND);
+	ck_assert_int_eq(outbox_due(fx, 1000, 0, &l), 0);
+	ck_assert_uint_eq(l.n, 1);
+	ck_assert_int_eq(l.v[0].id, id2);
+	outbox_list_free(&l);
 }
 END_TEST
 
@@ -1146,12 +1189,82 @@ START_TEST(test_extract_discard)
 }
 END_TEST
 
-/* Turns the store on disk back into schema version 1: signatories without
- * the revocation columns (version 1's table, less its fingerprint CHECK). */
+#define INBOX_A	"0123456789abcdef0123456789abcdef"
+#define INBOX_B	"fedcba9876543210fedcba9876543210"
+
+static struct inbox_file
+inbox_of(const char *id, int64_t staff, const char *name, uint64_t size)
+{
+	struct inbox_file f;
+
+	memset(&f, 0, sizeof(f));
+	snprintf(f.id, sizeof(f.id), "%s", id);
+	f.staff_id = staff;
+	snprintf(f.name, sizeof(f.name), "%s", name);
+	f.plain_size = size;
+	memset(f.sha256, 'a', 64);
+	memset(f.wrapped_key, 7, 56);
+	f.wrapped_len = 56;
+	return f;
+}
+
+/* One row per (staff member, name): a new upload displaces the old row and
+ * names it; rows are listed per member or for all; bad ones refused. */
+START_TEST(test_inbox_files)
+{
+	struct inbox_file f, got;
+	struct inbox_file_list l = { NULL, 0 };
+	char why[256] = "", old[STORE_INBOX_ID_MAX] = "x";
+	int64_t olga = fx_staff("olga", ROLE_OPERATOR, 1);
+	int64_t otto = fx_staff("otto", ROLE_OPERATOR, 2);
+
+	f = inbox_of(INBOX_A, olga, "a.csv", 10);
+	ck_assert_int_eq(inbox_file_put(fx, &f, old, why, sizeof(why)), 0);
+	ck_assert_str_eq(old, "");
+	f = inbox_of(INBOX_B, olga, "a.csv", 20);
+	ck_assert_int_eq(inbox_file_put(fx, &f, old, why, sizeof(why)), 0);
+	ck_assert_str_eq(old, INBOX_A);
+	ck_assert_int_eq(inbox_file_get(fx, olga, "a.csv", &got), 0);
+	ck_assert_str_eq(got.id, INBOX_B);
+	ck_assert_uint_eq(got.plain_size, 20);
+	ck_assert_uint_eq(got.wrapped_len, 56);
+	ck_assert_mem_eq(got.wrapped_key, f.wrapped_key, 56);
+	ck_assert_int_eq(inbox_file_get(fx, otto, "a.csv", &got),
+	    SLUICE_ENOTFOUND);
+	f = inbox_of(INBOX_A, otto, "b.csv", 30);
+	ck_assert_int_eq(inbox_file_put(fx, &f, old, why, sizeof(why)), 0);
+	ck_assert_int_eq(inbox_file_list(fx, otto, &l), 0);
+	ck_assert_uint_eq(l.n, 1);
+	ck_assert_str_eq(l.v[0].name, "b.csv");
+	inbox_file_list_free(&l);
+	ck_assert_int_eq(inbox_file_list(fx, 0, &l), 0);
+	ck_assert_uint_eq(l.n, 2);
+	inbox_file_list_free(&l);
+	/* the same id twice, a bad name, a bad id: refused, nothing kept */
+	f = inbox_of(INBOX_A, olga, "c.csv", 1);
+	ck_assert_int_eq(inbox_file_put(fx, &f, old, why, sizeof(why)),
+	    SLUICE_EEXIST);
+	ck_assert_str_eq(old, "");
+	f = inbox_of(INBOX_A, olga, "../c", 1);
+	ck_assert_int_eq(inbox_file_put(fx, &f, old, why, sizeof(why)),
+	    SLUICE_EINVAL);
+	f = inbox_of("../x", olga, "c.csv", 1);
+	ck_assert_int_eq(inbox_file_put(fx, &f, old, why, sizeof(why)),
+	    SLUICE_EINVAL);
+	ck_assert_int_eq(inbox_file_delete(fx, INBOX_B), 0);
+	ck_assert_int_eq(inbox_file_delete(fx, INBOX_B), SLUICE_ENOTFOUND);
+	ck_assert_int_eq(raw_count("SELECT count(*) FROM inbox_files"), 1);
+}
+END_TEST
+
+/* Turns the store on disk back into schema version 1: no inbox files (4),
+ * no outbox delivering (3), signatories without the revocation columns
+ * (version 1's table, less its fingerprint CHECK). */
 static void
 downgrade_to_v1(void)
 {
 	ck_assert_int_eq(raw_sql(
+	    "DROP TABLE inbox_files;"
 	    "CREATE TABLE sg1 (id INTEGER PRIMARY KEY,"
 	    "  org_id INTEGER REFERENCES orgs(id), der BLOB NOT NULL,"
 	    "  fingerprint TEXT NOT NULL UNIQUE, subject TEXT NOT NULL,"
@@ -1164,6 +1277,7 @@ downgrade_to_v1(void)
 	    "  FROM signatories;"
 	    "DROP TABLE signatories;"
 	    "ALTER TABLE sg1 RENAME TO signatories;"
+	    "ALTER TABLE outbox DROP COLUMN delivering;"
 	    "PRAGMA user_version = 1;"), SQLITE_OK);
 }
 
@@ -1184,7 +1298,9 @@ START_TEST(test_migration_from_v1)
 	    "'signatories') WHERE name = 'revoked_at'"), 0);
 	ck_assert_msg(store_open(fx_path, &fx, why, sizeof(why)) == 0, "%s", why);
 	ck_assert_int_eq(store_schema_version(fx, &v), 0);
-	ck_assert_int_eq(v, 2);
+	ck_assert_int_eq(v, STORE_SCHEMA_VERSION);
+	ck_assert_int_eq(raw_count("SELECT count(*) FROM pragma_table_info("
+	    "'outbox') WHERE name = 'delivering'"), 1);
 	ck_assert_int_eq(raw_count("SELECT count(*) FROM pragma_table_info("
 	    "'signatories') WHERE name IN ('revoked_at', 'revoked_by', "
 	    "'revoke_reason')"), 3);
@@ -1215,6 +1331,7 @@ store_suite(void)
 	tcase_add_test(tc, test_key_twice_refused);
 	tcase_add_test(tc, test_four_eyes);
 	tcase_add_test(tc, test_outbox_dedupe);
+	tcase_add_test(tc, test_outbox_delivering);
 	tcase_add_test(tc, test_agreement_versions);
 	tcase_add_test(tc, test_signatories_and_signatures);
 	tcase_add_test(tc, test_gate_facts);
@@ -1227,6 +1344,7 @@ store_suite(void)
 	tcase_add_test(tc, test_agreement_end);
 	tcase_add_test(tc, test_extract_discard);
 	tcase_add_test(tc, test_migration_from_v1);
+	tcase_add_test(tc, test_inbox_files);
 	suite_add_tcase(s, tc);
 	return s;
 }

@@ -457,7 +457,7 @@ emit_json(struct admin_call *c)
 static int
 emit_result(struct admin_call *c)
 {
-	if (c->json)
+	if (c->json && !c->json_text)
 		return emit_json(c);
 	return sbuf_put(c->ctx->out, sbuf_ptr(c->text), sbuf_len(c->text));
 }
@@ -559,6 +559,29 @@ refused_caller(struct admin_call *c, int r)
 	return admin_fail(c, SLUICE_EDENIED, "%s", c->ctx->refused);
 }
 
+int
+admin_refusal(struct admin_ctx *ctx, const char *name, char *why,
+    size_t whylen)
+{
+	struct admin_call c;
+	size_t i;
+	int r;
+
+	memset(&c, 0, sizeof(c));
+	c.ctx = ctx;
+	for (i = 0; i < admin_nrows && c.row == NULL; i++)
+		if (strcmp(admin_rows[i].name, name) == 0)
+			c.row = &admin_rows[i];
+	if (c.row == NULL)
+		return sluice_why(why, whylen, SLUICE_EINVAL, "no command %s",
+		    name);
+	if ((r = refused_caller(&c, 0)) == 0)
+		r = check_roles(&c);
+	if (r != 0)
+		(void)snprintf(why, whylen, "%s", c.why);
+	return r;
+}
+
 /* Words, row, roles, options: everything before the handler. */
 static int
 prepare(struct run_state *st, const char *line, size_t len)
@@ -656,6 +679,24 @@ run_state_free(struct run_state *st)
 	sbuf_free(st->call.text);
 	sbuf_free(st->details);
 	words_free(st->argv);
+}
+
+int
+admin_stage_sealed(struct admin_ctx *ctx, const char *nic, const char *name,
+    struct admin_sealed *sealed, int *exit_status)
+{
+	char line[128];
+	int n, r;
+
+	n = snprintf(line, sizeof(line), "extract stage %s %s", nic, name);
+	if (n < 0 || (size_t)n >= sizeof(line)) {
+		*exit_status = 1;
+		return SLUICE_EINVAL;
+	}
+	ctx->sealed = sealed;
+	r = admin_run(ctx, line, (size_t)n, exit_status);
+	ctx->sealed = NULL;
+	return r;
 }
 
 int

@@ -73,6 +73,19 @@ enum admin_caller_kind {
 	ADMIN_CALLER_RECIPIENT = 2,
 };
 
+struct payload_new;
+
+/* An extract sealed as it arrived, by an upload to /stage/NIC/NAME (ipc.h:
+ * IPC_OPEN_SEAL): its payload written but not committed, the file key it
+ * was sealed under, and what the uploader's session measured. */
+struct admin_sealed {
+	struct payload_new	*pn;	/* NULL once the command took it */
+	int			 fd;	/* pn's descriptor, for its length */
+	const uint8_t		*key;	/* 16 bytes */
+	uint64_t		 plain_size;
+	uint8_t			 sha256[32];
+};
+
 /* Filled by the engine for one call; admin_run() borrows every pointer. */
 struct admin_ctx {
 	struct store		*store;
@@ -91,17 +104,29 @@ struct admin_ctx {
 	 * the key re-registered): every line is refused with this reason,
 	 * audited as the command it names */
 	const char		*refused;
+	/* non-NULL: `extract stage NIC NAME` records this upload rather than
+	 * an inbox file (admin_stage_sealed()) */
+	struct admin_sealed	*sealed;
 	/* answers, appended to */
 	struct sbuf		*out;
 	struct sbuf		*err;
+	/* optional, for answers of any length: once a handler's text answer
+	 * passes ADMIN_SPILL_AT bytes, spill() takes *text (what is written
+	 * so far, in order) and leaves an empty buffer in its place. The
+	 * caller keeps the pieces and sends them ahead of out, and only if
+	 * the command succeeds (exit status 0). */
+	int			(*spill)(void *arg, struct sbuf **text);
+	void			*spill_arg;
 	/* set by admin_run(): 1 when a writing command committed a change
 	 * (the engine then bumps the gate generation) */
 	int			 changed;
 };
 
 /* Largest inbox file read by a command (documents, signatures,
- * certificates); extracts are streamed by package_stage() unbounded. */
+ * certificates); an extract staged from the inbox is never read. */
 #define ADMIN_INBOX_MAX		(16u * 1024 * 1024)
+/* A text answer longer than this is handed to ctx->spill in pieces. */
+#define ADMIN_SPILL_AT		(1024u * 1024)
 /* Bytes of the command line kept in an audit entry's details. */
 #define ADMIN_AUDIT_LINE_MAX	512
 
@@ -114,6 +139,23 @@ struct admin_ctx {
  */
 int admin_run(struct admin_ctx *ctx, const char *line, size_t len,
     int *exit_status) __attribute__((warn_unused_result));
+
+/*
+ * An upload to /stage/NIC/NAME: admin_may_stage() says at OPEN whether
+ * ctx's caller may stage NAME under NIC (role operator; a known agreement
+ * not expired or closed; a good name no extract of NIC has), with the
+ * reason `extract stage` would give; admin_stage_sealed() records the
+ * finished upload at CLOSE by running `extract stage NIC NAME` for the
+ * caller as any command runs (roles, the same checks again, one
+ * transaction with its audit entry), taking sealed->pn (set to NULL when
+ * taken; the caller abandons it otherwise). Its answer is admin_run()'s:
+ * the extract id on ctx->out.
+ */
+int admin_may_stage(struct admin_ctx *ctx, const char *nic, const char *name,
+    char *why, size_t whylen);
+int admin_stage_sealed(struct admin_ctx *ctx, const char *nic,
+    const char *name, struct admin_sealed *sealed, int *exit_status)
+    __attribute__((warn_unused_result));
 
 /* The command table, read-only, for help texts and tests. */
 struct admin_command_info {

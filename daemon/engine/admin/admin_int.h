@@ -57,6 +57,9 @@ struct admin_call {
 	int			 json;
 	json_t			*result;	/* --json: the answer */
 	struct sbuf		*text;		/* text: the answer */
+	/* --json, but the handler wrote the JSON answer to text itself, as
+	 * emit_json() would have (an answer too long to build at once) */
+	int			 json_text;
 	char			 subject[128];	/* for the audit entry */
 	char			 why[ADMIN_WHY_MAX];
 	/* what a change did, as the audit entry's details (admin_change());
@@ -76,6 +79,11 @@ struct admin_call {
 const char *admin_opt(const struct admin_call *c, const char *name);
 /* Whether ctx's caller may run row (admin.c). */
 int admin_may_run(const struct admin_ctx *ctx, const struct admin_row *row);
+/* Why ctx's caller may not run the command name now, worded as the
+ * dispatcher words it (the store's refusal, or "permission denied: 'NAME'
+ * needs role R"); 0 when it may (admin.c). */
+int admin_refusal(struct admin_ctx *ctx, const char *name, char *why,
+    size_t whylen);
 
 /* call.c: sets c->why and returns err. */
 int admin_fail(struct admin_call *c, int err, const char *fmt, ...)
@@ -83,6 +91,9 @@ int admin_fail(struct admin_call *c, int err, const char *fmt, ...)
 /* Copies why from a store call, or a fallback when the store said nothing. */
 int admin_store_fail(struct admin_call *c, int r, const char *store_why,
     const char *fmt, ...) __attribute__((format(printf, 4, 5)));
+/* Hands c->text to ctx->spill once it has grown past ADMIN_SPILL_AT: for
+ * handlers whose answer has no bound (audit export). */
+int admin_spill(struct admin_call *c) __attribute__((warn_unused_result));
 /* Appends a formatted line to c->text (the caller adds "\n"). */
 int admin_print(struct admin_call *c, const char *fmt, ...)
     __attribute__((format(printf, 2, 3)));
@@ -131,10 +142,16 @@ int admin_opt_date(struct admin_call *c, const char *name, int32_t *day);
 /* --starts and --expires, the one not after the other. */
 int admin_opt_period(struct admin_call *c, int32_t *starts,
     int32_t *expires);
-/* The caller's inbox file, read whole (at most max bytes) or opened. */
+/* The caller's inbox file, decrypted in memory (at most max bytes) into
+ * a buffer the caller frees (inbox.h: inbox_read()). */
 int admin_inbox_read(struct admin_call *c, const char *name, size_t max,
     uint8_t **data, size_t *len);
-int admin_inbox_open(struct admin_call *c, const char *name, int *fd);
+/* The caller's inbox file staged as extract_id without decrypting it
+ * (inbox.h: inbox_take()); file_id to remove once committed. */
+struct staged_extract;
+int admin_inbox_take(struct admin_call *c, const char *name,
+    const char *extract_id, struct staged_extract *st,
+    char file_id[STORE_INBOX_ID_MAX]);
 /* The organisation or agreement named, or a refusal "unknown organisation
  * X" / "unknown agreement NIC-..." (agreement: the governing version, or
  * the latest when governing is 0; the caller agreement_clear()s it). */

@@ -16,6 +16,7 @@
 #include "sluice/files.h"
 
 #include "engine/admin/admin_int.h"
+#include "engine/inbox.h"
 
 int
 admin_check_name(struct admin_call *c, const char *what, const char *s)
@@ -172,102 +173,38 @@ admin_opt_period(struct admin_call *c, int32_t *starts, int32_t *expires)
 	return 0;
 }
 
-/* DIR/inbox/<caller>, opened without following any symlink on the way. */
+/* The caller's inbox, for inbox.h. */
 static int
-inbox_dir(const struct admin_ctx *ctx, int *ufd)
+inbox_of(struct admin_call *c, const char *name, struct inbox_ref *ref)
 {
-	const int flags = O_RDONLY | O_DIRECTORY | O_NOFOLLOW | O_CLOEXEC;
-	int dfd, ifd;
+	int r;
 
-	*ufd = -1;
-	if ((dfd = open(ctx->data_dir, O_RDONLY | O_DIRECTORY | O_CLOEXEC)) <
-	    0)
-		return SLUICE_ENOTFOUND;
-	if ((ifd = openat(dfd, "inbox", flags)) >= 0) {
-		*ufd = openat(ifd, ctx->user, flags);
-		close(ifd);
-	}
-	close(dfd);
-	return *ufd >= 0 ? 0 : SLUICE_ENOTFOUND;
-}
-
-/* name in the inbox directory ufd: not a symlink, only a regular file. */
-static int
-inbox_file(struct admin_call *c, int ufd, const char *name, int *fd)
-{
-	struct stat st;
-	int f;
-
-	if ((f = openat(ufd, name, O_RDONLY | O_NOFOLLOW | O_NONBLOCK |
-	    O_CLOEXEC)) < 0)
-		return admin_fail(c, SLUICE_ENOTFOUND,
-		    "no file %s in your inbox", name);
-	if (fstat(f, &st) != 0 || !S_ISREG(st.st_mode)) {
-		close(f);
-		return admin_fail(c, SLUICE_EINVAL,
-		    "%s in your inbox is not a regular file", name);
-	}
-	*fd = f;
+	if ((r = admin_check_name(c, "inbox file name", name)) != 0)
+		return r;
+	if (c->ctx->user == NULL || c->ctx->staff_id == 0 ||
+	    c->ctx->data_dir == NULL || c->ctx->master_key == NULL)
+		return admin_fail(c, SLUICE_ENOTFOUND, "you have no inbox");
+	memset(ref, 0, sizeof(*ref));
+	ref->st = c->ctx->store;
+	ref->dir = c->ctx->data_dir;
+	ref->master = c->ctx->master_key;
+	ref->staff_id = c->ctx->staff_id;
+	ref->user = c->ctx->user;
 	return 0;
 }
 
-/* Opens DIR/inbox/<caller>/<name> without following any symlink on the
- * way, and only a regular file. */
-int
-admin_inbox_open(struct admin_call *c, const char *name, int *fd)
-{
-	int ufd, r;
-
-	*fd = -1;
-	if ((r = admin_check_name(c, "inbox file name", name)) != 0)
-		return r;
-	if (c->ctx->user == NULL || c->ctx->data_dir == NULL)
-		return admin_fail(c, SLUICE_ENOTFOUND, "you have no inbox");
-	if (inbox_dir(c->ctx, &ufd) != 0)
-		return admin_fail(c, SLUICE_ENOTFOUND,
-		    "no file %s in your inbox", name);
-	r = inbox_file(c, ufd, name, fd);
-	close(ufd);
-	return r;
-}
-
-/* The whole of fd, at most max bytes, into a buffer of its own. */
+/* Copies the plaintext into a buffer the caller frees (and wipes). */
 static int
-read_whole(int fd, size_t max, uint8_t **data, size_t *len)
+take_plain(struct admin_call *c, const char *name, const struct sbuf *b,
+    uint8_t **data, size_t *len)
 {
-	struct sbuf *b;
-	int r;
-
-	if ((b = sbuf_new()) == NULL)
-		return SLUICE_ENOMEM;
-	if ((r = files_read_fd(fd, max, b)) == 0 && sbuf_len(b) > 0) {
-		if ((*data = malloc(sbuf_len(b))) == NULL)
-			r = SLUICE_ENOMEM;
-		else {
-			memcpy(*data, sbuf_ptr(b), sbuf_len(b));
-			*len = sbuf_len(b);
-		}
-	}
-	sbuf_free(b);
-	return r;
-}
-
-/* read_whole()'s r and the length it read as the reason, if any. */
-static int
-inbox_read_check(struct admin_call *c, int r, const char *name, size_t max,
-    size_t len)
-{
-	if (r == SLUICE_ENOMEM)
-		return admin_fail(c, r, "out of memory");
-	if (r == SLUICE_ETOOBIG)
-		return admin_fail(c, r, "%s in your inbox is larger than %zu "
-		    "bytes", name, max);
-	if (r != 0)
-		return admin_fail(c, SLUICE_EIO, "cannot read %s from your "
-		    "inbox", name);
-	if (len == 0)
+	if (sbuf_len(b) == 0)
 		return admin_fail(c, SLUICE_EINVAL, "%s in your inbox is empty",
 		    name);
+	if ((*data = malloc(sbuf_len(b))) == NULL)
+		return admin_fail(c, SLUICE_ENOMEM, "out of memory");
+	memcpy(*data, sbuf_ptr(b), sbuf_len(b));
+	*len = sbuf_len(b);
 	return 0;
 }
 
@@ -275,15 +212,40 @@ int
 admin_inbox_read(struct admin_call *c, const char *name, size_t max,
     uint8_t **data, size_t *len)
 {
-	int fd = -1, r;
+	struct inbox_ref ref;
+	struct sbuf *b;
+	char why[256] = "";
+	int r;
 
 	*data = NULL;
 	*len = 0;
-	if ((r = admin_inbox_open(c, name, &fd)) != 0)
+	if ((r = inbox_of(c, name, &ref)) != 0)
 		return r;
-	r = read_whole(fd, max, data, len);
-	close(fd);
-	return inbox_read_check(c, r, name, max, *len);
+	if ((b = sbuf_new_secret()) == NULL)
+		return admin_fail(c, SLUICE_ENOMEM, "out of memory");
+	if ((r = inbox_read(&ref, name, max, b, why, sizeof(why))) != 0)
+		r = admin_fail(c, r, "%s", why);
+	else
+		r = take_plain(c, name, b, data, len);
+	sbuf_free(b);
+	return r;
+}
+
+int
+admin_inbox_take(struct admin_call *c, const char *name,
+    const char *extract_id, struct staged_extract *st,
+    char file_id[STORE_INBOX_ID_MAX])
+{
+	struct inbox_ref ref;
+	char why[256] = "";
+	int r;
+
+	if ((r = inbox_of(c, name, &ref)) != 0)
+		return r;
+	if ((r = inbox_take(&ref, name, extract_id, st, file_id, why,
+	    sizeof(why))) != 0)
+		return admin_fail(c, r, "%s", why);
+	return 0;
 }
 
 int

@@ -1,10 +1,8 @@
 /* release.c: extracts, releases and deletion certificates
  * (docs/design.md section 4). */
-#include <fcntl.h>
 #include <stdio.h>
 #include <stdlib.h>
 #include <string.h>
-#include <unistd.h>
 
 #include <sodium.h>
 
@@ -15,6 +13,7 @@
 #include "engine/admin/admin_int.h"
 #include "payloads/payloads.h"
 #include "engine/extract.h"
+#include "engine/inbox.h"
 
 static void
 hex(const uint8_t *p, size_t n, char *out)
@@ -67,41 +66,119 @@ record_extract(struct admin_call *c, const struct agreement *a,
 	return 0;
 }
 
-/* Encrypts the extract from fd into the payload area and records it; a
- * payload the store did not take is removed again. */
+/* After the commit: the inbox file now staged (after_arg), which the
+ * payload area holds under its own name. */
+static void
+remove_inbox_file(struct admin_call *c)
+{
+	inbox_remove_file(c->ctx->data_dir, c->after_arg);
+}
+
+/* The extract in the inbox file: never decrypted, its key wrapped again
+ * and the file adopted by the payload area. */
+static int
+stage_from_inbox(struct admin_call *c, const char *file,
+    struct staged_extract *st)
+{
+	char id[PACKAGE_ID_LEN + 1], file_id[STORE_INBOX_ID_MAX];
+	int r;
+
+	package_new_id(id);
+	if ((r = admin_inbox_take(c, file, id, st, file_id)) != 0)
+		return r;
+	(void)snprintf(c->after_arg, sizeof(c->after_arg), "%s", file_id);
+	c->after_commit = remove_inbox_file;
+	return 0;
+}
+
+/* The extract an upload to /stage/NIC/NAME sealed as it arrived. */
+static int
+stage_sealed(struct admin_call *c, struct staged_extract *st)
+{
+	struct admin_sealed *sl = c->ctx->sealed;
+	char why[256] = "";
+	int r;
+
+	r = package_commit_sealed(c->ctx->master_key, sl->pn, sl->fd, sl->key,
+	    sl->plain_size, sl->sha256, st, why, sizeof(why));
+	sl->pn = NULL;		/* committed or dropped: taken either way */
+	if (r != 0)
+		return admin_fail(c, r, "staging %s failed: %s", c->args[1], why);
+	return 0;
+}
+
+/* The payload from the upload or the inbox file, then its row; a payload
+ * the store did not take is removed again. */
 static int
 stage_payload(struct admin_call *c, const struct agreement *a,
-    const char *name, int fd, struct staged_extract *st)
+    const char *name, struct staged_extract *st)
 {
-	char why[256] = "";
 	int r;
 
 	if (c->ctx->master_key == NULL)
 		return admin_fail(c, SLUICE_ECONFIG, "no master key");
-	if ((r = package_stage(c->ctx->data_dir, c->ctx->master_key, fd, st,
-	    why, sizeof(why))) != 0)
-		return admin_fail(c, r, "staging %s failed: %s", c->args[1],
-		    why);
-	if ((r = record_extract(c, a, name, st)) != 0)
+	r = c->ctx->sealed != NULL ? stage_sealed(c, st) :
+	    stage_from_inbox(c, c->args[1], st);
+	if (r != 0)
+		return r;
+	if ((r = record_extract(c, a, name, st)) != 0) {
 		(void)payloads_remove(c->ctx->data_dir, st->id);
+		c->after_commit = NULL;
+	}
 	return r;
 }
 
+/* No extract of a's NIC is called name yet. */
 static int
-check_may_stage(struct admin_call *c, const struct agreement *a)
+check_name_free(struct admin_call *c, const struct agreement *a,
+    const char *name)
 {
-	if (a->state == AG_EXPIRED || a->state == AG_CLOSED)
+	struct extract_list l = { NULL, 0 };
+	size_t i;
+	int r;
+
+	if ((r = extract_list(c->ctx->store, a->nic, &l)) != 0)
+		return admin_fail(c, r, "store failure listing extracts");
+	for (i = 0; i < l.n && r == 0; i++)
+		if (strcmp(l.v[i].name, name) == 0)
+			r = admin_fail(c, SLUICE_EEXIST, "%s already has an "
+			    "extract named %s", a->nic, name);
+	extract_list_free(&l);
+	return r;
+}
+
+/* What staging name under nic asks of the agreement and the name; a gets
+ * the governing version. */
+static int
+check_may_stage(struct admin_call *c, const char *nic, const char *name,
+    struct agreement *a)
+{
+	int r;
+
+	if ((r = admin_known_agreement(c, nic, 1, a)) != 0)
+		return r;
+	if (!package_may_stage(a->state))
 		return admin_fail(c, SLUICE_ESTATE, "agreement %s is %s: "
 		    "nothing more may be staged", a->nic,
 		    agreement_state_name(a->state));
-	return 0;
+	if ((r = admin_check_name(c, "extract name", name)) != 0)
+		return r;
+	return check_name_free(c, a, name);
 }
 
 static int
 staged_answer(struct admin_call *c, const struct agreement *a,
     const char *name, const struct staged_extract *st)
 {
+	char sha[65];
+
 	admin_subject(c, st->id);
+	if (c->ctx->sealed != NULL) {
+		hex(st->sha256, sizeof(st->sha256), sha);
+		admin_change(c, "staged %s of %s as it was uploaded to "
+		    "/stage/%s/%s: %llu bytes, sha256 %s", name, a->nic, a->nic,
+		    name, (unsigned long long)st->plain_size, sha);
+	}
 	return admin_answer(c, json_pack("{s:s,s:s,s:s,s:I}", "extract_id",
 	    st->id, "nic", a->nic, "name", name, "plain_size",
 	    (json_int_t)st->plain_size), "%s", st->id);
@@ -113,22 +190,36 @@ cmd_extract_stage(struct admin_call *c)
 	struct agreement a;
 	struct staged_extract st;
 	const char *file = c->args[1], *name = admin_opt(c, "name");
-	int fd = -1, r;
+	int r;
 
 	memset(&st, 0, sizeof(st));
 	if (name == NULL)
 		name = file;
-	if ((r = admin_known_agreement(c, c->args[0], 1, &a)) != 0)
-		return r;
-	if ((r = check_may_stage(c, &a)) == 0 &&
-	    (r = admin_check_name(c, "extract name", name)) == 0 &&
-	    (r = admin_inbox_open(c, file, &fd)) == 0 &&
-	    (r = stage_payload(c, &a, name, fd, &st)) == 0)
+	if ((r = check_may_stage(c, c->args[0], name, &a)) == 0 &&
+	    (r = stage_payload(c, &a, name, &st)) == 0)
 		r = staged_answer(c, &a, name, &st);
 	sodium_memzero(&st, sizeof(st));
-	if (fd >= 0)
-		close(fd);
 	agreement_clear(&a);
+	return r;
+}
+
+int
+admin_may_stage(struct admin_ctx *ctx, const char *nic, const char *name,
+    char *why, size_t whylen)
+{
+	struct admin_call c;
+	struct agreement a;
+	int r;
+
+	memset(&c, 0, sizeof(c));
+	memset(&a, 0, sizeof(a));
+	c.ctx = ctx;
+	if ((r = admin_refusal(ctx, "extract stage", c.why,
+	    sizeof(c.why))) == 0)
+		r = check_may_stage(&c, nic, name, &a);
+	agreement_clear(&a);
+	if (r != 0)
+		(void)snprintf(why, whylen, "%s", c.why);
 	return r;
 }
 

@@ -1,6 +1,6 @@
 /*
- * test_age_unseal.c: opening an age payload as its ciphertext arrives
- * (age_unseal_*): the same plaintext, SHA-256 and length as
+ * test_age_opener.c: opening an age payload as its ciphertext arrives
+ * (age_opener_*): the same plaintext, SHA-256 and length as
  * age_payload_decrypt() whatever the pieces (1 byte, a chunk and one byte,
  * a chunk less one, the whole), nothing handed on before it verified, and
  * the same refusals, with the same words, for a flipped bit, a truncation,
@@ -66,7 +66,7 @@ payload(size_t size, uint8_t fk[AGE_FILE_KEY_LEN], uint8_t **plain,
 
 /* Feeds c[0..n) in the pieces above, starting at pieces[first]. */
 static int
-feed(struct age_unseal *u, const uint8_t *c, size_t n, size_t first,
+feed(struct age_opener *u, const uint8_t *c, size_t n, size_t first,
     char *why, size_t whylen)
 {
 	size_t i = first, k;
@@ -76,7 +76,7 @@ feed(struct age_unseal *u, const uint8_t *c, size_t n, size_t first,
 		k = pieces[i++ % NPIECES];
 		if (k > n)
 			k = n;
-		r = age_unseal_update(u, c, k, why, whylen);
+		r = age_opener_update(u, c, k, why, whylen);
 		c += k;
 		n -= k;
 	}
@@ -88,15 +88,15 @@ START_TEST(test_pieces)
 	size_t size = sizes[_i % NSIZES], clen;
 	uint8_t fk[AGE_FILE_KEY_LEN], *plain, *cipher, sha[32], want[32];
 	struct sink k = { sbuf_new(), 0, 0 };
-	struct age_unseal *u = NULL;
+	struct age_opener *u = NULL;
 	char why[256] = "";
 	uint64_t plen = 99;
 
 	payload(size, fk, &plain, &cipher, &clen);
-	ck_assert_int_eq(age_unseal_new(fk, emit, &k, &u), 0);
+	ck_assert_int_eq(age_opener_new(fk, emit, &k, &u), 0);
 	ck_assert_msg(feed(u, cipher, clen, (size_t)_i / NSIZES, why,
 	    sizeof(why)) == 0, "%s", why);
-	ck_assert_msg(age_unseal_final(u, sha, &plen, why, sizeof(why)) == 0,
+	ck_assert_msg(age_opener_final(u, sha, &plen, why, sizeof(why)) == 0,
 	    "%s", why);
 	ck_assert_uint_eq(plen, size);
 	ck_assert_uint_eq(sbuf_len(k.got), size);
@@ -105,9 +105,9 @@ START_TEST(test_pieces)
 	ck_assert_mem_eq(sha, want, 32);
 	/* one call per chunk: an empty file has one empty last chunk */
 	ck_assert_uint_eq(k.calls, size == 0 ? 1 : (size + 65535) / 65536);
-	ck_assert_int_eq(age_unseal_update(u, cipher, 1, why, sizeof(why)),
+	ck_assert_int_eq(age_opener_update(u, cipher, 1, why, sizeof(why)),
 	    SLUICE_ESTATE);
-	age_unseal_free(u);
+	age_opener_free(u);
 	sbuf_free(k.got);
 	free(plain);
 	free(cipher);
@@ -119,13 +119,13 @@ static int
 unseal_all(const uint8_t fk[AGE_FILE_KEY_LEN], const uint8_t *c, size_t n,
     struct sink *k, char *why, size_t whylen)
 {
-	struct age_unseal *u = NULL;
+	struct age_opener *u = NULL;
 	int r;
 
-	ck_assert_int_eq(age_unseal_new(fk, emit, k, &u), 0);
-	if ((r = age_unseal_update(u, c, n, why, whylen)) == 0)
-		r = age_unseal_final(u, NULL, NULL, why, whylen);
-	age_unseal_free(u);
+	ck_assert_int_eq(age_opener_new(fk, emit, k, &u), 0);
+	if ((r = age_opener_update(u, c, n, why, whylen)) == 0)
+		r = age_opener_final(u, NULL, NULL, why, whylen);
+	age_opener_free(u);
 	return r;
 }
 
@@ -179,20 +179,20 @@ START_TEST(test_write_fails)
 {
 	uint8_t fk[AGE_FILE_KEY_LEN], *plain, *c;
 	struct sink k = { sbuf_new(), 0, SLUICE_EIO };
-	struct age_unseal *u = NULL;
+	struct age_opener *u = NULL;
 	char why[256] = "";
 	size_t n;
 
 	payload(3 * 65536, fk, &plain, &c, &n);
-	ck_assert_int_eq(age_unseal_new(fk, emit, &k, &u), 0);
-	ck_assert_int_eq(age_unseal_update(u, c, n, why, sizeof(why)),
+	ck_assert_int_eq(age_opener_new(fk, emit, &k, &u), 0);
+	ck_assert_int_eq(age_opener_update(u, c, n, why, sizeof(why)),
 	    SLUICE_EIO);
 	ck_assert_str_eq(why, "cannot write plaintext");
 	ck_assert_uint_eq(k.calls, 1);
-	ck_assert_int_eq(age_unseal_final(u, NULL, NULL, why, sizeof(why)),
+	ck_assert_int_eq(age_opener_final(u, NULL, NULL, why, sizeof(why)),
 	    SLUICE_ESTATE);
-	age_unseal_free(u);
-	age_unseal_free(NULL);
+	age_opener_free(u);
+	age_opener_free(NULL);
 	sbuf_free(k.got);
 	free(plain);
 	free(c);
@@ -202,7 +202,7 @@ END_TEST
 int
 main(void)
 {
-	Suite *s = suite_create("age_unseal");
+	Suite *s = suite_create("age_opener");
 	TCase *tc = tcase_create("core");
 	SRunner *sr;
 	int failed;

@@ -1,0 +1,305 @@
+/*
+ * Uploads sealed as they arrive (engine_int.h, sealed_*): to a staff
+ * member's /inbox/NAME, and an operator's /stage/NIC/NAME. The engine makes
+ * a file key for the one file and the file the session writes; the session
+ * seals the bytes with it (ipc.h, IPC_OPEN_SEAL) and reports the plaintext's
+ * size and SHA-256 at CLOSE; only then, and only if the file is exactly the
+ * payload of that size, is anything taken. A connection that ends first
+ * leaves nothing.
+ */
+#include <sys/stat.h>
+#include <sys/statvfs.h>
+
+#include <errno.h>
+#include <stdio.h>
+#include <stdlib.h>
+#include <string.h>
+#include <unistd.h>
+
+#include <sodium.h>
+
+#include "engine/admin/admin.h"
+#include "engine/engine_int.h"
+#include "engine/inbox.h"
+#include "engine/vfs.h"
+#include "payloads/payloads.h"
+#include "sluice/age.h"
+#include "sluice/error.h"
+#include "sluice/log.h"
+
+/* An upload is refused when it would leave less than this free. */
+#define DISK_RESERVE	(64ull * 1024 * 1024)
+
+/* Bytes the filesystem of DIR can take above the reserve; UINT64_MAX when
+ * it cannot tell. */
+static uint64_t
+disk_room(const char *dir)
+{
+	struct statvfs sv;
+	uint64_t avail;
+
+	if (statvfs(dir, &sv) != 0)
+		return UINT64_MAX;
+	avail = (uint64_t)sv.f_bavail * (uint64_t)sv.f_frsize;
+	return avail > DISK_RESERVE ? avail - DISK_RESERVE : 0;
+}
+
+void
+sealed_inbox_ref(struct engine *e, const struct conn *c,
+    struct inbox_ref *ref)
+{
+	memset(ref, 0, sizeof(*ref));
+	ref->st = e->st;
+	ref->dir = e->dir;
+	ref->master = e->master;
+	ref->staff_id = c->who.id;
+	ref->user = c->who.user;
+}
+
+/* Bytes written so far to c's user's other unfinished inbox uploads, in
+ * any of their connections. */
+static uint64_t
+inflight(struct engine *e, const struct conn *c, const struct open_file *but)
+{
+	const struct open_file *of;
+	struct stat st;
+	uint64_t n = 0;
+	size_t i, k;
+
+	for (i = 0; i < e->nconns; i++) {
+		if (e->conns[i]->who.kind != IDENTITY_STAFF ||
+		    e->conns[i]->who.id != c->who.id)
+			continue;
+		for (k = 0; k < CONN_MAX_OPENS; k++) {
+			of = &e->conns[i]->opens[k];
+			if (of != but && of->kind == OPEN_INBOX_WRITE &&
+			    stat(of->tmp_path, &st) == 0)
+				n += (uint64_t)st.st_size;
+		}
+	}
+	return n;
+}
+
+/* What c's user's inbox holds now, name aside (an upload of that name
+ * replaces it), with the uploads still under way but of. */
+static int
+inbox_holds(struct engine *e, const struct conn *c, const struct open_file *of,
+    uint64_t *bytes)
+{
+	struct inbox_ref ref;
+	int r;
+
+	sealed_inbox_ref(e, c, &ref);
+	if ((r = inbox_usage(&ref, of->name, bytes)) != 0)
+		return r;
+	*bytes += inflight(e, c, of);
+	return 0;
+}
+
+/* ---- OPEN ------------------------------------------------------------------ */
+
+/* An inbox upload: refused at once when the inbox is full already. */
+static int
+inbox_open(struct engine *e, struct conn *c, struct open_file *of, int *fd,
+    uint32_t *status, char *why, size_t whylen)
+{
+	int64_t limit = e->cfg->policy.inbox_max_bytes;
+	uint64_t held = 0;
+	int r;
+
+	if (limit > 0 && (r = inbox_holds(e, c, of, &held)) != 0)
+		return sluice_why(why, whylen, r, "store failure");
+	if (limit > 0 && held >= (uint64_t)limit) {
+		*status = FX_PERMISSION_DENIED;
+		engine_audit(e, c->who.user, "inbox put", of->name, "refused",
+		    "the inbox holds %llu bytes of its limit of %lld bytes",
+		    (unsigned long long)held, (long long)limit);
+		return sluice_why(why, whylen, SLUICE_ETOOBIG,
+		    "inbox full: the limit is %lld bytes", (long long)limit);
+	}
+	if (inbox_tmp_create(e->dir, of->tmp_path, sizeof(of->tmp_path),
+	    fd) != 0)
+		return sluice_why(why, whylen, SLUICE_EIO,
+		    "cannot create the upload");
+	of->kind = OPEN_INBOX_WRITE;
+	return 0;
+}
+
+/* An upload to /stage/NIC/NAME: the checks `extract stage` makes, then a
+ * payload being written. */
+static int
+stage_open(struct engine *e, struct conn *c, struct open_file *of, int *fd,
+    uint32_t *status, char *why, size_t whylen)
+{
+	struct admin_ctx ctx;
+	int r;
+
+	engine_admin_caller(e, c, &ctx);
+	if ((r = admin_may_stage(&ctx, of->nic, of->name, why, whylen)) != 0) {
+		/* a refusal, as `extract stage` refuses; not a broken link */
+		*status = r == SLUICE_ESTORE || r == SLUICE_ENOMEM ||
+		    r == SLUICE_EIO ? FX_FAILURE : FX_PERMISSION_DENIED;
+		engine_audit(e, c->who.user, "extract stage", of->nic,
+		    "refused", "upload to /stage/%s/%s => %s", of->nic,
+		    of->name, why);
+		return r;
+	}
+	if ((r = payloads_create(e->dir, &of->pn, &of->pn_fd, why,
+	    whylen)) != 0)
+		return r;
+	if ((*fd = dup(of->pn_fd)) == -1)
+		return sluice_why(why, whylen, SLUICE_EIO,
+		    "cannot create the upload");
+	of->kind = OPEN_STAGE_UPLOAD;
+	return 0;
+}
+
+/* The most the session may write: what the disk can take, and at most
+ * the inbox limit (the whole inbox is counted again at CLOSE). */
+static uint64_t
+upload_cap(struct engine *e, const struct open_file *of, uint64_t room)
+{
+	int64_t limit = e->cfg->policy.inbox_max_bytes;
+
+	if (of->kind == OPEN_INBOX_WRITE && limit > 0 &&
+	    (uint64_t)limit < room)
+		return (uint64_t)limit;
+	return room;
+}
+
+int
+sealed_open(struct engine *e, struct conn *c, struct open_file *of,
+    const struct vnode *n, uint64_t *cap, int *fd, uint32_t *status,
+    char *why, size_t whylen)
+{
+	uint64_t room = disk_room(e->dir);
+	int r;
+
+	*status = FX_FAILURE;
+	*fd = -1;
+	if (room == 0)
+		return sluice_why(why, whylen, SLUICE_EIO, "not enough free "
+		    "space on the server for an upload");
+	r = n->kind == OPEN_STAGE_UPLOAD ?
+	    stage_open(e, c, of, fd, status, why, whylen) :
+	    inbox_open(e, c, of, fd, status, why, whylen);
+	if (r == 0 && (r = age_file_key_new(of->key)) != 0)
+		(void)sluice_why(why, whylen, r, "cannot make a file key");
+	if (r != 0) {
+		if (*fd != -1)
+			close(*fd);
+		*fd = -1;
+		return r;
+	}
+	*cap = upload_cap(e, of, room);
+	return 0;
+}
+
+/* ---- CLOSE ----------------------------------------------------------------- */
+
+/* The whole inbox, this upload and the others under way, within the
+ * limit; an upload past it is refused and audited. */
+static int
+inbox_limit(struct engine *e, struct conn *c, struct open_file *of,
+    uint64_t plain, uint32_t *status, char *why, size_t whylen)
+{
+	int64_t limit = e->cfg->policy.inbox_max_bytes;
+	uint64_t held = 0;
+
+	if (limit <= 0)
+		return 0;
+	if (inbox_holds(e, c, of, &held) != 0)
+		return sluice_why(why, whylen, SLUICE_ESTORE, "store failure");
+	if (held <= (uint64_t)limit && plain <= (uint64_t)limit - held)
+		return 0;
+	*status = FX_PERMISSION_DENIED;
+	engine_audit(e, c->who.user, "inbox put", of->name, "refused",
+	    "%llu bytes would exceed the inbox limit of %lld bytes",
+	    (unsigned long long)plain, (long long)limit);
+	return sluice_why(why, whylen, SLUICE_ETOOBIG,
+	    "inbox full: the limit is %lld bytes", (long long)limit);
+}
+
+static int
+inbox_close(struct engine *e, struct conn *c, struct open_file *of,
+    uint64_t plain, const uint8_t sha256[32], uint32_t *status, char *why,
+    size_t whylen)
+{
+	struct inbox_ref ref;
+	int r;
+
+	if ((r = inbox_limit(e, c, of, plain, status, why, whylen)) != 0)
+		return r;
+	sealed_inbox_ref(e, c, &ref);
+	if ((r = inbox_commit(&ref, of->name, of->tmp_path, of->key, plain,
+	    sha256, why, whylen)) != 0) {
+		engine_audit(e, c->who.user, "inbox put", of->name, "refused",
+		    "%s", why);
+		return r;
+	}
+	of->tmp_path[0] = '\0';		/* taken */
+	why[0] = '\0';
+	return 0;
+}
+
+/* The first line of b, as the verdict. */
+static void
+first_line(const struct sbuf *b, char *why, size_t whylen)
+{
+	size_t n = sbuf_len(b);
+	const char *nl = memchr(sbuf_ptr(b), '\n', n);
+
+	if (nl != NULL)
+		n = (size_t)(nl - (const char *)sbuf_ptr(b));
+	(void)snprintf(why, whylen, "%.*s", (int)n, (const char *)sbuf_ptr(b));
+}
+
+/* `extract stage NIC NAME` for c's user, taking the sealed payload. */
+static int
+stage_close(struct engine *e, struct conn *c, struct open_file *of,
+    uint64_t plain, const uint8_t sha256[32], uint32_t *status, char *why,
+    size_t whylen)
+{
+	struct admin_sealed sl = { of->pn, of->pn_fd, of->key, plain, { 0 } };
+	struct admin_ctx ctx;
+	int exit_status = 1, r;
+
+	memcpy(sl.sha256, sha256, sizeof(sl.sha256));
+	engine_admin_caller(e, c, &ctx);
+	if ((ctx.out = sbuf_new()) == NULL || (ctx.err = sbuf_new()) == NULL)
+		r = sluice_why(why, whylen, SLUICE_ENOMEM, "out of memory");
+	else if ((r = admin_stage_sealed(&ctx, of->nic, of->name, &sl,
+	    &exit_status)) == 0)
+		first_line(exit_status == 0 ? ctx.out : ctx.err, why, whylen);
+	of->pn = sl.pn;
+	if (of->pn == NULL)
+		of->pn_fd = -1;		/* closed with the payload it served */
+	if (r == 0 && exit_status != 0)
+		r = SLUICE_EDENIED;
+	*status = r == SLUICE_EDENIED ? FX_PERMISSION_DENIED : FX_FAILURE;
+	if (ctx.changed)
+		ipc_generation_bump(e->sh);
+	sbuf_free(ctx.out);
+	sbuf_free(ctx.err);
+	return r;
+}
+
+int
+sealed_close(struct engine *e, struct conn *c, struct open_file *of,
+    uint64_t plain, const uint8_t sha256[32], uint32_t *status, char *why,
+    size_t whylen)
+{
+	*status = FX_FAILURE;
+	if (of->kind == OPEN_STAGE_UPLOAD)
+		return stage_close(e, c, of, plain, sha256, status, why, whylen);
+	return inbox_close(e, c, of, plain, sha256, status, why, whylen);
+}
+
+void
+sealed_forget(struct open_file *of)
+{
+	payloads_abandon(of->pn);
+	of->pn = NULL;
+	of->pn_fd = -1;
+	sodium_memzero(of->key, sizeof(of->key));
+}

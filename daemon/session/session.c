@@ -21,6 +21,7 @@
 #include "sluice/clock.h"
 #include "sluice/error.h"
 #include "sluice/log.h"
+#include "sluice/vis.h"
 
 #define SESSION_MAX_CHANNELS	4
 #define SESSION_MAX_AUTH_TRIES	10
@@ -52,6 +53,7 @@ struct session {
 	struct ssh_server_callbacks_struct scb;
 	int		 authed, auth_tries;
 	char		 user[SESSION_USER_MAX + 1];
+	char		*tried;		/* the last user name offered, as given */
 	enum ipc_kind	 kind;
 	uint32_t	 roles;
 	struct chan	 chans[SESSION_MAX_CHANNELS];
@@ -149,6 +151,7 @@ static void
 report_authfail(struct session *s, const char *user, const char *method,
     const char *reason)
 {
+	char name[VIS_NAME_SIZE];
 	int r;
 
 	sbuf_reset(s->req);
@@ -158,8 +161,8 @@ report_authfail(struct session *s, const char *user, const char *method,
 	    (r = ask_engine(s, IPC_AUTHFAIL)) != 0)
 		log_warnx("session: cannot report a refused login: %s",
 		    sluice_strerror(r));
-	log_info("refused %s login for \"%.64s\": %s", method,
-	    user ? user : "", reason);
+	log_info("refused %s login for \"%s\": %s", method,
+	    vis_name(name, user), reason);
 }
 
 /* Reads the IPC_AUTH reply: 0 = accepted (kind and roles filled); the
@@ -289,12 +292,14 @@ offer_to_engine(struct session *s, const char *user, const uint8_t *blob,
     size_t n, int final)
 {
 	struct auth_answer a;
+	char name[VIS_NAME_SIZE];
 	int r;
 
 	memset(&a, 0, sizeof(a));
 	r = engine_auth(s, user, blob, n, final, &a);
 	if (r == SLUICE_EDENIED)
-		log_info("key refused for \"%.64s\": %s", user, a.why);
+		log_info("key refused for \"%s\": %s", vis_name(name, user),
+		    a.why);
 	else if (r != 0)
 		log_warnx("session: engine auth failed: %s", sluice_strerror(r));
 	else if (final)
@@ -315,6 +320,8 @@ cb_auth_pubkey(ssh_session ss, const char *user, struct ssh_key_struct *key,
 	s->last_activity = sluice_monotonic_ms();
 	if (s->authed || ++s->auth_tries > SESSION_MAX_AUTH_TRIES)
 		return SSH_AUTH_DENIED;
+	free(s->tried);
+	s->tried = user != NULL ? strdup(user) : NULL;
 	if (offer_check(s, user, key, state, &blob, &bloblen) != 0)
 		return SSH_AUTH_DENIED;
 	r = offer_to_engine(s, user, blob, bloblen,
@@ -762,7 +769,8 @@ session_auth(struct session *s, ssh_event ev)
 		    !ssh_is_connected(s->ss))
 			return SLUICE_EIO;
 		if (s->auth_tries > SESSION_MAX_AUTH_TRIES) {
-			report_authfail(s, "", "publickey", "too many attempts");
+			report_authfail(s, s->tried, "publickey",
+			    "too many attempts");
 			return SLUICE_EDENIED;
 		}
 	}
@@ -856,6 +864,7 @@ session_close(struct session *s, ssh_event ev)
 	session_ssh_end(s, ev);
 	sbuf_free(s->req);
 	sbuf_free(s->rep);
+	free(s->tried);
 	if (s->auth_fd != -1)
 		close(s->auth_fd);
 	close(s->engine_fd);

@@ -102,7 +102,8 @@ struct admin_ctx {
 /* Largest inbox file read by a command (documents, signatures,
  * certificates); extracts are streamed by package_stage() unbounded. */
 #define ADMIN_INBOX_MAX		(16u * 1024 * 1024)
-/* Bytes of the command line kept in an audit entry's details. */
+/* Characters of the command line kept in an audit entry's details (vis.h
+ * escapes them; a longer line ends "...(N bytes)"). */
 #define ADMIN_AUDIT_LINE_MAX	512
 
 /*

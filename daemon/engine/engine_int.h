@@ -136,6 +136,12 @@ int eng_close(struct engine *, struct conn *, struct sbuf *, struct sbuf *, int 
 int eng_remove(struct engine *, struct conn *, struct sbuf *, struct sbuf *, int *);
 int eng_admin(struct engine *, struct conn *, struct sbuf *, struct sbuf *, int *);
 
+/* fileops.c: the GATE reply into rep (emptied first): FX_OK only when
+ * allow and the whole reply was written; a denial with reason, else with
+ * "access denied". Non-zero (rep left empty, the session dropped) only when
+ * not even that could be written: a failure never reads as an allow. */
+int eng_gate_answer(struct sbuf *rep, int allow, const char *reason);
+
 /* SFTP status codes the engine answers with. */
 enum {
 	FX_OK = 0, FX_EOF = 1, FX_NO_SUCH_FILE = 2, FX_PERMISSION_DENIED = 3,

@@ -336,28 +336,49 @@ out:
 }
 
 int
+eng_gate_answer(struct sbuf *rep, int allow, const char *reason)
+{
+	int r;
+
+	sbuf_reset(rep);
+	if (allow) {
+		if ((r = sbuf_put_u32(rep, FX_OK)) == 0 &&
+		    (r = sbuf_put_cstring(rep, "")) == 0)
+			return 0;
+	} else if ((r = sbuf_put_u32(rep, FX_PERMISSION_DENIED)) == 0 &&
+	    (r = sbuf_put_cstring(rep, reason)) == 0)
+		return 0;
+	/* Whatever failed, what goes back is a denial or nothing at all. */
+	sbuf_reset(rep);
+	if (!allow && sbuf_put_u32(rep, FX_PERMISSION_DENIED) == 0 &&
+	    sbuf_put_cstring(rep, "access denied") == 0)
+		return 0;
+	sbuf_reset(rep);
+	return r;
+}
+
+int
 eng_gate(struct engine *e, struct conn *c, struct sbuf *req, struct sbuf *rep,
     int *fd)
 {
 	struct open_file *of;
 	struct gate_result g;
 	uint64_t id;
-	int r, allow;
+	int allow;
 
 	(void)fd;
 	if (sbuf_get_u64(req, &id) != 0 || sbuf_len(req) != 0 ||
 	    (of = open_find(c, id)) == NULL || of->kind != OPEN_DOWNLOAD)
 		return SLUICE_EPROTO;
-	vfs_gate(e, c, of->release_id, &g);
+	/* A gate that cannot read its facts answers a denial (vfs_gate). */
+	(void)vfs_gate(e, c, of->release_id, &g);
 	allow = g.rule == GATE_ALLOW;
 	if (!allow && !of->denied) {
 		of->denied = 1;
 		engine_audit(e, c->who.user, "download stopped", of->name, "deny",
 		    "/%s/%s: %s", of->nic, of->name, g.reason);
 	}
-	if ((r = sbuf_put_u32(rep, allow ? FX_OK : FX_PERMISSION_DENIED)) != 0)
-		return r;
-	return sbuf_put_cstring(rep, allow ? "" : g.reason);
+	return eng_gate_answer(rep, allow, g.reason);
 }
 
 /* What the session reports at CLOSE: bytes served, the range, whether it

@@ -232,6 +232,7 @@ server_opts_from(struct server_opts *so, const struct sluice_config *cfg,
 	so->max_sessions = cfg->max_sessions;
 	so->max_startups = cfg->max_startups;
 	so->idle_timeout = cfg->idle_timeout;
+	so->legacy_ciphers = cfg->legacy_ciphers;
 	so->log_verbosity = o->verbose ? LOG_LVL_DEBUG : LOG_LVL_INFO;
 }
 

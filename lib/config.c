@@ -95,6 +95,12 @@ static const char policy_text[] =
 "max_startups = 10\n" \
 "# Seconds without traffic before a session is closed (0..86400; 0: never).\n" \
 "idle_timeout = 900\n" \
+"# SSH offers key exchange curve25519-sha256, ciphers chacha20-poly1305 and\n" \
+"# AES-GCM, ETM MACs and an ed25519 host key. yes: also aes256-ctr,\n" \
+"# aes128-ctr, hmac-sha2-256 and hmac-sha2-512, for clients that have none\n" \
+"# of those ciphers and MACs (curl on libssh2 before 1.11, paramiko before\n" \
+"# 3.3); yes or no.\n" \
+"legacy_ciphers = no\n" \
 "\n" \
 "[store]\n" \
 "# The SQLite store.\n" \
@@ -167,6 +173,7 @@ static const struct key daemon_keys[] = {
 	{ "server", "max_sessions", K_INT32, CFG(max_sessions), 1, 10000, 0 },
 	{ "server", "max_startups", K_INT32, CFG(max_startups), 1, 1000, 0 },
 	{ "server", "idle_timeout", K_INT32, CFG(idle_timeout), 0, 86400, 0 },
+	{ "server", "legacy_ciphers", K_BOOL, CFG(legacy_ciphers), 0, 1, 0 },
 	{ "store", "path", K_PATH, CFG(store_path), 0, 0, 0 },
 	{ "keys", "master_key", K_PATH, CFG(master_key), 0, 0, 0 },
 	{ "keys", "release_key", K_PATH, CFG(release_key), 0, 0, 0 },

@@ -30,6 +30,7 @@ struct server_opts {
 	int		 max_startups;	/* children not yet authenticated; 10 */
 	int		 idle_timeout;	/* seconds without traffic; 600 */
 	int		 log_verbosity;	/* LOG_LVL_*; also drives libssh's */
+	int		 legacy_ciphers;	/* 1: offer sshalgo.h's *_LEGACY too */
 };
 
 void server_opts_default(struct server_opts *o);

@@ -64,6 +64,7 @@ struct sluice_config {
 	int32_t	 max_sessions;
 	int32_t	 max_startups;			/* unauthenticated at once */
 	int32_t	 idle_timeout;			/* seconds; 0: never */
+	int	 legacy_ciphers;		/* 1: AES-CTR, non-ETM MACs too */
 	/* [store] */
 	char	 store_path[CONFIG_PATH_MAX];
 	/* [keys] */

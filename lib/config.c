@@ -50,8 +50,15 @@ static const char policy_text[] =
 "# at most 8 values, each 1..3650 and less than due_days; empty: none.\n"
 "reminder_days = 7,1\n"
 "# Largest certificate of deletion a recipient may upload, in bytes\n"
-"# (1024..16777216).\n"
+"# (1024..16777216); a longer upload is refused as it is written.\n"
 "max_bytes = 1048576\n"
+"# Certificates of deletion one recipient may have rejected in a UTC day\n"
+"# (1..1000); further uploads that day are refused when opened.\n"
+"max_rejected_per_day = 10\n"
+"# Rejected certificates of deletion whose bytes are kept, per agreement:\n"
+"# the newest (0..100). Older ones keep their row and reason; the audit\n"
+"# log keeps each one's size and SHA-256.\n"
+"rejected_kept = 3\n"
 "\n"
 "[dspt]\n"
 "# yes: do not require the organisation's security assurance (DSPT) to be\n"
@@ -194,6 +201,10 @@ static const struct key policy_keys[] = {
 	{ "certificates", "reminder_days", K_DAYS, POL(cert_reminder_days), 1, 3650,
 	    offsetof(struct sluice_policy, n_cert_reminder_days) },
 	{ "certificates", "max_bytes", K_INT64, POL(cert_max_bytes), 1024, 16777216, 0 },
+	{ "certificates", "max_rejected_per_day", K_INT32,
+	    POL(cert_max_rejected_per_day), 1, 1000, 0 },
+	{ "certificates", "rejected_kept", K_INT32, POL(cert_rejected_kept), 0,
+	    100, 0 },
 	{ "dspt", "waived", K_BOOL, POL(dspt_waived), 0, 1, 0 },
 	{ "downloads", "window_days", K_INT32, POL(download_window_days), 0, 3650, 0 },
 	{ "downloads", "max_count", K_INT64, POL(download_max_count), 0, 1000000, 0 },
@@ -687,6 +698,8 @@ policy_defaults(struct sluice_policy *p)
 	p->cert_reminder_days[1] = 1;
 	p->n_cert_reminder_days = 2;
 	p->cert_max_bytes = 1048576;
+	p->cert_max_rejected_per_day = 10;
+	p->cert_rejected_kept = 3;
 	p->dspt_waived = 0;
 	p->download_window_days = 0;
 	p->download_max_count = 0;

@@ -37,6 +37,7 @@
 #define ENGINE_MAX_CONNS	512
 #define CONN_MAX_OPENS		64
 #define ENGINE_PATH_MAX		4096
+#define ENGINE_CERT_NOTED	64	/* daily-limit refusals audited a day */
 
 enum open_kind {
 	OPEN_FREE = 0,
@@ -89,6 +90,11 @@ struct engine {
 	int64_t		 next_mail;	/* earliest retry queued; 0 = none */
 	int64_t		 published_at;	/* last write of the site; 0 = none */
 	int64_t		 published_head; /* audit head it showed; -1 failed */
+	/* recipients refused a certificate upload today for the daily
+	 * limit, audited once each (upload.c) */
+	int64_t		 cert_noted[ENGINE_CERT_NOTED];
+	size_t		 cert_noted_n;
+	int32_t		 cert_noted_day;
 };
 
 /* setup.c */
@@ -122,6 +128,11 @@ int engine_inbox_commit(struct engine *e, struct conn *c, struct open_file *of,
     char *why, size_t whylen);
 int engine_certificate_upload(struct engine *e, struct conn *c,
     struct open_file *of, char *why, size_t whylen);
+/* upload.c: 0 when c's user may upload a certificate of deletion for nic
+ * now; SLUICE_EDENIED with why once the policy's rejections a day are
+ * reached (the first such refusal of the day is audited). */
+int engine_certificate_may_upload(struct engine *e, const struct conn *c,
+    const char *nic, char *why, size_t whylen);
 
 /* Request handlers (engine.c's table): parse req, append the reply body to
  * rep, optionally set *fd to a descriptor to pass. Non-zero drops the peer.

@@ -153,9 +153,12 @@ static int
 open_upload(struct engine *e, struct conn *c, struct open_file *of,
     const struct vnode *n, struct sbuf *rep, int *fd)
 {
-	char dir[ENGINE_PATH_MAX];
+	char dir[ENGINE_PATH_MAX], why[256];
 	int r, k;
 
+	if (n->kind == OPEN_CERT_UPLOAD &&
+	    engine_certificate_may_upload(e, c, n->nic, why, sizeof(why)) != 0)
+		return open_refuse(rep, FX_PERMISSION_DENIED, why);
 	if (n->kind == OPEN_CERT_UPLOAD) {
 		k = snprintf(dir, sizeof(dir), "%s/uploads", e->dir);
 		of->kind = OPEN_CERT_UPLOAD;

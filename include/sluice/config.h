@@ -45,6 +45,8 @@ struct sluice_policy {
 	int32_t	 cert_reminder_days[CONFIG_LIST_MAX];	/* before due, descending */
 	size_t	 n_cert_reminder_days;
 	int64_t	 cert_max_bytes;	/* largest certificate upload */
+	int32_t	 cert_max_rejected_per_day;	/* per recipient */
+	int32_t	 cert_rejected_kept;	/* rejected CMS kept, per agreement */
 	/* [dspt] */
 	int	 dspt_waived;		/* 1: gate rule 3 always holds */
 	/* [downloads] */

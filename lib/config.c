@@ -120,6 +120,9 @@ static const char policy_text[] =
 "release_key = release.key\n" \
 "# Its public half, also served to every recipient as /release.pub.\n" \
 "release_pub = release.pub\n" \
+"# The Ed25519 key (a 32-byte seed, mode 0600) that signs the head of the\n" \
+"# audit log, DIR/audit.head; made at start if absent.\n" \
+"audit_key = audit.key\n" \
 "\n" \
 "[mail]\n" \
 "# How messages leave: maildir (one file per message in a Maildir) or\n" \
@@ -185,6 +188,7 @@ static const struct key daemon_keys[] = {
 	{ "keys", "master_key", K_PATH, CFG(master_key), 0, 0, 0 },
 	{ "keys", "release_key", K_PATH, CFG(release_key), 0, 0, 0 },
 	{ "keys", "release_pub", K_PATH, CFG(release_pub), 0, 0, 0 },
+	{ "keys", "audit_key", K_PATH, CFG(audit_key), 0, 0, 0 },
 	{ "mail", "transport", K_TRANSPORT, CFG(mail_transport), 0, 0, 0 },
 	{ "mail", "maildir", K_PATH, CFG(maildir), 0, 0, 0 },
 	{ "mail", "sendmail", K_PROGRAM, CFG(sendmail), 0, 0, 0 },
@@ -726,6 +730,7 @@ static const struct { size_t off; const char *name; } default_paths[] = {
 	{ offsetof(struct sluice_config, master_key), "master.key" },
 	{ offsetof(struct sluice_config, release_key), "release.key" },
 	{ offsetof(struct sluice_config, release_pub), "release.pub" },
+	{ offsetof(struct sluice_config, audit_key), "audit.key" },
 	{ offsetof(struct sluice_config, maildir), "mail" },
 	{ offsetof(struct sluice_config, policy_file), CONFIG_POLICY_FILE },
 };

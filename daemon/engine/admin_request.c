@@ -26,6 +26,7 @@ admin_caller(struct engine *e, const struct conn *c, struct admin_ctx *ctx)
 	ctx->data_dir = e->dir;
 	ctx->policy = &e->cfg->policy;
 	ctx->master_key = e->master;
+	ctx->anchor = e->anchor;
 	ctx->user = c->who.user;
 	ctx->kind = staff ? ADMIN_CALLER_STAFF : ADMIN_CALLER_RECIPIENT;
 	ctx->roles = c->who.roles;

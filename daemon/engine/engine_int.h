@@ -73,6 +73,7 @@ struct conn {
 };
 
 struct minisign_key;
+struct audit_anchor;
 
 struct engine {
 	char		 dir[ENGINE_PATH_MAX];
@@ -80,6 +81,7 @@ struct engine {
 	struct store	*st;
 	uint8_t		*master;	/* 32 bytes, sodium_malloc'd */
 	struct minisign_key *release;
+	struct audit_anchor *anchor;	/* the audit log's signed head */
 	char		*release_pub;	/* the public key file text */
 	struct ipc_shared *sh;
 	int		 ctl;
@@ -116,6 +118,15 @@ void conn_refresh(struct engine *e, struct conn *c);
  * subject, outcome "deny", the reason as details; returns c->refused. */
 const char *conn_refusal(struct engine *e, const struct conn *c,
     const char *action, const char *subject);
+
+/* audit_log.c: the audit log's signed head (audit_anchor.h). _start opens
+ * it before anything is appended, and logs and audits what it found (a key
+ * made, a head missing, a log that does not hold its head); _update writes
+ * the head after entries were added, outside any transaction (failures are
+ * logged); _stop writes the last and lets it go. */
+int engine_anchor_start(struct engine *e, char *why, size_t whylen);
+void engine_anchor_update(struct engine *e);
+void engine_anchor_stop(struct engine *e);
 
 /* audit_log.c: an audit entry outside any caller's transaction; failures
  * are logged. */

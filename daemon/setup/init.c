@@ -24,6 +24,7 @@
 #include <sodium.h>
 
 #include "engine/audit.h"
+#include "engine/audit_anchor.h"
 #include "payloads/payloads.h"
 #include "setup/init.h"
 #include "sluice/buf.h"
@@ -391,6 +392,29 @@ out:
 	return r;
 }
 
+/* The audit key, and the signed head of the log admin_register() began
+ * (audit_anchor.h). */
+static int
+audit_anchor_init(const struct init_job *j)
+{
+	struct audit_anchor *a = NULL;
+	struct store *st = NULL;
+	enum anchor_start how;
+	char why[256] = "";
+	int r = 0;
+
+	if (audit_key_create(j->cfg.audit_key) != 0)
+		return fail("cannot write the audit key");
+	if (store_open(j->cfg.store_path, &st, why, sizeof(why)) != 0 ||
+	    audit_anchor_open(j->staging, j->cfg.audit_key, st, &a, &how, why,
+	    sizeof(why)) != 0 || audit_anchor_update(a, st) != 0)
+		r = fail("the audit log's signed head: %s", why[0] != '\0' ?
+		    why : "cannot write it");
+	audit_anchor_free(a);
+	store_close(st);
+	return r;
+}
+
 /* Every part of the data directory, in the staging directory. */
 static int
 build(struct init_job *j)
@@ -403,7 +427,7 @@ build(struct init_job *j)
 		return fail("configuration: %s", why);
 	if (subdirs(j->staging) != 0 || host_key(&j->cfg) != 0 ||
 	    release_key(&j->cfg) != 0 || master_key(&j->cfg) != 0 ||
-	    admin_register(j) != 0)
+	    admin_register(j) != 0 || audit_anchor_init(j) != 0)
 		return 1;
 	if (files_sync_dir(j->staging) != 0)
 		return fail("%s: cannot sync", j->dir);
@@ -480,6 +504,8 @@ print_summary(const struct init_job *j)
 	printf("release key:     %s (public, for minisign -V: %s)\n",
 	    c->release_key, c->release_pub);
 	printf("master key:      %s (32 bytes, mode 0600)\n", c->master_key);
+	printf("audit key:       %s (Ed25519, mode 0600; signs %s/%s)\n",
+	    c->audit_key, j->target, AUDIT_HEAD_FILE);
 	printf("store:           %s\n", c->store_path);
 	printf("first admin:     %s (%s)\n", j->admin, j->fp);
 	printf("listening (on run): %s port %d\n", j->cfg.listen,

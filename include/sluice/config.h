@@ -73,6 +73,7 @@ struct sluice_config {
 	char	 master_key[CONFIG_PATH_MAX];
 	char	 release_key[CONFIG_PATH_MAX];
 	char	 release_pub[CONFIG_PATH_MAX];
+	char	 audit_key[CONFIG_PATH_MAX];	/* signs DIR/audit.head */
 	/* [mail] */
 	enum mail_transport mail_transport;
 	char	 maildir[CONFIG_PATH_MAX];

@@ -60,6 +60,7 @@ TABLE = {
     "staff roles":          ({AD}, 2, "role admin"),
     "staff key":            ({AD}, 2, "role admin"),
     "audit verify":         ({AU, AD}, 0, "role auditor or admin"),
+    "audit checkpoint":     ({AU, AD}, 0, "role auditor or admin"),
     "audit export":         ({AU, AD}, 0, "role auditor or admin"),
     "register export":      (STAFF, 0, "a staff role"),
     "dashboard":            (STAFF, 0, "a staff role"),
@@ -73,7 +74,7 @@ agreement add, agreement sign, agreement extend, agreement show, agreement list,
 agreement suspend, agreement resume, agreement terminate, extract stage,
 extract list, extract show, extract discard, release approve, release revoke,
 release list, certificate list, staff add, staff list, staff disable,
-staff enable, staff roles, staff key, audit verify, audit export,
+staff enable, staff roles, staff key, audit verify, audit checkpoint, audit export,
 register export, dashboard, status"""
 
 # the user who holds each role (root is the admin made by `sluiced init`)

@@ -67,6 +67,8 @@
 #include "sluice/config.h"
 #include "store/store.h"
 
+struct audit_anchor;
+
 enum admin_caller_kind {
 	ADMIN_CALLER_NONE = 0,		/* unknown: may run help only */
 	ADMIN_CALLER_STAFF = 1,
@@ -79,6 +81,9 @@ struct admin_ctx {
 	const char		*data_dir;	/* DIR: inbox/, payloads/ */
 	const struct sluice_policy *policy;	/* NULL: built-in defaults */
 	const uint8_t		*master_key;	/* 32 bytes, for staging */
+	/* the audit log's signed head (audit_anchor.h); NULL: none, audit
+	 * verify checks the chain alone */
+	const struct audit_anchor *anchor;
 	/* the caller, as authenticated */
 	const char		*user;
 	enum admin_caller_kind	 kind;

@@ -397,8 +397,9 @@ audit_anchor_verify(const struct audit_anchor *a, struct store *s,
 	memset(out, 0, sizeof(*out));
 	if ((r = audit_verify(s, NULL, &count, why, whylen)) != 0)
 		return r;
+	/* a head missing, damaged or forged: the log cannot be vouched for */
 	if ((r = head_read(a, &own, why, whylen)) != 0)
-		return r == SLUICE_ENOTFOUND ? SLUICE_EVERIFY : r;
+		return r == SLUICE_ENOMEM ? r : SLUICE_EVERIFY;
 	if ((r = head_held(s, &own, "its signed head", why, whylen)) != 0 ||
 	    (kept != NULL &&
 	    (r = kept_held(a, s, kept, &kept_id, why, whylen)) != 0))

@@ -1,5 +1,6 @@
 /*
- * sluiced: init, run, check-config, publish (docs/design.md section 6).
+ * sluiced: init, run, check-config, publish, backup, restore and the key
+ * rotations (docs/design.md section 6).
  *
  * run: the parent checks the data directory, forks the engine (which alone
  * opens the store and the keys), then binds and serves, forking one session
@@ -21,7 +22,9 @@
 
 #include "engine/engine.h"
 #include "setup/init.h"
+#include "setup/backup.h"
 #include "setup/publish.h"
+#include "setup/rotate.h"
 #include "ipc.h"
 #include "parent/server.h"
 #include "sluice/clock.h"
@@ -34,7 +37,11 @@
 "usage: sluiced init -d DIR --admin USER --admin-key FILE.pub [--port N] [--listen ADDR]\n" \
 "       sluiced run -d DIR [--port N] [--listen ADDR] [--fake-clock FILE] [-v]\n" \
 "       sluiced check-config -d DIR\n" \
-"       sluiced publish -d DIR [--out WEBDIR] [--fake-clock FILE]\n"
+"       sluiced publish -d DIR [--out WEBDIR] [--fake-clock FILE]\n" \
+"       sluiced backup -d DIR --out FILE\n" \
+"       sluiced restore -d NEWDIR --from FILE --payloads OLDDIR\n" \
+"       sluiced rotate-master-key -d DIR [--fake-clock FILE]\n" \
+"       sluiced rotate-release-key -d DIR [--fake-clock FILE]\n"
 
 struct main_opts {
 	const char	*dir;
@@ -43,6 +50,8 @@ struct main_opts {
 	const char	*listen;
 	const char	*fake_clock;
 	const char	*out;
+	const char	*from;
+	const char	*payloads;
 	long		 port;
 	int		 verbose;
 };
@@ -76,6 +85,8 @@ static const struct option longopts[] = {
 	{ "listen", required_argument, NULL, 'l' },
 	{ "fake-clock", required_argument, NULL, 'f' },
 	{ "out", required_argument, NULL, 'o' },
+	{ "from", required_argument, NULL, 'F' },
+	{ "payloads", required_argument, NULL, 'P' },
 	{ "verbose", no_argument, NULL, 'v' },
 	{ "help", no_argument, NULL, 'h' },
 	{ NULL, 0, NULL, 0 }
@@ -92,6 +103,8 @@ take_opt(int ch, struct main_opts *o)
 	case 'l': o->listen = optarg; break;
 	case 'f': o->fake_clock = optarg; break;
 	case 'o': o->out = optarg; break;
+	case 'F': o->from = optarg; break;
+	case 'P': o->payloads = optarg; break;
 	case 'v': o->verbose++; break;
 	case 'p':
 		if (parse_port(optarg, &o->port) != 0)
@@ -254,6 +267,22 @@ stop_engine(pid_t engine)
 	return WIFEXITED(status) && WEXITSTATUS(status) == 0 ? 0 : 1;
 }
 
+/* The data directory's lock, held while the daemon runs, and any key
+ * rotation a crash interrupted resolved first; -1 when it cannot run. */
+static int
+run_lock(const char *dir, const struct sluice_config *cfg)
+{
+	char why[1024];
+	int fd;
+
+	if (datadir_lock(dir, &fd, why, sizeof(why)) == 0 &&
+	    rotate_recover(cfg, why, sizeof(why)) == 0)
+		return fd;
+	fprintf(stderr, "sluiced: %s\n", why);
+	datadir_unlock(fd);
+	return -1;
+}
+
 static int
 cmd_run(const struct main_opts *o)
 {
@@ -261,10 +290,11 @@ cmd_run(const struct main_opts *o)
 	struct server_opts so;
 	struct ipc_shared *sh;
 	pid_t engine;
-	int sv[2], r, er;
+	int sv[2], r, er, lock;
 
 	sluice_log_open("sluiced", 2, o->verbose ? LOG_LVL_DEBUG : LOG_LVL_INFO);
-	if (fake_clock_setup(o) != 0 || load_checked(o, &cfg) != 0)
+	if (fake_clock_setup(o) != 0 || load_checked(o, &cfg) != 0 ||
+	    (lock = run_lock(o->dir, &cfg)) == -1)
 		return 1;
 	if (launch_engine(o->dir, &cfg, sv, &sh, &engine) != 0)
 		return 1;
@@ -273,6 +303,7 @@ cmd_run(const struct main_opts *o)
 	close(sv[0]);
 	er = stop_engine(engine);
 	log_info("stopped");
+	datadir_unlock(lock);
 	return r == 0 && er == 0 ? 0 : 1;
 }
 
@@ -300,6 +331,34 @@ cmd_publish(const struct main_opts *o)
 	return publish_run(o->dir, o->out);
 }
 
+static int
+cmd_backup(const struct main_opts *o)
+{
+	return backup_run(o->dir, o->out);
+}
+
+static int
+cmd_restore(const struct main_opts *o)
+{
+	return restore_run(o->from, o->payloads, o->dir);
+}
+
+static int
+cmd_rotate_master(const struct main_opts *o)
+{
+	if (fake_clock_setup(o) != 0)
+		return 1;
+	return rotate_master_run(o->dir);
+}
+
+static int
+cmd_rotate_release(const struct main_opts *o)
+{
+	if (fake_clock_setup(o) != 0)
+		return 1;
+	return rotate_release_run(o->dir);
+}
+
 static const struct command {
 	const char	*name;
 	int		(*fn)(const struct main_opts *);
@@ -308,6 +367,10 @@ static const struct command {
 	{ "run",		cmd_run },
 	{ "check-config",	cmd_check_config },
 	{ "publish",		cmd_publish },
+	{ "backup",		cmd_backup },
+	{ "restore",		cmd_restore },
+	{ "rotate-master-key",	cmd_rotate_master },
+	{ "rotate-release-key",	cmd_rotate_release },
 };
 
 static int

@@ -157,7 +157,8 @@ sbuf_reserve(struct sbuf *b, size_t n, uint8_t **dst)
 
 	if ((r = sbuf_grow(b, n)) != 0)
 		return r;
-	*dst = b->data + b->len;
+	/* An empty buffer may have no storage yet: no offset from NULL. */
+	*dst = b->len == 0 ? b->data : b->data + b->len;
 	b->len += n;
 	return 0;
 }

@@ -20,7 +20,7 @@ sluice_log_open(const char *name, int fd, int verbosity)
 	log_verbosity = verbosity;
 }
 
-static void
+static void __attribute__((format(printf, 3, 0)))
 log_v(int lvl, const char *tag, const char *fmt, va_list ap)
 {
 	char msg[2048], line[4096], ts[32];

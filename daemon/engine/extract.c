@@ -1,7 +1,8 @@
 /*
  * Staging and per-recipient headers. The master key wraps each file key
  * (XChaCha20-Poly1305, the extract id as associated data, so a wrapped key
- * cannot be moved to another extract) and seeds each header's randomness.
+ * cannot be moved to another extract); the file key seeds each header's
+ * randomness.
  */
 #include <string.h>
 
@@ -86,14 +87,32 @@ out:
 	return r;
 }
 
+int
+package_rewrap(const uint8_t old_master[32], const uint8_t new_master[32],
+    const char *extract_id, const uint8_t *wrapped, size_t wrapped_len,
+    uint8_t out[PACKAGE_WRAPPED_LEN], size_t *outlen)
+{
+	uint8_t key[AGE_FILE_KEY_LEN];
+	int r;
+
+	if ((r = unwrap_key(old_master, extract_id, wrapped, wrapped_len,
+	    key)) == 0)
+		r = wrap_key(new_master, extract_id, key, out, outlen);
+	sodium_memzero(key, sizeof(key));
+	return r;
+}
+
+/* The header's randomness, from the file key (so a new master key leaves
+ * every header as it was), the extract and the recipient. */
 static void
-header_seed(const uint8_t master[32], const char *id, const char *age_rcpt,
-    const uint8_t *blob, size_t bloblen, uint8_t seed[32])
+header_seed(const uint8_t key[AGE_FILE_KEY_LEN], const char *id,
+    const char *age_rcpt, const uint8_t *blob, size_t bloblen,
+    uint8_t seed[32])
 {
 	crypto_auth_hmacsha256_state st;
-	static const char label[] = "sluice-header-seed-v1";
+	static const char label[] = "sluice-header-seed-v2";
 
-	crypto_auth_hmacsha256_init(&st, master, 32);
+	crypto_auth_hmacsha256_init(&st, key, AGE_FILE_KEY_LEN);
 	crypto_auth_hmacsha256_update(&st, (const uint8_t *)label, sizeof(label));
 	crypto_auth_hmacsha256_update(&st, (const uint8_t *)id, strlen(id) + 1);
 	if (age_rcpt != NULL)
@@ -137,8 +156,8 @@ package_header(const uint8_t master_key[32], const char *extract_id,
 		    extract_id);
 		goto out;
 	}
-	header_seed(master_key, extract_id, age_recipient, ssh_blob,
-	    ssh_blob_len, seed);
+	header_seed(key, extract_id, age_recipient, ssh_blob, ssh_blob_len,
+	    seed);
 	if ((r = age_header_build(key, &rcpt, 1, seed, header)) != 0)
 		sluice_why(why, whylen, r, "building the age header failed");
 out:

@@ -9,8 +9,9 @@
  *
  * Serving builds, for one (extract, recipient key) pair, the age header that
  * makes the shared payload decryptable by that recipient alone; the header is
- * deterministic (its randomness is derived from the master key, the extract
- * id and the recipient), so a resumed download gets the same bytes.
+ * deterministic (its randomness is derived from the file key, the extract
+ * id and the recipient), so a resumed download gets the same bytes, before
+ * and after the master key is rotated.
  */
 #ifndef SLUICE_PACKAGE_H
 #define SLUICE_PACKAGE_H
@@ -44,5 +45,13 @@ int package_header(const uint8_t master_key[32], const char *extract_id,
     const uint8_t *wrapped_key, size_t wrapped_len, const char *age_recipient,
     const uint8_t *ssh_blob, size_t ssh_blob_len, struct sbuf *header,
     char *why, size_t whylen) __attribute__((warn_unused_result));
+
+/* The file key of extract_id, wrapped by old_master, wrapped again by
+ * new_master into out (master-key rotation; the payload is untouched).
+ * SLUICE_EVERIFY if it does not unwrap under old_master. */
+int package_rewrap(const uint8_t old_master[32], const uint8_t new_master[32],
+    const char *extract_id, const uint8_t *wrapped, size_t wrapped_len,
+    uint8_t out[PACKAGE_WRAPPED_LEN], size_t *outlen)
+    __attribute__((warn_unused_result));
 
 #endif

@@ -86,8 +86,8 @@ not_dots(const struct dirent *de)
 static void empty_dir(const char *);
 
 /* Removes path and everything under it; symbolic links are not followed. */
-static void
-remove_tree(const char *path)
+void
+init_remove_tree(const char *path)
 {
 	struct stat st;
 
@@ -112,7 +112,7 @@ empty_dir(const char *dir)
 		return;
 	for (i = 0; i < n; i++) {
 		if (join(sub, sizeof(sub), dir, names[i]->d_name) == 0)
-			remove_tree(sub);
+			init_remove_tree(sub);
 		free(names[i]);
 	}
 	free(names);
@@ -278,8 +278,8 @@ make_staging(struct init_job *j)
 	return 0;
 }
 
-static int
-subdirs(const char *dir)
+int
+init_subdirs(const char *dir)
 {
 	static const char *names[] = { "inbox", "uploads", "mail",
 	    "mail/tmp", "mail/new", "mail/cur" };
@@ -425,7 +425,7 @@ build(struct init_job *j)
 	    sizeof(why)) != 0 || config_load(j->staging, &j->cfg, why,
 	    sizeof(why)) != 0)
 		return fail("configuration: %s", why);
-	if (subdirs(j->staging) != 0 || host_key(&j->cfg) != 0 ||
+	if (init_subdirs(j->staging) != 0 || host_key(&j->cfg) != 0 ||
 	    release_key(&j->cfg) != 0 || master_key(&j->cfg) != 0 ||
 	    admin_register(j) != 0 || audit_anchor_init(j) != 0)
 		return 1;
@@ -461,7 +461,7 @@ install_new(struct init_job *j)
 	parent_of(j->target, parent, sizeof(parent));
 	if (files_sync_dir(parent) == 0)
 		return 0;
-	remove_tree(j->target);
+	init_remove_tree(j->target);
 	return fail("%s: cannot sync %s", j->dir, parent);
 }
 
@@ -549,7 +549,7 @@ init_run(const char *dir, const char *admin, const char *admin_key_path,
 	r = 0;
 out:
 	if (j.staging[0] != '\0')
-		remove_tree(j.staging);
+		init_remove_tree(j.staging);
 	sshkey_pub_free(j.key);
 	return r;
 }

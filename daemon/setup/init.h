@@ -11,4 +11,11 @@
 int init_run(const char *dir, const char *admin, const char *admin_key_path,
     int port, const char *listen);
 
+/* The data directory's subdirectories (payload area, inbox, uploads, mail)
+ * in dir, as init makes them (also used by restore); prints why on failure
+ * and returns 1. */
+int init_subdirs(const char *dir);
+/* Removes path and everything under it (a directory this program made). */
+void init_remove_tree(const char *path);
+
 #endif

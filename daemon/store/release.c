@@ -132,6 +132,21 @@ extract_get(struct store *s, const char *id, struct extract *out)
 }
 
 int
+extract_set_wrapped(struct store *s, const char *id, const uint8_t *w,
+    size_t len)
+{
+	sqlite3_stmt *st;
+	int r;
+
+	if (len == 0 || len > STORE_WRAPPED_MAX)
+		return SLUICE_EINVAL;
+	if ((r = st_stmt(s, ST_EXTRACT_REWRAP, &st)) == 0 &&
+	    (r = st_bind_text(st, 1, id, STORE_EXTRACT_ID_MAX)) == 0)
+		r = st_bind_blob(st, 2, w, len);
+	return st_update_one(s, st, r);
+}
+
+int
 extract_list(struct store *s, const char *nic, struct extract_list *out)
 {
 	return st_list_key(s, ST_EXTRACT_LIST, nic, STORE_NIC_MAX, &extract_kind,

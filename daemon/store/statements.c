@@ -183,6 +183,7 @@ static const char *const sql[ST_MAX] = {
 	/* never one with a release, revoked or not: that is history */
 	[ST_EXTRACT_DELETE] = "DELETE FROM extracts WHERE id = ?1 AND NOT EXISTS "
 	    "(SELECT 1 FROM releases WHERE extract_id = ?1)",
+	[ST_EXTRACT_REWRAP] = "UPDATE extracts SET wrapped_key = ?2 WHERE id = ?1",
 	[ST_RELEASE_INSERT] = "INSERT INTO releases (extract_id, staged_by, "
 	    "approved_by, approved_at, window_opens, window_closes, "
 	    "max_downloads) VALUES (?, ?, ?, ?, ?, ?, ?)",

@@ -447,6 +447,10 @@ int extract_get(struct store *s, const char *id, struct extract *out);
 /* Extracts of nic (all when NULL), by nic, staged_at. */
 int extract_list(struct store *s, const char *nic, struct extract_list *out);
 void extract_list_free(struct extract_list *l);
+/* Replaces the extract's wrapped file key (master-key rotation);
+ * SLUICE_ENOTFOUND for no such extract. */
+int extract_set_wrapped(struct store *s, const char *id, const uint8_t *w,
+    size_t len) __attribute__((warn_unused_result));
 /* *released = 1 if the extract has any release row, revoked or not (0 for
  * an id the store does not have). */
 int extract_released(struct store *s, const char *id, int *released);
@@ -639,6 +643,41 @@ typedef int (*store_audit_fn)(void *arg, const struct audit_entry *e);
 int store_audit_each(struct store *s, int64_t since, store_audit_fn fn,
     void *arg);
 void audit_entry_clear(struct audit_entry *e);
+
+/* ---- backups (backup.c) -------------------------------------------------- */
+/*
+ * A backup is one SQLite file: a copy of the store made with SQLite's online
+ * backup API (so the daemon may run), plus two tables of its own: the data
+ * directory's key and configuration files (name, mode, bytes) and the
+ * payloads (id, size, SHA-256 of the payload file). The file is made 0600:
+ * it holds the master key.
+ */
+struct backup;
+/* Copies s into a new file at path (SLUICE_EEXIST if there is one). */
+int backup_create(struct store *s, const char *path, struct backup **out,
+    char *why, size_t whylen) __attribute__((warn_unused_result));
+int backup_add_file(struct backup *b, const char *name, int mode,
+    const uint8_t *data, size_t len) __attribute__((warn_unused_result));
+int backup_add_payload(struct backup *b, const char *id, uint64_t size,
+    const char *sha256) __attribute__((warn_unused_result));
+/* Commits what was added and closes b (freed whatever the outcome). */
+int backup_finish(struct backup *b, char *why, size_t whylen)
+    __attribute__((warn_unused_result));
+/* Opens a backup to restore from it (read-only). */
+int backup_open(const char *path, struct backup **out, char *why,
+    size_t whylen) __attribute__((warn_unused_result));
+typedef int (*backup_file_fn)(void *arg, const char *name, int mode,
+    const uint8_t *data, size_t len);
+int backup_each_file(struct backup *b, backup_file_fn fn, void *arg);
+typedef int (*backup_payload_fn)(void *arg, const char *id, uint64_t size,
+    const char *sha256);
+int backup_each_payload(struct backup *b, backup_payload_fn fn, void *arg);
+/* Writes the store it holds, without the backup's own tables, to path (a
+ * new file). */
+int backup_restore_store(struct backup *b, const char *path, char *why,
+    size_t whylen) __attribute__((warn_unused_result));
+/* Closes b, rolling back anything not finished; NULL is fine. */
+void backup_close(struct backup *b);
 
 /* ---- what the published pages read (published.c) ------------------------ */
 

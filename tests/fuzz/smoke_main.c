@@ -3,9 +3,11 @@
  * of them (under ASan+UBSan in the sanitizer build) without clang: it feeds
  * the seed files named on the command line, then N mutations of them (bit
  * flips, truncations, insertions, splices) and N random inputs, from a fixed
- * seed so a failure repeats. Real fuzzing: build the target with
- * -fsanitize=fuzzer (each file says how).
+ * seed so a failure repeats. Arguments may be seed files or directories of
+ * them (tests/fuzz/seeds/T and the kept corpus tests/fuzz/corpus/T); every
+ * file is replayed once. Real fuzzing, with libFuzzer: scripts/fuzz.
  */
+#include <dirent.h>
 #include <stdint.h>
 #include <stdio.h>
 #include <stdlib.h>
@@ -13,8 +15,8 @@
 
 int LLVMFuzzerTestOneInput(const uint8_t *data, size_t size);
 
-#define MAX_INPUT	(64 * 1024)
-#define MAX_SEEDS	64
+#define SMOKE_MAX_INPUT	(64 * 1024)
+#define SMOKE_MAX_SEEDS	64
 
 static uint64_t rng = 0x9e3779b97f4a7c15ULL;
 
@@ -43,7 +45,7 @@ mutate(uint8_t *buf, size_t n, const uint8_t *other, size_t on)
 			n = pos;
 			break;
 		case 2:	/* insert a byte */
-			if (n < MAX_INPUT) {
+			if (n < SMOKE_MAX_INPUT) {
 				memmove(buf + pos + 1, buf + pos, n - pos);
 				buf[pos] = (uint8_t)next();
 				n++;
@@ -55,7 +57,7 @@ mutate(uint8_t *buf, size_t n, const uint8_t *other, size_t on)
 				    '\'', '\\', 0x80, '=' }[next() % 10];
 			break;
 		default:	/* splice another seed's tail */
-			for (i = next() % (on + 1); i < on && n < MAX_INPUT; i++)
+			for (i = next() % (on + 1); i < on && n < SMOKE_MAX_INPUT; i++)
 				buf[n++] = other[i];
 			break;
 		}
@@ -63,35 +65,71 @@ mutate(uint8_t *buf, size_t n, const uint8_t *other, size_t on)
 	return n;
 }
 
-int
-main(int argc, char **argv)
-{
-	static uint8_t seeds[MAX_SEEDS][MAX_INPUT], buf[MAX_INPUT + 1];
-	size_t lens[MAX_SEEDS], nseeds = 0, n, i, s;
-	long iterations = 5000;
-	FILE *fp;
-	int a;
+struct seeds {
+	uint8_t	 v[SMOKE_MAX_SEEDS][SMOKE_MAX_INPUT];
+	size_t	 len[SMOKE_MAX_SEEDS];
+	size_t	 n;
+	size_t	 replayed;
+};
 
-	for (a = 1; a < argc; a++) {
-		if (strncmp(argv[a], "-runs=", 6) == 0) {
-			iterations = strtol(argv[a] + 6, NULL, 10);
-			continue;
-		}
-		if (nseeds == MAX_SEEDS || (fp = fopen(argv[a], "rb")) == NULL) {
-			fprintf(stderr, "cannot read seed %s\n", argv[a]);
-			return 1;
-		}
-		lens[nseeds] = fread(seeds[nseeds], 1, MAX_INPUT, fp);
-		fclose(fp);
-		LLVMFuzzerTestOneInput(seeds[nseeds], lens[nseeds]);
-		nseeds++;
+/* Runs the file once; the first SMOKE_MAX_SEEDS files are kept to mutate. */
+static int
+take_file(struct seeds *sd, const char *path)
+{
+	static uint8_t buf[SMOKE_MAX_INPUT];
+	FILE *fp;
+	size_t n;
+
+	if ((fp = fopen(path, "rb")) == NULL) {
+		fprintf(stderr, "cannot read seed %s\n", path);
+		return -1;
 	}
-	for (i = 0; i < (size_t)iterations; i++) {
-		if (nseeds > 0 && i % 4 != 3) {
-			s = next() % nseeds;
-			memcpy(buf, seeds[s], lens[s]);
-			n = mutate(buf, lens[s], seeds[next() % nseeds],
-			    lens[next() % nseeds]);
+	n = fread(buf, 1, SMOKE_MAX_INPUT, fp);
+	fclose(fp);
+	LLVMFuzzerTestOneInput(buf, n);
+	sd->replayed++;
+	if (sd->n < SMOKE_MAX_SEEDS) {
+		memcpy(sd->v[sd->n], buf, n);
+		sd->len[sd->n++] = n;
+	}
+	return 0;
+}
+
+/* A file, or a directory of them (a corpus), in name order. */
+static int
+take(struct seeds *sd, const char *path)
+{
+	struct dirent **names;
+	char sub[4096];
+	int i, k, r = 0;
+
+	if ((k = scandir(path, &names, NULL, alphasort)) < 0)
+		return take_file(sd, path);
+	for (i = 0; i < k; i++) {
+		if (r == 0 && names[i]->d_name[0] != '.') {
+			(void)snprintf(sub, sizeof(sub), "%s/%s", path,
+			    names[i]->d_name);
+			r = take_file(sd, sub);
+		}
+		free(names[i]);
+	}
+	free(names);
+	return r;
+}
+
+static void
+mutations(const struct seeds *sd, long iterations)
+{
+	static uint8_t buf[SMOKE_MAX_INPUT + 1];
+	size_t n, s;
+	long i;
+
+	for (i = 0; i < iterations; i++) {
+		if (sd->n > 0 && i % 4 != 3) {
+			s = next() % sd->n;
+			memcpy(buf, sd->v[s], sd->len[s]);
+			n = mutate(buf, sd->len[s], sd->v[next() % sd->n],
+			    sd->len[next() % sd->n]);
 		} else {
 			n = next() % 512;
 			for (s = 0; s < n; s++)
@@ -99,6 +137,23 @@ main(int argc, char **argv)
 		}
 		LLVMFuzzerTestOneInput(buf, n);
 	}
-	printf("%zu seeds, %ld inputs: no crash\n", nseeds, iterations);
+}
+
+int
+main(int argc, char **argv)
+{
+	static struct seeds sd;
+	long iterations = 5000;
+	int a;
+
+	for (a = 1; a < argc; a++) {
+		if (strncmp(argv[a], "-runs=", 6) == 0)
+			iterations = strtol(argv[a] + 6, NULL, 10);
+		else if (take(&sd, argv[a]) != 0)
+			return 1;
+	}
+	mutations(&sd, iterations);
+	printf("%zu inputs replayed, %ld mutated: no crash\n", sd.replayed,
+	    iterations);
 	return 0;
 }

@@ -392,27 +392,37 @@ out:
 	return r;
 }
 
-/* The audit key, and the signed head of the log admin_register() began
- * (audit_anchor.h). */
-static int
-audit_anchor_init(const struct init_job *j)
+int
+init_anchor(const char *dir, const char *key_path, const char *store_path,
+    char *why, size_t whylen)
 {
 	struct audit_anchor *a = NULL;
 	struct store *st = NULL;
 	enum anchor_start how;
-	char why[256] = "";
-	int r = 0;
+	int r;
 
-	if (audit_key_create(j->cfg.audit_key) != 0)
-		return fail("cannot write the audit key");
-	if (store_open(j->cfg.store_path, &st, why, sizeof(why)) != 0 ||
-	    audit_anchor_open(j->staging, j->cfg.audit_key, st, &a, &how, why,
-	    sizeof(why)) != 0 || audit_anchor_update(a, st) != 0)
-		r = fail("the audit log's signed head: %s", why[0] != '\0' ?
-		    why : "cannot write it");
+	if ((r = store_open(store_path, &st, why, whylen)) == 0 &&
+	    (r = audit_anchor_open(dir, key_path, st, &a, &how, why,
+	    whylen)) == 0 && (r = audit_anchor_update(a, st)) != 0)
+		sluice_why(why, whylen, r, "cannot write %s/%s", dir,
+		    AUDIT_HEAD_FILE);
 	audit_anchor_free(a);
 	store_close(st);
 	return r;
+}
+
+/* The audit key, and the signed head of the log admin_register() began. */
+static int
+audit_anchor_init(const struct init_job *j)
+{
+	char why[512] = "";
+
+	if (audit_key_create(j->cfg.audit_key) != 0)
+		return fail("cannot write the audit key");
+	if (init_anchor(j->staging, j->cfg.audit_key, j->cfg.store_path, why,
+	    sizeof(why)) != 0)
+		return fail("the audit log's signed head: %s", why);
+	return 0;
 }
 
 /* Every part of the data directory, in the staging directory. */

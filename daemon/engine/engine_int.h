@@ -137,8 +137,10 @@ void engine_audit(struct engine *e, const char *actor, const char *action,
 /* upload.c: judges an upload at CLOSE; why gets the verdict. */
 int engine_inbox_commit(struct engine *e, struct conn *c, struct open_file *of,
     char *why, size_t whylen);
+/* written_end: the furthest end a write reached, refused ones included (a
+ * certificate written past the policy's max_bytes is refused unjudged). */
 int engine_certificate_upload(struct engine *e, struct conn *c,
-    struct open_file *of, char *why, size_t whylen);
+    struct open_file *of, uint64_t written_end, char *why, size_t whylen);
 /* upload.c: 0 when c's user may upload a certificate of deletion for nic
  * now; SLUICE_EDENIED with why once the policy's rejections a day are
  * reached (the first such refusal of the day is audited). */

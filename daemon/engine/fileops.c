@@ -458,7 +458,7 @@ close_open(struct engine *e, struct conn *c, struct open_file *of,
 			*refused = FX_PERMISSION_DENIED;
 		return v;
 	case OPEN_CERT_UPLOAD:
-		return engine_certificate_upload(e, c, of, why, whylen);
+		return engine_certificate_upload(e, c, of, q->hi, why, whylen);
 	default:
 		return 0;
 	}

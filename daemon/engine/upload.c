@@ -248,20 +248,23 @@ certificate_record(struct engine *e, struct conn *c, const struct agreement *a,
 }
 
 /* Reads the upload (within the policy's limit) into bytes and judges it:
- * 0 when accepted, else the refusal with why. */
+ * 0 when accepted, else the refusal with why. One written past the limit
+ * (its writes were refused from there on, end says how far it went) is
+ * refused unjudged, its bytes as far as they were taken. */
 static int
-certificate_read(struct engine *e, const struct open_file *of,
+certificate_read(struct engine *e, const struct open_file *of, uint64_t end,
     const struct agreement *a, struct sbuf *bytes,
     struct deletion_certificate *dc, char *why, size_t whylen)
 {
 	int64_t max = e->cfg->policy.cert_max_bytes;
+	size_t cap = max > 0 ? (size_t)max : CMS_MAX_INPUT;
 	int v;
 
-	v = files_read(of->tmp_path, max > 0 ? (size_t)max : CMS_MAX_INPUT, bytes);
-	if (v == SLUICE_ETOOBIG)
-		sluice_why(why, whylen, v, "certificate larger than %lld bytes",
-		    (long long)max);
-	else if (v == 0)
+	v = files_read(of->tmp_path, cap, bytes);
+	if (v == SLUICE_ETOOBIG || (v == 0 && end > cap))
+		return sluice_why(why, whylen, SLUICE_ETOOBIG,
+		    "certificate larger than %zu bytes", cap);
+	if (v == 0)
 		v = certificate_judge(e, a, bytes, dc, why, whylen);
 	return v;
 }
@@ -281,7 +284,7 @@ certificate_verdict(struct deletion_certificate *dc, const struct agreement *a,
 
 int
 engine_certificate_upload(struct engine *e, struct conn *c,
-    struct open_file *of, char *why, size_t whylen)
+    struct open_file *of, uint64_t written_end, char *why, size_t whylen)
 {
 	struct deletion_certificate dc;
 	struct agreement a;
@@ -297,7 +300,7 @@ engine_certificate_upload(struct engine *e, struct conn *c,
 	    whylen)) != 0 ||
 	    (r = agreement_governing(e->st, of->nic, &a)) != 0)
 		goto out;
-	v = certificate_read(e, of, &a, bytes, &dc, why, whylen);
+	v = certificate_read(e, of, written_end, &a, bytes, &dc, why, whylen);
 	certificate_verdict(&dc, &a, c, bytes, v, why);
 	if ((r = certificate_record(e, c, &a, &dc)) != 0)
 		goto out;

@@ -1045,8 +1045,13 @@ do_write(struct sftp *s, struct request *q)
 	if ((r = sbuf_get_u64(q->b, &off)) != 0 ||
 	    (r = sbuf_get_string_direct(q->b, &p, &n)) != 0)
 		return r;
-	if ((code = write_refused(h, off, n, &why)) != SSH_FX_OK)
+	if ((code = write_refused(h, off, n, &why)) != SSH_FX_OK) {
+		/* past the limit: CLOSE tells the engine how far it went */
+		if (code == SSH_FX_FAILURE && (h->flags & IPC_OPEN_WRITE))
+			h->highest_end = off > UINT64_MAX - n ? UINT64_MAX :
+			    off + n;
 		return send_status(s, q->id, code, why);
+	}
 	if (write_bytes(h, p, n, off) != 0)
 		return send_status(s, q->id, SSH_FX_FAILURE, "write failed");
 	note_range(h, off, n);

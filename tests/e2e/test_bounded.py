@@ -20,6 +20,7 @@ import os
 import re
 import socket
 import struct
+import time
 
 from harness import main, eq, check, run
 import deliver as D
@@ -161,6 +162,15 @@ def log_lines(w, needle):
     return [l.split(": [FAKE CLOCK] ", 1)[1] for l in D.full_log(w).splitlines() if needle in l]
 
 
+def wait_log(w, text):
+    """Waits (bounded) for a line holding text in the daemon's log."""
+    for _ in range(400):
+        if text in D.full_log(w):
+            return
+        time.sleep(0.05)
+    check(False, "no log line %r:\n%s" % (text, w.logtext()))
+
+
 def hostile_names(w):
     fp = D.audit(w)  # the fingerprint of rita's key, from her logins
     fp = [e["subject"] for e in fp if e["action"] == "login" and e["actor"] == "rita"][0]
@@ -189,6 +199,9 @@ def hostile_names(w):
 
     last = D.last_audit_id(w)
     try_login(w, "mallory", times=11)
+    # the session reports the eleventh after the client heard its refusal:
+    # its log line comes once the engine has audited it
+    wait_log(w, 'refused publickey login for "mallory": too many attempts')
     got = logins(w, last)
     eq(got, [("mallory", fp, "refused", "from 127.0.0.1:PORT: key is registered to another "
               "user")] * 10 + [("mallory", "publickey", "refused",
@@ -251,11 +264,12 @@ def anchored(w):
     w.start()
     why = ("audit log shorter than its signed head: the head names entry %d, the log ends at "
            "entry %d (entries removed from the end?)")
+    # the start appended its finding and "start", the login its entry
+    eq(verify(w), (1, "", why % (h, h - 2) + "\n"), "audit verify after the cut")
+    # the engine has answered, so it has started, and said so
     check("audit: the log does not hold its signed head: %s; audit verify fails until this "
           "is explained (remove %s/audit.head to anchor the log anew)\n"
           % (why % (h, h - 5), w.dir) in w.logtext(whole=True), "said at start:\n" + w.logtext())
-    # the start appended its finding and "start", the login its entry
-    eq(verify(w), (1, "", why % (h, h - 2) + "\n"), "audit verify after the cut")
     eq(verify(w), (1, "", "audit entry %d differs from its signed head (log rewritten?)\n" % h),
        "audit verify once the log grew past the cut")
     eq(head_file(w)[1], h, "the head stays where it was")
@@ -266,10 +280,10 @@ def anchored(w):
     w.stop()
     os.unlink(os.path.join(w.dir, "audit.head"))
     w.start()
-    check("audit.head is missing: the log is anchored anew at its newest entry"
-          in w.logtext(whole=True), "re-anchoring said")
     st, out, err = verify(w)
     eq((st, err), (0, ""), "verify once anchored anew")
+    check("audit.head is missing: the log is anchored anew at its newest entry"
+          in w.logtext(whole=True), "re-anchoring said")
     eq(verify(w, "--against", k1)[0], 0, "the first kept head is still held")
     eq(verify(w, "--against", k2),
        (1, "", "audit entry %d differs from the kept head (log rewritten?)\n" % n2),

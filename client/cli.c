@@ -4,18 +4,53 @@
 #include <string.h>
 #include <unistd.h>
 
+#include <libssh/libssh.h>
+
 #include "sluice/error.h"
+#include "sluice/version.h"
 #include "cli.h"
 
-const char cli_global_usage[] =
-"  -F CONFIG       config file (default ~/.config/sluice/<tool>.conf)\n"
+void
+cli_conf_words(const char *confname, char *out, size_t outlen)
+{
+	char *path = ccfg_default_path(confname);
+
+	if (path != NULL)
+		(void)snprintf(out, outlen, "%s", path);
+	else
+		(void)snprintf(out, outlen, "none: neither XDG_CONFIG_HOME "
+		    "nor HOME is set");
+	free(path);
+}
+
+void
+cli_global_usage(const char *confname, char *out, size_t outlen)
+{
+	char conf[512];
+
+	cli_conf_words(confname, conf, sizeof(conf));
+	(void)snprintf(out, outlen,
+"  -F CONFIG       config file (default %s)\n"
 "  -H HOST         server (default 127.0.0.1)\n"
 "  -p PORT         port (default 2222)\n"
 "  -l USER         user name on the server (default $USER)\n"
 "  -i IDENTITY     SSH private key (default: agent, then ~/.ssh/id_*)\n"
 "  -k KNOWN_HOSTS  known_hosts file (default ~/.ssh/known_hosts)\n"
 "  -o StrictHostKeyChecking=yes|accept-new|no\n"
-"                  unknown host keys: refuse (default), record, or accept\n";
+"                  unknown host keys: refuse (default), record, or accept\n"
+"  --version       the version of the tool and its libraries\n", conf);
+}
+
+int
+cli_version(const char *tool)
+{
+	char line[256];
+
+	if (sluice_version_line(line, sizeof(line), tool, ssh_version(0),
+	    NULL) != 0)
+		return EXIT_REFUSED;
+	return puts(line) == EOF ? EXIT_REFUSED : EXIT_OK;
+}
 
 struct cli_flag {
 	const char	*key;
@@ -54,7 +89,8 @@ one_flag(int ch, char **argv, struct cli_flags *fl, int *help, char *why,
 
 	switch (ch) {
 	case 'F': fl->conf = optarg; return 0;
-	case 'h': *help = 1; return 0;
+	case 'h': *help = CLI_HELP; return 0;
+	case 'V': *help = CLI_VERSION; return 0;
 	case 'o': return cli_option(optarg, &fl->f[fl->n++], why, whylen);
 	case 'H': key = "host"; break;
 	case 'p': key = "port"; break;
@@ -77,6 +113,7 @@ collect_flags(int argc, char **argv, struct cli_flags *fl, int *help,
 {
 	static const struct option longopts[] = {
 		{ "help", no_argument, NULL, 'h' },
+		{ "version", no_argument, NULL, 'V' },
 		{ NULL, 0, NULL, 0 },
 	};
 	int ch, r;
@@ -132,6 +169,8 @@ cli_global(int argc, char **argv, const char *confname, struct ccfg *cfg,
 	if ((r = collect_flags(argc, argv, &fl, help, why, whylen)) != 0)
 		return r;
 	*next = optind;
+	if (*help == CLI_VERSION)
+		return 0;	/* a broken config does not hide the version */
 	return apply_flags(&fl, confname, cfg, why, whylen);
 }
 

@@ -5,8 +5,8 @@
  *
  * Global flags (before the command): -F CONFIG, -H HOST, -p PORT, -l USER,
  * -i IDENTITY, -k KNOWN_HOSTS, -o StrictHostKeyChecking=yes|accept-new|no
- * (also -o host_key_checking=...), -h/--help. The config file is read first;
- * flags win. Nothing here prompts.
+ * (also -o host_key_checking=...), -h/--help, --version. The config file is
+ * read first; flags win. Nothing here prompts.
  */
 #ifndef SLUICE_CLIENT_CLI_H
 #define SLUICE_CLIENT_CLI_H
@@ -24,10 +24,14 @@ enum {
 	EXIT_CONN = 255,	/* could not connect or authenticate, as ssh */
 };
 
+/* What the global flags ask for besides a command, in cli_global()'s *help. */
+enum { CLI_COMMAND = 0, CLI_HELP = 1, CLI_VERSION = 2 };
+
 /* Parses the global flags of argv up to the first other word (*next is its
- * index), loads the config (the -F file, else ~/.config/sluice/confname) and
- * applies the flags over it. SLUICE_EUSAGE or SLUICE_ECONFIG with why set.
- * *help is set for -h/--help. */
+ * index), loads the config (the -F file, else ccfg_default_path(confname))
+ * and applies the flags over it. SLUICE_EUSAGE or SLUICE_ECONFIG with why
+ * set. *help is CLI_HELP for -h/--help, CLI_VERSION for --version (then no
+ * config is read), else CLI_COMMAND. */
 int cli_global(int argc, char **argv, const char *confname, struct ccfg *cfg,
     int *next, int *help, char *why, size_t whylen)
     __attribute__((warn_unused_result));
@@ -55,8 +59,18 @@ struct cli_opt {
 int cli_opts(int argc, char **argv, const struct cli_opt *opts, size_t nopts)
     __attribute__((warn_unused_result));
 
-/* The global flags' usage lines, for --help texts. */
-extern const char cli_global_usage[];
+/* The global flags' usage lines, for --help texts, naming the config file
+ * confname ("sluice.conf") read without -F as cli_conf_words() does. */
+void cli_global_usage(const char *confname, char *out, size_t outlen);
+
+/* Where confname is read from without -F: its real path under
+ * $XDG_CONFIG_HOME/sluice/ or ~/.config/sluice/, or words saying that none
+ * is read (neither variable set). */
+void cli_conf_words(const char *confname, char *out, size_t outlen);
+
+/* Prints the --version line of tool (include/sluice/version.h) on stdout;
+ * returns the exit status. */
+int cli_version(const char *tool);
 
 /* Progress on stderr, at most once a second, only when stderr is a tty. */
 struct progress {

@@ -58,16 +58,17 @@ static const char usage_text[] =
 "  --json          ls, status and get's summary as one JSON document\n"
 "                  (before or after the command)\n"
 "\n"
-"Config: ~/.config/sluice/sluice.conf (host, port, user, identity,\n"
-"known_hosts, host_key_checking, release_key, age_identity); flags win.\n"
+"Config: %s\n"
+"(host, port, user, identity, known_hosts, host_key_checking, release_key,\n"
+"age_identity); flags win.\n"
 "Exit status: 0 ok, 1 refused (by the server or a check), 2 usage,\n"
 "255 no connection (connect, host key or login failed).\n";
 
 static const char usage_keygen[] =
 "usage: sluice keygen [-o FILE]\n"
 "Makes an age X25519 identity, writes it to FILE (default: age_identity\n"
-"from the config, else ~/.config/sluice/identity.txt; never overwritten),\n"
-"and prints its age1... recipient for staff to register.\n";
+"from the config, else %s;\n"
+"never overwritten), and prints its age1... recipient for staff to register.\n";
 static const char usage_ls[] =
 "usage: sluice [options] ls [NIC] [--json]\n"
 "Lists the agreements you may see, or the files of agreement NIC: a\n"
@@ -146,6 +147,18 @@ exit_for(int err)
 	if (err == 0)
 		return EXIT_OK;
 	return err == SLUICE_EUSAGE ? EXIT_USAGE : EXIT_REFUSED;
+}
+
+/* The usage, with the real config file; EXIT_OK on stdout, else EXIT_USAGE. */
+static int
+usage(FILE *f)
+{
+	char opts[2048], conf[512];
+
+	cli_global_usage("sluice.conf", opts, sizeof(opts));
+	cli_conf_words("sluice.conf", conf, sizeof(conf));
+	(void)fprintf(f, usage_text, opts, conf);
+	return f == stdout ? EXIT_OK : EXIT_USAGE;
 }
 
 /* "--help" anywhere among a command's words. */
@@ -352,6 +365,17 @@ write_identity(const char *path, const char *identity, const char *rcpt)
 	return create_identity(path, head, (size_t)n, identity);
 }
 
+/* keygen's usage, naming the real default file. */
+static int
+keygen_usage(FILE *f)
+{
+	char def[512];
+
+	cli_conf_words("identity.txt", def, sizeof(def));
+	(void)fprintf(f, usage_keygen, def);
+	return f == stdout ? EXIT_OK : EXIT_USAGE;
+}
+
 /* Where keygen writes: -o FILE, age_identity, else the default (*def). */
 static int
 keygen_path(const struct ccfg *cfg, int argc, char **argv, const char **path,
@@ -361,7 +385,7 @@ keygen_path(const struct ccfg *cfg, int argc, char **argv, const char **path,
 	if (argc == 3 && strcmp(argv[1], "-o") == 0)
 		*path = argv[2];
 	else if (argc != 1)
-		return usage_error(usage_keygen);
+		return keygen_usage(stderr);
 	if (*path == NULL && (*path = *def = ccfg_default_path("identity.txt")) ==
 	    NULL) {
 		say("keygen: no HOME; give -o FILE");
@@ -380,7 +404,7 @@ cmd_keygen(const struct ccfg *cfg, int json, int argc, char **argv)
 
 	(void)json;		/* refused before: keygen has no --json */
 	if (wants_help(argc, argv))
-		return show_help(usage_keygen);
+		return keygen_usage(stdout);
 	if ((rc = keygen_path(cfg, argc, argv, &path, &def)) != 0)
 		return rc;
 	rc = EXIT_REFUSED;
@@ -1617,10 +1641,12 @@ main(int argc, char **argv)
 		say("%s", why);
 		goto out;
 	}
+	if (help == CLI_VERSION) {
+		rc = cli_version("sluice");
+		goto out;
+	}
 	if (help || next >= argc) {
-		(void)fprintf(help ? stdout : stderr, usage_text,
-		    cli_global_usage);
-		rc = help ? EXIT_OK : EXIT_USAGE;
+		rc = usage(help ? stdout : stderr);
 		goto out;
 	}
 	if ((sc = find_subcommand(argv[next])) == NULL) {

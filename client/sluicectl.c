@@ -30,7 +30,7 @@ static const char usage_text[] =
 "%s"
 "\n"
 "Config: host, port, user, identity, known_hosts, host_key_checking in\n"
-"~/.config/sluice/sluicectl.conf (KEY = VALUE lines); flags win.\n"
+"%s (KEY = VALUE lines); flags win.\n"
 "Examples:\n"
 "  sluicectl org add RX1 --name 'Example Trust'\n"
 "  sluicectl put dsa.txt && sluicectl agreement add NIC-123456-A1B2C ... \\\n"
@@ -40,7 +40,11 @@ static const char usage_text[] =
 static void
 usage(FILE *f)
 {
-	(void)fprintf(f, usage_text, cli_global_usage);
+	char opts[2048], conf[512];
+
+	cli_global_usage("sluicectl.conf", opts, sizeof(opts));
+	cli_conf_words("sluicectl.conf", conf, sizeof(conf));
+	(void)fprintf(f, usage_text, opts, conf);
 }
 
 static int
@@ -223,6 +227,8 @@ main(int argc, char **argv)
 	    sizeof(why)) != 0) {
 		(void)fprintf(stderr, "sluicectl: %s\n", why);
 		rc = EXIT_USAGE;
+	} else if (help == CLI_VERSION) {
+		rc = cli_version("sluicectl");
 	} else if (help || next >= argc) {
 		usage(help ? stdout : stderr);
 		rc = help ? EXIT_OK : EXIT_USAGE;

@@ -25,8 +25,10 @@
 #include "setup/backup.h"
 #include "setup/publish.h"
 #include "setup/rotate.h"
+#include "setup/version.h"
 #include "ipc.h"
 #include "parent/server.h"
+#include "session/sandbox.h"
 #include "sluice/clock.h"
 #include "sluice/config.h"
 #include "sluice/error.h"
@@ -41,7 +43,8 @@
 "       sluiced backup -d DIR --out FILE\n" \
 "       sluiced restore -d NEWDIR --from FILE --payloads OLDDIR\n" \
 "       sluiced rotate-master-key -d DIR [--fake-clock FILE]\n" \
-"       sluiced rotate-release-key -d DIR [--fake-clock FILE]\n"
+"       sluiced rotate-release-key -d DIR [--fake-clock FILE]\n" \
+"       sluiced --version\n"
 
 struct main_opts {
 	const char	*dir;
@@ -275,7 +278,7 @@ run_lock(const char *dir, const struct sluice_config *cfg)
 	char why[1024];
 	int fd;
 
-	if (datadir_lock(dir, &fd, why, sizeof(why)) == 0 &&
+	if (datadir_lock_wait(dir, 10, &fd, why, sizeof(why)) == 0 &&
 	    rotate_recover(cfg, why, sizeof(why)) == 0)
 		return fd;
 	fprintf(stderr, "sluiced: %s\n", why);
@@ -294,6 +297,7 @@ cmd_run(const struct main_opts *o)
 
 	sluice_log_open("sluiced", 2, o->verbose ? LOG_LVL_DEBUG : LOG_LVL_INFO);
 	if (fake_clock_setup(o) != 0 || load_checked(o, &cfg) != 0 ||
+	    sandbox_prepare(cfg.sandbox_user, cfg.sandbox_chroot) != 0 ||
 	    (lock = run_lock(o->dir, &cfg)) == -1)
 		return 1;
 	if (launch_engine(o->dir, &cfg, sv, &sh, &engine) != 0)
@@ -390,6 +394,7 @@ main(int argc, char **argv)
 	struct main_opts o;
 	int r;
 
+	sandbox_close_inherited();
 	if (sodium_init() < 0) {
 		fprintf(stderr, "sluiced: libsodium failed to initialise\n");
 		return 1;
@@ -400,6 +405,8 @@ main(int argc, char **argv)
 		fputs(USAGE, stdout);
 		return 0;
 	}
+	if (strcmp(argv[1], "--version") == 0)
+		return version_run();
 	if ((r = parse_opts(argc, argv, &o)) != 0)
 		return r;
 	return run_command(argv[1], &o);

@@ -146,7 +146,17 @@ static const char policy_text[] =
 "# Where sluiced publish writes the public site (the Data Uses Register and\n" \
 "# its dashboard) when run without --out: a symbolic link it swaps to each\n" \
 "# new copy (empty: none).\n" \
-"dir =\n"
+"dir =\n" \
+"\n" \
+"[sandbox]\n" \
+"# When sluiced runs as root, each session process (one per connection)\n" \
+"# drops to this user, which must exist and must not be root (useradd\n" \
+"# --system --no-create-home --shell /usr/sbin/nologin sluice makes it).\n" \
+"user = sluice\n" \
+"# The directory each session process is then confined to (chroot): owned\n" \
+"# by root, writable by no one else, empty (sluiced init makes it). Not\n" \
+"# run as root, sessions skip both; their seccomp filter still applies.\n" \
+"chroot = empty\n"
 
 enum ktype {
 	K_INT32,	/* int32_t in [min, max] */
@@ -159,6 +169,7 @@ enum ktype {
 	K_EMAIL,	/* char[size], one address */
 	K_EMAILS,	/* char[size], addresses, comma-separated, may be empty */
 	K_TRANSPORT,	/* enum mail_transport */
+	K_USER,		/* char[size], a user name: [a-z_][a-z0-9_-]* */
 	K_DAYS,		/* int32_t[CONFIG_LIST_MAX] in [min, max], count at aux */
 };
 
@@ -196,6 +207,8 @@ static const struct key daemon_keys[] = {
 	{ "mail", "staff_to", K_EMAILS, CFG(staff_to), 0, 0, 0 },
 	{ "policy", "file", K_PATH, CFG(policy_file), 0, 0, 0 },
 	{ "publish", "dir", K_PATH_OPT, CFG(publish_dir), 0, 0, 0 },
+	{ "sandbox", "user", K_USER, CFG(sandbox_user), 0, 0, 0 },
+	{ "sandbox", "chroot", K_PATH, CFG(sandbox_chroot), 0, 0, 0 },
 };
 
 static const struct key policy_keys[] = {
@@ -465,6 +478,22 @@ emails_ok(const char *v)
 	return 1;
 }
 
+/* A user name as useradd takes it by default: a lower-case letter or '_',
+ * then lower-case letters, digits, '_' and '-'. */
+static int
+user_ok(const char *v)
+{
+	size_t i;
+
+	if (!((*v >= 'a' && *v <= 'z') || *v == '_'))
+		return 0;
+	for (i = 1; v[i] != '\0'; i++)
+		if (!((v[i] >= 'a' && v[i] <= 'z') ||
+		    (v[i] >= '0' && v[i] <= '9') || v[i] == '_' || v[i] == '-'))
+			return 0;
+	return 1;
+}
+
 static int
 addr_ok(const char *v)
 {
@@ -530,6 +559,8 @@ string_refusal(enum ktype t, const char *v)
 	case K_EMAILS:
 		return !emails_ok(v) ?
 		    "not e-mail addresses separated by commas" : NULL;
+	case K_USER:
+		return !user_ok(v) ? "not a user name" : NULL;
 	default:
 		return NULL;
 	}
@@ -568,6 +599,7 @@ set_value(struct parse *ps, const struct key *k, const char *v)
 	case K_ADDR:
 	case K_EMAIL:
 	case K_EMAILS:
+	case K_USER:
 		return set_checked_string(ps, k, v);
 	}
 	return fail(ps, "%s: unknown type", k->name);
@@ -733,6 +765,7 @@ static const struct { size_t off; const char *name; } default_paths[] = {
 	{ offsetof(struct sluice_config, audit_key), "audit.key" },
 	{ offsetof(struct sluice_config, maildir), "mail" },
 	{ offsetof(struct sluice_config, policy_file), CONFIG_POLICY_FILE },
+	{ offsetof(struct sluice_config, sandbox_chroot), CONFIG_SANDBOX_DIR },
 };
 
 static int
@@ -774,6 +807,8 @@ service_defaults(struct sluice_config *cfg)
 	cfg->mail_transport = MAIL_MAILDIR;
 	(void)snprintf(cfg->sendmail, sizeof(cfg->sendmail), "/usr/sbin/sendmail");
 	(void)snprintf(cfg->mail_from, sizeof(cfg->mail_from), "sluice@localhost");
+	(void)snprintf(cfg->sandbox_user, sizeof(cfg->sandbox_user), "%s",
+	    CONFIG_SANDBOX_USER);
 }
 
 int

@@ -14,6 +14,7 @@
 
 #include "engine/engine.h"
 #include "engine/engine_int.h"
+#include "engine/sandbox.h"
 #include "engine/schedule.h"
 #include "sluice/clock.h"
 #include "sluice/error.h"
@@ -217,7 +218,8 @@ engine_main(const char *dir, const struct sluice_config *cfg, int ctl,
 
 	engine_signals();
 	sluice_log_open("sluiced-engine", 2, LOG_LVL_INFO);
-	if ((r = engine_open(dir, cfg, ctl, sh, &e)) != 0)
+	if ((r = engine_open(dir, cfg, ctl, sh, &e)) != 0 ||
+	    (r = engine_sandbox_apply()) != 0)
 		goto out;
 	log_info("engine: ready");
 	while (!engine_quit) {

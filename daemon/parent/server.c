@@ -22,7 +22,9 @@
 #include <libssh/server.h>
 
 #include "ipc.h"
+#include "parent/notify.h"
 #include "parent/server.h"
+#include "session/sandbox.h"
 #include "session/session.h"
 #include "sluice/error.h"
 #include "sluice/log.h"
@@ -318,6 +320,8 @@ child_run(struct server *sv, int cfd, int engine_fd, int auth_fd)
 		if (sv->children[i].auth_fd != -1)
 			close(sv->children[i].auth_fd);
 	signals_restore();
+	if (sandbox_session(cfd, engine_fd, auth_fd) != 0)
+		_exit(1);
 	_exit(session_main(sv->bind, cfd, engine_fd, auth_fd, sv->sh, sv->o));
 }
 
@@ -587,7 +591,9 @@ server_run(const struct server_opts *o, int engine_ctl, struct ipc_shared *sh)
 	if ((r = server_init(&sv, o, engine_ctl, sh)) == 0 &&
 	    (r = signals_setup()) == 0 && (r = bind_setup(&sv)) == 0 &&
 	    (r = listen_setup(&sv)) == 0) {
+		notify_ready();
 		r = serve(&sv);
+		notify_stopping();
 		log_info("stopping: ending %zu sessions", sv.nchildren);
 	}
 	server_end(&sv);

@@ -23,7 +23,6 @@
 #include "sluice/log.h"
 #include "sluice/vis.h"
 
-#define SESSION_MAX_CHANNELS	4
 #define SESSION_MAX_AUTH_TRIES	10
 #define SESSION_USER_MAX	64
 #define SESSION_OUT_LIMIT	(1024u * 1024)	/* sftp output before we write */

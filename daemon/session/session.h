@@ -28,6 +28,8 @@
 #include "ipc.h"
 #include "parent/server.h"
 
+#define SESSION_MAX_CHANNELS	4	/* channels open at once */
+
 int session_main(ssh_bind bind, int client_fd, int engine_fd, int auth_fd,
     struct ipc_shared *sh, const struct server_opts *o);
 

@@ -42,6 +42,23 @@ datadir_lock(const char *dir, int *fd, char *why, size_t whylen)
 	    strerror(n));
 }
 
+int
+datadir_lock_wait(const char *dir, int seconds, int *fd, char *why,
+    size_t whylen)
+{
+	int i, r;
+
+	for (i = 0; (r = datadir_lock(dir, fd, why, whylen)) == SLUICE_ESTATE &&
+	    i < seconds * 10; i++) {
+		if (i == 0)
+			fprintf(stderr, "sluiced: waiting up to %d s for %s/"
+			    "sluiced.lock: a daemon's processes are still "
+			    "stopping\n", seconds, dir);
+		(void)usleep(100 * 1000);
+	}
+	return r;
+}
+
 void
 datadir_unlock(int fd)
 {

@@ -278,6 +278,20 @@ make_staging(struct init_job *j)
 	return 0;
 }
 
+/* The empty directory sessions are confined to ([sandbox] chroot): 0755,
+ * whatever the umask, and its owner's (root's, in service). */
+static int
+sandbox_dir(const char *dir)
+{
+	char path[CONFIG_PATH_MAX];
+
+	if (join(path, sizeof(path), dir, CONFIG_SANDBOX_DIR) != 0 ||
+	    mkdir(path, 0755) != 0 || chmod(path, 0755) != 0)
+		return fail("cannot create %s/: %s", CONFIG_SANDBOX_DIR,
+		    strerror(errno));
+	return 0;
+}
+
 int
 init_subdirs(const char *dir)
 {
@@ -293,7 +307,7 @@ init_subdirs(const char *dir)
 		    mkdir(path, 0700) != 0)
 			return fail("cannot create %s/: %s", names[i],
 			    strerror(errno));
-	return 0;
+	return sandbox_dir(dir);
 }
 
 static int

@@ -26,6 +26,10 @@ int rotate_recover(const struct sluice_config *cfg, char *why, size_t whylen)
  * held); stop it first". */
 int datadir_lock(const char *dir, int *fd, char *why, size_t whylen)
     __attribute__((warn_unused_result));
+/* The same, waiting up to seconds while another holds it: the engine of a
+ * daemon whose parent died holds it until it sees that and stops. */
+int datadir_lock_wait(const char *dir, int seconds, int *fd, char *why,
+    size_t whylen) __attribute__((warn_unused_result));
 void datadir_unlock(int fd);	/* -1 is fine */
 
 #endif

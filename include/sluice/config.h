@@ -28,6 +28,8 @@
 #define CONFIG_POLICY_FILE	"policy.conf"
 #define CONFIG_DEFAULT_LISTEN	"127.0.0.1"
 #define CONFIG_DEFAULT_PORT	2222
+#define CONFIG_SANDBOX_USER	"sluice"	/* [sandbox] user */
+#define CONFIG_SANDBOX_DIR	"empty"		/* [sandbox] chroot, in DIR */
 #define CONFIG_PATH_MAX		1024	/* longer resolved paths are refused */
 #define CONFIG_LIST_MAX		8	/* most values in a list of days */
 
@@ -85,6 +87,9 @@ struct sluice_config {
 	struct sluice_policy policy;
 	/* [publish] */
 	char	 publish_dir[CONFIG_PATH_MAX];	/* resolved; "" = none */
+	/* [sandbox]: the session processes' user and directory, as root */
+	char	 sandbox_user[33];		/* a user name, not root */
+	char	 sandbox_chroot[CONFIG_PATH_MAX];	/* resolved */
 };
 
 /* Every field at its default, paths resolved against dir. SLUICE_ECONFIG if

@@ -178,11 +178,13 @@ class World:
         with open(self.pub(who)) as f:
             return f.read().strip()
 
-    def start(self, extra=()):
+    def start(self, extra=(), **popen):
+        """Runs the daemon (popen: more subprocess.Popen arguments, such as
+        pass_fds or user) and waits until it listens."""
         self.log = open(os.path.join(self.tmp, "sluiced.log"), "ab")
         self.proc = subprocess.Popen([self.sluiced(), "run", "-d", self.dir,
                                       "--fake-clock", self.clock] + list(extra),
-                                     stdout=self.log, stderr=self.log)
+                                     stdout=self.log, stderr=self.log, **popen)
         for _ in range(200):
             if self.proc.poll() is not None:
                 raise Failure("sluiced exited with %d:\n%s" % (self.proc.returncode, self.logtext()))

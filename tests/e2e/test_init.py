@@ -74,11 +74,13 @@ def all_or_nothing(w):
                             "--port", "2300"])
         eq((st, out, err), (0, summary(d.rstrip("/"), "ann", fp, 2300), ""), "init after refusals")
         eq(mode(d), 0o700, "data directory mode")
-        eq(sorted(os.listdir(d)), ["audit.head", "audit.key",
-                                   "host_ed25519_key", "host_ed25519_key.pub", "inbox", "mail",
-                                   "master.key", "payloads", "policy.conf", "release.key",
-                                   "release.pub", "sluice.db", "sluiced.conf", "uploads"],
+        eq(sorted(os.listdir(d)), ["audit.head", "audit.key", "empty", "host_ed25519_key",
+                                   "host_ed25519_key.pub", "inbox", "mail", "master.key",
+                                   "payloads", "policy.conf", "release.key", "release.pub",
+                                   "sluice.db", "sluiced.conf", "uploads"],
            "what init makes")
+        eq((os.listdir(os.path.join(d, "empty")), mode(os.path.join(d, "empty"))), ([], 0o755),
+           "the sessions' sandbox directory")
         st, out, err = run([w.sluiced(), "check-config", "-d", d])
         eq((st, out), (0, "%s: configuration, policy and keys are usable\n" % d), "check-config")
 

@@ -110,6 +110,9 @@ START_TEST(defaults_write_and_load)
 	ck_assert_str_eq(loaded.sendmail, "/usr/sbin/sendmail");
 	ck_assert_str_eq(loaded.mail_from, "sluice@localhost");
 	ck_assert_str_eq(loaded.staff_to, "");
+	ck_assert_str_eq(loaded.sandbox_user, "sluice");
+	(void)snprintf(path, sizeof(path), "%s/empty", tmpdir);
+	ck_assert_str_eq(loaded.sandbox_chroot, path);
 
 	ck_assert_uint_eq(loaded.policy.n_expiry_days, 3);
 	ck_assert_int_eq(loaded.policy.expiry_days[0], 90);
@@ -234,6 +237,14 @@ static const struct bad {
 	{ 'd', "[mail]\nstaff_to = a@b,\n",
 	    "t.conf:2: staff_to = a@b,: not e-mail addresses separated by commas" },
 	{ 'd', "[store]\npath =\n", "t.conf:2: path: empty path" },
+	{ 'd', "[sandbox]\nuser = Root\n", "t.conf:2: user = Root: not a user name" },
+	{ 'd', "[sandbox]\nuser = -x\n", "t.conf:2: user = -x: not a user name" },
+	{ 'd', "[sandbox]\nuser = a b\n", "t.conf:2: user = a b: not a user name" },
+	{ 'd', "[sandbox]\nuser = ../x\n", "t.conf:2: user = ../x: not a user name" },
+	{ 'd', "[sandbox]\nuser =\n", "t.conf:2: user = : not a user name" },
+	{ 'd', "[sandbox]\nuser = abcdefghijklmnopqrstuvwxyz0123456\n",
+	    "t.conf:2: user: longer than 32 bytes" },
+	{ 'd', "[sandbox]\nchroot =\n", "t.conf:2: chroot: empty path" },
 	{ 'd', "[server]\nport = 2\0002\n",
 	    "t.conf:2: line longer than 198 bytes or holding a NUL byte" },
 	{ 'p', "[dspt]\nwaived = maybe\n", "t.conf:2: waived = maybe: not yes or no" },
@@ -299,7 +310,8 @@ START_TEST(good_values_taken)
 	static const char daemon[] =
 	    "; comment\n[server]\nlisten = 0.0.0.0\nport = 1\nidle_timeout = 0\n"
 	    "host_key = /etc/sluice/host_key\n[mail]\ntransport = sendmail\n"
-	    "staff_to = a@example.org, b@example.org\n[store]\npath=db/x.db ; inline\n";
+	    "staff_to = a@example.org, b@example.org\n[store]\npath=db/x.db ; inline\n"
+	    "[sandbox]\nuser = _sluice-2\nchroot = /var/empty\n";
 	static const char policy[] =
 	    "[reminders]\nexpiry_days = 7, 90 ,30\n[certificates]\nreminder_days =\n"
 	    "[dspt]\nwaived = yes\n[downloads]\nwindow_days = 14\nmax_count = 3\n";
@@ -315,6 +327,8 @@ START_TEST(good_values_taken)
 	ck_assert_int_eq(cfg.mail_transport, MAIL_SENDMAIL);
 	ck_assert_str_eq(mail_transport_name(cfg.mail_transport), "sendmail");
 	ck_assert_str_eq(cfg.staff_to, "a@example.org, b@example.org");
+	ck_assert_str_eq(cfg.sandbox_user, "_sluice-2");
+	ck_assert_str_eq(cfg.sandbox_chroot, "/var/empty");
 
 	ck_assert_int_eq(parse_text('p', policy, strlen(policy), &cfg, why, sizeof(why)), 0);
 	ck_assert_uint_eq(cfg.policy.n_expiry_days, 3);

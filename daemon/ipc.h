@@ -22,10 +22,19 @@
  * Requests (session -> engine) and their reply bodies:
  *
  * IPC_AUTH   string user, string key_blob (SSH wire public key), u8 final
- *            (0 = probe before the signature, 1 = signature verified)
+ *            (0 = probe before the signature, 1 = the signed login),
+ *            string signed, string signature: both empty at the probe; for
+ *            the final ask, what the client signed (RFC 4252 section 7:
+ *            string session identifier, byte 50, string user, string
+ *            "ssh-connection", string "publickey", TRUE, string algorithm,
+ *            string key_blob) and its signature blob (string algorithm,
+ *            string signature), as libssh verified them
  *         -> u32 status (0 accept, 1 refuse), string reason,
  *            u32 kind (IPC_KIND_*), u32 roles (ROLE_* bits, see domain.h)
- *            The engine audits the final answer and every refusal; after a
+ *            The engine checks a final ask's signature itself, for the user
+ *            and key claimed, and keeps the connection's first session
+ *            identifier (engine/auth_proof.c); the session's word is not
+ *            taken. It audits the final answer and every refusal; after a
  *            final accept, the session's identity is fixed for its life.
  * IPC_AUTHFAIL string user, string method, string reason -> u32 0
  *            (audit of a login attempt the session refused by itself)
@@ -47,6 +56,21 @@
  * IPC_REMOVE string path -> u32 status, string message
  * IPC_ADMIN  string command line -> u32 exit status (0, 1, 2),
  *            string stdout, string stderr
+ *            A long answer streams: before the reply, the engine may send
+ *            any number of IPC_ADMIN_DATA messages (engine -> session, not
+ *            replies), each a piece of stdout as raw bytes (the body is
+ *            the piece, at most IPC_STREAM_CHUNK bytes); the session writes
+ *            each to the client as it comes, then the reply's stdout and
+ *            stderr. Only an answer with exit status 0 streams, so a
+ *            refusal never follows half an answer; no total is capped.
+ *
+ * The engine's end of every socket is non-blocking (struct ipc_peer below,
+ * after OpenBSD's imsg): it assembles a message across as many reads as it
+ * takes while it serves the others, queues its answers and writes them as
+ * the socket takes them, and reads no new request from a session whose
+ * answer is still queued. A session whose message stays incomplete for
+ * IPC_PEER_DEADLINE_MS, or that breaks the framing (a length over the
+ * limit, a descriptor it may not pass), is dropped.
  *
  * attrs: u32 type (1 file, 2 directory), u64 size, u32 permissions (mode bits
  * incl. S_IFREG/S_IFDIR), u32 mtime.
@@ -56,12 +80,15 @@
 #ifndef SLUICE_IPC_H
 #define SLUICE_IPC_H
 
+#include <stddef.h>
 #include <stdint.h>
 
 #include "sluice/buf.h"
 
 #define IPC_MAX_BODY	(32u * 1024 * 1024)
 #define IPC_REPLY	0x80000000u
+#define IPC_STREAM_CHUNK (1024u * 1024)	/* bytes per IPC_ADMIN_DATA */
+#define IPC_PEER_DEADLINE_MS 10000	/* to finish a message begun */
 
 enum ipc_type {
 	IPC_NEW_SESSION = 1,
@@ -74,6 +101,7 @@ enum ipc_type {
 	IPC_CLOSE,
 	IPC_REMOVE,
 	IPC_ADMIN,
+	IPC_ADMIN_DATA,		/* engine -> session: a piece of an answer */
 	IPC_TYPE_MAX
 };
 
@@ -108,5 +136,50 @@ int ipc_recv(int sock, uint32_t *type, struct sbuf *body, int *fd)
  * type | IPC_REPLY. */
 int ipc_call(int sock, uint32_t type, const struct sbuf *req, int req_fd,
     struct sbuf *reply, int *reply_fd) __attribute__((warn_unused_result));
+
+/*
+ * The engine's side of a socket: non-blocking, buffered both ways.
+ *
+ * ipc_peer_new() takes fd (made non-blocking; closed by ipc_peer_free(),
+ * with every descriptor still queued or received). By default a peer may
+ * send bodies up to IPC_MAX_BODY, no descriptors, and must finish a message
+ * within IPC_PEER_DEADLINE_MS of its first byte; ipc_peer_limits() changes
+ * that (take_fds: a descriptor may come with a message's header).
+ */
+struct ipc_peer;
+
+int ipc_peer_new(int fd, struct ipc_peer **out)
+    __attribute__((warn_unused_result));
+void ipc_peer_free(struct ipc_peer *p);
+void ipc_peer_limits(struct ipc_peer *p, size_t max_body, int take_fds,
+    uint64_t deadline_ms);
+int ipc_peer_fd(const struct ipc_peer *p);
+
+/* Reads what the socket holds, up to one whole message: 1 when one is
+ * complete (type, body reset then filled, *fd its descriptor or -1; fd may
+ * be NULL when the peer takes none), 0 when more bytes are needed (what
+ * came so far is kept), else SLUICE_EIO (errno 0: the peer closed),
+ * SLUICE_EPROTO (bad framing) or SLUICE_ENOMEM. Reads a bounded amount per
+ * call, so one busy peer cannot starve the others. */
+int ipc_peer_read(struct ipc_peer *p, uint32_t *type, struct sbuf *body,
+    int *fd) __attribute__((warn_unused_result));
+/* When the message under way must be complete (monotonic ms), 0 for none;
+ * ipc_peer_late() is true once now_ms has reached it. */
+uint64_t ipc_peer_deadline(const struct ipc_peer *p);
+int ipc_peer_late(const struct ipc_peer *p, uint64_t now_ms);
+
+/* Queues one message; body (NULL for none) and fd (-1 for none) are the
+ * peer's from here, even on failure (SLUICE_ETOOBIG over IPC_MAX_BODY). */
+int ipc_peer_queue(struct ipc_peer *p, uint32_t type, struct sbuf *body,
+    int fd) __attribute__((warn_unused_result));
+/* Queues data (the peer's from here) as messages of type, each at most
+ * IPC_STREAM_CHUNK bytes, framed as they are written: no copy is made. */
+int ipc_peer_queue_stream(struct ipc_peer *p, uint32_t type, struct sbuf *data)
+    __attribute__((warn_unused_result));
+/* Writes what is queued until done or the socket is full: 0, or SLUICE_EIO
+ * when the peer is gone. */
+int ipc_peer_flush(struct ipc_peer *p) __attribute__((warn_unused_result));
+/* True while output is queued (poll for POLLOUT). */
+int ipc_peer_pending(const struct ipc_peer *p);
 
 #endif

@@ -3,8 +3,9 @@
  * rotations (docs/design.md section 6).
  *
  * run: the parent checks the data directory, forks the engine (which alone
- * opens the store and the keys), then binds and serves, forking one session
- * per connection (server.c). SIGTERM ends it cleanly.
+ * opens the store and the keys; supervise.c starts it again if it dies),
+ * then binds and serves, forking one session per connection (server.c).
+ * SIGTERM ends it cleanly.
  */
 #include <sys/socket.h>
 #include <sys/stat.h>
@@ -28,6 +29,7 @@
 #include "setup/version.h"
 #include "ipc.h"
 #include "parent/server.h"
+#include "parent/supervise.h"
 #include "session/sandbox.h"
 #include "sluice/clock.h"
 #include "sluice/config.h"
@@ -192,38 +194,19 @@ cmd_check_config(const struct main_opts *o)
 	return 0;
 }
 
-static pid_t
-start_engine(const char *dir, const struct sluice_config *cfg, int sv[2],
-    struct ipc_shared *sh)
-{
-	pid_t pid;
+/* What the engine runs on (supervise.h's run). */
+struct engine_args {
+	const char		*dir;
+	const struct sluice_config *cfg;
+	struct ipc_shared	*sh;
+};
 
-	if ((pid = fork()) == -1)
-		return -1;
-	if (pid == 0) {
-		close(sv[0]);
-		_exit(engine_main(dir, cfg, sv[1], sh));
-	}
-	close(sv[1]);
-	return pid;
-}
-
-/* The shared page, the engine's control socket (sv[0] stays here) and the
- * engine process. */
 static int
-launch_engine(const char *dir, const struct sluice_config *cfg, int sv[2],
-    struct ipc_shared **sh, pid_t *engine)
+engine_run(void *arg, int ctl, const char *note)
 {
-	if ((*sh = ipc_shared_create()) == NULL ||
-	    socketpair(AF_UNIX, SOCK_STREAM | SOCK_CLOEXEC, 0, sv) != 0) {
-		log_errx("cannot set up the engine: %s", strerror(errno));
-		return 1;
-	}
-	if ((*engine = start_engine(dir, cfg, sv, *sh)) == -1) {
-		log_errx("cannot fork the engine: %s", strerror(errno));
-		return 1;
-	}
-	return 0;
+	const struct engine_args *a = arg;
+
+	return engine_main(a->dir, a->cfg, ctl, a->sh, note);
 }
 
 static int
@@ -257,19 +240,6 @@ server_opts_from(struct server_opts *so, const struct sluice_config *cfg,
 	so->log_verbosity = o->verbose ? LOG_LVL_DEBUG : LOG_LVL_INFO;
 }
 
-/* Ends the engine; 0 when it exited cleanly. */
-static int
-stop_engine(pid_t engine)
-{
-	int status;
-
-	(void)kill(engine, SIGTERM);
-	while (waitpid(engine, &status, 0) == -1)
-		if (errno != EINTR)
-			return 1;
-	return WIFEXITED(status) && WEXITSTATUS(status) == 0 ? 0 : 1;
-}
-
 /* The data directory's lock, held while the daemon runs, and any key
  * rotation a crash interrupted resolved first; -1 when it cannot run. */
 static int
@@ -286,26 +256,46 @@ run_lock(const char *dir, const struct sluice_config *cfg)
 	return -1;
 }
 
+/* The first engine, kept alive by sup from here (supervise.h). */
+static int
+engine_launch(struct supervisor *sup, struct engine_args *ea,
+    const char *dir, const struct sluice_config *cfg)
+{
+	memset(sup, 0, sizeof(*sup));
+	ea->dir = dir;
+	ea->cfg = cfg;
+	sup->run = engine_run;
+	sup->run_arg = ea;
+	if ((ea->sh = ipc_shared_create()) == NULL ||
+	    supervise_start(sup) != 0) {
+		log_errx("cannot start the engine");
+		return -1;
+	}
+	return 0;
+}
+
+/* The parent: the engine (kept alive by the supervisor, server.h), then
+ * the listening socket and the sessions. */
 static int
 cmd_run(const struct main_opts *o)
 {
 	struct sluice_config cfg;
 	struct server_opts so;
-	struct ipc_shared *sh;
-	pid_t engine;
-	int sv[2], r, er, lock;
+	struct engine_args ea;
+	struct supervisor sup;
+	int r, er, lock;
 
 	sluice_log_open("sluiced", 2, o->verbose ? LOG_LVL_DEBUG : LOG_LVL_INFO);
 	if (fake_clock_setup(o) != 0 || load_checked(o, &cfg) != 0 ||
 	    sandbox_prepare(cfg.sandbox_user, cfg.sandbox_chroot) != 0 ||
 	    (lock = run_lock(o->dir, &cfg)) == -1)
 		return 1;
-	if (launch_engine(o->dir, &cfg, sv, &sh, &engine) != 0)
+	if (engine_launch(&sup, &ea, o->dir, &cfg) != 0)
 		return 1;
 	server_opts_from(&so, &cfg, o);
-	r = server_run(&so, sv[0], sh);
-	close(sv[0]);
-	er = stop_engine(engine);
+	so.engine = &sup;
+	r = server_run(&so, sup.ctl, ea.sh);
+	er = supervise_stop(&sup);
 	log_info("stopped");
 	datadir_unlock(lock);
 	return r == 0 && er == 0 ? 0 : 1;

@@ -158,14 +158,15 @@ parse_rsa(struct sbuf *b, unsigned *bits, char *why, size_t whylen)
 	return 0;
 }
 
-/* Checks that the point lies on the named curve, through OpenSSL. */
+/* The public key of a point on the named curve, checked to lie on it. */
 static int
-ec_point_valid(const char *group, const uint8_t *q, size_t qlen)
+ec_pkey_build(const char *group, const uint8_t *q, size_t qlen,
+    EVP_PKEY **out)
 {
 	OSSL_PARAM params[3];
 	EVP_PKEY_CTX *ctx = NULL, *cctx = NULL;
 	EVP_PKEY *pk = NULL;
-	int ok = 0;
+	int r = SLUICE_EFORMAT;
 
 	params[0] = OSSL_PARAM_construct_utf8_string(OSSL_PKEY_PARAM_GROUP_NAME,
 	    (char *)(uintptr_t)group, 0);
@@ -179,19 +180,23 @@ ec_point_valid(const char *group, const uint8_t *q, size_t qlen)
 	if ((cctx = EVP_PKEY_CTX_new_from_pkey(NULL, pk, NULL)) == NULL ||
 	    EVP_PKEY_public_check(cctx) <= 0)
 		goto out;
-	ok = 1;
+	*out = pk;
+	pk = NULL;
+	r = 0;
 out:
 	EVP_PKEY_CTX_free(cctx);
 	EVP_PKEY_CTX_free(ctx);
 	EVP_PKEY_free(pk);
-	return ok;
+	return r;
 }
 
+/* An ECDSA key's curve and point; *out (if not NULL) gets its key. */
 static int
-parse_ecdsa(struct sbuf *b, int ti, char *why, size_t whylen)
+parse_ecdsa(struct sbuf *b, int ti, EVP_PKEY **out, char *why, size_t whylen)
 {
 	const uint8_t *curve, *q;
 	size_t clen, qlen;
+	EVP_PKEY *pk = NULL;
 
 	if (sbuf_get_string_direct(b, &curve, &clen) != 0 ||
 	    sbuf_get_string_direct(b, &q, &qlen) != 0)
@@ -204,9 +209,13 @@ parse_ecdsa(struct sbuf *b, int ti, char *why, size_t whylen)
 	if (qlen != key_types[ti].pointlen || q[0] != 0x04)
 		return sluice_why(why, whylen, SLUICE_EFORMAT,
 		    "ECDSA key has a malformed point");
-	if (!ec_point_valid(key_types[ti].group, q, qlen))
+	if (ec_pkey_build(key_types[ti].group, q, qlen, &pk) != 0)
 		return sluice_why(why, whylen, SLUICE_EFORMAT,
 		    "ECDSA key point is not on its curve");
+	if (out != NULL)
+		*out = pk;
+	else
+		EVP_PKEY_free(pk);
 	return 0;
 }
 
@@ -226,7 +235,7 @@ blob_body(struct sbuf *b, int ti, unsigned *bits, char *why, size_t whylen)
 	case SSHKEY_RSA:
 		return parse_rsa(b, bits, why, whylen);
 	default:
-		return parse_ecdsa(b, ti, why, whylen);
+		return parse_ecdsa(b, ti, NULL, why, whylen);
 	}
 }
 
@@ -552,6 +561,33 @@ sshkey_rsa_pkey(const uint8_t *blob, size_t len, EVP_PKEY **pkey,
 	if (bits != NULL)
 		*bits = nbits;
 	return rsa_build(n, nlen, e, elen, pkey);
+}
+
+int
+sshkey_ecdsa_pkey(const uint8_t *blob, size_t len, EVP_PKEY **pkey)
+{
+	struct sbuf b;
+	const uint8_t *name;
+	size_t namelen;
+	enum sshkey_type type;
+	int ti;
+
+	*pkey = NULL;
+	sbuf_view(&b, blob, len);
+	if (len > SSHKEY_BLOB_MAX ||
+	    sbuf_get_string_direct(&b, &name, &namelen) != 0)
+		return SLUICE_EFORMAT;
+	type = type_from_name(name, namelen);
+	if ((type != SSHKEY_ECDSA_P256 && type != SSHKEY_ECDSA_P384 &&
+	    type != SSHKEY_ECDSA_P521) || (ti = type_index(type)) < 0 ||
+	    parse_ecdsa(&b, ti, pkey, NULL, 0) != 0)
+		return SLUICE_EFORMAT;
+	if (sbuf_len(&b) != 0) {
+		EVP_PKEY_free(*pkey);
+		*pkey = NULL;
+		return SLUICE_EFORMAT;
+	}
+	return 0;
 }
 
 /* ---- openssh-key-v1 private keys ---- */

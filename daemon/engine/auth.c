@@ -1,8 +1,10 @@
 /*
  * Logins: the session asks for the key at the probe and again after the
- * signature; both answers come from the store. The second gives the session
- * its identity and keeps the key, by which identity.c reads the identity
- * again before every later request.
+ * signature; both answers come from the store. The second brings the signed
+ * request and the signature, which the engine checks itself first
+ * (auth_proof.c); its accept gives the session its identity and keeps the
+ * key, by which identity.c reads the identity again before every later
+ * request.
  */
 #include <stdio.h>
 #include <stdlib.h>
@@ -61,15 +63,21 @@ out:
 	return r;
 }
 
-/* The request: user, key blob, and whether this is the login's final ask. */
+/* The request: user, key blob, whether this is the login's final ask, and
+ * the proof for a final one (empty at the probe). */
 static int
-get_auth(struct sbuf *req, char **user, const uint8_t **blob, size_t *len,
-    uint8_t *final)
+get_auth(struct sbuf *req, char **user, struct auth_claim *a, uint8_t *final)
 {
 	if (sbuf_get_cstring(req, user, STORE_NAME_MAX) != 0 ||
-	    sbuf_get_string_direct(req, blob, len) != 0 ||
-	    sbuf_get_u8(req, final) != 0 || sbuf_len(req) != 0)
+	    sbuf_get_string_direct(req, &a->blob, &a->blob_len) != 0 ||
+	    sbuf_get_u8(req, final) != 0 ||
+	    sbuf_get_string_direct(req, &a->signed_data, &a->signed_len) != 0 ||
+	    sbuf_get_string_direct(req, &a->sig, &a->sig_len) != 0 ||
+	    sbuf_len(req) != 0 || *final > 1)
 		return SLUICE_EPROTO;
+	if (!*final && (a->signed_len != 0 || a->sig_len != 0))
+		return SLUICE_EPROTO;
+	a->user = *user;
 	return 0;
 }
 
@@ -83,9 +91,23 @@ auth_final(struct engine *e, struct conn *c, const struct identity *who,
 	c->who = *who;
 	memcpy(c->key, blob, len);
 	c->key_len = len;
+	auth_proof_accepted(e, c);
 	engine_audit(e, who->user, "login", fp, "ok", "from %s as %s", c->peer,
 	    kind == IPC_KIND_STAFF ? "staff" : "recipient");
 	log_info("login: %s from %s key %s", who->user, c->peer, fp);
+}
+
+/* A final ask is proved first (auth_proof.c); then the store decides. A
+ * proof that does not hold means a session lying or broken: logged. */
+static int
+auth_check(struct engine *e, struct conn *c, const struct auth_claim *a,
+    uint8_t final, struct identity *who, char *why, size_t whylen)
+{
+	if (final && auth_proof_check(e, c, a, why, whylen) != 0) {
+		log_warnx("engine: session %s: %s", c->peer, why);
+		return SLUICE_EDENIED;
+	}
+	return auth_decide(e, a->user, a->blob, a->blob_len, who, why, whylen);
 }
 
 int
@@ -93,22 +115,22 @@ eng_auth(struct engine *e, struct conn *c, struct sbuf *req, struct sbuf *rep,
     int *fd)
 {
 	struct identity who;
-	const uint8_t *blob;
+	struct auth_claim a;
 	char *user = NULL, why[256] = "", fp[SSHKEY_FP_SIZE] = "?";
-	size_t len;
 	uint8_t final;
 	uint32_t kind;
 	int r;
 
 	(void)fd;
 	memset(&who, 0, sizeof(who));
-	if (c->authed || get_auth(req, &user, &blob, &len, &final) != 0) {
+	memset(&a, 0, sizeof(a));
+	if (c->authed || get_auth(req, &user, &a, &final) != 0) {
 		r = SLUICE_EPROTO;
 		goto out;
 	}
-	if (sshkey_fingerprint(blob, len, fp) != 0)
+	if (sshkey_fingerprint(a.blob, a.blob_len, fp) != 0)
 		(void)snprintf(fp, sizeof(fp), "?");
-	if (auth_decide(e, user, blob, len, &who, why, sizeof(why)) != 0) {
+	if (auth_check(e, c, &a, final, &who, why, sizeof(why)) != 0) {
 		engine_audit(e, user, "login", fp, "refused", "from %s: %s",
 		    c->peer, why);
 		r = auth_reply(rep, 1, why, IPC_KIND_NONE, 0);
@@ -116,7 +138,7 @@ eng_auth(struct engine *e, struct conn *c, struct sbuf *req, struct sbuf *rep,
 	}
 	kind = who.kind == IDENTITY_STAFF ? IPC_KIND_STAFF : IPC_KIND_RECIPIENT;
 	if (final)
-		auth_final(e, c, &who, blob, len, fp, kind);
+		auth_final(e, c, &who, a.blob, a.blob_len, fp, kind);
 	r = auth_reply(rep, 0, "", kind, who.roles);
 out:
 	free(user);

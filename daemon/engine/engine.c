@@ -1,7 +1,9 @@
 /*
  * The engine: a poll loop over the control socket (new sessions from the
- * parent) and one socket per session, answering a fixed table of requests.
- * Requests are handled one at a time, so the store sees one writer.
+ * parent), the mail worker's socket and one socket per session, answering a
+ * fixed table of requests. Requests are handled one at a time, so the store
+ * sees one writer; every socket is non-blocking (ipc_peer), so a session
+ * that sends half a message, or reads its answer slowly, holds up nobody.
  */
 #include <sys/socket.h>
 
@@ -14,6 +16,7 @@
 
 #include "engine/engine.h"
 #include "engine/engine_int.h"
+#include "engine/mail.h"
 #include "engine/sandbox.h"
 #include "engine/schedule.h"
 #include "sluice/clock.h"
@@ -71,60 +74,66 @@ handler_for(uint32_t type)
 	return NULL;
 }
 
+/* Ends session i: why is logged, NULL for a session that simply went. */
 static void
-conn_drop(struct engine *e, size_t i)
+conn_drop(struct engine *e, size_t i, const char *why)
 {
 	struct conn *c = e->conns[i];
 
-	log_debug("engine: session %s closed", c->peer);
+	if (why != NULL)
+		log_warnx("engine: session %s dropped: %s", c->peer, why);
+	else
+		log_debug("engine: session %s closed", c->peer);
 	conn_close_all(e, c);
-	close(c->fd);
+	ipc_peer_free(c->io);
 	free(c);
 	e->conns[i] = e->conns[--e->nconns];
 }
 
+/* A new session on fd (taken, even on failure). */
 static int
 conn_add(struct engine *e, int fd, const char *peer)
 {
 	struct conn *c;
+	int r;
 
 	if (e->nconns >= ENGINE_MAX_CONNS) {
 		log_warnx("engine: too many sessions, refusing %s", peer);
+		close(fd);
 		return SLUICE_ETOOBIG;
 	}
-	if ((c = calloc(1, sizeof(*c))) == NULL)
+	if ((c = calloc(1, sizeof(*c))) == NULL ||
+	    (r = ipc_peer_new(fd, &c->io)) != 0) {
+		free(c);
+		close(fd);
 		return SLUICE_ENOMEM;
-	c->fd = fd;
+	}
+	ipc_peer_limits(c->io, ENGINE_REQUEST_MAX, 0, IPC_PEER_DEADLINE_MS);
 	(void)snprintf(c->peer, sizeof(c->peer), "%s", peer);
 	e->conns[e->nconns++] = c;
 	return 0;
 }
 
+/* IPC_NEW_SESSION from the parent, if one is complete; non-zero when the
+ * control socket is gone or broken, which ends the engine. */
 static int
-engine_ctl_message(struct engine *e)
+ctl_input(struct engine *e, struct sbuf *b)
 {
-	struct sbuf *b = NULL;
 	char *peer = NULL;
 	uint32_t type;
 	int fd = -1, r;
 
-	if ((b = sbuf_new()) == NULL)
-		return SLUICE_ENOMEM;
-	if ((r = ipc_recv(e->ctl, &type, b, &fd)) != 0)
-		goto out;
+	if ((r = ipc_peer_read(e->ctl_io, &type, b, &fd)) <= 0)
+		return r;
+	r = 0;
 	if (type != IPC_NEW_SESSION || fd == -1 ||
-	    sbuf_get_cstring(b, &peer, 128) != 0 || sbuf_len(b) != 0) {
+	    sbuf_get_cstring(b, &peer, 128) != 0 || sbuf_len(b) != 0)
 		r = SLUICE_EPROTO;
-		goto out;
-	}
-	if ((r = conn_add(e, fd, peer)) == 0)
-		fd = -1;
-	r = 0;	/* a refused session is not the control socket's fault */
-out:
-	if (fd != -1)
+	else	/* a refused session is not the control socket's fault */
+		(void)conn_add(e, fd, peer);
+	if (r != 0 && fd != -1)
 		close(fd);
 	free(peer);
-	sbuf_free(b);
 	return r;
 }
 
@@ -157,69 +166,173 @@ conn_dispatch(struct engine *e, struct conn *c, uint32_t type,
 	return r;
 }
 
-/* One request from a session; a protocol violation drops the session. */
+/* Request type from c, its reply queued; a protocol violation or a
+ * handler's failure drops the session. */
 static int
-engine_conn_message(struct engine *e, struct conn *c)
+conn_request(struct engine *e, struct conn *c, uint32_t type,
+    struct sbuf *req)
 {
-	struct sbuf *req = NULL, *rep = NULL;
-	uint32_t type;
+	struct sbuf *rep;
 	int r, rfd = -1;
 
-	if ((req = sbuf_new()) == NULL || (rep = sbuf_new()) == NULL) {
-		r = SLUICE_ENOMEM;
-		goto out;
+	if ((rep = sbuf_new()) == NULL)
+		return SLUICE_ENOMEM;
+	if ((r = conn_dispatch(e, c, type, req, rep, &rfd)) != 0) {
+		if (rfd != -1)
+			close(rfd);
+		sbuf_free(rep);
+		return r;
 	}
-	if ((r = ipc_recv(c->fd, &type, req, NULL)) == 0 &&
-	    (r = conn_dispatch(e, c, type, req, rep, &rfd)) == 0)
-		r = ipc_send(c->fd, type | IPC_REPLY, rep, rfd);
-out:
-	if (rfd != -1)
-		close(rfd);
-	sbuf_free(req);
-	sbuf_free(rep);
+	return ipc_peer_queue(c->io, type | IPC_REPLY, rep, rfd);
+}
+
+/* What poll said of c: a request read (only once its last answer is all
+ * out: one request, one reply), then as much of the answer as the socket
+ * takes. */
+static int
+conn_service(struct engine *e, struct conn *c, short revents, struct sbuf *b)
+{
+	uint32_t type;
+	int r = 0;
+
+	if ((revents & (POLLIN | POLLHUP | POLLERR)) &&
+	    !ipc_peer_pending(c->io) &&
+	    (r = ipc_peer_read(c->io, &type, b, NULL)) == 1)
+		r = conn_request(e, c, type, b);
+	if (r == 0)
+		r = ipc_peer_flush(c->io);
 	return r;
 }
 
 static void
-engine_poll_once(struct engine *e, int timeout_ms)
+conns_service(struct engine *e, const struct pollfd *pfd, size_t n,
+    struct sbuf *b)
 {
-	struct pollfd pfd[ENGINE_MAX_CONNS + 1];
-	size_t i, n;
+	size_t i;
+	int r;
 
-	pfd[0].fd = e->ctl;
-	pfd[0].events = POLLIN;
-	for (i = 0; i < e->nconns; i++) {
-		pfd[i + 1].fd = e->conns[i]->fd;
-		pfd[i + 1].events = POLLIN;
-	}
-	n = e->nconns;
-	if (poll(pfd, n + 1, timeout_ms) <= 0)
-		return;
-	if (pfd[0].revents & (POLLIN | POLLHUP | POLLERR)) {
-		if (engine_ctl_message(e) != 0)
-			engine_quit = 1;
-	}
-	/* Walk backwards: conn_drop moves the last entry into the hole. */
+	/* Backwards: conn_drop moves the last entry into the hole. */
 	for (i = n; i > 0; i--) {
-		if (pfd[i].revents == 0)
+		if (pfd[i - 1].revents == 0)
 			continue;
-		if (engine_conn_message(e, e->conns[i - 1]) != 0)
-			conn_drop(e, i - 1);
+		if ((r = conn_service(e, e->conns[i - 1], pfd[i - 1].revents,
+		    b)) != 0)
+			conn_drop(e, i - 1, r == SLUICE_EIO ? NULL :
+			    sluice_strerror(r));
 	}
+}
+
+/* Drops the sessions that began a message and did not finish it in time. */
+static void
+conns_expire(struct engine *e, uint64_t now)
+{
+	size_t i;
+
+	for (i = e->nconns; i > 0; i--)
+		if (ipc_peer_late(e->conns[i - 1]->io, now))
+			conn_drop(e, i - 1, "a message left unfinished for "
+			    "too long");
+}
+
+enum { PFD_CTL, PFD_MAIL, PFD_CONNS };
+
+/* The control socket, the mail worker (fd -1 when none: poll skips it),
+ * each session: its request, or room for its queued answer. */
+static nfds_t
+poll_set(struct engine *e, struct pollfd *pfd)
+{
+	struct ipc_peer *io;
+	size_t i;
+
+	memset(pfd, 0, (PFD_CONNS + e->nconns) * sizeof(*pfd));
+	pfd[PFD_CTL].fd = ipc_peer_fd(e->ctl_io);
+	pfd[PFD_CTL].events = POLLIN;
+	pfd[PFD_MAIL].fd = mail_worker_fd(e);
+	pfd[PFD_MAIL].events = POLLIN;
+	for (i = 0; i < e->nconns; i++) {
+		io = e->conns[i]->io;
+		pfd[PFD_CONNS + i].fd = ipc_peer_fd(io);
+		pfd[PFD_CONNS + i].events = ipc_peer_pending(io) ? POLLOUT :
+		    POLLIN;
+	}
+	return (nfds_t)(PFD_CONNS + e->nconns);
+}
+
+/* At most a second, and no later than the nearest message deadline. */
+static int
+poll_timeout(const struct engine *e, uint64_t now)
+{
+	uint64_t t = now + 1000, d;
+	size_t i;
+
+	for (i = 0; i < e->nconns; i++)
+		if ((d = ipc_peer_deadline(e->conns[i]->io)) != 0 && d < t)
+			t = d;
+	return t > now ? (int)(t - now) : 0;
+}
+
+static void
+engine_poll_once(struct engine *e, struct sbuf *b)
+{
+	struct pollfd pfd[PFD_CONNS + ENGINE_MAX_CONNS];
+	nfds_t n = poll_set(e, pfd);
+
+	if (poll(pfd, n, poll_timeout(e, sluice_monotonic_ms())) < 0)
+		return;
+	if (pfd[PFD_CTL].revents != 0 && ctl_input(e, b) != 0)
+		engine_quit = 1;
+	if (pfd[PFD_MAIL].revents != 0)
+		mail_worker_input(e);
+	conns_service(e, pfd + PFD_CONNS, n - PFD_CONNS, b);
+	conns_expire(e, sluice_monotonic_ms());
+}
+
+/* Once the store is open: the control socket, an engine restarted said
+ * so in the audit log, mail left in delivery by the engine before. */
+static int
+engine_start(struct engine *e, const char *restarted)
+{
+	int r;
+
+	if ((r = ipc_peer_new(e->ctl, &e->ctl_io)) != 0)
+		return r;
+	ipc_peer_limits(e->ctl_io, 4096, 1, IPC_PEER_DEADLINE_MS);
+	if (restarted != NULL)
+		engine_audit(e, "sluiced", "engine restart", "", "ok", "%s",
+		    restarted);
+	mail_recover(e);
+	return 0;
+}
+
+/* What engine_start() began: the mail worker ended, the control socket
+ * closed. */
+static void
+engine_stop(struct engine *e)
+{
+	if (e == NULL)
+		return;
+	mail_stop(e);
+	ipc_peer_free(e->ctl_io);
+	e->ctl_io = NULL;
 }
 
 int
 engine_main(const char *dir, const struct sluice_config *cfg, int ctl,
-    struct ipc_shared *sh)
+    struct ipc_shared *sh, const char *restarted)
 {
 	struct engine *e = NULL;
+	struct sbuf *b = NULL;
 	int64_t last_tick = 0, now;
 	int r;
 
 	engine_signals();
 	sluice_log_open("sluiced-engine", 2, LOG_LVL_INFO);
-	if ((r = engine_open(dir, cfg, ctl, sh, &e)) != 0 ||
-	    (r = engine_sandbox_apply()) != 0)
+	if ((b = sbuf_new()) == NULL)
+		r = SLUICE_ENOMEM;
+	else if ((r = engine_open(dir, cfg, ctl, sh, &e)) == 0 &&
+	    (r = engine_sandbox_apply()) == 0)
+		r = engine_start(e, restarted);
+	if (r != 0)
 		goto out;
 	log_info("engine: ready");
 	while (!engine_quit) {
@@ -229,10 +342,12 @@ engine_main(const char *dir, const struct sluice_config *cfg, int ctl,
 			engine_anchor_update(e);
 			last_tick = now;
 		}
-		engine_poll_once(e, 1000);
+		engine_poll_once(e, b);
 	}
 	log_info("engine: stopping");
 out:
+	sbuf_free(b);
+	engine_stop(e);
 	engine_close(e);
 	return r == 0 ? 0 : 1;
 }

@@ -12,8 +12,11 @@
 
 struct sluice_config;
 
-/* Runs the engine until ctl closes or SIGTERM; returns the exit status. */
+/* Runs the engine until ctl closes or SIGTERM; returns the exit status.
+ * restarted: NULL at the daemon's start; for an engine started again after
+ * one died, what became of that one ("the engine before was killed by
+ * signal 9"), for the audit entry "engine restart". */
 int engine_main(const char *dir, const struct sluice_config *cfg, int ctl,
-    struct ipc_shared *sh);
+    struct ipc_shared *sh, const char *restarted);
 
 #endif

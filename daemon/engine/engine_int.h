@@ -5,6 +5,7 @@
  *   engine.c         the poll loop and the request table
  *   setup.c          engine_open/engine_close: store, master and release keys
  *   auth.c           AUTH, AUTHFAIL: logins
+ *   auth_proof.c     the engine's own check of a login's signature
  *   identity.c       the caller as of each request (conn_refresh)
  *   vfs.c            the virtual trees; STAT, READDIR
  *   fileops.c        OPEN, GATE, CLOSE, REMOVE and the open files
@@ -14,14 +15,16 @@
  *   sums.c           SHA256SUMS and its signature (sums.h)
  *   extract.c        staging and per-recipient age headers (extract.h)
  *   schedule.c       the calendar: tick, transitions, sanctions (schedule.h)
- *   mail.c           the scheduler's messages; mail_send.c their delivery
+ *   mail.c           the scheduler's messages; mail_send.c their delivery,
+ *                    mail_worker.c sendmail's in a worker process
  *
  * Calls between these files go one way only (no file calls back into a
  * file that calls it): engine.c sits on top; setup.c calls fileops.c;
  * fileops.c calls vfs.c and upload.c; upload.c calls vfs.c, mail.c and
  * schedule.c; vfs.c calls sums.c and extract.c; schedule.c calls mail.c and
- * mail_send.c; identity.c and audit_log.c are called by many and call none
- * of them but audit_log.c.
+ * mail_worker.c, which calls mail_send.c; engine.c calls mail_worker.c for
+ * the worker's socket; auth.c calls auth_proof.c; identity.c and
+ * audit_log.c are called by many and call none of them but audit_log.c.
  */
 #ifndef SLUICE_ENGINE_INT_H
 #define SLUICE_ENGINE_INT_H
@@ -35,6 +38,7 @@
 #include "store/store.h"
 
 #define ENGINE_MAX_CONNS	512
+#define ENGINE_REQUEST_MAX	(1024u * 1024)	/* a session's request body */
 #define CONN_MAX_OPENS		64
 #define ENGINE_PATH_MAX		4096
 #define ENGINE_CERT_NOTED	64	/* daily-limit refusals audited a day */
@@ -61,7 +65,7 @@ struct open_file {
 };
 
 struct conn {
-	int		 fd;
+	struct ipc_peer	*io;		/* the session's socket, buffered */
 	char		 peer[128];
 	int		 authed;
 	struct identity	 who;		/* read again before each request */
@@ -69,11 +73,15 @@ struct conn {
 	size_t		 key_len;
 	int		 key_lost;	/* the key is no longer who's */
 	char		 refused[STORE_TEXT_MAX];	/* why who may not act; "" */
+	uint8_t		 sid[64];	/* the session identifier proved first */
+	size_t		 sid_len;	/* 0: none proved yet */
 	struct open_file opens[CONN_MAX_OPENS];
 };
 
 struct minisign_key;
 struct audit_anchor;
+struct mail_run;
+struct auth_seen;
 
 struct engine {
 	char		 dir[ENGINE_PATH_MAX];
@@ -85,11 +93,13 @@ struct engine {
 	char		*release_pub;	/* the public key file text */
 	struct ipc_shared *sh;
 	int		 ctl;
+	struct ipc_peer	*ctl_io;	/* ctl, buffered (engine.c) */
 	struct conn	*conns[ENGINE_MAX_CONNS];
 	size_t		 nconns;
 	uint64_t	 next_open_id;
 	int64_t		 last_schedule;
 	int64_t		 next_mail;	/* earliest retry queued; 0 = none */
+	struct mail_run	*mail_run;	/* sendmail worker under way; NULL */
 	int64_t		 published_at;	/* last write of the site; 0 = none */
 	int64_t		 published_head; /* audit head it showed; -1 failed */
 	/* recipients refused a certificate upload today for the daily
@@ -97,6 +107,7 @@ struct engine {
 	int64_t		 cert_noted[ENGINE_CERT_NOTED];
 	size_t		 cert_noted_n;
 	int32_t		 cert_noted_day;
+	struct auth_seen *seen;	/* session identifiers that logged in */
 };
 
 /* setup.c */
@@ -127,6 +138,24 @@ const char *conn_refusal(struct engine *e, const struct conn *c,
 int engine_anchor_start(struct engine *e, char *why, size_t whylen);
 void engine_anchor_update(struct engine *e);
 void engine_anchor_stop(struct engine *e);
+/* auth_proof.c: what a session claims with a final IPC_AUTH, and the proof
+ * it brings (pointers into the request). */
+struct auth_claim {
+	const char	*user;
+	const uint8_t	*blob, *signed_data, *sig;
+	size_t		 blob_len, signed_len, sig_len;
+};
+/* 0 when signed_data is the RFC 4252 publickey request of a->user with the
+ * key a->blob, a->sig that key's valid signature over it, and its session
+ * identifier this connection's (the first proved) and no other connection's
+ * that logged in; else SLUICE_EDENIED (or SLUICE_ENOMEM) and why, which
+ * begins "login proof refused: ". */
+int auth_proof_check(struct engine *e, struct conn *c,
+    const struct auth_claim *a, char *why, size_t whylen);
+/* After c's login was accepted: its session identifier may log in on no
+ * other connection during the engine's life. */
+void auth_proof_accepted(struct engine *e, const struct conn *c);
+void auth_seen_free(struct auth_seen *s);
 
 /* audit_log.c: an audit entry outside any caller's transaction; failures
  * are logged. */

@@ -33,8 +33,9 @@
  * addresses...} with the message on stdin; exit 0 is delivered, anything
  * else (or no exit within MAIL_SENDMAIL_TIMEOUT seconds: killed) is a
  * failure. A crash after sendmail exits 0 and before outbox_mark_sent() sends
- * that message again: sendmail is at-least-once in that window. A failure
- * stays queued with backoff 1, 2, 4 ... minutes, at most an hour.
+ * that message again: sendmail is at-least-once in that window (see
+ * mail_worker.c below). A failure stays queued with backoff 1, 2, 4 ...
+ * minutes, at most an hour.
  */
 #ifndef SLUICE_MAIL_H
 #define SLUICE_MAIL_H
@@ -119,10 +120,57 @@ int mail_sendmail_put(const char *prog, const struct outbox_msg *m,
     const uint8_t *msg, size_t len, int timeout, char *why, size_t whylen)
     __attribute__((warn_unused_result));
 
-/* Tries the due messages (at most MAIL_BATCH, MAIL_RUN_BUDGET seconds),
- * marking each sent or failed with its backoff. Returns when the next
- * unsent message is due (0: none), so the engine can retry on time. */
-int64_t mail_deliver(const struct sluice_config *cfg, struct store *st,
+/* One message through cfg's transport (the whole delivery: formatted,
+ * then into the Maildir or through sendmail, killed after timeout s). */
+int mail_deliver_one(const struct sluice_config *cfg,
+    const struct outbox_msg *m, int timeout, char *why, size_t whylen)
+    __attribute__((warn_unused_result));
+/* The verdict on m, tried at now: marked sent, or failed (why) with its
+ * backoff; logged either way. */
+void mail_settle(struct store *st, const struct outbox_msg *m, int failed,
+    const char *why, int64_t now);
+/* When the next unsent message not in delivery is due; 0 when none is. */
+int64_t mail_next_due(struct store *st);
+/* sendmail's timeout for a message with left_ms of the run's budget left. */
+int mail_timeout(int64_t left_ms);
+/* In the calling process: tries the due messages (at most MAIL_BATCH,
+ * MAIL_RUN_BUDGET seconds), marking each sent or failed with its backoff.
+ * Returns when the next unsent message is due (0: none). The engine does
+ * so for a Maildir only (mail_deliver()). */
+int64_t mail_deliver_here(const struct sluice_config *cfg, struct store *st,
     int64_t now);
+
+/*
+ * mail_worker.c: delivery without the engine waiting.
+ *
+ * mail_deliver() starts delivering what is due at now and sets
+ * e->next_mail to when to call it again (0: when a message is queued). A
+ * Maildir is written in the engine (a local file written and fsync'd, as
+ * the store's own commits are: mail_deliver_here()). sendmail, an outside
+ * program given up to MAIL_SENDMAIL_TIMEOUT seconds a message, runs in a
+ * worker process: the engine reads the due messages, marks each in
+ * delivery in the store (outbox_set_delivering: outbox_due() skips it),
+ * forks the worker with its copy of them and goes back to its loop. The
+ * worker never touches the store (the SQLite handle it inherits is neither
+ * used nor closed), wipes the keys, and reports a verdict per message on a
+ * socket the engine polls (mail_worker_fd(), mail_worker_input()); the
+ * engine marks each sent or failed. One worker at a time; when it ends, a
+ * message it gave no verdict for is failed with its backoff, and what has
+ * fallen due meanwhile goes out at once.
+ *
+ * Across an engine crash delivery is at-least-once, never lost: whether
+ * sendmail took a message before the engine died cannot be known (sendmail
+ * and the store cannot commit together), so mail_recover(), at the
+ * engine's start, makes every message still in delivery due again, logged
+ * as such; the same Message-ID lets a receiver see the repeat. A Maildir
+ * retry rewrites the same file (see above), so there it is exactly once.
+ */
+void mail_deliver(struct engine *e, int64_t now);
+int mail_worker_fd(const struct engine *e);
+void mail_worker_input(struct engine *e);
+void mail_recover(struct engine *e);
+/* At the engine's stop: the worker is ended; its messages stay in
+ * delivery for mail_recover(). */
+void mail_stop(struct engine *e);
 
 #endif

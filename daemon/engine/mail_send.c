@@ -372,8 +372,8 @@ mail_sendmail_put(const char *prog, const struct outbox_msg *m,
 
 /* ---- the outbox ---------------------------------------------------------- */
 
-static int
-deliver_one(const struct sluice_config *cfg, const struct outbox_msg *m,
+int
+mail_deliver_one(const struct sluice_config *cfg, const struct outbox_msg *m,
     int timeout, char *why, size_t whylen)
 {
 	struct sbuf *b;
@@ -393,9 +393,8 @@ deliver_one(const struct sluice_config *cfg, const struct outbox_msg *m,
 	return r;
 }
 
-/* When the next unsent message is due; 0 when none is queued. */
-static int64_t
-next_due(struct store *st)
+int64_t
+mail_next_due(struct store *st)
 {
 	struct outbox_list l = { NULL, 0 };
 	int64_t t = 0;
@@ -406,16 +405,14 @@ next_due(struct store *st)
 	return t;
 }
 
-/* Tries m once; marks it sent, or failed with its backoff. */
-static void
-deliver_try(const struct sluice_config *cfg, struct store *st,
-    const struct outbox_msg *m, int timeout, int64_t now)
+void
+mail_settle(struct store *st, const struct outbox_msg *m, int failed,
+    const char *why, int64_t now)
 {
-	char why[STORE_TEXT_MAX] = "";
 	int64_t next;
 	int r;
 
-	if (deliver_one(cfg, m, timeout, why, sizeof(why)) == 0) {
+	if (!failed) {
 		if ((r = outbox_mark_sent(st, m->id, now)) != 0)
 			log_warnx("mail: %s delivered but not marked sent: %s",
 			    m->dedupe_key, sluice_strerror(r));
@@ -431,26 +428,43 @@ deliver_try(const struct sluice_config *cfg, struct store *st,
 		    sluice_strerror(r));
 }
 
+/* Tries m once; marks it sent, or failed with its backoff. */
+static void
+deliver_try(const struct sluice_config *cfg, struct store *st,
+    const struct outbox_msg *m, int timeout, int64_t now)
+{
+	char why[STORE_TEXT_MAX] = "";
+	int failed;
+
+	failed = mail_deliver_one(cfg, m, timeout, why, sizeof(why)) != 0;
+	mail_settle(st, m, failed, why, now);
+}
+
+int
+mail_timeout(int64_t left_ms)
+{
+	/* The run's budget bounds the run, not each child. */
+	return left_ms / 1000 < MAIL_SENDMAIL_TIMEOUT ?
+	    (int)(left_ms / 1000) + 1 : MAIL_SENDMAIL_TIMEOUT;
+}
+
 int64_t
-mail_deliver(const struct sluice_config *cfg, struct store *st, int64_t now)
+mail_deliver_here(const struct sluice_config *cfg, struct store *st,
+    int64_t now)
 {
 	struct outbox_list l = { NULL, 0 };
 	int64_t budget = (int64_t)sluice_monotonic_ms() + MAIL_RUN_BUDGET * 1000;
 	int64_t left;
 	size_t i;
-	int r, timeout;
+	int r;
 
 	if ((r = outbox_due(st, now, MAIL_BATCH, &l)) != 0) {
 		log_warnx("mail: cannot read the outbox: %s", sluice_strerror(r));
 		return now + 60;
 	}
 	for (i = 0; i < l.n &&
-	    (left = budget - (int64_t)sluice_monotonic_ms()) > 0; i++) {
-		/* The run's budget bounds the engine's stall, not each child. */
-		timeout = left / 1000 < MAIL_SENDMAIL_TIMEOUT ?
-		    (int)(left / 1000) + 1 : MAIL_SENDMAIL_TIMEOUT;
-		deliver_try(cfg, st, &l.v[i], timeout, now);
-	}
+	    (left = budget - (int64_t)sluice_monotonic_ms()) > 0; i++)
+		deliver_try(cfg, st, &l.v[i], mail_timeout(left), now);
 	outbox_list_free(&l);
-	return next_due(st);
+	return mail_next_due(st);
 }

@@ -305,7 +305,7 @@ schedule_mail(struct engine *e, int64_t now)
 	if (agreements_due(e, today, &changed) != 0 ||
 	    orgs_due(e, today, &changed) != 0)
 		log_warnx("mail: cannot read the store");
-	e->next_mail = mail_deliver(e->cfg, e->st, now);
+	mail_deliver(e, now);
 	return changed;
 }
 
@@ -340,7 +340,7 @@ schedule_tick(struct engine *e, int64_t now)
 {
 	/* A retry that falls due between runs goes out on time. */
 	if (e->next_mail != 0 && now >= e->next_mail)
-		e->next_mail = mail_deliver(e->cfg, e->st, now);
+		mail_deliver(e, now);
 	if (schedule_due(e, now)) {
 		e->last_schedule = now;
 		schedule_run(e, now);

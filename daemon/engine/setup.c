@@ -108,7 +108,7 @@ engine_close(struct engine *e)
 		return;
 	for (i = 0; i < e->nconns; i++) {
 		conn_close_all(e, e->conns[i]);
-		close(e->conns[i]->fd);
+		ipc_peer_free(e->conns[i]->io);
 		free(e->conns[i]);
 	}
 	if (e->st != NULL)
@@ -119,5 +119,6 @@ engine_close(struct engine *e)
 		sodium_free(e->master);
 	minisign_key_free(e->release);
 	free(e->release_pub);
+	auth_seen_free(e->seen);
 	free(e);
 }

@@ -24,7 +24,9 @@
 #include "ipc.h"
 #include "parent/notify.h"
 #include "parent/server.h"
+#include "parent/supervise.h"
 #include "session/sandbox.h"
+#include "sluice/clock.h"
 #include "session/session.h"
 #include "sluice/error.h"
 #include "sluice/log.h"
@@ -287,6 +289,18 @@ child_by_pid(struct server *sv, pid_t pid)
 	return NULL;
 }
 
+/* The engine died: each session held a socket to it, so they end. */
+static void
+engine_gone(struct server *sv)
+{
+	size_t i;
+
+	sv->engine_ctl = -1;
+	for (i = 0; i < (size_t)sv->o->max_sessions; i++)
+		if (sv->children[i].pid > 0)
+			(void)kill(sv->children[i].pid, SIGTERM);
+}
+
 static void
 reap(struct server *sv)
 {
@@ -295,6 +309,11 @@ reap(struct server *sv)
 	int status;
 
 	while ((pid = waitpid(-1, &status, WNOHANG)) > 0) {
+		if (sv->o->engine != NULL &&
+		    supervise_reaped(sv->o->engine, pid, status)) {
+			engine_gone(sv);
+			continue;
+		}
 		if ((c = child_by_pid(sv, pid)) != NULL) {
 			child_authed(sv, c);
 			c->pid = 0;
@@ -307,22 +326,58 @@ reap(struct server *sv)
 	}
 }
 
+/* In a new child: drop the parent's descriptors and signal handlers. */
+static void
+child_detach(struct server *sv)
+{
+	size_t i;
+
+	if (sv->listen_fd != -1)
+		close(sv->listen_fd);
+	if (sv->engine_ctl != -1)
+		close(sv->engine_ctl);
+	for (i = 0; i < (size_t)sv->o->max_sessions; i++)
+		if (sv->children[i].auth_fd != -1)
+			close(sv->children[i].auth_fd);
+	signals_restore();
+}
+
 /* In the child: drop everything of the parent's but what the session
  * needs, then run it. Never returns. */
 static void
 child_run(struct server *sv, int cfd, int engine_fd, int auth_fd)
 {
-	size_t i;
-
-	close(sv->listen_fd);
-	close(sv->engine_ctl);
-	for (i = 0; i < (size_t)sv->o->max_sessions; i++)
-		if (sv->children[i].auth_fd != -1)
-			close(sv->children[i].auth_fd);
-	signals_restore();
+	child_detach(sv);
 	if (sandbox_session(cfd, engine_fd, auth_fd) != 0)
 		_exit(1);
 	_exit(session_main(sv->bind, cfd, engine_fd, auth_fd, sv->sh, sv->o));
+}
+
+/* In an engine started again: nothing of the parent's, not even the host
+ * key. */
+static void
+engine_detach(void *arg)
+{
+	struct server *sv = arg;
+
+	child_detach(sv);
+	ssh_bind_free(sv->bind);
+	sv->bind = NULL;
+}
+
+/* A new engine when its back-off is over; SLUICE_EIO when none will come. */
+static int
+engine_tick(struct server *sv)
+{
+	struct supervisor *s = sv->o->engine;
+	int r;
+
+	if (s == NULL || (r = supervise_tick(s, sluice_monotonic_ms())) == 0)
+		return 0;
+	if (r < 0)
+		return r;
+	sv->engine_ctl = s->ctl;
+	return 0;
 }
 
 static struct child *
@@ -493,7 +548,8 @@ poll_set(struct server *sv, struct pollfd *pfd)
 
 	pfd[0].fd = sig_pipe[0];
 	pfd[0].events = POLLIN;
-	pfd[1].fd = sv->listen_fd;
+	/* No engine: connections wait in the listen queue for the next. */
+	pfd[1].fd = sv->engine_ctl != -1 ? sv->listen_fd : -1;
 	pfd[1].events = POLLIN;
 	for (i = 0; i < (size_t)sv->o->max_sessions; i++)
 		if (sv->children[i].auth_fd != -1) {
@@ -508,16 +564,21 @@ serve(struct server *sv)
 {
 	struct pollfd *pfd;
 	nfds_t n, i;
+	int r = 0;
 
 	if ((pfd = calloc(2 + (size_t)sv->o->max_sessions,
 	    sizeof(*pfd))) == NULL)
 		return SLUICE_ENOMEM;
-	while (!sv->stopping) {
+	reap(sv);	/* an engine that died before SIGCHLD was ours */
+	while (!sv->stopping && r == 0) {
 		n = poll_set(sv, pfd);
-		if (poll(pfd, n, -1) == -1 && errno != EINTR)
+		if (poll(pfd, n, sv->o->engine == NULL ? -1 : supervise_wait_ms(
+		    sv->o->engine, sluice_monotonic_ms())) == -1 && errno != EINTR)
 			break;
 		if (pfd[0].revents)
 			read_signals(sv);
+		if ((r = engine_tick(sv)) != 0)
+			break;
 		for (i = 2; i < n; i++)
 			if (pfd[i].revents)
 				auth_done(sv, pfd[i].fd);
@@ -525,7 +586,7 @@ serve(struct server *sv)
 			accept_one(sv);
 	}
 	free(pfd);
-	return 0;
+	return r;
 }
 
 static void
@@ -566,6 +627,10 @@ server_init(struct server *sv, const struct server_opts *o, int engine_ctl,
 		return SLUICE_ENOMEM;
 	for (i = 0; i < (size_t)o->max_sessions; i++)
 		sv->children[i].auth_fd = -1;
+	if (o->engine != NULL) {
+		o->engine->detach = engine_detach;
+		o->engine->detach_arg = sv;
+	}
 	return 0;
 }
 

@@ -13,6 +13,12 @@
  *
  * The parent learns that a child has authenticated when the child closes its
  * end of a per-child pipe (session.h).
+ *
+ * With o->engine, the parent also keeps the engine alive (supervise.h):
+ * when it dies, every session is sent SIGTERM, no connection is accepted
+ * until a new engine runs (they wait in the listen queue), and engine_ctl
+ * is the new engine's from then on. If the supervisor gives up,
+ * server_run() stops as for SIGTERM and returns SLUICE_EIO.
  */
 #ifndef SLUICE_SERVER_H
 #define SLUICE_SERVER_H
@@ -20,6 +26,8 @@
 #include <stdint.h>
 
 #include "ipc.h"
+
+struct supervisor;
 
 struct server_opts {
 	const char	*listen_addr;	/* numeric IPv4/IPv6; default 127.0.0.1 */
@@ -31,12 +39,14 @@ struct server_opts {
 	int		 idle_timeout;	/* seconds without traffic; 600 */
 	int		 log_verbosity;	/* LOG_LVL_*; also drives libssh's */
 	int		 legacy_ciphers;	/* 1: offer sshalgo.h's *_LEGACY too */
+	struct supervisor *engine;	/* keeps the engine; NULL: nobody */
 };
 
 void server_opts_default(struct server_opts *o);
 
 /* Runs until SIGTERM/SIGINT (returns 0) or a setup failure (negative
- * SLUICE_E*, logged). engine_ctl and sh stay the caller's. Logs
+ * SLUICE_E*, logged). engine_ctl (o->engine's ctl when it keeps one) and
+ * sh stay the caller's. Logs
  * "listening on ADDR:PORT" once bound (the real port when port is 0). */
 int server_run(const struct server_opts *o, int engine_ctl,
     struct ipc_shared *sh);

@@ -16,6 +16,7 @@
 #include <libssh/server.h>
 
 #include "ipc.h"
+#include "session/authwrap.h"
 #include "session/session.h"
 #include "session/sftp.h"
 #include "sluice/clock.h"
@@ -187,17 +188,22 @@ auth_reply(struct session *s, struct auth_answer *a)
 	return 0;
 }
 
-/* Asks the engine about a key; 0 = accepted. */
+/* Asks the engine about a key, with the proof of the signature for the
+ * final ask (p NULL at the probe); 0 = accepted. */
 static int
 engine_auth(struct session *s, const char *user, const uint8_t *blob,
-    size_t n, int final, struct auth_answer *a)
+    size_t n, const struct authwrap_proof *p, struct auth_answer *a)
 {
 	int r;
 
 	sbuf_reset(s->req);
 	if ((r = sbuf_put_cstring(s->req, user)) != 0 ||
 	    (r = sbuf_put_string(s->req, blob, n)) != 0 ||
-	    (r = sbuf_put_u8(s->req, (uint8_t)final)) != 0 ||
+	    (r = sbuf_put_u8(s->req, p != NULL)) != 0 ||
+	    (r = sbuf_put_string(s->req, p ? p->signed_data : NULL,
+	    p ? p->signed_len : 0)) != 0 ||
+	    (r = sbuf_put_string(s->req, p ? p->sig : NULL,
+	    p ? p->sig_len : 0)) != 0 ||
 	    (r = ask_engine(s, IPC_AUTH)) != 0)
 		return r;
 	return auth_reply(s, a);
@@ -285,17 +291,20 @@ session_authed(struct session *s, const char *user,
 }
 
 /* Shows the key to the engine: at the probe (final 0) and once its
- * signature verified (final 1). */
+ * signature verified (final 1), then with the proof libssh checked. */
 static int
 offer_to_engine(struct session *s, const char *user, const uint8_t *blob,
     size_t n, int final)
 {
+	static struct authwrap_proof proof;
 	struct auth_answer a;
 	char name[VIS_NAME_SIZE];
 	int r;
 
 	memset(&a, 0, sizeof(a));
-	r = engine_auth(s, user, blob, n, final, &a);
+	if (final && authwrap_take(&proof) != 0)
+		return pubkey_refused(s, user, "no signature to show the engine");
+	r = engine_auth(s, user, blob, n, final ? &proof : NULL, &a);
 	if (r == SLUICE_EDENIED)
 		log_info("key refused for \"%s\": %s", vis_name(name, user),
 		    a.why);
@@ -558,6 +567,27 @@ exec_output(struct chan *c, uint32_t *status)
 	return chan_write_all(c, err, errlen, 1);
 }
 
+/* IPC_ADMIN: the pieces of a long answer (IPC_ADMIN_DATA) go to the
+ * channel as they come; the reply lands in s->rep. */
+static int
+ask_admin(struct chan *c)
+{
+	struct session *s = c->sess;
+	uint32_t type;
+	int r;
+
+	if ((r = ipc_send(s->engine_fd, IPC_ADMIN, s->req, -1)) != 0)
+		return r;
+	while ((r = ipc_recv(s->engine_fd, &type, s->rep, NULL)) == 0 &&
+	    type == IPC_ADMIN_DATA)
+		if ((r = chan_write_all(c, sbuf_ptr(s->rep), sbuf_len(s->rep),
+		    0)) != 0)
+			return r;
+	if (r == 0 && type != (IPC_ADMIN | IPC_REPLY))
+		r = SLUICE_EPROTO;
+	return r;
+}
+
 static int
 run_exec(struct chan *c)
 {
@@ -567,7 +597,7 @@ run_exec(struct chan *c)
 
 	sbuf_reset(s->req);
 	if ((r = sbuf_put_cstring(s->req, c->command)) != 0 ||
-	    (r = ask_engine(s, IPC_ADMIN)) != 0 ||
+	    (r = ask_admin(c)) != 0 ||
 	    (r = exec_output(c, &status)) != 0)
 		return r;
 	(void)ssh_channel_request_send_exit_status(c->ch, (int)status);

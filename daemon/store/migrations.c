@@ -284,9 +284,19 @@ static const char schema_v2[] =
 
 "PRAGMA user_version = 2;";
 
+/* A message handed to the mail worker is marked in delivery first, so an
+ * engine that dies before the worker's verdict finds it on restart
+ * (daemon/engine/mail.h says what it then does). */
+static const char schema_v3[] =
+"ALTER TABLE outbox ADD COLUMN delivering INTEGER NOT NULL DEFAULT 0"
+"  CHECK (delivering IN (0, 1));"
+
+"PRAGMA user_version = 3;";
+
 static const struct migration migrations[] = {
 	{ 1, schema_v1 },
 	{ 2, schema_v2 },
+	{ 3, schema_v3 },
 };
 
 #define NMIGRATIONS (sizeof(migrations) / sizeof(migrations[0]))

@@ -124,6 +124,29 @@ outbox_mark_failed(struct store *s, int64_t id, const char *error,
 	return st_update_one(s, st, r);
 }
 
+int
+outbox_set_delivering(struct store *s, int64_t id, int on)
+{
+	sqlite3_stmt *st;
+	int r;
+
+	if ((r = st_stmt(s, ST_OUTBOX_CLAIM, &st)) == 0 &&
+	    (r = st_bind_i64(st, 1, on ? 1 : 0)) == 0)
+		r = st_bind_i64(st, 2, id);
+	return st_update_one(s, st, r);
+}
+
+int
+outbox_delivering(struct store *s, struct outbox_list *out)
+{
+	sqlite3_stmt *st;
+	int r;
+
+	memset(out, 0, sizeof(*out));
+	r = st_stmt(s, ST_OUTBOX_DELIVERING, &st);
+	return st_list(s, st, r, &outbox_kind, (void **)&out->v, &out->n);
+}
+
 void
 outbox_list_free(struct outbox_list *l)
 {

@@ -225,11 +225,17 @@ static const char *const sql[ST_MAX] = {
 	[ST_OUTBOX_INSERT] = "INSERT INTO outbox (dedupe_key, to_addrs, subject, "
 	    "body, created_at, next_attempt) VALUES (?, ?, ?, ?, ?, ?)",
 	[ST_OUTBOX_DUE] = "SELECT " OUTBOX_COLS " WHERE sent_at IS NULL AND "
-	    "next_attempt <= ? ORDER BY next_attempt, id LIMIT ?",
+	    "delivering = 0 AND next_attempt <= ? ORDER BY next_attempt, id "
+	    "LIMIT ?",
 	[ST_OUTBOX_SENT] = "UPDATE outbox SET sent_at = ?, attempts = "
-	    "attempts + 1 WHERE id = ? AND sent_at IS NULL",
+	    "attempts + 1, delivering = 0 WHERE id = ? AND sent_at IS NULL",
 	[ST_OUTBOX_FAILED] = "UPDATE outbox SET attempts = attempts + 1, "
-	    "last_error = ?, next_attempt = ? WHERE id = ? AND sent_at IS NULL",
+	    "last_error = ?, next_attempt = ?, delivering = 0 WHERE id = ? AND "
+	    "sent_at IS NULL",
+	[ST_OUTBOX_CLAIM] = "UPDATE outbox SET delivering = ? WHERE id = ? AND "
+	    "sent_at IS NULL AND delivering <> ?1",
+	[ST_OUTBOX_DELIVERING] = "SELECT " OUTBOX_COLS " WHERE sent_at IS NULL "
+	    "AND delivering = 1 ORDER BY id",
 
 	/* the audit table (audit_rows.c) */
 	[ST_AUDIT_INSERT] = "INSERT INTO audit (id, time, clock, actor, action, "

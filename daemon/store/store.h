@@ -51,7 +51,7 @@
 
 struct store;
 
-#define STORE_SCHEMA_VERSION	2	/* PRAGMA user_version this program writes */
+#define STORE_SCHEMA_VERSION	3	/* PRAGMA user_version this program writes */
 
 #define STORE_NAME_MAX		65	/* org codes, user names (domain.h name_check) */
 #define STORE_NIC_MAX		17	/* "NIC-123456-A1B2C" */
@@ -591,10 +591,18 @@ int outbox_enqueue(struct store *s, const char *dedupe_key, const char *to,
  * (0 = no limit). */
 int outbox_due(struct store *s, int64_t now, size_t limit,
     struct outbox_list *out);
+/* Both end a delivery (the message is no longer in delivery). */
 int outbox_mark_sent(struct store *s, int64_t id, int64_t at);
 /* attempts += 1, last_error = error, next_attempt as given. */
 int outbox_mark_failed(struct store *s, int64_t id, const char *error,
     int64_t next_attempt);
+/* Marks an unsent message in delivery (on = 1: outbox_due() no longer
+ * lists it) or no longer (on = 0); SLUICE_ENOTFOUND when it is sent, or
+ * already so. */
+int outbox_set_delivering(struct store *s, int64_t id, int on)
+    __attribute__((warn_unused_result));
+/* The unsent messages in delivery, by id. */
+int outbox_delivering(struct store *s, struct outbox_list *out);
 void outbox_list_free(struct outbox_list *l);
 
 /* ---- the gate's facts ---------------------------------------------------- */

@@ -100,6 +100,11 @@ int sshkey_rsa_pkey(const uint8_t *blob, size_t len,
     struct evp_pkey_st **pkey, unsigned *bits)
     __attribute__((warn_unused_result));
 
+/* An ecdsa-sha2-nistp{256,384,521} blob's public key as a new EVP_PKEY
+ * (free it with EVP_PKEY_free), its point checked to lie on the curve. */
+int sshkey_ecdsa_pkey(const uint8_t *blob, size_t len,
+    struct evp_pkey_st **pkey) __attribute__((warn_unused_result));
+
 /* A private key from an unencrypted openssh-key-v1 file. */
 struct sshkey_priv {
 	enum sshkey_type type;		/* SSHKEY_ED25519 or SSHKEY_RSA */

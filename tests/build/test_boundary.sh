@@ -24,4 +24,17 @@ nm -u "$bin/libsluiced_engine.a" | awk '{print $2}' | grep -Eq '^sqlite3_|^store
 	{ echo "FAIL: the engine library should call the store, not SQLite"; status=1; }
 nm -u "$bin/libsluiced_store.a" | awk '{print $2}' | grep -q '^sqlite3_' ||
 	{ echo "FAIL: the store library shows no SQLite calls: the check is blind"; status=1; }
+# The engine checks logins itself only with libssh's signature check wrapped
+# (daemon/session/authwrap.h): sluiced carries libssh inside (no libssh.so)
+# and the wrapper.
+[ -x "$bin/sluiced" ] || { echo "FAIL: $bin/sluiced missing"; exit 1; }
+if readelf -d "$bin/sluiced" | grep -q 'NEEDED.*libssh\.so'; then
+	echo "FAIL: sluiced links libssh.so: the login proof wrapper is bypassed"
+	status=1
+elif ! nm "$bin/sluiced" | grep -q ' T __wrap_ssh_pki_signature_verify$'; then
+	echo "FAIL: sluiced lacks the wrapper of libssh's signature check"
+	status=1
+else
+	echo "ok: sluiced wraps libssh's signature check (static libssh)"
+fi
 exit $status

@@ -1,11 +1,14 @@
 #!/usr/bin/env python3
 """The sendmail transport: a program that fails three times (exit 75) then
 succeeds delivers the message once, retried with backoff 1, 2, 4 minutes,
-each attempt the same bytes (same Message-ID), argv without a shell."""
+each attempt the same bytes (same Message-ID), argv without a shell. Each
+attempt runs in a delivery worker, the engine answering meanwhile: the test
+waits for the workers the daemon logs to be done before it counts."""
 
 import os
 import re
 import stat
+import time
 
 from harness import main, eq, check
 import story
@@ -43,9 +46,28 @@ def calls(w):
         return 0
 
 
+def log(w):
+    with open(os.path.join(w.tmp, "sluiced.log"), "rb") as f:
+        return f.read().decode("utf-8", "replace")
+
+
+def settled(w):
+    """The number of delivery workers started, once each has ended (bounded
+    wait). The engine logs a worker's start before it answers the request
+    that started it, so none is missed."""
+    for _ in range(1200):
+        text = log(w)
+        runs = text.count("mail: delivering ")
+        if text.count("mail: delivery worker ") == runs:
+            return runs
+        time.sleep(0.05)
+    raise AssertionError("delivery workers still running:\n" + log(w)[-4000:])
+
+
 def at(w, when, want, what):
     w.set_clock(when)
     w.ok("audrey", "dashboard")
+    eq(settled(w), want, "delivery workers at %s (%s)" % (when, what))
     eq(calls(w), want, "sendmail calls at %s (%s)" % (when, what))
 
 
@@ -60,6 +82,7 @@ def test(w):
     # The DSPT expires 2027-06-30: within 30 days, so `org dspt` queues one
     # message to ORG-A (no recipient yet: staff, said so) and staff.
     story.organisation(w)
+    eq(settled(w), 1, "one delivery worker")
     eq(calls(w), 1, "first attempt, when the message is queued")
     at(w, "2027-06-10T09:00:59Z", 1, "backoff: 1 minute not yet over")
     at(w, "2027-06-10T09:01:00Z", 2, "second attempt after 1 minute")

@@ -1129,6 +1129,23 @@ END_TEST
 
 /* ---- organisations -------------------------------------------------------- */
 
+/* SQL injection: every value is bound, never built into SQL, so a hostile
+ * name is stored and shown as the text it is and every table stays. */
+START_TEST(sql_injection_is_text)
+{
+	ok("oper", "org add ORG-B --name \"x'); DROP TABLE orgs; --\" "
+	    "--type \"u' OR '1'='1\"");
+	expect_out("appr", "org show ORG-B", "organisation ORG-B: x'); DROP "
+	    "TABLE orgs; -- (u' OR '1'='1)\nDSPT: none\nsanction: none\n"
+	    "contracts: none\nrecipients: none\nsignatories: none\n"
+	    "agreements: none\n");
+	expect("appr", "org show \"ORG-A' OR '1'='1\"", 1,
+	    "bad organisation code 'ORG-A' OR '1'='1': ORG-A' OR '1'='1: a "
+	    "name holds only letters, digits, '.', '_' and '-'\n");
+	ok("appr", "org show ORG-A");	/* the table is still there */
+}
+END_TEST
+
 START_TEST(org_show_and_contracts)
 {
 	ok("oper", "contract add ORG-A --ref DSFC-1 --starts 2026-01-01 "
@@ -1645,6 +1662,7 @@ main(void)
 	tcase_add_test(tc, staff_key_replaced);
 	tcase_add_test(tc, person_management);
 	tcase_add_test(tc, org_show_and_contracts);
+	tcase_add_test(tc, sql_injection_is_text);
 	tcase_add_test(tc, extract_list_show_discard);
 	tcase_add_test(tc, agreement_versions_and_terminate);
 	tcase_add_test(tc, signatory_list_and_revoke);

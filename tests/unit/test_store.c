@@ -151,7 +151,7 @@ START_TEST(test_newer_store_refused)
 	ck_assert_int_eq(store_open(fx_path, &s2, why, sizeof(why)), SLUICE_ESTORE);
 	ck_assert_ptr_null(s2);
 	ck_assert_str_eq(why, "store schema version 99 is newer than this "
-	    "program's 2; upgrade sluiced");
+	    "program's 3; upgrade sluiced");
 }
 END_TEST
 
@@ -440,6 +440,49 @@ START_TEST(test_outbox_dedupe)
 	/* sent or not, the key stays used: the scheduler sends once */
 	ck_assert_int_eq(outbox_enqueue(fx, "expiry-30:NIC-123456-A1B2C:1",
 	    "a@example.org", "s", "b", NULL), SLUICE_EEXIST);
+}
+END_TEST
+
+/* A message in delivery is not due again until it is marked sent, failed,
+ * or no longer in delivery; the engine finds it after a crash. */
+START_TEST(test_outbox_delivering)
+{
+	struct outbox_list l;
+	int64_t id = 0, id2 = 0;
+
+	ck_assert_int_eq(outbox_enqueue(fx, "k1", "a@example.org", "s1", "b",
+	    &id), 0);
+	ck_assert_int_eq(outbox_enqueue(fx, "k2", "b@example.org", "s2", "b",
+	    &id2), 0);
+	ck_assert_int_eq(outbox_set_delivering(fx, id, 1), 0);
+	ck_assert_int_eq(outbox_set_delivering(fx, id, 1), SLUICE_ENOTFOUND);
+	ck_assert_int_eq(outbox_due(fx, INT64_MAX / 2, 0, &l), 0);
+	ck_assert_uint_eq(l.n, 1);
+	ck_assert_int_eq(l.v[0].id, id2);
+	outbox_list_free(&l);
+	ck_assert_int_eq(outbox_delivering(fx, &l), 0);
+	ck_assert_uint_eq(l.n, 1);
+	ck_assert_str_eq(l.v[0].dedupe_key, "k1");
+	outbox_list_free(&l);
+	/* given back: due again, attempts untouched */
+	ck_assert_int_eq(outbox_set_delivering(fx, id, 0), 0);
+	ck_assert_int_eq(outbox_due(fx, INT64_MAX / 2, 0, &l), 0);
+	ck_assert_uint_eq(l.n, 2);
+	ck_assert_int_eq(l.v[0].attempts, 0);
+	outbox_list_free(&l);
+	/* a verdict ends the delivery */
+	ck_assert_int_eq(outbox_set_delivering(fx, id, 1), 0);
+	ck_assert_int_eq(outbox_set_delivering(fx, id2, 1), 0);
+	ck_assert_int_eq(outbox_mark_sent(fx, id, 1001), 0);
+	ck_assert_int_eq(outbox_mark_failed(fx, id2, "no", 1000), 0);
+	ck_assert_int_eq(outbox_delivering(fx, &l), 0);
+	ck_assert_uint_eq(l.n, 0);
+	outbox_list_free(&l);
+	ck_assert_int_eq(outbox_set_delivering(fx, id, 1), SLUICE_ENOTFOUND);
+	ck_assert_int_eq(outbox_due(fx, 1000, 0, &l), 0);
+	ck_assert_uint_eq(l.n, 1);
+	ck_assert_int_eq(l.v[0].id, id2);
+	outbox_list_free(&l);
 }
 END_TEST
 
@@ -1164,6 +1207,7 @@ downgrade_to_v1(void)
 	    "  FROM signatories;"
 	    "DROP TABLE signatories;"
 	    "ALTER TABLE sg1 RENAME TO signatories;"
+	    "ALTER TABLE outbox DROP COLUMN delivering;"
 	    "PRAGMA user_version = 1;"), SQLITE_OK);
 }
 
@@ -1184,7 +1228,9 @@ START_TEST(test_migration_from_v1)
 	    "'signatories') WHERE name = 'revoked_at'"), 0);
 	ck_assert_msg(store_open(fx_path, &fx, why, sizeof(why)) == 0, "%s", why);
 	ck_assert_int_eq(store_schema_version(fx, &v), 0);
-	ck_assert_int_eq(v, 2);
+	ck_assert_int_eq(v, 3);
+	ck_assert_int_eq(raw_count("SELECT count(*) FROM pragma_table_info("
+	    "'outbox') WHERE name = 'delivering'"), 1);
 	ck_assert_int_eq(raw_count("SELECT count(*) FROM pragma_table_info("
 	    "'signatories') WHERE name IN ('revoked_at', 'revoked_by', "
 	    "'revoke_reason')"), 3);
@@ -1215,6 +1261,7 @@ store_suite(void)
 	tcase_add_test(tc, test_key_twice_refused);
 	tcase_add_test(tc, test_four_eyes);
 	tcase_add_test(tc, test_outbox_dedupe);
+	tcase_add_test(tc, test_outbox_delivering);
 	tcase_add_test(tc, test_agreement_versions);
 	tcase_add_test(tc, test_signatories_and_signatures);
 	tcase_add_test(tc, test_gate_facts);

@@ -443,7 +443,7 @@ emit_json(struct admin_call *c)
 static int
 emit_result(struct admin_call *c)
 {
-	if (c->json)
+	if (c->json && !c->json_text)
 		return emit_json(c);
 	return sbuf_put(c->ctx->out, sbuf_ptr(c->text), sbuf_len(c->text));
 }

@@ -57,6 +57,9 @@ struct admin_call {
 	int			 json;
 	json_t			*result;	/* --json: the answer */
 	struct sbuf		*text;		/* text: the answer */
+	/* --json, but the handler wrote the JSON answer to text itself, as
+	 * emit_json() would have (an answer too long to build at once) */
+	int			 json_text;
 	char			 subject[128];	/* for the audit entry */
 	char			 why[ADMIN_WHY_MAX];
 	/* what a change did, as the audit entry's details (admin_change());
@@ -83,6 +86,9 @@ int admin_fail(struct admin_call *c, int err, const char *fmt, ...)
 /* Copies why from a store call, or a fallback when the store said nothing. */
 int admin_store_fail(struct admin_call *c, int r, const char *store_why,
     const char *fmt, ...) __attribute__((format(printf, 4, 5)));
+/* Hands c->text to ctx->spill once it has grown past ADMIN_SPILL_AT: for
+ * handlers whose answer has no bound (audit export). */
+int admin_spill(struct admin_call *c) __attribute__((warn_unused_result));
 /* Appends a formatted line to c->text (the caller adds "\n"). */
 int admin_print(struct admin_call *c, const char *fmt, ...)
     __attribute__((format(printf, 2, 3)));

@@ -90,6 +90,16 @@ admin_print(struct admin_call *c, const char *fmt, ...)
 	return r;
 }
 
+int
+admin_spill(struct admin_call *c)
+{
+	struct admin_ctx *ctx = c->ctx;
+
+	if (ctx->spill == NULL || sbuf_len(c->text) < ADMIN_SPILL_AT)
+		return 0;
+	return ctx->spill(ctx->spill_arg, &c->text);
+}
+
 void
 admin_subject(struct admin_call *c, const char *s)
 {

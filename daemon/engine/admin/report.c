@@ -115,37 +115,68 @@ cmd_audit_checkpoint(struct admin_call *c)
 	    (json_int_t)k.entries), "%s", line);
 }
 
+/* The export has no bound: it is written line by line to the text answer,
+ * which is handed on in pieces as it grows (admin_spill()). */
+struct export_state {
+	struct admin_call	*c;
+	size_t			 n;	/* entries so far */
+};
+
 static int
-export_line(void *arg, const char *line, size_t len)
+export_text(void *arg, const char *line, size_t len)
 {
-	json_t *arr = arg, *o;
+	struct export_state *x = arg;
+	int r;
+
+	if ((r = sbuf_put(x->c->text, line, len)) != 0)
+		return r;
+	return admin_spill(x->c);
+}
+
+/* One entry of the --json answer, compact with its keys sorted as
+ * emit_json() writes a whole answer, so the bytes are the same. */
+static int
+export_json_line(void *arg, const char *line, size_t len)
+{
+	struct export_state *x = arg;
+	json_t *o;
+	char *s;
+	int r;
 
 	if ((o = json_loadb(line, len, 0, NULL)) == NULL)
 		return SLUICE_EFORMAT;
-	return json_array_append_new(arr, o) == 0 ? 0 : SLUICE_ENOMEM;
+	s = json_dumps(o, JSON_COMPACT | JSON_SORT_KEYS);
+	json_decref(o);
+	if (s == NULL)
+		return SLUICE_ENOMEM;
+	if ((r = x->n++ == 0 ? 0 : sbuf_put(x->c->text, ",", 1)) == 0 &&
+	    (r = sbuf_put(x->c->text, s, strlen(s))) == 0)
+		r = admin_spill(x->c);
+	free(s);
+	return r;
 }
 
-/* The audit log since then as one JSON answer. */
+/* The audit log since then as one JSON answer: {"entries":[...]}. */
 static int
 export_json(struct admin_call *c, int64_t since)
 {
-	json_t *arr;
+	struct export_state x = { c, 0 };
+	static const char head[] = "{\"entries\":[", tail[] = "]}\n";
 	int r;
 
-	if ((arr = json_array()) == NULL)
-		return admin_fail(c, SLUICE_ENOMEM, "out of memory");
-	if ((r = audit_export_each(c->ctx->store, since, export_line,
-	    arr)) != 0) {
-		json_decref(arr);
+	if ((r = sbuf_put(c->text, head, sizeof(head) - 1)) != 0 ||
+	    (r = audit_export_each(c->ctx->store, since, export_json_line,
+	    &x)) != 0 || (r = sbuf_put(c->text, tail, sizeof(tail) - 1)) != 0)
 		return admin_fail(c, r, "cannot export the audit log");
-	}
-	return admin_result(c, json_pack("{s:o}", "entries", arr));
+	c->json_text = 1;
+	return 0;
 }
 
 int
 cmd_audit_export(struct admin_call *c)
 {
 	const char *since_s = admin_opt(c, "since");
+	struct export_state x = { c, 0 };
 	int64_t since = 0;
 	int r;
 
@@ -154,7 +185,8 @@ cmd_audit_export(struct admin_call *c)
 		    "expected YYYY-MM-DDTHH:MM:SSZ or YYYY-MM-DD", since_s);
 	if (c->json)
 		return export_json(c, since);
-	if ((r = audit_export(c->ctx->store, since, c->text)) != 0)
+	if ((r = audit_export_each(c->ctx->store, since, export_text,
+	    &x)) != 0)
 		return admin_fail(c, r, "cannot export the audit log");
 	return 0;
 }

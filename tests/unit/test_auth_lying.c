@@ -1,0 +1,547 @@
+/*
+ * test_auth_lying.c: a lying session cannot log in as staff. The test plays
+ * a session broken into: it holds its own socketpair to a real engine
+ * (engine_main() forked over a data directory made by `sluiced init`) and
+ * speaks the IPC protocol itself. It knows the admin's public key, as
+ * anyone may; it has the admin's private key only where a case says the
+ * client really signed. Every refused claim gets no identity, no staff
+ * request through, and an audit entry saying why.
+ */
+#define _XOPEN_SOURCE 700	/* nftw */
+
+#include <sys/socket.h>
+#include <sys/wait.h>
+
+#include <check.h>
+#include <ftw.h>
+#include <signal.h>
+#include <stdio.h>
+#include <stdlib.h>
+#include <string.h>
+#include <unistd.h>
+
+#include <jansson.h>
+#include <sodium.h>
+
+#include "engine/audit.h"
+#include "engine/engine.h"
+#include "ipc.h"
+#include "setup/init.h"
+#include "sluice/config.h"
+#include "sluice/domain.h"
+#include "sluice/error.h"
+#include "sluice/sshkey.h"
+#include "store/store.h"
+#include "testutil.h"
+
+#define PEER	"192.0.2.7:4242"
+
+struct keypair {
+	uint8_t	 pk[crypto_sign_PUBLICKEYBYTES];
+	uint8_t	 sk[crypto_sign_SECRETKEYBYTES];
+	uint8_t	 blob[51];	/* string "ssh-ed25519", string pk */
+	char	 fp[SSHKEY_FP_SIZE];
+};
+
+static char tmp[64], data[128];
+static struct keypair admin, mallory;
+static struct sluice_config cfg;
+static pid_t engine = -1;
+static int ctl = -1;
+static const uint8_t SID_X[32] = { 'x', 1, 2, 3 }, SID_Y[32] = { 'y', 4, 5 };
+
+/* ---- keys and what a client signs --------------------------------------- */
+
+static void
+keypair_make(struct keypair *k)
+{
+	ck_assert_int_eq(crypto_sign_keypair(k->pk, k->sk), 0);
+	memcpy(k->blob, "\0\0\0\x0bssh-ed25519\0\0\0\x20", 19);
+	memcpy(k->blob + 19, k->pk, 32);
+	ck_assert_int_eq(sshkey_fingerprint(k->blob, sizeof(k->blob), k->fp), 0);
+}
+
+/* The RFC 4252 section 7 request, as a client signs it; service and method
+ * as given, to make wrong ones too. */
+static struct sbuf *
+request_for(const uint8_t *sid, size_t sidlen, const char *user,
+    const char *service, const struct keypair *k)
+{
+	struct sbuf *b = sbuf_new();
+
+	ck_assert_ptr_nonnull(b);
+	ck_assert(sbuf_put_string(b, sid, sidlen) == 0 &&
+	    sbuf_put_u8(b, 50) == 0 && sbuf_put_cstring(b, user) == 0 &&
+	    sbuf_put_cstring(b, service) == 0 &&
+	    sbuf_put_cstring(b, "publickey") == 0 && sbuf_put_u8(b, 1) == 0 &&
+	    sbuf_put_cstring(b, "ssh-ed25519") == 0 &&
+	    sbuf_put_string(b, k->blob, sizeof(k->blob)) == 0);
+	return b;
+}
+
+/* The signature blob by key `by` over req. */
+static struct sbuf *
+sign_by(const struct keypair *by, const struct sbuf *req)
+{
+	uint8_t sig[crypto_sign_BYTES];
+	struct sbuf *b = sbuf_new();
+
+	ck_assert_ptr_nonnull(b);
+	ck_assert_int_eq(crypto_sign_detached(sig, NULL, sbuf_ptr(req),
+	    sbuf_len(req), by->sk), 0);
+	ck_assert(sbuf_put_cstring(b, "ssh-ed25519") == 0 &&
+	    sbuf_put_string(b, sig, sizeof(sig)) == 0);
+	return b;
+}
+
+/* ---- the engine ---------------------------------------------------------- */
+
+static void
+write_pub(const char *path, const struct keypair *k, const char *who)
+{
+	char b64[sodium_base64_ENCODED_LEN(sizeof(k->blob),
+	    sodium_base64_VARIANT_ORIGINAL)], line[256];
+	int n;
+
+	sodium_bin2base64(b64, sizeof(b64), k->blob, sizeof(k->blob),
+	    sodium_base64_VARIANT_ORIGINAL);
+	n = snprintf(line, sizeof(line), "ssh-ed25519 %s %s\n", b64, who);
+	ck_assert(n > 0 && (size_t)n < sizeof(line));
+	ck_assert_int_eq(tu_write_file(path, line, (size_t)n), 0);
+}
+
+static void
+setup(void)
+{
+	char pub[128], why[512] = "";
+	struct ipc_shared *sh;
+	int sv[2];
+
+	ck_assert_int_eq(sodium_init() >= 0, 1);
+	(void)signal(SIGPIPE, SIG_IGN);	/* a dropped session is an error here */
+	ck_assert_int_eq(tu_mkdtemp(tmp), 0);
+	keypair_make(&admin);
+	keypair_make(&mallory);
+	ck_assert_int_eq(tu_path(pub, sizeof(pub), tmp, "admin.pub"), 0);
+	ck_assert_int_eq(tu_path(data, sizeof(data), tmp, "data"), 0);
+	write_pub(pub, &admin, "admin");
+	ck_assert_int_eq(init_run(data, "admin", pub, 0, NULL), 0);
+	ck_assert_msg(config_load(data, &cfg, why, sizeof(why)) == 0, "%s", why);
+	ck_assert_ptr_nonnull(sh = ipc_shared_create());
+	ck_assert_int_eq(socketpair(AF_UNIX, SOCK_STREAM, 0, sv), 0);
+	ck_assert_int_ne(engine = fork(), -1);
+	if (engine == 0) {
+		close(sv[0]);
+		_exit(engine_main(data, &cfg, sv[1], sh, NULL));
+	}
+	close(sv[1]);
+	ctl = sv[0];
+}
+
+/* Stops the engine (its control socket closed) and waits for it. */
+static void
+engine_stop(void)
+{
+	int st;
+
+	if (engine <= 0)
+		return;
+	close(ctl);
+	ctl = -1;
+	ck_assert_int_eq(waitpid(engine, &st, 0), engine);
+	engine = -1;
+	ck_assert(WIFEXITED(st) && WEXITSTATUS(st) == 0);
+}
+
+static int
+rm_one(const char *path, const struct stat *sb, int flag, struct FTW *f)
+{
+	(void)sb;
+	(void)flag;
+	(void)f;
+	return remove(path);
+}
+
+static void
+teardown(void)
+{
+	if (engine > 0) {
+		(void)kill(engine, SIGKILL);
+		(void)waitpid(engine, NULL, 0);
+	}
+	(void)nftw(tmp, rm_one, 16, FTW_DEPTH | FTW_PHYS);
+}
+
+/* A new session, as the parent hands one over: the test's end of it. */
+static int
+session_new(void)
+{
+	struct sbuf *b = sbuf_new();
+	int sv[2];
+
+	ck_assert_int_eq(socketpair(AF_UNIX, SOCK_STREAM, 0, sv), 0);
+	ck_assert(sbuf_put_cstring(b, PEER) == 0);
+	ck_assert_int_eq(ipc_send(ctl, IPC_NEW_SESSION, b, sv[1]), 0);
+	close(sv[1]);
+	sbuf_free(b);
+	return sv[0];
+}
+
+/* ---- speaking as a session ----------------------------------------------- */
+
+struct answer {
+	uint32_t status, kind, roles;
+	char	 reason[256];
+};
+
+/* IPC_AUTH as user with key k; req and sig NULL for empty strings. */
+static struct answer
+claim(int fd, const char *user, const struct keypair *k, uint8_t final,
+    const struct sbuf *req, const struct sbuf *sig)
+{
+	struct sbuf *b = sbuf_new(), *rep = sbuf_new();
+	struct answer a;
+	const uint8_t *p;
+	size_t n;
+
+	memset(&a, 0, sizeof(a));
+	ck_assert(sbuf_put_cstring(b, user) == 0 &&
+	    sbuf_put_string(b, k->blob, sizeof(k->blob)) == 0 &&
+	    sbuf_put_u8(b, final) == 0 &&
+	    sbuf_put_string(b, req ? sbuf_ptr(req) : NULL,
+	    req ? sbuf_len(req) : 0) == 0 &&
+	    sbuf_put_string(b, sig ? sbuf_ptr(sig) : NULL,
+	    sig ? sbuf_len(sig) : 0) == 0);
+	ck_assert_int_eq(ipc_call(fd, IPC_AUTH, b, -1, rep, NULL), 0);
+	ck_assert(sbuf_get_u32(rep, &a.status) == 0 &&
+	    sbuf_get_string_direct(rep, &p, &n) == 0 && n < sizeof(a.reason) &&
+	    sbuf_get_u32(rep, &a.kind) == 0 && sbuf_get_u32(rep, &a.roles) == 0 &&
+	    sbuf_len(rep) == 0);
+	memcpy(a.reason, p, n);
+	sbuf_free(b);
+	sbuf_free(rep);
+	return a;
+}
+
+/* A final claim the engine refuses, with exactly this reason. */
+static void
+refused(int fd, const char *user, const struct keypair *k,
+    const struct sbuf *req, const struct sbuf *sig, const char *reason)
+{
+	struct answer a = claim(fd, user, k, 1, req, sig);
+
+	ck_assert_uint_eq(a.status, 1);
+	ck_assert_str_eq(a.reason, reason);
+	ck_assert_uint_eq(a.kind, IPC_KIND_NONE);
+	ck_assert_uint_eq(a.roles, 0);
+}
+
+/* An admin command; -1 when the engine dropped the session instead. */
+static int
+admin_cmd(int fd, const char *line)
+{
+	struct sbuf *b = sbuf_new(), *rep = sbuf_new();
+	uint32_t status = 0;
+	int r;
+
+	ck_assert(sbuf_put_cstring(b, line) == 0);
+	r = ipc_call(fd, IPC_ADMIN, b, -1, rep, NULL);
+	if (r == 0)
+		ck_assert_int_eq(sbuf_get_u32(rep, &status), 0);
+	sbuf_free(b);
+	sbuf_free(rep);
+	return r == 0 ? (int)status : -1;
+}
+
+/* ---- what the store says afterwards -------------------------------------- */
+
+struct logins {
+	char	 text[4096];	/* "actor|subject|outcome|details\n" each */
+};
+
+static int
+login_line(void *arg, const char *line, size_t len)
+{
+	struct logins *l = arg;
+	json_t *j = json_loadb(line, len, 0, NULL);
+	size_t used = strlen(l->text);
+
+	ck_assert_ptr_nonnull(j);
+	if (strcmp(json_string_value(json_object_get(j, "action")), "login") == 0)
+		(void)snprintf(l->text + used, sizeof(l->text) - used,
+		    "%s|%s|%s|%s\n",
+		    json_string_value(json_object_get(j, "actor")),
+		    json_string_value(json_object_get(j, "subject")),
+		    json_string_value(json_object_get(j, "outcome")),
+		    json_string_value(json_object_get(j, "details")));
+	json_decref(j);
+	return 0;
+}
+
+/* Stops the engine; the audit's login entries, and whether mallory is
+ * anyone in the store. */
+static void
+store_after(struct logins *l, int *mallory_exists)
+{
+	struct store *st = NULL;
+	struct identity id;
+	char why[256] = "";
+
+	engine_stop();
+	memset(l, 0, sizeof(*l));
+	ck_assert_msg(store_open(cfg.store_path, &st, why, sizeof(why)) == 0,
+	    "%s", why);
+	ck_assert_int_eq(audit_export_each(st, 0, login_line, l), 0);
+	*mallory_exists = identity_by_user(st, "mallory", &id) == 0;
+	store_close(st);
+}
+
+static void
+expect_logins(const char *want)
+{
+	struct logins l;
+	int mallory_exists;
+
+	store_after(&l, &mallory_exists);
+	ck_assert_str_eq(l.text, want);
+	ck_assert_int_eq(mallory_exists, 0);
+}
+
+/* "admin|<fp>|refused|from PEER: <why>\n" */
+static void
+line_of(char *out, size_t n, const char *user, const struct keypair *k,
+    const char *outcome, const char *details)
+{
+	int w = snprintf(out, n, "%s|%s|%s|from " PEER "%s\n", user, k->fp,
+	    outcome, details);
+
+	ck_assert(w > 0 && (size_t)w < n);
+}
+
+#define STAFF_ADD "staff add mallory --role admin,operator,approver,auditor"
+
+/* ---- the cases ----------------------------------------------------------- */
+
+START_TEST(test_no_signature)
+{
+	int fd = session_new();
+	char want[512];
+
+	refused(fd, "admin", &admin, NULL, NULL,
+	    "login proof refused: no signature");
+	ck_assert_int_eq(admin_cmd(fd, STAFF_ADD), -1);
+	close(fd);
+	line_of(want, sizeof(want), "admin", &admin, "refused",
+	    ": login proof refused: no signature");
+	expect_logins(want);
+}
+END_TEST
+
+START_TEST(test_bad_signature)
+{
+	struct sbuf *req = request_for(SID_X, 32, "admin", "ssh-connection",
+	    &admin);
+	struct sbuf *sig = sign_by(&admin, req);
+	int fd = session_new();
+	char want[512];
+
+	/* One bit of the signature flipped: made up, not the admin's. */
+	((uint8_t *)(uintptr_t)sbuf_ptr(sig))[sbuf_len(sig) - 1] ^= 1;
+	refused(fd, "admin", &admin, req, sig,
+	    "login proof refused: ssh-ed25519 signature does not verify");
+	ck_assert_int_eq(admin_cmd(fd, STAFF_ADD), -1);
+	close(fd);
+	line_of(want, sizeof(want), "admin", &admin, "refused",
+	    ": login proof refused: ssh-ed25519 signature does not verify");
+	expect_logins(want);
+	sbuf_free(req);
+	sbuf_free(sig);
+}
+END_TEST
+
+/* mallory's own key signs a request naming admin and admin's key: the
+ * signature is not by the key claimed. */
+START_TEST(test_signed_by_another_key)
+{
+	struct sbuf *req = request_for(SID_X, 32, "admin", "ssh-connection",
+	    &admin);
+	struct sbuf *sig = sign_by(&mallory, req);
+	int fd = session_new();
+
+	refused(fd, "admin", &admin, req, sig,
+	    "login proof refused: ssh-ed25519 signature does not verify");
+	ck_assert_int_eq(admin_cmd(fd, STAFF_ADD), -1);
+	close(fd);
+	sbuf_free(req);
+	sbuf_free(sig);
+}
+END_TEST
+
+/* Genuine signatures by the admin's key, but for another request than the
+ * one claimed: another user, another key, another service. */
+START_TEST(test_signed_for_another_request)
+{
+	struct sbuf *r1 = request_for(SID_X, 32, "root", "ssh-connection",
+	    &admin);
+	struct sbuf *r2 = request_for(SID_X, 32, "admin", "ssh-connection",
+	    &mallory);
+	struct sbuf *r3 = request_for(SID_X, 32, "admin", "ssh-userauth",
+	    &admin);
+	struct sbuf *s1 = sign_by(&admin, r1), *s2 = sign_by(&admin, r2);
+	struct sbuf *s3 = sign_by(&admin, r3);
+	int fd = session_new();
+
+	refused(fd, "admin", &admin, r1, s1,
+	    "login proof refused: the signed request is for another user");
+	refused(fd, "admin", &admin, r2, s2,
+	    "login proof refused: the signed request is for another key");
+	refused(fd, "admin", &admin, r3, s3,
+	    "login proof refused: malformed signed request");
+	ck_assert_int_eq(admin_cmd(fd, STAFF_ADD), -1);
+	close(fd);
+	sbuf_free(r1);
+	sbuf_free(r2);
+	sbuf_free(r3);
+	sbuf_free(s1);
+	sbuf_free(s2);
+	sbuf_free(s3);
+}
+END_TEST
+
+/* The real thing: the admin's client signed; the engine accepts, and the
+ * admin's commands run. */
+START_TEST(test_genuine_login)
+{
+	struct sbuf *req = request_for(SID_X, 32, "admin", "ssh-connection",
+	    &admin);
+	struct sbuf *sig = sign_by(&admin, req);
+	int fd = session_new();
+	struct answer a = claim(fd, "admin", &admin, 1, req, sig);
+	char want[512];
+
+	ck_assert_uint_eq(a.status, 0);
+	ck_assert_str_eq(a.reason, "");
+	ck_assert_uint_eq(a.kind, IPC_KIND_STAFF);
+	ck_assert_uint_eq(a.roles, ROLE_ADMIN);
+	ck_assert_int_eq(admin_cmd(fd, "staff list"), 0);
+	close(fd);
+	line_of(want, sizeof(want), "admin", &admin, "ok", " as staff");
+	expect_logins(want);
+	sbuf_free(req);
+	sbuf_free(sig);
+}
+END_TEST
+
+/* A connection keeps the first session identifier it proved (here with
+ * mallory's unregistered key): the admin's genuine signature made for
+ * another identifier is refused on it; one for the same is accepted. */
+START_TEST(test_session_id_pinned)
+{
+	struct sbuf *rm = request_for(SID_X, 32, "admin", "ssh-connection",
+	    &mallory);
+	struct sbuf *ry = request_for(SID_Y, 32, "admin", "ssh-connection",
+	    &admin);
+	struct sbuf *rx = request_for(SID_X, 32, "admin", "ssh-connection",
+	    &admin);
+	struct sbuf *sm = sign_by(&mallory, rm), *sy = sign_by(&admin, ry);
+	struct sbuf *sx = sign_by(&admin, rx);
+	int fd = session_new();
+
+	refused(fd, "admin", &mallory, rm, sm, "key is not registered");
+	refused(fd, "admin", &admin, ry, sy, "login proof refused: another "
+	    "session identifier than the one this connection proved before");
+	ck_assert_int_eq(admin_cmd(fd, STAFF_ADD), -1);
+	close(fd);
+	fd = session_new();
+	refused(fd, "admin", &mallory, rm, sm, "key is not registered");
+	ck_assert_uint_eq(claim(fd, "admin", &admin, 1, rx, sx).status, 0);
+	close(fd);
+	sbuf_free(rm);
+	sbuf_free(ry);
+	sbuf_free(rx);
+	sbuf_free(sm);
+	sbuf_free(sy);
+	sbuf_free(sx);
+}
+END_TEST
+
+/* A genuine login replayed on another connection (a signature kept by a
+ * session broken into) is refused. */
+START_TEST(test_replay_on_another_connection)
+{
+	struct sbuf *req = request_for(SID_X, 32, "admin", "ssh-connection",
+	    &admin);
+	struct sbuf *sig = sign_by(&admin, req);
+	int fd = session_new(), fd2;
+
+	ck_assert_uint_eq(claim(fd, "admin", &admin, 1, req, sig).status, 0);
+	fd2 = session_new();
+	refused(fd2, "admin", &admin, req, sig, "login proof refused: its "
+	    "session identifier logged in on another connection");
+	ck_assert_int_eq(admin_cmd(fd2, STAFF_ADD), -1);
+	close(fd2);
+	close(fd);
+	sbuf_free(req);
+	sbuf_free(sig);
+}
+END_TEST
+
+/* The probe carries no proof, and final is 0 or 1: anything else drops
+ * the session. */
+START_TEST(test_malformed_asks_drop)
+{
+	struct sbuf *req = request_for(SID_X, 32, "admin", "ssh-connection",
+	    &admin);
+	struct sbuf *sig = sign_by(&admin, req), *b = sbuf_new(), *rep = sbuf_new();
+	uint8_t final;
+	int fd;
+
+	for (final = 0; final <= 2; final += 2) {
+		fd = session_new();
+		sbuf_reset(b);
+		ck_assert(sbuf_put_cstring(b, "admin") == 0 &&
+		    sbuf_put_string(b, admin.blob, sizeof(admin.blob)) == 0 &&
+		    sbuf_put_u8(b, final) == 0 &&
+		    sbuf_put_string(b, sbuf_ptr(req), sbuf_len(req)) == 0 &&
+		    sbuf_put_string(b, sbuf_ptr(sig), sbuf_len(sig)) == 0);
+		ck_assert_int_ne(ipc_call(fd, IPC_AUTH, b, -1, rep, NULL), 0);
+		close(fd);
+	}
+	sbuf_free(req);
+	sbuf_free(sig);
+	sbuf_free(b);
+	sbuf_free(rep);
+}
+END_TEST
+
+static Suite *
+suite(void)
+{
+	Suite *s = suite_create("auth_lying");
+	TCase *tc = tcase_create("lying session");
+
+	tcase_add_checked_fixture(tc, setup, teardown);
+	tcase_set_timeout(tc, 60);
+	tcase_add_test(tc, test_no_signature);
+	tcase_add_test(tc, test_bad_signature);
+	tcase_add_test(tc, test_signed_by_another_key);
+	tcase_add_test(tc, test_signed_for_another_request);
+	tcase_add_test(tc, test_genuine_login);
+	tcase_add_test(tc, test_session_id_pinned);
+	tcase_add_test(tc, test_replay_on_another_connection);
+	tcase_add_test(tc, test_malformed_asks_drop);
+	suite_add_tcase(s, tc);
+	return s;
+}
+
+int
+main(void)
+{
+	SRunner *sr = srunner_create(suite());
+	int failed;
+
+	srunner_run_all(sr, CK_NORMAL);
+	failed = srunner_ntests_failed(sr);
+	srunner_free(sr);
+	return failed == 0 ? EXIT_SUCCESS : EXIT_FAILURE;
+}

@@ -9,6 +9,10 @@
 #include "sluice/error.h"
 #include "sluice/version.h"
 #include "cli.h"
+#include "interrupt.h"
+
+#define PROGRESS_BAR_WIDTH	24
+#define PROGRESS_EVERY		0.25	/* seconds between redraws */
 
 void
 cli_conf_words(const char *confname, char *out, size_t outlen)
@@ -258,10 +262,29 @@ human(double v, char *out, size_t outlen)
 	    units[u]);
 }
 
+/* "[#####.....]  45% " when the total is known. */
+static void
+progress_bar(const struct progress *p, char *out, size_t outlen)
+{
+	char bar[PROGRESS_BAR_WIDTH + 1];
+	uint64_t done = p->done < p->total ? p->done : p->total;
+	size_t fill, pct;
+
+	out[0] = '\0';
+	if (p->total == 0)
+		return;
+	pct = (size_t)(done * 100 / p->total);
+	fill = (size_t)(done * PROGRESS_BAR_WIDTH / p->total);
+	memset(bar, '#', fill);
+	memset(bar + fill, '.', PROGRESS_BAR_WIDTH - fill);
+	bar[PROGRESS_BAR_WIDTH] = '\0';
+	(void)snprintf(out, outlen, "[%s] %3zu%% ", bar, pct);
+}
+
 static void
 progress_show(struct progress *p, const struct timespec *now)
 {
-	char done[32], rate[32], total[32] = "";
+	char done[32], rate[32], total[32] = "", bar[PROGRESS_BAR_WIDTH + 16];
 	double secs = elapsed(&p->start, now);
 
 	human((double)p->done, done, sizeof(done));
@@ -270,8 +293,10 @@ progress_show(struct progress *p, const struct timespec *now)
 		human((double)p->total, total + 3, sizeof(total) - 3);
 		memcpy(total, " / ", 3);
 	}
-	(void)fprintf(stderr, "\r%s: %s%s  %s/s   ", p->label, done, total,
-	    rate);
+	progress_bar(p, bar, sizeof(bar));
+	(void)fprintf(stderr, "\r%s: %s%s%s  %s/s   ", p->label, bar, done,
+	    total, rate);
+	interrupt_line(1);
 	p->shown = 1;
 	p->last = *now;
 }
@@ -296,7 +321,7 @@ progress_update(struct progress *p, uint64_t done)
 	if (!p->enabled)
 		return;
 	(void)clock_gettime(CLOCK_MONOTONIC, &now);
-	if (elapsed(&p->last, &now) >= 1.0)
+	if (elapsed(&p->last, &now) >= PROGRESS_EVERY)
 		progress_show(p, &now);
 }
 
@@ -310,6 +335,7 @@ progress_end(struct progress *p)
 	(void)clock_gettime(CLOCK_MONOTONIC, &now);
 	progress_show(p, &now);
 	(void)fputc('\n', stderr);
+	interrupt_line(0);
 }
 
 void

@@ -72,7 +72,9 @@ void cli_conf_words(const char *confname, char *out, size_t outlen);
  * returns the exit status. */
 int cli_version(const char *tool);
 
-/* Progress on stderr, at most once a second, only when stderr is a tty. */
+/* Progress on stderr (a bar and a percentage when the total is known), at
+ * most four times a second, only when stderr is a tty; while a line is
+ * open, interrupt.h knows to end it. */
 struct progress {
 	int		 enabled;
 	const char	*label;

@@ -39,13 +39,14 @@ conn_set_options(ssh_session s, const struct ccfg *cfg, char *why,
     size_t whylen)
 {
 	unsigned int port = (unsigned int)cfg->port;
-	int off = 0, verbosity = SSH_LOG_NOLOG;
+	int off = 0, on = 1, verbosity = SSH_LOG_NOLOG;
 	long timeout = 30;
 
 	if (ssh_options_set(s, SSH_OPTIONS_HOST, cfg->host) < 0 ||
 	    ssh_options_set(s, SSH_OPTIONS_PORT, &port) < 0 ||
 	    ssh_options_set(s, SSH_OPTIONS_LOG_VERBOSITY, &verbosity) < 0 ||
 	    ssh_options_set(s, SSH_OPTIONS_TIMEOUT, &timeout) < 0 ||
+	    ssh_options_set(s, SSH_OPTIONS_NODELAY, &on) < 0 ||
 	    /* The settings come from sluice's own config and flags only. */
 	    ssh_options_set(s, SSH_OPTIONS_PROCESS_CONFIG, &off) < 0)
 		return sluice_why(why, whylen, SLUICE_EINVAL,

@@ -12,10 +12,13 @@
 #define HANDLE_MAX	256u			/* v3: handles are at most 256 bytes */
 #define MAX_EXTENDED	64u			/* extended attribute pairs we skip */
 #define HEAD_FIRST	4096u			/* a head's first READ */
+#define FEED_BUF	(1024u * 1024)		/* a local copy, handed on */
+#define LIMITS_EXT	"limits@openssh.com"
 
 struct sftp_client {
 	struct sftp_io	 io;
 	uint32_t	 next_id;
+	uint32_t	 read_len;	/* bytes asked for per READ */
 	struct sbuf	*tx;
 	uint8_t		*rx;
 	size_t		 rx_off, rx_len;
@@ -330,6 +333,49 @@ expect_ok(struct sftp_reply *rp, const char *path, char *msg, size_t msglen,
 
 /* --- session ------------------------------------------------------------ */
 
+/* True when the extensions of a VERSION reply name limits@openssh.com. */
+static int
+has_limits(struct sbuf *b)
+{
+	const uint8_t *name, *data;
+	size_t nlen, dlen;
+
+	while (sbuf_len(b) > 0) {
+		if (sbuf_get_string_direct(b, &name, &nlen) != 0 ||
+		    sbuf_get_string_direct(b, &data, &dlen) != 0)
+			return 0;
+		if (nlen == strlen(LIMITS_EXT) &&
+		    memcmp(name, LIMITS_EXT, nlen) == 0)
+			return 1;
+	}
+	return 0;
+}
+
+/* Asks the server's limits: READs stay at or under its read length (a
+ * server may drop a session on a longer one). */
+static int
+ask_limits(struct sftp_client *c, char *why, size_t whylen)
+{
+	struct sftp_reply rp;
+	uint64_t packet, read_len;
+	uint32_t id;
+	int r;
+
+	if ((r = pkt_begin(c, SSH_FXP_EXTENDED, &id)) != 0 ||
+	    (r = sbuf_put_cstring(c->tx, LIMITS_EXT)) != 0 ||
+	    (r = transact(c, id, &rp, why, whylen)) != 0)
+		return r;
+	if (rp.type != SSH_FXP_EXTENDED_REPLY)
+		return 0;	/* refused: our own limits hold */
+	if (sbuf_get_u64(&rp.body, &packet) != 0 ||
+	    sbuf_get_u64(&rp.body, &read_len) != 0)
+		return sluice_why(why, whylen, SLUICE_EPROTO,
+		    "malformed limits from server");
+	if (read_len > 0 && read_len < c->read_len)
+		c->read_len = (uint32_t)read_len;
+	return 0;
+}
+
 int
 sftp_client_new(const struct sftp_io *io, struct sftp_client **out,
     char *why, size_t whylen)
@@ -347,6 +393,7 @@ sftp_client_new(const struct sftp_io *io, struct sftp_client **out,
 	}
 	c->io = *io;
 	c->next_id = 1;
+	c->read_len = SFTP_MAX_READ;
 	if ((c->tx = sbuf_new()) == NULL || (c->rx = malloc(RX_CAP)) == NULL) {
 		r = sluice_why(why, whylen, SLUICE_ENOMEM, "out of memory");
 		goto out;
@@ -361,6 +408,8 @@ sftp_client_new(const struct sftp_io *io, struct sftp_client **out,
 		    "the server does not speak SFTP version 3");
 		goto out;
 	}
+	if (has_limits(&rp.body) && (r = ask_limits(c, why, whylen)) != 0)
+		goto out;
 	*out = c;
 	c = NULL;
 out:
@@ -673,6 +722,28 @@ pwrite_all(int fd, const uint8_t *p, size_t n, uint64_t off)
 	return 0;
 }
 
+static int
+pread_all(int fd, uint8_t *p, size_t n, uint64_t off)
+{
+	ssize_t rd;
+
+	while (n > 0) {
+		if (off > INT64_MAX)
+			return SLUICE_ETOOBIG;
+		if ((rd = pread(fd, p, n, (off_t)off)) <= 0) {
+			if (rd < 0 && errno == EINTR)
+				continue;
+			return SLUICE_EIO;
+		}
+		p += rd;
+		n -= (size_t)rd;
+		off += (uint64_t)rd;
+	}
+	return 0;
+}
+
+/* A download. With a sink, every byte below `fed` was handed to it, in
+ * order. */
 struct get_state {
 	const struct sftp_handle *h;
 	const char	*path;
@@ -680,9 +751,13 @@ struct get_state {
 	uint64_t	 next;		/* next offset to ask for */
 	uint64_t	 limit;		/* ask only below this */
 	uint64_t	 eof_at;	/* lowest offset answered with EOF */
-	uint64_t	 got;
+	uint64_t	 got;		/* bytes received after the head */
+	uint64_t	 head_got;	/* head bytes the local copy lacked */
 	size_t		 inflight;
 	int		 err;		/* first error; stop asking, drain */
+	const struct sftp_sink *sink;
+	uint64_t	 fed;
+	uint8_t		*feedbuf;	/* FEED_BUF: the local copy, read back */
 	struct sftp_req	 reqs[SFTP_READ_AHEAD];
 };
 
@@ -696,16 +771,73 @@ get_fill(struct sftp_client *c, struct get_state *g)
 	    g->next < g->limit && g->next < g->eof_at) {
 		if ((q = req_free_slot(g->reqs, SFTP_READ_AHEAD)) == NULL)
 			break;
-		if ((r = send_read(c, g->h, q, g->next, SFTP_MAX_READ)) != 0)
+		if ((r = send_read(c, g->h, q, g->next, c->read_len)) != 0)
 			return r;
 		g->inflight++;
-		g->next += SFTP_MAX_READ;
+		g->next += c->read_len;
 	}
 	return 0;
 }
 
-/* One DATA reply: written at its offset; a short one is asked again for
- * the rest, in the same slot. */
+/* True when bytes at off go straight to a sink that writes them itself. */
+static int
+sink_writes(const struct get_state *g, uint64_t off)
+{
+	return g->sink != NULL && g->sink->writes && off == g->fed &&
+	    g->err == 0;
+}
+
+/* Hands p[0..n), the file's bytes at off, to the sink if they come next. */
+static int
+feed_mem(struct get_state *g, uint64_t off, const uint8_t *p, size_t n,
+    char *why, size_t whylen)
+{
+	int r;
+
+	if (g->sink == NULL || off != g->fed || g->err != 0)
+		return 0;
+	if ((r = g->sink->take(g->sink->arg, p, n, why, whylen)) != 0)
+		return r;
+	g->fed += n;
+	return 0;
+}
+
+/* Hands the sink the bytes [fed, upto), read back from the local copy:
+ * a resumed download's start, or replies that came out of order. */
+static int
+feed_fd(struct get_state *g, uint64_t upto, char *why, size_t whylen)
+{
+	size_t n;
+	int r;
+
+	while (g->sink != NULL && g->err == 0 && g->fed < upto) {
+		n = upto - g->fed > FEED_BUF ? FEED_BUF : (size_t)(upto - g->fed);
+		if ((r = pread_all(g->fd, g->feedbuf, n, g->fed)) != 0)
+			return sluice_why(why, whylen, r, "%s: cannot read the "
+			    "local copy back: %s", g->path, strerror(errno));
+		if ((r = g->sink->take(g->sink->arg, g->feedbuf, n, why,
+		    whylen)) != 0)
+			return r;
+		g->fed += n;
+	}
+	return 0;
+}
+
+/* Every byte below this has come: the lowest offset still asked for. */
+static uint64_t
+get_frontier(const struct get_state *g)
+{
+	uint64_t f = g->next < g->eof_at ? g->next : g->eof_at;
+	size_t i;
+
+	for (i = 0; i < SFTP_READ_AHEAD; i++)
+		if (g->reqs[i].used && g->reqs[i].off < f)
+			f = g->reqs[i].off;
+	return f;
+}
+
+/* One DATA reply: written at its offset (and handed on when it is next);
+ * a short one is asked again for the rest, in the same slot. */
 static int
 get_data(struct sftp_client *c, struct get_state *g, struct sftp_req *q,
     struct sftp_reply *rp, char *why, size_t whylen)
@@ -718,9 +850,12 @@ get_data(struct sftp_client *c, struct get_state *g, struct sftp_req *q,
 	    dl > q->len || q->off >= g->eof_at)
 		return sluice_why(why, whylen, SLUICE_EPROTO,
 		    "%s: malformed data from server", g->path);
-	if (g->err == 0 && (r = pwrite_all(g->fd, d, dl, q->off)) != 0)
+	if (g->err == 0 && !sink_writes(g, q->off) &&
+	    (r = pwrite_all(g->fd, d, dl, q->off)) != 0)
 		return sluice_why(why, whylen, r, "%s: cannot write: %s",
 		    g->path, strerror(errno));
+	if ((r = feed_mem(g, q->off, d, dl, why, whylen)) != 0)
+		g->err = r;
 	g->got += dl;
 	if (q->off + dl >= g->limit)
 		g->limit = UINT64_MAX;	/* the size was stale: read to EOF */
@@ -732,13 +867,36 @@ get_data(struct sftp_client *c, struct get_state *g, struct sftp_req *q,
 	return send_read(c, g->h, q, q->off + dl, q->len - (uint32_t)dl);
 }
 
+/* A STATUS in answer to a pipelined READ: EOF marks the end, anything
+ * else is the download's first error. */
+static int
+get_status(struct get_state *g, struct sftp_req *q, struct sftp_reply *rp,
+    char *why, size_t whylen)
+{
+	struct sbuf peek = rp->body;
+	uint32_t code;
+
+	q->used = 0;
+	g->inflight--;
+	if (sbuf_get_u32(&peek, &code) != 0)
+		return sluice_why(why, whylen, SLUICE_EPROTO,
+		    "%s: malformed status from server", g->path);
+	if (code == SSH_FX_EOF) {
+		if (q->off < g->eof_at)
+			g->eof_at = q->off;
+		return 0;
+	}
+	if (g->err == 0)
+		g->err = status_fail(rp, g->path, why, whylen);
+	return 0;
+}
+
 static int
 get_reply(struct sftp_client *c, struct get_state *g, char *why,
     size_t whylen)
 {
 	struct sftp_reply rp;
 	struct sftp_req *q;
-	uint32_t code;
 	int r;
 
 	if ((r = pkt_recv(c, &rp, why, whylen)) != 0)
@@ -752,23 +910,7 @@ get_reply(struct sftp_client *c, struct get_state *g, char *why,
 	if (rp.type != SSH_FXP_STATUS)
 		return sluice_why(why, whylen, SLUICE_EPROTO,
 		    "%s: unexpected reply to READ", g->path);
-	q->used = 0;
-	g->inflight--;
-	{
-		struct sbuf peek = rp.body;
-
-		if (sbuf_get_u32(&peek, &code) != 0)
-			return sluice_why(why, whylen, SLUICE_EPROTO,
-			    "%s: malformed status from server", g->path);
-	}
-	if (code == SSH_FX_EOF) {
-		if (q->off < g->eof_at)
-			g->eof_at = q->off;
-		return 0;
-	}
-	if (g->err == 0)
-		g->err = status_fail(&rp, g->path, why, whylen);
-	return 0;
+	return get_status(g, q, &rp, why, whylen);
 }
 
 static int
@@ -785,39 +927,29 @@ get_loop(struct sftp_client *c, struct get_state *g, sftp_progress_fn
 			break;
 		if ((r = get_reply(c, g, why, whylen)) != 0)
 			return r;
+		if ((r = feed_fd(g, get_frontier(g), why, whylen)) != 0)
+			g->err = r;
 		if (progress != NULL)
-			progress(arg, g->got);
+			progress(arg, g->sink != NULL ? g->fed : g->got);
 	}
 	return g->err;
 }
 
-static void
-get_state_init(struct get_state *g, const struct sftp_handle *h,
-    const char *path, int fd, uint64_t offset, uint64_t limit)
-{
-	g->h = h;
-	g->path = path;
-	g->fd = fd;
-	g->next = offset;
-	g->limit = limit;
-	g->eof_at = UINT64_MAX;
-}
-
-/* At EOF: the bytes received must be the file from offset to its end. */
+/* At EOF: the bytes received must be the file from start to its end. */
 static int
-get_check_end(const struct get_state *g, const char *path, uint64_t offset,
-    char *why, size_t whylen)
+get_check_end(const struct get_state *g, uint64_t start, char *why,
+    size_t whylen)
 {
-	if (g->eof_at < offset)
+	if (g->eof_at < start)
 		return sluice_why(why, whylen, SLUICE_EINVAL,
 		    "%s: the local copy is longer than the file on the server",
-		    path);
-	if (g->eof_at == UINT64_MAX || g->got != g->eof_at - offset)
+		    g->path);
+	if (g->eof_at == UINT64_MAX || g->got != g->eof_at - start)
 		return sluice_why(why, whylen, SLUICE_EPROTO,
 		    "%s: the server sent %llu bytes where %llu were expected",
-		    path, (unsigned long long)g->got,
+		    g->path, (unsigned long long)g->got,
 		    (unsigned long long)(g->eof_at == UINT64_MAX ? 0 :
-		    g->eof_at - offset));
+		    g->eof_at - start));
 	return 0;
 }
 
@@ -846,7 +978,7 @@ head_read(struct sftp_client *c, const struct sftp_handle *h,
 	struct sftp_reply rp;
 	const uint8_t *d;
 	size_t dl;
-	uint32_t id, len = left > SFTP_MAX_READ ? SFTP_MAX_READ : (uint32_t)left;
+	uint32_t id, len = left > c->read_len ? c->read_len : (uint32_t)left;
 	int r;
 
 	if ((r = build_handle_req(c, SSH_FXP_READ, h, &id)) != 0 ||
@@ -875,14 +1007,34 @@ head_step(size_t have, size_t max)
 	return step < max - have ? step : max - have;
 }
 
+/* The checked head b: written to fd if the local copy lacks it (by us,
+ * or by a sink that writes; *start then moves to its end) and handed to
+ * the sink. */
+static int
+head_keep(struct get_state *g, const struct sbuf *b, uint64_t *start,
+    char *why, size_t whylen)
+{
+	int r;
+
+	if (*start < sbuf_len(b)) {
+		if (!sink_writes(g, 0) &&
+		    (r = pwrite_all(g->fd, sbuf_ptr(b), sbuf_len(b), 0)) != 0)
+			return sluice_why(why, whylen, r, "%s: cannot write: "
+			    "%s", g->path, strerror(errno));
+		g->head_got = sbuf_len(b) - *start;
+		*start = sbuf_len(b);
+	}
+	return feed_mem(g, 0, sbuf_ptr(b), sbuf_len(b), why, whylen);
+}
+
 /*
  * The head's bytes from offset 0, one READ at a time, handed to its check;
- * once it passes they are written to fd and *start is where the download
+ * once it passes they are kept (head_keep) and *start is where the download
  * goes on (offset, or the head's end if that is further).
  */
 static int
-get_head(struct sftp_client *c, const struct sftp_handle *h, const char *path,
-    int fd, const struct sftp_head_check *head, uint64_t *start, char *why,
+get_head(struct sftp_client *c, struct get_state *g,
+    const struct sftp_head_check *head, uint64_t *start, char *why,
     size_t whylen)
 {
 	struct sbuf *b;
@@ -892,42 +1044,104 @@ get_head(struct sftp_client *c, const struct sftp_handle *h, const char *path,
 		return sluice_why(why, whylen, SLUICE_ENOMEM, "out of memory");
 	while (r == 0 && !eof && sbuf_len(b) < head->max &&
 	    head->len(head->arg, sbuf_ptr(b), sbuf_len(b)) == 0)
-		r = head_read(c, h, path, b, head_step(sbuf_len(b), head->max),
-		    &eof, why, whylen);
+		r = head_read(c, g->h, g->path, b, head_step(sbuf_len(b),
+		    head->max), &eof, why, whylen);
 	if (r == 0)
 		r = head->check(head->arg, sbuf_ptr(b), sbuf_len(b), why, whylen);
-	if (r == 0 && *start < sbuf_len(b)) {
-		if ((r = pwrite_all(fd, sbuf_ptr(b), sbuf_len(b), 0)) != 0)
-			r = sluice_why(why, whylen, r, "%s: cannot write: %s",
-			    path, strerror(errno));
-		*start = sbuf_len(b);
-	}
+	if (r == 0)
+		r = head_keep(g, b, start, why, whylen);
 	sbuf_free(b);
 	return r;
 }
 
-/* The pipelined download from start on, checked to end at EOF. */
+/* The pipelined download from start on, checked to end at EOF, and what
+ * is left for the sink handed on. */
 static int
-get_rest(struct sftp_client *c, const struct sftp_handle *h, const char *path,
-    int fd, uint64_t start, sftp_progress_fn progress, void *arg,
-    uint64_t *got, char *why, size_t whylen)
+get_rest(struct sftp_client *c, struct get_state *g, uint64_t start,
+    sftp_progress_fn progress, void *arg, char *why, size_t whylen)
 {
-	struct get_state *g;
 	uint64_t size = 0;
 	int known, r;
 
-	if ((r = fstat_size(c, h, path, &size, &known, why, whylen)) != 0)
+	if ((r = fstat_size(c, g->h, g->path, &size, &known, why,
+	    whylen)) != 0)
 		return r;
-	if ((g = calloc(1, sizeof(*g))) == NULL)
-		return sluice_why(why, whylen, SLUICE_ENOMEM, "out of memory");
+	g->next = start;
 	/* With a size, ask up to it and once at it, to see EOF there. */
-	get_state_init(g, h, path, fd, start,
-	    known && size < UINT64_MAX ? size + 1 : UINT64_MAX);
-	if ((r = get_loop(c, g, progress, arg, why, whylen)) == 0)
-		r = get_check_end(g, path, start, why, whylen);
-	*got += g->got;
+	g->limit = known && size < UINT64_MAX ? size + 1 : UINT64_MAX;
+	g->eof_at = UINT64_MAX;
+	if ((r = get_loop(c, g, progress, arg, why, whylen)) != 0 ||
+	    (r = get_check_end(g, start, why, whylen)) != 0)
+		return r;
+	return feed_fd(g, g->eof_at, why, whylen);
+}
+
+/* The download on an open handle: the head, the local copy (to the
+ * sink), then the rest. */
+static int
+get_open(struct sftp_client *c, struct get_state *g, uint64_t offset,
+    const struct sftp_head_check *head, sftp_progress_fn progress,
+    void *arg, char *why, size_t whylen)
+{
+	uint64_t start = offset;
+	int r;
+
+	if (head != NULL && (r = get_head(c, g, head, &start, why,
+	    whylen)) != 0)
+		return r;
+	if ((r = feed_fd(g, start, why, whylen)) != 0)
+		return r;
+	return get_rest(c, g, start, progress, arg, why, whylen);
+}
+
+static void
+get_state_free(struct get_state *g)
+{
+	if (g != NULL)
+		free(g->feedbuf);
 	free(g);
-	return r;
+}
+
+static int
+get_state_new(const struct sftp_handle *h, const char *path, int fd,
+    const struct sftp_sink *sink, struct get_state **out)
+{
+	struct get_state *g;
+
+	if ((*out = g = calloc(1, sizeof(*g))) == NULL)
+		return SLUICE_ENOMEM;
+	g->h = h;
+	g->path = path;
+	g->fd = fd;
+	g->sink = sink;
+	if (sink != NULL && (g->feedbuf = malloc(FEED_BUF)) == NULL)
+		return SLUICE_ENOMEM;
+	return 0;
+}
+
+int
+sftp_get_stream(struct sftp_client *c, const char *path, int fd,
+    uint64_t offset, const struct sftp_head_check *head,
+    const struct sftp_sink *sink, sftp_progress_fn progress, void *arg,
+    uint64_t *got, char *why, size_t whylen)
+{
+	struct sftp_handle h;
+	struct get_state *g = NULL;
+	int r, r2;
+
+	*got = 0;
+	if ((r = open_file(c, path, SSH_FXF_READ, &h, why, whylen)) != 0)
+		return r;
+	if ((r = get_state_new(&h, path, fd, sink, &g)) != 0)
+		r = sluice_why(why, whylen, r, "out of memory");
+	else
+		r = get_open(c, g, offset, head, progress, arg, why, whylen);
+	if (g != NULL)
+		*got = g->head_got + g->got;
+	get_state_free(g);
+	r2 = sftp_close_handle(c, &h, path, NULL, 0, r == 0 ? why : NULL,
+	    r == 0 ? whylen : 0);
+	return r == 0 ? r2 : r;
 }
 
 int
@@ -936,24 +1150,8 @@ sftp_get_checked(struct sftp_client *c, const char *path, int fd,
     sftp_progress_fn progress, void *arg, uint64_t *got, char *why,
     size_t whylen)
 {
-	struct sftp_handle h;
-	uint64_t start = offset;
-	int r, r2;
-
-	*got = 0;
-	if ((r = open_file(c, path, SSH_FXF_READ, &h, why, whylen)) != 0)
-		return r;
-	if (head != NULL && (r = get_head(c, &h, path, fd, head, &start, why,
-	    whylen)) != 0)
-		goto out;
-	*got = start > offset ? start - offset : 0;
-	r = get_rest(c, &h, path, fd, start, progress, arg, got, why, whylen);
-out:
-	r2 = sftp_close_handle(c, &h, path, NULL, 0, r == 0 ? why : NULL,
-	    r == 0 ? whylen : 0);
-	if (r == 0)
-		r = r2;
-	return r;
+	return sftp_get_stream(c, path, fd, offset, head, NULL, progress, arg,
+	    got, why, whylen);
 }
 
 int

@@ -11,7 +11,10 @@
  * SLUICE_ENOTFOUND, anything else SLUICE_EIO) with why set to
  * "PATH: <the server's message>", control characters replaced by '?', so a
  * gate denial's one-line reason reaches the user as the server wrote it.
- * A reply that breaks the protocol gives SLUICE_EPROTO.
+ * A reply that breaks the protocol gives SLUICE_EPROTO. A server that
+ * names limits@openssh.com in VERSION is asked for its limits, and READs
+ * stay at or under its read length (libssh's server drops a session on a
+ * longer one).
  */
 #ifndef SLUICE_CLIENT_SFTP_CLIENT_H
 #define SLUICE_CLIENT_SFTP_CLIENT_H
@@ -20,7 +23,8 @@
 #include <stdint.h>
 
 #define SFTP_MAX_PACKET		(256u * 1024 + 4096)	/* incoming, after the length */
-#define SFTP_MAX_READ		261120u		/* bytes asked for per READ */
+#define SFTP_MAX_READ		261120u		/* per READ, or the server's
+						   limits@openssh.com, if lower */
 #define SFTP_READ_AHEAD		64		/* READs in flight */
 #define SFTP_WRITE_CHUNK	65536u		/* bytes per WRITE */
 #define SFTP_WRITE_AHEAD	16		/* WRITEs in flight */
@@ -34,7 +38,8 @@ enum {
 	SSH_FXP_LSTAT = 7, SSH_FXP_FSTAT = 8, SSH_FXP_OPENDIR = 11,
 	SSH_FXP_READDIR = 12, SSH_FXP_REALPATH = 16, SSH_FXP_STAT = 17,
 	SSH_FXP_STATUS = 101, SSH_FXP_HANDLE = 102, SSH_FXP_DATA = 103,
-	SSH_FXP_NAME = 104, SSH_FXP_ATTRS = 105,
+	SSH_FXP_NAME = 104, SSH_FXP_ATTRS = 105, SSH_FXP_EXTENDED = 200,
+	SSH_FXP_EXTENDED_REPLY = 201,
 };
 enum {
 	SSH_FX_OK = 0, SSH_FX_EOF = 1, SSH_FX_NO_SUCH_FILE = 2,
@@ -127,6 +132,34 @@ int sftp_get_checked(struct sftp_client *c, const char *path, int fd,
     uint64_t offset, const struct sftp_head_check *head,
     sftp_progress_fn progress, void *arg, uint64_t *got, char *why,
     size_t whylen) __attribute__((warn_unused_result));
+
+/*
+ * Where sftp_get_stream() hands a file's bytes: every byte from offset 0
+ * to the end, exactly once and in order, whether it came from the head,
+ * from the local copy (a resumed download's first `offset` bytes, read back
+ * from fd), or from the server (replies that come out of order are read
+ * back from fd once the gap before them has filled). A non-zero return
+ * from take (with why set) stops the download there; the file is left as
+ * far as it came.
+ */
+struct sftp_sink {
+	int	(*take)(void *arg, const uint8_t *p, size_t n, char *why,
+		    size_t whylen);
+	void	*arg;
+	/* 1: take writes the bytes to fd itself (at their offset, those at
+	 * or past the download's offset): sftp_get_stream then writes only
+	 * the replies it cannot hand on yet (out of order). */
+	int	 writes;
+};
+
+/* sftp_get_checked() that also hands every byte to sink (may be NULL); fd
+ * must then be open for reading too. With a sink, progress is told how
+ * far the bytes were handed on. */
+int sftp_get_stream(struct sftp_client *c, const char *path, int fd,
+    uint64_t offset, const struct sftp_head_check *head,
+    const struct sftp_sink *sink, sftp_progress_fn progress, void *arg,
+    uint64_t *got, char *why, size_t whylen)
+    __attribute__((warn_unused_result));
 
 /* Uploads fd (from its start) to path (created or truncated), WRITEs
  * pipelined. The status message of the final CLOSE (the server's verdict

@@ -34,7 +34,9 @@
 #include "sluice/minisign.h"
 #include "cli.h"
 #include "conn.h"
+#include "getage.h"
 #include "getreport.h"
+#include "interrupt.h"
 #include "jsonw.h"
 #include "sums.h"
 
@@ -62,7 +64,8 @@ static const char usage_text[] =
 "(host, port, user, identity, known_hosts, host_key_checking, release_key,\n"
 "age_identity); flags win.\n"
 "Exit status: 0 ok, 1 refused (by the server or a check), 2 usage,\n"
-"255 no connection (connect, host key or login failed).\n";
+"255 no connection (connect, host key or login failed), 130 or 143\n"
+"interrupted (SIGINT, SIGTERM: get leaves what it downloaded to resume).\n";
 
 static const char usage_keygen[] =
 "usage: sluice keygen [-o FILE]\n"
@@ -547,7 +550,6 @@ struct get_ctx {
 
 /* How fetch() gets a file. */
 #define FETCH_RESUME	0x1u	/* go on from a partial copy */
-#define FETCH_AGE	0x2u	/* NAME.age: its header must be for us */
 
 static int
 path_join(char *out, size_t outlen, const char *a, const char *b)
@@ -605,89 +607,11 @@ have_verified(const char *path, const uint8_t digest[32], uint64_t *size)
 	return ok;
 }
 
-/* Opens the partial download at *off: where it ends when resuming (and
- * it is no longer than size), else emptied. */
-static int
-open_part(const char *part, int resume, uint64_t size, int *fd,
-    uint64_t *off, char *why, size_t whylen)
-{
-	struct stat st;
-
-	if ((*fd = open(part, O_RDWR | O_CREAT | O_CLOEXEC, 0600)) < 0 ||
-	    fstat(*fd, &st) != 0)
-		return sluice_why(why, whylen, SLUICE_EIO, "%s: %s", part,
-		    strerror(errno));
-	*off = (uint64_t)st.st_size;
-	if (resume && *off <= size)
-		return 0;
-	*off = 0;
-	if (ftruncate(*fd, 0) != 0)
-		return sluice_why(why, whylen, SLUICE_EIO, "%s: %s", part,
-		    strerror(errno));
-	return 0;
-}
-
-struct head_arg {
-	const struct get_ctx	*g;
-	const char		*name;	/* NAME.age */
-};
-
-/*
- * The age header at the start of /NIC/NAME.age, read before the rest of the
- * file: no stanza for our key stops the whole get (SLUICE_EDENIED: every
- * file of the agreement is made for the same key), a bad header or MAC
- * stops this file.
- */
-static int
-head_for_us(void *arg, const uint8_t *p, size_t n, char *why, size_t whylen)
-{
-	const struct head_arg *a = arg;
-	struct age_header *h = NULL;
-	uint8_t key[AGE_FILE_KEY_LEN];
-	char pfx[600];
-	size_t hdrlen;
-	int r;
-
-	if ((r = age_header_parse(p, n, &h, &hdrlen, why, whylen)) == 0)
-		r = age_header_unwrap(h, a->g->id, key, why, whylen);
-	sodium_memzero(key, sizeof(key));
-	age_header_free(h);
-	if (r == SLUICE_ENOTFOUND)
-		return sluice_why(why, whylen, SLUICE_EDENIED, "no recipient "
-		    "stanza in %s/%s is for your key", a->g->nic, a->name);
-	if (r != 0) {
-		(void)snprintf(pfx, sizeof(pfx), "%s/%s: ", a->g->nic, a->name);
-		why_prefix(why, whylen, pfx);
-	}
-	return r;
-}
-
-/* The length of the age header at p[0..n) once its MAC line ("--- MAC")
- * has arrived whole; 0 before. Stanza lines never start with "---". */
-static size_t
-age_head_len(void *arg, const uint8_t *p, size_t n)
-{
-	const uint8_t *nl;
-	size_t i;
-
-	(void)arg;
-	for (i = 1; i + 4 <= n; i++)
-		if (p[i - 1] == '\n' && memcmp(p + i, "--- ", 4) == 0)
-			return (nl = memchr(p + i, '\n', n - i)) == NULL ? 0 :
-			    (size_t)(nl - p) + 1;
-	return 0;
-}
-
-/* The transfer itself, from off on, with progress on a terminal; a
- * NAME.age's header is checked before the rest comes. */
+/* The transfer itself, from off on, with progress on a terminal. */
 static int
 download(struct get_ctx *g, const char *remote, const char *name,
-    uint64_t size, int fd, uint64_t off, unsigned how, char *why,
-    size_t whylen)
+    uint64_t size, int fd, uint64_t off, char *why, size_t whylen)
 {
-	struct head_arg ha = { g, name };
-	struct sftp_head_check head = { AGE_HEADER_MAX, age_head_len,
-	    head_for_us, &ha };
 	struct progress pr;
 	uint64_t got = 0;
 	int r;
@@ -696,8 +620,8 @@ download(struct get_ctx *g, const char *remote, const char *name,
 		(void)fprintf(stderr, "sluice: %s: resuming at byte %llu\n",
 		    name, (unsigned long long)off);
 	progress_start(&pr, name, size);
-	r = sftp_get_checked(g->sftp, remote, fd, off, (how & FETCH_AGE) ?
-	    &head : NULL, progress_cb, &pr, &got, why, whylen);
+	r = sftp_get(g->sftp, remote, fd, off, progress_cb, &pr, &got, why,
+	    whylen);
 	progress_end(&pr);
 	return r;
 }
@@ -723,11 +647,12 @@ fetch(struct get_ctx *g, const char *remote, const char *name, uint64_t size,
 		    "long", name);
 	if (resume && stat(local, &st) == 0 && (uint64_t)st.st_size == size)
 		return 0;
-	if ((r = open_part(part, resume, size, &fd, &off, why, whylen)) != 0 ||
-	    (r = download(g, remote, name, size, fd, off, how, why,
-	    whylen)) != 0)
+	if ((r = getage_open_part(part, resume, size, &fd, &off, why,
+	    whylen)) != 0 ||
+	    (r = download(g, remote, name, size, fd, off, why, whylen)) != 0)
 		goto out;
-	if (fsync(fd) != 0 || rename(part, local) != 0)
+	/* a small file is read and removed at once: no need to sync it */
+	if ((resume && fsync(fd) != 0) || rename(part, local) != 0)
 		r = sluice_why(why, whylen, SLUICE_EIO, "%s: %s", local,
 		    strerror(errno));
 out:
@@ -830,69 +755,6 @@ verify_sums(struct get_ctx *g, const char *pinned, const char *sums,
 	return r;
 }
 
-/* Decrypts the open file in into out; the plaintext must hash to digest. */
-static int
-decrypt_checked(struct get_ctx *g, int in, int out, const char *plain,
-    const uint8_t digest[32], uint64_t *plain_len, char *why, size_t whylen)
-{
-	uint8_t d[32];
-	int r;
-
-	if ((r = age_decrypt(in, out, g->id, d, plain_len, why, whylen)) != 0)
-		return r;
-	if (sodium_memcmp(d, digest, 32) != 0)
-		return sluice_why(why, whylen, SLUICE_EVERIFY, "%s: SHA-256 does "
-		    "not match SHA256SUMS; discarded", plain);
-	return 0;
-}
-
-/* Makes the checked file tmp (open at fd) appear as dst, durably. */
-static int
-publish(int fd, const char *tmp, const char *dst, const char *dir, char *why,
-    size_t whylen)
-{
-	if (fsync(fd) != 0 || rename(tmp, dst) != 0 ||
-	    files_sync_dir(dir) != 0)
-		return sluice_why(why, whylen, SLUICE_EIO, "%s: %s", dst,
-		    strerror(errno));
-	return 0;
-}
-
-/* Decrypts the complete ciphertext into OUT/plain through a temporary
- * file that is renamed only after the SHA-256 matched. */
-static int
-decrypt_into(struct get_ctx *g, const char *cipher, const char *plain,
-    const uint8_t digest[32], uint64_t *plain_len, char *why, size_t whylen)
-{
-	char tmp[4200], dst[4200];
-	int in = -1, out = -1, r;
-
-	if (path_join(dst, sizeof(dst), g->outdir, plain) != 0 ||
-	    snprintf(tmp, sizeof(tmp), "%s/.%s.XXXXXX", g->outdir, plain) >=
-	    (int)sizeof(tmp))
-		return sluice_why(why, whylen, SLUICE_ETOOBIG, "%s: path too "
-		    "long", plain);
-	if ((in = open(cipher, O_RDONLY | O_CLOEXEC)) < 0 ||
-	    (out = mkstemp(tmp)) < 0) {
-		r = sluice_why(why, whylen, SLUICE_EIO, "%s: %s", plain,
-		    strerror(errno));
-		tmp[0] = '\0';
-		goto out;
-	}
-	if ((r = decrypt_checked(g, in, out, plain, digest, plain_len, why,
-	    whylen)) == 0 &&
-	    (r = publish(out, tmp, dst, g->outdir, why, whylen)) == 0)
-		tmp[0] = '\0';
-out:
-	if (in >= 0)
-		(void)close(in);
-	if (out >= 0)
-		(void)close(out);
-	if (tmp[0] != '\0')
-		(void)unlink(tmp);	/* never leave partial plaintext */
-	return r;
-}
-
 /* A file done, into the report. */
 static int
 reported(struct get_ctx *g, const char *name, enum get_outcome outcome,
@@ -934,21 +796,19 @@ place_plain(struct get_ctx *g, const char *local, const char *name,
 	    whylen);
 }
 
-/* A downloaded NAME.age: decrypted into OUT/NAME, the download dropped. */
+/* A released NAME.age: downloaded, decrypted and checked in one pass
+ * into OUT/NAME (getage.h). */
 static int
-place_age(struct get_ctx *g, const char *local, const char *plain,
+get_age(struct get_ctx *g, const struct sftp_dirent *e, const char *plain,
     const uint8_t *digest, char *why, size_t whylen)
 {
+	struct getage_job j = { g->sftp, g->id, g->nic, e->name, plain,
+	    g->state, g->outdir, e->attrs.size, digest };
 	uint64_t plen = 0;
 	int r;
 
-	r = decrypt_into(g, local, plain, digest, &plen, why, whylen);
-	if (r == SLUICE_ENOTFOUND)	/* a complete copy kept from before */
-		return sluice_why(why, whylen, SLUICE_EDENIED, "no recipient "
-		    "stanza in %s/%s.age is for your key", g->nic, plain);
-	if (r != 0)
+	if ((r = getage_run(&j, &plen, why, whylen)) != 0)
 		return r;
-	(void)unlink(local);
 	return reported(g, plain, GOT_DECRYPTED, plen, 1, why, whylen);
 }
 
@@ -996,13 +856,13 @@ get_one(struct get_ctx *g, const struct sftp_dirent *e, char *why,
 	if (digest != NULL && have_verified(dst, digest, &size))
 		return reported(g, plain, GOT_ALREADY_HERE, size, 1, why,
 		    whylen);
-	if ((r = fetch(g, remote, e->name, e->attrs.size, FETCH_RESUME |
-	    (is_age ? FETCH_AGE : 0), local, sizeof(local), why, whylen)) != 0)
+	if (is_age)
+		return get_age(g, e, plain, digest, why, whylen);
+	if ((r = fetch(g, remote, e->name, e->attrs.size, FETCH_RESUME,
+	    local, sizeof(local), why, whylen)) != 0)
 		return r;
-	if (!is_age)
-		return place_plain(g, local, e->name, e->attrs.size, digest,
-		    why, whylen);
-	return place_age(g, local, plain, digest, why, whylen);
+	return place_plain(g, local, e->name, e->attrs.size, digest, why,
+	    whylen);
 }
 
 /* The key to decrypt with: --identity, age_identity, -i, else
@@ -1253,6 +1113,7 @@ cmd_get(const struct ccfg *cfg, int json, int argc, char **argv)
 		say("get: %s", why);
 		return r == SLUICE_EUSAGE ? EXIT_USAGE : EXIT_REFUSED;
 	}
+	interrupt_install();
 	if ((rc = get_dirs(&g)) == 0 && (rc = session_open(cfg, 1, &s)) == 0) {
 		g.sftp = s.sftp;
 		rc = get_run(&g, pinned);

@@ -723,3 +723,160 @@ age_payload_spot_check(int fd, uint64_t len,
 	age_unseal_free(u);
 	return r;
 }
+
+/* A payload being opened as its ciphertext arrives (age.h): the file key
+ * until the nonce is whole, then up to one chunk held back, since only more
+ * input (or the end) tells a full chunk from the last one. */
+struct age_opener {
+	struct stream	 s;
+	uint8_t		 key[AGE_FILE_KEY_LEN];	/* wiped once used */
+	uint8_t		 nonce[AGE_NONCE_LEN];
+	size_t		 nonce_have;
+	uint8_t		*hold;		/* ENC_CHUNK of ciphertext */
+	size_t		 have;
+	uint8_t		*plain;		/* AGE_CHUNK_SIZE, guarded */
+	age_plain_fn	 emit;
+	void		*arg;
+	int		 broken;
+};
+
+void
+age_opener_free(struct age_opener *u)
+{
+	if (u == NULL)
+		return;
+	stream_free(&u->s);
+	free(u->hold);
+	sodium_free(u->plain);
+	sodium_memzero(u, sizeof(*u));
+	free(u);
+}
+
+int
+age_opener_new(const uint8_t file_key[AGE_FILE_KEY_LEN], age_plain_fn emit,
+    void *arg, struct age_opener **out)
+{
+	struct age_opener *u;
+
+	*out = NULL;
+	if (sodium_init() < 0)
+		return SLUICE_ECRYPTO;
+	if ((u = calloc(1, sizeof(*u))) == NULL ||
+	    (u->hold = malloc(ENC_CHUNK)) == NULL ||
+	    (u->plain = sodium_malloc(AGE_CHUNK_SIZE)) == NULL) {
+		age_opener_free(u);
+		return SLUICE_ENOMEM;
+	}
+	memcpy(u->key, file_key, AGE_FILE_KEY_LEN);
+	u->emit = emit;
+	u->arg = arg;
+	*out = u;
+	return 0;
+}
+
+/* Takes nonce bytes from p; the stream starts once all 16 are here. */
+static int
+opener_nonce(struct age_opener *u, const uint8_t *p, size_t n, size_t *k)
+{
+	int r = 0;
+
+	*k = AGE_NONCE_LEN - u->nonce_have < n ? AGE_NONCE_LEN -
+	    u->nonce_have : n;
+	memcpy(u->nonce + u->nonce_have, p, *k);
+	u->nonce_have += *k;
+	if (u->nonce_have == AGE_NONCE_LEN) {
+		r = stream_init(&u->s, u->key, u->nonce, 0);
+		sodium_memzero(u->key, sizeof(u->key));
+	}
+	return r;
+}
+
+/* Opens a full chunk that is not the last and hands its plaintext on. */
+static int
+opener_full(struct age_opener *u, const uint8_t *c, char *why, size_t whylen)
+{
+	int r;
+
+	if ((r = open_chunk(&u->s, c, ENC_CHUNK, 0, u->plain)) != 0)
+		return chunk_refusal(&u->s, c, u->plain, r, why, whylen);
+	if ((r = u->emit(u->arg, u->plain, AGE_CHUNK_SIZE)) != 0)
+		return sluice_why(why, whylen, r, "cannot write plaintext");
+	u->s.counter++;
+	u->s.plain += AGE_CHUNK_SIZE;
+	return 0;
+}
+
+/* Takes what it can of p[0..n) (*k bytes): a held full chunk is opened
+ * first, since more input means it is not the last; with nothing held, a
+ * full chunk of p followed by more is opened in place. */
+static int
+opener_step(struct age_opener *u, const uint8_t *p, size_t n, size_t *k,
+    char *why, size_t whylen)
+{
+	int r;
+
+	*k = 0;
+	if (u->nonce_have < AGE_NONCE_LEN)
+		return opener_nonce(u, p, n, k);
+	if (u->have == ENC_CHUNK) {
+		if ((r = opener_full(u, u->hold, why, whylen)) != 0)
+			return r;
+		u->have = 0;
+	}
+	if (u->have == 0 && n > ENC_CHUNK) {
+		*k = ENC_CHUNK;
+		return opener_full(u, p, why, whylen);
+	}
+	*k = ENC_CHUNK - u->have < n ? ENC_CHUNK - u->have : n;
+	memcpy(u->hold + u->have, p, *k);
+	u->have += *k;
+	return 0;
+}
+
+int
+age_opener_update(struct age_opener *u, const uint8_t *p, size_t n,
+    char *why, size_t whylen)
+{
+	size_t k;
+	int r = 0;
+
+	if (u->broken)
+		return sluice_why(why, whylen, SLUICE_ESTATE,
+		    "the age payload was refused already");
+	while (n > 0 && r == 0) {
+		r = opener_step(u, p, n, &k, why, whylen);
+		p += k;
+		n -= k;
+	}
+	if (r != 0)
+		u->broken = 1;
+	return r;
+}
+
+int
+age_opener_final(struct age_opener *u, uint8_t sha256_plain[32],
+    uint64_t *plain_len, char *why, size_t whylen)
+{
+	size_t n = u->have;
+	int r;
+
+	if (u->broken)
+		return sluice_why(why, whylen, SLUICE_ESTATE,
+		    "the age payload was refused already");
+	u->broken = 1;		/* the last chunk is opened once */
+	if (u->nonce_have < AGE_NONCE_LEN)
+		return sluice_why(why, whylen, SLUICE_EFORMAT,
+		    "age payload is truncated (no nonce)");
+	if ((r = last_size_check(&u->s, n, why, whylen)) != 0)
+		return r;
+	if ((r = open_chunk(&u->s, u->hold, n, 1, u->plain)) != 0)
+		return sluice_why(why, whylen, r, u->s.counter == 0 && n ==
+		    ENC_CHUNK ? "age payload chunk 0 fails authentication" :
+		    "age payload is truncated or its last chunk fails "
+		    "authentication");
+	if ((r = u->emit(u->arg, u->plain, n - AGE_TAG_LEN)) != 0)
+		return sluice_why(why, whylen, r, "cannot write plaintext");
+	u->s.plain += n - AGE_TAG_LEN;
+	stream_done(&u->s, sha256_plain, plain_len);
+	return 0;
+}

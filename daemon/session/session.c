@@ -28,7 +28,7 @@
 #define SESSION_MAX_AUTH_TRIES	10
 #define SESSION_USER_MAX	64
 #define SESSION_OUT_LIMIT	(1024u * 1024)	/* sftp output before we write */
-#define SESSION_WRITE_CHUNK	(64u * 1024)
+#define SESSION_WRITE_CHUNK	(4u * 1024 * 1024)	/* one flush per batch */
 #define SESSION_CLOSE_WAIT_MS	5000
 #define RSA_MIN_BITS		3072
 

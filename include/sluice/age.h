@@ -233,6 +233,31 @@ int age_header_unwrap(const struct age_header *h, const struct age_identity *id,
     __attribute__((warn_unused_result));
 
 /*
+ * Opening a payload (no header: age_header_unwrap() gives its file key) as
+ * its ciphertext arrives, in pieces of any size: each 64 KiB chunk that
+ * verifies goes to emit(arg, plaintext, n) in order, exactly once, and is
+ * never handed on before it verified; a full chunk is held back until more
+ * input shows it is not the last. age_opener_final() opens the last chunk
+ * and gives the plaintext's SHA-256 and length (each may be NULL). The
+ * refusals are age_payload_decrypt()'s (SLUICE_EVERIFY, SLUICE_EFORMAT),
+ * with why set; emit's own failure is returned as it is, "cannot write
+ * plaintext". After any failure, or after final, update and final fail
+ * with SLUICE_ESTATE; the caller discards what emit was given. The
+ * plaintext buffer is guarded memory; age_opener_free() wipes everything
+ * (NULL is a no-op).
+ */
+typedef int (*age_plain_fn)(void *arg, const uint8_t *p, size_t n);
+struct age_opener;
+int age_opener_new(const uint8_t file_key[AGE_FILE_KEY_LEN], age_plain_fn emit,
+    void *arg, struct age_opener **out) __attribute__((warn_unused_result));
+int age_opener_update(struct age_opener *u, const uint8_t *p, size_t n,
+    char *why, size_t whylen) __attribute__((warn_unused_result));
+int age_opener_final(struct age_opener *u, uint8_t sha256_plain[32],
+    uint64_t *plain_len, char *why, size_t whylen)
+    __attribute__((warn_unused_result));
+void age_opener_free(struct age_opener *u);
+
+/*
  * A whole age file from in_fd to out_fd: header, unwrap, payload. The
  * header is bounded by AGE_HEADER_MAX. sha256_plain and plain_len may be NULL.
  */

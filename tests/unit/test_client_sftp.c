@@ -746,6 +746,227 @@ START_TEST(get_head_resume_beyond)
 }
 END_TEST
 
+/* A sink that keeps what it is handed; it refuses once it holds more
+ * than refuse_after bytes (0: never). */
+struct sink_seen {
+	struct sbuf	*got;
+	size_t		 calls;
+	size_t		 refuse_after;
+};
+
+static int
+sink_take(void *arg, const uint8_t *p, size_t n, char *why, size_t whylen)
+{
+	struct sink_seen *k = arg;
+
+	k->calls++;
+	ck_assert_int_eq(sbuf_put(k->got, p, n), 0);
+	if (k->refuse_after != 0 && sbuf_len(k->got) > k->refuse_after)
+		return sluice_why(why, whylen, SLUICE_EVERIFY, "bad chunk");
+	return 0;
+}
+
+/* A resumed download with a head, its replies out of order and one short:
+ * the sink gets every byte from 0 once, in order: the head, the local
+ * copy after it, then the rest (what came early read back from the file
+ * once the gap before it filled). */
+START_TEST(stream_in_order)
+{
+	struct head_seen seen = { 0, 0, 0 };
+	struct sftp_head_check head = { 262144, head_len_5000, head_check,
+	    &seen };
+	struct sink_seen k = { sbuf_new(), 0, 0 };
+	struct sftp_sink sink = { sink_take, &k, 0 };
+	struct sftp_client *c;
+	uint8_t *p = pattern(600000);
+	uint64_t got = 0;
+	char why[256] = "", out[128];
+	int fd;
+
+	mio.maxread = 65536;
+	(void)snprintf(out, sizeof(out), "%s/out", dir);
+	fd = open(out, O_RDWR | O_CREAT | O_TRUNC, 0600);
+	ck_assert_int_ge(fd, 0);
+	ck_assert_int_eq(write(fd, p, 15000), 15000);
+	r_version();
+	r_handle(1, "fh");
+	r_data(2, p, 4096);
+	r_data(3, p + 4096, 4096);
+	r_attrs(4, 600000);
+	r_data(6, p + 276120, 261120);
+	r_data(5, p + 15000, 261120);
+	r_data(7, p + 537240, 62760);
+	r_status(8, SSH_FX_EOF, "");
+	r_status(9, SSH_FX_OK, "");
+	c = connect_client();
+	q_open(1, "/N/a.age", SSH_FXF_READ);
+	q_read(2, "fh", 0, 4096);
+	q_read(3, "fh", 4096, 4096);
+	q_handle(SSH_FXP_FSTAT, 4, "fh");
+	q_read(5, "fh", 15000, 261120);
+	q_read(6, "fh", 276120, 261120);
+	q_read(7, "fh", 537240, 261120);
+	q_read(8, "fh", 600000, 261120 - 62760);
+	q_handle(SSH_FXP_CLOSE, 9, "fh");
+	ck_assert_msg(sftp_get_stream(c, "/N/a.age", fd, 15000, &head, &sink,
+	    NULL, NULL, &got, why, sizeof(why)) == 0, "%s", why);
+	ck_assert_uint_eq(got, 600000 - 15000);
+	ck_assert_uint_eq(sbuf_len(k.got), 600000);
+	ck_assert_int_eq(memcmp(sbuf_ptr(k.got), p, 600000), 0);
+	(void)close(fd);
+	assert_file(out, p, 600000);
+	assert_sent();
+	sftp_client_free(c);
+	sbuf_free(k.got);
+	free(p);
+}
+END_TEST
+
+/* A sink that writes the bytes itself: the download writes only what it
+ * could not hand on at once (the reply that came early); the rest is the
+ * sink's to write. */
+START_TEST(stream_sink_writes)
+{
+	struct sink_seen k = { sbuf_new(), 0, 0 };
+	struct sftp_sink sink = { sink_take, &k, 1 };
+	struct sftp_client *c;
+	uint8_t *p = pattern(600000), *file = calloc(1, 537240);
+	uint64_t got = 0;
+	char why[256] = "", out[128];
+	int fd;
+
+	ck_assert_ptr_nonnull(file);
+	mio.maxread = 65536;
+	(void)snprintf(out, sizeof(out), "%s/out", dir);
+	fd = open(out, O_RDWR | O_CREAT | O_TRUNC, 0600);
+	ck_assert_int_ge(fd, 0);
+	ck_assert_int_eq(write(fd, p, 15000), 15000);
+	r_version();
+	r_handle(1, "fh");
+	r_attrs(2, 600000);
+	r_data(4, p + 276120, 261120);
+	r_data(3, p + 15000, 261120);
+	r_data(5, p + 537240, 62760);
+	r_status(6, SSH_FX_EOF, "");
+	r_status(7, SSH_FX_OK, "");
+	c = connect_client();
+	q_open(1, "/N/a.age", SSH_FXF_READ);
+	q_handle(SSH_FXP_FSTAT, 2, "fh");
+	q_read(3, "fh", 15000, 261120);
+	q_read(4, "fh", 276120, 261120);
+	q_read(5, "fh", 537240, 261120);
+	q_read(6, "fh", 600000, 261120 - 62760);
+	q_handle(SSH_FXP_CLOSE, 7, "fh");
+	ck_assert_msg(sftp_get_stream(c, "/N/a.age", fd, 15000, NULL, &sink,
+	    NULL, NULL, &got, why, sizeof(why)) == 0, "%s", why);
+	ck_assert_uint_eq(sbuf_len(k.got), 600000);
+	ck_assert_int_eq(memcmp(sbuf_ptr(k.got), p, 600000), 0);
+	(void)close(fd);
+	memcpy(file, p, 15000);
+	memcpy(file + 276120, p + 276120, 261120);
+	assert_file(out, file, 537240);
+	assert_sent();
+	sftp_client_free(c);
+	sbuf_free(k.got);
+	free(file);
+	free(p);
+}
+END_TEST
+
+/* The sink refuses midway: nothing more is asked for, the replies still
+ * due are drained, the handle is closed and the sink's reason kept. */
+START_TEST(stream_sink_refuses)
+{
+	struct sink_seen k = { sbuf_new(), 0, 300000 };
+	struct sftp_sink sink = { sink_take, &k, 0 };
+	struct sftp_client *c;
+	uint8_t *p = pattern(600000);
+	uint64_t got = 0;
+	char why[256] = "", out[128];
+	int fd;
+
+	mio.maxread = 65536;
+	(void)snprintf(out, sizeof(out), "%s/out", dir);
+	r_version();
+	r_handle(1, "fh");
+	r_attrs(2, 600000);
+	r_data(3, p, 261120);
+	r_data(4, p + 261120, 261120);
+	r_data(5, p + 522240, 50000);
+	r_status(6, SSH_FX_OK, "");
+	c = connect_client();
+	q_open(1, "/N/a.age", SSH_FXF_READ);
+	q_handle(SSH_FXP_FSTAT, 2, "fh");
+	q_read(3, "fh", 0, 261120);
+	q_read(4, "fh", 261120, 261120);
+	q_read(5, "fh", 522240, 261120);
+	q_handle(SSH_FXP_CLOSE, 6, "fh");
+	fd = open(out, O_RDWR | O_CREAT | O_TRUNC, 0600);
+	ck_assert_int_ge(fd, 0);
+	ck_assert_int_eq(sftp_get_stream(c, "/N/a.age", fd, 0, NULL, &sink,
+	    NULL, NULL, &got, why, sizeof(why)), SLUICE_EVERIFY);
+	ck_assert_str_eq(why, "bad chunk");
+	ck_assert_uint_eq(k.calls, 2);
+	(void)close(fd);
+	assert_sent();
+	sftp_client_free(c);
+	sbuf_free(k.got);
+	free(p);
+}
+END_TEST
+
+/* A server that advertises limits@openssh.com is asked for them, and
+ * READs stay at its read length. */
+START_TEST(limits_followed)
+{
+	struct sftp_client *c;
+	struct sftp_io io = { &mio, mem_write, mem_read, mem_close };
+	struct sbuf *b = sbuf_new(), *rq = body(SSH_FXP_EXTENDED, 1);
+	uint8_t *p = pattern(150000);
+	uint64_t got = 0;
+	char why[256] = "", out[128];
+	int fd;
+
+	(void)snprintf(out, sizeof(out), "%s/out", dir);
+	ck_assert_int_eq(sbuf_put_u8(b, SSH_FXP_VERSION), 0);
+	ck_assert_int_eq(sbuf_put_u32(b, 3), 0);
+	ck_assert_int_eq(sbuf_put_cstring(b, "limits@openssh.com"), 0);
+	ck_assert_int_eq(sbuf_put_cstring(b, "1"), 0);
+	frame(mio.server, b);
+	b = body(SSH_FXP_EXTENDED_REPLY, 1);
+	ck_assert_int_eq(sbuf_put_u64(b, 34000), 0);
+	ck_assert_int_eq(sbuf_put_u64(b, 100000), 0);
+	ck_assert_int_eq(sbuf_put_u64(b, 32768), 0);
+	ck_assert_int_eq(sbuf_put_u64(b, 64), 0);
+	frame(mio.server, b);
+	r_handle(2, "fh");
+	r_attrs(3, 150000);
+	r_data(4, p, 100000);
+	r_data(5, p + 100000, 50000);
+	r_status(6, SSH_FX_EOF, "");
+	r_status(7, SSH_FX_OK, "");
+	q_init();
+	ck_assert_int_eq(sbuf_put_cstring(rq, "limits@openssh.com"), 0);
+	frame(want, rq);
+	q_open(2, "/N/a.age", SSH_FXF_READ);
+	q_handle(SSH_FXP_FSTAT, 3, "fh");
+	q_read(4, "fh", 0, 100000);
+	q_read(5, "fh", 100000, 100000);
+	q_read(6, "fh", 150000, 50000);
+	q_handle(SSH_FXP_CLOSE, 7, "fh");
+	ck_assert_int_eq(sftp_client_new(&io, &c, why, sizeof(why)), 0);
+	fd = open(out, O_RDWR | O_CREAT | O_TRUNC, 0600);
+	ck_assert_int_ge(fd, 0);
+	ck_assert_int_eq(sftp_get(c, "/N/a.age", fd, 0, NULL, NULL, &got, why,
+	    sizeof(why)), 0);
+	(void)close(fd);
+	assert_file(out, p, 150000);
+	assert_sent();
+	sftp_client_free(c);
+	free(p);
+}
+END_TEST
+
 static void
 put_file(const uint8_t *p, size_t n, int *fd)
 {
@@ -861,6 +1082,10 @@ main(void)
 	tcase_add_test(tc, get_head_then_rest);
 	tcase_add_test(tc, get_head_refused);
 	tcase_add_test(tc, get_head_resume_beyond);
+	tcase_add_test(tc, stream_in_order);
+	tcase_add_test(tc, stream_sink_refuses);
+	tcase_add_test(tc, stream_sink_writes);
+	tcase_add_test(tc, limits_followed);
 	tcase_add_test(tc, put_pipelined_with_verdict);
 	tcase_add_test(tc, put_refused_at_close);
 	tcase_add_test(tc, put_open_denied);

@@ -131,7 +131,7 @@ class World:
         if legacy_ciphers:
             # paramiko 2.12 and curl on libssh2 1.10 (Debian 12's) have
             # neither AES-GCM, chacha20-poly1305 nor (curl) ETM MACs.
-            self.set_conf("legacy_ciphers = no", "legacy_ciphers = yes")
+            self.replace_conf("legacy_ciphers = no", "legacy_ciphers = yes")
         with open(os.path.join(self.dir, "host_ed25519_key.pub")) as f:
             hostkey = " ".join(f.read().split()[:2])
         self.known_hosts = os.path.join(self.tmp, "known_hosts")
@@ -152,7 +152,7 @@ class World:
         with open(path, "w") as f:
             f.write(text)
 
-    def set_conf(self, old, new, name="sluiced.conf"):
+    def replace_conf(self, old, new, name="sluiced.conf"):
         """Replaces the line old of DIR/name (it must be there) by new."""
         path = os.path.join(self.dir, name)
         with open(path) as f:

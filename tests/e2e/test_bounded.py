@@ -338,7 +338,7 @@ def refused(w, option, want):
 def algorithms(w):
     offer(w, True)
     w.stop()
-    w.set_conf("legacy_ciphers = yes", "legacy_ciphers = no")
+    w.replace_conf("legacy_ciphers = yes", "legacy_ciphers = no")
     w.start()
     offer(w, False)
     refused(w, "KexAlgorithms=diffie-hellman-group14-sha256",

@@ -7,6 +7,7 @@
 
 #include "sluice/error.h"
 #include "sluice/files.h"
+#include "sluice/sshalgo.h"
 #include "conn.h"
 
 struct conn {
@@ -17,6 +18,21 @@ struct conn {
 struct conn_chan {
 	ssh_channel	 ch;
 };
+
+/* What sluiced offers (sshalgo.h), and nothing weaker. */
+static int
+conn_set_algorithms(ssh_session s, char *why, size_t whylen)
+{
+	if (ssh_options_set(s, SSH_OPTIONS_KEY_EXCHANGE, SSH_ALGO_KEX) < 0 ||
+	    ssh_options_set(s, SSH_OPTIONS_HOSTKEYS, SSH_ALGO_HOSTKEYS) < 0 ||
+	    ssh_options_set(s, SSH_OPTIONS_CIPHERS_C_S, SSH_ALGO_CIPHERS) < 0 ||
+	    ssh_options_set(s, SSH_OPTIONS_CIPHERS_S_C, SSH_ALGO_CIPHERS) < 0 ||
+	    ssh_options_set(s, SSH_OPTIONS_HMAC_C_S, SSH_ALGO_MACS) < 0 ||
+	    ssh_options_set(s, SSH_OPTIONS_HMAC_S_C, SSH_ALGO_MACS) < 0)
+		return sluice_why(why, whylen, SLUICE_EINVAL,
+		    "cannot set the SSH algorithms: %s", ssh_get_error(s));
+	return 0;
+}
 
 static int
 conn_set_options(ssh_session s, const struct ccfg *cfg, char *why,
@@ -45,7 +61,7 @@ conn_set_options(ssh_session s, const struct ccfg *cfg, char *why,
 		return sluice_why(why, whylen, SLUICE_EINVAL,
 		    "cannot use known_hosts %s: %s", cfg->known_hosts,
 		    ssh_get_error(s));
-	return 0;
+	return conn_set_algorithms(s, why, whylen);
 }
 
 /* "SHA256:..." of the server's key, into fp. */

@@ -142,17 +142,22 @@ parse_opts(int argc, char **argv, struct main_opts *o)
 	return 0;
 }
 
-/* Refuses secret files others can read. */
+/* Refuses secret files others can read. The audit key may be absent (a
+ * data directory made by an older init): the engine makes it. */
 static int
 check_secrets(const struct sluice_config *cfg)
 {
 	const char *secrets[] = { cfg->host_key, cfg->master_key,
-	    cfg->release_key, cfg->store_path };
+	    cfg->release_key, cfg->store_path, cfg->audit_key };
 	char why[512];
 	size_t i;
+	int r;
 
 	for (i = 0; i < sizeof(secrets) / sizeof(secrets[0]); i++) {
-		if (files_check_secret(secrets[i], why, sizeof(why)) != 0) {
+		r = files_check_secret(secrets[i], why, sizeof(why));
+		if (r == SLUICE_ENOTFOUND && secrets[i] == cfg->audit_key)
+			continue;
+		if (r != 0) {
 			fprintf(stderr, "sluiced: refusing to start: %s\n", why);
 			return 1;
 		}
@@ -231,6 +236,7 @@ server_opts_from(struct server_opts *so, const struct sluice_config *cfg,
 	so->max_sessions = cfg->max_sessions;
 	limits_conf_from(&so->limits, cfg);
 	so->idle_timeout = cfg->idle_timeout;
+	so->legacy_ciphers = cfg->legacy_ciphers;
 	so->log_verbosity = o->verbose ? LOG_LVL_DEBUG : LOG_LVL_INFO;
 }
 

@@ -51,8 +51,15 @@ static const char policy_text[] =
 "# at most 8 values, each 1..3650 and less than due_days; empty: none.\n"
 "reminder_days = 7,1\n"
 "# Largest certificate of deletion a recipient may upload, in bytes\n"
-"# (1024..16777216).\n"
+"# (1024..16777216); a longer upload is refused as it is written.\n"
 "max_bytes = 1048576\n"
+"# Certificates of deletion one recipient may have rejected in a UTC day\n"
+"# (1..1000); further uploads that day are refused when opened.\n"
+"max_rejected_per_day = 10\n"
+"# Rejected certificates of deletion whose bytes are kept, per agreement:\n"
+"# the newest (0..100). Older ones keep their row and reason; the audit\n"
+"# log keeps each one's size and SHA-256.\n"
+"rejected_kept = 3\n"
 "\n"
 "[dspt]\n"
 "# yes: do not require the organisation's security assurance (DSPT) to be\n"
@@ -108,6 +115,12 @@ static const char policy_text[] =
 "per_source_netblock = 32:64\n" \
 "# Seconds without traffic before a session is closed (0..86400; 0: never).\n" \
 "idle_timeout = 900\n" \
+"# SSH offers key exchange curve25519-sha256, ciphers chacha20-poly1305 and\n" \
+"# AES-GCM, ETM MACs and an ed25519 host key. yes: also aes256-ctr,\n" \
+"# aes128-ctr, hmac-sha2-256 and hmac-sha2-512, for clients that have none\n" \
+"# of those ciphers and MACs (curl on libssh2 before 1.11, paramiko before\n" \
+"# 3.3); yes or no.\n" \
+"legacy_ciphers = no\n" \
 "\n" \
 "[penalties]\n" \
 "# A connection that ends without authenticating earns its source (see\n" \
@@ -148,6 +161,9 @@ static const char policy_text[] =
 "release_key = release.key\n" \
 "# Its public half, also served to every recipient as /release.pub.\n" \
 "release_pub = release.pub\n" \
+"# The Ed25519 key (a 32-byte seed, mode 0600) that signs the head of the\n" \
+"# audit log, DIR/audit.head; made at start if absent.\n" \
+"audit_key = audit.key\n" \
 "\n" \
 "[mail]\n" \
 "# How messages leave: maildir (one file per message in a Maildir) or\n" \
@@ -227,10 +243,12 @@ static const struct key daemon_keys[] = {
 	{ "server", "per_source_netblock", K_NETBLOCK, CFG(per_source_netblock),
 	    0, 0, 0 },
 	{ "server", "idle_timeout", K_INT32, CFG(idle_timeout), 0, 86400, 0 },
+	{ "server", "legacy_ciphers", K_BOOL, CFG(legacy_ciphers), 0, 1, 0 },
 	{ "store", "path", K_PATH, CFG(store_path), 0, 0, 0 },
 	{ "keys", "master_key", K_PATH, CFG(master_key), 0, 0, 0 },
 	{ "keys", "release_key", K_PATH, CFG(release_key), 0, 0, 0 },
 	{ "keys", "release_pub", K_PATH, CFG(release_pub), 0, 0, 0 },
+	{ "keys", "audit_key", K_PATH, CFG(audit_key), 0, 0, 0 },
 	{ "mail", "transport", K_TRANSPORT, CFG(mail_transport), 0, 0, 0 },
 	{ "mail", "maildir", K_PATH, CFG(maildir), 0, 0, 0 },
 	{ "mail", "sendmail", K_PROGRAM, CFG(sendmail), 0, 0, 0 },
@@ -260,6 +278,10 @@ static const struct key policy_keys[] = {
 	{ "certificates", "reminder_days", K_DAYS, POL(cert_reminder_days), 1, 3650,
 	    offsetof(struct sluice_policy, n_cert_reminder_days) },
 	{ "certificates", "max_bytes", K_INT64, POL(cert_max_bytes), 1024, 16777216, 0 },
+	{ "certificates", "max_rejected_per_day", K_INT32,
+	    POL(cert_max_rejected_per_day), 1, 1000, 0 },
+	{ "certificates", "rejected_kept", K_INT32, POL(cert_rejected_kept), 0,
+	    100, 0 },
 	{ "dspt", "waived", K_BOOL, POL(dspt_waived), 0, 1, 0 },
 	{ "downloads", "window_days", K_INT32, POL(download_window_days), 0, 3650, 0 },
 	{ "downloads", "max_count", K_INT64, POL(download_max_count), 0, 1000000, 0 },
@@ -875,6 +897,8 @@ policy_defaults(struct sluice_policy *p)
 	p->cert_reminder_days[1] = 1;
 	p->n_cert_reminder_days = 2;
 	p->cert_max_bytes = 1048576;
+	p->cert_max_rejected_per_day = 10;
+	p->cert_rejected_kept = 3;
 	p->dspt_waived = 0;
 	p->download_window_days = 0;
 	p->download_max_count = 0;
@@ -901,6 +925,7 @@ static const struct { size_t off; const char *name; } default_paths[] = {
 	{ offsetof(struct sluice_config, master_key), "master.key" },
 	{ offsetof(struct sluice_config, release_key), "release.key" },
 	{ offsetof(struct sluice_config, release_pub), "release.pub" },
+	{ offsetof(struct sluice_config, audit_key), "audit.key" },
 	{ offsetof(struct sluice_config, maildir), "mail" },
 	{ offsetof(struct sluice_config, policy_file), CONFIG_POLICY_FILE },
 	{ offsetof(struct sluice_config, sandbox_chroot), CONFIG_SANDBOX_DIR },

@@ -99,8 +99,9 @@ files_write_all(int fd, const void *buf, size_t n)
 	return 0;
 }
 
-int
-files_write_new(const char *path, const void *data, size_t len, unsigned mode)
+/* data into path via path.tmp (made anew), fsync and rename. */
+static int
+write_via_tmp(const char *path, const void *data, size_t len, unsigned mode)
 {
 	char tmp[4096];
 	int fd, r, n;
@@ -108,8 +109,8 @@ files_write_new(const char *path, const void *data, size_t len, unsigned mode)
 	n = snprintf(tmp, sizeof(tmp), "%s.tmp", path);
 	if (n < 0 || (size_t)n >= sizeof(tmp))
 		return SLUICE_ETOOBIG;
-	if (access(path, F_OK) == 0)
-		return SLUICE_EEXIST;
+	/* one left by a crash in the middle of a write */
+	(void)unlink(tmp);
 	fd = open(tmp, O_WRONLY | O_CREAT | O_EXCL | O_NOFOLLOW | O_CLOEXEC,
 	    (mode_t)mode);
 	if (fd == -1)
@@ -124,6 +125,21 @@ files_write_new(const char *path, const void *data, size_t len, unsigned mode)
 	if (r != 0)
 		(void)unlink(tmp);
 	return r;
+}
+
+int
+files_write_new(const char *path, const void *data, size_t len, unsigned mode)
+{
+	if (access(path, F_OK) == 0)
+		return SLUICE_EEXIST;
+	return write_via_tmp(path, data, len, mode);
+}
+
+int
+files_write_replace(const char *path, const void *data, size_t len,
+    unsigned mode)
+{
+	return write_via_tmp(path, data, len, mode);
 }
 
 int

@@ -18,21 +18,13 @@ html_reference(uint32_t cp)
 	}
 }
 
-/* Whether cp is a bidirectional formatting character. */
-static int
-is_bidi(uint32_t cp)
-{
-	return cp == 0x061c || cp == 0x200e || cp == 0x200f ||
-	    (cp >= 0x202a && cp <= 0x202e) || (cp >= 0x2066 && cp <= 0x2069);
-}
-
 /* Whether cp would hide or reorder the text around it. */
 static int
 is_hidden(uint32_t cp)
 {
 	if (cp == '\t' || cp == '\n' || cp == '\r')
 		return 0;
-	return cp < 0x20 || (cp >= 0x7f && cp <= 0x9f) || is_bidi(cp);
+	return cp < 0x20 || (cp >= 0x7f && cp <= 0x9f) || utf8_is_bidi(cp);
 }
 
 /* One character, cp, whose UTF-8 is p[0..n). */

@@ -1,10 +1,12 @@
 #include <stdarg.h>
+#include <stdint.h>
 #include <stdio.h>
 #include <string.h>
 #include <unistd.h>
 
 #include "sluice/clock.h"
 #include "sluice/log.h"
+#include "sluice/vis.h"
 
 static char	log_name[32] = "sluice";
 static int	log_fd = -1;
@@ -21,8 +23,9 @@ sluice_log_open(const char *name, int fd, int verbosity)
 static void __attribute__((format(printf, 3, 0)))
 log_v(int lvl, const char *tag, const char *fmt, va_list ap)
 {
-	char line[2048], ts[32];
-	int n, m;
+	char msg[2048], line[4096], ts[32];
+	size_t len;
+	int n;
 
 	if (log_fd == -1 || lvl > log_verbosity)
 		return;
@@ -30,14 +33,16 @@ log_v(int lvl, const char *tag, const char *fmt, va_list ap)
 		ts[0] = '\0';
 	n = snprintf(line, sizeof(line), "%s %s[%ld]: %s%s", ts, log_name,
 	    (long)getpid(), tag, sluice_clock_is_fake() ? "[FAKE CLOCK] " : "");
-	if (n < 0 || (size_t)n >= sizeof(line))
+	if (n < 0 || (size_t)n >= sizeof(line) || vsnprintf(msg, sizeof(msg),
+	    fmt, ap) < 0)
 		return;
-	m = vsnprintf(line + n, sizeof(line) - (size_t)n - 1, fmt, ap);
-	if (m < 0)
-		return;
-	n = (size_t)(n + m) >= sizeof(line) - 1 ? (int)sizeof(line) - 2 : n + m;
-	line[n++] = '\n';
-	(void)!write(log_fd, line, (size_t)n);
+	/* One line whatever the message holds: outside text a caller did not
+	 * escape cannot start a line of its own or drive the terminal. What
+	 * callers escaped with str_vis() passes unchanged. */
+	len = (size_t)n + str_vis(line + n, sizeof(line) - (size_t)n - 1, msg,
+	    strlen(msg), SIZE_MAX, VIS_NOSLASH);
+	line[len++] = '\n';
+	(void)!write(log_fd, line, len);
 }
 
 #define LOGFN(fn, lvl, tag)					\

@@ -59,6 +59,13 @@ utf8_valid(const uint8_t *p, size_t n)
 	return 1;
 }
 
+int
+utf8_is_bidi(uint32_t cp)
+{
+	return cp == 0x061c || cp == 0x200e || cp == 0x200f ||
+	    (cp >= 0x202a && cp <= 0x202e) || (cp >= 0x2066 && cp <= 0x2069);
+}
+
 void
 utf8_cut(char *dst, size_t dstlen, const char *src, size_t n)
 {

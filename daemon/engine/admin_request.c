@@ -34,6 +34,7 @@ engine_admin_caller(struct engine *e, const struct conn *c,
 	ctx->data_dir = e->dir;
 	ctx->policy = &e->cfg->policy;
 	ctx->master_key = e->master;
+	ctx->anchor = e->anchor;
 	ctx->user = c->who.user;
 	ctx->kind = staff ? ADMIN_CALLER_STAFF : ADMIN_CALLER_RECIPIENT;
 	ctx->roles = c->who.roles;

@@ -12,6 +12,7 @@
 
 #include "sluice/clock.h"
 #include "sluice/error.h"
+#include "sluice/vis.h"
 #include "engine/audit.h"
 
 #define AUDIT_DOMAIN "sluice-audit-v1"
@@ -64,30 +65,87 @@ text_ok(const char *s, size_t max)
 	return s == NULL || strlen(s) < max;
 }
 
+/* The fields of an entry as they are stored: each passed through vis.h's
+ * escape (backslashes kept, so text its producer escaped, such as a user
+ * name or a command line, is stored unchanged), so no field carries a
+ * control character whoever wrote it. */
+struct audit_texts {
+	char	*actor, *action, *subject, *details;
+};
+
+/* s escaped into *out, within max bytes (cut short with its length as
+ * vis.h says when it would not fit). */
+static int
+audit_vis(const char *s, size_t max, char **out)
+{
+	size_t n = s != NULL ? strlen(s) : 0;
+	size_t cap = VIS_SIZE(n) < max ? VIS_SIZE(n) : max;
+
+	if ((*out = malloc(cap)) == NULL)
+		return SLUICE_ENOMEM;
+	(void)str_vis(*out, cap, s != NULL ? s : "", n, n, VIS_NOSLASH);
+	return 0;
+}
+
+static void
+audit_texts_free(struct audit_texts *t)
+{
+	free(t->actor);
+	free(t->action);
+	free(t->subject);
+	free(t->details);
+}
+
+static int
+audit_texts(struct audit_texts *t, const char *actor, const char *action,
+    const char *subject, const char *details)
+{
+	int r;
+
+	memset(t, 0, sizeof(*t));
+	if ((r = audit_vis(actor, STORE_TEXT_MAX, &t->actor)) != 0 ||
+	    (r = audit_vis(action, STORE_TEXT_MAX, &t->action)) != 0 ||
+	    (r = audit_vis(subject, STORE_BLOB_MAX, &t->subject)) != 0 ||
+	    (r = audit_vis(details, STORE_BLOB_MAX, &t->details)) != 0)
+		audit_texts_free(t);
+	return r;
+}
+
+static int
+audit_args_ok(const char *actor, const char *action, const char *subject,
+    const char *outcome, const char *details)
+{
+	return actor != NULL && *actor != '\0' && action != NULL &&
+	    *action != '\0' && outcome != NULL && *outcome != '\0' &&
+	    text_ok(actor, STORE_TEXT_MAX) && text_ok(action, STORE_TEXT_MAX) &&
+	    text_ok(outcome, STORE_OUTCOME_MAX) &&
+	    text_ok(subject, STORE_BLOB_MAX) && text_ok(details, STORE_BLOB_MAX);
+}
+
 int
 audit_append(struct store *s, const char *actor, const char *action,
     const char *subject, const char *outcome, const char *details, int64_t *id)
 {
 	struct audit_entry e;
+	struct audit_texts t;
 	int r;
 
-	if (actor == NULL || *actor == '\0' || action == NULL || *action == '\0' ||
-	    outcome == NULL || *outcome == '\0' ||
-	    !text_ok(actor, STORE_TEXT_MAX) || !text_ok(action, STORE_TEXT_MAX) ||
-	    !text_ok(outcome, STORE_OUTCOME_MAX) ||
-	    !text_ok(subject, STORE_BLOB_MAX) || !text_ok(details, STORE_BLOB_MAX))
+	if (!audit_args_ok(actor, action, subject, outcome, details))
 		return SLUICE_EINVAL;
+	if ((r = audit_texts(&t, actor, action, subject, details)) != 0)
+		return r;
 	memset(&e, 0, sizeof(e));
 	e.time = sluice_now();
 	e.fake_clock = sluice_clock_is_fake();
-	/* borrowed for the insert only; never freed here */
-	e.actor = (char *)(uintptr_t)actor;
-	e.action = (char *)(uintptr_t)action;
-	e.subject = (char *)(uintptr_t)(subject ? subject : "");
-	e.details = (char *)(uintptr_t)(details ? details : "");
+	/* borrowed for the insert only */
+	e.actor = t.actor;
+	e.action = t.action;
+	e.subject = t.subject;
+	e.details = t.details;
 	snprintf(e.outcome, sizeof(e.outcome), "%s", outcome);
 	if ((r = store_audit_append(s, &e, audit_entry_hash)) == 0 && id != NULL)
 		*id = e.id;
+	audit_texts_free(&t);
 	return r;
 }
 

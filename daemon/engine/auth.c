@@ -15,6 +15,11 @@
 #include "sluice/log.h"
 #include "sluice/sshkey.h"
 
+/* The longest user name a session reports a refusal for: anything an SSH
+ * packet can carry (libssh's limit is 256 KiB). engine_audit() shows at
+ * most 64 characters of it and its length. */
+#define AUTH_USER_WIRE_MAX	(256u * 1024)
+
 static int
 auth_reply(struct sbuf *rep, uint32_t status, const char *reason,
     uint32_t kind, uint32_t roles)
@@ -148,7 +153,7 @@ eng_authfail(struct engine *e, struct conn *c, struct sbuf *req,
 	int r;
 
 	(void)fd;
-	if ((r = sbuf_get_cstring(req, &user, 256)) != 0 ||
+	if ((r = sbuf_get_cstring(req, &user, AUTH_USER_WIRE_MAX)) != 0 ||
 	    (r = sbuf_get_cstring(req, &method, 64)) != 0 ||
 	    (r = sbuf_get_cstring(req, &reason, 256)) != 0 || sbuf_len(req) != 0) {
 		r = SLUICE_EPROTO;

@@ -162,6 +162,9 @@ conn_dispatch(struct engine *e, struct conn *c, uint32_t type,
 	if ((r = h->fn(e, c, req, rep, rfd)) != 0)
 		log_warnx("engine: request %u from %s: %s", type, c->peer,
 		    sluice_strerror(r));
+	/* The signed head covers what this request added before it is
+	 * answered. */
+	engine_anchor_update(e);
 	return r;
 }
 
@@ -340,6 +343,7 @@ engine_main(const char *dir, const struct sluice_config *cfg, int ctl,
 		now = sluice_now();
 		if (now != last_tick) {
 			schedule_tick(e, now);
+			engine_anchor_update(e);
 			last_tick = now;
 		}
 		engine_poll_once(e, b);

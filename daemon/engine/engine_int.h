@@ -45,6 +45,7 @@
 #define ENGINE_REQUEST_MAX	(1024u * 1024)	/* a session's request body */
 #define CONN_MAX_OPENS		64
 #define ENGINE_PATH_MAX		4096
+#define ENGINE_CERT_NOTED	64	/* daily-limit refusals audited a day */
 
 enum open_kind {
 	OPEN_FREE = 0,
@@ -90,6 +91,7 @@ struct conn {
 };
 
 struct minisign_key;
+struct audit_anchor;
 struct mail_run;
 struct auth_seen;
 
@@ -99,6 +101,7 @@ struct engine {
 	struct store	*st;
 	uint8_t		*master;	/* 32 bytes, sodium_malloc'd */
 	struct minisign_key *release;
+	struct audit_anchor *anchor;	/* the audit log's signed head */
 	char		*release_pub;	/* the public key file text */
 	struct ipc_shared *sh;
 	int		 ctl;
@@ -111,6 +114,11 @@ struct engine {
 	struct mail_run	*mail_run;	/* sendmail worker under way; NULL */
 	int64_t		 published_at;	/* last write of the site; 0 = none */
 	int64_t		 published_head; /* audit head it showed; -1 failed */
+	/* recipients refused a certificate upload today for the daily
+	 * limit, audited once each (upload.c) */
+	int64_t		 cert_noted[ENGINE_CERT_NOTED];
+	size_t		 cert_noted_n;
+	int32_t		 cert_noted_day;
 	struct auth_seen *seen;	/* session identifiers that logged in */
 };
 
@@ -134,6 +142,14 @@ void conn_refresh(struct engine *e, struct conn *c);
 const char *conn_refusal(struct engine *e, const struct conn *c,
     const char *action, const char *subject);
 
+/* audit_log.c: the audit log's signed head (audit_anchor.h). _start opens
+ * it before anything is appended, and logs and audits what it found (a key
+ * made, a head missing, a log that does not hold its head); _update writes
+ * the head after entries were added, outside any transaction (failures are
+ * logged); _stop writes the last and lets it go. */
+int engine_anchor_start(struct engine *e, char *why, size_t whylen);
+void engine_anchor_update(struct engine *e);
+void engine_anchor_stop(struct engine *e);
 /* auth_proof.c: what a session claims with a final IPC_AUTH, and the proof
  * it brings (pointers into the request). */
 struct auth_claim {
@@ -163,9 +179,16 @@ void engine_audit(struct engine *e, const char *actor, const char *action,
  * "sluiced", action "penalty", subject the source, outcome "deny". */
 int engine_penalty(struct engine *e, struct sbuf *body);
 
-/* upload.c: judges a certificate upload at CLOSE; why gets the verdict. */
+/* upload.c: judges a certificate upload at CLOSE; why gets the verdict.
+ * written_end: the furthest end a write reached, refused ones included (a
+ * certificate written past the policy's max_bytes is refused unjudged). */
 int engine_certificate_upload(struct engine *e, struct conn *c,
-    struct open_file *of, char *why, size_t whylen);
+    struct open_file *of, uint64_t written_end, char *why, size_t whylen);
+/* upload.c: 0 when c's user may upload a certificate of deletion for nic
+ * now; SLUICE_EDENIED with why once the policy's rejections a day are
+ * reached (the first such refusal of the day is audited). */
+int engine_certificate_may_upload(struct engine *e, const struct conn *c,
+    const char *nic, char *why, size_t whylen);
 
 /* sealed.c: an upload the session seals as it arrives (ipc.h,
  * IPC_OPEN_SEAL), to /inbox/NAME or /stage/NIC/NAME (node n). sealed_open()
@@ -206,6 +229,12 @@ int eng_gate(struct engine *, struct conn *, struct sbuf *, struct sbuf *, int *
 int eng_close(struct engine *, struct conn *, struct sbuf *, struct sbuf *, int *);
 int eng_remove(struct engine *, struct conn *, struct sbuf *, struct sbuf *, int *);
 int eng_admin(struct engine *, struct conn *, struct sbuf *, struct sbuf *, int *);
+
+/* fileops.c: the GATE reply into rep (emptied first): FX_OK only when
+ * allow and the whole reply was written; a denial with reason, else with
+ * "access denied". Non-zero (rep left empty, the session dropped) only when
+ * not even that could be written: a failure never reads as an allow. */
+int eng_gate_answer(struct sbuf *rep, int allow, const char *reason);
 
 /* SFTP status codes the engine answers with. */
 enum {

@@ -190,6 +190,11 @@ static int
 open_upload(struct engine *e, struct conn *c, struct open_file *of,
     const struct vnode *n, struct sbuf *rep, int *fd)
 {
+	char why[256] = "";
+
+	if (n->kind == OPEN_CERT_UPLOAD &&
+	    engine_certificate_may_upload(e, c, n->nic, why, sizeof(why)) != 0)
+		return open_refuse(rep, FX_PERMISSION_DENIED, why);
 	if (n->kind == OPEN_CERT_UPLOAD)
 		return open_cert_upload(e, of, rep, fd);
 	return open_sealed(e, c, of, n, rep, fd);
@@ -355,28 +360,49 @@ out:
 }
 
 int
+eng_gate_answer(struct sbuf *rep, int allow, const char *reason)
+{
+	int r;
+
+	sbuf_reset(rep);
+	if (allow) {
+		if ((r = sbuf_put_u32(rep, FX_OK)) == 0 &&
+		    (r = sbuf_put_cstring(rep, "")) == 0)
+			return 0;
+	} else if ((r = sbuf_put_u32(rep, FX_PERMISSION_DENIED)) == 0 &&
+	    (r = sbuf_put_cstring(rep, reason)) == 0)
+		return 0;
+	/* Whatever failed, what goes back is a denial or nothing at all. */
+	sbuf_reset(rep);
+	if (!allow && sbuf_put_u32(rep, FX_PERMISSION_DENIED) == 0 &&
+	    sbuf_put_cstring(rep, "access denied") == 0)
+		return 0;
+	sbuf_reset(rep);
+	return r;
+}
+
+int
 eng_gate(struct engine *e, struct conn *c, struct sbuf *req, struct sbuf *rep,
     int *fd)
 {
 	struct open_file *of;
 	struct gate_result g;
 	uint64_t id;
-	int r, allow;
+	int allow;
 
 	(void)fd;
 	if (sbuf_get_u64(req, &id) != 0 || sbuf_len(req) != 0 ||
 	    (of = open_find(c, id)) == NULL || of->kind != OPEN_DOWNLOAD)
 		return SLUICE_EPROTO;
-	vfs_gate(e, c, of->release_id, &g);
+	/* A gate that cannot read its facts answers a denial (vfs_gate). */
+	(void)vfs_gate(e, c, of->release_id, &g);
 	allow = g.rule == GATE_ALLOW;
 	if (!allow && !of->denied) {
 		of->denied = 1;
 		engine_audit(e, c->who.user, "download stopped", of->name, "deny",
 		    "/%s/%s: %s", of->nic, of->name, g.reason);
 	}
-	if ((r = sbuf_put_u32(rep, allow ? FX_OK : FX_PERMISSION_DENIED)) != 0)
-		return r;
-	return sbuf_put_cstring(rep, allow ? "" : g.reason);
+	return eng_gate_answer(rep, allow, g.reason);
 }
 
 /* What the session reports at CLOSE: bytes served, the range, whether it
@@ -498,7 +524,7 @@ close_open(struct engine *e, struct conn *c, struct open_file *of,
 	if (c->refused[0] != '\0')
 		return upload_refused(e, c, of, why, whylen, refused);
 	if (of->kind == OPEN_CERT_UPLOAD)
-		return engine_certificate_upload(e, c, of, why, whylen);
+		return engine_certificate_upload(e, c, of, q->hi, why, whylen);
 	return sealed_close(e, c, of, q->plain, q->sha256, refused, why,
 	    whylen);
 }

@@ -401,17 +401,19 @@ mail_cert_accepted(struct engine *e, const struct agreement *a,
 	    day, (long long)cert_id);
 }
 
-/* The rejection goes to the uploader when the store knows an address. */
+/* The rejection goes to the uploader when the store knows an address; one
+ * a day per agreement (the key names the day), however many are rejected:
+ * each rejection is told to its uploader at upload anyway. */
 static int
 mail_cert_rejected(struct engine *e, const struct agreement *a,
     const struct deletion_certificate *dc, int64_t cert_id)
 {
-	char key[STORE_TEXT_MAX], subject[STORE_TEXT_MAX];
+	char key[STORE_TEXT_MAX], subject[STORE_TEXT_MAX], day[11];
 	struct person p;
 	int r;
 
-	(void)snprintf(key, sizeof(key), "cert-rejected:%s:%lld", a->nic,
-	    (long long)cert_id);
+	(void)sluice_date_format(sluice_day_of(sluice_now()), day, sizeof(day));
+	(void)snprintf(key, sizeof(key), "cert-rejected:%s:%s", a->nic, day);
 	(void)snprintf(subject, sizeof(subject), "[sluice] %s: certificate of "
 	    "deletion rejected", a->nic);
 	memset(&p, 0, sizeof(p));
@@ -422,8 +424,10 @@ mail_cert_rejected(struct engine *e, const struct agreement *a,
 	    "A certificate of deletion uploaded for Data Sharing Agreement %s\n"
 	    "(upload %lld) was rejected:\n\n  %s\n\nNothing was recorded as "
 	    "destroyed. Correct it and upload it again\ninto "
-	    "/%s/deletion-certificate/.\n", a->nic, (long long)cert_id,
-	    dc->reason, a->nic);
+	    "/%s/deletion-certificate/.\n\nThis is the first rejection of "
+	    "the day for this agreement; any more today\nare not mailed (the "
+	    "upload itself says why each is refused).\n", a->nic,
+	    (long long)cert_id, dc->reason, a->nic);
 }
 
 int

@@ -14,7 +14,7 @@
  *   dspt-30:<ORG>:<date>        the DSPT expires within 30 days
  *   dsfc-30:<ORG>:<ref>:<date>  a contract expires within 30 days, no successor
  *   cert-accepted:<NIC>:<id>    receipt for certificate <id>
- *   cert-rejected:<NIC>:<id>    its reason
+ *   cert-rejected:<NIC>:<date>  the day's first rejection and its reason
  * A message caused by a fact (expiry, sanction, lift, certificate verdict)
  * is queued in the same transaction as that fact. Of several reminder days
  * already reached (a daemon that was down), only the nearest is sent.

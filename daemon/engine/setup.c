@@ -90,12 +90,14 @@ engine_open(const char *dir, const struct sluice_config *cfg, int ctl,
 	e->sh = sh;
 	if ((r = store_open(cfg->store_path, &e->st, why, sizeof(why))) != 0 ||
 	    (r = load_master(e, why, sizeof(why))) != 0 ||
-	    (r = load_release(e, why, sizeof(why))) != 0) {
+	    (r = load_release(e, why, sizeof(why))) != 0 ||
+	    (r = engine_anchor_start(e, why, sizeof(why))) != 0) {
 		log_errx("engine: %s", why[0] ? why : sluice_strerror(r));
 		return r;
 	}
 	sweep_at_start(e->st, e->dir);
 	audit_start(e);
+	engine_anchor_update(e);
 	return 0;
 }
 
@@ -113,6 +115,7 @@ engine_close(struct engine *e)
 	}
 	if (e->st != NULL)
 		engine_audit(e, "sluiced", "stop", "", "ok", "engine stopped");
+	engine_anchor_stop(e);
 	store_close(e->st);
 	if (e->master != NULL)
 		sodium_free(e->master);

@@ -14,6 +14,8 @@
 #include <string.h>
 #include <unistd.h>
 
+#include <sodium.h>
+
 #include "engine/audit.h"
 #include "engine/engine_int.h"
 #include "engine/vfs.h"
@@ -147,24 +149,46 @@ out:
 	return r;
 }
 
+/* The audit details of a verdict: a rejection names the bytes by size and
+ * SHA-256, as they may not be kept (certificate_bound()). */
+static void
+certificate_details(const struct deletion_certificate *dc, char *out,
+    size_t outlen)
+{
+	unsigned char md[crypto_hash_sha256_BYTES];
+	char hex[2 * crypto_hash_sha256_BYTES + 1];
+
+	if (dc->accepted) {
+		(void)snprintf(out, outlen,
+		    "certificate of deletion accepted; agreement closed");
+		return;
+	}
+	crypto_hash_sha256(md, dc->cms, dc->cms_len);
+	sodium_bin2hex(hex, sizeof(hex), md, sizeof(md));
+	(void)snprintf(out, outlen, "%s (%zu bytes, sha256 %s)", dc->reason,
+	    dc->cms_len, hex);
+}
+
 /* Records the verdict and, when accepted, closes the agreement: one
  * transaction with its audit entry. */
 static int
 certificate_record(struct engine *e, struct conn *c, const struct agreement *a,
     struct deletion_certificate *dc)
 {
+	char details[STORE_TEXT_MAX + 128];
 	int64_t id = 0;
 	int r;
 
+	certificate_details(dc, details, sizeof(details));
 	if ((r = store_begin(e->st)) != 0)
 		return r;
 	if ((r = certificate_add(e->st, dc, &id, NULL, 0)) != 0 ||
 	    (dc->accepted &&
 	    (r = agreement_set_state(e->st, a->id, AG_CLOSED)) != 0) ||
+	    (!dc->accepted && (r = certificate_prune_rejected(e->st, a->id,
+	    e->cfg->policy.cert_rejected_kept)) != 0) ||
 	    (r = audit_append(e->st, c->who.user, "certificate upload", a->nic,
-	    dc->accepted ? "ok" : "refused", dc->accepted ?
-	    "certificate of deletion accepted; agreement closed" : dc->reason,
-	    NULL)) != 0 ||
+	    dc->accepted ? "ok" : "refused", details, NULL)) != 0 ||
 	    /* The receipt or the reason, with the verdict it reports. */
 	    (r = mail_certificate(e, a, dc, id)) != 0 ||
 	    (r = store_commit(e->st)) != 0) {
@@ -175,20 +199,23 @@ certificate_record(struct engine *e, struct conn *c, const struct agreement *a,
 }
 
 /* Reads the upload (within the policy's limit) into bytes and judges it:
- * 0 when accepted, else the refusal with why. */
+ * 0 when accepted, else the refusal with why. One written past the limit
+ * (its writes were refused from there on, end says how far it went) is
+ * refused unjudged, its bytes as far as they were taken. */
 static int
-certificate_read(struct engine *e, const struct open_file *of,
+certificate_read(struct engine *e, const struct open_file *of, uint64_t end,
     const struct agreement *a, struct sbuf *bytes,
     struct deletion_certificate *dc, char *why, size_t whylen)
 {
 	int64_t max = e->cfg->policy.cert_max_bytes;
+	size_t cap = max > 0 ? (size_t)max : CMS_MAX_INPUT;
 	int v;
 
-	v = files_read(of->tmp_path, max > 0 ? (size_t)max : CMS_MAX_INPUT, bytes);
-	if (v == SLUICE_ETOOBIG)
-		sluice_why(why, whylen, v, "certificate larger than %lld bytes",
-		    (long long)max);
-	else if (v == 0)
+	v = files_read(of->tmp_path, cap, bytes);
+	if (v == SLUICE_ETOOBIG || (v == 0 && end > cap))
+		return sluice_why(why, whylen, SLUICE_ETOOBIG,
+		    "certificate larger than %zu bytes", cap);
+	if (v == 0)
 		v = certificate_judge(e, a, bytes, dc, why, whylen);
 	return v;
 }
@@ -208,7 +235,7 @@ certificate_verdict(struct deletion_certificate *dc, const struct agreement *a,
 
 int
 engine_certificate_upload(struct engine *e, struct conn *c,
-    struct open_file *of, char *why, size_t whylen)
+    struct open_file *of, uint64_t written_end, char *why, size_t whylen)
 {
 	struct deletion_certificate dc;
 	struct agreement a;
@@ -219,9 +246,12 @@ engine_certificate_upload(struct engine *e, struct conn *c,
 	memset(&dc, 0, sizeof(dc));
 	if ((bytes = sbuf_new()) == NULL)
 		return SLUICE_ENOMEM;
-	if ((r = agreement_governing(e->st, of->nic, &a)) != 0)
+	/* Uploads opened before the day's limit was reached end here. */
+	if ((r = engine_certificate_may_upload(e, c, of->nic, why,
+	    whylen)) != 0 ||
+	    (r = agreement_governing(e->st, of->nic, &a)) != 0)
 		goto out;
-	v = certificate_read(e, of, &a, bytes, &dc, why, whylen);
+	v = certificate_read(e, of, written_end, &a, bytes, &dc, why, whylen);
 	certificate_verdict(&dc, &a, c, bytes, v, why);
 	if ((r = certificate_record(e, c, &a, &dc)) != 0)
 		goto out;
@@ -237,5 +267,51 @@ engine_certificate_upload(struct engine *e, struct conn *c,
 out:
 	agreement_clear(&a);
 	sbuf_free(bytes);
+	return r;
+}
+
+/* ---- the daily limit on rejected certificates ---------------------------- */
+
+/* Audits c's refusal for the daily limit once a day per recipient (and for
+ * at most ENGINE_CERT_NOTED recipients a day), so refused uploads cannot
+ * grow the log. */
+static void
+certificate_limit_audit(struct engine *e, const struct conn *c,
+    const char *nic, const char *why)
+{
+	int32_t today = sluice_day_of(sluice_now());
+	size_t i;
+
+	if (e->cert_noted_day != today) {
+		e->cert_noted_day = today;
+		e->cert_noted_n = 0;
+	}
+	for (i = 0; i < e->cert_noted_n; i++)
+		if (e->cert_noted[i] == c->who.id)
+			return;
+	if (e->cert_noted_n == ENGINE_CERT_NOTED)
+		return;
+	e->cert_noted[e->cert_noted_n++] = c->who.id;
+	engine_audit(e, c->who.user, "certificate upload", nic, "refused",
+	    "%s (further refusals today are not audited)", why);
+}
+
+int
+engine_certificate_may_upload(struct engine *e, const struct conn *c,
+    const char *nic, char *why, size_t whylen)
+{
+	int32_t max = e->cfg->policy.cert_max_rejected_per_day;
+	int64_t n = 0, now = sluice_now();
+	int r;
+
+	if ((r = certificate_rejected_since(e->st, c->who.id,
+	    (int64_t)sluice_day_of(now) * SLUICE_DAY, &n)) != 0)
+		return sluice_why(why, whylen, r, "upload failed");
+	if (n < max)
+		return 0;
+	r = sluice_why(why, whylen, SLUICE_EDENIED, "daily limit reached: %d "
+	    "certificates of deletion rejected today; upload again tomorrow "
+	    "(UTC)", (int)max);
+	certificate_limit_audit(e, c, nic, why);
 	return r;
 }

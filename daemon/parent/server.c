@@ -35,6 +35,7 @@
 #include "sluice/config.h"
 #include "sluice/error.h"
 #include "sluice/log.h"
+#include "sluice/sshalgo.h"
 
 /* Signatures we verify: no ssh-rsa (SHA-1), no DSA, no certificates. */
 #define SERVER_KEY_TYPES "ssh-ed25519,ecdsa-sha2-nistp256," \
@@ -140,6 +141,38 @@ bind_load_key(struct server *sv)
 	return 0;
 }
 
+/* Sets one of the bind's algorithm lists; 0 or SLUICE_ECONFIG. */
+static int
+bind_list(struct server *sv, enum ssh_bind_options_e what, const char *list)
+{
+	if (ssh_bind_options_set(sv->bind, what, list) == SSH_OK)
+		return 0;
+	log_errx("ssh: cannot offer %s: %s", list, ssh_get_error(sv->bind));
+	return SLUICE_ECONFIG;
+}
+
+/* What the server offers (sshalgo.h), with the legacy fallbacks last when
+ * configured. */
+static int
+bind_algorithms(struct server *sv)
+{
+	int legacy = sv->o->legacy_ciphers;
+	const char *ciphers = legacy ? SSH_ALGO_CIPHERS "," SSH_ALGO_CIPHERS_LEGACY :
+	    SSH_ALGO_CIPHERS;
+	const char *macs = legacy ? SSH_ALGO_MACS "," SSH_ALGO_MACS_LEGACY :
+	    SSH_ALGO_MACS;
+	int r;
+
+	if ((r = bind_list(sv, SSH_BIND_OPTIONS_KEY_EXCHANGE, SSH_ALGO_KEX)) != 0 ||
+	    (r = bind_list(sv, SSH_BIND_OPTIONS_HOSTKEY_ALGORITHMS,
+	    SSH_ALGO_HOSTKEYS)) != 0 ||
+	    (r = bind_list(sv, SSH_BIND_OPTIONS_CIPHERS_C_S, ciphers)) != 0 ||
+	    (r = bind_list(sv, SSH_BIND_OPTIONS_CIPHERS_S_C, ciphers)) != 0 ||
+	    (r = bind_list(sv, SSH_BIND_OPTIONS_HMAC_C_S, macs)) != 0)
+		return r;
+	return bind_list(sv, SSH_BIND_OPTIONS_HMAC_S_C, macs);
+}
+
 static int
 bind_setup(struct server *sv)
 {
@@ -161,7 +194,7 @@ bind_setup(struct server *sv)
 		log_errx("ssh: %s", ssh_get_error(sv->bind));
 		return SLUICE_ECONFIG;
 	}
-	return 0;
+	return bind_algorithms(sv);
 }
 
 static void

@@ -45,6 +45,7 @@ struct server_opts {
 	struct limits_conf limits;	/* startups and penalties per source */
 	int		 idle_timeout;	/* seconds without traffic; 600 */
 	int		 log_verbosity;	/* LOG_LVL_*; also drives libssh's */
+	int		 legacy_ciphers;	/* 1: offer sshalgo.h's *_LEGACY too */
 	struct supervisor *engine;	/* keeps the engine; NULL: nobody */
 };
 

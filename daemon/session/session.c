@@ -23,6 +23,7 @@
 #include "sluice/clock.h"
 #include "sluice/error.h"
 #include "sluice/log.h"
+#include "sluice/vis.h"
 
 #define SESSION_MAX_AUTH_TRIES	10
 #define SESSION_USER_MAX	64
@@ -54,6 +55,7 @@ struct session {
 	int		 authed, auth_tries;
 	int		 attempted;	/* a refused login of any method */
 	char		 user[SESSION_USER_MAX + 1];
+	char		*tried;		/* the last user name offered, as given */
 	enum ipc_kind	 kind;
 	uint32_t	 roles;
 	struct chan	 chans[SESSION_MAX_CHANNELS];
@@ -151,6 +153,7 @@ static void
 report_authfail(struct session *s, const char *user, const char *method,
     const char *reason)
 {
+	char name[VIS_NAME_SIZE];
 	int r;
 
 	s->attempted = 1;
@@ -161,8 +164,8 @@ report_authfail(struct session *s, const char *user, const char *method,
 	    (r = ask_engine(s, IPC_AUTHFAIL)) != 0)
 		log_warnx("session: cannot report a refused login: %s",
 		    sluice_strerror(r));
-	log_info("refused %s login for \"%.64s\": %s", method,
-	    user ? user : "", reason);
+	log_info("refused %s login for \"%s\": %s", method,
+	    vis_name(name, user), reason);
 }
 
 /* Reads the IPC_AUTH reply: 0 = accepted (kind and roles filled); the
@@ -298,6 +301,7 @@ offer_to_engine(struct session *s, const char *user, const uint8_t *blob,
 {
 	static struct authwrap_proof proof;
 	struct auth_answer a;
+	char name[VIS_NAME_SIZE];
 	int r;
 
 	memset(&a, 0, sizeof(a));
@@ -305,7 +309,8 @@ offer_to_engine(struct session *s, const char *user, const uint8_t *blob,
 		return pubkey_refused(s, user, "no signature to show the engine");
 	r = engine_auth(s, user, blob, n, final ? &proof : NULL, &a);
 	if (r == SLUICE_EDENIED)
-		log_info("key refused for \"%.64s\": %s", user, a.why);
+		log_info("key refused for \"%s\": %s", vis_name(name, user),
+		    a.why);
 	else if (r != 0)
 		log_warnx("session: engine auth failed: %s", sluice_strerror(r));
 	else if (final)
@@ -326,6 +331,8 @@ cb_auth_pubkey(ssh_session ss, const char *user, struct ssh_key_struct *key,
 	s->last_activity = sluice_monotonic_ms();
 	if (s->authed || ++s->auth_tries > SESSION_MAX_AUTH_TRIES)
 		return SSH_AUTH_DENIED;
+	free(s->tried);
+	s->tried = user != NULL ? strdup(user) : NULL;
 	if (offer_check(s, user, key, state, &blob, &bloblen) != 0)
 		return SSH_AUTH_DENIED;
 	r = offer_to_engine(s, user, blob, bloblen,
@@ -794,7 +801,8 @@ session_auth(struct session *s, ssh_event ev)
 		    !ssh_is_connected(s->ss))
 			return SLUICE_EIO;
 		if (s->auth_tries > SESSION_MAX_AUTH_TRIES) {
-			report_authfail(s, "", "publickey", "too many attempts");
+			report_authfail(s, s->tried, "publickey",
+			    "too many attempts");
 			return SLUICE_EDENIED;
 		}
 	}
@@ -890,6 +898,7 @@ session_close(struct session *s, ssh_event ev)
 	session_ssh_end(s, ev);
 	sbuf_free(s->req);
 	sbuf_free(s->rep);
+	free(s->tried);
 	if (s->auth_fd != -1)
 		close(s->auth_fd);
 	close(s->engine_fd);

@@ -1151,6 +1151,10 @@ do_write(struct sftp *s, struct request *q)
 	    (r = sbuf_get_string_direct(q->b, &p, &n)) != 0)
 		return r;
 	if ((code = write_refused(h, off, n, &why)) != SSH_FX_OK) {
+		/* past the limit: CLOSE tells the engine how far it went */
+		if (code == SSH_FX_FAILURE && (h->flags & IPC_OPEN_WRITE))
+			h->highest_end = off > UINT64_MAX - n ? UINT64_MAX :
+			    off + n;
 		h->broken = 1;
 		return send_status(s, q->id, code, why);
 	}

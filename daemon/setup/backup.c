@@ -86,6 +86,9 @@ add_files(struct backup *b, const struct sluice_config *cfg, char *why,
 	(void)snprintf(hostpub, sizeof(hostpub), "%s.pub", cfg->host_key);
 	for (i = 0; i < sizeof(paths) / sizeof(paths[0]) && r == 0; i++)
 		r = add_file(b, paths[i], why, whylen);
+	/* the audit key, once a daemon that has one has run */
+	if (r == 0 && access(cfg->audit_key, F_OK) == 0)
+		r = add_file(b, cfg->audit_key, why, whylen);
 	return r;
 }
 
@@ -231,6 +234,20 @@ out:
 	return r;
 }
 
+/* The restored log anchored anew: its signed head, with the restored audit
+ * key (one made if the backup had none). */
+static int
+restore_anchor(const char *dir, const char *db)
+{
+	struct sluice_config cfg;
+	char why[1024] = "";
+
+	if (config_load(dir, &cfg, why, sizeof(why)) != 0 ||
+	    init_anchor(dir, cfg.audit_key, db, why, sizeof(why)) != 0)
+		return fail("restore", "the audit log's signed head: %s", why);
+	return 0;
+}
+
 struct restore_job {
 	const char	*from;		/* the backup file */
 	const char	*payloads;	/* the data directory to copy from */
@@ -273,6 +290,8 @@ restore_into(const struct restore_job *j, struct backup *b, size_t *np)
 	(void)snprintf(db, sizeof(db), "%s/sluice.db", j->dir);
 	if (backup_restore_store(b, db, why, sizeof(why)) != 0)
 		return fail("restore", "the store: %s", why);
+	if (restore_anchor(j->dir, db) != 0)
+		return 1;
 	if (backup_each_payload(b, restore_one_payload, &c) != 0)
 		return 1;
 	*np = c.n;

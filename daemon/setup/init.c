@@ -24,6 +24,7 @@
 #include <sodium.h>
 
 #include "engine/audit.h"
+#include "engine/audit_anchor.h"
 #include "payloads/payloads.h"
 #include "setup/init.h"
 #include "sluice/buf.h"
@@ -405,6 +406,39 @@ out:
 	return r;
 }
 
+int
+init_anchor(const char *dir, const char *key_path, const char *store_path,
+    char *why, size_t whylen)
+{
+	struct audit_anchor *a = NULL;
+	struct store *st = NULL;
+	enum anchor_start how;
+	int r;
+
+	if ((r = store_open(store_path, &st, why, whylen)) == 0 &&
+	    (r = audit_anchor_open(dir, key_path, st, &a, &how, why,
+	    whylen)) == 0 && (r = audit_anchor_update(a, st)) != 0)
+		sluice_why(why, whylen, r, "cannot write %s/%s", dir,
+		    AUDIT_HEAD_FILE);
+	audit_anchor_free(a);
+	store_close(st);
+	return r;
+}
+
+/* The audit key, and the signed head of the log admin_register() began. */
+static int
+audit_anchor_init(const struct init_job *j)
+{
+	char why[512] = "";
+
+	if (audit_key_create(j->cfg.audit_key) != 0)
+		return fail("cannot write the audit key");
+	if (init_anchor(j->staging, j->cfg.audit_key, j->cfg.store_path, why,
+	    sizeof(why)) != 0)
+		return fail("the audit log's signed head: %s", why);
+	return 0;
+}
+
 /* Every part of the data directory, in the staging directory. */
 static int
 build(struct init_job *j)
@@ -417,7 +451,7 @@ build(struct init_job *j)
 		return fail("configuration: %s", why);
 	if (init_subdirs(j->staging) != 0 || host_key(&j->cfg) != 0 ||
 	    release_key(&j->cfg) != 0 || master_key(&j->cfg) != 0 ||
-	    admin_register(j) != 0)
+	    admin_register(j) != 0 || audit_anchor_init(j) != 0)
 		return 1;
 	if (files_sync_dir(j->staging) != 0)
 		return fail("%s: cannot sync", j->dir);
@@ -494,6 +528,8 @@ print_summary(const struct init_job *j)
 	printf("release key:     %s (public, for minisign -V: %s)\n",
 	    c->release_key, c->release_pub);
 	printf("master key:      %s (32 bytes, mode 0600)\n", c->master_key);
+	printf("audit key:       %s (Ed25519, mode 0600; signs %s/%s)\n",
+	    c->audit_key, j->target, AUDIT_HEAD_FILE);
 	printf("store:           %s\n", c->store_path);
 	printf("first admin:     %s (%s)\n", j->admin, j->fp);
 	printf("listening (on run): %s port %d\n", j->cfg.listen,

@@ -213,6 +213,15 @@ static const char *const sql[ST_MAX] = {
 	    "deletion_certificates c JOIN agreements a ON a.id = c.agreement_id "
 	    "WHERE c.verdict = 'accepted' AND a.nic = (SELECT nic FROM "
 	    "agreements WHERE id = ?))",
+	/* the bounds on rejected uploads (cert_limits.c) */
+	[ST_CERTIFICATE_REJECTED_SINCE] = "SELECT count(*) FROM "
+	    "deletion_certificates WHERE uploaded_by = ? AND "
+	    "verdict = 'rejected' AND at >= ?",
+	[ST_CERTIFICATE_PRUNE] = "UPDATE deletion_certificates SET cms = X'' "
+	    "WHERE agreement_id = ?1 AND verdict = 'rejected' AND "
+	    "length(cms) > 0 AND id NOT IN (SELECT id FROM "
+	    "deletion_certificates WHERE agreement_id = ?1 AND "
+	    "verdict = 'rejected' ORDER BY id DESC LIMIT ?2)",
 
 	/* the outbox (outbox.c) */
 	/* sealed inbox files (inbox.c) */

@@ -595,6 +595,14 @@ void certificate_list_free(struct certificate_list *l);
 /* *accepted = 1 if any version of the agreement's NIC has an accepted
  * certificate. */
 int certificate_accepted(struct store *s, int64_t agreement_id, int *accepted);
+/* *n = certificates uploaded by person_id and rejected at since or later
+ * (cert_limits.c). */
+int certificate_rejected_since(struct store *s, int64_t person_id,
+    int64_t since, int64_t *n) __attribute__((warn_unused_result));
+/* Empties the CMS of the rejected certificates of agreement_id but the
+ * newest keep (their rows, verdicts and reasons stay). */
+int certificate_prune_rejected(struct store *s, int64_t agreement_id,
+    int64_t keep) __attribute__((warn_unused_result));
 
 /* ---- outbox (mail queued exactly once) ---------------------------------- */
 

@@ -74,6 +74,8 @@ struct sluice_policy {
 	int32_t	 cert_reminder_days[CONFIG_LIST_MAX];	/* before due, descending */
 	size_t	 n_cert_reminder_days;
 	int64_t	 cert_max_bytes;	/* largest certificate upload */
+	int32_t	 cert_max_rejected_per_day;	/* per recipient */
+	int32_t	 cert_rejected_kept;	/* rejected CMS kept, per agreement */
 	/* [dspt] */
 	int	 dspt_waived;		/* 1: gate rule 3 always holds */
 	/* [downloads] */
@@ -95,12 +97,14 @@ struct sluice_config {
 	int32_t	 per_source_max_startups;	/* 0: no limit */
 	struct config_netblock per_source_netblock;
 	int32_t	 idle_timeout;			/* seconds; 0: never */
+	int	 legacy_ciphers;		/* 1: AES-CTR, non-ETM MACs too */
 	/* [store] */
 	char	 store_path[CONFIG_PATH_MAX];
 	/* [keys] */
 	char	 master_key[CONFIG_PATH_MAX];
 	char	 release_key[CONFIG_PATH_MAX];
 	char	 release_pub[CONFIG_PATH_MAX];
+	char	 audit_key[CONFIG_PATH_MAX];	/* signs DIR/audit.head */
 	/* [mail] */
 	enum mail_transport mail_transport;
 	char	 maildir[CONFIG_PATH_MAX];

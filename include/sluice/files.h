@@ -23,6 +23,11 @@ int files_read_secret(const char *path, uint8_t *buf, size_t len)
  * temporary file, fsync and rename. */
 int files_write_new(const char *path, const void *data, size_t len,
     unsigned mode) __attribute__((warn_unused_result));
+/* Writes data to path, replacing what is there in one step: a reader (or a
+ * crash) sees the old bytes or the new, never a mix (temporary file, fsync,
+ * rename). */
+int files_write_replace(const char *path, const void *data, size_t len,
+    unsigned mode) __attribute__((warn_unused_result));
 /* Writes all of buf, retrying short writes and EINTR. */
 int files_write_all(int fd, const void *buf, size_t n)
     __attribute__((warn_unused_result));

@@ -1,7 +1,11 @@
 /*
  * log.h: the daemon's and tools' log lines. libsluice code may log, but the
  * program decides where lines go (sluice_log_open); until then nothing is
- * written, so the library never prints on its own.
+ * written, so the library never prints on its own. Each call writes one
+ * line: the message passes through str_vis() (vis.h, backslashes left as
+ * they are), so no text in it can start a line of its own or reach the
+ * terminal as a control; callers escape outside text with str_vis() too,
+ * which also bounds it.
  */
 #ifndef SLUICE_LOG_H
 #define SLUICE_LOG_H

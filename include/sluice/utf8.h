@@ -16,6 +16,11 @@ size_t utf8_seq(const uint8_t *p, size_t n, uint32_t *cp);
 /* 1 when p[0..n) is all valid UTF-8. */
 int utf8_valid(const uint8_t *p, size_t n);
 
+/* 1 when cp is a Unicode bidirectional formatting character, which
+ * reorders the text around it: U+061C, U+200E, U+200F, U+202A..U+202E and
+ * U+2066..U+2069 (the HTML and the log escapes show them as code points). */
+int utf8_is_bidi(uint32_t cp);
+
 /* Copies src[0..n) into dst as a string, cut to at most dstlen - 1 bytes
  * without splitting a UTF-8 sequence. dstlen must be at least 1. */
 void utf8_cut(char *dst, size_t dstlen, const char *src, size_t n);

@@ -60,6 +60,7 @@ TABLE = {
     "staff roles":          ({AD}, 2, "role admin"),
     "staff key":            ({AD}, 2, "role admin"),
     "audit verify":         ({AU, AD}, 0, "role auditor or admin"),
+    "audit checkpoint":     ({AU, AD}, 0, "role auditor or admin"),
     "audit export":         ({AU, AD}, 0, "role auditor or admin"),
     "register export":      (STAFF, 0, "a staff role"),
     "dashboard":            (STAFF, 0, "a staff role"),
@@ -73,7 +74,7 @@ agreement add, agreement sign, agreement extend, agreement show, agreement list,
 agreement suspend, agreement resume, agreement terminate, extract stage,
 extract list, extract show, extract discard, release approve, release revoke,
 release list, certificate list, staff add, staff list, staff disable,
-staff enable, staff roles, staff key, audit verify, audit export,
+staff enable, staff roles, staff key, audit verify, audit checkpoint, audit export,
 register export, dashboard, status"""
 
 # the user who holds each role (root is the admin made by `sluiced init`)
@@ -149,7 +150,7 @@ def test(w):
     mallory = [r for r in new if r[0] == "mallory"]
     eq(sorted(r for r in new if r[0] != "mallory"), sorted(want_refused),
        "one refused audit entry per denial")
-    eq(len(want_refused), 120, "denials in the matrix")
+    eq(len(want_refused), 123, "denials in the matrix")
     eq(len(want_refused), sum(len(set(WHO) - allowed) for allowed, _, _ in TABLE.values()),
        "denials: every role a command does not allow")
     eq(mallory, [("mallory", "login")] * len(TABLE),

@@ -5,6 +5,7 @@ directory as it found it, reusable), a world-readable secret refused as sshd
 does, a bad config value refused with FILE:LINE."""
 
 import os
+import re
 import stat
 
 from harness import main, eq, check, run
@@ -26,6 +27,7 @@ def summary(d, admin, fp, port):
             "host key:        {d}/host_ed25519_key (public: {d}/host_ed25519_key.pub)\n"
             "release key:     {d}/release.key (public, for minisign -V: {d}/release.pub)\n"
             "master key:      {d}/master.key (32 bytes, mode 0600)\n"
+            "audit key:       {d}/audit.key (Ed25519, mode 0600; signs {d}/audit.head)\n"
             "store:           {d}/sluice.db\n"
             "first admin:     {a} ({fp})\n"
             "listening (on run): 127.0.0.1 port {p}\n").format(d=d, a=admin, fp=fp, p=port)
@@ -72,10 +74,10 @@ def all_or_nothing(w):
                             "--port", "2300"])
         eq((st, out, err), (0, summary(d.rstrip("/"), "ann", fp, 2300), ""), "init after refusals")
         eq(mode(d), 0o700, "data directory mode")
-        eq(sorted(os.listdir(d)), ["empty", "host_ed25519_key", "host_ed25519_key.pub", "inbox",
-                                   "mail", "master.key", "payloads", "policy.conf",
-                                   "release.key", "release.pub", "sluice.db", "sluiced.conf",
-                                   "uploads"],
+        eq(sorted(os.listdir(d)), ["audit.head", "audit.key", "empty", "host_ed25519_key",
+                                   "host_ed25519_key.pub", "inbox", "mail", "master.key",
+                                   "payloads", "policy.conf", "release.key", "release.pub",
+                                   "sluice.db", "sluiced.conf", "uploads"],
            "what init makes")
         eq((os.listdir(os.path.join(d, "empty")), mode(os.path.join(d, "empty"))), ([], 0o755),
            "the sessions' sandbox directory")
@@ -86,8 +88,14 @@ def all_or_nothing(w):
 def test(w):
     d = w.dir
     eq(w.init_output, summary(d, w.admin, fingerprint(w.pub(w.admin)), w.port), "init's summary")
-    for name in ("master.key", "release.key", "host_ed25519_key", "sluice.db"):
+    for name in ("master.key", "release.key", "host_ed25519_key", "sluice.db", "audit.key"):
         eq(mode(os.path.join(d, name)), 0o600, name + " mode")
+    eq(mode(os.path.join(d, "audit.head")), 0o644, "audit.head mode")
+    with open(os.path.join(d, "audit.key"), "rb") as f:
+        eq(len(f.read()), 32, "audit key length")
+    with open(os.path.join(d, "audit.head")) as f:
+        check(re.fullmatch(r"sluice-audit-head-v1:1:[0-9a-f]{64}:[0-9a-f]{128}\n", f.read())
+              is not None, "audit.head names entry 1, init's")
     eq(mode(d), 0o700, "data directory mode")
     with open(os.path.join(d, "master.key"), "rb") as f:
         eq(len(f.read()), 32, "master key length")

@@ -7,6 +7,7 @@
 #include "sluice/domain.h"
 #include "sluice/error.h"
 #include "sluice/log.h"
+#include "sluice/vis.h"
 #include "sluice/words.h"
 
 #include "engine/admin/admin_int.h"
@@ -162,8 +163,14 @@ const struct admin_row admin_rows[] = {
 	    { { "key", 1 }, { NULL, 0 } },
 	    "staff key USER --key \"SSH-PUBKEY\"",
 	    "replace a staff member's login key", 1 },
-	{ "audit verify", cmd_audit_verify, 0, 0, AU | AD, { { NULL, 0 } },
-	    "audit verify", "check the audit log's hash chain", 0 },
+	{ "audit verify", cmd_audit_verify, 0, 0, AU | AD,
+	    { { "against", 0 }, { NULL, 0 } },
+	    "audit verify [--against HEAD|INBOX-FILE]",
+	    "check the audit log's hash chain, its signed head, and a head "
+	    "kept elsewhere", 0 },
+	{ "audit checkpoint", cmd_audit_checkpoint, 0, 0, AU | AD,
+	    { { NULL, 0 } }, "audit checkpoint",
+	    "print the audit log's signed head, to keep elsewhere", 0 },
 	{ "audit export", cmd_audit_export, 0, 0, AU | AD,
 	    { { "since", 0 }, { NULL, 0 } },
 	    "audit export [--since TIME]",
@@ -234,37 +241,16 @@ admin_opt(const struct admin_call *c, const char *name)
 
 /* ---- the audit line ------------------------------------------------------ */
 
-/* One character of the line at p[0..left) as audit text; *n bytes taken. */
-static int
-audit_char(const uint8_t *p, size_t left, struct sbuf *b, size_t *n)
-{
-	*n = 1;
-	if (p[0] >= 0x20 && p[0] < 0x7f && p[0] != '\\')
-		return sbuf_put_u8(b, p[0]);
-	if (p[0] == '\\')
-		return sbuf_put(b, "\\\\", 2);
-	if (p[0] >= 0x80 && (*n = words_utf8_len(p, left)) != 0)
-		return sbuf_put(b, p, *n);
-	*n = 1;
-	return sbuf_putf(b, "\\x%02x", p[0]);
-}
-
-/* The command line as audit details: printable ASCII and valid UTF-8 kept,
- * any other byte as \xNN, cut at ADMIN_AUDIT_LINE_MAX with "...". */
+/* The command line as audit details: vis.h's escape, cut after
+ * ADMIN_AUDIT_LINE_MAX characters. */
 static int
 audit_line(const char *line, size_t len, struct sbuf *b)
 {
-	const uint8_t *p = (const uint8_t *)line;
-	size_t i = 0, n;
-	int r = 0;
+	char v[VIS_SIZE(ADMIN_AUDIT_LINE_MAX)];
+	size_t n;
 
-	while (i < len && r == 0) {
-		if (sbuf_len(b) >= ADMIN_AUDIT_LINE_MAX)
-			return sbuf_put(b, "...", 3);
-		r = audit_char(p + i, len - i, b, &n);
-		i += n;
-	}
-	return r;
+	n = str_vis(v, sizeof(v), line, len, ADMIN_AUDIT_LINE_MAX, 0);
+	return sbuf_put(b, v, n);
 }
 
 /* ---- the dispatcher ------------------------------------------------------ */

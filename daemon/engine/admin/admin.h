@@ -67,6 +67,8 @@
 #include "sluice/config.h"
 #include "store/store.h"
 
+struct audit_anchor;
+
 enum admin_caller_kind {
 	ADMIN_CALLER_NONE = 0,		/* unknown: may run help only */
 	ADMIN_CALLER_STAFF = 1,
@@ -92,6 +94,9 @@ struct admin_ctx {
 	const char		*data_dir;	/* DIR: inbox/, payloads/ */
 	const struct sluice_policy *policy;	/* NULL: built-in defaults */
 	const uint8_t		*master_key;	/* 32 bytes, for staging */
+	/* the audit log's signed head (audit_anchor.h); NULL: none, audit
+	 * verify checks the chain alone */
+	const struct audit_anchor *anchor;
 	/* the caller, as authenticated */
 	const char		*user;
 	enum admin_caller_kind	 kind;
@@ -127,7 +132,8 @@ struct admin_ctx {
 #define ADMIN_INBOX_MAX		(16u * 1024 * 1024)
 /* A text answer longer than this is handed to ctx->spill in pieces. */
 #define ADMIN_SPILL_AT		(1024u * 1024)
-/* Bytes of the command line kept in an audit entry's details. */
+/* Characters of the command line kept in an audit entry's details (vis.h
+ * escapes them; a longer line ends "...(N bytes)"). */
 #define ADMIN_AUDIT_LINE_MAX	512
 
 /*

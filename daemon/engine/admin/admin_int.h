@@ -232,6 +232,7 @@ int cmd_release_revoke(struct admin_call *c);
 int cmd_release_list(struct admin_call *c);
 int cmd_certificate_list(struct admin_call *c);
 int cmd_audit_verify(struct admin_call *c);
+int cmd_audit_checkpoint(struct admin_call *c);
 int cmd_audit_export(struct admin_call *c);
 int cmd_register_export(struct admin_call *c);
 int cmd_dashboard(struct admin_call *c);

@@ -142,5 +142,9 @@ supervise_stop(struct supervisor *s)
 		if (errno != EINTR)
 			return 1;
 	s->pid = 0;
+	/* An engine stopped by this SIGTERM before it installed its handler
+	 * (just started or restarted) stopped as asked. */
+	if (WIFSIGNALED(status) && WTERMSIG(status) == SIGTERM)
+		return 0;
 	return WIFEXITED(status) && WEXITSTATUS(status) == 0 ? 0 : 1;
 }

@@ -11,7 +11,6 @@
 #include <sys/stat.h>
 
 #include <errno.h>
-#include <stdarg.h>
 #include <stdio.h>
 #include <string.h>
 #include <unistd.h>
@@ -21,25 +20,13 @@
 #include "payloads/payloads.h"
 #include "setup/backup.h"
 #include "setup/init.h"
+#include "setup/setup_fail.h"
 #include "sluice/config.h"
 #include "sluice/error.h"
 #include "sluice/files.h"
 #include "store/store.h"
 
 #define BACKUP_FILE_MAX	(1024 * 1024)	/* a key or configuration file */
-
-static int __attribute__((format(printf, 2, 3)))
-fail(const char *cmd, const char *fmt, ...)
-{
-	va_list ap;
-
-	fprintf(stderr, "sluiced %s: ", cmd);
-	va_start(ap, fmt);
-	vfprintf(stderr, fmt, ap);
-	va_end(ap);
-	fputc('\n', stderr);
-	return 1;
-}
 
 static const char *
 base_name(const char *path)
@@ -166,7 +153,7 @@ backup_write(const struct sluice_config *cfg, const char *out, size_t *np)
 	}
 	store_close(st);
 	*np = w.n;
-	return r == 0 ? 0 : fail("backup", "%s", why);
+	return r == 0 ? 0 : setup_fail("backup", "%s", why);
 }
 
 int
@@ -177,9 +164,9 @@ backup_run(const char *dir, const char *out)
 	size_t n = 0;
 
 	if (out == NULL)
-		return fail("backup", "give --out FILE (a new file)") + 1;
+		return setup_fail("backup", "give --out FILE (a new file)") + 1;
 	if (config_load(dir, &cfg, why, sizeof(why)) != 0)
-		return fail("backup", "%s", why);
+		return setup_fail("backup", "%s", why);
 	if (backup_write(&cfg, out, &n) != 0)
 		return 1;
 	printf("backup %s: the store, keys and configuration of %s, and %zu "
@@ -244,7 +231,7 @@ restore_anchor(const char *dir, const char *db)
 
 	if (config_load(dir, &cfg, why, sizeof(why)) != 0 ||
 	    init_anchor(dir, cfg.audit_key, db, why, sizeof(why)) != 0)
-		return fail("restore", "the audit log's signed head: %s", why);
+		return setup_fail("restore", "the audit log's signed head: %s", why);
 	return 0;
 }
 
@@ -268,7 +255,7 @@ restore_one_payload(void *arg, const char *id, uint64_t size,
 
 	if ((r = copy_payload(c->j->payloads, c->j->dir, id, size,
 	    sha256)) != 0)
-		return fail("restore", "payload %s from %s: %s", id,
+		return setup_fail("restore", "payload %s from %s: %s", id,
 		    c->j->payloads, r == SLUICE_EVERIFY ? "size or digest "
 		    "differs from the backup's list" : sluice_strerror(r));
 	c->n++;
@@ -285,18 +272,18 @@ restore_into(const struct restore_job *j, struct backup *b, size_t *np)
 	if (init_subdirs(j->dir) != 0)
 		return 1;
 	if ((r = backup_each_file(b, restore_file, (void *)j->dir)) != 0)
-		return fail("restore", "%s: the backup's files: %s", j->from,
+		return setup_fail("restore", "%s: the backup's files: %s", j->from,
 		    sluice_strerror(r));
 	(void)snprintf(db, sizeof(db), "%s/sluice.db", j->dir);
 	if (backup_restore_store(b, db, why, sizeof(why)) != 0)
-		return fail("restore", "the store: %s", why);
+		return setup_fail("restore", "the store: %s", why);
 	if (restore_anchor(j->dir, db) != 0)
 		return 1;
 	if (backup_each_payload(b, restore_one_payload, &c) != 0)
 		return 1;
 	*np = c.n;
 	return files_sync_dir(j->dir) == 0 ? 0 :
-	    fail("restore", "%s: cannot sync", j->dir);
+	    setup_fail("restore", "%s: cannot sync", j->dir);
 }
 
 int
@@ -309,13 +296,13 @@ restore_run(const char *from, const char *payloads, const char *dir)
 	int r;
 
 	if (from == NULL || payloads == NULL)
-		return fail("restore", "give --from FILE and --payloads DIR (the "
+		return setup_fail("restore", "give --from FILE and --payloads DIR (the "
 		    "data directory, or a copy of it, that holds payloads/)") + 1;
 	if (mkdir(dir, 0700) != 0)
-		return fail("restore", "%s: %s (restore makes a new data "
+		return setup_fail("restore", "%s: %s (restore makes a new data "
 		    "directory)", dir, strerror(errno));
 	if (backup_open(from, &b, why, sizeof(why)) != 0)
-		r = fail("restore", "%s", why);
+		r = setup_fail("restore", "%s", why);
 	else
 		r = restore_into(&j, b, &n);
 	backup_close(b);

@@ -13,7 +13,6 @@
  * and removes KEY.new otherwise; the daemon runs it before it starts.
  */
 #include <errno.h>
-#include <stdarg.h>
 #include <stdio.h>
 #include <string.h>
 #include <unistd.h>
@@ -24,6 +23,7 @@
 #include "engine/extract.h"
 #include "engine/inbox.h"
 #include "setup/rotate.h"
+#include "setup/setup_fail.h"
 #include "sluice/clock.h"
 #include "sluice/error.h"
 #include "sluice/files.h"
@@ -39,19 +39,6 @@ struct rot {
 	struct store	*st;
 	char		 why[1024];
 };
-
-static int __attribute__((format(printf, 2, 3)))
-fail(const char *cmd, const char *fmt, ...)
-{
-	va_list ap;
-
-	fprintf(stderr, "sluiced %s: ", cmd);
-	va_start(ap, fmt);
-	vfprintf(stderr, fmt, ap);
-	va_end(ap);
-	fputc('\n', stderr);
-	return 1;
-}
 
 static int
 new_name(char *out, size_t outlen, const char *path)
@@ -452,7 +439,7 @@ rot_open(struct rot *t, const char *cmd, const char *dir,
 	    datadir_lock(dir, lock, t->why, sizeof(t->why)) != 0 ||
 	    rotate_recover(cfg, t->why, sizeof(t->why)) != 0 ||
 	    store_open(cfg->store_path, &t->st, t->why, sizeof(t->why)) != 0)
-		return fail(cmd, "%s", t->why);
+		return setup_fail(cmd, "%s", t->why);
 	return 0;
 }
 
@@ -466,7 +453,7 @@ rotate_master_run(const char *dir)
 
 	if ((r = rot_open(&t, "rotate-master-key", dir, &cfg, &lock)) == 0 &&
 	    (r = master_rotate(&t, &n)) != 0)
-		r = fail("rotate-master-key", "%s", t.why);
+		r = setup_fail("rotate-master-key", "%s", t.why);
 	store_close(t.st);
 	datadir_unlock(lock);
 	if (r != 0)
@@ -486,7 +473,7 @@ rotate_release_run(const char *dir)
 
 	if ((r = rot_open(&t, "rotate-release-key", dir, &cfg, &lock)) == 0 &&
 	    (r = release_rotate(&t, oldid, newid)) != 0)
-		r = fail("rotate-release-key", "%s", t.why);
+		r = setup_fail("rotate-release-key", "%s", t.why);
 	store_close(t.st);
 	datadir_unlock(lock);
 	if (r != 0)

@@ -1,4 +1,3 @@
-#define _GNU_SOURCE	/* sync_file_range */
 #include <errno.h>
 #include <fcntl.h>
 #include <stdio.h>
@@ -18,7 +17,6 @@
 #include "interrupt.h"
 
 #define PATH_CAP	4200
-#define WRITEBACK_EVERY	(8u * 1024 * 1024)	/* plaintext bytes */
 #define RING		(16u * 1024 * 1024)	/* ciphertext on its way */
 
 /* One NAME.age on its way. */
@@ -93,11 +91,7 @@ emit_plain(void *arg, const uint8_t *p, size_t n)
 	if (files_write_all(a->out_fd, p, n) != 0)
 		return SLUICE_EIO;
 	a->written += n;
-	if (a->written - a->synced >= WRITEBACK_EVERY) {
-		(void)sync_file_range(a->out_fd, (off64_t)a->synced,
-		    (off64_t)(a->written - a->synced), SYNC_FILE_RANGE_WRITE);
-		a->synced = a->written;
-	}
+	files_writeback(a->out_fd, &a->synced, a->written);
 	return 0;
 }
 

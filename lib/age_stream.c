@@ -235,6 +235,7 @@ seal_write(struct stream *s, const uint8_t *buf, size_t n, int last,
 struct age_seal {
 	struct stream	 s;
 	int		 fd;
+	uint64_t	 synced;	/* writeback started up to here */
 	uint8_t		*buf;	/* AGE_CHUNK_SIZE of plaintext, wiped */
 	size_t		 have;
 	uint8_t		*out;	/* ENC_CHUNK */
@@ -287,9 +288,14 @@ age_seal_new(const uint8_t file_key[AGE_FILE_KEY_LEN], int out_fd,
 static int
 seal_full(struct age_seal *sl, const uint8_t *p)
 {
+	int r;
+
 	if (sl->s.plain > AGE_PLAIN_MAX - AGE_CHUNK_SIZE)
 		return SLUICE_ETOOBIG;
-	return seal_write(&sl->s, p, AGE_CHUNK_SIZE, 0, sl->out, sl->fd);
+	if ((r = seal_write(&sl->s, p, AGE_CHUNK_SIZE, 0, sl->out,
+	    sl->fd)) == 0)
+		files_writeback(sl->fd, &sl->synced, sl->s.cipher);
+	return r;
 }
 
 /* Takes what fits of p[0..n) into the held chunk; *k bytes taken. A held

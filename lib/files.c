@@ -1,3 +1,5 @@
+#define _GNU_SOURCE	/* sync_file_range */
+
 #include <sys/stat.h>
 
 #include <errno.h>
@@ -162,6 +164,18 @@ files_check_secret(const char *path, char *why, size_t whylen)
 		    "%s: permissions %04o are too open; it holds a secret and "
 		    "must be 0600", path, (unsigned)(st.st_mode & 07777));
 	return 0;
+}
+
+#define WRITEBACK_EVERY	(8u * 1024 * 1024)
+
+void
+files_writeback(int fd, uint64_t *synced, uint64_t written)
+{
+	if (written < *synced || written - *synced < WRITEBACK_EVERY)
+		return;
+	(void)sync_file_range(fd, (off64_t)*synced,
+	    (off64_t)(written - *synced), SYNC_FILE_RANGE_WRITE);
+	*synced = written;
 }
 
 int

@@ -70,6 +70,7 @@ static const struct sysfilter_rule session_rules[] = {
 	SYSF_ALLOW(sendmsg),
 	SYSF_ALLOW(pread64),
 	SYSF_ALLOW(pwrite64),
+	SYSF_ALLOW(sync_file_range),	/* a sealed upload's early writeback */
 	SYSF_ALLOW(poll),
 	SYSF_ALLOW(ppoll),
 	SYSF_ALLOW(shutdown),

@@ -31,6 +31,10 @@ int files_write_replace(const char *path, const void *data, size_t len,
 /* Writes all of buf, retrying short writes and EINTR. */
 int files_write_all(int fd, const void *buf, size_t n)
     __attribute__((warn_unused_result));
+/* Starts the writeback of what was written to fd since *synced, once that
+ * reaches 8 MiB, and moves *synced to written: a large file's final fsync
+ * then has little left to do. A hint: its failure is not reported. */
+void files_writeback(int fd, uint64_t *synced, uint64_t written);
 /* fsyncs a directory, so a rename into it survives a crash. */
 int files_sync_dir(const char *dir) __attribute__((warn_unused_result));
 /* SLUICE_EDENIED with why when path is not a regular file owned by this

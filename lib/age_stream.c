@@ -15,6 +15,7 @@
 
 #include "age_internal.h"
 #include "sluice/age.h"
+#include "sluice/dwrite.h"
 #include "sluice/error.h"
 #include "sluice/files.h"
 
@@ -215,32 +216,32 @@ open_chunk(struct stream *s, const uint8_t *in, size_t n, int last,
 	return 0;
 }
 
-/* Seals buf[0..n) as the next chunk and writes it out. */
-static int
-seal_write(struct stream *s, const uint8_t *buf, size_t n, int last,
-    uint8_t *out, int out_fd)
-{
-	int r;
-
-	if ((r = seal_chunk(s, buf, n, last, out)) != 0 ||
-	    (r = files_write_all(out_fd, out, n + AGE_TAG_LEN)) != 0)
-		return r;
-	s->cipher += n + AGE_TAG_LEN;
-	return 0;
-}
-
 /* A payload being sealed (age.h): the STREAM state, then up to one chunk
  * of plaintext held back, since only more input tells a full chunk from
- * the last one. */
+ * the last one. The sealed chunks go to the disk through a dwrite. */
 struct age_seal {
 	struct stream	 s;
-	int		 fd;
-	uint64_t	 synced;	/* writeback started up to here */
+	struct dwrite	*out;
 	uint8_t		*buf;	/* AGE_CHUNK_SIZE of plaintext, wiped */
 	size_t		 have;
-	uint8_t		*out;	/* ENC_CHUNK */
 	int		 broken;	/* a step failed: nothing more is taken */
 };
+
+/* Seals buf[0..n) as the next chunk, into the writer. */
+static int
+seal_write(struct age_seal *sl, const uint8_t *buf, size_t n, int last)
+{
+	uint8_t *out;
+	int r;
+
+	if ((out = dwrite_room(sl->out, n + AGE_TAG_LEN)) == NULL)
+		return SLUICE_ESTATE;
+	if ((r = seal_chunk(&sl->s, buf, n, last, out)) != 0 ||
+	    (r = dwrite_commit(sl->out, n + AGE_TAG_LEN)) != 0)
+		return r;
+	sl->s.cipher += n + AGE_TAG_LEN;
+	return 0;
+}
 
 void
 age_seal_free(struct age_seal *sl)
@@ -251,9 +252,25 @@ age_seal_free(struct age_seal *sl)
 	if (sl->buf != NULL)
 		sodium_memzero(sl->buf, AGE_CHUNK_SIZE);
 	free(sl->buf);
-	free(sl->out);
+	dwrite_free(sl->out);
 	sodium_memzero(sl, sizeof(*sl));
 	free(sl);
+}
+
+/* The fresh nonce that starts the payload. */
+static int
+seal_nonce(struct age_seal *sl, const uint8_t file_key[AGE_FILE_KEY_LEN])
+{
+	uint8_t *p;
+	int r;
+
+	if ((p = dwrite_room(sl->out, AGE_NONCE_LEN)) == NULL)
+		return SLUICE_ESTATE;
+	randombytes_buf(p, AGE_NONCE_LEN);
+	if ((r = stream_init(&sl->s, file_key, p, 1)) != 0)
+		return r;
+	sl->s.cipher = AGE_NONCE_LEN;
+	return dwrite_commit(sl->out, AGE_NONCE_LEN);
 }
 
 int
@@ -261,7 +278,6 @@ age_seal_new(const uint8_t file_key[AGE_FILE_KEY_LEN], int out_fd,
     struct age_seal **out)
 {
 	struct age_seal *sl;
-	uint8_t nonce[AGE_NONCE_LEN];
 	int r;
 
 	*out = NULL;
@@ -269,14 +285,10 @@ age_seal_new(const uint8_t file_key[AGE_FILE_KEY_LEN], int out_fd,
 		return SLUICE_ECRYPTO;
 	if ((sl = calloc(1, sizeof(*sl))) == NULL)
 		return SLUICE_ENOMEM;
-	sl->fd = out_fd;
-	randombytes_buf(nonce, sizeof(nonce));
-	if ((sl->buf = malloc(AGE_CHUNK_SIZE)) == NULL ||
-	    (sl->out = malloc(ENC_CHUNK)) == NULL)
+	if ((sl->buf = malloc(AGE_CHUNK_SIZE)) == NULL)
 		r = SLUICE_ENOMEM;
-	else if ((r = stream_init(&sl->s, file_key, nonce, 1)) == 0 &&
-	    (r = files_write_all(out_fd, nonce, sizeof(nonce))) == 0)
-		sl->s.cipher = AGE_NONCE_LEN;
+	else if ((r = dwrite_new(out_fd, &sl->out)) == 0)
+		r = seal_nonce(sl, file_key);
 	if (r != 0)
 		age_seal_free(sl);
 	else
@@ -288,14 +300,9 @@ age_seal_new(const uint8_t file_key[AGE_FILE_KEY_LEN], int out_fd,
 static int
 seal_full(struct age_seal *sl, const uint8_t *p)
 {
-	int r;
-
 	if (sl->s.plain > AGE_PLAIN_MAX - AGE_CHUNK_SIZE)
 		return SLUICE_ETOOBIG;
-	if ((r = seal_write(&sl->s, p, AGE_CHUNK_SIZE, 0, sl->out,
-	    sl->fd)) == 0)
-		files_writeback(sl->fd, &sl->synced, sl->s.cipher);
-	return r;
+	return seal_write(sl, p, AGE_CHUNK_SIZE, 0);
 }
 
 /* Takes what fits of p[0..n) into the held chunk; *k bytes taken. A held
@@ -355,8 +362,8 @@ age_seal_final(struct age_seal *sl, uint8_t sha256_plain[32],
 	if (sl->broken)
 		return SLUICE_ESTATE;
 	sl->broken = 1;		/* the last chunk is sealed once */
-	if ((r = seal_write(&sl->s, sl->buf, sl->have, 1, sl->out,
-	    sl->fd)) != 0)
+	if ((r = seal_write(sl, sl->buf, sl->have, 1)) != 0 ||
+	    (r = dwrite_finish(sl->out)) != 0)
 		return r;
 	sodium_memzero(sl->buf, AGE_CHUNK_SIZE);
 	sl->have = 0;

@@ -105,17 +105,20 @@ int age_payload_encrypt(int in_fd, int out_fd,
 /*
  * Sealing a payload as its plaintext arrives, in pieces of any size, with
  * the same bytes age_payload_encrypt() writes (it is built on this):
- * age_seal_new() writes the fresh 16-byte nonce to out_fd (which stays the
- * caller's); each age_seal_update() writes the full 64 KiB chunks it can
- * and holds back the rest, at most one chunk (a full chunk is known not to
- * be the last only once more plaintext comes); age_seal_final() writes the
- * last chunk and gives the plaintext's SHA-256 and length and the payload's
+ * age_seal_new() starts the payload with a fresh 16-byte nonce for out_fd
+ * (which stays the caller's, positioned at the payload's start); each
+ * age_seal_update() seals the full 64 KiB chunks it can and holds back the
+ * rest, at most one chunk (a full chunk is known not to be the last only
+ * once more plaintext comes). The sealed bytes reach out_fd in 1 MiB
+ * blocks, with O_DIRECT where the file system takes it (dwrite.h);
+ * age_seal_final() writes the last chunk and what is held, and gives the plaintext's SHA-256 and length and the payload's
  * length (each may be NULL). After any failure, or after final, update and
  * final fail with SLUICE_ESTATE; the caller discards what was written.
  * age_seal_taken() is the plaintext taken so far, held back or not.
  * age_seal_free() wipes everything (NULL is a no-op). The sealer and the
  * reader below run in sandboxed session processes: they make no system
- * call but write(2), pread(2) and getrandom(2) (no mlock: their plaintext
+ * call but write(2), pread(2), fcntl(2) F_GETFL/F_SETFL, sync_file_range(2)
+ * and getrandom(2) (no mlock: their plaintext
  * buffers are plain memory, wiped when freed).
  */
 struct age_seal;

@@ -22,7 +22,8 @@ import deliver
 import story
 
 NIC = story.NIC
-LIMIT = 2 * 1024 * 1024         # [inbox] max_bytes, set in DIR/policy.conf below
+LIMIT = 8 * 1024 * 1024         # [inbox] max_bytes, set in DIR/policy.conf below
+MiB = 1024 * 1024
 
 
 def marked(tag, rows):
@@ -198,10 +199,14 @@ def cut_uploads(w):
 
 
 def inbox_limit(w):
-    """abby's inbox (limit 2 MiB): an upload under way counts against the
-    limit of another that closes, and fills the inbox for a new one."""
-    one = os.urandom(1200 * 1024)
-    two = w.write("two.bin", os.urandom(1024 * 1024))
+    """abby's inbox (limit 8 MiB): an upload under way counts against the
+    limit of another that closes, and fills the inbox for a new one. An
+    upload under way counts with what has reached the disk: the session
+    writes the sealed bytes in 1 MiB blocks, so up to 1 MiB and one chunk
+    of it is not counted yet; the sizes below leave that margin."""
+    one = os.urandom(5 * MiB)               # under way: at least 4 MiB counted
+    size_two = 4 * MiB + MiB // 2
+    two = w.write("two.bin", os.urandom(size_two))
     t, c = deliver.client(w, "abby")
     f = c.open("/inbox/one.bin", "wb")
     f.write(one)
@@ -215,10 +220,12 @@ def inbox_limit(w):
     entries = deliver.audit(w)
     eq([e["details"] for e in deliver.pick(entries, actor="abby", action="inbox put",
                                            subject="two.bin", outcome="refused")],
-       ["1048576 bytes would exceed the inbox limit of %d bytes" % LIMIT], "the refusal audited")
-    # one.bin (1.2 MiB) kept and 1000 KiB under way: the inbox is full at OPEN
+       ["%d bytes would exceed the inbox limit of %d bytes" % (size_two, LIMIT)],
+       "the refusal audited")
+    # one.bin (5 MiB) kept and 4.2 MiB under way (at least 3 MiB counted):
+    # the inbox is full at OPEN
     f = c.open("/inbox/three.bin", "wb")
-    f.write(os.urandom(1000 * 1024))
+    f.write(os.urandom(4 * MiB + MiB // 5))
     f.flush()
     st, out, err = w.sftp("abby", ["put %s four.bin" % two])
     eq((st, sorted(err.splitlines())),

@@ -93,6 +93,15 @@ def kill_parent(w):
     return wait_for("the new daemon's engine", lambda: engine_pid(w) != old and engine_pid(w))
 
 
+def signal_gone_ok(pid, sig):
+    """sig to pid, which may have ended since it was listed (a sendmail's
+    short-lived child)."""
+    try:
+        os.kill(pid, sig)
+    except ProcessLookupError:
+        pass
+
+
 def stop_tree(root):
     """SIGSTOP to root and everything under it, each waited for (state T),
     until no process of the tree is left running: none forks or acts again.
@@ -103,7 +112,7 @@ def stop_tree(root):
         if not todo:
             return stopped
         for p in todo:
-            os.kill(p, signal.SIGSTOP)
+            signal_gone_ok(p, signal.SIGSTOP)
             stopped.add(p)
         for p in todo:
             wait_for("process %d stopped" % p,
@@ -116,7 +125,7 @@ def kill_all(w):
     old = wait_for("the engine's pid", lambda: engine_pid(w))
     pids = stop_tree(w.proc.pid)
     for p in pids:
-        os.kill(p, signal.SIGKILL)
+        signal_gone_ok(p, signal.SIGKILL)
     w.stop(signal.SIGKILL)
     for p in pids:
         wait_for("process %d gone" % p, lambda: (proc_stat(p) or ("X",))[0] in ("Z", "X"))

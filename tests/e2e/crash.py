@@ -12,6 +12,7 @@ directory:
 consistent() then checks what must hold after any of them."""
 
 import os
+import shlex
 import signal
 import sqlite3
 import subprocess
@@ -95,7 +96,7 @@ def kill_parent(w):
 
 def signal_gone_ok(pid, sig):
     """sig to pid, which may have ended since it was listed (a sendmail's
-    short-lived child)."""
+    short-lived child, a link that saw its daemon go)."""
     try:
         os.kill(pid, sig)
     except ProcessLookupError:
@@ -145,8 +146,8 @@ class HeldGet:
         tag = os.urandom(4).hex()
         self.mark, self.out = w.path("stall-" + tag), w.path("get-%s.out" % tag)
         batch = w.write("get-%s.batch" % tag, "get %s %s\n" % (remote, local))
-        proxy = "ProxyCommand=%s %s %%h %%p %d %s" % (sys.executable, STALL, budget,
-                                                            self.mark)
+        proxy = "ProxyCommand=" + " ".join(shlex.quote(a) for a in (
+            sys.executable, STALL, "127.0.0.1", str(w.port), str(budget), self.mark))
         with open(self.out, "wb") as out:
             self.proc = subprocess.Popen(["sftp"] + w.ssh_opts(who) + [
                 "-o", proxy, "-b", batch, "-P", str(w.port), who + "@127.0.0.1"],
@@ -166,10 +167,7 @@ class HeldGet:
     def end(self):
         """The link lost: sftp's exit status and output. (The link may
         have ended already, had ssh written to a daemon that was gone.)"""
-        try:
-            os.kill(self.proxy, signal.SIGTERM)
-        except ProcessLookupError:
-            pass
+        signal_gone_ok(self.proxy, signal.SIGTERM)
         st = self.proc.wait(60)
         with open(self.out) as f:
             return st, f.read()

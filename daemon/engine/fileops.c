@@ -7,7 +7,6 @@
 #include <sys/stat.h>
 
 #include <errno.h>
-#include <fcntl.h>
 #include <stdio.h>
 #include <stdlib.h>
 #include <string.h>
@@ -81,24 +80,18 @@ open_refuse(struct sbuf *rep, uint32_t status, const char *msg)
 	return open_reply(rep, status, msg, 0, 0, 0, NULL, 0);
 }
 
-/* A fresh certificate upload file in DIR/uploads; tmp_path gets its
- * name. */
+/* A fresh certificate upload file in DIR/uploads (what a crash leaves
+ * there is swept at start); tmp_path gets its name. */
 static int
 upload_file(struct engine *e, struct open_file *of, int *fd)
 {
-	uint8_t rnd[12];
-	char hex[25];
+	char area[sizeof(of->tmp_path)];
 	int n;
 
-	randombytes_buf(rnd, sizeof(rnd));
-	sodium_bin2hex(hex, sizeof(hex), rnd, sizeof(rnd));
-	n = snprintf(of->tmp_path, sizeof(of->tmp_path),
-	    "%s/uploads/.upload-%s.tmp", e->dir, hex);
-	if (n < 0 || (size_t)n >= sizeof(of->tmp_path))
+	n = snprintf(area, sizeof(area), "%s/uploads", e->dir);
+	if (n < 0 || (size_t)n >= sizeof(area))
 		return SLUICE_ETOOBIG;
-	*fd = open(of->tmp_path, O_RDWR | O_CREAT | O_EXCL | O_NOFOLLOW |
-	    O_CLOEXEC, 0600);
-	return *fd == -1 ? SLUICE_EIO : 0;
+	return upload_tmp_create(area, of->tmp_path, sizeof(of->tmp_path), fd);
 }
 
 static int

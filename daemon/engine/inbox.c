@@ -41,17 +41,13 @@ inbox_path(const char *dir, const char *name, char *out, size_t outlen)
 }
 
 int
-inbox_tmp_create(const char *dir, char *path, size_t pathlen, int *fd)
+upload_tmp_create(const char *area, char *path, size_t pathlen, int *fd)
 {
-	char area[INBOX_PATH_MAX], hex[25];
+	char hex[25];
 	uint8_t rnd[12];
 	int n;
 
 	*fd = -1;
-	if (inbox_path(dir, NULL, area, sizeof(area)) != 0)
-		return SLUICE_ETOOBIG;
-	if (mkdir(area, 0700) != 0 && errno != EEXIST)
-		return SLUICE_EIO;
 	randombytes_buf(rnd, sizeof(rnd));
 	sodium_bin2hex(hex, sizeof(hex), rnd, sizeof(rnd));
 	n = snprintf(path, pathlen, "%s/" TMP_PREFIX "%s" TMP_SUFFIX, area, hex);
@@ -60,6 +56,19 @@ inbox_tmp_create(const char *dir, char *path, size_t pathlen, int *fd)
 	*fd = open(path, O_RDWR | O_CREAT | O_EXCL | O_NOFOLLOW | O_CLOEXEC,
 	    0600);
 	return *fd == -1 ? SLUICE_EIO : 0;
+}
+
+int
+inbox_tmp_create(const char *dir, char *path, size_t pathlen, int *fd)
+{
+	char area[INBOX_PATH_MAX];
+
+	*fd = -1;
+	if (inbox_path(dir, NULL, area, sizeof(area)) != 0)
+		return SLUICE_ETOOBIG;
+	if (mkdir(area, 0700) != 0 && errno != EEXIST)
+		return SLUICE_EIO;
+	return upload_tmp_create(area, path, pathlen, fd);
 }
 
 /* What the file key of f is bound to (inbox.h). */

@@ -37,8 +37,13 @@ struct inbox_ref {
 	const char	*user;		/* the owner's name, for the audit */
 };
 
-/* A new, empty upload file DIR/inbox/.upload-<random>.tmp, open for reading
- * and writing in *fd (the caller's); its path into path. */
+/* A new, empty upload file AREA/.upload-<random>.tmp, open for reading and
+ * writing in *fd (the caller's); its path into path. The one form of an
+ * upload's file name, in the inbox and in DIR/uploads (certificates). */
+int upload_tmp_create(const char *area, char *path, size_t pathlen, int *fd)
+    __attribute__((warn_unused_result));
+
+/* upload_tmp_create() in DIR/inbox, made if absent. */
 int inbox_tmp_create(const char *dir, char *path, size_t pathlen, int *fd)
     __attribute__((warn_unused_result));
 
@@ -104,7 +109,7 @@ int inbox_rewrap_all(struct store *st, const uint8_t old_master[32],
     const uint8_t new_master[32], size_t *n)
     __attribute__((warn_unused_result));
 
-/* Whether name in DIR/inbox is an upload file (inbox_tmp_create()). */
+/* Whether name is an upload file's (upload_tmp_create()). */
 int inbox_is_tmp(const char *name);
 
 #endif

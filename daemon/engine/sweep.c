@@ -46,6 +46,36 @@ sweep_payload(void *arg, const char *name, int committed)
 	return 0;
 }
 
+/* ---- certificate uploads ------------------------------------------------- */
+
+static void
+sweep_upload(int dfd, const char *name)
+{
+	if (unlinkat(dfd, name, 0) == 0)
+		log_info("sweep: removed unfinished certificate upload "
+		    "uploads/%s", name);
+	else
+		log_warnx("sweep: cannot remove uploads/%s", name);
+}
+
+/* The engine removes a certificate upload at its CLOSE or when its
+ * connection ends: one still in DIR/uploads at start was cut by a crash. */
+static void
+sweep_uploads(const char *dir)
+{
+	char path[SWEEP_PATH_MAX];
+	struct dirent *de;
+	DIR *d;
+
+	if (snprintf(path, sizeof(path), "%s/uploads", dir) >=
+	    (int)sizeof(path) || (d = opendir(path)) == NULL)
+		return;
+	while ((de = readdir(d)) != NULL)
+		if (inbox_is_tmp(de->d_name))
+			sweep_upload(dirfd(d), de->d_name);
+	closedir(d);
+}
+
 /* ---- inboxes ------------------------------------------------------------- */
 
 static int
@@ -157,6 +187,7 @@ sweep_at_start(struct store *st, const char *dir)
 	sw.dir = dir;
 	if (payloads_list(dir, sweep_payload, &sw) != 0)
 		log_warnx("sweep: cannot list the payload area");
+	sweep_uploads(dir);
 	if (inbox_file_list(st, 0, &sw.rows) != 0) {
 		log_warnx("sweep: cannot list inbox files; inbox not swept");
 		return;

@@ -8,10 +8,10 @@
 #include "store/store.h"
 
 /* Removes, logging one line for each: payloads half written (a staging cut
- * off) and committed payloads no extract names; inbox upload files a crash
- * left, inbox files no row names and the per-user directories of plaintext
- * files that versions before sealing kept; and forgets inbox rows whose
- * file is gone. */
+ * off) and committed payloads no extract names; certificate uploads and
+ * inbox upload files a crash left, inbox files no row names and the
+ * per-user directories of plaintext files that versions before sealing
+ * kept; and forgets inbox rows whose file is gone. */
 void sweep_at_start(struct store *st, const char *dir);
 
 #endif

@@ -49,6 +49,16 @@ def summary(w):
     return sorted((to, subj) for _, to, subj, _ in messages(w))
 
 
+def use_sendmail(w, script):
+    """Mail goes through script (a shell script's text), written to
+    TMP/sendmail and made executable, instead of the Maildir: set in
+    sluiced.conf, before start(). Returns its path."""
+    prog = w.write("sendmail", script)
+    os.chmod(prog, 0o700)
+    w.set_conf(transport="sendmail", sendmail=prog)
+    return prog
+
+
 def certdoc(nic=story.NIC, org=story.ORG, datasets="HES-APC,MHSDS",
             destroyed="2027-01-10"):
     return ("Sluice-Deletion-Certificate: 1\n"

@@ -9,13 +9,12 @@ back-off, then the parent gives up and exits 1 for systemd to act."""
 
 import json
 import os
-import re
 import signal
-import stat
-import time
 
 from harness import main, eq, check
+from crash import engine_pid, wait_for
 import deliver as D
+import mailbox
 import story
 
 T0 = "2027-06-10T09:00:00Z"
@@ -32,21 +31,6 @@ cat "$d/msg.$n" >> "$d/delivered"
 exit 0
 """
 KEY = "dspt-30:ORG-A:2027-06-30"
-
-
-def wait_for(what, cond, tries=1200):
-    for _ in range(tries):
-        v = cond()
-        if v:
-            return v
-        time.sleep(0.05)
-    raise AssertionError("never happened: " + what)
-
-
-def engine_pid(w):
-    """The engine that logged "engine: ready" last."""
-    pids = re.findall(r"sluiced-engine\[(\d+)\]: .*engine: ready", D.full_log(w))
-    return int(pids[-1]) if pids else 0
 
 
 def gone(pid):
@@ -68,15 +52,7 @@ def calls(w):
 def sendmail(w):
     os.mkdir(w.path("sm"))
     os.mkfifo(w.path("sm/gate"))
-    prog = w.write("sendmail", FAKE % w.path("sm"))
-    os.chmod(prog, stat.S_IRWXU)
-    conf = os.path.join(w.dir, "sluiced.conf")
-    with open(conf) as f:
-        text = f.read()
-    text = re.sub(r"(?m)^transport = maildir$", "transport = sendmail", text)
-    text = re.sub(r"(?m)^sendmail = .*$", "sendmail = " + prog, text)
-    with open(conf, "w") as f:
-        f.write(text)
+    mailbox.use_sendmail(w, FAKE % w.path("sm"))
 
 
 def audit_restarts(w):

@@ -6,11 +6,10 @@ attempt runs in a delivery worker, the engine answering meanwhile: the test
 waits for the workers the daemon logs to be done before it counts."""
 
 import os
-import re
-import stat
 import time
 
 from harness import main, eq, check
+import mailbox
 import story
 
 T0 = "2027-06-10T09:00:00Z"
@@ -26,16 +25,6 @@ cat > "$d/msg.$n"
 cat "$d/msg.$n" >> "$d/delivered"
 exit 0
 """
-
-
-def configure(w, prog):
-    conf = os.path.join(w.dir, "sluiced.conf")
-    with open(conf) as f:
-        text = f.read()
-    text = re.sub(r"(?m)^transport = maildir$", "transport = sendmail", text)
-    text = re.sub(r"(?m)^sendmail = .*$", "sendmail = " + prog, text)
-    with open(conf, "w") as f:
-        f.write(text)
 
 
 def calls(w):
@@ -73,9 +62,7 @@ def at(w, when, want, what):
 
 def test(w):
     os.mkdir(w.path("sm"))
-    prog = w.write("sendmail", FAKE % w.path("sm"))
-    os.chmod(prog, stat.S_IRWXU)
-    configure(w, prog)
+    mailbox.use_sendmail(w, FAKE % w.path("sm"))
     w.set_clock(T0)
     w.start()
     story.staff(w)

@@ -218,7 +218,7 @@ void sealed_forget(struct open_file *of);
 /* sealed.c: IPC_ROOM for of, whose session would write up to plaintext
  * byte want: 0 with *end, the end it may now write up to (the last grant
  * and up to SEALED_ROOM_STEP more, as far as the disk keeps its reserve);
- * else SLUICE_ETOOBIG with why, audited, and of->room_refused set. */
+ * else SLUICE_EDENIED with why, audited, and of->room_refused set. */
 #define SEALED_ROOM_STEP	(8ull * 1024 * 1024)
 #define SEALED_NO_ROOM	"not enough free space on the server for this upload"
 int sealed_room(struct engine *e, const struct conn *c, struct open_file *of,

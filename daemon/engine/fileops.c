@@ -492,14 +492,11 @@ upload_action(const struct open_file *of)
 }
 
 /* An upload the connection left before CLOSE: nothing is taken
- * (open_forget() removes it), and the audit says so; unless the disk's
- * reserve refused it, which was audited then. */
+ * (open_forget() removes it), and the audit says so. */
 static int
 upload_abandoned(struct engine *e, struct conn *c, const struct open_file *of,
     char *why, size_t whylen)
 {
-	if (of->room_refused)
-		return sluice_why(why, whylen, SLUICE_ETOOBIG, SEALED_NO_ROOM);
 	engine_audit(e, c->who.user, upload_action(of), of->kind ==
 	    OPEN_STAGE_UPLOAD ? of->nic : of->name, "abandoned",
 	    "the connection ended before %s was closed; nothing was kept",
@@ -531,6 +528,11 @@ close_open(struct engine *e, struct conn *c, struct open_file *of,
 	}
 	if (of->kind != OPEN_CERT_UPLOAD && !sealed_kind(of->kind))
 		return 0;
+	if (!q->commit && of->room_refused) {
+		/* refused for the disk's reserve, and audited then */
+		*refused = FX_PERMISSION_DENIED;
+		return sluice_why(why, whylen, SLUICE_EDENIED, SEALED_NO_ROOM);
+	}
 	if (!q->commit)
 		return upload_abandoned(e, c, of, why, whylen);
 	if (c->refused[0] != '\0')
@@ -588,7 +590,7 @@ eng_room(struct engine *e, struct conn *c, struct sbuf *req, struct sbuf *rep,
 	    !sealed_kind(of->kind) || of->room_refused)
 		return SLUICE_EPROTO;
 	v = sealed_room(e, c, of, want, &end, why, sizeof(why));
-	if ((r = sbuf_put_u32(rep, v == 0 ? FX_OK : FX_FAILURE)) != 0 ||
+	if ((r = sbuf_put_u32(rep, v == 0 ? FX_OK : FX_PERMISSION_DENIED)) != 0 ||
 	    (r = sbuf_put_cstring(rep, why)) != 0)
 		return r;
 	return sbuf_put_u64(rep, end);
@@ -605,8 +607,8 @@ conn_close_all(struct engine *e, struct conn *c)
 	for (i = 0; i < CONN_MAX_OPENS; i++) {
 		if (c->opens[i].kind == OPEN_DOWNLOAD)
 			close_download(e, c, &c->opens[i], &none);
-		else if (c->opens[i].kind == OPEN_CERT_UPLOAD ||
-		    sealed_kind(c->opens[i].kind))
+		else if ((c->opens[i].kind == OPEN_CERT_UPLOAD ||
+		    sealed_kind(c->opens[i].kind)) && !c->opens[i].room_refused)
 			(void)upload_abandoned(e, c, &c->opens[i], why,
 			    sizeof(why));
 		open_forget(&c->opens[i]);

@@ -75,8 +75,8 @@ room_at_open(struct engine *e, const struct conn *c, const struct open_file *of,
 		(void)snprintf(how, sizeof(how), " of %llu bytes",
 		    (unsigned long long)of->expect);
 	room_audit(e, c, of, kind, how);
-	*status = FX_FAILURE;
-	return sluice_why(why, whylen, SLUICE_ETOOBIG, SEALED_NO_ROOM);
+	*status = FX_PERMISSION_DENIED;		/* a refusal, as inbox full */
+	return sluice_why(why, whylen, SLUICE_EDENIED, SEALED_NO_ROOM);
 }
 
 int
@@ -98,7 +98,7 @@ sealed_room(struct engine *e, const struct conn *c, struct open_file *of,
 	    (unsigned long long)want);
 	room_audit(e, c, of, of->kind, how);
 	of->room_refused = 1;
-	return sluice_why(why, whylen, SLUICE_ETOOBIG, SEALED_NO_ROOM);
+	return sluice_why(why, whylen, SLUICE_EDENIED, SEALED_NO_ROOM);
 }
 
 void

@@ -1140,45 +1140,49 @@ write_sealed(struct handle *h, const uint8_t *p, size_t n, uint64_t off,
 	return 0;
 }
 
-/* Asks the engine for room up to end (IPC_ROOM); a refusal breaks the
- * upload, its reason in h->denied_msg. */
+/* Asks the engine for room up to end (IPC_ROOM) into a; a refusal breaks
+ * the upload, its reason kept in h->denied_msg. */
 static int
-room_ask(struct sftp *s, struct handle *h, uint64_t end)
+room_ask(struct sftp *s, struct handle *h, uint64_t end,
+    struct engine_answer *a)
 {
-	struct engine_answer a;
 	int r;
 
 	sbuf_reset(s->req);
 	if ((r = sbuf_put_u64(s->req, h->open_id)) != 0 ||
 	    (r = sbuf_put_u64(s->req, end)) != 0 ||
-	    (r = engine_ask(s, IPC_ROOM, NULL, &a)) != 0)
+	    (r = engine_ask(s, IPC_ROOM, NULL, a)) != 0)
 		return r;
 	if (sbuf_get_u64(s->rep, &h->room_end) != 0 || sbuf_len(s->rep) != 0 ||
-	    (a.status == SSH_FX_OK && h->room_end < end))
+	    (a->status == SSH_FX_OK && h->room_end < end))
 		return SLUICE_EPROTO;
-	if (a.status != SSH_FX_OK) {
+	if (a->status != SSH_FX_OK) {
 		h->broken = 1;
 		(void)snprintf(h->denied_msg, sizeof(h->denied_msg), "%s",
-		    a.msg[0] != '\0' ? a.msg : "not enough free space");
+		    a->msg[0] != '\0' ? a->msg : "not enough free space");
 	}
 	return 0;
 }
 
 /* A sealed upload grows only as far as the engine grants room for (the
  * disk's reserve): a write in order past the grant asks for more first.
- * *why is the refusal, NULL to go on. */
+ * The refusal: its SSH_FX_* code, SSH_FX_OK to go on, and *why. */
 static int
 room_check(struct sftp *s, struct handle *h, uint64_t off, size_t n,
-    const char **why)
+    uint32_t *code, const char **why)
 {
+	struct engine_answer a;
 	int r;
 
+	*code = SSH_FX_OK;
 	*why = NULL;
 	if (h->seal == NULL || h->broken || off != age_seal_taken(h->seal) ||
 	    (off <= h->room_end && n <= h->room_end - off))
 		return 0;
-	if ((r = room_ask(s, h, off + n)) == 0 && h->broken)
+	if ((r = room_ask(s, h, off + n, &a)) == 0 && h->broken) {
+		*code = a.status;
 		*why = h->denied_msg;
+	}
 	return r;
 }
 
@@ -1217,9 +1221,11 @@ do_write(struct sftp *s, struct request *q)
 		h->broken = 1;
 		return send_status(s, q->id, code, why);
 	}
-	if ((r = room_check(s, h, off, n, &why)) != 0)
+	if ((r = room_check(s, h, off, n, &code, &why)) != 0)
 		return r;
-	if (why != NULL || write_any(h, p, n, off, &why) != 0)
+	if (code != SSH_FX_OK)
+		return send_status(s, q->id, code, why);
+	if (write_any(h, p, n, off, &why) != 0)
 		return send_status(s, q->id, SSH_FX_FAILURE, why);
 	note_range(h, off, n);
 	return send_status(s, q->id, SSH_FX_OK, NULL);

@@ -8,7 +8,7 @@ the reserve around it, so the outcomes do not depend on the disk's size:
   is refused at OPEN with the exact reason, audited exactly, and nothing is
   left in DIR/inbox or DIR/payloads;
 - reserve = free - 1 GiB: an OPEN whose attrs give a size of 2 GiB is
-  refused at OPEN; uploads opened without one write their first 8 MiB step,
+  refused at OPEN (raw SFTP, and sluicectl stage, which gives it); uploads opened without one write their first 8 MiB step,
   then a 2 GiB file beside the data takes the room and the next write past
   the step is refused (the session asks the engine for each step): exact
   reason, exact audit entry, no `abandoned` entry, nothing left;
@@ -83,10 +83,10 @@ def stock_puts_refused(w, local):
     before, last = leftovers(w), D.last_audit_id(w)
     st, out, err = w.sftp("olivia", ["put %s" % local])
     eq((st, sorted(err.splitlines())),
-       (1, ['dest open "/inbox/big.bin": Failure', "sluice: " + WHY]), "put to /inbox/")
+       (1, ['dest open "/inbox/big.bin": Permission denied', "sluice: " + WHY]), "put to /inbox/")
     st, out, err = w.sftp("olivia", ["put %s /stage/%s/" % (local, NIC)])
     eq((st, sorted(err.splitlines())),
-       (1, ['dest open "/stage/%s/big.bin": Failure' % NIC, "sluice: " + WHY]), "put to /stage/")
+       (1, ['dest open "/stage/%s/big.bin": Permission denied' % NIC, "sluice: " + WHY]), "put to /stage/")
     eq(refusals(w, last),
        [("olivia", "inbox put", "big.bin", "refused", audited("/inbox/big.bin", "", reserve)),
         ("olivia", "extract stage", NIC, "refused",
@@ -101,6 +101,29 @@ def raw_open(r, path, size=None):
     attrs = struct.pack(">IQ", ATTR_SIZE, size) if size is not None else struct.pack(">I", 0)
     typ, body = r.call(D.FXP_OPEN, D.sstr(path) + struct.pack(">I", WRITE) + attrs)
     return D.status_of(typ, body) if typ == D.FXP_STATUS else D.handle_of(typ, body)
+
+
+def ctl(w, who, *args):
+    argv = [w.tool("sluicectl"), "-H", "127.0.0.1", "-p", str(w.port), "-l", who,
+            "-i", w.key(who), "-k", w.known_hosts] + list(args)
+    return run(argv, env=dict(os.environ, HOME=w.tmp, XDG_CONFIG_HOME=w.path("xdg")))
+
+
+def sized_open_refused(w):
+    """A size given at OPEN over the room: raw SFTP, and sluicectl stage of
+    a (sparse) 2 GiB file, which gives its size."""
+    t, _ = D.client(w, "olivia")
+    r = D.Raw(t)
+    eq(raw_open(r, "/inbox/hint.bin", 2 * GIB), (D.FX_PERMISSION_DENIED, WHY), "a size over the room")
+    r.close()
+    t.close()
+    huge = w.path("huge.bin")
+    with open(huge, "wb") as f:
+        f.truncate(2 * GIB)
+    st, out, err = ctl(w, "olivia", "stage", NIC, huge)
+    os.unlink(huge)
+    eq((st, out, err), (1, "", "sluicectl: stage: /stage/%s/huge.bin: %s\n" % (NIC, WHY)),
+       "sluicectl stage of 2 GiB")
 
 
 def write_until(r, h, start, end):
@@ -133,9 +156,9 @@ def refused_as_they_grow(w):
     check(reserve >= MIB, "the test's file system has over 1 GiB free")
     restart_with(w, reserve)
     before, last = leftovers(w), D.last_audit_id(w)
+    sized_open_refused(w)
     t, _ = D.client(w, "olivia")
     r = D.Raw(t)
-    eq(raw_open(r, "/inbox/hint.bin", 2 * GIB), (D.FX_FAILURE, WHY), "a size over the room")
     paths = ("/inbox/grow.bin", "/stage/%s/grow.bin" % NIC)
     hs = [raw_open(r, p) for p in paths]
     for h, p in zip(hs, paths):
@@ -144,12 +167,12 @@ def refused_as_they_grow(w):
     ball = ballast(w, 2 * GIB)
     try:
         for h, p in zip(hs, paths):
-            eq(write_until(r, h, STEP, 2 * STEP), (STEP, D.FX_FAILURE, WHY),
+            eq(write_until(r, h, STEP, 2 * STEP), (STEP, D.FX_PERMISSION_DENIED, WHY),
                p + ": the write past the step")
             eq(write_until(r, h, STEP, STEP + CHUNK),
                (STEP, D.FX_FAILURE, "this upload failed: close it and upload again"),
                p + ": broken")
-            eq(D.status_of(*r.call(D.FXP_CLOSE, D.sstr(h))), (D.FX_FAILURE, WHY), p + ": CLOSE")
+            eq(D.status_of(*r.call(D.FXP_CLOSE, D.sstr(h))), (D.FX_PERMISSION_DENIED, WHY), p + ": CLOSE")
     finally:
         os.unlink(ball)
     r.close()
@@ -158,6 +181,8 @@ def refused_as_they_grow(w):
     eq(refusals(w, last),
        [("olivia", "inbox put", "hint.bin", "refused",
          audited("/inbox/hint.bin", " of %d bytes" % (2 * GIB), reserve)),
+        ("olivia", "extract stage", NIC, "refused",
+         audited("/stage/%s/huge.bin" % NIC, " of %d bytes" % (2 * GIB), reserve)),
         ("olivia", "inbox put", "grow.bin", "refused", audited(paths[0], at, reserve)),
         ("olivia", "extract stage", NIC, "refused", audited(paths[1], at, reserve))],
        "the refusals audited, and nothing abandoned")

@@ -960,18 +960,19 @@ START_TEST(test_sealed_no_room)
 	write_req(2, h, 0, "hel");
 	expect_room(3);
 	expect_status(2, SSH_FX_OK, "Success");
-	room_reply(4, no_room, 0);
+	room_reply(SSH_FX_PERMISSION_DENIED, no_room, 0);
 	write_req(3, h, 3, "lo!");
 	expect_room(6);
-	expect_status(3, SSH_FX_FAILURE, no_room);
+	expect_status(3, SSH_FX_PERMISSION_DENIED, no_room);
 	write_req(4, h, 3, "lo!");
 	expect_status(4, SSH_FX_FAILURE, "this upload failed: close it and "
 	    "upload again");
 	engine_quiet();
-	engine_reply(IPC_CLOSE, engine_status(4, no_room), -1);
+	engine_reply(IPC_CLOSE, engine_status(SSH_FX_PERMISSION_DENIED,
+	    no_room), -1);
 	pkt_send(handle_req(SSH_FXP_CLOSE, 5, h), 0);
 	expect_sealed_close(0, 0, NULL, 0);
-	expect_status(5, SSH_FX_FAILURE, no_room);
+	expect_status(5, SSH_FX_PERMISSION_DENIED, no_room);
 	open_key = NULL;
 	/* each refusal's reason went to the channel's stderr */
 	want = "sluice: not enough free space on the server for this upload\n"
@@ -991,7 +992,7 @@ START_TEST(test_open_expect)
 
 	stop();
 	start(IPC_KIND_STAFF);
-	engine_reply(IPC_OPEN, engine_status(4,
+	engine_reply(IPC_OPEN, engine_status(SSH_FX_PERMISSION_DENIED,
 	    "not enough free space on the server for this upload"), -1);
 	b = pkt_new(SSH_FXP_OPEN, 1);
 	ck_assert_int_eq(sbuf_put_cstring(b, "/inbox/big.bin"), 0);
@@ -1008,7 +1009,7 @@ START_TEST(test_open_expect)
 	ck_assert_uint_eq(v, 123456789);
 	ck_assert_uint_eq(sbuf_len(b), 0);
 	sbuf_free(b);
-	expect_status(1, SSH_FX_FAILURE,
+	expect_status(1, SSH_FX_PERMISSION_DENIED,
 	    "not enough free space on the server for this upload");
 }
 END_TEST

@@ -34,8 +34,12 @@ int register_doc_rows(struct store *st, json_t **rows);
 
 /* Appends the rows as RFC 4180 CSV: a header line of the column names, then
  * one line per row, each ending CRLF; a field holding a comma, quote, CR or
- * LF is quoted, its quotes doubled. */
+ * LF is quoted, its quotes doubled. register_doc_csv_head() and
+ * register_doc_csv_row() append the header and one row of it, for a writer
+ * that hands the text on as it grows. */
 int register_doc_csv(json_t *rows, struct sbuf *out);
+int register_doc_csv_head(struct sbuf *out);
+int register_doc_csv_row(const json_t *row, struct sbuf *out);
 
 /* Appends the rows as one JSON array, indented by 2, keys in column order,
  * and a final LF. */

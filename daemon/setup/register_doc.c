@@ -148,8 +148,7 @@ register_doc_json(json_t *rows, struct sbuf *out)
 	char *s;
 	int r;
 
-	if ((s = json_dumps(rows, JSON_INDENT(2) | JSON_PRESERVE_ORDER)) ==
-	    NULL)
+	if ((s = json_dumps(rows, REGISTER_DOC_JSON_FLAGS)) == NULL)
 		return SLUICE_ENOMEM;
 	if ((r = sbuf_put(out, s, strlen(s))) == 0)
 		r = sbuf_put_u8(out, '\n');

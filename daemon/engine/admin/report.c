@@ -247,8 +247,7 @@ register_answer(struct admin_call *c, json_t *rows, int as_json)
 		return register_csv(c, rows);
 	if (c->json)
 		return admin_result(c, json_pack("{s:O}", "register", rows));
-	if ((r = admin_dump(c, rows, JSON_INDENT(2) |
-	    JSON_PRESERVE_ORDER)) != 0)
+	if ((r = admin_dump(c, rows, REGISTER_DOC_JSON_FLAGS)) != 0)
 		return admin_fail(c, r, "cannot write the register");
 	return 0;
 }

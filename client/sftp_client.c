@@ -1,3 +1,5 @@
+#include <sys/stat.h>
+
 #include <errno.h>
 #include <stdio.h>
 #include <stdlib.h>
@@ -621,9 +623,25 @@ sftp_list(struct sftp_client *c, const char *path, struct sftp_dirent **ents,
 
 /* --- files -------------------------------------------------------------- */
 
+/* OPEN's attrs: the size of the file to come when it is known (sluiced
+ * refuses an upload the disk cannot take at once), else none. */
+static int
+open_attrs(struct sbuf *b, uint64_t size)
+{
+	int r;
+
+	if (size == UINT64_MAX)
+		return sbuf_put_u32(b, 0);
+	if ((r = sbuf_put_u32(b, SSH_FILEXFER_ATTR_SIZE)) != 0)
+		return r;
+	return sbuf_put_u64(b, size);
+}
+
+/* Opens path with pflags; size: what will be written, UINT64_MAX when not
+ * known or not writing. */
 static int
 open_file(struct sftp_client *c, const char *path, uint32_t pflags,
-    struct sftp_handle *h, char *why, size_t whylen)
+    uint64_t size, struct sftp_handle *h, char *why, size_t whylen)
 {
 	struct sftp_reply rp;
 	uint32_t id;
@@ -631,7 +649,7 @@ open_file(struct sftp_client *c, const char *path, uint32_t pflags,
 
 	if ((r = build_path_req(c, SSH_FXP_OPEN, path, &id)) != 0 ||
 	    (r = sbuf_put_u32(c->tx, pflags)) != 0 ||
-	    (r = sbuf_put_u32(c->tx, 0)) != 0 ||	/* no attributes */
+	    (r = open_attrs(c->tx, size)) != 0 ||
 	    (r = transact(c, id, &rp, why, whylen)) != 0)
 		return r;
 	return expect_handle(&rp, path, h, why, whylen);
@@ -1130,7 +1148,8 @@ sftp_get_stream(struct sftp_client *c, const char *path, int fd,
 	int r, r2;
 
 	*got = 0;
-	if ((r = open_file(c, path, SSH_FXF_READ, &h, why, whylen)) != 0)
+	if ((r = open_file(c, path, SSH_FXF_READ, UINT64_MAX, &h, why,
+	    whylen)) != 0)
 		return r;
 	if ((r = get_state_new(&h, path, fd, sink, &g)) != 0)
 		r = sluice_why(why, whylen, r, "out of memory");
@@ -1288,6 +1307,18 @@ put_close(struct sftp_client *c, struct sftp_handle *h, const char *path,
 	return r;
 }
 
+/* fd's size when it is a regular file read from its start, else
+ * UINT64_MAX. */
+static uint64_t
+put_size(int fd)
+{
+	struct stat st;
+
+	if (fstat(fd, &st) != 0 || !S_ISREG(st.st_mode) || st.st_size < 0)
+		return UINT64_MAX;
+	return (uint64_t)st.st_size;
+}
+
 static void
 put_state_free(struct put_state *p)
 {
@@ -1308,7 +1339,7 @@ sftp_put(struct sftp_client *c, int fd, const char *path,
 	if (verdictlen > 0)
 		verdict[0] = '\0';
 	if ((r = open_file(c, path, SSH_FXF_WRITE | SSH_FXF_CREAT |
-	    SSH_FXF_TRUNC, &h, why, whylen)) != 0)
+	    SSH_FXF_TRUNC, put_size(fd), &h, why, whylen)) != 0)
 		return r;
 	if ((p = calloc(1, sizeof(*p))) == NULL ||
 	    (p->chunk = malloc(SFTP_WRITE_CHUNK)) == NULL) {

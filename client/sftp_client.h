@@ -162,7 +162,8 @@ int sftp_get_stream(struct sftp_client *c, const char *path, int fd,
     __attribute__((warn_unused_result));
 
 /* Uploads fd (from its start) to path (created or truncated), WRITEs
- * pipelined. The status message of the final CLOSE (the server's verdict
+ * pipelined; the OPEN gives the server fd's size when it is a regular
+ * file. The status message of the final CLOSE (the server's verdict
  * on the upload, possibly empty) goes to verdict either way. */
 int sftp_put(struct sftp_client *c, int fd, const char *path,
     sftp_progress_fn progress, void *arg, char *verdict, size_t verdictlen,

@@ -45,8 +45,9 @@
  *            string message, attrs
  * IPC_READDIR string path -> u32 status, string message, u32 count,
  *            count x (string name, attrs)
- * IPC_OPEN   string path, u32 sftp_pflags -> u32 status, string message,
- *            u64 open_id, u32 flags (IPC_OPEN_*), u64 size,
+ * IPC_OPEN   string path, u32 sftp_pflags, u64 expect (the size in the
+ *            client's attrs, UINT64_MAX when it gave none) -> u32 status,
+ *            string message, u64 open_id, u32 flags (IPC_OPEN_*), u64 size,
  *            string prefix, u64 fd_offset; fd attached unless size ==
  *            prefix length. File bytes [0, prefix_len) are the prefix; bytes
  *            [prefix_len, size) are read from the fd at fd_offset + (off -
@@ -56,12 +57,20 @@
  *            then string file_key (16 bytes): the session seals the bytes
  *            as they arrive, in order, as an age payload under that key
  *            (age.h: age_seal_*), writes only ciphertext to the fd, and
- *            wipes the key at close. IPC_OPEN_SEAL without WRITE (a staff
- *            member's inbox file read back): the fd holds the age payload
- *            of size bytes of plaintext, which the session decrypts chunk
- *            by chunk as READs ask (age_unseal_*), each chunk verified.
+ *            wipes the key at close; it writes plaintext only up to the
+ *            end IPC_ROOM last granted (0 at first). IPC_OPEN_SEAL without
+ *            WRITE (a staff member's inbox file read back): the fd holds
+ *            the age payload of size bytes of plaintext, which the session
+ *            decrypts chunk by chunk as READs ask (age_unseal_*), each
+ *            chunk verified.
  * IPC_GATE   u64 open_id -> u32 status, string message. Re-asks the gate for
  *            a gated open (IPC_OPEN_GATED); status != 0 means stop serving.
+ * IPC_ROOM   u64 open_id, u64 want (the plaintext end a WRITE of a sealed
+ *            upload would reach, past the last grant) -> u32 status,
+ *            string message, u64 end: the end the upload may now write up
+ *            to (>= want), up to 8 MiB past the last grant as far as the
+ *            disk keeps its reserve ([inbox] reserve_bytes); a refusal
+ *            (audited) ends the upload, and it asks no more.
  * IPC_CLOSE  u64 open_id, u64 bytes_served, u64 lowest_offset,
  *            u64 highest_end, u8 reached_eof; for a write open then
  *            u8 commit (1: the client closed the file; 0: the connection
@@ -120,6 +129,7 @@ enum ipc_type {
 	IPC_ADMIN,
 	IPC_PENALTY,
 	IPC_ADMIN_DATA,		/* engine -> session: a piece of an answer */
+	IPC_ROOM,
 	IPC_TYPE_MAX
 };
 

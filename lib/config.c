@@ -77,7 +77,11 @@ static const char policy_text[] =
 "[inbox]\n"
 "# Largest total, in bytes, of the files in one staff member's /inbox/\n"
 "# (1048576..17592186044416).\n"
-"max_bytes = 107374182400\n";
+"max_bytes = 107374182400\n"
+"# Bytes of disk an upload to /inbox/ or /stage/ must leave free on the\n"
+"# file system of the data directory (1048576..1125899906842624). One that\n"
+"# would not is refused when opened, and as its writes come.\n"
+"reserve_bytes = 67108864\n";
 
 /* sluiced.conf as config_write_defaults() writes it: listen, then port. */
 #define DAEMON_TEXT \
@@ -287,6 +291,8 @@ static const struct key policy_keys[] = {
 	{ "downloads", "max_count", K_INT64, POL(download_max_count), 0, 1000000, 0 },
 	{ "inbox", "max_bytes", K_INT64, POL(inbox_max_bytes), 1048576,
 	    17592186044416LL, 0 },
+	{ "inbox", "reserve_bytes", K_INT64, POL(inbox_reserve_bytes),
+	    1048576, 1125899906842624LL, 0 },
 };
 
 #define NKEYS(t)	(sizeof(t) / sizeof((t)[0]))
@@ -903,6 +909,7 @@ policy_defaults(struct sluice_policy *p)
 	p->download_window_days = 0;
 	p->download_max_count = 0;
 	p->inbox_max_bytes = 107374182400LL;
+	p->inbox_reserve_bytes = 67108864;
 }
 
 /* dir/name into out; 0 or SLUICE_ECONFIG with a reason. */

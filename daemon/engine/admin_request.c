@@ -6,11 +6,11 @@
  * lifted sanction, mail) follow at once. A user disabled since the login,
  * or whose key was replaced, is refused before the table is consulted.
  *
- * An answer of any length (audit export) travels in pieces (ipc.h,
- * IPC_ADMIN_DATA): what the handler spills as it writes is kept, one copy,
- * until the command has succeeded, then queued ahead of the reply as are
- * the bytes of stdout past IPC_STREAM_CHUNK; a failed command sends only
- * its reply.
+ * An answer of any length (audit export, register export, any --json
+ * answer) travels in pieces (ipc.h, IPC_ADMIN_DATA): what the handler
+ * spills as it writes is kept, one copy, until the command has succeeded,
+ * then queued ahead of the reply as are the bytes of stdout past
+ * IPC_STREAM_CHUNK; a failed command sends only its reply.
  */
 #include <stdlib.h>
 #include <string.h>

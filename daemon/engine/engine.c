@@ -61,6 +61,7 @@ static const struct engine_handler {
 	{ IPC_CLOSE,	1, eng_close },
 	{ IPC_REMOVE,	1, eng_remove },
 	{ IPC_ADMIN,	1, eng_admin },
+	{ IPC_ROOM,	1, eng_room },
 };
 
 static const struct engine_handler *

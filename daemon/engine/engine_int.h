@@ -74,6 +74,12 @@ struct open_file {
 	uint8_t		 key[16];
 	struct payload_new *pn;
 	int		 pn_fd;
+	/* the size the client gave at OPEN (UINT64_MAX: none); the plaintext
+	 * end the session may write up to (IPC_ROOM); set once the disk's
+	 * reserve refused a write (audited then) */
+	uint64_t	 expect;
+	uint64_t	 room_end;
+	int		 room_refused;
 };
 
 struct conn {
@@ -192,9 +198,11 @@ int engine_certificate_may_upload(struct engine *e, const struct conn *c,
 
 /* sealed.c: an upload the session seals as it arrives (ipc.h,
  * IPC_OPEN_SEAL), to /inbox/NAME or /stage/NIC/NAME (node n). sealed_open()
- * checks who may write there and whether there is room, makes the file key
+ * checks who may write there and whether the disk keeps its reserve (with
+ * of->expect more bytes, when the client gave a size), makes the file key
  * (of->key) and the file the session writes (*fd, the caller's), and says
- * how many plaintext bytes it may write (*cap); a refusal is an SFTP status
+ * how many plaintext bytes it may write at most (*cap; the disk's room is
+ * granted as the writes come, sealed_room()); a refusal is an SFTP status
  * in *status with why. sealed_close() takes the finished upload (plain
  * bytes whose SHA-256 the session reports): an inbox file, or an extract
  * recorded as `extract stage` records one; why gets the verdict (for
@@ -207,6 +215,14 @@ int sealed_close(struct engine *e, struct conn *c, struct open_file *of,
     uint64_t plain, const uint8_t sha256[32], uint32_t *status, char *why,
     size_t whylen);
 void sealed_forget(struct open_file *of);
+/* sealed.c: IPC_ROOM for of, whose session would write up to plaintext
+ * byte want: 0 with *end, the end it may now write up to (the last grant
+ * and up to SEALED_ROOM_STEP more, as far as the disk keeps its reserve);
+ * else SLUICE_EDENIED with why, audited, and of->room_refused set. */
+#define SEALED_ROOM_STEP	(8ull * 1024 * 1024)
+#define SEALED_NO_ROOM	"not enough free space on the server for this upload"
+int sealed_room(struct engine *e, const struct conn *c, struct open_file *of,
+    uint64_t want, uint64_t *end, char *why, size_t whylen);
 /* c's staff member's inbox, for inbox.h. */
 struct inbox_ref;
 void sealed_inbox_ref(struct engine *e, const struct conn *c,
@@ -228,6 +244,7 @@ int eng_open(struct engine *, struct conn *, struct sbuf *, struct sbuf *, int *
 int eng_gate(struct engine *, struct conn *, struct sbuf *, struct sbuf *, int *);
 int eng_close(struct engine *, struct conn *, struct sbuf *, struct sbuf *, int *);
 int eng_remove(struct engine *, struct conn *, struct sbuf *, struct sbuf *, int *);
+int eng_room(struct engine *, struct conn *, struct sbuf *, struct sbuf *, int *);
 int eng_admin(struct engine *, struct conn *, struct sbuf *, struct sbuf *, int *);
 
 /* fileops.c: the GATE reply into rep (emptied first): FX_OK only when

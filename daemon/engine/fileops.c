@@ -290,8 +290,15 @@ open_serve(struct engine *e, struct conn *c, struct open_file *of,
 	    content, 0);
 }
 
+/* IPC_OPEN's request (ipc.h). */
+struct open_req {
+	char		*path;
+	uint32_t	 pflags;
+	uint64_t	 expect;	/* UINT64_MAX: the client gave no size */
+};
+
 static int
-open_node(struct engine *e, struct conn *c, const char *path, uint32_t pflags,
+open_node(struct engine *e, struct conn *c, const struct open_req *q,
     struct sbuf *rep, int *fd)
 {
 	struct open_file *of;
@@ -300,20 +307,22 @@ open_node(struct engine *e, struct conn *c, const char *path, uint32_t pflags,
 	const char *refusal;
 	char why[256] = "";
 	uint32_t status;
-	int r, v, writing = (pflags & SSH_FXF_WRITE) != 0;
+	int r, v, writing = (q->pflags & SSH_FXF_WRITE) != 0;
 
 	if ((content = sbuf_new()) == NULL)
 		return SLUICE_ENOMEM;
-	v = open_resolve(e, c, path, writing, &n, content, why, sizeof(why));
-	refusal = open_refusal(e, c, path, pflags, v, &n, why, &status);
+	v = open_resolve(e, c, q->path, writing, &n, content, why, sizeof(why));
+	refusal = open_refusal(e, c, q->path, q->pflags, v, &n, why, &status);
 	if (refusal == NULL && !writing && n.kind == OPEN_DOWNLOAD)
-		refusal = gate_refusal(e, c, path, &n, why, sizeof(why));
+		refusal = gate_refusal(e, c, q->path, &n, why, sizeof(why));
 	if (refusal != NULL)
 		r = open_refuse(rep, status, refusal);
 	else if ((of = open_new(e, c, &n)) == NULL)
 		r = open_refuse(rep, FX_FAILURE, "too many open files");
-	else
+	else {
+		of->expect = q->expect;
 		r = open_serve(e, c, of, &n, writing, content, rep, fd);
+	}
 	sbuf_free(content);
 	return r;
 }
@@ -332,23 +341,23 @@ int
 eng_open(struct engine *e, struct conn *c, struct sbuf *req, struct sbuf *rep,
     int *fd)
 {
-	char *path = NULL;
-	uint32_t pflags;
+	struct open_req q = { NULL, 0, 0 };
 	int r;
 
-	if (sbuf_get_cstring(req, &path, 2048) != 0 ||
-	    sbuf_get_u32(req, &pflags) != 0 || sbuf_len(req) != 0 ||
-	    path[0] != '/') {
+	if (sbuf_get_cstring(req, &q.path, 2048) != 0 ||
+	    sbuf_get_u32(req, &q.pflags) != 0 ||
+	    sbuf_get_u64(req, &q.expect) != 0 || sbuf_len(req) != 0 ||
+	    q.path[0] != '/') {
 		r = SLUICE_EPROTO;
 		goto out;
 	}
 	if (c->refused[0] != '\0')
 		r = open_refuse(rep, FX_PERMISSION_DENIED, conn_refusal(e, c,
-		    open_action(c, pflags), path));
+		    open_action(c, q.pflags), q.path));
 	else
-		r = open_node(e, c, path, pflags, rep, fd);
+		r = open_node(e, c, &q, rep, fd);
 out:
-	free(path);
+	free(q.path);
 	return r;
 }
 
@@ -512,6 +521,11 @@ close_open(struct engine *e, struct conn *c, struct open_file *of,
 	}
 	if (of->kind != OPEN_CERT_UPLOAD && !sealed_kind(of->kind))
 		return 0;
+	if (!q->commit && of->room_refused) {
+		/* refused for the disk's reserve, and audited then */
+		*refused = FX_PERMISSION_DENIED;
+		return sluice_why(why, whylen, SLUICE_EDENIED, SEALED_NO_ROOM);
+	}
 	if (!q->commit)
 		return upload_abandoned(e, c, of, why, whylen);
 	if (c->refused[0] != '\0')
@@ -553,6 +567,28 @@ eng_close(struct engine *e, struct conn *c, struct sbuf *req, struct sbuf *rep,
 	return sbuf_put_cstring(rep, why);
 }
 
+int
+eng_room(struct engine *e, struct conn *c, struct sbuf *req, struct sbuf *rep,
+    int *fd)
+{
+	struct open_file *of;
+	char why[256] = "";
+	uint64_t id, want, end = 0;
+	int r, v;
+
+	(void)fd;
+	/* Only a sealed upload asks, and not once refused. */
+	if (sbuf_get_u64(req, &id) != 0 || sbuf_get_u64(req, &want) != 0 ||
+	    sbuf_len(req) != 0 || (of = open_find(c, id)) == NULL ||
+	    !sealed_kind(of->kind) || of->room_refused)
+		return SLUICE_EPROTO;
+	v = sealed_room(e, c, of, want, &end, why, sizeof(why));
+	if ((r = sbuf_put_u32(rep, v == 0 ? FX_OK : FX_PERMISSION_DENIED)) != 0 ||
+	    (r = sbuf_put_cstring(rep, why)) != 0)
+		return r;
+	return sbuf_put_u64(rep, end);
+}
+
 void
 conn_close_all(struct engine *e, struct conn *c)
 {
@@ -564,8 +600,8 @@ conn_close_all(struct engine *e, struct conn *c)
 	for (i = 0; i < CONN_MAX_OPENS; i++) {
 		if (c->opens[i].kind == OPEN_DOWNLOAD)
 			close_download(e, c, &c->opens[i], &none);
-		else if (c->opens[i].kind == OPEN_CERT_UPLOAD ||
-		    sealed_kind(c->opens[i].kind))
+		else if ((c->opens[i].kind == OPEN_CERT_UPLOAD ||
+		    sealed_kind(c->opens[i].kind)) && !c->opens[i].room_refused)
 			(void)upload_abandoned(e, c, &c->opens[i], why,
 			    sizeof(why));
 		open_forget(&c->opens[i]);

@@ -27,21 +27,78 @@
 #include "sluice/error.h"
 #include "sluice/log.h"
 
-/* An upload is refused when it would leave less than this free. */
-#define DISK_RESERVE	(64ull * 1024 * 1024)
-
-/* Bytes the filesystem of DIR can take above the reserve; UINT64_MAX when
- * it cannot tell. */
+/* Bytes the filesystem of DIR can take while it keeps reserve bytes free;
+ * UINT64_MAX when it cannot tell. */
 static uint64_t
-disk_room(const char *dir)
+disk_room(const char *dir, int64_t reserve)
 {
 	struct statvfs sv;
-	uint64_t avail;
+	uint64_t avail, keep = reserve > 0 ? (uint64_t)reserve : 0;
 
 	if (statvfs(dir, &sv) != 0)
 		return UINT64_MAX;
 	avail = (uint64_t)sv.f_bavail * (uint64_t)sv.f_frsize;
-	return avail > DISK_RESERVE ? avail - DISK_RESERVE : 0;
+	return avail > keep ? avail - keep : 0;
+}
+
+/* Audits an upload the disk's reserve refused; how says when ("" at OPEN,
+ * " of N bytes" for the size the client gave, " at N bytes" as it grew). */
+static void
+room_audit(struct engine *e, const struct conn *c, const struct open_file *of,
+    enum open_kind kind, const char *how)
+{
+	long long reserve = (long long)e->cfg->policy.inbox_reserve_bytes;
+
+	if (kind == OPEN_STAGE_UPLOAD)
+		engine_audit(e, c->who.user, "extract stage", of->nic,
+		    "refused", "upload to /stage/%s/%s%s => less than the "
+		    "reserve of %lld bytes would stay free", of->nic, of->name,
+		    how, reserve);
+	else
+		engine_audit(e, c->who.user, "inbox put", of->name, "refused",
+		    "upload to /inbox/%s%s => less than the reserve of %lld "
+		    "bytes would stay free", of->name, how, reserve);
+}
+
+/* At OPEN: refused when the disk keeps no more than its reserve free, or
+ * when the size the client gave would take it below. */
+static int
+room_at_open(struct engine *e, const struct conn *c, const struct open_file *of,
+    enum open_kind kind, uint32_t *status, char *why, size_t whylen)
+{
+	uint64_t room = disk_room(e->dir, e->cfg->policy.inbox_reserve_bytes);
+	char how[40] = "";
+
+	if (room > 0 && (of->expect == UINT64_MAX || of->expect <= room))
+		return 0;
+	if (room > 0)
+		(void)snprintf(how, sizeof(how), " of %llu bytes",
+		    (unsigned long long)of->expect);
+	room_audit(e, c, of, kind, how);
+	*status = FX_PERMISSION_DENIED;		/* a refusal, as inbox full */
+	return sluice_why(why, whylen, SLUICE_EDENIED, SEALED_NO_ROOM);
+}
+
+int
+sealed_room(struct engine *e, const struct conn *c, struct open_file *of,
+    uint64_t want, uint64_t *end, char *why, size_t whylen)
+{
+	uint64_t room = disk_room(e->dir, e->cfg->policy.inbox_reserve_bytes);
+	uint64_t step = room < SEALED_ROOM_STEP ? room : SEALED_ROOM_STEP;
+	char how[40];
+
+	/* What the upload wrote so far is no longer free: room is what the
+	 * disk can take beyond it. */
+	if (of->room_end <= UINT64_MAX - step && want <= of->room_end + step) {
+		of->room_end += step;
+		*end = of->room_end;
+		return 0;
+	}
+	(void)snprintf(how, sizeof(how), " at %llu bytes",
+	    (unsigned long long)want);
+	room_audit(e, c, of, of->kind, how);
+	of->room_refused = 1;
+	return sluice_why(why, whylen, SLUICE_EDENIED, SEALED_NO_ROOM);
 }
 
 void
@@ -117,6 +174,9 @@ inbox_open(struct engine *e, struct conn *c, struct open_file *of, int *fd,
 		return sluice_why(why, whylen, SLUICE_ETOOBIG,
 		    "inbox full: the limit is %lld bytes", (long long)limit);
 	}
+	if ((r = room_at_open(e, c, of, OPEN_INBOX_WRITE, status, why,
+	    whylen)) != 0)
+		return r;
 	if (inbox_tmp_create(e->dir, of->tmp_path, sizeof(of->tmp_path),
 	    fd) != 0)
 		return sluice_why(why, whylen, SLUICE_EIO,
@@ -144,7 +204,9 @@ stage_open(struct engine *e, struct conn *c, struct open_file *of, int *fd,
 		    of->name, why);
 		return r;
 	}
-	if ((r = payloads_create(e->dir, &of->pn, &of->pn_fd, why,
+	if ((r = room_at_open(e, c, of, OPEN_STAGE_UPLOAD, status, why,
+	    whylen)) != 0 ||
+	    (r = payloads_create(e->dir, &of->pn, &of->pn_fd, why,
 	    whylen)) != 0)
 		return r;
 	if ((*fd = dup(of->pn_fd)) == -1)
@@ -154,17 +216,17 @@ stage_open(struct engine *e, struct conn *c, struct open_file *of, int *fd,
 	return 0;
 }
 
-/* The most the session may write: what the disk can take, and at most
- * the inbox limit (the whole inbox is counted again at CLOSE). */
+/* The most the session may write: an inbox upload at most the inbox limit
+ * (the whole inbox is counted again at CLOSE); the disk's room is granted
+ * as the writes come (sealed_room()). */
 static uint64_t
-upload_cap(struct engine *e, const struct open_file *of, uint64_t room)
+upload_cap(struct engine *e, const struct open_file *of)
 {
 	int64_t limit = e->cfg->policy.inbox_max_bytes;
 
-	if (of->kind == OPEN_INBOX_WRITE && limit > 0 &&
-	    (uint64_t)limit < room)
+	if (of->kind == OPEN_INBOX_WRITE && limit > 0)
 		return (uint64_t)limit;
-	return room;
+	return UINT64_MAX;
 }
 
 int
@@ -172,14 +234,10 @@ sealed_open(struct engine *e, struct conn *c, struct open_file *of,
     const struct vnode *n, uint64_t *cap, int *fd, uint32_t *status,
     char *why, size_t whylen)
 {
-	uint64_t room = disk_room(e->dir);
 	int r;
 
 	*status = FX_FAILURE;
 	*fd = -1;
-	if (room == 0)
-		return sluice_why(why, whylen, SLUICE_EIO, "not enough free "
-		    "space on the server for an upload");
 	r = n->kind == OPEN_STAGE_UPLOAD ?
 	    stage_open(e, c, of, fd, status, why, whylen) :
 	    inbox_open(e, c, of, fd, status, why, whylen);
@@ -191,7 +249,7 @@ sealed_open(struct engine *e, struct conn *c, struct open_file *of,
 		*fd = -1;
 		return r;
 	}
-	*cap = upload_cap(e, of, room);
+	*cap = upload_cap(e, of);
 	return 0;
 }
 

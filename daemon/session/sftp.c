@@ -49,6 +49,7 @@ struct handle {
 	struct age_seal	*seal;
 	struct age_unseal *unseal;
 	int		 broken;	/* a write was refused: never taken */
+	uint64_t	 room_end;	/* an upload's end IPC_ROOM granted */
 	/* directories: pre-encoded SSH_FXP_NAME entries and a cursor */
 	struct sbuf	*dir;
 	uint32_t	 dir_left;
@@ -72,6 +73,12 @@ struct request {
 	uint32_t	 id;
 	struct sbuf	*b;	/* the body after the id (and the path) */
 	struct vpath	 vp;	/* canonical, for the requests that take a path */
+};
+
+/* What OPEN asks of the engine besides the path. */
+struct open_ask {
+	uint32_t	 pflags;
+	uint64_t	 expect;	/* the client's size, UINT64_MAX: none */
 };
 
 struct engine_attrs {
@@ -293,7 +300,8 @@ get_path(struct sftp *s, struct request *q, char *why, size_t whylen)
 	return 0;
 }
 
-/* The fixed-size fields of SFTP v3 attrs, in wire order. */
+/* The fixed-size fields of SFTP v3 attrs, in wire order (the size first,
+ * attrs_size() reads it). */
 static const struct {
 	uint32_t	 flag;
 	size_t		 len;
@@ -322,17 +330,20 @@ skip_extended(struct sbuf *b)
 	return 0;
 }
 
-/* Parses and discards SFTP v3 attrs. */
+/* Parses SFTP v3 attrs, keeping only the size (*size, UINT64_MAX when
+ * they hold none). */
 static int
-skip_attrs(struct sbuf *b)
+attrs_size(struct sbuf *b, uint64_t *size)
 {
 	uint32_t flags;
 	size_t i;
 	int r;
 
-	if ((r = sbuf_get_u32(b, &flags)) != 0)
+	*size = UINT64_MAX;
+	if ((r = sbuf_get_u32(b, &flags)) != 0 ||
+	    ((flags & ATTR_SIZE) && (r = sbuf_get_u64(b, size)) != 0))
 		return r;
-	for (i = 0; i < sizeof(attr_fields) / sizeof(attr_fields[0]); i++)
+	for (i = 1; i < sizeof(attr_fields) / sizeof(attr_fields[0]); i++)
 		if ((flags & attr_fields[i].flag) &&
 		    (r = sbuf_consume(b, attr_fields[i].len)) != 0)
 			return r;
@@ -820,10 +831,11 @@ file_fill(struct sftp *s, struct handle *h, uint32_t pflags)
 }
 
 /* Asks the engine to open vp for h: IPC_READDIR for a directory, IPC_OPEN
- * with pflags for a file (its descriptor lands in h->fd). */
+ * with pflags and the size the client expects for a file (its descriptor
+ * lands in h->fd). */
 static int
 ask_open(struct sftp *s, struct handle *h, const struct vpath *vp,
-    uint32_t pflags, struct engine_answer *a)
+    const struct open_ask *o, struct engine_answer *a)
 {
 	int r;
 
@@ -831,7 +843,8 @@ ask_open(struct sftp *s, struct handle *h, const struct vpath *vp,
 		return r;
 	if (h->kind == H_DIR)
 		return engine_ask(s, IPC_READDIR, NULL, a);
-	if ((r = sbuf_put_u32(s->req, pflags)) != 0)
+	if ((r = sbuf_put_u32(s->req, o->pflags)) != 0 ||
+	    (r = sbuf_put_u64(s->req, o->expect)) != 0)
 		return r;
 	return engine_ask(s, IPC_OPEN, &h->fd, a);
 }
@@ -849,7 +862,7 @@ open_fill(struct sftp *s, struct handle *h, uint32_t pflags)
  * new handle or the engine's refusal (the slot then freed). */
 static int
 open_handle(struct sftp *s, struct request *q, enum handle_kind kind,
-    uint32_t pflags)
+    const struct open_ask *o)
 {
 	struct engine_answer a;
 	struct handle *h;
@@ -858,13 +871,13 @@ open_handle(struct sftp *s, struct request *q, enum handle_kind kind,
 	if (handle_alloc(s, kind, &h) != 0)
 		return send_status(s, q->id, SSH_FX_FAILURE,
 		    "too many open handles");
-	if ((r = ask_open(s, h, &q->vp, pflags, &a)) != 0)
+	if ((r = ask_open(s, h, &q->vp, o, &a)) != 0)
 		goto out;
 	if (a.status != SSH_FX_OK) {
 		r = send_status(s, q->id, a.status, a.msg);
 		goto out;
 	}
-	if ((r = open_fill(s, h, pflags)) != 0 ||
+	if ((r = open_fill(s, h, o->pflags)) != 0 ||
 	    (r = put_handle(s, q->id, h)) != 0)
 		goto out;
 	h = NULL;	/* the client's now */
@@ -877,19 +890,21 @@ out:
 static int
 do_open(struct sftp *s, struct request *q)
 {
-	uint32_t pflags;
+	struct open_ask o;
 	int r;
 
-	if ((r = sbuf_get_u32(q->b, &pflags)) != 0 ||
-	    (r = skip_attrs(q->b)) != 0)
+	if ((r = sbuf_get_u32(q->b, &o.pflags)) != 0 ||
+	    (r = attrs_size(q->b, &o.expect)) != 0)
 		return r;
-	return open_handle(s, q, H_FILE, pflags);
+	return open_handle(s, q, H_FILE, &o);
 }
 
 static int
 do_opendir(struct sftp *s, struct request *q)
 {
-	return open_handle(s, q, H_DIR, 0);
+	static const struct open_ask none = { 0, UINT64_MAX };
+
+	return open_handle(s, q, H_DIR, &none);
 }
 
 /* ---- reading and writing ---- */
@@ -1072,8 +1087,10 @@ write_refused(const struct handle *h, uint64_t off, size_t n,
 		*why = "file is read-only";
 		return SSH_FX_PERMISSION_DENIED;
 	}
-	/* The engine names the cap of a write open in its size (what is left
-	 * of the inbox, or the certificate limit); SFTP_MAX_UPLOAD otherwise. */
+	/* The engine names the cap of a write open in its size (the inbox
+	 * limit, the certificate limit, UINT64_MAX for /stage: the disk's room
+	 * is granted as writes come, room_check()); SFTP_MAX_UPLOAD
+	 * otherwise. */
 	cap = h->size != 0 ? h->size : SFTP_MAX_UPLOAD;
 	if (off > cap || n > cap - off) {
 		*why = "upload too large for the limit";
@@ -1123,6 +1140,52 @@ write_sealed(struct handle *h, const uint8_t *p, size_t n, uint64_t off,
 	return 0;
 }
 
+/* Asks the engine for room up to end (IPC_ROOM) into a; a refusal breaks
+ * the upload, its reason kept in h->denied_msg. */
+static int
+room_ask(struct sftp *s, struct handle *h, uint64_t end,
+    struct engine_answer *a)
+{
+	int r;
+
+	sbuf_reset(s->req);
+	if ((r = sbuf_put_u64(s->req, h->open_id)) != 0 ||
+	    (r = sbuf_put_u64(s->req, end)) != 0 ||
+	    (r = engine_ask(s, IPC_ROOM, NULL, a)) != 0)
+		return r;
+	if (sbuf_get_u64(s->rep, &h->room_end) != 0 || sbuf_len(s->rep) != 0 ||
+	    (a->status == SSH_FX_OK && h->room_end < end))
+		return SLUICE_EPROTO;
+	if (a->status != SSH_FX_OK) {
+		h->broken = 1;
+		(void)snprintf(h->denied_msg, sizeof(h->denied_msg), "%s",
+		    a->msg[0] != '\0' ? a->msg : "not enough free space");
+	}
+	return 0;
+}
+
+/* A sealed upload grows only as far as the engine grants room for (the
+ * disk's reserve): a write in order past the grant asks for more first.
+ * The refusal: its SSH_FX_* code, SSH_FX_OK to go on, and *why. */
+static int
+room_check(struct sftp *s, struct handle *h, uint64_t off, size_t n,
+    uint32_t *code, const char **why)
+{
+	struct engine_answer a;
+	int r;
+
+	*code = SSH_FX_OK;
+	*why = NULL;
+	if (h->seal == NULL || h->broken || off != age_seal_taken(h->seal) ||
+	    (off <= h->room_end && n <= h->room_end - off))
+		return 0;
+	if ((r = room_ask(s, h, off + n, &a)) == 0 && h->broken) {
+		*code = a.status;
+		*why = h->denied_msg;
+	}
+	return r;
+}
+
 /* Writes n bytes at off to h's file, sealed or as they are. */
 static int
 write_any(struct handle *h, const uint8_t *p, size_t n, uint64_t off,
@@ -1158,6 +1221,10 @@ do_write(struct sftp *s, struct request *q)
 		h->broken = 1;
 		return send_status(s, q->id, code, why);
 	}
+	if ((r = room_check(s, h, off, n, &code, &why)) != 0)
+		return r;
+	if (code != SSH_FX_OK)
+		return send_status(s, q->id, code, why);
 	if (write_any(h, p, n, off, &why) != 0)
 		return send_status(s, q->id, SSH_FX_FAILURE, why);
 	note_range(h, off, n);

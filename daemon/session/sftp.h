@@ -20,6 +20,12 @@
  * clock); a denial answers permission denied with the engine's reason and the
  * handle serves nothing more.
  *
+ * Room: a sealed upload (IPC_OPEN_SEAL) writes only as far as the engine
+ * granted room for; a write in order past it first asks IPC_ROOM, and a
+ * refusal (the disk would keep less than its reserve) fails that write with
+ * the engine's reason and breaks the upload, which CLOSE then does not
+ * commit.
+ *
  * Errors returned by sftp_feed/sftp_run are fatal for the session: the
  * client broke framing (SLUICE_EPROTO, SLUICE_ETOOBIG) or the engine failed
  * (SLUICE_EIO, SLUICE_EPROTO). A malformed request body only earns a

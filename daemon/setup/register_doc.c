@@ -107,20 +107,38 @@ csv_field(struct sbuf *b, const char *s, int last)
 }
 
 int
-register_doc_csv(json_t *rows, struct sbuf *out)
+register_doc_csv_head(struct sbuf *out)
 {
-	json_t *row;
-	size_t i, k;
+	size_t k;
 	int r = 0;
 
 	for (k = 0; k < REGISTER_DOC_NCOLUMNS && r == 0; k++)
 		r = csv_field(out, register_doc_columns[k],
 		    k + 1 == REGISTER_DOC_NCOLUMNS);
-	json_array_foreach(rows, i, row)
-		for (k = 0; k < REGISTER_DOC_NCOLUMNS && r == 0; k++)
-			r = csv_field(out, json_string_value(json_object_get(row,
-			    register_doc_columns[k])),
-			    k + 1 == REGISTER_DOC_NCOLUMNS);
+	return r;
+}
+
+int
+register_doc_csv_row(const json_t *row, struct sbuf *out)
+{
+	size_t k;
+	int r = 0;
+
+	for (k = 0; k < REGISTER_DOC_NCOLUMNS && r == 0; k++)
+		r = csv_field(out, json_string_value(json_object_get(row,
+		    register_doc_columns[k])), k + 1 == REGISTER_DOC_NCOLUMNS);
+	return r;
+}
+
+int
+register_doc_csv(json_t *rows, struct sbuf *out)
+{
+	size_t i;
+	int r;
+
+	r = register_doc_csv_head(out);
+	for (i = 0; i < json_array_size(rows) && r == 0; i++)
+		r = register_doc_csv_row(json_array_get(rows, i), out);
 	return r;
 }
 
@@ -130,8 +148,7 @@ register_doc_json(json_t *rows, struct sbuf *out)
 	char *s;
 	int r;
 
-	if ((s = json_dumps(rows, JSON_INDENT(2) | JSON_PRESERVE_ORDER)) ==
-	    NULL)
+	if ((s = json_dumps(rows, REGISTER_DOC_JSON_FLAGS)) == NULL)
 		return SLUICE_ENOMEM;
 	if ((r = sbuf_put(out, s, strlen(s))) == 0)
 		r = sbuf_put_u8(out, '\n');

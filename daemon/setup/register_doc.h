@@ -2,8 +2,9 @@
  * register_doc.h: the Data Uses Register as documents (docs/design.md
  * section 6): its rows, and those rows as CSV and as JSON, byte for byte as
  * the admin command `register export --format csv|json` answers them. Used
- * by sluiced publish; the admin command is to use it too, so the two never
- * drift apart.
+ * by sluiced publish; the admin command writes the same documents with it
+ * (the CSV row by row, the JSON with REGISTER_DOC_JSON_FLAGS), so the two
+ * never drift apart.
  */
 #ifndef SLUICE_REGISTER_DOC_H
 #define SLUICE_REGISTER_DOC_H
@@ -34,11 +35,16 @@ int register_doc_rows(struct store *st, json_t **rows);
 
 /* Appends the rows as RFC 4180 CSV: a header line of the column names, then
  * one line per row, each ending CRLF; a field holding a comma, quote, CR or
- * LF is quoted, its quotes doubled. */
+ * LF is quoted, its quotes doubled. register_doc_csv_head() and
+ * register_doc_csv_row() append the header and one row of it, for a writer
+ * that hands the text on as it grows. */
 int register_doc_csv(json_t *rows, struct sbuf *out);
+int register_doc_csv_head(struct sbuf *out);
+int register_doc_csv_row(const json_t *row, struct sbuf *out);
 
-/* Appends the rows as one JSON array, indented by 2, keys in column order,
- * and a final LF. */
+/* Appends the rows as one JSON array, indented by 2, keys in column order
+ * (json_dumps() with REGISTER_DOC_JSON_FLAGS), and a final LF. */
+#define REGISTER_DOC_JSON_FLAGS	(JSON_INDENT(2) | JSON_PRESERVE_ORDER)
 int register_doc_json(json_t *rows, struct sbuf *out);
 
 #endif

@@ -83,6 +83,7 @@ struct sluice_policy {
 	int64_t	 download_max_count;	/* per recipient and file; 0: unlimited */
 	/* [inbox] */
 	int64_t	 inbox_max_bytes;	/* one staff member's /inbox/ in total */
+	int64_t	 inbox_reserve_bytes;	/* free disk an upload must leave */
 };
 
 struct sluice_config {

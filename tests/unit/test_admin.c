@@ -64,6 +64,31 @@ sbuf_str(struct sbuf *b)
 	return s;
 }
 
+/* Non-zero: run_len() takes the answer in pieces of about this many bytes
+ * (admin_ctx.spill), as the engine does, and joins them ahead of out. */
+static size_t spill_at;
+static size_t spills;
+
+static int
+spill_collect(void *arg, struct sbuf **text)
+{
+	struct sbuf *pieces = arg;
+	int r;
+
+	spills++;
+	if ((r = sbuf_put(pieces, sbuf_ptr(*text), sbuf_len(*text))) == 0)
+		sbuf_reset(*text);
+	return r;
+}
+
+/* What run_len() answers on stdout: the pieces, then out. */
+static char *
+joined_out(struct sbuf *pieces, struct sbuf *out)
+{
+	ck_assert_int_eq(sbuf_put(pieces, sbuf_ptr(out), sbuf_len(out)), 0);
+	return sbuf_str(pieces);
+}
+
 /* Runs line as user (looked up in the store; NULL or unknown: no roles). */
 static struct answer
 run_len(const char *user, const char *line, size_t len)
@@ -71,9 +96,15 @@ run_len(const char *user, const char *line, size_t len)
 	struct admin_ctx ctx;
 	struct identity id;
 	struct answer a;
+	struct sbuf *pieces = sbuf_new();
 
 	memset(&ctx, 0, sizeof(ctx));
 	memset(&a, 0, sizeof(a));
+	if (spill_at != 0) {
+		ctx.spill = spill_collect;
+		ctx.spill_arg = pieces;
+		ctx.spill_at = spill_at;
+	}
 	ctx.store = st;
 	ctx.data_dir = dir;
 	ctx.master_key = master;
@@ -94,8 +125,9 @@ run_len(const char *user, const char *line, size_t len)
 	ctx.out = sbuf_new();
 	ctx.err = sbuf_new();
 	ck_assert_int_eq(admin_run(&ctx, line, len, &a.status), 0);
-	a.out = sbuf_str(ctx.out);
+	a.out = joined_out(pieces, ctx.out);
 	a.err = sbuf_str(ctx.err);
+	sbuf_free(pieces);
 	sbuf_free(ctx.out);
 	sbuf_free(ctx.err);
 	free((char *)(uintptr_t)ctx.org);
@@ -1854,6 +1886,38 @@ static const char REGISTER_LIVE[] = "NIC-123456-A1B2C,\"Cancer \"\"outcomes\"\" 
     "study\",\"Org A, Ltd\",university,\"HES-APC,MHSDS\",Article 6(1)(e),"
     "Research,2026-01-01,%s,%s\r\n";
 
+/* Answers taken in pieces (as the engine takes one past ADMIN_SPILL_AT,
+ * here after every byte) join to the same bytes as one answer: the
+ * register, --json answers and text lists alike. */
+START_TEST(pieces_same_bytes)
+{
+	static const char *const lines[] = {
+		"register export", "register export --format json",
+		"--json register export", "agreement show NIC-123456-A1B2C",
+		"--json agreement show NIC-123456-A1B2C", "org list",
+		"--json org show ORG-A", "agreement list", "dashboard",
+	};
+	struct answer whole, parts;
+	size_t i;
+
+	make_live();
+	for (i = 0; i < sizeof(lines) / sizeof(lines[0]); i++) {
+		whole = run("aud", lines[i]);
+		spill_at = 1;
+		spills = 0;
+		parts = run("aud", lines[i]);
+		spill_at = 0;
+		ck_assert_int_eq(whole.status, 0);
+		ck_assert_int_eq(parts.status, 0);
+		ck_assert_msg(spills >= 1, "%s: no pieces", lines[i]);
+		ck_assert_str_eq(parts.out, whole.out);
+		ck_assert_str_eq(parts.err, whole.err);
+		answer_free(&whole);
+		answer_free(&parts);
+	}
+}
+END_TEST
+
 START_TEST(agreement_versions_and_terminate)
 {
 	static const char DSA2[] = "Data Sharing Agreement v2\n";
@@ -2035,6 +2099,7 @@ main(void)
 	tcase_add_test(tc, sql_injection_is_text);
 	tcase_add_test(tc, extract_list_show_discard);
 	tcase_add_test(tc, agreement_versions_and_terminate);
+	tcase_add_test(tc, pieces_same_bytes);
 	tcase_add_test(tc, signatory_list_and_revoke);
 	tcase_add_test(tc, stage_from_sealed_inbox);
 	tcase_add_test(tc, inbox_read_refuses_tampering);

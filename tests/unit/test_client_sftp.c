@@ -190,15 +190,27 @@ q_path(uint8_t type, uint32_t id, const char *path)
 	frame(want, b);
 }
 
+/* OPEN with attrs holding size, or none for UINT64_MAX. */
 static void
-q_open(uint32_t id, const char *path, uint32_t pflags)
+q_open_sized(uint32_t id, const char *path, uint32_t pflags, uint64_t size)
 {
 	struct sbuf *b = body(SSH_FXP_OPEN, id);
 
 	ck_assert_int_eq(sbuf_put_cstring(b, path), 0);
 	ck_assert_int_eq(sbuf_put_u32(b, pflags), 0);
-	ck_assert_int_eq(sbuf_put_u32(b, 0), 0);
+	if (size == UINT64_MAX)
+		ck_assert_int_eq(sbuf_put_u32(b, 0), 0);
+	else {
+		ck_assert_int_eq(sbuf_put_u32(b, SSH_FILEXFER_ATTR_SIZE), 0);
+		ck_assert_int_eq(sbuf_put_u64(b, size), 0);
+	}
 	frame(want, b);
+}
+
+static void
+q_open(uint32_t id, const char *path, uint32_t pflags)
+{
+	q_open_sized(id, path, pflags, UINT64_MAX);
 }
 
 static void
@@ -994,8 +1006,9 @@ START_TEST(put_pipelined_with_verdict)
 	r_status(4, SSH_FX_OK, "certificate of deletion verified; "
 	    "NIC-123456-A1B2C is now closed");
 	c = connect_client();
-	q_open(1, "/inbox/dsa.txt", SSH_FXF_WRITE | SSH_FXF_CREAT |
-	    SSH_FXF_TRUNC);
+	/* a regular file: the OPEN gives its size */
+	q_open_sized(1, "/inbox/dsa.txt", SSH_FXF_WRITE | SSH_FXF_CREAT |
+	    SSH_FXF_TRUNC, 100000);
 	q_write(2, "wh", 0, p, 65536);
 	q_write(3, "wh", 65536, p + 65536, 100000 - 65536);
 	q_handle(SSH_FXP_CLOSE, 4, "wh");
@@ -1024,8 +1037,8 @@ START_TEST(put_refused_at_close)
 	r_status(3, SSH_FX_PERMISSION_DENIED,
 	    "certificate of deletion is from ORG-B, not ORG-A");
 	c = connect_client();
-	q_open(1, "/N/deletion-certificate/certificate.p7m", SSH_FXF_WRITE |
-	    SSH_FXF_CREAT | SSH_FXF_TRUNC);
+	q_open_sized(1, "/N/deletion-certificate/certificate.p7m",
+	    SSH_FXF_WRITE | SSH_FXF_CREAT | SSH_FXF_TRUNC, 10);
 	q_write(2, "wh", 0, p, 10);
 	q_handle(SSH_FXP_CLOSE, 3, "wh");
 	ck_assert_int_eq(sftp_put(c, fd, "/N/deletion-certificate/"
@@ -1046,15 +1059,20 @@ START_TEST(put_open_denied)
 {
 	struct sftp_client *c;
 	char why[256] = "", verdict[256] = "";
+	int pfd[2];
 
+	/* a pipe has no size to give: the OPEN's attrs are empty */
+	ck_assert_int_eq(pipe(pfd), 0);
 	r_version();
 	r_status(1, SSH_FX_PERMISSION_DENIED, "read-only");
 	c = connect_client();
 	q_open(1, "/N/x", SSH_FXF_WRITE | SSH_FXF_CREAT | SSH_FXF_TRUNC);
-	ck_assert_int_eq(sftp_put(c, 0, "/N/x", NULL, NULL, verdict,
+	ck_assert_int_eq(sftp_put(c, pfd[0], "/N/x", NULL, NULL, verdict,
 	    sizeof(verdict), why, sizeof(why)), SLUICE_EDENIED);
 	ck_assert_str_eq(why, "/N/x: read-only");
 	assert_sent();
+	(void)close(pfd[0]);
+	(void)close(pfd[1]);
 	sftp_client_free(c);
 }
 END_TEST

@@ -142,6 +142,7 @@ START_TEST(defaults_write_and_load)
 	ck_assert_int_eq(loaded.policy.download_window_days, 0);
 	ck_assert_int_eq(loaded.policy.download_max_count, 0);
 	ck_assert_int_eq(loaded.policy.inbox_max_bytes, 107374182400LL);
+	ck_assert_int_eq(loaded.policy.inbox_reserve_bytes, 67108864);
 
 	(void)snprintf(path, sizeof(path), "%s/sluiced.conf", tmpdir);
 	ck_assert_int_eq(stat(path, &st), 0);
@@ -321,6 +322,10 @@ static const struct bad {
 	    "t.conf:2: max_count = -1: out of range (0..1000000)" },
 	{ 'p', "[inbox]\nmax_bytes = 1024\n",
 	    "t.conf:2: max_bytes = 1024: out of range (1048576..17592186044416)" },
+	{ 'p', "[inbox]\nreserve_bytes = 64M\n",
+	    "t.conf:2: reserve_bytes = 64M: not a whole number" },
+	{ 'p', "[inbox]\nreserve_bytes = 0\n",
+	    "t.conf:2: reserve_bytes = 0: out of range (1048576..1125899906842624)" },
 	{ 'p', "[server]\nport = 2222\n", "t.conf:1: unknown section [server]" },
 	{ 'p', "[dspt]\nwaive = yes\n", "t.conf:2: unknown key waive in [dspt]" },
 };

@@ -221,6 +221,7 @@ open_file(uint32_t id, const char *path, uint32_t pflags, uint32_t flags,
 {
 	struct sbuf *r = engine_status(0, ""), *b;
 	const uint8_t *hp;
+	uint64_t expect;
 	size_t hn;
 	uint32_t h, v;
 	uint8_t t;
@@ -246,6 +247,10 @@ open_file(uint32_t id, const char *path, uint32_t pflags, uint32_t flags,
 	ck_assert_int_eq(memcmp(hp, path, hn), 0);
 	ck_assert_int_eq(sbuf_get_u32(b, &v), 0);
 	ck_assert_uint_eq(v, pflags);
+	/* no size in the attrs: none expected */
+	ck_assert_int_eq(sbuf_get_u64(b, &expect), 0);
+	ck_assert_uint_eq(expect, UINT64_MAX);
+	ck_assert_uint_eq(sbuf_len(b), 0);
 	sbuf_free(b);
 	/* HANDLE reply: len 13, type, id, string(4) */
 	b = sftp_output(s);
@@ -842,6 +847,31 @@ write_req(uint32_t id, uint32_t h, uint64_t off, const char *text)
 	pkt_send(b, 0);
 }
 
+/* Queues the engine's IPC_ROOM answer: status, message, the end granted. */
+static void
+room_reply(uint32_t status, const char *msg, uint64_t end)
+{
+	struct sbuf *r = engine_status(status, msg);
+
+	ck_assert_int_eq(sbuf_put_u64(r, end), 0);
+	engine_reply(IPC_ROOM, r, -1);
+}
+
+/* Reads an IPC_ROOM request: open 77, wanting room up to want. */
+static void
+expect_room(uint64_t want)
+{
+	struct sbuf *b = engine_request(IPC_ROOM);
+	uint64_t v;
+
+	ck_assert_int_eq(sbuf_get_u64(b, &v), 0);
+	ck_assert_uint_eq(v, 77);
+	ck_assert_int_eq(sbuf_get_u64(b, &v), 0);
+	ck_assert_uint_eq(v, want);
+	ck_assert_uint_eq(sbuf_len(b), 0);
+	sbuf_free(b);
+}
+
 /* An upload sealed as it arrives: in order it is taken and its payload
  * decrypts to what was written; a write elsewhere is refused and its
  * upload is not taken at CLOSE. */
@@ -860,10 +890,16 @@ START_TEST(test_sealed_upload)
 	ck_assert_int_ne(fd = open(path, O_RDWR | O_CREAT | O_TRUNC, 0600), -1);
 	h = open_file(1, "/inbox/a.csv", SSH_FXF_WRITE | SSH_FXF_CREAT,
 	    IPC_OPEN_WRITE | IPC_OPEN_SEAL, 0, "", 0, fd);
+	/* the first write asks for room; the grant covers the second */
+	room_reply(0, "", 5);
 	write_req(2, h, 0, "hel");
+	expect_room(3);
 	expect_status(2, SSH_FX_OK, "Success");
+	room_reply(0, "", 4096);
 	write_req(3, h, 3, "lo!");
+	expect_room(6);
 	expect_status(3, SSH_FX_OK, "Success");
+	engine_quiet();
 	engine_reply(IPC_CLOSE, engine_status(0, ""), -1);
 	pkt_send(handle_req(SSH_FXP_CLOSE, 4, h), 0);
 	expect_sealed_close(1, 6, "hello!", 6);
@@ -881,7 +917,9 @@ START_TEST(test_sealed_upload)
 	ck_assert_int_ne(fd = open(path, O_RDWR | O_CREAT | O_TRUNC, 0600), -1);
 	h = open_file(5, "/inbox/b.csv", SSH_FXF_WRITE | SSH_FXF_CREAT,
 	    IPC_OPEN_WRITE | IPC_OPEN_SEAL, 0, "", 0, fd);
+	room_reply(0, "", 4096);
 	write_req(6, h, 0, "hel");
+	expect_room(3);
 	expect_status(6, SSH_FX_OK, "Success");
 	write_req(7, h, 10, "lo!");
 	expect_status(7, SSH_FX_FAILURE, "uploads are sealed as they arrive: "
@@ -894,6 +932,85 @@ START_TEST(test_sealed_upload)
 	expect_sealed_close(0, 0, NULL, 0);
 	expect_status(9, SSH_FX_FAILURE, "upload abandoned");
 	open_key = NULL;
+}
+END_TEST
+
+/* The engine refuses room (the disk's reserve): that write fails with its
+ * reason, the upload is broken, asks no more, and is not committed. */
+START_TEST(test_sealed_no_room)
+{
+	static const char no_room[] =
+	    "not enough free space on the server for this upload";
+	uint8_t key[AGE_FILE_KEY_LEN];
+	const char *want;
+	char path[128];
+	uint32_t h;
+	int fd;
+
+	stop();
+	start(IPC_KIND_STAFF);
+	ck_assert_int_eq(age_file_key_new(key), 0);
+	open_key = key;
+	(void)snprintf(path, sizeof(path), "%s/sealed", tmpdir);
+	ck_assert_int_ne(fd = open(path, O_RDWR | O_CREAT | O_TRUNC, 0600), -1);
+	h = open_file(1, "/stage/NIC-123456-A1B2C/x.csv", SSH_FXF_WRITE |
+	    SSH_FXF_CREAT, IPC_OPEN_WRITE | IPC_OPEN_SEAL, UINT64_MAX, "", 0,
+	    fd);
+	room_reply(0, "", 3);
+	write_req(2, h, 0, "hel");
+	expect_room(3);
+	expect_status(2, SSH_FX_OK, "Success");
+	room_reply(SSH_FX_PERMISSION_DENIED, no_room, 0);
+	write_req(3, h, 3, "lo!");
+	expect_room(6);
+	expect_status(3, SSH_FX_PERMISSION_DENIED, no_room);
+	write_req(4, h, 3, "lo!");
+	expect_status(4, SSH_FX_FAILURE, "this upload failed: close it and "
+	    "upload again");
+	engine_quiet();
+	engine_reply(IPC_CLOSE, engine_status(SSH_FX_PERMISSION_DENIED,
+	    no_room), -1);
+	pkt_send(handle_req(SSH_FXP_CLOSE, 5, h), 0);
+	expect_sealed_close(0, 0, NULL, 0);
+	expect_status(5, SSH_FX_PERMISSION_DENIED, no_room);
+	open_key = NULL;
+	/* each refusal's reason went to the channel's stderr */
+	want = "sluice: not enough free space on the server for this upload\n"
+	    "sluice: this upload failed: close it and upload again\n"
+	    "sluice: not enough free space on the server for this upload\n";
+	ck_assert_uint_eq(sbuf_len(sftp_notices(s)), strlen(want));
+	ck_assert_mem_eq(sbuf_ptr(sftp_notices(s)), want, strlen(want));
+}
+END_TEST
+
+/* OPEN's attrs with a size: the engine is told it. */
+START_TEST(test_open_expect)
+{
+	struct sbuf *b;
+	uint64_t v;
+	uint32_t u;
+
+	stop();
+	start(IPC_KIND_STAFF);
+	engine_reply(IPC_OPEN, engine_status(SSH_FX_PERMISSION_DENIED,
+	    "not enough free space on the server for this upload"), -1);
+	b = pkt_new(SSH_FXP_OPEN, 1);
+	ck_assert_int_eq(sbuf_put_cstring(b, "/inbox/big.bin"), 0);
+	ck_assert_int_eq(sbuf_put_u32(b, SSH_FXF_WRITE | SSH_FXF_CREAT), 0);
+	ck_assert_int_eq(sbuf_put_u32(b, 0x1 | 0x4), 0);  /* size, perms */
+	ck_assert_int_eq(sbuf_put_u64(b, 123456789), 0);
+	ck_assert_int_eq(sbuf_put_u32(b, 0644), 0);
+	pkt_send(b, 0);
+	b = engine_request(IPC_OPEN);
+	ck_assert_int_eq(sbuf_consume(b, 4 + strlen("/inbox/big.bin")), 0);
+	ck_assert_int_eq(sbuf_get_u32(b, &u), 0);
+	ck_assert_uint_eq(u, SSH_FXF_WRITE | SSH_FXF_CREAT);
+	ck_assert_int_eq(sbuf_get_u64(b, &v), 0);
+	ck_assert_uint_eq(v, 123456789);
+	ck_assert_uint_eq(sbuf_len(b), 0);
+	sbuf_free(b);
+	expect_status(1, SSH_FX_PERMISSION_DENIED,
+	    "not enough free space on the server for this upload");
 }
 END_TEST
 
@@ -969,6 +1086,8 @@ sftp_suite(void)
 	tcase_add_test(tc, test_upload);
 	tcase_add_test(tc, test_fstat);
 	tcase_add_test(tc, test_sealed_upload);
+	tcase_add_test(tc, test_sealed_no_room);
+	tcase_add_test(tc, test_open_expect);
 	tcase_add_test(tc, test_sealed_read);
 	suite_add_tcase(su, tc);
 	return su;

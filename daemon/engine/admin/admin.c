@@ -423,28 +423,24 @@ details_text(struct sbuf *d, const char *line, size_t len, const char *why)
 	return sbuf_put_u8(d, 0);
 }
 
-/* The --json answer: one compact line, keys sorted. */
+/* The --json answer: one compact line, keys sorted, written as the text
+ * answer is (so one of any length goes in pieces). */
 static int
 emit_json(struct admin_call *c)
 {
-	char *s;
-	int r;
-
 	if (c->result == NULL && (c->result = json_object()) == NULL)
 		return SLUICE_ENOMEM;
-	s = json_dumps(c->result, JSON_COMPACT | JSON_SORT_KEYS);
-	if (s == NULL)
-		return SLUICE_ENOMEM;
-	r = sbuf_putf(c->ctx->out, "%s\n", s);
-	free(s);
-	return r;
+	sbuf_reset(c->text);
+	return admin_dump(c, c->result, JSON_COMPACT | JSON_SORT_KEYS);
 }
 
 static int
 emit_result(struct admin_call *c)
 {
-	if (c->json && !c->json_text)
-		return emit_json(c);
+	int r;
+
+	if (c->json && !c->json_text && (r = emit_json(c)) != 0)
+		return r;
 	return sbuf_put(c->ctx->out, sbuf_ptr(c->text), sbuf_len(c->text));
 }
 

@@ -115,13 +115,16 @@ struct admin_ctx {
 	/* answers, appended to */
 	struct sbuf		*out;
 	struct sbuf		*err;
-	/* optional, for answers of any length: once a handler's text answer
-	 * passes ADMIN_SPILL_AT bytes, spill() takes *text (what is written
-	 * so far, in order) and leaves an empty buffer in its place. The
+	/* optional, for answers of any length: once an answer (text, or the
+	 * --json document as it is written) passes ADMIN_SPILL_AT bytes,
+	 * spill() takes *text (what is written so far, in order) and leaves
+	 * an empty buffer in its place. The
 	 * caller keeps the pieces and sends them ahead of out, and only if
 	 * the command succeeds (exit status 0). */
 	int			(*spill)(void *arg, struct sbuf **text);
 	void			*spill_arg;
+	/* the bytes that make a piece; 0: ADMIN_SPILL_AT (tests set less) */
+	size_t			 spill_at;
 	/* set by admin_run(): 1 when a writing command committed a change
 	 * (the engine then bumps the gate generation) */
 	int			 changed;
@@ -130,7 +133,7 @@ struct admin_ctx {
 /* Largest inbox file read by a command (documents, signatures,
  * certificates); an extract staged from the inbox is never read. */
 #define ADMIN_INBOX_MAX		(16u * 1024 * 1024)
-/* A text answer longer than this is handed to ctx->spill in pieces. */
+/* An answer longer than this is handed to ctx->spill in pieces. */
 #define ADMIN_SPILL_AT		(1024u * 1024)
 /* Characters of the command line kept in an audit entry's details (vis.h
  * escapes them; a longer line ends "...(N bytes)"). */

@@ -91,12 +91,17 @@ int admin_fail(struct admin_call *c, int err, const char *fmt, ...)
 /* Copies why from a store call, or a fallback when the store said nothing. */
 int admin_store_fail(struct admin_call *c, int r, const char *store_why,
     const char *fmt, ...) __attribute__((format(printf, 4, 5)));
-/* Hands c->text to ctx->spill once it has grown past ADMIN_SPILL_AT: for
- * handlers whose answer has no bound (audit export). */
+/* Hands c->text to ctx->spill once it has grown past ADMIN_SPILL_AT, so no
+ * answer is capped by one buffer: admin_print() and admin_dump() call it;
+ * a handler that writes to c->text itself calls it as it goes. */
 int admin_spill(struct admin_call *c) __attribute__((warn_unused_result));
 /* Appends a formatted line to c->text (the caller adds "\n"). */
 int admin_print(struct admin_call *c, const char *fmt, ...)
     __attribute__((format(printf, 2, 3)));
+/* Writes v to c->text as json_dumps(v, flags) would, then "\n", spilling
+ * as it goes. */
+int admin_dump(struct admin_call *c, const json_t *v, size_t flags)
+    __attribute__((warn_unused_result));
 void admin_subject(struct admin_call *c, const char *s);
 /* What the change did, for the audit entry ("disabled: left the
  * organisation"). */

@@ -87,17 +87,44 @@ admin_print(struct admin_call *c, const char *fmt, ...)
 	va_start(ap, fmt);
 	r = vprint(c, fmt, ap);
 	va_end(ap);
-	return r;
+	return r != 0 ? r : admin_spill(c);
 }
 
 int
 admin_spill(struct admin_call *c)
 {
 	struct admin_ctx *ctx = c->ctx;
+	size_t at = ctx->spill_at != 0 ? ctx->spill_at : ADMIN_SPILL_AT;
 
-	if (ctx->spill == NULL || sbuf_len(c->text) < ADMIN_SPILL_AT)
+	if (ctx->spill == NULL || sbuf_len(c->text) < at)
 		return 0;
 	return ctx->spill(ctx->spill_arg, &c->text);
+}
+
+/* json_dump_callback()'s sink: the text answer, spilled as it grows. */
+struct dump_sink {
+	struct admin_call	*c;
+	int			 r;
+};
+
+static int
+dump_piece(const char *buf, size_t n, void *arg)
+{
+	struct dump_sink *d = arg;
+
+	if ((d->r = sbuf_put(d->c->text, buf, n)) == 0)
+		d->r = admin_spill(d->c);
+	return d->r == 0 ? 0 : -1;
+}
+
+int
+admin_dump(struct admin_call *c, const json_t *v, size_t flags)
+{
+	struct dump_sink d = { c, 0 };
+
+	if (json_dump_callback(v, dump_piece, &d, flags) != 0)
+		return d.r != 0 ? d.r : SLUICE_ENOMEM;
+	return admin_print(c, "\n");
 }
 
 void

@@ -221,23 +221,35 @@ register_rows(struct admin_call *c, json_t **rows)
 	return 0;
 }
 
+/* The CSV, row by row, handed on in pieces as it grows: no bound. */
+static int
+register_csv(struct admin_call *c, const json_t *rows)
+{
+	size_t i;
+	int r;
+
+	r = register_doc_csv_head(c->text);
+	for (i = 0; i < json_array_size(rows) && r == 0; i++)
+		if ((r = register_doc_csv_row(json_array_get(rows, i),
+		    c->text)) == 0)
+			r = admin_spill(c);
+	return r == 0 ? 0 : admin_fail(c, r, "cannot write the register");
+}
+
+/* CSV, the rows as one JSON array (register_doc_json()'s bytes), or the
+ * --json answer; each written as it goes, so none is capped. */
 static int
 register_answer(struct admin_call *c, json_t *rows, int as_json)
 {
-	char *s;
 	int r;
 
 	if (!as_json)
-		return register_doc_csv(rows, c->text) == 0 ? 0 :
-		    admin_fail(c, SLUICE_ENOMEM, "out of memory");
+		return register_csv(c, rows);
 	if (c->json)
 		return admin_result(c, json_pack("{s:O}", "register", rows));
-	if ((s = json_dumps(rows, JSON_INDENT(2) | JSON_PRESERVE_ORDER)) ==
-	    NULL)
-		return admin_fail(c, SLUICE_ENOMEM, "out of memory");
-	r = admin_print(c, "%s\n", s);
-	free(s);
-	return r;
+	if ((r = admin_dump(c, rows, REGISTER_DOC_JSON_FLAGS)) != 0)
+		return admin_fail(c, r, "cannot write the register");
+	return 0;
 }
 
 int

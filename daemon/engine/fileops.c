@@ -460,6 +460,18 @@ get_close_upload(struct sbuf *req, const struct open_file *of,
 	return sbuf_len(req) == 0 ? 0 : SLUICE_EPROTO;
 }
 
+/* A download whose session ended without closing it (killed, or cut off
+ * with the parent): what it served is unknown, and the row keeps what
+ * it had. */
+static void
+lost_download(struct engine *e, struct conn *c, const struct open_file *of)
+{
+	engine_audit(e, c->who.user, "download", of->name,
+	    of->denied ? "deny" : "ok", "/%s/%s: the session ended without "
+	    "closing it: bytes served unknown, not completed", of->nic,
+	    of->name);
+}
+
 static void
 close_download(struct engine *e, struct conn *c, struct open_file *of,
     const struct close_req *q)
@@ -592,14 +604,12 @@ eng_room(struct engine *e, struct conn *c, struct sbuf *req, struct sbuf *rep,
 void
 conn_close_all(struct engine *e, struct conn *c)
 {
-	struct close_req none;
 	char why[64];
 	size_t i;
 
-	memset(&none, 0, sizeof(none));
 	for (i = 0; i < CONN_MAX_OPENS; i++) {
 		if (c->opens[i].kind == OPEN_DOWNLOAD)
-			close_download(e, c, &c->opens[i], &none);
+			lost_download(e, c, &c->opens[i]);
 		else if ((c->opens[i].kind == OPEN_CERT_UPLOAD ||
 		    sealed_kind(c->opens[i].kind)) && !c->opens[i].room_refused)
 			(void)upload_abandoned(e, c, &c->opens[i], why,

@@ -9,7 +9,7 @@ every payload has its extract row and every row its payload; the cut
 download's row says 0 bytes, not completed; the audit log holds exactly
 what the design records of it (its `download open`, and a `download ...
 not completed` entry only when the engine lived to see the session go: it
-cannot know the bytes the session served, so it says 0); and a new
+cannot know the bytes the session served, and says so); and a new
 download of the same release completes with the right bytes, audited
 `completed`."""
 
@@ -28,7 +28,8 @@ AFTER = {
     "engine": [START, ("sluiced", "engine restart", "", "ok",
                        "the engine before killed by signal 9")],
     "parent": [("rita", "download", "big.csv.age", "ok",
-                "%s: 0 bytes, range 0-0, not completed" % AGE),
+                "%s: the session ended without closing it: bytes served unknown, "
+                "not completed" % AGE),
                ("sluiced", "stop", "", "ok", "engine stopped"), START],
     "all": [START],
 }

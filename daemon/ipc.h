@@ -24,6 +24,16 @@
  *
  * Requests (session -> engine) and their reply bodies:
  *
+ * IPC_HOSTSIGN string hash (SSH_ALGO_KEX_HASH_LEN bytes: the key exchange's
+ *            exchange hash H) -> string signature blob (string
+ *            "ssh-ed25519", string 64-byte signature) by the host key,
+ *            which only the engine holds (engine/hostkey.c). The first hash
+ *            signed for a connection is its session identifier, the one
+ *            every login proof on it must carry. Before a login is accepted
+ *            a connection gets one signature; after it, one per re-key. A
+ *            hash of another length, a second one before the login, or one
+ *            the engine signed before (for any connection) is refused: the
+ *            session is dropped, the refusal audited.
  * IPC_AUTH   string user, string key_blob (SSH wire public key), u8 final
  *            (0 = probe before the signature, 1 = the signed login),
  *            string signed, string signature: both empty at the probe; for
@@ -35,9 +45,9 @@
  *         -> u32 status (0 accept, 1 refuse), string reason,
  *            u32 kind (IPC_KIND_*), u32 roles (ROLE_* bits, see domain.h)
  *            The engine checks a final ask's signature itself, for the user
- *            and key claimed, and keeps the connection's first session
- *            identifier (engine/auth_proof.c); the session's word is not
- *            taken. It audits the final answer and every refusal; after a
+ *            and key claimed, and its session identifier against the
+ *            connection's first IPC_HOSTSIGN (engine/auth_proof.c); the
+ *            session's word is not taken. It audits the final answer and every refusal; after a
  *            final accept, the session's identity is fixed for its life.
  * IPC_AUTHFAIL string user, string method, string reason -> u32 0
  *            (audit of a login attempt the session refused by itself)
@@ -130,6 +140,7 @@ enum ipc_type {
 	IPC_PENALTY,
 	IPC_ADMIN_DATA,		/* engine -> session: a piece of an answer */
 	IPC_ROOM,
+	IPC_HOSTSIGN,		/* the exchange hash, signed by the host key */
 	IPC_TYPE_MAX
 };
 

@@ -226,12 +226,12 @@ fake_clock_setup(const struct main_opts *o)
 
 static void
 server_opts_from(struct server_opts *so, const struct sluice_config *cfg,
-    const struct main_opts *o)
+    const char *host_pub, const struct main_opts *o)
 {
 	server_opts_default(so);
 	so->listen_addr = cfg->listen;
 	so->port = (uint16_t)cfg->port;
-	so->host_key = cfg->host_key;
+	so->host_pub = host_pub;
 	so->login_grace_time = cfg->login_grace_time;
 	so->max_sessions = cfg->max_sessions;
 	limits_conf_from(&so->limits, cfg);
@@ -283,16 +283,18 @@ cmd_run(const struct main_opts *o)
 	struct server_opts so;
 	struct engine_args ea;
 	struct supervisor sup;
+	char host_pub[CONFIG_PATH_MAX + 8];
 	int r, er, lock;
 
 	sluice_log_open("sluiced", 2, o->verbose ? LOG_LVL_DEBUG : LOG_LVL_INFO);
 	if (fake_clock_setup(o) != 0 || load_checked(o, &cfg) != 0 ||
+	    config_host_pub(&cfg, host_pub, sizeof(host_pub)) != 0 ||
 	    sandbox_prepare(cfg.sandbox_user, cfg.sandbox_chroot) != 0 ||
 	    (lock = run_lock(o->dir, &cfg)) == -1)
 		return 1;
 	if (engine_launch(&sup, &ea, o->dir, &cfg) != 0)
 		return 1;
-	server_opts_from(&so, &cfg, o);
+	server_opts_from(&so, &cfg, host_pub, o);
 	so.engine = &sup;
 	r = server_run(&so, sup.ctl, ea.sh);
 	er = supervise_stop(&sup);

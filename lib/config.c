@@ -1146,6 +1146,14 @@ config_write_defaults(const char *dir, int port, const char *listen,
 	return write_new(dir, CONFIG_POLICY_FILE, policy_text, why, whylen);
 }
 
+int
+config_host_pub(const struct sluice_config *cfg, char *out, size_t outlen)
+{
+	int n = snprintf(out, outlen, "%s.pub", cfg->host_key);
+
+	return n < 0 || (size_t)n >= outlen ? SLUICE_ETOOBIG : 0;
+}
+
 const char *
 config_policy_text(void)
 {

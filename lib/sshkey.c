@@ -10,6 +10,7 @@
 
 #include "sluice/buf.h"
 #include "sluice/error.h"
+#include "sluice/files.h"
 #include "sluice/sshkey.h"
 
 static const struct {
@@ -459,6 +460,30 @@ sshkey_pub_parse(const char *line, struct sshkey_pub **out, char *why,
 }
 
 int
+sshkey_pub_load(const char *path, struct sshkey_pub **out, char *why,
+    size_t whylen)
+{
+	struct sbuf *b;
+	char pwhy[200] = "";
+	int r;
+
+	*out = NULL;
+	if ((b = sbuf_new()) == NULL)
+		return SLUICE_ENOMEM;
+	if ((r = files_read(path, SSHKEY_LINE_MAX + 2, b)) != 0 ||
+	    (r = sbuf_put_u8(b, 0)) != 0)
+		r = sluice_why(why, whylen, r, "%s: cannot read it", path);
+	else if (memchr(sbuf_ptr(b), '\0', sbuf_len(b) - 1) != NULL)
+		r = sluice_why(why, whylen, SLUICE_EFORMAT,
+		    "%s: not a public key line", path);
+	else if ((r = sshkey_pub_parse((const char *)sbuf_ptr(b), out, pwhy,
+	    sizeof(pwhy))) != 0)
+		r = sluice_why(why, whylen, r, "%s: %s", path, pwhy);
+	sbuf_free(b);
+	return r;
+}
+
+int
 sshkey_pub_format(const struct sshkey_pub *k, char **line)
 {
 	size_t b64len = sodium_base64_ENCODED_LEN(k->bloblen,
@@ -815,8 +840,9 @@ priv_section(struct sbuf *s, struct sshkey_priv *k, char *why, size_t whylen)
 	if (sbuf_get_cstring(s, &k->comment, SSHKEY_COMMENT_MAX) != 0)
 		return sluice_why(why, whylen, SLUICE_EFORMAT,
 		    "OpenSSH private key comment is malformed");
+	/* ssh-keygen pads to 8 bytes, libssh to 16 (its AES block size) */
 	for (i = 1; sbuf_len(s) > 0; i++)
-		if (sbuf_get_u8(s, &pad) != 0 || pad != (uint8_t)i || i > 7)
+		if (sbuf_get_u8(s, &pad) != 0 || pad != (uint8_t)i || i > 15)
 			return sluice_why(why, whylen, SLUICE_EFORMAT,
 			    "OpenSSH private key padding is corrupt");
 	return 0;

@@ -10,13 +10,18 @@
  * request must be for the user and the key claimed, and the signature by
  * that key over it.
  *
- * The engine cannot compute the session identifier itself (the key
- * exchange runs in the session), so a lying session can only replay a
- * signature some client made for a session identifier. Each connection
- * keeps the first identifier it proved, and a later login on it must carry
- * the same; an identifier that logged in on one connection is refused on
- * every other (a ring of the last AUTH_SEEN_MAX, for the engine's life).
- * What is left is written down in SECURITY.md, "Logins".
+ * The session identifier is not the session's to choose: as in OpenSSH's
+ * monitor, it is the first exchange hash the engine signed with the host
+ * key for that connection (IPC_HOSTSIGN, engine/hostkey.c), and a login
+ * proof must carry exactly that one. The engine cannot compute the hash
+ * itself (the key exchange runs in the session), so a lying session may
+ * still have any one hash of the right length signed as its identifier,
+ * once, before its login; but never a hash the engine signed before, for
+ * any connection, so never the identifier of a connection whose client
+ * signed a login (the ring of the last AUTH_RING_MAX hashes signed). And an
+ * identifier that logged in on one connection is refused on every other
+ * (a second ring, of the last AUTH_RING_MAX logins), should the first ring
+ * have forgotten it. What is left is written down in SECURITY.md, "Logins".
  */
 #include <stdlib.h>
 #include <string.h>
@@ -25,14 +30,16 @@
 
 #include "engine/engine_int.h"
 #include "sluice/error.h"
+#include "sluice/sshalgo.h"
 #include "sluice/sshverify.h"
 
-#define AUTH_SEEN_MAX	65536
-#define AUTH_SEEN_HASH	16	/* BLAKE2b-128 of an identifier */
+#define AUTH_RING_MAX	65536
+#define AUTH_RING_HASH	16	/* BLAKE2b-128 of an identifier */
 #define SSH2_MSG_USERAUTH_REQUEST 50
 
-struct auth_seen {
-	uint8_t	 h[AUTH_SEEN_MAX][AUTH_SEEN_HASH];
+/* The last AUTH_RING_MAX identifiers of a kind, by their hash. */
+struct auth_ring {
+	uint8_t	 h[AUTH_RING_MAX][AUTH_RING_HASH];
 	size_t	 next, n;
 };
 
@@ -112,47 +119,93 @@ signed_matches(const struct signed_req *q, const struct auth_claim *a,
 }
 
 static void
-sid_hash(const uint8_t *sid, size_t len, uint8_t h[AUTH_SEEN_HASH])
+sid_hash(const uint8_t *sid, size_t len, uint8_t h[AUTH_RING_HASH])
 {
-	(void)crypto_generichash(h, AUTH_SEEN_HASH, sid, len, NULL, 0);
+	(void)crypto_generichash(h, AUTH_RING_HASH, sid, len, NULL, 0);
 }
 
-/* Whether sid logged in on some connection before. */
+/* Whether ring (NULL: empty) holds sid. */
 static int
-sid_seen(const struct engine *e, const uint8_t *sid, size_t len)
+ring_has(const struct auth_ring *ring, const uint8_t *sid, size_t len)
 {
-	uint8_t h[AUTH_SEEN_HASH];
+	uint8_t h[AUTH_RING_HASH];
 	size_t i;
 
+	if (ring == NULL)
+		return 0;
 	sid_hash(sid, len, h);
-	for (i = 0; i < e->seen->n; i++)
-		if (memcmp(e->seen->h[i], h, AUTH_SEEN_HASH) == 0)
+	for (i = 0; i < ring->n; i++)
+		if (memcmp(ring->h[i], h, AUTH_RING_HASH) == 0)
 			return 1;
 	return 0;
 }
 
-/* The connection's session identifier: the first one proved, for good. */
-static int
-sid_pin(struct engine *e, struct conn *c, const struct signed_req *q,
-    char *why, size_t whylen)
+/* Adds sid to ring; the oldest goes when it is full. */
+static void
+ring_add(struct auth_ring *ring, const uint8_t *sid, size_t len)
 {
-	if (c->sid_len != 0) {
-		if (c->sid_len == q->sid_len &&
-		    memcmp(c->sid, q->sid, q->sid_len) == 0)
-			return 0;
-		return sluice_why(why, whylen, SLUICE_EDENIED,
-		    "login proof refused: another session identifier than "
-		    "the one this connection proved before");
-	}
+	sid_hash(sid, len, ring->h[ring->next]);
+	ring->next = (ring->next + 1) % AUTH_RING_MAX;
+	if (ring->n < AUTH_RING_MAX)
+		ring->n++;
+}
+
+/* Both rings, made before the first hash is signed: a login (which needs
+ * one signed) then finds the ring of logins there. */
+static int
+rings_ready(struct engine *e)
+{
+	if (e->signed_kex == NULL &&
+	    (e->signed_kex = calloc(1, sizeof(*e->signed_kex))) == NULL)
+		return SLUICE_ENOMEM;
 	if (e->seen == NULL && (e->seen = calloc(1, sizeof(*e->seen))) == NULL)
-		return sluice_why(why, whylen, SLUICE_ENOMEM,
-		    "login proof refused: out of memory");
-	if (sid_seen(e, q->sid, q->sid_len))
+		return SLUICE_ENOMEM;
+	return 0;
+}
+
+/* The proof's session identifier is the connection's: the first exchange
+ * hash signed for it, and no other connection's that logged in. */
+static int
+sid_check(const struct engine *e, const struct conn *c,
+    const struct signed_req *q, char *why, size_t whylen)
+{
+	if (c->sid_len == 0)
+		return sluice_why(why, whylen, SLUICE_EDENIED,
+		    "login proof refused: no key exchange was signed for "
+		    "this connection");
+	if (c->sid_len != q->sid_len ||
+	    memcmp(c->sid, q->sid, q->sid_len) != 0)
+		return sluice_why(why, whylen, SLUICE_EDENIED,
+		    "login proof refused: its session identifier is not the "
+		    "one this connection's key exchange signed");
+	if (ring_has(e->seen, q->sid, q->sid_len))
 		return sluice_why(why, whylen, SLUICE_EDENIED,
 		    "login proof refused: its session identifier logged in "
 		    "on another connection");
-	memcpy(c->sid, q->sid, q->sid_len);
-	c->sid_len = q->sid_len;
+	return 0;
+}
+
+int
+auth_kex_hash(struct engine *e, struct conn *c, const uint8_t *h, size_t n,
+    char *why, size_t whylen)
+{
+	if (n != SSH_ALGO_KEX_HASH_LEN)
+		return sluice_why(why, whylen, SLUICE_EDENIED,
+		    "a hash of %zu bytes, not an exchange hash of %d", n,
+		    SSH_ALGO_KEX_HASH_LEN);
+	if (c->sid_len != 0 && !c->authed)
+		return sluice_why(why, whylen, SLUICE_EDENIED,
+		    "a second key exchange before the login");
+	if (rings_ready(e) != 0)
+		return sluice_why(why, whylen, SLUICE_ENOMEM, "out of memory");
+	if (ring_has(e->signed_kex, h, n))
+		return sluice_why(why, whylen, SLUICE_EDENIED,
+		    "an exchange hash signed before");
+	ring_add(e->signed_kex, h, n);
+	if (c->sid_len == 0) {
+		memcpy(c->sid, h, n);
+		c->sid_len = n;
+	}
 	return 0;
 }
 
@@ -176,25 +229,21 @@ auth_proof_check(struct engine *e, struct conn *c, const struct auth_claim *a,
 	    a->signed_data, a->signed_len, vwhy, sizeof(vwhy)) != 0)
 		return sluice_why(why, whylen, SLUICE_EDENIED,
 		    "login proof refused: %s", vwhy);
-	return sid_pin(e, c, &q, why, whylen);
+	return sid_check(e, c, &q, why, whylen);
 }
 
 void
 auth_proof_accepted(struct engine *e, const struct conn *c)
 {
-	struct auth_seen *s;
-
-	if ((s = e->seen) == NULL || c->sid_len == 0 ||
-	    sid_seen(e, c->sid, c->sid_len))
+	/* e->seen exists: c->sid was signed (rings_ready()) */
+	if (c->sid_len == 0 || e->seen == NULL ||
+	    ring_has(e->seen, c->sid, c->sid_len))
 		return;	/* no proof was checked; or a second login, as before */
-	sid_hash(c->sid, c->sid_len, s->h[s->next]);
-	s->next = (s->next + 1) % AUTH_SEEN_MAX;
-	if (s->n < AUTH_SEEN_MAX)
-		s->n++;
+	ring_add(e->seen, c->sid, c->sid_len);
 }
 
 void
-auth_seen_free(struct auth_seen *s)
+auth_ring_free(struct auth_ring *r)
 {
-	free(s);
+	free(r);
 }

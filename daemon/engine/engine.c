@@ -52,6 +52,7 @@ static const struct engine_handler {
 	int		(*fn)(struct engine *, struct conn *, struct sbuf *,
 			    struct sbuf *, int *);
 } engine_handlers[] = {
+	{ IPC_HOSTSIGN,	0, eng_hostsign },
 	{ IPC_AUTH,	0, eng_auth },
 	{ IPC_AUTHFAIL,	0, eng_authfail },
 	{ IPC_STAT,	1, eng_stat },

@@ -5,7 +5,9 @@
  *   engine.c         the poll loop and the request table
  *   setup.c          engine_open/engine_close: store, master and release keys
  *   auth.c           AUTH, AUTHFAIL: logins
- *   auth_proof.c     the engine's own check of a login's signature
+ *   auth_proof.c     the engine's own check of a login's signature, and
+ *                    which exchange hashes it signs (the session identifier)
+ *   hostkey.c        the SSH host key; HOSTSIGN: the key exchange's signature
  *   identity.c       the caller as of each request (conn_refresh)
  *   vfs.c            the virtual trees; STAT, READDIR
  *   fileops.c        OPEN, GATE, CLOSE, REMOVE and the open files
@@ -27,7 +29,8 @@
  * admin_request.c and admin/; vfs.c calls sums.c and extract.c;
  * schedule.c calls mail.c and mail_worker.c, which calls mail_send.c;
  * engine.c calls mail_worker.c for the worker's socket; auth.c calls
- * auth_proof.c; identity.c and audit_log.c are called by many and call
+ * auth_proof.c; setup.c calls hostkey.c, which calls auth_proof.c;
+ * identity.c and audit_log.c are called by many and call
  * none of them but audit_log.c.
  */
 #ifndef SLUICE_ENGINE_INT_H
@@ -91,15 +94,17 @@ struct conn {
 	size_t		 key_len;
 	int		 key_lost;	/* the key is no longer who's */
 	char		 refused[STORE_TEXT_MAX];	/* why who may not act; "" */
-	uint8_t		 sid[64];	/* the session identifier proved first */
-	size_t		 sid_len;	/* 0: none proved yet */
+	uint8_t		 sid[64];	/* the session identifier: the first
+					 * exchange hash signed for it */
+	size_t		 sid_len;	/* 0: none signed yet */
 	struct open_file opens[CONN_MAX_OPENS];
 };
 
 struct minisign_key;
 struct audit_anchor;
 struct mail_run;
-struct auth_seen;
+struct auth_ring;
+struct sshkey_priv;
 
 struct engine {
 	char		 dir[ENGINE_PATH_MAX];
@@ -125,7 +130,9 @@ struct engine {
 	int64_t		 cert_noted[ENGINE_CERT_NOTED];
 	size_t		 cert_noted_n;
 	int32_t		 cert_noted_day;
-	struct auth_seen *seen;	/* session identifiers that logged in */
+	struct sshkey_priv *hostkey;	/* the SSH host key (hostkey.c) */
+	struct auth_ring *signed_kex;	/* exchange hashes signed */
+	struct auth_ring *seen;	/* session identifiers that logged in */
 };
 
 /* setup.c */
@@ -165,15 +172,27 @@ struct auth_claim {
 };
 /* 0 when signed_data is the RFC 4252 publickey request of a->user with the
  * key a->blob, a->sig that key's valid signature over it, and its session
- * identifier this connection's (the first proved) and no other connection's
- * that logged in; else SLUICE_EDENIED (or SLUICE_ENOMEM) and why, which
+ * identifier this connection's (the first exchange hash signed for it) and
+ * no other connection's that logged in; else SLUICE_EDENIED and why, which
  * begins "login proof refused: ". */
 int auth_proof_check(struct engine *e, struct conn *c,
     const struct auth_claim *a, char *why, size_t whylen);
 /* After c's login was accepted: its session identifier may log in on no
  * other connection during the engine's life. */
 void auth_proof_accepted(struct engine *e, const struct conn *c);
-void auth_seen_free(struct auth_seen *s);
+void auth_ring_free(struct auth_ring *r);
+/* auth_proof.c: whether the engine may sign h (n bytes) with the host key
+ * for c: 0 when n is SSH_ALGO_KEX_HASH_LEN, h is c's first hash before a
+ * login (it becomes c's session identifier) or a re-key's after the login,
+ * and the engine never signed h before (for any connection); h is then
+ * remembered. Else SLUICE_EDENIED (or SLUICE_ENOMEM) and why. */
+int auth_kex_hash(struct engine *e, struct conn *c, const uint8_t *h,
+    size_t n, char *why, size_t whylen);
+
+/* hostkey.c: loads the host key (cfg host_key, ssh-ed25519 only) into
+ * e->hostkey, guarded memory, and checks that its public half is the one in
+ * host_key.pub, which the sessions announce. */
+int engine_hostkey_load(struct engine *e, char *why, size_t whylen);
 
 /* audit_log.c: an audit entry outside any caller's transaction; failures
  * are logged. */
@@ -235,7 +254,7 @@ void engine_admin_caller(struct engine *e, const struct conn *c,
 
 /* Request handlers (engine.c's table): parse req, append the reply body to
  * rep, optionally set *fd to a descriptor to pass. Non-zero drops the peer.
- * auth.c, vfs.c, fileops.c, admin_request.c. */
+ * auth.c, vfs.c, fileops.c, admin_request.c, hostkey.c. */
 int eng_auth(struct engine *, struct conn *, struct sbuf *, struct sbuf *, int *);
 int eng_authfail(struct engine *, struct conn *, struct sbuf *, struct sbuf *, int *);
 int eng_stat(struct engine *, struct conn *, struct sbuf *, struct sbuf *, int *);
@@ -246,6 +265,7 @@ int eng_close(struct engine *, struct conn *, struct sbuf *, struct sbuf *, int 
 int eng_remove(struct engine *, struct conn *, struct sbuf *, struct sbuf *, int *);
 int eng_room(struct engine *, struct conn *, struct sbuf *, struct sbuf *, int *);
 int eng_admin(struct engine *, struct conn *, struct sbuf *, struct sbuf *, int *);
+int eng_hostsign(struct engine *, struct conn *, struct sbuf *, struct sbuf *, int *);
 
 /* fileops.c: the GATE reply into rep (emptied first): FX_OK only when
  * allow and the whole reply was written; a denial with reason, else with

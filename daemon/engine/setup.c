@@ -1,6 +1,6 @@
 /*
- * The engine's setup: its state, the store, the master and release keys;
- * and their release when it stops.
+ * The engine's setup: its state, the store, the master, release and host
+ * keys; and their release when it stops.
  */
 #include <sys/stat.h>
 
@@ -91,6 +91,7 @@ engine_open(const char *dir, const struct sluice_config *cfg, int ctl,
 	if ((r = store_open(cfg->store_path, &e->st, why, sizeof(why))) != 0 ||
 	    (r = load_master(e, why, sizeof(why))) != 0 ||
 	    (r = load_release(e, why, sizeof(why))) != 0 ||
+	    (r = engine_hostkey_load(e, why, sizeof(why))) != 0 ||
 	    (r = engine_anchor_start(e, why, sizeof(why))) != 0) {
 		log_errx("engine: %s", why[0] ? why : sluice_strerror(r));
 		return r;
@@ -121,6 +122,8 @@ engine_close(struct engine *e)
 		sodium_free(e->master);
 	minisign_key_free(e->release);
 	free(e->release_pub);
-	auth_seen_free(e->seen);
+	sshkey_priv_free(e->hostkey);
+	auth_ring_free(e->signed_kex);
+	auth_ring_free(e->seen);
 	free(e);
 }

@@ -28,6 +28,7 @@
 #include "parent/notify.h"
 #include "parent/server.h"
 #include "parent/supervise.h"
+#include "session/hostsign.h"
 #include "session/sandbox.h"
 #include "sluice/clock.h"
 #include "session/session.h"
@@ -122,15 +123,18 @@ signals_restore(void)
 	sig_pipe[0] = sig_pipe[1] = -1;
 }
 
-/* The host key, loaded once; the bind owns it from here. */
+/* The host key's public half, loaded once; the bind owns it from here.
+ * The private half is never read here: sessions are forked from this
+ * process, and the engine alone signs with it (session/hostsign.h). */
 static int
 bind_load_key(struct server *sv)
 {
+	char why[512] = "";
 	ssh_key key = NULL;
 
-	if (ssh_pki_import_privkey_file(sv->o->host_key, NULL, NULL, NULL,
-	    &key) != SSH_OK) {
-		log_errx("cannot load host key %s", sv->o->host_key);
+	if (hostsign_placeholder(sv->o->host_pub, &key, why, sizeof(why)) !=
+	    0) {
+		log_errx("cannot load the host key's public half: %s", why);
 		return SLUICE_ECONFIG;
 	}
 	if (ssh_bind_options_set(sv->bind, SSH_BIND_OPTIONS_IMPORT_KEY,
@@ -411,7 +415,7 @@ child_run(struct server *sv, int cfd, int engine_fd, int auth_fd)
 }
 
 /* In an engine started again: nothing of the parent's, not even the host
- * key. */
+ * key's public half (the engine reads the whole key itself). */
 static void
 engine_detach(void *arg)
 {
@@ -716,7 +720,7 @@ server_init(struct server *sv, const struct server_opts *o, int engine_ctl,
 	sv->listen_fd = -1;
 	droplog_init(&sv->drops);
 	if (o->max_sessions <= 0 || o->limits.startups_full <= 0 ||
-	    o->host_key == NULL || o->listen_addr == NULL)
+	    o->host_pub == NULL || o->listen_addr == NULL)
 		return SLUICE_ECONFIG;
 	if ((sv->children = calloc((size_t)o->max_sessions,
 	    sizeof(*sv->children))) == NULL ||

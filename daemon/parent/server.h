@@ -39,7 +39,8 @@ struct supervisor;
 struct server_opts {
 	const char	*listen_addr;	/* numeric IPv4/IPv6; default 127.0.0.1 */
 	uint16_t	 port;		/* default 2222; 0 = any (logged) */
-	const char	*host_key;	/* private key file (OpenSSH format) */
+	const char	*host_pub;	/* the host key's public half (.pub);
+					 * the private half is the engine's */
 	int		 login_grace_time;	/* seconds to authenticate; 30 */
 	int		 max_sessions;	/* live children; 256 */
 	struct limits_conf limits;	/* startups and penalties per source */

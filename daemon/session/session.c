@@ -18,6 +18,7 @@
 #include "ipc.h"
 #include "session/authwrap.h"
 #include "session/exitcode.h"
+#include "session/hostsign.h"
 #include "session/session.h"
 #include "session/sftp.h"
 #include "sluice/clock.h"
@@ -940,6 +941,7 @@ session_main(ssh_bind bind, int client_fd, int engine_fd, int auth_fd,
 	s.auth_fd = auth_fd;
 	s.sh = sh;
 	s.o = o;
+	hostsign_use_engine(engine_fd);	/* the key exchange's signature */
 	(void)signal(SIGALRM, grace_expired);
 	alarm((unsigned)(o->login_grace_time > 0 ? o->login_grace_time : 30));
 	if ((r = session_open(&s, bind, client_fd, &ev)) == 0 &&

@@ -70,7 +70,9 @@ add_files(struct backup *b, const struct sluice_config *cfg, char *why,
 	int r = 0;
 
 	(void)snprintf(conf, sizeof(conf), "%s/%s", cfg->dir, "sluiced.conf");
-	(void)snprintf(hostpub, sizeof(hostpub), "%s.pub", cfg->host_key);
+	if (config_host_pub(cfg, hostpub, sizeof(hostpub)) != 0)
+		return sluice_why(why, whylen, SLUICE_ETOOBIG,
+		    "%s.pub: path too long", cfg->host_key);
 	for (i = 0; i < sizeof(paths) / sizeof(paths[0]) && r == 0; i++)
 		r = add_file(b, paths[i], why, whylen);
 	/* the audit key, once a daemon that has one has run */

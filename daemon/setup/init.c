@@ -324,7 +324,10 @@ host_key(const struct sluice_config *cfg)
 		fail("cannot generate the host key");
 		goto out;
 	}
-	(void)snprintf(pub, sizeof(pub), "%s.pub", cfg->host_key);
+	if (config_host_pub(cfg, pub, sizeof(pub)) != 0) {
+		fail("host key path too long");
+		goto out;
+	}
 	(void)snprintf(line, sizeof(line), "ssh-ed25519 %s sluiced\n", b64);
 	if (files_write_new(pub, line, strlen(line), 0644) != 0) {
 		fail("cannot write the host key's public half");

@@ -148,6 +148,12 @@ int config_parse_policy(FILE *fp, const char *name, struct sluice_policy *p,
 int config_write_defaults(const char *dir, int port, const char *listen,
     char *why, size_t whylen) __attribute__((warn_unused_result));
 
+/* The host key's public half, host_key + ".pub" (sluiced init writes it):
+ * what the sessions announce, while the private half stays in the engine.
+ * SLUICE_ETOOBIG when it does not fit out (CONFIG_PATH_MAX + 4 bytes do). */
+int config_host_pub(const struct sluice_config *cfg, char *out, size_t outlen)
+    __attribute__((warn_unused_result));
+
 /* The default policy file, documented line by line (== policies/default.conf). */
 const char *config_policy_text(void);
 

@@ -18,6 +18,10 @@
 #define SSH_ALGO_MACS		"hmac-sha2-256-etm@openssh.com," \
 				"hmac-sha2-512-etm@openssh.com"
 #define SSH_ALGO_HOSTKEYS	"ssh-ed25519"
+/* The exchange hash those key exchanges make (SHA-256): the only thing the
+ * engine signs with the host key (engine/hostkey.c). Another key exchange
+ * added above must say its hash length here. */
+#define SSH_ALGO_KEX_HASH_LEN	32
 
 #define SSH_ALGO_CIPHERS_LEGACY	"aes256-ctr,aes128-ctr"
 #define SSH_ALGO_MACS_LEGACY	"hmac-sha2-256,hmac-sha2-512"

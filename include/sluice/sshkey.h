@@ -63,6 +63,12 @@ const char *sshkey_type_name(enum sshkey_type t);
 int sshkey_pub_parse(const char *line, struct sshkey_pub **out,
     char *why, size_t whylen) __attribute__((warn_unused_result));
 
+/* sshkey_pub_parse() of the file at path (one line, such as a .pub file
+ * ssh-keygen writes); why names the file. Also files_read()'s failures
+ * (SLUICE_ENOTFOUND, SLUICE_EIO), and SLUICE_EFORMAT for a NUL in it. */
+int sshkey_pub_load(const char *path, struct sshkey_pub **out, char *why,
+    size_t whylen) __attribute__((warn_unused_result));
+
 /* Validates a bare wire blob; *out gets type and bits, comment "". */
 int sshkey_pub_from_blob(const uint8_t *blob, size_t len,
     struct sshkey_pub **out, char *why, size_t whylen)

@@ -1,11 +1,13 @@
 /*
- * test_auth_lying.c: a lying session cannot log in as staff. The test plays
- * a session broken into: it holds its own socketpair to a real engine
- * (engine_main() forked over a data directory made by `sluiced init`) and
- * speaks the IPC protocol itself. It knows the admin's public key, as
- * anyone may; it has the admin's private key only where a case says the
- * client really signed. Every refused claim gets no identity, no staff
- * request through, and an audit entry saying why.
+ * test_auth_lying.c: a lying session cannot log in as staff, nor use the
+ * host key for more than its key exchange. The test plays a session broken
+ * into: it holds its own socketpair to a real engine (engine_main() forked
+ * over a data directory made by `sluiced init`) and speaks the IPC protocol
+ * itself. It knows the admin's public key, as anyone may; it has the
+ * admin's private key only where a case says the client really signed.
+ * Every refused claim gets no identity, no staff request through, and an
+ * audit entry saying why; every refused signature request drops the
+ * session, audited.
  */
 #define _XOPEN_SOURCE 700	/* nftw */
 
@@ -49,6 +51,8 @@ static struct sluice_config cfg;
 static pid_t engine = -1;
 static int ctl = -1;
 static const uint8_t SID_X[32] = { 'x', 1, 2, 3 }, SID_Y[32] = { 'y', 4, 5 };
+static const uint8_t SID_Z[32] = { 'z', 6, 7 };
+static uint8_t host_pk[32];	/* the host key's public half, from init */
 
 /* ---- keys and what a client signs --------------------------------------- */
 
@@ -110,6 +114,19 @@ write_pub(const char *path, const struct keypair *k, const char *who)
 	ck_assert_int_eq(tu_write_file(path, line, (size_t)n), 0);
 }
 
+/* The public half `sluiced init` wrote beside the host key. */
+static void
+host_pk_load(void)
+{
+	char pub[CONFIG_PATH_MAX + 8], why[256] = "";
+	struct sshkey_pub *k = NULL;
+
+	ck_assert_int_eq(config_host_pub(&cfg, pub, sizeof(pub)), 0);
+	ck_assert_msg(sshkey_pub_load(pub, &k, why, sizeof(why)) == 0, "%s", why);
+	ck_assert_int_eq(sshkey_ed25519_pk(k->blob, k->bloblen, host_pk), 0);
+	sshkey_pub_free(k);
+}
+
 static void
 setup(void)
 {
@@ -127,6 +144,7 @@ setup(void)
 	write_pub(pub, &admin, "admin");
 	ck_assert_int_eq(init_run(data, "admin", pub, 0, NULL), 0);
 	ck_assert_msg(config_load(data, &cfg, why, sizeof(why)) == 0, "%s", why);
+	host_pk_load();
 	ck_assert_ptr_nonnull(sh = ipc_shared_create());
 	ck_assert_int_eq(socketpair(AF_UNIX, SOCK_STREAM, 0, sv), 0);
 	ck_assert_int_ne(engine = fork(), -1);
@@ -188,6 +206,45 @@ session_new(void)
 }
 
 /* ---- speaking as a session ----------------------------------------------- */
+
+/* IPC_HOSTSIGN for h: 0 when the engine signed it (the signature checked
+ * against the host key), -1 when it dropped the session instead. */
+static int
+hostsign(int fd, const uint8_t *h, size_t n)
+{
+	struct sbuf *b = sbuf_new(), *rep = sbuf_new(), blob;
+	const uint8_t *p, *sig;
+	size_t len, siglen;
+	int r;
+
+	ck_assert(sbuf_put_string(b, h, n) == 0);
+	r = ipc_call(fd, IPC_HOSTSIGN, b, -1, rep, NULL);
+	if (r == 0) {
+		ck_assert(sbuf_get_string_direct(rep, &p, &len) == 0 &&
+		    sbuf_len(rep) == 0);
+		sbuf_view(&blob, p, len);
+		ck_assert(sbuf_get_string_direct(&blob, &p, &len) == 0 &&
+		    len == 11 && memcmp(p, "ssh-ed25519", 11) == 0);
+		ck_assert(sbuf_get_string_direct(&blob, &sig, &siglen) == 0 &&
+		    siglen == crypto_sign_BYTES && sbuf_len(&blob) == 0);
+		ck_assert_int_eq(crypto_sign_verify_detached(sig, h, n,
+		    host_pk), 0);
+	}
+	sbuf_free(b);
+	sbuf_free(rep);
+	return r == 0 ? 0 : -1;
+}
+
+/* A new session whose key exchange the engine signed: sid is its session
+ * identifier. */
+static int
+session_with(const uint8_t sid[32])
+{
+	int fd = session_new();
+
+	ck_assert_int_eq(hostsign(fd, sid, 32), 0);
+	return fd;
+}
 
 struct answer {
 	uint32_t status, kind, roles;
@@ -265,9 +322,12 @@ login_line(void *arg, const char *line, size_t len)
 	struct logins *l = arg;
 	json_t *j = json_loadb(line, len, 0, NULL);
 	size_t used = strlen(l->text);
+	const char *action;
 
 	ck_assert_ptr_nonnull(j);
-	if (strcmp(json_string_value(json_object_get(j, "action")), "login") == 0)
+	action = json_string_value(json_object_get(j, "action"));
+	if (strcmp(action, "login") == 0 ||
+	    strcmp(action, "host key signature") == 0)
 		(void)snprintf(l->text + used, sizeof(l->text) - used,
 		    "%s|%s|%s|%s\n",
 		    json_string_value(json_object_get(j, "actor")),
@@ -278,8 +338,8 @@ login_line(void *arg, const char *line, size_t len)
 	return 0;
 }
 
-/* Stops the engine; the audit's login entries, and whether mallory is
- * anyone in the store. */
+/* Stops the engine; the audit's login and host key signature entries, and
+ * whether mallory is anyone in the store. */
 static void
 store_after(struct logins *l, int *mallory_exists)
 {
@@ -324,7 +384,7 @@ line_of(char *out, size_t n, const char *user, const struct keypair *k,
 
 START_TEST(test_no_signature)
 {
-	int fd = session_new();
+	int fd = session_with(SID_X);
 	char want[512];
 
 	refused(fd, "admin", &admin, NULL, NULL,
@@ -342,7 +402,7 @@ START_TEST(test_bad_signature)
 	struct sbuf *req = request_for(SID_X, 32, "admin", "ssh-connection",
 	    &admin);
 	struct sbuf *sig = sign_by(&admin, req);
-	int fd = session_new();
+	int fd = session_with(SID_X);
 	char want[512];
 
 	/* One bit of the signature flipped: made up, not the admin's. */
@@ -366,7 +426,7 @@ START_TEST(test_signed_by_another_key)
 	struct sbuf *req = request_for(SID_X, 32, "admin", "ssh-connection",
 	    &admin);
 	struct sbuf *sig = sign_by(&mallory, req);
-	int fd = session_new();
+	int fd = session_with(SID_X);
 
 	refused(fd, "admin", &admin, req, sig,
 	    "login proof refused: ssh-ed25519 signature does not verify");
@@ -389,7 +449,7 @@ START_TEST(test_signed_for_another_request)
 	    &admin);
 	struct sbuf *s1 = sign_by(&admin, r1), *s2 = sign_by(&admin, r2);
 	struct sbuf *s3 = sign_by(&admin, r3);
-	int fd = session_new();
+	int fd = session_with(SID_X);
 
 	refused(fd, "admin", &admin, r1, s1,
 	    "login proof refused: the signed request is for another user");
@@ -408,14 +468,15 @@ START_TEST(test_signed_for_another_request)
 }
 END_TEST
 
-/* The real thing: the admin's client signed; the engine accepts, and the
- * admin's commands run. */
+/* The real thing: the engine signed the key exchange, the admin's client
+ * signed the login for it; the engine accepts, and the admin's commands
+ * run. */
 START_TEST(test_genuine_login)
 {
 	struct sbuf *req = request_for(SID_X, 32, "admin", "ssh-connection",
 	    &admin);
 	struct sbuf *sig = sign_by(&admin, req);
-	int fd = session_new();
+	int fd = session_with(SID_X);
 	struct answer a = claim(fd, "admin", &admin, 1, req, sig);
 	char want[512];
 
@@ -432,9 +493,32 @@ START_TEST(test_genuine_login)
 }
 END_TEST
 
-/* A connection keeps the first session identifier it proved (here with
- * mallory's unregistered key): the admin's genuine signature made for
- * another identifier is refused on it; one for the same is accepted. */
+/* A genuine login on a connection whose key exchange nobody signed: the
+ * session chose the identifier, which it may not. */
+START_TEST(test_no_key_exchange)
+{
+	struct sbuf *req = request_for(SID_X, 32, "admin", "ssh-connection",
+	    &admin);
+	struct sbuf *sig = sign_by(&admin, req);
+	int fd = session_new();
+	char want[512];
+
+	refused(fd, "admin", &admin, req, sig, "login proof refused: no key "
+	    "exchange was signed for this connection");
+	ck_assert_int_eq(admin_cmd(fd, STAFF_ADD), -1);
+	close(fd);
+	line_of(want, sizeof(want), "admin", &admin, "refused", ": login proof "
+	    "refused: no key exchange was signed for this connection");
+	expect_logins(want);
+	sbuf_free(req);
+	sbuf_free(sig);
+}
+END_TEST
+
+/* The session identifier is the first hash the engine signed for the
+ * connection: the admin's genuine signature made for another identifier
+ * is refused on it (before and after a refused login); one for it is
+ * accepted. */
 START_TEST(test_session_id_pinned)
 {
 	struct sbuf *rm = request_for(SID_X, 32, "admin", "ssh-connection",
@@ -445,15 +529,13 @@ START_TEST(test_session_id_pinned)
 	    &admin);
 	struct sbuf *sm = sign_by(&mallory, rm), *sy = sign_by(&admin, ry);
 	struct sbuf *sx = sign_by(&admin, rx);
-	int fd = session_new();
+	int fd = session_with(SID_X);
 
+	refused(fd, "admin", &admin, ry, sy, "login proof refused: its session "
+	    "identifier is not the one this connection's key exchange signed");
 	refused(fd, "admin", &mallory, rm, sm, "key is not registered");
-	refused(fd, "admin", &admin, ry, sy, "login proof refused: another "
-	    "session identifier than the one this connection proved before");
-	ck_assert_int_eq(admin_cmd(fd, STAFF_ADD), -1);
-	close(fd);
-	fd = session_new();
-	refused(fd, "admin", &mallory, rm, sm, "key is not registered");
+	refused(fd, "admin", &admin, ry, sy, "login proof refused: its session "
+	    "identifier is not the one this connection's key exchange signed");
 	ck_assert_uint_eq(claim(fd, "admin", &admin, 1, rx, sx).status, 0);
 	close(fd);
 	sbuf_free(rm);
@@ -466,20 +548,87 @@ START_TEST(test_session_id_pinned)
 END_TEST
 
 /* A genuine login replayed on another connection (a signature kept by a
- * session broken into) is refused. */
+ * session broken into): its identifier cannot be signed there again, and
+ * under any other it is refused. */
 START_TEST(test_replay_on_another_connection)
 {
 	struct sbuf *req = request_for(SID_X, 32, "admin", "ssh-connection",
 	    &admin);
 	struct sbuf *sig = sign_by(&admin, req);
-	int fd = session_new(), fd2;
+	int fd = session_with(SID_X), fd2, fd3;
+	char want[1024];
 
 	ck_assert_uint_eq(claim(fd, "admin", &admin, 1, req, sig).status, 0);
 	fd2 = session_new();
-	refused(fd2, "admin", &admin, req, sig, "login proof refused: its "
-	    "session identifier logged in on another connection");
-	ck_assert_int_eq(admin_cmd(fd2, STAFF_ADD), -1);
+	ck_assert_int_eq(hostsign(fd2, SID_X, 32), -1);
 	close(fd2);
+	fd3 = session_with(SID_Y);
+	refused(fd3, "admin", &admin, req, sig, "login proof refused: its "
+	    "session identifier is not the one this connection's key "
+	    "exchange signed");
+	ck_assert_int_eq(admin_cmd(fd3, STAFF_ADD), -1);
+	close(fd3);
+	close(fd);
+	line_of(want, sizeof(want), "admin", &admin, "ok", " as staff");
+	(void)snprintf(want + strlen(want), sizeof(want) - strlen(want),
+	    "sluiced|" PEER "|refused|an exchange hash signed before\n");
+	line_of(want + strlen(want), sizeof(want) - strlen(want), "admin",
+	    &admin, "refused", ": login proof refused: its session identifier "
+	    "is not the one this connection's key exchange signed");
+	expect_logins(want);
+	sbuf_free(req);
+	sbuf_free(sig);
+}
+END_TEST
+
+/* What the host key signs for a lying session: one exchange hash of 32
+ * bytes before the login, nothing else. A second hash before the login,
+ * a hash of another length (a login request to sign is one), each drop
+ * the session, audited. */
+START_TEST(test_hostsign_bounds)
+{
+	struct sbuf *req = request_for(SID_Z, 32, "admin", "ssh-connection",
+	    &admin);
+	static const uint8_t h64[64] = { 'l', 'o', 'n', 'g' };
+	char want[1024];
+	int fd = session_with(SID_X);
+
+	ck_assert_int_eq(hostsign(fd, SID_Y, 32), -1);
+	close(fd);
+	ck_assert_int_eq(hostsign(fd = session_new(), h64, 64), -1);
+	close(fd);
+	ck_assert_int_eq(hostsign(fd = session_new(), SID_Y, 31), -1);
+	close(fd);
+	ck_assert_int_eq(hostsign(fd = session_new(), sbuf_ptr(req),
+	    sbuf_len(req)), -1);
+	close(fd);
+	(void)snprintf(want, sizeof(want),
+	    "sluiced|" PEER "|refused|a second key exchange before the login\n"
+	    "sluiced|" PEER "|refused|a hash of 64 bytes, not an exchange hash "
+	    "of 32\n"
+	    "sluiced|" PEER "|refused|a hash of 31 bytes, not an exchange hash "
+	    "of 32\n"
+	    "sluiced|" PEER "|refused|a hash of %zu bytes, not an exchange hash "
+	    "of 32\n", sbuf_len(req));
+	expect_logins(want);
+	sbuf_free(req);
+}
+END_TEST
+
+/* After the login, a re-key's hash is signed (never the identifier again,
+ * nor one signed before); the identifier stays the first. */
+START_TEST(test_rekey_after_login)
+{
+	struct sbuf *req = request_for(SID_X, 32, "admin", "ssh-connection",
+	    &admin);
+	struct sbuf *sig = sign_by(&admin, req);
+	int fd = session_with(SID_X);
+
+	ck_assert_uint_eq(claim(fd, "admin", &admin, 1, req, sig).status, 0);
+	ck_assert_int_eq(hostsign(fd, SID_Y, 32), 0);
+	ck_assert_int_eq(hostsign(fd, SID_Z, 32), 0);
+	ck_assert_int_eq(admin_cmd(fd, "staff list"), 0);
+	ck_assert_int_eq(hostsign(fd, SID_X, 32), -1);
 	close(fd);
 	sbuf_free(req);
 	sbuf_free(sig);
@@ -527,8 +676,11 @@ suite(void)
 	tcase_add_test(tc, test_signed_by_another_key);
 	tcase_add_test(tc, test_signed_for_another_request);
 	tcase_add_test(tc, test_genuine_login);
+	tcase_add_test(tc, test_no_key_exchange);
 	tcase_add_test(tc, test_session_id_pinned);
 	tcase_add_test(tc, test_replay_on_another_connection);
+	tcase_add_test(tc, test_hostsign_bounds);
+	tcase_add_test(tc, test_rekey_after_login);
 	tcase_add_test(tc, test_malformed_asks_drop);
 	suite_add_tcase(s, tc);
 	return s;

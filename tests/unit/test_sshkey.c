@@ -1,5 +1,6 @@
 /* test_sshkey.c: public key lines, fingerprints and private keys vs ssh-keygen. */
 #include <check.h>
+#include <libssh/libssh.h>
 #include <openssl/evp.h>
 #include <sodium.h>
 
@@ -343,6 +344,67 @@ START_TEST(test_private_keys)
 }
 END_TEST
 
+/* A key as `sluiced init` writes the host key, with libssh (whose private
+ * section is padded to 16 bytes, not ssh-keygen's 8), parses, and its .pub
+ * loads as the same key. */
+START_TEST(test_libssh_written_key)
+{
+	char path[128], pub[136], why[256] = "", *b64 = NULL, *text, line[256];
+	struct sshkey_priv *sk = NULL;
+	struct sshkey_pub *pk = NULL;
+	ssh_key key = NULL;
+
+	ck_assert_int_eq(tu_path(path, sizeof(path), dir, "libssh_ed"), 0);
+	(void)snprintf(pub, sizeof(pub), "%s.pub", path);
+	ck_assert_int_eq(ssh_pki_generate(SSH_KEYTYPE_ED25519, 0, &key), SSH_OK);
+	ck_assert_int_eq(ssh_pki_export_privkey_file(key, NULL, NULL, NULL,
+	    path), SSH_OK);
+	ck_assert_int_eq(ssh_pki_export_pubkey_base64(key, &b64), SSH_OK);
+	(void)snprintf(line, sizeof(line), "ssh-ed25519 %s host\n", b64);
+	ck_assert_int_eq(tu_write_file(pub, line, strlen(line)), 0);
+	text = read_text("libssh_ed");
+	ck_assert_msg(sshkey_priv_parse(text, strlen(text), &sk, why,
+	    sizeof(why)) == 0, "%s", why);
+	ck_assert_msg(sshkey_pub_load(pub, &pk, why, sizeof(why)) == 0, "%s",
+	    why);
+	ck_assert_uint_eq(sk->bloblen, pk->bloblen);
+	ck_assert_mem_eq(sk->blob, pk->blob, pk->bloblen);
+	ck_assert_str_eq(pk->comment, "host");
+	sshkey_priv_free(sk);
+	sshkey_pub_free(pk);
+	ssh_string_free_char(b64);
+	ssh_key_free(key);
+	free(text);
+}
+END_TEST
+
+/* sshkey_pub_load() names the file in its refusals. */
+START_TEST(test_pub_load_refusals)
+{
+	char path[128], why[512] = "", want[600];
+	struct sshkey_pub *pk = (void *)1;
+
+	ck_assert_int_eq(tu_path(path, sizeof(path), dir, "absent.pub"), 0);
+	ck_assert_int_eq(sshkey_pub_load(path, &pk, why, sizeof(why)),
+	    SLUICE_ENOTFOUND);
+	ck_assert_ptr_null(pk);
+	(void)snprintf(want, sizeof(want), "%s: cannot read it", path);
+	ck_assert_str_eq(why, want);
+	ck_assert_int_eq(tu_path(path, sizeof(path), dir, "two.pub"), 0);
+	ck_assert_int_eq(tu_write_file(path, "ssh-ed25519 AAAA\nx\n", 19), 0);
+	ck_assert_int_eq(sshkey_pub_load(path, &pk, why, sizeof(why)),
+	    SLUICE_EFORMAT);
+	(void)snprintf(want, sizeof(want), "%s: public key line holds more "
+	    "than one line", path);
+	ck_assert_str_eq(why, want);
+	ck_assert_int_eq(tu_write_file(path, "ssh-ed25519 A\0A\n", 16), 0);
+	ck_assert_int_eq(sshkey_pub_load(path, &pk, why, sizeof(why)),
+	    SLUICE_EFORMAT);
+	(void)snprintf(want, sizeof(want), "%s: not a public key line", path);
+	ck_assert_str_eq(why, want);
+}
+END_TEST
+
 int
 main(void)
 {
@@ -362,6 +424,8 @@ main(void)
 	tcase_add_test(tc, test_blob_damage);
 	tcase_add_test(tc, test_accessors);
 	tcase_add_test(tc, test_private_keys);
+	tcase_add_test(tc, test_libssh_written_key);
+	tcase_add_test(tc, test_pub_load_refusals);
 	suite_add_tcase(s, tc);
 	sr = srunner_create(s);
 	srunner_run_all(sr, CK_NORMAL);

@@ -3,7 +3,8 @@
  * the engine includes this.
  *
  *   engine.c         the poll loop and the request table
- *   setup.c          engine_open/engine_close: store, master and release keys
+ *   setup.c          engine_open/engine_close: store, master, release and
+ *                    host keys
  *   auth.c           AUTH, AUTHFAIL: logins
  *   auth_proof.c     the engine's own check of a login's signature, and
  *                    which exchange hashes it signs (the session identifier)

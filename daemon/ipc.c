@@ -283,6 +283,10 @@ struct ipc_out {
 	size_t		 body_left;	/* body bytes of this message unsent */
 };
 
+struct ipc_queue {
+	struct ipc_out	*head, *tail;
+};
+
 struct ipc_peer {
 	int		 fd;
 	size_t		 max_body;
@@ -295,8 +299,9 @@ struct ipc_peer {
 	struct sbuf	*in;
 	int		 in_fd;
 	uint64_t	 in_since;	/* its first byte; 0: none under way */
-	/* going out */
-	struct ipc_out	*head, *tail;
+	/* going out: the urgent queue at the next message boundary, ahead
+	 * of the rest (a stream yields between its pieces) */
+	struct ipc_queue out, urgent;
 };
 
 int
@@ -346,17 +351,25 @@ out_free(struct ipc_out *o)
 	free(o);
 }
 
-void
-ipc_peer_free(struct ipc_peer *p)
+static void
+queue_free(struct ipc_queue *q)
 {
 	struct ipc_out *o;
 
-	if (p == NULL)
-		return;
-	while ((o = p->head) != NULL) {
-		p->head = o->next;
+	while ((o = q->head) != NULL) {
+		q->head = o->next;
 		out_free(o);
 	}
+	q->tail = NULL;
+}
+
+void
+ipc_peer_free(struct ipc_peer *p)
+{
+	if (p == NULL)
+		return;
+	queue_free(&p->out);
+	queue_free(&p->urgent);
 	if (p->in_fd != -1)
 		close(p->in_fd);
 	sbuf_free(p->in);
@@ -486,9 +499,9 @@ ipc_peer_late(const struct ipc_peer *p, uint64_t now_ms)
 
 /* ---- ipc_peer: writing ---- */
 
-/* Links a new entry at the tail; body and fd are freed if it cannot. */
+/* Links a new entry at q's tail; body and fd are freed if it cannot. */
 static int
-peer_append(struct ipc_peer *p, uint32_t type, struct sbuf *body, int fd,
+peer_append(struct ipc_queue *q, uint32_t type, struct sbuf *body, int fd,
     int stream)
 {
 	struct ipc_out *o;
@@ -503,16 +516,17 @@ peer_append(struct ipc_peer *p, uint32_t type, struct sbuf *body, int fd,
 	o->body = body;
 	o->fd = fd;
 	o->stream = stream;
-	if (p->tail != NULL)
-		p->tail->next = o;
+	if (q->tail != NULL)
+		q->tail->next = o;
 	else
-		p->head = o;
-	p->tail = o;
+		q->head = o;
+	q->tail = o;
 	return 0;
 }
 
-int
-ipc_peer_queue(struct ipc_peer *p, uint32_t type, struct sbuf *body, int fd)
+/* One whole message (not a stream) for q. */
+static int
+peer_queue_one(struct ipc_queue *q, uint32_t type, struct sbuf *body, int fd)
 {
 	if (body != NULL && sbuf_len(body) > IPC_MAX_BODY) {
 		sbuf_free(body);
@@ -520,7 +534,20 @@ ipc_peer_queue(struct ipc_peer *p, uint32_t type, struct sbuf *body, int fd)
 			close(fd);
 		return SLUICE_ETOOBIG;
 	}
-	return peer_append(p, type, body, fd, 0);
+	return peer_append(q, type, body, fd, 0);
+}
+
+int
+ipc_peer_queue(struct ipc_peer *p, uint32_t type, struct sbuf *body, int fd)
+{
+	return peer_queue_one(&p->out, type, body, fd);
+}
+
+int
+ipc_peer_queue_urgent(struct ipc_peer *p, uint32_t type, struct sbuf *body,
+    int fd)
+{
+	return peer_queue_one(&p->urgent, type, body, fd);
 }
 
 int
@@ -530,13 +557,13 @@ ipc_peer_queue_stream(struct ipc_peer *p, uint32_t type, struct sbuf *data)
 		sbuf_free(data);
 		return 0;
 	}
-	return peer_append(p, type, data, -1, 1);
+	return peer_append(&p->out, type, data, -1, 1);
 }
 
 int
 ipc_peer_pending(const struct ipc_peer *p)
 {
-	return p->head != NULL;
+	return p->out.head != NULL || p->urgent.head != NULL;
 }
 
 /* Frames o's next message: its header, and how much of the body it takes. */
@@ -617,22 +644,35 @@ out_advance(struct ipc_out *o, size_t sent)
 	return !o->stream || sbuf_len(o->body) == 0;
 }
 
+/* The queue whose head goes next: the urgent one between two messages
+ * (or two pieces of a stream), else the one under way; NULL: all out. */
+static struct ipc_queue *
+peer_next(struct ipc_peer *p)
+{
+	if (p->urgent.head != NULL &&
+	    (p->out.head == NULL || !p->out.head->framed))
+		return &p->urgent;
+	return p->out.head != NULL ? &p->out : NULL;
+}
+
 int
 ipc_peer_flush(struct ipc_peer *p)
 {
+	struct ipc_queue *q;
 	struct ipc_out *o;
 	size_t sent;
 	int r;
 
-	while ((o = p->head) != NULL) {
+	while ((q = peer_next(p)) != NULL) {
+		o = q->head;
 		if (!o->framed)
 			out_frame(o);
 		if ((r = out_send(p->fd, o, &sent)) != 0 || sent == 0)
 			return r;
 		if (!out_advance(o, sent))
 			continue;
-		if ((p->head = o->next) == NULL)
-			p->tail = NULL;
+		if ((q->head = o->next) == NULL)
+			q->tail = NULL;
 		out_free(o);
 	}
 	return 0;

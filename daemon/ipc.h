@@ -99,14 +99,22 @@
  *            each to the client as it comes, then the reply's stdout and
  *            stderr. Only an answer with exit status 0 streams, so a
  *            refusal never follows half an answer; no total is capped.
+ *            A client may re-key while the session writes the answer to
+ *            it: the session then sends IPC_HOSTSIGN with the answer
+ *            still coming, the one request the engine takes while an
+ *            answer is queued. Its reply overtakes the rest of the answer
+ *            at the next message boundary (ipc_peer_queue_urgent()); the
+ *            session keeps the pieces (and the IPC_ADMIN reply) that came
+ *            before it, in order, for the answer (session/hostsign.h).
  *
  * The engine's end of every socket is non-blocking (struct ipc_peer below,
  * after OpenBSD's imsg): it assembles a message across as many reads as it
  * takes while it serves the others, queues its answers and writes them as
- * the socket takes them, and reads no new request from a session whose
- * answer is still queued. A session whose message stays incomplete for
- * IPC_PEER_DEADLINE_MS, or that breaks the framing (a length over the
- * limit, a descriptor it may not pass), is dropped.
+ * the socket takes them, and takes no new request but IPC_HOSTSIGN from a
+ * session whose answer is still queued (any other drops it). A session
+ * whose message stays incomplete for IPC_PEER_DEADLINE_MS, or that breaks
+ * the framing (a length over the limit, a descriptor it may not pass), is
+ * dropped.
  *
  * attrs: u32 type (1 file, 2 directory), u64 size, u32 permissions (mode bits
  * incl. S_IFREG/S_IFDIR), u32 mtime.
@@ -212,6 +220,11 @@ int ipc_peer_late(const struct ipc_peer *p, uint64_t now_ms);
  * peer's from here, even on failure (SLUICE_ETOOBIG over IPC_MAX_BODY). */
 int ipc_peer_queue(struct ipc_peer *p, uint32_t type, struct sbuf *body,
     int fd) __attribute__((warn_unused_result));
+/* As ipc_peer_queue(), but the message goes out at the next message
+ * boundary ahead of everything queued before it (between two pieces of a
+ * stream too): the answer to a request taken while another is going out. */
+int ipc_peer_queue_urgent(struct ipc_peer *p, uint32_t type,
+    struct sbuf *body, int fd) __attribute__((warn_unused_result));
 /* Queues data (the peer's from here) as messages of type, each at most
  * IPC_STREAM_CHUNK bytes, framed as they are written: no copy is made. */
 int ipc_peer_queue_stream(struct ipc_peer *p, uint32_t type, struct sbuf *data)

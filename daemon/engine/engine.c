@@ -170,11 +170,12 @@ conn_dispatch(struct engine *e, struct conn *c, uint32_t type,
 	return r;
 }
 
-/* Request type from c, its reply queued; a protocol violation or a
- * handler's failure drops the session. */
+/* Request type from c, its reply queued (urgent: ahead of the answer
+ * still going out); a protocol violation or a handler's failure drops the
+ * session. */
 static int
 conn_request(struct engine *e, struct conn *c, uint32_t type,
-    struct sbuf *req)
+    struct sbuf *req, int urgent)
 {
 	struct sbuf *rep;
 	int r, rfd = -1;
@@ -189,12 +190,29 @@ conn_request(struct engine *e, struct conn *c, uint32_t type,
 		sbuf_free(rep);
 		return r;
 	}
+	if (urgent)
+		return ipc_peer_queue_urgent(c->io, type | IPC_REPLY, rep, rfd);
 	return ipc_peer_queue(c->io, type | IPC_REPLY, rep, rfd);
 }
 
-/* What poll said of c: a request read (only once its last answer is all
- * out: one request, one reply), then as much of the answer as the socket
- * takes. */
+/* A request that came while c's last answer is still going out: only a
+ * re-key's signature, which the session needs to go on writing that answer
+ * to its client (ipc.h, IPC_ADMIN); anything else is out of turn. */
+static int
+conn_interjection(struct engine *e, struct conn *c, uint32_t type,
+    struct sbuf *req)
+{
+	if (type != IPC_HOSTSIGN) {
+		log_warnx("engine: session %s sent request %u before its "
+		    "last answer was out", c->peer, type);
+		return SLUICE_EPROTO;
+	}
+	return conn_request(e, c, type, req, 1);
+}
+
+/* What poll said of c: a request read (one request, one reply; while an
+ * answer is going out, only a re-key's signature), then as much of the
+ * answer as the socket takes. */
 static int
 conn_service(struct engine *e, struct conn *c, short revents, struct sbuf *b)
 {
@@ -202,9 +220,10 @@ conn_service(struct engine *e, struct conn *c, short revents, struct sbuf *b)
 	int r = 0;
 
 	if ((revents & (POLLIN | POLLHUP | POLLERR)) &&
-	    !ipc_peer_pending(c->io) &&
 	    (r = ipc_peer_read(c->io, &type, b, NULL)) == 1)
-		r = conn_request(e, c, type, b);
+		r = ipc_peer_pending(c->io) ?
+		    conn_interjection(e, c, type, b) :
+		    conn_request(e, c, type, b, 0);
 	if (r == 0)
 		r = ipc_peer_flush(c->io);
 	return r;
@@ -243,7 +262,7 @@ conns_expire(struct engine *e, uint64_t now)
 enum { PFD_CTL, PFD_MAIL, PFD_CONNS };
 
 /* The control socket, the mail worker (fd -1 when none: poll skips it),
- * each session: its request, or room for its queued answer. */
+ * each session: its request, and room for its queued answer. */
 static nfds_t
 poll_set(struct engine *e, struct pollfd *pfd)
 {
@@ -258,8 +277,8 @@ poll_set(struct engine *e, struct pollfd *pfd)
 	for (i = 0; i < e->nconns; i++) {
 		io = e->conns[i]->io;
 		pfd[PFD_CONNS + i].fd = ipc_peer_fd(io);
-		pfd[PFD_CONNS + i].events = ipc_peer_pending(io) ? POLLOUT :
-		    POLLIN;
+		pfd[PFD_CONNS + i].events = ipc_peer_pending(io) ?
+		    POLLIN | POLLOUT : POLLIN;
 	}
 	return (nfds_t)(PFD_CONNS + e->nconns);
 }

@@ -33,6 +33,9 @@ int ssh_pki_import_signature_blob(const ssh_string sig_blob,
     const ssh_key pubkey, struct ssh_signature_struct **psig);
 
 static int engine_sock = -1;
+/* What came for the admin answer while a signature was awaited: u32 type,
+ * string body, each in turn (hostsign_held_next()). */
+static struct sbuf *held;
 
 void
 hostsign_use_engine(int engine_fd)
@@ -181,6 +184,54 @@ out:
 
 /* ---- the signature, made by the engine ---- */
 
+/* An admin answer's message that came before the signature, kept. */
+static int
+hold(uint32_t type, const struct sbuf *body)
+{
+	if (type != IPC_ADMIN_DATA && type != (IPC_ADMIN | IPC_REPLY))
+		return SLUICE_EPROTO;
+	if (held == NULL && (held = sbuf_new()) == NULL)
+		return SLUICE_ENOMEM;
+	/* The engine sends the signature at its next message boundary: what
+	 * comes first is what the socket held and one piece. */
+	if (sbuf_len(held) > IPC_MAX_BODY)
+		return SLUICE_ETOOBIG;
+	if (sbuf_put_u32(held, type) != 0 ||
+	    sbuf_put_string(held, sbuf_ptr(body), sbuf_len(body)) != 0)
+		return SLUICE_ENOMEM;
+	return 0;
+}
+
+/* The IPC_HOSTSIGN reply in rep; an admin answer's messages before it are
+ * held. */
+static int
+sign_reply(struct sbuf *rep)
+{
+	uint32_t type;
+	int r;
+
+	while ((r = ipc_recv(engine_sock, &type, rep, NULL)) == 0 &&
+	    type != (IPC_HOSTSIGN | IPC_REPLY))
+		if ((r = hold(type, rep)) != 0)
+			break;
+	return r;
+}
+
+int
+hostsign_held_next(uint32_t *type, struct sbuf *body)
+{
+	const uint8_t *p;
+	size_t n;
+
+	if (held == NULL || sbuf_len(held) == 0)
+		return 0;
+	sbuf_reset(body);
+	if (sbuf_get_u32(held, type) != 0 ||
+	    sbuf_get_string_direct(held, &p, &n) != 0)
+		return SLUICE_EPROTO;
+	return sbuf_put(body, p, n) == 0 ? 1 : SLUICE_ENOMEM;
+}
+
 /* IPC_HOSTSIGN for input; the signature blob (as libssh's) in *blob. */
 static int
 engine_sign(const unsigned char *input, size_t input_len, ssh_string *blob)
@@ -195,7 +246,8 @@ engine_sign(const unsigned char *input, size_t input_len, ssh_string *blob)
 		goto out;
 	}
 	if ((r = sbuf_put_string(req, input, input_len)) != 0 ||
-	    (r = ipc_call(engine_sock, IPC_HOSTSIGN, req, -1, rep, NULL)) != 0)
+	    (r = ipc_send(engine_sock, IPC_HOSTSIGN, req, -1)) != 0 ||
+	    (r = sign_reply(rep)) != 0)
 		goto out;
 	if (sbuf_get_string_direct(rep, &p, &n) != 0 || sbuf_len(rep) != 0 ||
 	    n == 0) {

@@ -28,8 +28,11 @@
 #define SLUICE_HOSTSIGN_H
 
 #include <stddef.h>
+#include <stdint.h>
 
 #include <libssh/libssh.h>
+
+struct sbuf;
 
 /* A key for the bind, made from the public key line in pubpath (the host
  * key's .pub, ssh-ed25519): *out is the caller's (ssh_key_free). Fails
@@ -42,5 +45,15 @@ int hostsign_placeholder(const char *pubpath, ssh_key *out, char *why,
  * until this is called (and in any process but a session), every signature
  * libssh asks for fails. */
 void hostsign_use_engine(int engine_fd);
+
+/* A client may re-key while the session writes an admin answer to it
+ * (ipc.h, IPC_ADMIN): the signature is then asked for with the answer
+ * still coming, and what of it came first (IPC_ADMIN_DATA pieces, perhaps
+ * the IPC_ADMIN reply) is held here. The oldest message held: 1 with its
+ * type in *type and its body in body (reset first), 0 when none is held,
+ * or a negative SLUICE_E* code. The answer's reader takes these before
+ * reading the socket. */
+int hostsign_held_next(uint32_t *type, struct sbuf *body)
+    __attribute__((warn_unused_result));
 
 #endif

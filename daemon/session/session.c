@@ -571,6 +571,18 @@ exec_output(struct chan *c, uint32_t *status)
 	return chan_write_all(c, err, errlen, 1);
 }
 
+/* The admin answer's next message in s->rep: first any held while a
+ * re-key's signature was awaited (hostsign.h), then the socket's. */
+static int
+admin_recv(struct session *s, uint32_t *type)
+{
+	int r;
+
+	if ((r = hostsign_held_next(type, s->rep)) != 0)
+		return r < 0 ? r : 0;
+	return ipc_recv(s->engine_fd, type, s->rep, NULL);
+}
+
 /* IPC_ADMIN: the pieces of a long answer (IPC_ADMIN_DATA) go to the
  * channel as they come; the reply lands in s->rep. */
 static int
@@ -582,8 +594,7 @@ ask_admin(struct chan *c)
 
 	if ((r = ipc_send(s->engine_fd, IPC_ADMIN, s->req, -1)) != 0)
 		return r;
-	while ((r = ipc_recv(s->engine_fd, &type, s->rep, NULL)) == 0 &&
-	    type == IPC_ADMIN_DATA)
+	while ((r = admin_recv(s, &type)) == 0 && type == IPC_ADMIN_DATA)
 		if ((r = chan_write_all(c, sbuf_ptr(s->rep), sbuf_len(s->rep),
 		    0)) != 0)
 			return r;

@@ -288,6 +288,52 @@ START_TEST(queued_answers_in_order)
 }
 END_TEST
 
+/* An urgent message queued in the middle of a stream overtakes what is
+ * left of it at the next piece's boundary: at most the piece under way
+ * comes first; the stream's bytes and the reply after it are intact. */
+START_TEST(urgent_overtakes_a_stream)
+{
+	size_t total = 3 * IPC_STREAM_CHUNK + 99, off = 0;
+	struct sbuf *want = filled(total, 5);
+	struct ipc_peer *rd;
+	uint32_t type = 0;
+	int before = -1, i;
+
+	ck_assert_int_eq(ipc_peer_new(sv[1], &rd), 0);
+	sv[1] = -1;
+	ck_assert_int_eq(ipc_peer_queue_stream(peer, IPC_ADMIN_DATA,
+	    filled(total, 5)), 0);
+	ck_assert_int_eq(ipc_peer_queue(peer, IPC_ADMIN | IPC_REPLY,
+	    filled(3, 1), -1), 0);
+	ck_assert_int_eq(next_message(rd, &type, NULL), 1);
+	ck_assert_uint_eq(type, IPC_ADMIN_DATA);
+	off = sbuf_len(body);
+	ck_assert_int_eq(ipc_peer_queue_urgent(peer, IPC_HOSTSIGN | IPC_REPLY,
+	    filled(7, 2), -1), 0);
+	for (i = 0; ; i++) {
+		ck_assert_int_eq(next_message(rd, &type, NULL), 1);
+		if (type == (IPC_ADMIN | IPC_REPLY))
+			break;
+		if (type == (IPC_HOSTSIGN | IPC_REPLY)) {
+			ck_assert_int_eq(before, -1);
+			ck_assert_uint_eq(sbuf_len(body), 7);
+			before = i;
+			continue;
+		}
+		ck_assert_uint_eq(type, IPC_ADMIN_DATA);
+		ck_assert_int_eq(memcmp(sbuf_ptr(body), sbuf_ptr(want) + off,
+		    sbuf_len(body)), 0);
+		off += sbuf_len(body);
+	}
+	ck_assert(before == 0 || before == 1);
+	ck_assert_uint_eq(off, total);
+	ck_assert_uint_eq(sbuf_len(body), 3);
+	ck_assert_int_eq(ipc_peer_pending(peer), 0);
+	sbuf_free(want);
+	ipc_peer_free(rd);
+}
+END_TEST
+
 START_TEST(queue_refuses_oversize)
 {
 	struct sbuf *b = sbuf_new();
@@ -318,6 +364,7 @@ main(void)
 	tcase_add_test(tc, descriptor_refused);
 	tcase_add_test(tc, deadline);
 	tcase_add_test(tc, queued_answers_in_order);
+	tcase_add_test(tc, urgent_overtakes_a_stream);
 	tcase_add_test(tc, queue_refuses_oversize);
 	suite_add_tcase(s, tc);
 	sr = srunner_create(s);

@@ -24,6 +24,7 @@
 #include "sluice/error.h"
 #include "sluice/log.h"
 #include "sluice/minisign.h"
+#include "sluice/sshkey.h"
 
 #define MAIL_VERDICT	1
 #define WORKER_FD	3	/* the worker's socket to the engine */
@@ -41,7 +42,8 @@ struct mail_run {
 /* ---- in the worker -------------------------------------------------------- */
 
 /* Keeps nothing of the engine's but cfg, stderr for the log and sock (as
- * WORKER_FD); dies with the engine. The store's handle is left alone. */
+ * WORKER_FD): no master key, release key or host key (each wiped); dies
+ * with the engine. The store's handle is left alone. */
 static void
 worker_detach(struct engine *e, int sock)
 {
@@ -56,6 +58,8 @@ worker_detach(struct engine *e, int sock)
 	e->master = NULL;
 	minisign_key_free(e->release);
 	e->release = NULL;
+	sshkey_priv_free(e->hostkey);	/* wipes the seed */
+	e->hostkey = NULL;
 	if (dup2(sock, WORKER_FD) == -1)
 		_exit(1);
 	closefrom(WORKER_FD + 1);

@@ -30,7 +30,8 @@
  *            which only the engine holds (engine/hostkey.c). The first hash
  *            signed for a connection is its session identifier, the one
  *            every login proof on it must carry. Before a login is accepted
- *            a connection gets one signature; after it, one per re-key. A
+ *            a connection gets one signature; after it, one per re-key
+ *            (within auth_kex_hash()'s budget, for a user not refused). A
  *            hash of another length, a second one before the login, or one
  *            the engine signed before (for any connection) is refused: the
  *            session is dropped, the refusal audited.

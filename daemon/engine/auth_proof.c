@@ -29,6 +29,7 @@
 #include <sodium.h>
 
 #include "engine/engine_int.h"
+#include "sluice/clock.h"
 #include "sluice/error.h"
 #include "sluice/sshalgo.h"
 #include "sluice/sshverify.h"
@@ -185,10 +186,36 @@ sid_check(const struct engine *e, const struct conn *c,
 	return 0;
 }
 
+/* A re-key after the login: its user still active with its key, and the
+ * connection within its budget (engine_int.h: a real client re-keys about
+ * once per GiB each way, the SSH defaults for its ciphers, so one a second
+ * is more than a connection moves; the burst covers a short RekeyLimit). */
+static int
+rekey_allowed(struct engine *e, struct conn *c, char *why, size_t whylen)
+{
+	int64_t now = sluice_now(), lived = now - c->kex_at;
+	uint64_t budget = AUTH_REKEY_BURST;
+
+	conn_refresh(e, c);
+	if (c->refused[0] != '\0')
+		return sluice_why(why, whylen, SLUICE_EDENIED,
+		    "a re-key for a refused user: %s", c->refused);
+	if (lived > 0)
+		budget += (uint64_t)lived / AUTH_REKEY_PERIOD;
+	if (c->rekeys >= budget)
+		return sluice_why(why, whylen, SLUICE_EDENIED,
+		    "more than %d re-keys plus one per %d s", AUTH_REKEY_BURST,
+		    AUTH_REKEY_PERIOD);
+	c->rekeys++;
+	return 0;
+}
+
 int
 auth_kex_hash(struct engine *e, struct conn *c, const uint8_t *h, size_t n,
     char *why, size_t whylen)
 {
+	int r;
+
 	if (n != SSH_ALGO_KEX_HASH_LEN)
 		return sluice_why(why, whylen, SLUICE_EDENIED,
 		    "a hash of %zu bytes, not an exchange hash of %d", n,
@@ -196,6 +223,8 @@ auth_kex_hash(struct engine *e, struct conn *c, const uint8_t *h, size_t n,
 	if (c->sid_len != 0 && !c->authed)
 		return sluice_why(why, whylen, SLUICE_EDENIED,
 		    "a second key exchange before the login");
+	if (c->authed && (r = rekey_allowed(e, c, why, whylen)) != 0)
+		return r;
 	if (rings_ready(e) != 0)
 		return sluice_why(why, whylen, SLUICE_ENOMEM, "out of memory");
 	if (ring_has(e->signed_kex, h, n))
@@ -205,6 +234,7 @@ auth_kex_hash(struct engine *e, struct conn *c, const uint8_t *h, size_t n,
 	if (c->sid_len == 0) {
 		memcpy(c->sid, h, n);
 		c->sid_len = n;
+		c->kex_at = sluice_now();
 	}
 	return 0;
 }

@@ -98,6 +98,8 @@ struct conn {
 	uint8_t		 sid[64];	/* the session identifier: the first
 					 * exchange hash signed for it */
 	size_t		 sid_len;	/* 0: none signed yet */
+	int64_t		 kex_at;	/* sluice_now() of the first */
+	uint64_t	 rekeys;	/* re-key hashes signed since */
 	struct open_file opens[CONN_MAX_OPENS];
 };
 
@@ -184,9 +186,13 @@ void auth_proof_accepted(struct engine *e, const struct conn *c);
 void auth_ring_free(struct auth_ring *r);
 /* auth_proof.c: whether the engine may sign h (n bytes) with the host key
  * for c: 0 when n is SSH_ALGO_KEX_HASH_LEN, h is c's first hash before a
- * login (it becomes c's session identifier) or a re-key's after the login,
- * and the engine never signed h before (for any connection); h is then
- * remembered. Else SLUICE_EDENIED (or SLUICE_ENOMEM) and why. */
+ * login (it becomes c's session identifier) or a re-key's after the login
+ * by a user still active with the key that logged in (conn_refresh() first)
+ * within AUTH_REKEY_BURST plus one per AUTH_REKEY_PERIOD seconds since the
+ * first, and the engine never signed h before (for any connection); h is
+ * then remembered. Else SLUICE_EDENIED (or SLUICE_ENOMEM) and why. */
+#define AUTH_REKEY_BURST	64
+#define AUTH_REKEY_PERIOD	1
 int auth_kex_hash(struct engine *e, struct conn *c, const uint8_t *h,
     size_t n, char *why, size_t whylen);
 

@@ -29,6 +29,7 @@
 #include "engine/engine.h"
 #include "ipc.h"
 #include "setup/init.h"
+#include "sluice/clock.h"
 #include "sluice/config.h"
 #include "sluice/domain.h"
 #include "sluice/error.h"
@@ -143,6 +144,10 @@ setup(void)
 	ck_assert_int_eq(tu_path(data, sizeof(data), tmp, "data"), 0);
 	write_pub(pub, &admin, "admin");
 	ck_assert_int_eq(init_run(data, "admin", pub, 0, NULL), 0);
+	/* the engine's clock stands still: a re-key budget is exact */
+	ck_assert_int_eq(tu_path(pub, sizeof(pub), tmp, "clock"), 0);
+	ck_assert_int_eq(tu_write_file(pub, "2026-06-01T09:00:00Z\n", 21), 0);
+	ck_assert_int_eq(sluice_clock_set_fake(pub), 0);
 	ck_assert_msg(config_load(data, &cfg, why, sizeof(why)) == 0, "%s", why);
 	host_pk_load();
 	ck_assert_ptr_nonnull(sh = ipc_shared_create());
@@ -635,6 +640,63 @@ START_TEST(test_rekey_after_login)
 }
 END_TEST
 
+/* A logged-in connection whose user's key was replaced gets no re-key
+ * signed: the session is dropped, the refusal audited. */
+START_TEST(test_rekey_refused_user)
+{
+	struct sbuf *req = request_for(SID_X, 32, "admin", "ssh-connection",
+	    &admin);
+	struct sbuf *sig = sign_by(&admin, req);
+	char b64[128], line[256], want[1024];
+	int fd = session_with(SID_X);
+
+	ck_assert_uint_eq(claim(fd, "admin", &admin, 1, req, sig).status, 0);
+	ck_assert_int_eq(hostsign(fd, SID_Y, 32), 0);
+	sodium_bin2base64(b64, sizeof(b64), mallory.blob, sizeof(mallory.blob),
+	    sodium_base64_VARIANT_ORIGINAL);
+	(void)snprintf(line, sizeof(line), "staff key admin --key "
+	    "\"ssh-ed25519 %s\"", b64);
+	ck_assert_int_eq(admin_cmd(fd, line), 0);
+	ck_assert_int_eq(hostsign(fd, SID_Z, 32), -1);
+	close(fd);
+	line_of(want, sizeof(want), "admin", &admin, "ok", " as staff");
+	(void)snprintf(want + strlen(want), sizeof(want) - strlen(want),
+	    "sluiced|" PEER "|refused|a re-key for a refused user: key no "
+	    "longer registered to admin\n");
+	expect_logins(want);
+	sbuf_free(req);
+	sbuf_free(sig);
+}
+END_TEST
+
+/* With the clock standing still, a connection gets AUTH_REKEY_BURST re-keys
+ * signed and no more. */
+START_TEST(test_rekey_budget)
+{
+	struct sbuf *req = request_for(SID_X, 32, "admin", "ssh-connection",
+	    &admin);
+	struct sbuf *sig = sign_by(&admin, req);
+	uint8_t h[32] = { 'r' };
+	char want[1024];
+	int fd = session_with(SID_X), i;
+
+	ck_assert_uint_eq(claim(fd, "admin", &admin, 1, req, sig).status, 0);
+	for (i = 0; i < 64; i++) {
+		h[1] = (uint8_t)i;
+		ck_assert_int_eq(hostsign(fd, h, 32), 0);
+	}
+	h[1] = 64;
+	ck_assert_int_eq(hostsign(fd, h, 32), -1);
+	close(fd);
+	line_of(want, sizeof(want), "admin", &admin, "ok", " as staff");
+	(void)snprintf(want + strlen(want), sizeof(want) - strlen(want),
+	    "sluiced|" PEER "|refused|more than 64 re-keys plus one per 1 s\n");
+	expect_logins(want);
+	sbuf_free(req);
+	sbuf_free(sig);
+}
+END_TEST
+
 /* The probe carries no proof, and final is 0 or 1: anything else drops
  * the session. */
 START_TEST(test_malformed_asks_drop)
@@ -681,6 +743,8 @@ suite(void)
 	tcase_add_test(tc, test_replay_on_another_connection);
 	tcase_add_test(tc, test_hostsign_bounds);
 	tcase_add_test(tc, test_rekey_after_login);
+	tcase_add_test(tc, test_rekey_refused_user);
+	tcase_add_test(tc, test_rekey_budget);
 	tcase_add_test(tc, test_malformed_asks_drop);
 	suite_add_tcase(s, tc);
 	return s;

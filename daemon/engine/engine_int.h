@@ -191,7 +191,7 @@ void auth_ring_free(struct auth_ring *r);
  * within AUTH_REKEY_BURST plus one per AUTH_REKEY_PERIOD seconds since the
  * first, and the engine never signed h before (for any connection); h is
  * then remembered. Else SLUICE_EDENIED (or SLUICE_ENOMEM) and why. */
-#define AUTH_REKEY_BURST	64
+#define AUTH_REKEY_BURST	1024
 #define AUTH_REKEY_PERIOD	1
 int auth_kex_hash(struct engine *e, struct conn *c, const uint8_t *h,
     size_t n, char *why, size_t whylen);

@@ -74,8 +74,7 @@ handler_for(uint32_t type)
 	return NULL;
 }
 
-/* Ends session i: why is logged, NULL for a session that simply went. */
-static void
+void
 conn_drop(struct engine *e, size_t i, const char *why)
 {
 	struct conn *c = e->conns[i];
@@ -90,8 +89,7 @@ conn_drop(struct engine *e, size_t i, const char *why)
 	e->conns[i] = e->conns[--e->nconns];
 }
 
-/* A new session on fd (taken, even on failure). */
-static int
+int
 conn_add(struct engine *e, int fd, const char *peer)
 {
 	struct conn *c;
@@ -190,10 +188,7 @@ conn_request(struct engine *e, struct conn *c, uint32_t type,
 	return ipc_peer_queue(c->io, type | IPC_REPLY, rep, rfd);
 }
 
-/* What poll said of c: a request read (only once its last answer is all
- * out: one request, one reply), then as much of the answer as the socket
- * takes. */
-static int
+int
 conn_service(struct engine *e, struct conn *c, short revents, struct sbuf *b)
 {
 	uint32_t type;

@@ -140,7 +140,7 @@ fail(const char *what)
 		fail(what);		\
 } while (0)
 
-/* ---- the session's end of a connection ------------------------------------ */
+/* ---- the session's end of a connection --------------------------------- */
 
 static void
 sess_open(struct sess *s)
@@ -281,7 +281,7 @@ sess_answer(struct sess *s, uint32_t *type)
 	return 1;
 }
 
-/* ---- the invariants ------------------------------------------------------- */
+/* ---- the invariants ---------------------------------------------------- */
 
 static int
 get_word(struct sbuf *b, const char *want)
@@ -463,12 +463,14 @@ check_open(struct sess *s, struct track *t, struct sbuf *rep)
 	must(sbuf_get_u64(rep, &id) == 0 && sbuf_get_u32(rep, &flags) == 0 &&
 	    sbuf_get_u64(rep, &size) == 0 &&
 	    sbuf_get_string_direct(rep, &prefix, &n) == 0 &&
-	    sbuf_get_u64(rep, &fdoff) == 0 && flags < 8, "a malformed OPEN answer");
+	    sbuf_get_u64(rep, &fdoff) == 0 && flags < 8,
+	    "a malformed OPEN answer");
 	seal = (flags & IPC_OPEN_SEAL) != 0;
 	must(!seal || (sbuf_get_string_direct(rep, &key, &keylen) == 0 &&
 	    keylen == 16), "a sealed OPEN without its file key");
 	must(sbuf_len(rep) == 0, "bytes after an OPEN answer");
-	must(s->got_fd != -1 || (size == n && !(flags & IPC_OPEN_WRITE) && !seal),
+	must(s->got_fd != -1 ||
+	    (size == n && !(flags & IPC_OPEN_WRITE) && !seal),
 	    "an OPEN answer without the descriptor it needs");
 	if ((flags & IPC_OPEN_WRITE) != 0)
 		t->wrote = 1;	/* its CLOSE may keep something */
@@ -562,7 +564,7 @@ answer(struct sess *s, struct track *t, uint32_t type)
 	s->got_fd = -1;
 }
 
-/* ---- one input ------------------------------------------------------------- */
+/* ---- one input --------------------------------------------------------- */
 
 /* Everything the socket holds now, each whole answer checked. */
 static void
@@ -682,7 +684,7 @@ run_input(uint8_t mode, const uint8_t *p, size_t n)
 	return t.dirty;
 }
 
-/* ---- messages, for the logins, the setup and the seeds --------------------- */
+/* ---- messages, for the logins, the setup and the seeds ----------------- */
 
 static void
 put_ok(int r)
@@ -801,7 +803,7 @@ msg_close(struct sbuf *out, uint64_t id, uint64_t bytes, int commit,
 	sbuf_free(b);
 }
 
-/* ---- the setup's own session ------------------------------------------------ */
+/* ---- the setup's own session ------------------------------------------- */
 
 /* One request of the setup: its answer's type, the answer in s->msg. */
 static uint32_t
@@ -813,8 +815,8 @@ call(struct sess *s, const struct sbuf *m)
 
 	for (spins = 0; spins < FUZZ_SPIN_MAX && s->c != NULL; spins++) {
 		if (off < sbuf_len(m))
-			off += sess_send(s, sbuf_ptr(m) + off, sbuf_len(m) - off,
-			    0);
+			off += sess_send(s, sbuf_ptr(m) + off,
+			    sbuf_len(m) - off, 0);
 		engine_step(s);
 		while (sess_recv(s))
 			;
@@ -839,7 +841,8 @@ answer_status(struct sess *s, uint32_t want, char *msg, size_t msglen)
 	memcpy(msg, p, n);
 	msg[n] = '\0';
 	if (status != want)
-		fprintf(stderr, "fuzz_ipc: setup: status %u: %s\n", status, msg);
+		fprintf(stderr, "fuzz_ipc: setup: status %u: %s\n", status,
+		    msg);
 	return status;
 }
 
@@ -882,7 +885,8 @@ setup_upload(struct sess *s, const char *path, const char *plain, char *msg,
 	msg_open(m, path, SSH_FXF_WRITE | SSH_FXF_CREAT | SSH_FXF_TRUNC);
 	must(call(s, m) == (IPC_OPEN | IPC_REPLY) &&
 	    answer_status(s, 0, msg, msglen) == 0, "setup: OPEN refused");
-	must(sbuf_get_u64(s->msg, &id) == 0 && sbuf_get_u32(s->msg, &flags) == 0 &&
+	must(sbuf_get_u64(s->msg, &id) == 0 &&
+	    sbuf_get_u32(s->msg, &flags) == 0 &&
 	    sbuf_get_u64(s->msg, &size) == 0 &&
 	    sbuf_get_string_direct(s->msg, &prefix, &n) == 0 &&
 	    sbuf_get_u64(s->msg, &fdoff) == 0 &&
@@ -915,7 +919,8 @@ story_end(struct sess *s)
 
 	(void)shutdown(s->fd, SHUT_WR);
 	for (spins = 0; s->c != NULL || !s->eof; spins++) {
-		must(spins < FUZZ_SPIN_MAX, "setup: the engine keeps a session");
+		must(spins < FUZZ_SPIN_MAX,
+		    "setup: the engine keeps a session");
 		engine_step(s);
 		while (sess_recv(s))
 			;
@@ -924,7 +929,7 @@ story_end(struct sess *s)
 	fresh_connection_state();
 }
 
-/* ---- the data directory ------------------------------------------------------ */
+/* ---- the data directory ------------------------------------------------ */
 
 #define FUZZ_NIC	"NIC-123456-A1B2C"
 #define FUZZ_DOC	"DATA SHARING AGREEMENT " FUZZ_NIC "\r\n"
@@ -1014,7 +1019,8 @@ story(void)
 	story_login(&s, WHO_ROOT);
 	pub_line(&users[WHO_OLIVIA], key, sizeof(key));
 	(void)snprintf(line, sizeof(line), "staff add olivia --email "
-	    "olivia@example.org --key '%s' --role operator,approver,admin", key);
+	    "olivia@example.org --key '%s' --role operator,approver,admin",
+	    key);
 	setup_admin(&s, line);
 	story_end(&s);
 	story_login(&s, WHO_OLIVIA);
@@ -1072,11 +1078,14 @@ file_copy(const char *from, const char *to, mode_t mode)
 
 	if ((in = open(from, O_RDONLY | O_CLOEXEC)) == -1)
 		return -1;
-	if ((out = open(to, O_WRONLY | O_CREAT | O_EXCL | O_CLOEXEC, mode)) != -1) {
+	out = open(to, O_WRONLY | O_CREAT | O_EXCL | O_CLOEXEC, mode);
+	if (out != -1) {
 		while ((k = read(in, buf, sizeof(buf))) > 0 &&
 		    write(out, buf, (size_t)k) == k)
 			;
-		ok = k == 0 && close(out) == 0;
+		ok = k == 0;
+		if (close(out) != 0)
+			ok = 0;
 	}
 	close(in);
 	return ok ? 0 : -1;
@@ -1145,7 +1154,8 @@ write_bytes(const char *dir, const char *name, const void *p, size_t n)
 	FILE *f;
 
 	must((size_t)snprintf(path, sizeof(path), "%s/%s", dir, name) <
-	    sizeof(path) && (f = fopen(path, "w")) != NULL, "cannot write a file");
+	    sizeof(path) && (f = fopen(path, "w")) != NULL,
+	    "cannot write a file");
 	must(fwrite(p, 1, n, f) == n && fclose(f) == 0, "cannot write a file");
 }
 
@@ -1247,7 +1257,7 @@ LLVMFuzzerTestOneInput(const uint8_t *p, size_t n)
 	return 0;
 }
 
-/* ---- seeds: FUZZ_IPC_SEEDS=DIR fuzz_ipc ------------------------------------- */
+/* ---- seeds: FUZZ_IPC_SEEDS=DIR fuzz_ipc -------------------------------- */
 
 #define NIC_PATH	"/" FUZZ_NIC
 
@@ -1457,7 +1467,8 @@ seeds_write(const char *dir)
 		must((b = sbuf_new()) != NULL, "out of memory");
 		put_ok(sbuf_put_u8(b, seeds[i].mode));
 		seeds[i].make(b);
-		(void)snprintf(name, sizeof(name), "%02zu-%s", i, seeds[i].name);
+		(void)snprintf(name, sizeof(name), "%02zu-%s", i,
+		    seeds[i].name);
 		write_bytes(dir, name, sbuf_ptr(b), sbuf_len(b));
 		sbuf_free(b);
 	}

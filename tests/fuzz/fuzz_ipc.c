@@ -948,20 +948,28 @@ pub_line(const struct user *u, char *out, size_t outlen)
 	    outlen, "a key line too long");
 }
 
-/* Fixed keys (seeds carry logins signed by them) and each login. */
+/* u's key, fixed by n (seeds carry logins signed by it). */
+static void
+user_key(struct user *u, int n)
+{
+	uint8_t seed[crypto_sign_SEEDBYTES];
+
+	memset(seed, 'k' + n, sizeof(seed));
+	crypto_sign_seed_keypair(u->pk, u->sk, seed);
+	memcpy(u->blob, "\0\0\0\x0bssh-ed25519\0\0\0\x20", 19);
+	memcpy(u->blob + 19, u->pk, 32);
+}
+
+/* Each user's key and login. */
 static void
 users_make(void)
 {
-	uint8_t seed[crypto_sign_SEEDBYTES];
 	struct user *u;
 	int i;
 
 	for (i = WHO_ROOT; i < WHO_N; i++) {
 		u = &users[i];
-		memset(seed, 'k' + i, sizeof(seed));
-		crypto_sign_seed_keypair(u->pk, u->sk, seed);
-		memcpy(u->blob, "\0\0\0\x0bssh-ed25519\0\0\0\x20", 19);
-		memcpy(u->blob + 19, u->pk, 32);
+		user_key(u, i);
 		must((u->login = sbuf_new()) != NULL, "out of memory");
 		msg_auth(u->login, u, u->name, 1);
 	}
@@ -1428,6 +1436,23 @@ seed_second_login(struct sbuf *b)
 	msg_text(b, IPC_STAT, "/inbox");
 }
 
+/* root's key replaced by root: the requests after it are refused. */
+static void
+seed_key_replaced(struct sbuf *b)
+{
+	struct user spare = { .name = "spare" };
+	char key[256], line[320];
+
+	user_key(&spare, WHO_N);
+	pub_line(&spare, key, sizeof(key));
+	(void)snprintf(line, sizeof(line), "staff key root --key '%s'", key);
+	msg_text(b, IPC_ADMIN, line);
+	msg_text(b, IPC_STAT, "/inbox");
+	msg_open(b, "/inbox/dsa.txt", SSH_FXF_READ);
+	msg_text(b, IPC_REMOVE, "/inbox/dsa.txt");
+	msg_text(b, IPC_ADMIN, "status");
+}
+
 struct seed {
 	const char	*name;
 	uint8_t		 mode;
@@ -1454,6 +1479,7 @@ static const struct seed seeds[] = {
 	{ "out-of-turn", WHO_NOBODY, seed_out_of_turn },
 	{ "out-of-turn-root", WHO_ROOT, seed_out_of_turn },
 	{ "second-login", WHO_ROOT, seed_second_login },
+	{ "key-replaced", WHO_ROOT, seed_key_replaced },
 };
 
 static void

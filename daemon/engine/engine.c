@@ -76,8 +76,7 @@ handler_for(uint32_t type)
 	return NULL;
 }
 
-/* Ends session i: why is logged, NULL for a session that simply went. */
-static void
+void
 conn_drop(struct engine *e, size_t i, const char *why)
 {
 	struct conn *c = e->conns[i];
@@ -92,8 +91,7 @@ conn_drop(struct engine *e, size_t i, const char *why)
 	e->conns[i] = e->conns[--e->nconns];
 }
 
-/* A new session on fd (taken, even on failure). */
-static int
+int
 conn_add(struct engine *e, int fd, const char *peer)
 {
 	struct conn *c;
@@ -210,10 +208,7 @@ conn_interjection(struct engine *e, struct conn *c, uint32_t type,
 	return conn_request(e, c, type, req, 1);
 }
 
-/* What poll said of c: a request read (one request, one reply; while an
- * answer is going out, only a re-key's signature), then as much of the
- * answer as the socket takes. */
-static int
+int
 conn_service(struct engine *e, struct conn *c, short revents, struct sbuf *b)
 {
 	uint32_t type;

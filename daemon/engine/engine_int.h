@@ -143,6 +143,20 @@ int engine_open(const char *dir, const struct sluice_config *cfg, int ctl,
     struct ipc_shared *sh, struct engine **out);
 void engine_close(struct engine *e);
 
+/* engine.c: the poll loop's steps for one session (the fuzz target,
+ * tests/fuzz/fuzz_ipc.c, drives them without poll). conn_add() takes fd,
+ * even on failure, as a new session from peer: e->conns[e->nconns - 1].
+ * conn_service() does what poll said of c (revents): reads a request, only
+ * once its last answer is all out (one request, one reply; while it goes
+ * out, only a re-key's IPC_HOSTSIGN, answered ahead of it), runs it, and
+ * writes as much of the answer as the socket takes; non-zero means c must
+ * go. conn_drop() ends session i: why is logged, NULL for a session that
+ * simply went. */
+int conn_add(struct engine *e, int fd, const char *peer);
+int conn_service(struct engine *e, struct conn *c, short revents,
+    struct sbuf *b);
+void conn_drop(struct engine *e, size_t i, const char *why);
+
 /* fileops.c: ends every open file of c (a download is recorded as it
  * stands, an unfinished upload removed). */
 void conn_close_all(struct engine *e, struct conn *c);

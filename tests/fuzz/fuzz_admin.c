@@ -26,7 +26,7 @@
 int LLVMFuzzerTestOneInput(const uint8_t *data, size_t size);
 
 static struct store *st;
-static char dir[64];
+static char dir[96];
 static uint8_t master[32];
 static int64_t root_id;
 static unsigned long calls;
@@ -49,6 +49,17 @@ cleanup(void)
 	}
 }
 
+/* $TMPDIR if set and short (scripts/fuzz gives each run one of its own and
+ * removes it, however the run ends: libFuzzer interrupted or crashed runs
+ * no exit handler), else /tmp. */
+static const char *
+tmp_base(void)
+{
+	const char *t = getenv("TMPDIR");
+
+	return t != NULL && t[0] == '/' && strlen(t) < 64 ? t : "/tmp";
+}
+
 static void
 setup(void)
 {
@@ -58,7 +69,8 @@ setup(void)
 
 	if (sodium_init() < 0)
 		abort();
-	(void)snprintf(dir, sizeof(dir), "/tmp/sluice-fuzz-admin-XXXXXX");
+	(void)snprintf(dir, sizeof(dir), "%s/sluice-fuzz-admin-XXXXXX",
+	    tmp_base());
 	if (mkdtemp(dir) == NULL)
 		abort();
 	(void)snprintf(path, sizeof(path), "%s/inbox", dir);

@@ -25,7 +25,7 @@ int LLVMFuzzerTestOneInput(const uint8_t *data, size_t size);
 
 static struct store *st;
 static struct audit_anchor *anc;
-static char dir[64];
+static char dir[96];
 
 static void
 cleanup(void)
@@ -44,6 +44,17 @@ cleanup(void)
 	}
 }
 
+/* $TMPDIR if set and short (scripts/fuzz gives each run one of its own and
+ * removes it, however the run ends: libFuzzer interrupted or crashed runs
+ * no exit handler), else /tmp. */
+static const char *
+tmp_base(void)
+{
+	const char *t = getenv("TMPDIR");
+
+	return t != NULL && t[0] == '/' && strlen(t) < 64 ? t : "/tmp";
+}
+
 /* A store with one entry, its key, and the line it signs checked. */
 static void
 setup(void)
@@ -52,7 +63,8 @@ setup(void)
 	enum anchor_start how;
 	struct audit_head h;
 
-	(void)snprintf(dir, sizeof(dir), "/tmp/sluice-fuzz-head-XXXXXX");
+	(void)snprintf(dir, sizeof(dir), "%s/sluice-fuzz-head-XXXXXX",
+	    tmp_base());
 	if (sodium_init() < 0 || mkdtemp(dir) == NULL)
 		abort();
 	(void)snprintf(path, sizeof(path), "%s/sluice.db", dir);

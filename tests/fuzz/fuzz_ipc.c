@@ -84,7 +84,9 @@ struct user {
 	uint8_t		 pk[crypto_sign_PUBLICKEYBYTES];
 	uint8_t		 sk[crypto_sign_SECRETKEYBYTES];
 	uint8_t		 blob[51];	/* string "ssh-ed25519", string pk */
-	struct sbuf	*login;		/* its final IPC_AUTH, framed */
+	struct sbuf	*kex;		/* IPC_HOSTSIGN of FUZZ_SID, framed */
+	struct sbuf	*auth;		/* its final IPC_AUTH, framed */
+	struct sbuf	*login;		/* kex then auth: a whole login */
 };
 
 static struct user users[WHO_N] = {
@@ -419,6 +421,23 @@ check_auth(struct track *t, const struct sbuf *req, struct sbuf *rep)
 	t->proved = 1;
 }
 
+/* IPC_HOSTSIGN's answer: string (string "ssh-ed25519", string signature
+ * of 64 bytes), nothing after. */
+static void
+check_hostsign(struct sbuf *rep)
+{
+	const uint8_t *p, *sig;
+	size_t n, siglen;
+	struct sbuf b;
+
+	must(sbuf_get_string_direct(rep, &p, &n) == 0 && sbuf_len(rep) == 0,
+	    "a malformed HOSTSIGN answer");
+	sbuf_view(&b, p, n);
+	must(get_word(&b, "ssh-ed25519") &&
+	    sbuf_get_string_direct(&b, &sig, &siglen) == 0 && siglen == 64 &&
+	    sbuf_len(&b) == 0, "a HOSTSIGN answer that is no signature blob");
+}
+
 /* IPC_ADMIN's answer: u32 exit status, string stdout, string stderr; a
  * refusal says why, in whole lines. */
 static void
@@ -506,6 +525,21 @@ check_file(struct sess *s, struct track *t, uint32_t type, struct sbuf *rep)
 		t->dirty = 1;
 }
 
+/* IPC_ROOM's answer: u32 status, string message, u64 end granted. */
+static void
+check_room(struct sbuf *rep)
+{
+	const uint8_t *msg;
+	uint32_t status;
+	uint64_t end;
+	size_t n;
+
+	must(sbuf_get_u32(rep, &status) == 0 &&
+	    sbuf_get_string_direct(rep, &msg, &n) == 0 && sftp_status(status) &&
+	    sbuf_get_u64(rep, &end) == 0 && sbuf_len(rep) == 0,
+	    "a malformed ROOM answer");
+}
+
 /* FUZZ_IPC_TRACE=1: each answer's type and first bytes on stderr, to see
  * what a seed reaches. */
 static void
@@ -546,8 +580,8 @@ answer(struct sess *s, struct track *t, uint32_t type)
 	    "descriptor");
 	must(s->got_fd == -1 || rtype == IPC_OPEN,
 	    "a descriptor with an answer other than OPEN's");
-	must(t->proved || rtype == IPC_AUTH || rtype == IPC_AUTHFAIL,
-	    "a request answered before a proved login");
+	must(t->proved || rtype == IPC_AUTH || rtype == IPC_AUTHFAIL ||
+	    rtype == IPC_HOSTSIGN, "a request answered before a proved login");
 	if (rtype == IPC_AUTH)
 		check_auth(t, &req, s->msg);
 	else if (rtype == IPC_AUTHFAIL)
@@ -555,6 +589,10 @@ answer(struct sess *s, struct track *t, uint32_t type)
 		    sbuf_len(s->msg) == 0, "a malformed AUTHFAIL answer");
 	else if (rtype == IPC_ADMIN)
 		check_admin(s->msg);
+	else if (rtype == IPC_HOSTSIGN)
+		check_hostsign(s->msg);
+	else if (rtype == IPC_ROOM)
+		check_room(s->msg);
 	else if (rtype >= IPC_STAT && rtype <= IPC_REMOVE)
 		check_file(s, t, rtype, s->msg);
 	else
@@ -622,7 +660,9 @@ pump(struct sess *s, struct track *t, size_t fd_plan)
 }
 
 /* What holds at the end: a login the engine kept was proved, for its
- * user; nothing is left half answered. */
+ * user; nothing is left half answered, unless the engine dropped the
+ * session (one that sends a request while an answer is still going out is
+ * dropped there and then, ipc.h). */
 static void
 check_end(const struct sess *s, const struct track *t)
 {
@@ -630,7 +670,18 @@ check_end(const struct sess *s, const struct track *t)
 	    "the engine gave a connection an identity without a proof");
 	must(!s->was_authed || strcmp(s->was_user, t->user) == 0,
 	    "the engine gave a connection another user than the one proved");
-	must(sbuf_len(s->in) == 0, "half an answer at the end");
+	must(sbuf_len(s->in) == 0 || s->c == NULL, "half an answer at the end");
+}
+
+/* The exchange hashes the engine signed and the session identifiers that
+ * logged in: each login here signs FUZZ_SID again. */
+static void
+forget_kex(void)
+{
+	auth_ring_free(eng->seen);
+	auth_ring_free(eng->signed_kex);
+	eng->seen = NULL;
+	eng->signed_kex = NULL;
 }
 
 /* After each connection, the engine's memory of it, which the next one
@@ -642,8 +693,7 @@ check_end(const struct sess *s, const struct track *t)
 static void
 fresh_connection_state(void)
 {
-	auth_seen_free(eng->seen);
-	eng->seen = NULL;
+	forget_kex();
 	eng->next_open_id = 0;
 }
 
@@ -742,6 +792,19 @@ msg_auth(struct sbuf *out, const struct user *u, const char *user, int final)
 	sbuf_free(sig);
 }
 
+/* IPC_HOSTSIGN of FUZZ_SID: the key exchange whose hash the logins sign
+ * (the engine pins the first hash it signs as the session identifier). */
+static void
+msg_hostsign(struct sbuf *out)
+{
+	struct sbuf *b = sbuf_new();
+
+	must(b != NULL, "out of memory");
+	put_ok(sbuf_put_string(b, FUZZ_SID, 32));
+	frame(out, IPC_HOSTSIGN, b);
+	sbuf_free(b);
+}
+
 /* A request whose body is one string: STAT, READDIR, REMOVE, ADMIN. */
 static void
 msg_text(struct sbuf *out, uint32_t type, const char *text)
@@ -762,7 +825,21 @@ msg_open(struct sbuf *out, const char *path, uint32_t pflags)
 	must(b != NULL, "out of memory");
 	put_ok(sbuf_put_cstring(b, path));
 	put_ok(sbuf_put_u32(b, pflags));
+	put_ok(sbuf_put_u64(b, UINT64_MAX));	/* no size given */
 	frame(out, IPC_OPEN, b);
+	sbuf_free(b);
+}
+
+/* IPC_ROOM: a sealed upload's leave to write its plaintext up to want. */
+static void
+msg_room(struct sbuf *out, uint64_t id, uint64_t want)
+{
+	struct sbuf *b = sbuf_new();
+
+	must(b != NULL, "out of memory");
+	put_ok(sbuf_put_u64(b, id));
+	put_ok(sbuf_put_u64(b, want));
+	frame(out, IPC_ROOM, b);
 	sbuf_free(b);
 }
 
@@ -877,9 +954,11 @@ setup_upload(struct sess *s, const char *path, const char *plain, char *msg,
 {
 	struct sbuf *m = sbuf_new();
 	const uint8_t *prefix, *key;
+	uint8_t fkey[16];
 	uint64_t id, size, fdoff;
 	uint32_t flags;
 	size_t n;
+	int fd;
 
 	must(m != NULL, "out of memory");
 	msg_open(m, path, SSH_FXF_WRITE | SSH_FXF_CREAT | SSH_FXF_TRUNC);
@@ -892,9 +971,15 @@ setup_upload(struct sess *s, const char *path, const char *plain, char *msg,
 	    sbuf_get_u64(s->msg, &fdoff) == 0 &&
 	    sbuf_get_string_direct(s->msg, &key, &n) == 0 && n == 16 &&
 	    s->got_fd != -1, "setup: not a sealed upload");
-	seal_into(s->got_fd, key, plain);
-	close(s->got_fd);
+	fd = s->got_fd;
 	s->got_fd = -1;
+	memcpy(fkey, key, sizeof(fkey));
+	sbuf_reset(m);
+	msg_room(m, id, strlen(plain));
+	must(call(s, m) == (IPC_ROOM | IPC_REPLY) &&
+	    answer_status(s, 0, msg, msglen) == 0, "setup: no room");
+	seal_into(fd, fkey, plain);
+	close(fd);
 	sbuf_reset(m);
 	msg_close(m, id, 0, 1, plain);
 	must(call(s, m) == (IPC_CLOSE | IPC_REPLY) &&
@@ -908,7 +993,10 @@ story_login(struct sess *s, enum who who)
 	char msg[256];
 
 	sess_open(s);
-	must(call(s, users[who].login) == (IPC_AUTH | IPC_REPLY) &&
+	forget_kex();		/* every login signs FUZZ_SID */
+	must(call(s, users[who].kex) == (IPC_HOSTSIGN | IPC_REPLY),
+	    "setup: the key exchange not signed");
+	must(call(s, users[who].auth) == (IPC_AUTH | IPC_REPLY) &&
 	    answer_status(s, 0, msg, sizeof(msg)) == 0, "setup: login refused");
 }
 
@@ -970,8 +1058,14 @@ users_make(void)
 	for (i = WHO_ROOT; i < WHO_N; i++) {
 		u = &users[i];
 		user_key(u, i);
-		must((u->login = sbuf_new()) != NULL, "out of memory");
-		msg_auth(u->login, u, u->name, 1);
+		must((u->kex = sbuf_new()) != NULL &&
+		    (u->auth = sbuf_new()) != NULL &&
+		    (u->login = sbuf_new()) != NULL, "out of memory");
+		msg_hostsign(u->kex);
+		msg_auth(u->auth, u, u->name, 1);
+		put_ok(sbuf_put(u->login, sbuf_ptr(u->kex), sbuf_len(u->kex)));
+		put_ok(sbuf_put(u->login, sbuf_ptr(u->auth),
+		    sbuf_len(u->auth)));
 	}
 }
 
@@ -1344,6 +1438,7 @@ seed_inbox(struct sbuf *b)
 {
 	msg_open(b, "/inbox/notes.txt", SSH_FXF_WRITE | SSH_FXF_CREAT |
 	    SSH_FXF_TRUNC);
+	msg_room(b, 1, strlen(FUZZ_PLAIN));
 	msg_close(b, 1, 0, 1, FUZZ_PLAIN);
 	msg_text(b, IPC_STAT, "/inbox/notes.txt");
 	msg_open(b, "/inbox/notes.txt", SSH_FXF_READ);
@@ -1359,6 +1454,7 @@ seed_stage(struct sbuf *b)
 	msg_text(b, IPC_READDIR, "/stage" NIC_PATH);
 	msg_open(b, "/stage" NIC_PATH "/more.csv", SSH_FXF_WRITE |
 	    SSH_FXF_CREAT | SSH_FXF_TRUNC);
+	msg_room(b, 1, strlen(FUZZ_PLAIN));
 	msg_close(b, 1, 0, 1, FUZZ_PLAIN);
 	msg_open(b, "/stage" NIC_PATH "/left.csv", SSH_FXF_WRITE);
 	msg_close(b, 2, 0, 0, FUZZ_PLAIN);

@@ -101,6 +101,66 @@ sealed_room(struct engine *e, const struct conn *c, struct open_file *of,
 	return sluice_why(why, whylen, SLUICE_EDENIED, SEALED_NO_ROOM);
 }
 
+/* The size of of's file on disk: 0, or non-zero when it cannot be read. */
+static int
+upload_size(const struct open_file *of, uint64_t *size)
+{
+	struct stat st;
+	int r;
+
+	r = of->kind == OPEN_STAGE_UPLOAD ? fstat(of->pn_fd, &st) :
+	    stat(of->tmp_path, &st);
+	if (r != 0)
+		return SLUICE_EIO;
+	*size = (uint64_t)st.st_size;
+	return 0;
+}
+
+/* The most of's file may hold on disk: the payload of its granted end. */
+static uint64_t
+granted_size(const struct open_file *of)
+{
+	uint64_t n = age_payload_size(of->room_end);
+
+	return n == 0 || n > UINT64_MAX - SEALED_SLACK ? UINT64_MAX :
+	    n + SEALED_SLACK;
+}
+
+/* The upload's path as the client named it. */
+static void
+upload_path(const struct open_file *of, char *out, size_t outlen)
+{
+	if (of->kind == OPEN_STAGE_UPLOAD)
+		(void)snprintf(out, outlen, "/stage/%s/%s", of->nic, of->name);
+	else
+		(void)snprintf(out, outlen, "/inbox/%s", of->name);
+}
+
+int
+sealed_overrun(struct engine *e, const struct conn *c, struct open_file *of,
+    char *why, size_t whylen)
+{
+	char path[STORE_NIC_MAX + STORE_TEXT_MAX + 16];
+	uint64_t size = 0, most = granted_size(of);
+
+	if ((of->kind != OPEN_INBOX_WRITE && of->kind != OPEN_STAGE_UPLOAD) ||
+	    of->overrun || upload_size(of, &size) != 0 || size <= most)
+		return 0;
+	of->overrun = 1;
+	/* emptied now: the session may hold the file open after its drop */
+	(void)(of->kind == OPEN_STAGE_UPLOAD ? ftruncate(of->pn_fd, 0) :
+	    truncate(of->tmp_path, 0));
+	upload_path(of, path, sizeof(path));
+	engine_audit(e, c->who.user, of->kind == OPEN_STAGE_UPLOAD ?
+	    "extract stage" : "inbox put", of->kind == OPEN_STAGE_UPLOAD ?
+	    of->nic : of->name, "refused", "upload to %s => %llu bytes "
+	    "written, past the %llu bytes its grant allows: session dropped",
+	    path, (unsigned long long)size, (unsigned long long)most);
+	return sluice_why(why, whylen, SLUICE_EDENIED, "upload to %s wrote "
+	    "%llu bytes, past the %llu bytes its grant allows", path,
+	    (unsigned long long)size, (unsigned long long)most);
+}
+
 void
 sealed_inbox_ref(struct engine *e, const struct conn *c,
     struct inbox_ref *ref)

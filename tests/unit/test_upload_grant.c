@@ -6,8 +6,8 @@
  *   - an upload written past its grant without asking (IPC_ROOM) drops the
  *     session at its next request, or at the engine's once-a-second check
  *     when it asks nothing: the upload removed, the refusal audited;
- *   - the grants of uploads under way are subtracted from the disk's room
- *     before another is granted.
+ *   - the grants of uploads under way, not yet written, are subtracted
+ *     from the disk's room before another is granted.
  * Every wait is for an event (a reply, or the socket's EOF).
  */
 #define _XOPEN_SOURCE 700	/* nftw */
@@ -135,6 +135,16 @@ host_pk_load(void)
 	sshkey_pub_free(k);
 }
 
+/* Free bytes of the data directory's file system now. */
+static uint64_t
+free_now(void)
+{
+	struct statvfs sv;
+
+	ck_assert_int_eq(statvfs(tmp, &sv), 0);
+	return (uint64_t)sv.f_bavail * (uint64_t)sv.f_frsize;
+}
+
 static void
 setup_with(int64_t reserve, int64_t inbox_max)
 {
@@ -152,7 +162,10 @@ setup_with(int64_t reserve, int64_t inbox_max)
 	ck_assert_int_eq(init_run(data, "admin", pub, 0, NULL), 0);
 	ck_assert_msg(config_load(data, &cfg, why, sizeof(why)) == 0, "%s", why);
 	host_pk_load();
-	cfg.policy.inbox_reserve_bytes = reserve;
+	/* below 0: that many bytes of room past the reserve, as the disk
+	 * stands now */
+	cfg.policy.inbox_reserve_bytes = reserve >= 0 ? reserve :
+	    (int64_t)free_now() + reserve;
 	cfg.policy.inbox_max_bytes = inbox_max;
 	ck_assert_ptr_nonnull(sh = ipc_shared_create());
 	ck_assert_int_eq(socketpair(AF_UNIX, SOCK_STREAM, 0, sv), 0);
@@ -514,9 +527,50 @@ START_TEST(within_grant_kept)
 }
 END_TEST
 
+
+
+/* Room for one 8 MiB grant and a half (12 MiB past the reserve: drift of
+ * the disk of up to 4 MiB either way changes nothing): the first upload
+ * gets its step, the second is refused the same step, as the first's
+ * grant is spoken for though nothing of it was written. */
+START_TEST(grants_not_overcommitted)
+{
+	uint64_t end = 0;
+	char msg[256], want[512];
+	struct upload a, b;
+	int s;
+
+	s = login();
+	a = upload_open(s, "/inbox/a.csv", NO_SIZE);
+	b = upload_open(s, "/inbox/b.csv", NO_SIZE);
+	ck_assert_uint_eq(a.status, 0);
+	ck_assert_uint_eq(b.status, 0);
+	ck_assert_uint_eq(room(s, a.id, STEP, &end, msg, sizeof(msg)), 0);
+	ck_assert_uint_eq(end, STEP);
+	ck_assert_uint_eq(room(s, b.id, STEP, &end, msg, sizeof(msg)), 3);
+	ck_assert_str_eq(msg, NO_ROOM);
+	close(a.fd);
+	close(b.fd);
+	close(s);
+	(void)snprintf(want, sizeof(want), "admin|inbox put|b.csv|refused|"
+	    "upload to /inbox/b.csv at 8388608 bytes => less than the reserve "
+	    "of %lld bytes would stay free\nadmin|inbox put|a.csv|abandoned|"
+	    "the connection ended before a.csv was closed; nothing was kept\n",
+	    (long long)cfg.policy.inbox_reserve_bytes);
+	expect_uploads(want);
+}
+END_TEST
+
+static void
+setup_tight(void)
+{
+	setup_with(-(int64_t)(12 * MIB), 0);
+}
+
 static Suite *
 suite(void)
 {
+	TCase *tight = tcase_create("tight disk");
 	Suite *s = suite_create("upload_grant");
 	TCase *tc = tcase_create("lying session");
 
@@ -526,6 +580,10 @@ suite(void)
 	tcase_add_test(tc, overrun_dropped_unasked);
 	tcase_add_test(tc, within_grant_kept);
 	suite_add_tcase(s, tc);
+	tcase_add_checked_fixture(tight, setup_tight, teardown);
+	tcase_set_timeout(tight, 60);
+	tcase_add_test(tight, grants_not_overcommitted);
+	suite_add_tcase(s, tight);
 	return s;
 }
 

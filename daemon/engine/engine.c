@@ -228,6 +228,7 @@ static void
 conns_service(struct engine *e, const struct pollfd *pfd, size_t n,
     struct sbuf *b)
 {
+	char why[256];
 	size_t i;
 	int r;
 
@@ -235,6 +236,11 @@ conns_service(struct engine *e, const struct pollfd *pfd, size_t n,
 	for (i = n; i > 0; i--) {
 		if (pfd[i - 1].revents == 0)
 			continue;
+		/* the grants checked before a session is heard (sealed.c) */
+		if (conn_overrun(e, e->conns[i - 1], why, sizeof(why)) != 0) {
+			conn_drop(e, i - 1, why);
+			continue;
+		}
 		if ((r = conn_service(e, e->conns[i - 1], pfd[i - 1].revents,
 		    b)) != 0)
 			conn_drop(e, i - 1, r == SLUICE_EIO ? NULL :
@@ -252,6 +258,22 @@ conns_expire(struct engine *e, uint64_t now)
 		if (ipc_peer_late(e->conns[i - 1]->io, now))
 			conn_drop(e, i - 1, "a message left unfinished for "
 			    "too long");
+}
+
+/* Once a second, every session's uploads against their grants: a session
+ * that writes past one and never asks again is dropped all the same. */
+static void
+conns_police(struct engine *e, uint64_t now)
+{
+	char why[256];
+	size_t i;
+
+	if (now < e->next_police_ms)
+		return;
+	e->next_police_ms = now + 1000;
+	for (i = e->nconns; i > 0; i--)
+		if (conn_overrun(e, e->conns[i - 1], why, sizeof(why)) != 0)
+			conn_drop(e, i - 1, why);
 }
 
 enum { PFD_CTL, PFD_MAIL, PFD_CONNS };
@@ -305,6 +327,7 @@ engine_poll_once(struct engine *e, struct sbuf *b)
 		mail_worker_input(e);
 	conns_service(e, pfd + PFD_CONNS, n - PFD_CONNS, b);
 	conns_expire(e, sluice_monotonic_ms());
+	conns_police(e, sluice_monotonic_ms());
 }
 
 /* Once the store is open: the control socket, an engine restarted said

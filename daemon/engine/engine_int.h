@@ -84,6 +84,7 @@ struct open_file {
 	uint64_t	 expect;
 	uint64_t	 room_end;
 	int		 room_refused;
+	int		 overrun;	/* wrote past its grant: dropped, audited */
 };
 
 struct conn {
@@ -124,6 +125,7 @@ struct engine {
 	size_t		 nconns;
 	uint64_t	 next_open_id;
 	int64_t		 last_schedule;
+	uint64_t	 next_police_ms;	/* uploads' sizes checked (engine.c) */
 	int64_t		 next_mail;	/* earliest retry queued; 0 = none */
 	struct mail_run	*mail_run;	/* sendmail worker under way; NULL */
 	int64_t		 published_at;	/* last write of the site; 0 = none */
@@ -160,6 +162,10 @@ void conn_drop(struct engine *e, size_t i, const char *why);
 /* fileops.c: ends every open file of c (a download is recorded as it
  * stands, an unfinished upload removed). */
 void conn_close_all(struct engine *e, struct conn *c);
+/* fileops.c: 0, or SLUICE_EDENIED with why when a sealed upload of c is
+ * larger on disk than its grant allows (sealed_overrun()): the caller
+ * drops c, whose close removes the upload. */
+int conn_overrun(struct engine *e, struct conn *c, char *why, size_t whylen);
 
 /* identity.c: reads c's identity again by its login key, before every
  * request of a logged-in session (docs/design.md section 6: roles and the
@@ -263,6 +269,17 @@ void sealed_forget(struct open_file *of);
 #define SEALED_NO_ROOM	"not enough free space on the server for this upload"
 int sealed_room(struct engine *e, const struct conn *c, struct open_file *of,
     uint64_t want, uint64_t *end, char *why, size_t whylen);
+/* sealed.c: the engine's own check of a grant (a session may lie about
+ * asking): 0 while of's file on disk is no larger than the payload of its
+ * granted end (age_payload_size(of->room_end)) and SEALED_SLACK; else the
+ * file is emptied, the refusal audited, of->overrun set and SLUICE_EDENIED
+ * returned with why, one line for the log. An honest session's file never
+ * passes the payload of its grant (it asks before it seals past it, and
+ * dwrite writes only what was sealed); the slack, one dwrite block, only
+ * spares a session a racing measure of a block in flight. */
+#define SEALED_SLACK	(1024u * 1024)
+int sealed_overrun(struct engine *e, const struct conn *c,
+    struct open_file *of, char *why, size_t whylen);
 /* c's staff member's inbox, for inbox.h. */
 struct inbox_ref;
 void sealed_inbox_ref(struct engine *e, const struct conn *c,

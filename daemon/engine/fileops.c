@@ -611,11 +611,24 @@ conn_close_all(struct engine *e, struct conn *c)
 		if (c->opens[i].kind == OPEN_DOWNLOAD)
 			lost_download(e, c, &c->opens[i]);
 		else if ((c->opens[i].kind == OPEN_CERT_UPLOAD ||
-		    sealed_kind(c->opens[i].kind)) && !c->opens[i].room_refused)
+		    sealed_kind(c->opens[i].kind)) &&
+		    !c->opens[i].room_refused && !c->opens[i].overrun)
 			(void)upload_abandoned(e, c, &c->opens[i], why,
 			    sizeof(why));
 		open_forget(&c->opens[i]);
 	}
+}
+
+int
+conn_overrun(struct engine *e, struct conn *c, char *why, size_t whylen)
+{
+	size_t i;
+
+	for (i = 0; i < CONN_MAX_OPENS; i++)
+		if (sealed_kind(c->opens[i].kind) &&
+		    sealed_overrun(e, c, &c->opens[i], why, whylen) != 0)
+			return SLUICE_EDENIED;
+	return 0;
 }
 
 /* Removes a file of the staff member's own inbox; SLUICE_EDENIED for any

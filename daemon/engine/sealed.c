@@ -41,6 +41,41 @@ disk_room(const char *dir, int64_t reserve)
 	return avail > keep ? avail - keep : 0;
 }
 
+static int upload_size(const struct open_file *of, uint64_t *size);
+
+/* Bytes granted to the sealed uploads under way (all sessions) that are not
+ * on the disk yet: they are spoken for, and not room for another grant. */
+static uint64_t
+outstanding(const struct engine *e)
+{
+	const struct open_file *of;
+	uint64_t n = 0, size, g;
+	size_t i, k;
+
+	for (i = 0; i < e->nconns; i++)
+		for (k = 0; k < CONN_MAX_OPENS; k++) {
+			of = &e->conns[i]->opens[k];
+			if ((of->kind != OPEN_INBOX_WRITE &&
+			    of->kind != OPEN_STAGE_UPLOAD) || of->room_end == 0 ||
+			    upload_size(of, &size) != 0)
+				continue;
+			g = age_payload_size(of->room_end);
+			if (g > size && n <= UINT64_MAX - (g - size))
+				n += g - size;
+		}
+	return n;
+}
+
+/* The disk's room less what is already granted. */
+static uint64_t
+free_room(struct engine *e)
+{
+	uint64_t room = disk_room(e->dir, e->cfg->policy.inbox_reserve_bytes);
+	uint64_t held = outstanding(e);
+
+	return room > held ? room - held : 0;
+}
+
 /* Audits an upload the disk's reserve refused; how says when ("" at OPEN,
  * " of N bytes" for the size the client gave, " at N bytes" as it grew). */
 static void
@@ -66,7 +101,7 @@ static int
 room_at_open(struct engine *e, const struct conn *c, const struct open_file *of,
     enum open_kind kind, uint32_t *status, char *why, size_t whylen)
 {
-	uint64_t room = disk_room(e->dir, e->cfg->policy.inbox_reserve_bytes);
+	uint64_t room = free_room(e);
 	char how[40] = "";
 
 	if (room > 0 && (of->expect == UINT64_MAX || of->expect <= room))
@@ -83,12 +118,12 @@ int
 sealed_room(struct engine *e, const struct conn *c, struct open_file *of,
     uint64_t want, uint64_t *end, char *why, size_t whylen)
 {
-	uint64_t room = disk_room(e->dir, e->cfg->policy.inbox_reserve_bytes);
+	uint64_t room = free_room(e);
 	uint64_t step = room < SEALED_ROOM_STEP ? room : SEALED_ROOM_STEP;
 	char how[40];
 
-	/* What the upload wrote so far is no longer free: room is what the
-	 * disk can take beyond it. */
+	/* What the uploads wrote so far is no longer free, and what they were
+	 * granted and did not write yet is spoken for (free_room()). */
 	if (of->room_end <= UINT64_MAX - step && want <= of->room_end + step) {
 		of->room_end += step;
 		*end = of->room_end;
@@ -99,6 +134,66 @@ sealed_room(struct engine *e, const struct conn *c, struct open_file *of,
 	room_audit(e, c, of, of->kind, how);
 	of->room_refused = 1;
 	return sluice_why(why, whylen, SLUICE_EDENIED, SEALED_NO_ROOM);
+}
+
+/* The size of of's file on disk: 0, or non-zero when it cannot be read. */
+static int
+upload_size(const struct open_file *of, uint64_t *size)
+{
+	struct stat st;
+	int r;
+
+	r = of->kind == OPEN_STAGE_UPLOAD ? fstat(of->pn_fd, &st) :
+	    stat(of->tmp_path, &st);
+	if (r != 0)
+		return SLUICE_EIO;
+	*size = (uint64_t)st.st_size;
+	return 0;
+}
+
+/* The most of's file may hold on disk: the payload of its granted end. */
+static uint64_t
+granted_size(const struct open_file *of)
+{
+	uint64_t n = age_payload_size(of->room_end);
+
+	return n == 0 || n > UINT64_MAX - SEALED_SLACK ? UINT64_MAX :
+	    n + SEALED_SLACK;
+}
+
+/* The upload's path as the client named it. */
+static void
+upload_path(const struct open_file *of, char *out, size_t outlen)
+{
+	if (of->kind == OPEN_STAGE_UPLOAD)
+		(void)snprintf(out, outlen, "/stage/%s/%s", of->nic, of->name);
+	else
+		(void)snprintf(out, outlen, "/inbox/%s", of->name);
+}
+
+int
+sealed_overrun(struct engine *e, const struct conn *c, struct open_file *of,
+    char *why, size_t whylen)
+{
+	char path[STORE_NIC_MAX + STORE_TEXT_MAX + 16];
+	uint64_t size = 0, most = granted_size(of);
+
+	if ((of->kind != OPEN_INBOX_WRITE && of->kind != OPEN_STAGE_UPLOAD) ||
+	    of->overrun || upload_size(of, &size) != 0 || size <= most)
+		return 0;
+	of->overrun = 1;
+	/* emptied now: the session may hold the file open after its drop */
+	(void)(of->kind == OPEN_STAGE_UPLOAD ? ftruncate(of->pn_fd, 0) :
+	    truncate(of->tmp_path, 0));
+	upload_path(of, path, sizeof(path));
+	engine_audit(e, c->who.user, of->kind == OPEN_STAGE_UPLOAD ?
+	    "extract stage" : "inbox put", of->kind == OPEN_STAGE_UPLOAD ?
+	    of->nic : of->name, "refused", "upload to %s => %llu bytes "
+	    "written, past the %llu bytes its grant allows: session dropped",
+	    path, (unsigned long long)size, (unsigned long long)most);
+	return sluice_why(why, whylen, SLUICE_EDENIED, "upload to %s wrote "
+	    "%llu bytes, past the %llu bytes its grant allows", path,
+	    (unsigned long long)size, (unsigned long long)most);
 }
 
 void

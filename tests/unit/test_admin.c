@@ -3,6 +3,8 @@
  * store in a temp dir. The store API is used directly only to seed the first
  * admin (as `sluiced init` does) and to read row counts and audit entries.
  */
+#define _GNU_SOURCE	/* O_DIRECT */
+
 #include <check.h>
 #include <dirent.h>
 #include <fcntl.h>
@@ -1698,6 +1700,9 @@ START_TEST(stage_sealed_upload)
 	struct answer a;
 
 	(void)sealed_payload(data, key, &sl);
+	/* O_DIRECT left on by a session that skipped dwrite_finish() */
+	ck_assert_int_eq(fcntl(sl.fd, F_SETFL, fcntl(sl.fd, F_GETFL) |
+	    O_DIRECT), 0);
 	a = stage_sealed_as("appr", "cohort.csv", &sl);
 	ck_assert_int_eq(a.status, 1);
 	ck_assert_str_eq(a.err, "permission denied: 'extract stage' needs "

@@ -1,5 +1,8 @@
 /* release.c: extracts, releases and deletion certificates
  * (docs/design.md section 4). */
+#define _GNU_SOURCE	/* O_DIRECT */
+
+#include <fcntl.h>
 #include <stdio.h>
 #include <stdlib.h>
 #include <string.h>
@@ -91,6 +94,17 @@ stage_from_inbox(struct admin_call *c, const char *file,
 	return 0;
 }
 
+/* The session's descriptor is a dup of fd, sharing its flags: one that
+ * skipped dwrite_finish() left O_DIRECT on, and reads would fail. */
+static void
+direct_off(int fd)
+{
+	int fl = fcntl(fd, F_GETFL);
+
+	if (fl != -1 && (fl & O_DIRECT))
+		(void)fcntl(fd, F_SETFL, fl & ~O_DIRECT);
+}
+
 /* The extract an upload to /stage/NIC/NAME sealed as it arrived. */
 static int
 stage_sealed(struct admin_call *c, struct staged_extract *st)
@@ -99,6 +113,7 @@ stage_sealed(struct admin_call *c, struct staged_extract *st)
 	char why[256] = "";
 	int r;
 
+	direct_off(sl->fd);
 	r = package_commit_sealed(c->ctx->master_key, sl->pn, sl->fd, sl->key,
 	    sl->plain_size, sl->sha256, st, why, sizeof(why));
 	sl->pn = NULL;		/* committed or dropped: taken either way */

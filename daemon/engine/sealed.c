@@ -28,15 +28,18 @@
 #include "sluice/log.h"
 
 /* Bytes the filesystem of DIR can take while it keeps reserve bytes free;
- * UINT64_MAX when it cannot tell. */
+ * none when it cannot tell (an upload is then refused: never open). */
 static uint64_t
 disk_room(const char *dir, int64_t reserve)
 {
 	struct statvfs sv;
 	uint64_t avail, keep = reserve > 0 ? (uint64_t)reserve : 0;
 
-	if (statvfs(dir, &sv) != 0)
-		return UINT64_MAX;
+	if (statvfs(dir, &sv) != 0) {
+		log_warnx("cannot tell the free space of %s: %s: uploads "
+		    "refused", dir, strerror(errno));
+		return 0;
+	}
 	avail = (uint64_t)sv.f_bavail * (uint64_t)sv.f_frsize;
 	return avail > keep ? avail - keep : 0;
 }

@@ -47,6 +47,7 @@ struct child {
 	pid_t	 pid;		/* 0: free slot */
 	int	 auth_fd;	/* read end; -1 once authenticated */
 	int	 authed;	/* it said so on auth_fd */
+	int	 ended;		/* killed at the engine's word (logged) */
 	struct netaddr src;	/* the client's address */
 };
 
@@ -359,7 +360,8 @@ engine_message(struct server *sv, uint32_t type, struct sbuf *b)
 		return SLUICE_EPROTO;
 	if ((r = end_session_parse(b, &pid, &reason)) != 0)
 		return r;
-	(void)end_session_kill(pid, reason, is_session, sv);
+	if (end_session_kill(pid, reason, is_session, sv) == 0)
+		child_by_pid(sv, pid)->ended = 1;
 	free(reason);
 	return 0;
 }
@@ -437,6 +439,22 @@ engine_gone(struct server *sv)
 			(void)kill(sv->children[i].pid, SIGTERM);
 }
 
+/* A session child reaped: no longer a startup nor a session; 1 when it
+ * was killed at the engine's word (logged then). */
+static int
+child_reaped(struct server *sv, struct child *c, int status)
+{
+	int ended = c->ended;
+
+	child_authed(sv, c);
+	child_penalise(sv, c, status);
+	c->pid = 0;
+	c->authed = 0;
+	c->ended = 0;
+	sv->nchildren--;
+	return ended;
+}
+
 static void
 reap(struct server *sv)
 {
@@ -450,13 +468,9 @@ reap(struct server *sv)
 			engine_gone(sv);
 			continue;
 		}
-		if ((c = child_by_pid(sv, pid)) != NULL) {
-			child_authed(sv, c);
-			child_penalise(sv, c, status);
-			c->pid = 0;
-			c->authed = 0;
-			sv->nchildren--;
-		}
+		if ((c = child_by_pid(sv, pid)) != NULL &&
+		    child_reaped(sv, c, status))
+			continue;
 		if (WIFSIGNALED(status) && WTERMSIG(status) != SIGTERM &&
 		    WTERMSIG(status) != SIGALRM)
 			log_warnx("session %ld died of signal %d", (long)pid,

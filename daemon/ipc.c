@@ -307,13 +307,21 @@ struct ipc_peer {
 int
 ipc_peer_new(int fd, struct ipc_peer **out)
 {
-	struct ipc_peer *p;
 	int fl;
 
 	*out = NULL;
 	if ((fl = fcntl(fd, F_GETFL)) == -1 ||
 	    fcntl(fd, F_SETFL, fl | O_NONBLOCK) == -1)
 		return SLUICE_EIO;
+	return ipc_peer_new_shared(fd, out);
+}
+
+int
+ipc_peer_new_shared(int fd, struct ipc_peer **out)
+{
+	struct ipc_peer *p;
+
+	*out = NULL;
 	if ((p = calloc(1, sizeof(*p))) == NULL)
 		return SLUICE_ENOMEM;
 	if ((p->in = sbuf_new()) == NULL) {
@@ -393,7 +401,7 @@ peer_recv(struct ipc_peer *p, uint8_t *buf, size_t n, int hdr, size_t *got)
 	*got = 0;
 	msg_setup(&msg, &iov, buf, n, &cb);
 	do {
-		k = recvmsg(p->fd, &msg, MSG_CMSG_CLOEXEC);
+		k = recvmsg(p->fd, &msg, MSG_CMSG_CLOEXEC | MSG_DONTWAIT);
 	} while (k == -1 && errno == EINTR);
 	if (k == -1 && (errno == EAGAIN || errno == EWOULDBLOCK))
 		return 0;

@@ -16,7 +16,15 @@
  *
  * The parent hands each new session to the engine with IPC_NEW_SESSION on the
  * control socket (fd = the engine's end of a fresh socketpair; body: string
- * peer address "ip:port"). Everything else flows on that per-session socket,
+ * peer address "ip:port", u32 pid of the session process). When the engine
+ * drops a session for a reason (a protocol violation, an upload past its
+ * grant: not one that simply went), it tells the parent on the control
+ * socket, with no reply (IPC_END_SESSION: u32 pid, string reason); the
+ * parent kills that pid with SIGKILL if, and only if, it is one of its own
+ * live sessions (parent/endsession.h): a dropped session that ignores the
+ * end of its socket must not go on writing to the upload it holds. The
+ * engine never waits for the parent to read it: a message it cannot queue
+ * is logged and forgotten. Everything else flows on that per-session socket,
  * one request then one reply, the reply type being the request type | IPC_REPLY.
  * The parent also tells the engine, on the control socket and with no reply,
  * of each per-source penalty that begins (IPC_PENALTY: string source
@@ -150,6 +158,7 @@ enum ipc_type {
 	IPC_ADMIN_DATA,		/* engine -> session: a piece of an answer */
 	IPC_ROOM,
 	IPC_HOSTSIGN,		/* the exchange hash, signed by the host key */
+	IPC_END_SESSION,	/* engine -> parent: kill a session dropped */
 	IPC_TYPE_MAX
 };
 
@@ -198,6 +207,12 @@ int ipc_call(int sock, uint32_t type, const struct sbuf *req, int req_fd,
 struct ipc_peer;
 
 int ipc_peer_new(int fd, struct ipc_peer **out)
+    __attribute__((warn_unused_result));
+/* As ipc_peer_new(), but fd's flags stay as they are (it never blocks
+ * all the same: every read and write is MSG_DONTWAIT): for a duplicate of
+ * a socket someone else writes to blocking (parent/server.c reads the
+ * engine's IPC_END_SESSION so). */
+int ipc_peer_new_shared(int fd, struct ipc_peer **out)
     __attribute__((warn_unused_result));
 void ipc_peer_free(struct ipc_peer *p);
 void ipc_peer_limits(struct ipc_peer *p, size_t max_body, int take_fds,

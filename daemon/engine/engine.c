@@ -76,14 +76,40 @@ handler_for(uint32_t type)
 	return NULL;
 }
 
+/* IPC_END_SESSION: the parent is to kill c's process, which may ignore
+ * the end of its socket. Queued and written as far as the socket takes it
+ * now (the rest as poll allows): the engine never waits on the parent. */
+static void
+conn_end_process(struct engine *e, const struct conn *c, const char *why)
+{
+	struct sbuf *body;
+	int r = SLUICE_ENOMEM;
+
+	if (e->ctl_io == NULL || c->pid == 0)
+		return;
+	if ((body = sbuf_new()) != NULL &&
+	    (r = sbuf_put_u32(body, c->pid)) == 0)
+		r = sbuf_put_cstring(body, why);
+	if (r == 0)
+		r = ipc_peer_queue(e->ctl_io, IPC_END_SESSION, body, -1);
+	else
+		sbuf_free(body);
+	if (r == 0)
+		r = ipc_peer_flush(e->ctl_io);
+	if (r != 0)
+		log_warnx("engine: cannot ask the parent to end session %u: %s",
+		    c->pid, sluice_strerror(r));
+}
+
 void
 conn_drop(struct engine *e, size_t i, const char *why)
 {
 	struct conn *c = e->conns[i];
 
-	if (why != NULL)
+	if (why != NULL) {
 		log_warnx("engine: session %s dropped: %s", c->peer, why);
-	else
+		conn_end_process(e, c, why);
+	} else
 		log_debug("engine: session %s closed", c->peer);
 	conn_close_all(e, c);
 	ipc_peer_free(c->io);
@@ -92,7 +118,7 @@ conn_drop(struct engine *e, size_t i, const char *why)
 }
 
 int
-conn_add(struct engine *e, int fd, const char *peer)
+conn_add(struct engine *e, int fd, const char *peer, uint32_t pid)
 {
 	struct conn *c;
 	int r;
@@ -110,17 +136,19 @@ conn_add(struct engine *e, int fd, const char *peer)
 	}
 	ipc_peer_limits(c->io, ENGINE_REQUEST_MAX, 0, IPC_PEER_DEADLINE_MS);
 	(void)snprintf(c->peer, sizeof(c->peer), "%s", peer);
+	c->pid = pid;
 	e->conns[e->nconns++] = c;
 	return 0;
 }
 
-/* IPC_NEW_SESSION from the parent, if one is complete; non-zero when the
- * control socket is gone or broken, which ends the engine. */
+/* IPC_NEW_SESSION (or IPC_PENALTY) from the parent, if one is complete;
+ * non-zero when the control socket is gone or broken, which ends the
+ * engine. */
 static int
 ctl_input(struct engine *e, struct sbuf *b)
 {
 	char *peer = NULL;
-	uint32_t type;
+	uint32_t type, pid = 0;
 	int fd = -1, r;
 
 	if ((r = ipc_peer_read(e->ctl_io, &type, b, &fd)) <= 0)
@@ -129,10 +157,11 @@ ctl_input(struct engine *e, struct sbuf *b)
 		return engine_penalty(e, b);
 	r = 0;
 	if (type != IPC_NEW_SESSION || fd == -1 ||
-	    sbuf_get_cstring(b, &peer, 128) != 0 || sbuf_len(b) != 0)
+	    sbuf_get_cstring(b, &peer, 128) != 0 ||
+	    sbuf_get_u32(b, &pid) != 0 || sbuf_len(b) != 0)
 		r = SLUICE_EPROTO;
 	else	/* a refused session is not the control socket's fault */
-		(void)conn_add(e, fd, peer);
+		(void)conn_add(e, fd, peer, pid);
 	if (r != 0 && fd != -1)
 		close(fd);
 	free(peer);
@@ -288,7 +317,8 @@ poll_set(struct engine *e, struct pollfd *pfd)
 
 	memset(pfd, 0, (PFD_CONNS + e->nconns) * sizeof(*pfd));
 	pfd[PFD_CTL].fd = ipc_peer_fd(e->ctl_io);
-	pfd[PFD_CTL].events = POLLIN;
+	pfd[PFD_CTL].events = ipc_peer_pending(e->ctl_io) ? POLLIN | POLLOUT :
+	    POLLIN;
 	pfd[PFD_MAIL].fd = mail_worker_fd(e);
 	pfd[PFD_MAIL].events = POLLIN;
 	for (i = 0; i < e->nconns; i++) {
@@ -321,7 +351,8 @@ engine_poll_once(struct engine *e, struct sbuf *b)
 
 	if (poll(pfd, n, poll_timeout(e, sluice_monotonic_ms())) < 0)
 		return;
-	if (pfd[PFD_CTL].revents != 0 && ctl_input(e, b) != 0)
+	if (pfd[PFD_CTL].revents != 0 && (ctl_input(e, b) != 0 ||
+	    ipc_peer_flush(e->ctl_io) != 0))
 		engine_quit = 1;
 	if (pfd[PFD_MAIL].revents != 0)
 		mail_worker_input(e);

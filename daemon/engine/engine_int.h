@@ -90,6 +90,8 @@ struct open_file {
 struct conn {
 	struct ipc_peer	*io;		/* the session's socket, buffered */
 	char		 peer[128];
+	uint32_t	 pid;		/* the session process (the parent's
+					 * word); 0: unknown */
 	int		 authed;
 	struct identity	 who;		/* read again before each request */
 	uint8_t		 key[SSHKEY_BLOB_MAX];	/* the key that logged in */
@@ -147,14 +149,16 @@ void engine_close(struct engine *e);
 
 /* engine.c: the poll loop's steps for one session (the fuzz target,
  * tests/fuzz/fuzz_ipc.c, drives them without poll). conn_add() takes fd,
- * even on failure, as a new session from peer: e->conns[e->nconns - 1].
+ * even on failure, as a new session from peer, process pid (0: unknown):
+ * e->conns[e->nconns - 1].
  * conn_service() does what poll said of c (revents): reads a request, only
  * once its last answer is all out (one request, one reply; while it goes
  * out, only a re-key's IPC_HOSTSIGN, answered ahead of it), runs it, and
  * writes as much of the answer as the socket takes; non-zero means c must
  * go. conn_drop() ends session i: why is logged, NULL for a session that
- * simply went. */
-int conn_add(struct engine *e, int fd, const char *peer);
+ * simply went; with a why, the parent is asked to kill its process
+ * (IPC_END_SESSION), without waiting. */
+int conn_add(struct engine *e, int fd, const char *peer, uint32_t pid);
 int conn_service(struct engine *e, struct conn *c, short revents,
     struct sbuf *b);
 void conn_drop(struct engine *e, size_t i, const char *why);

@@ -24,6 +24,7 @@
 #include <sodium.h>
 
 #include "ipc.h"
+#include "parent/endsession.h"
 #include "parent/penalty.h"
 #include "parent/notify.h"
 #include "parent/server.h"
@@ -46,12 +47,15 @@ struct child {
 	pid_t	 pid;		/* 0: free slot */
 	int	 auth_fd;	/* read end; -1 once authenticated */
 	int	 authed;	/* it said so on auth_fd */
+	int	 ended;		/* killed at the engine's word (logged) */
 	struct netaddr src;	/* the client's address */
 };
 
 struct server {
 	const struct server_opts *o;
 	int		 engine_ctl;
+	struct ipc_peer	*ctl_in;	/* a duplicate of engine_ctl, read
+					 * without blocking; NULL: none */
 	struct ipc_shared *sh;
 	ssh_bind	 bind;
 	int		 listen_fd;
@@ -309,6 +313,80 @@ child_by_pid(struct server *sv, pid_t pid)
 	return NULL;
 }
 
+/* end_session_kill()'s check: pid is one of our live sessions. */
+static int
+is_session(void *arg, pid_t pid)
+{
+	return pid > 0 && child_by_pid(arg, pid) != NULL;
+}
+
+/* The engine's messages to us, read from a duplicate of engine_ctl (whose
+ * sends stay blocking); none without an engine. */
+static void
+ctl_reader_open(struct server *sv)
+{
+	int fd;
+
+	if (sv->engine_ctl == -1 || sv->ctl_in != NULL)
+		return;
+	if ((fd = fcntl(sv->engine_ctl, F_DUPFD_CLOEXEC, 0)) == -1 ||
+	    ipc_peer_new_shared(fd, &sv->ctl_in) != 0) {
+		if (fd != -1)
+			close(fd);
+		log_warnx("cannot read the engine's control socket: sessions "
+		    "it drops will not be killed");
+		return;
+	}
+	ipc_peer_limits(sv->ctl_in, 8 + END_SESSION_REASON_MAX, 0,
+	    IPC_PEER_DEADLINE_MS);
+}
+
+static void
+ctl_reader_close(struct server *sv)
+{
+	ipc_peer_free(sv->ctl_in);
+	sv->ctl_in = NULL;
+}
+
+/* One message from the engine: IPC_END_SESSION, nothing else. */
+static int
+engine_message(struct server *sv, uint32_t type, struct sbuf *b)
+{
+	char *reason = NULL;
+	pid_t pid;
+	int r;
+
+	if (type != IPC_END_SESSION)
+		return SLUICE_EPROTO;
+	if ((r = end_session_parse(b, &pid, &reason)) != 0)
+		return r;
+	if (end_session_kill(pid, reason, is_session, sv) == 0)
+		child_by_pid(sv, pid)->ended = 1;
+	free(reason);
+	return 0;
+}
+
+/* What the engine sent us, as far as it came; a broken or closed socket is
+ * read no more (a new engine brings a new one). */
+static void
+engine_input(struct server *sv)
+{
+	struct sbuf *b;
+	uint32_t type;
+	int r;
+
+	if ((b = sbuf_new()) == NULL)
+		return;
+	while ((r = ipc_peer_read(sv->ctl_in, &type, b, NULL)) == 1)
+		if ((r = engine_message(sv, type, b)) != 0)
+			break;
+	if (r < 0 && !(r == SLUICE_EIO && errno == 0))
+		log_warnx("the engine's control socket: %s", sluice_strerror(r));
+	if (r < 0)
+		ctl_reader_close(sv);
+	sbuf_free(b);
+}
+
 /* IPC_PENALTY: the engine audits a penalty that began. */
 static int
 announce_penalty(struct server *sv, const struct penalty_event *ev,
@@ -355,9 +433,26 @@ engine_gone(struct server *sv)
 	size_t i;
 
 	sv->engine_ctl = -1;
+	ctl_reader_close(sv);
 	for (i = 0; i < (size_t)sv->o->max_sessions; i++)
 		if (sv->children[i].pid > 0)
 			(void)kill(sv->children[i].pid, SIGTERM);
+}
+
+/* A session child reaped: no longer a startup nor a session; 1 when it
+ * was killed at the engine's word (logged then). */
+static int
+child_reaped(struct server *sv, struct child *c, int status)
+{
+	int ended = c->ended;
+
+	child_authed(sv, c);
+	child_penalise(sv, c, status);
+	c->pid = 0;
+	c->authed = 0;
+	c->ended = 0;
+	sv->nchildren--;
+	return ended;
 }
 
 static void
@@ -373,13 +468,9 @@ reap(struct server *sv)
 			engine_gone(sv);
 			continue;
 		}
-		if ((c = child_by_pid(sv, pid)) != NULL) {
-			child_authed(sv, c);
-			child_penalise(sv, c, status);
-			c->pid = 0;
-			c->authed = 0;
-			sv->nchildren--;
-		}
+		if ((c = child_by_pid(sv, pid)) != NULL &&
+		    child_reaped(sv, c, status))
+			continue;
 		if (WIFSIGNALED(status) && WTERMSIG(status) != SIGTERM &&
 		    WTERMSIG(status) != SIGALRM)
 			log_warnx("session %ld died of signal %d", (long)pid,
@@ -397,6 +488,8 @@ child_detach(struct server *sv)
 		close(sv->listen_fd);
 	if (sv->engine_ctl != -1)
 		close(sv->engine_ctl);
+	if (sv->ctl_in != NULL)
+		close(ipc_peer_fd(sv->ctl_in));
 	for (i = 0; i < (size_t)sv->o->max_sessions; i++)
 		if (sv->children[i].auth_fd != -1)
 			close(sv->children[i].auth_fd);
@@ -438,6 +531,7 @@ engine_tick(struct server *sv)
 	if (r < 0)
 		return r;
 	sv->engine_ctl = s->ctl;
+	ctl_reader_open(sv);
 	return 0;
 }
 
@@ -458,30 +552,30 @@ close_pair(int p[2])
 }
 
 /* IPC_NEW_SESSION: the engine gets its end of the session's socket, with
- * the peer's "ip:port". */
+ * the peer's "ip:port" and the session's pid. */
 static int
-announce_session(struct server *sv, const char *peer, int fd)
+announce_session(struct server *sv, const char *peer, pid_t pid, int fd)
 {
 	struct sbuf *body;
 	int r;
 
 	if ((body = sbuf_new()) == NULL)
 		return SLUICE_ENOMEM;
-	if ((r = sbuf_put_cstring(body, peer)) == 0)
+	if ((r = sbuf_put_cstring(body, peer)) == 0 &&
+	    (r = sbuf_put_u32(body, (uint32_t)pid)) == 0)
 		r = ipc_send(sv->engine_ctl, IPC_NEW_SESSION, body, fd);
 	sbuf_free(body);
 	return r;
 }
 
-/* The session's socket to the engine (sp, the engine told of sp[0]) and
- * its auth pipe (ap). */
+/* The session's socket to the engine (sp) and its auth pipe (ap). */
 static int
-session_fds(struct server *sv, const char *peer, int sp[2], int ap[2])
+session_fds(int sp[2], int ap[2])
 {
 	if (socketpair(AF_UNIX, SOCK_STREAM | SOCK_CLOEXEC, 0, sp) != 0 ||
 	    pipe2(ap, O_CLOEXEC | O_NONBLOCK) != 0)
 		return SLUICE_EIO;
-	return announce_session(sv, peer, sp[0]);
+	return 0;
 }
 
 /* Forks the session child, which keeps sp[1] and ap[1] of the parent's
@@ -524,7 +618,7 @@ start_session(struct server *sv, int cfd, const char *peer,
 	int sp[2] = { -1, -1 }, ap[2] = { -1, -1 };
 	pid_t pid;
 
-	if (slot == NULL || session_fds(sv, peer, sp, ap) != 0) {
+	if (slot == NULL || session_fds(sp, ap) != 0) {
 		log_warnx("cannot start a session for %s", peer);
 		goto out;
 	}
@@ -533,6 +627,12 @@ start_session(struct server *sv, int cfd, const char *peer,
 	child_started(sv, slot, pid, ap[0], src);
 	ap[0] = -1;
 	log_info("connection from %s: session %ld", peer, (long)pid);
+	/* Told after the fork, for the pid: a session the engine never heard
+	 * of finds its socket closed, and ends. */
+	if (announce_session(sv, peer, pid, sp[0]) != 0) {
+		log_warnx("cannot hand session %ld to the engine", (long)pid);
+		(void)kill(pid, SIGTERM);
+	}
 out:
 	close_pair(sp);
 	close_pair(ap);
@@ -624,18 +724,21 @@ auth_done(struct server *sv, int fd)
 		}
 }
 
-/* What to wait for: signals, the listening socket, the auth pipes of the
- * children not yet authenticated. Returns how many entries are set. */
+/* What to wait for: signals, the listening socket, the engine's messages,
+ * the auth pipes of the children not yet authenticated. Returns how many
+ * entries are set. */
 static nfds_t
 poll_set(struct server *sv, struct pollfd *pfd)
 {
-	size_t n = 2, i;
+	size_t n = 3, i;
 
 	pfd[0].fd = sig_pipe[0];
 	pfd[0].events = POLLIN;
 	/* No engine: connections wait in the listen queue for the next. */
 	pfd[1].fd = sv->engine_ctl != -1 ? sv->listen_fd : -1;
 	pfd[1].events = POLLIN;
+	pfd[2].fd = sv->ctl_in != NULL ? ipc_peer_fd(sv->ctl_in) : -1;
+	pfd[2].events = POLLIN;
 	for (i = 0; i < (size_t)sv->o->max_sessions; i++)
 		if (sv->children[i].auth_fd != -1) {
 			pfd[n].fd = sv->children[i].auth_fd;
@@ -665,10 +768,11 @@ serve(struct server *sv)
 	nfds_t n, i;
 	int r = 0;
 
-	if ((pfd = calloc(2 + (size_t)sv->o->max_sessions,
+	if ((pfd = calloc(3 + (size_t)sv->o->max_sessions,
 	    sizeof(*pfd))) == NULL)
 		return SLUICE_ENOMEM;
 	reap(sv);	/* an engine that died before SIGCHLD was ours */
+	ctl_reader_open(sv);
 	while (!sv->stopping && r == 0) {
 		n = poll_set(sv, pfd);
 		if (poll(pfd, n, poll_timeout(sv)) == -1 && errno != EINTR)
@@ -676,9 +780,11 @@ serve(struct server *sv)
 		drops_summary(sv);
 		if (pfd[0].revents)
 			read_signals(sv);
+		if (pfd[2].revents && sv->ctl_in != NULL)
+			engine_input(sv);
 		if ((r = engine_tick(sv)) != 0)
 			break;
-		for (i = 2; i < n; i++)
+		for (i = 3; i < n; i++)
 			if (pfd[i].revents)
 				auth_done(sv, pfd[i].fd);
 		if (!sv->stopping && (pfd[1].revents & POLLIN))
@@ -740,6 +846,7 @@ server_end(struct server *sv)
 {
 	if (sv->listen_fd != -1)
 		close(sv->listen_fd);
+	ctl_reader_close(sv);
 	if (sv->children != NULL)
 		stop_children(sv);
 	free(sv->children);

@@ -3,9 +3,12 @@
  *
  * server_run() binds the listening socket, loads the host key once into an
  * ssh_bind, accepts connections itself, and for each one: makes a socketpair,
- * hands one end to the engine on engine_ctl (IPC_NEW_SESSION, body: string
- * "ip:port", the end attached), and forks a session child holding the other
- * end, the client socket and the ssh_bind, and nothing else of the parent's.
+ * forks a session child holding one end, the client socket and the
+ * ssh_bind, and nothing else of the parent's, then hands the other end to
+ * the engine on engine_ctl (IPC_NEW_SESSION, body: string "ip:port", u32
+ * the child's pid, the end attached). The parent reads engine_ctl without
+ * blocking for the engine's IPC_END_SESSION: a session it dropped, which
+ * the parent kills if it is one of its own (endsession.h).
  * A connection is closed at once, before any byte is read, when its source
  * is in penalty, or past max_sessions, or past the limits on connections not
  * yet authenticated (penalty.h); drops are logged in summary. Children are

@@ -153,7 +153,7 @@ sess_open(struct sess *s)
 	s->got_fd = -1;
 	must(socketpair(AF_UNIX, SOCK_STREAM | SOCK_NONBLOCK | SOCK_CLOEXEC, 0,
 	    sv) == 0, "socketpair");
-	must(conn_add(eng, sv[1], FUZZ_PEER) == 0, "conn_add");
+	must(conn_add(eng, sv[1], FUZZ_PEER, 0) == 0, "conn_add");
 	s->c = eng->conns[eng->nconns - 1];
 	s->fd = sv[0];
 	must((s->in = sbuf_new()) != NULL && (s->msg = sbuf_new()) != NULL,

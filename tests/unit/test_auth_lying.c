@@ -204,6 +204,7 @@ session_new(void)
 
 	ck_assert_int_eq(socketpair(AF_UNIX, SOCK_STREAM, 0, sv), 0);
 	ck_assert(sbuf_put_cstring(b, PEER) == 0);
+	ck_assert_int_eq(sbuf_put_u32(b, 0), 0);	/* no process */
 	ck_assert_int_eq(ipc_send(ctl, IPC_NEW_SESSION, b, sv[1]), 0);
 	close(sv[1]);
 	sbuf_free(b);

@@ -112,6 +112,7 @@ new_session(const char *peer)
 
 	ck_assert_int_eq(socketpair(AF_UNIX, SOCK_STREAM, 0, sp), 0);
 	ck_assert_int_eq(sbuf_put_cstring(b, peer), 0);
+	ck_assert_int_eq(sbuf_put_u32(b, 0), 0);	/* no process */
 	ck_assert_int_eq(ipc_send(ctl, IPC_NEW_SESSION, b, sp[0]), 0);
 	close(sp[0]);
 	sbuf_free(b);

@@ -212,6 +212,10 @@ teardown(void)
 	(void)nftw(tmp, rm_one, 16, FTW_DEPTH | FTW_PHYS);
 }
 
+/* The pid the sessions are said to have (no process: the test reads the
+ * engine's IPC_END_SESSION itself). */
+#define SESSION_PID	4242u
+
 /* A new session, as the parent hands one over: the test's end of it. */
 static int
 session_new(void)
@@ -221,6 +225,7 @@ session_new(void)
 
 	ck_assert_int_eq(socketpair(AF_UNIX, SOCK_STREAM, 0, sv), 0);
 	ck_assert(sbuf_put_cstring(b, PEER) == 0);
+	ck_assert(sbuf_put_u32(b, SESSION_PID) == 0);
 	ck_assert_int_eq(ipc_send(ctl, IPC_NEW_SESSION, b, sv[1]), 0);
 	close(sv[1]);
 	sbuf_free(b);
@@ -464,9 +469,33 @@ setup_plain(void)
 	"=> 2097152 bytes written, past the 1048608 bytes its grant allows: " \
 	"session dropped\n"
 
+/* What the engine asks the parent of a session it dropped for writing
+ * past its grant: to end process SESSION_PID, for that reason. */
+#define OVERRUN_WHY "upload to /inbox/x.csv wrote 2097152 bytes, past the " \
+	"1048608 bytes its grant allows"
+
+static void
+expect_end_session(const char *why)
+{
+	struct sbuf *b = sbuf_new();
+	uint32_t type = 0, pid = 0;
+	char *got = NULL;
+
+	ck_assert_int_eq(ipc_recv(ctl, &type, b, NULL), 0);
+	ck_assert_uint_eq(type, IPC_END_SESSION);
+	ck_assert_int_eq(sbuf_get_u32(b, &pid), 0);
+	ck_assert_uint_eq(pid, SESSION_PID);
+	ck_assert_int_eq(sbuf_get_cstring(b, &got, 1024), 0);
+	ck_assert_str_eq(got, why);
+	ck_assert_uint_eq(sbuf_len(b), 0);
+	free(got);
+	sbuf_free(b);
+}
+
 /* Written past its grant without asking: the next request, whatever it
  * is, finds the session dropped, the upload gone, the refusal audited
- * (and no "abandoned" entry besides). */
+ * (and no "abandoned" entry besides), and the parent asked to kill the
+ * session's process. */
 START_TEST(overrun_dropped_at_request)
 {
 	int s = login();
@@ -479,6 +508,7 @@ START_TEST(overrun_dropped_at_request)
 	ck_assert(sbuf_put_cstring(b, "/") == 0);
 	ck_assert_int_ne(ipc_call(s, IPC_STAT, b, -1, rep, NULL), 0);
 	assert_dropped(s);
+	expect_end_session(OVERRUN_WHY);
 	ck_assert_int_eq(inbox_files(), 0);
 	close(u.fd);
 	close(s);
@@ -498,6 +528,7 @@ START_TEST(overrun_dropped_unasked)
 	ck_assert_uint_eq(u.status, 0);
 	write_junk(u.fd, 2 * MIB);
 	assert_dropped(s);
+	expect_end_session(OVERRUN_WHY);
 	ck_assert_int_eq(inbox_files(), 0);
 	close(u.fd);
 	close(s);

@@ -67,6 +67,9 @@ struct server {
 };
 
 static int sig_pipe[2] = { -1, -1 };
+static pid_t sig_owner;		/* the parent: a child forked with these
+				 * handlers must not write its signals into
+				 * the parent's pipe before it resets them */
 
 static void
 on_signal(int sig)
@@ -74,6 +77,14 @@ on_signal(int sig)
 	int saved = errno;
 	uint8_t c = (uint8_t)sig;
 
+	if (getpid() != sig_owner) {
+		/* A child just forked (a session, the engine) told to end
+		 * before it reset its handlers: it ends as told. */
+		(void)signal(sig, SIG_DFL);
+		(void)raise(sig);
+		errno = saved;
+		return;
+	}
 	(void)!write(sig_pipe[1], &c, 1);
 	errno = saved;
 }
@@ -102,6 +113,7 @@ signals_setup(void)
 
 	if (pipe2(sig_pipe, O_CLOEXEC | O_NONBLOCK) != 0)
 		return SLUICE_EIO;
+	sig_owner = getpid();
 	memset(&sa, 0, sizeof(sa));
 	sa.sa_handler = on_signal;
 	sigemptyset(&sa.sa_mask);

@@ -627,9 +627,13 @@ priv_new(void)
 {
 	struct sshkey_priv *k;
 
-	if (sodium_init() < 0 || (k = sodium_malloc(sizeof(*k))) == NULL)
+	if (sodium_init() < 0 || (k = calloc(1, sizeof(*k))) == NULL)
 		return NULL;
-	memset(k, 0, sizeof(*k));
+	if ((k->ed25519_sk = sodium_malloc(64)) == NULL) {
+		free(k);
+		return NULL;
+	}
+	sodium_memzero(k->ed25519_sk, 64);
 	return k;
 }
 
@@ -641,7 +645,8 @@ sshkey_priv_free(struct sshkey_priv *k)
 	free(k->blob);
 	free(k->comment);
 	EVP_PKEY_free(k->rsa);
-	sodium_free(k);		/* wipes ed25519_sk */
+	sodium_free(k->ed25519_sk);	/* wipes it */
+	free(k);
 }
 
 static const char *

@@ -111,12 +111,16 @@ int sshkey_rsa_pkey(const uint8_t *blob, size_t len,
 int sshkey_ecdsa_pkey(const uint8_t *blob, size_t len,
     struct evp_pkey_st **pkey) __attribute__((warn_unused_result));
 
-/* A private key from an unencrypted openssh-key-v1 file. */
+/*
+ * A private key from an unencrypted openssh-key-v1 file. The struct is on
+ * the ordinary heap, so leak checkers see the pointers it holds; the
+ * ed25519 secret is in guarded memory (sodium_malloc), wiped when freed.
+ */
 struct sshkey_priv {
 	enum sshkey_type type;		/* SSHKEY_ED25519 or SSHKEY_RSA */
 	uint8_t		*blob;		/* its public wire blob */
 	size_t		 bloblen;
-	uint8_t		 ed25519_sk[64];	/* seed || pk, for ed25519 */
+	uint8_t		*ed25519_sk;	/* 64 bytes: seed || pk, for ed25519 */
 	struct evp_pkey_st *rsa;	/* RSA private key, for ssh-rsa */
 	char		*comment;
 	unsigned	 bits;

@@ -1,5 +1,6 @@
 #include <stdarg.h>
 #include <stdio.h>
+#include <sys/wait.h>
 
 #include "sluice/error.h"
 
@@ -38,4 +39,15 @@ sluice_why(char *why, size_t whylen, int err, const char *fmt, ...)
 	(void)vsnprintf(why, whylen, fmt, ap);
 	va_end(ap);
 	return err;
+}
+
+void
+sluice_wait_words(int status, char *out, size_t outlen)
+{
+	if (WIFSIGNALED(status))
+		(void)snprintf(out, outlen, "killed by signal %d",
+		    WTERMSIG(status));
+	else
+		(void)snprintf(out, outlen, "exited with status %d",
+		    WEXITSTATUS(status));
 }

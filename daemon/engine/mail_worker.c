@@ -259,17 +259,6 @@ run_verdict(struct engine *e, struct mail_run *run, struct sbuf *b)
 	return r == SLUICE_EPROTO ? r : 0;
 }
 
-static void
-exit_words(int status, char *out, size_t outlen)
-{
-	if (WIFSIGNALED(status))
-		(void)snprintf(out, outlen, "killed by signal %d",
-		    WTERMSIG(status));
-	else
-		(void)snprintf(out, outlen, "exited with status %d",
-		    WEXITSTATUS(status));
-}
-
 /* The worker is gone (or broke its framing, then it is killed): a message
  * without a verdict is failed with its backoff. */
 static void
@@ -284,7 +273,7 @@ run_end(struct engine *e, int kill_it)
 		(void)kill(run->pid, SIGKILL);
 	while (waitpid(run->pid, &status, 0) == -1 && errno == EINTR)
 		;
-	exit_words(status, how, sizeof(how));
+	sluice_wait_words(status, how, sizeof(how));
 	(void)snprintf(why, sizeof(why), "the delivery worker %s before its "
 	    "verdict", how);
 	for (i = 0; i < run->l.n; i++)

@@ -51,17 +51,6 @@ supervise_start(struct supervisor *s)
 	return 0;
 }
 
-static void
-status_words(int status, char *out, size_t outlen)
-{
-	if (WIFSIGNALED(status))
-		(void)snprintf(out, outlen, "killed by signal %d",
-		    WTERMSIG(status));
-	else
-		(void)snprintf(out, outlen, "exited with status %d",
-		    WEXITSTATUS(status));
-}
-
 /* One more quick death, or a fresh count after a long life; the next
  * back-off. */
 static void
@@ -84,7 +73,7 @@ supervise_reaped(struct supervisor *s, pid_t pid, int status)
 
 	if (s->pid == 0 || pid != s->pid)
 		return 0;
-	status_words(status, s->note, sizeof(s->note));
+	sluice_wait_words(status, s->note, sizeof(s->note));
 	count_failure(s, now, now - s->started);
 	log_warnx("engine %ld %s: ending the sessions; restarting it in %llu "
 	    "ms", (long)pid, s->note, (unsigned long long)(s->restart_at - now));

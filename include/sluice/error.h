@@ -37,4 +37,8 @@ const char *sluice_strerror(int err);
 int sluice_why(char *why, size_t whylen, int err, const char *fmt, ...)
     __attribute__((format(printf, 4, 5)));
 
+/* How a child ended, from a waitpid status: "exited with status N" or
+ * "killed by signal N". */
+void sluice_wait_words(int status, char *out, size_t outlen);
+
 #endif

@@ -109,6 +109,18 @@ def eq(got, want, what=""):
         raise Failure("%s: got %r, want %r" % (what, got, want))
 
 
+def wait_for(what, fn, bound=10.0):
+    """fn() until it gives something true, checked every 50 ms for at most
+    bound seconds (an event awaited, never a duration)."""
+    end = time.monotonic() + bound
+    while True:
+        got = fn()
+        if got:
+            return got
+        check(time.monotonic() < end, "waited in vain for " + what)
+        time.sleep(0.05)
+
+
 class World:
     """A daemon with a data directory, a fake clock and people's keys."""
 

@@ -28,26 +28,13 @@ import signal
 import socket
 import struct
 import subprocess
-import time
 
-from harness import Failure, World, check, eq, main, need_tools, run
+from harness import Failure, World, check, eq, main, need_tools, run, wait_for
 import deliver as D
 
 HOST_KEY = "host_ed25519_key"
 MAP_MAX = 1 << 30	# larger mappings are ASan's reserved shadow: skipped
 CHUNK = 1 << 20
-
-
-def wait_for(what, fn, bound=20.0):
-    """fn() until it gives something true, checked every 50 ms for at most
-    bound seconds (an event awaited, never a duration)."""
-    end = time.monotonic() + bound
-    while True:
-        got = fn()
-        if got:
-            return got
-        check(time.monotonic() < end, "waited in vain for " + what)
-        time.sleep(0.05)
 
 
 def sstring(b, off):
@@ -121,7 +108,7 @@ def start_traced(w, trace):
                                "trace=open,openat,openat2", "-e", "signal=none",
                                w.sluiced(), "run", "-d", w.dir, "--fake-clock", w.clock],
                               stdout=w.log, stderr=w.log, env=env)
-    return int(wait_for("the daemon to listen", lambda: listening(w)))
+    return int(wait_for("the daemon to listen", lambda: listening(w), bound=20.0))
 
 
 def listening(w):

@@ -25,25 +25,12 @@ import pwd
 import re
 import signal
 import socket
-import time
 
-from harness import World, check, eq, main
+from harness import World, check, eq, main, wait_for
 import deliver as D
 
 USER = "sluice"
 PASSED_FILES = 4 * 256	# session channels x SFTP handles (sandbox.c)
-
-
-def wait_for(what, fn, bound=10.0):
-    """fn() until it gives something true, checked every 50 ms for at most
-    bound seconds (an event awaited, never a duration)."""
-    end = time.monotonic() + bound
-    while True:
-        got = fn()
-        if got:
-            return got
-        check(time.monotonic() < end, "waited in vain for " + what)
-        time.sleep(0.05)
 
 
 def proc_status(pid):

@@ -36,6 +36,7 @@
 #include "sluice/error.h"
 #include "sluice/files.h"
 #include "sluice/log.h"
+#include "sluice/sshkey.h"
 
 #define USAGE \
 "usage: sluiced init -d DIR --admin USER --admin-key FILE.pub [--port N] [--listen ADDR]\n" \
@@ -199,6 +200,7 @@ struct engine_args {
 	const char		*dir;
 	const struct sluice_config *cfg;
 	struct ipc_shared	*sh;
+	const struct sshkey_pub	*host;	/* the public half the parent offers */
 };
 
 static int
@@ -206,7 +208,7 @@ engine_run(void *arg, int ctl, const char *note)
 {
 	const struct engine_args *a = arg;
 
-	return engine_main(a->dir, a->cfg, ctl, a->sh, note);
+	return engine_main(a->dir, a->cfg, ctl, a->sh, a->host, note);
 }
 
 static int
@@ -222,6 +224,19 @@ fake_clock_setup(const struct main_opts *o)
 	log_warnx("FAKE CLOCK: time is read from %s; for tests only, "
 	    "never in service", o->fake_clock);
 	return 0;
+}
+
+/* The host key's public half, read once: the parent offers it, and every
+ * engine it starts checks its private key against it. */
+static int
+host_pub_load(const char *path, struct sshkey_pub **out)
+{
+	char why[512] = "";
+
+	if (sshkey_pub_load(path, out, why, sizeof(why)) == 0)
+		return 0;
+	log_errx("cannot load the host key's public half: %s", why);
+	return -1;
 }
 
 static void
@@ -259,11 +274,13 @@ run_lock(const char *dir, const struct sluice_config *cfg)
 /* The first engine, kept alive by sup from here (supervise.h). */
 static int
 engine_launch(struct supervisor *sup, struct engine_args *ea,
-    const char *dir, const struct sluice_config *cfg)
+    const char *dir, const struct sluice_config *cfg,
+    const struct sshkey_pub *host)
 {
 	memset(sup, 0, sizeof(*sup));
 	ea->dir = dir;
 	ea->cfg = cfg;
+	ea->host = host;
 	sup->run = engine_run;
 	sup->run_arg = ea;
 	if ((ea->sh = ipc_shared_create()) == NULL ||
@@ -283,23 +300,27 @@ cmd_run(const struct main_opts *o)
 	struct server_opts so;
 	struct engine_args ea;
 	struct supervisor sup;
+	struct sshkey_pub *host = NULL;
 	char host_pub[CONFIG_PATH_MAX + 8];
-	int r, er, lock;
+	int r = -1, er = 0, lock = -1;
 
 	sluice_log_open("sluiced", 2, o->verbose ? LOG_LVL_DEBUG : LOG_LVL_INFO);
 	if (fake_clock_setup(o) != 0 || load_checked(o, &cfg) != 0 ||
 	    config_host_pub(&cfg, host_pub, sizeof(host_pub)) != 0 ||
+	    host_pub_load(host_pub, &host) != 0 ||
 	    sandbox_prepare(cfg.sandbox_user, cfg.sandbox_chroot) != 0 ||
-	    (lock = run_lock(o->dir, &cfg)) == -1)
-		return 1;
-	if (engine_launch(&sup, &ea, o->dir, &cfg) != 0)
-		return 1;
+	    (lock = run_lock(o->dir, &cfg)) == -1 ||
+	    engine_launch(&sup, &ea, o->dir, &cfg, host) != 0)
+		goto out;
 	server_opts_from(&so, &cfg, host_pub, o);
+	so.host = host;
 	so.engine = &sup;
 	r = server_run(&so, sup.ctl, ea.sh);
 	er = supervise_stop(&sup);
 	log_info("stopped");
+out:
 	datadir_unlock(lock);
+	sshkey_pub_free(host);
 	return r == 0 && er == 0 ? 0 : 1;
 }
 

@@ -392,7 +392,8 @@ engine_stop(struct engine *e)
 
 int
 engine_main(const char *dir, const struct sluice_config *cfg, int ctl,
-    struct ipc_shared *sh, const char *restarted)
+    struct ipc_shared *sh, const struct sshkey_pub *offered,
+    const char *restarted)
 {
 	struct engine *e = NULL;
 	struct sbuf *b = NULL;
@@ -404,6 +405,7 @@ engine_main(const char *dir, const struct sluice_config *cfg, int ctl,
 	if ((b = sbuf_new()) == NULL)
 		r = SLUICE_ENOMEM;
 	else if ((r = engine_open(dir, cfg, ctl, sh, &e)) == 0 &&
+	    (r = engine_hostkey_offered(e, offered)) == 0 &&
 	    (r = engine_sandbox_apply()) == 0)
 		r = engine_start(e, restarted);
 	if (r != 0)

@@ -224,6 +224,10 @@ int auth_kex_hash(struct engine *e, struct conn *c, const uint8_t *h,
  * e->hostkey, guarded memory, and checks that its public half is the one in
  * host_key.pub, which the sessions announce. */
 int engine_hostkey_load(struct engine *e, char *why, size_t whylen);
+/* 0 when offered (NULL: not checked) is the loaded host key's public half;
+ * else logs why and returns SLUICE_ECONFIG. */
+int engine_hostkey_offered(const struct engine *e,
+    const struct sshkey_pub *offered);
 
 /* audit_log.c: an audit entry outside any caller's transaction; failures
  * are logged. */

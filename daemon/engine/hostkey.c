@@ -80,6 +80,18 @@ engine_hostkey_load(struct engine *e, char *why, size_t whylen)
 	return hostkey_public_matches(e->hostkey, pub, why, whylen);
 }
 
+int
+engine_hostkey_offered(const struct engine *e,
+    const struct sshkey_pub *offered)
+{
+	if (offered == NULL || (offered->bloblen == e->hostkey->bloblen &&
+	    memcmp(offered->blob, e->hostkey->blob, offered->bloblen) == 0))
+		return 0;
+	log_errx("engine: %s is not the host key sluiced has offered since it "
+	    "started; restart sluiced to offer it", e->cfg->host_key);
+	return SLUICE_ECONFIG;
+}
+
 /* The signature blob, as SSH sends it: string "ssh-ed25519", string sig. */
 static int
 hostsign_reply(struct sbuf *rep, const uint8_t sig[crypto_sign_BYTES])

@@ -139,16 +139,18 @@ signals_restore(void)
 	sig_pipe[0] = sig_pipe[1] = -1;
 }
 
-/* The host key's public half, loaded once; the bind owns it from here.
- * The private half is never read here: sessions are forked from this
- * process, and the engine alone signs with it (session/hostsign.h). */
+/* The host key's public half, as read once at start; the bind owns the
+ * placeholder from here. The private half is never read here: sessions are
+ * forked from this process, and the engine alone signs with it
+ * (session/hostsign.h). */
 static int
 bind_load_key(struct server *sv)
 {
 	char why[512] = "";
 	ssh_key key = NULL;
 
-	if (hostsign_placeholder(sv->o->host_pub, &key, why, sizeof(why)) !=
+	if (hostsign_placeholder(sv->o->host_pub, sv->o->host, &key, why,
+	    sizeof(why)) !=
 	    0) {
 		log_errx("cannot load the host key's public half: %s", why);
 		return SLUICE_ECONFIG;
@@ -838,7 +840,7 @@ server_init(struct server *sv, const struct server_opts *o, int engine_ctl,
 	sv->listen_fd = -1;
 	droplog_init(&sv->drops);
 	if (o->max_sessions <= 0 || o->limits.startups_full <= 0 ||
-	    o->host_pub == NULL || o->listen_addr == NULL)
+	    o->host_pub == NULL || o->host == NULL || o->listen_addr == NULL)
 		return SLUICE_ECONFIG;
 	if ((sv->children = calloc((size_t)o->max_sessions,
 	    sizeof(*sv->children))) == NULL ||

@@ -37,12 +37,15 @@
 #include "ipc.h"
 #include "parent/penalty.h"
 
+struct sshkey_pub;
 struct supervisor;
 
 struct server_opts {
 	const char	*listen_addr;	/* numeric IPv4/IPv6; default 127.0.0.1 */
 	uint16_t	 port;		/* default 2222; 0 = any (logged) */
-	const char	*host_pub;	/* the host key's public half (.pub);
+	const char	*host_pub;	/* the host key's public half (.pub),
+					 * named in messages */
+	const struct sshkey_pub *host;	/* as read from it once at start;
 					 * the private half is the engine's */
 	int		 login_grace_time;	/* seconds to authenticate; 30 */
 	int		 max_sessions;	/* live children; 256 */

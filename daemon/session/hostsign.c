@@ -149,26 +149,19 @@ placeholder_text(const struct sshkey_pub *pub, char **text)
 }
 
 int
-hostsign_placeholder(const char *pubpath, ssh_key *out, char *why,
-    size_t whylen)
+hostsign_placeholder(const char *pubpath, const struct sshkey_pub *pub,
+    ssh_key *out, char *why, size_t whylen)
 {
-	struct sshkey_pub *pub = NULL;
 	char *text = NULL;
 	int r;
 
 	*out = NULL;
-	if ((r = sshkey_pub_load(pubpath, &pub, why, whylen)) != 0)
-		goto out;
-	if (pub->type != SSHKEY_ED25519) {
-		r = sluice_why(why, whylen, SLUICE_ECONFIG, "%s: the host key "
-		    "must be ssh-ed25519", pubpath);
-		goto out;
-	}
-	if ((r = placeholder_text(pub, &text)) != 0) {
-		r = sluice_why(why, whylen, r, "%s: %s", pubpath,
+	if (pub->type != SSHKEY_ED25519)
+		return sluice_why(why, whylen, SLUICE_ECONFIG, "%s: the host "
+		    "key must be ssh-ed25519", pubpath);
+	if ((r = placeholder_text(pub, &text)) != 0)
+		return sluice_why(why, whylen, r, "%s: %s", pubpath,
 		    sluice_strerror(r));
-		goto out;
-	}
 	if (ssh_pki_import_privkey_base64(text, NULL, NULL, NULL, out) !=
 	    SSH_OK || !placeholder_ok(*out, pub)) {
 		ssh_key_free(*out);
@@ -176,9 +169,7 @@ hostsign_placeholder(const char *pubpath, ssh_key *out, char *why,
 		r = sluice_why(why, whylen, SLUICE_ECONFIG, "%s: libssh does not "
 		    "take the host key's public half as its host key", pubpath);
 	}
-out:
 	free(text);
-	sshkey_pub_free(pub);
 	return r;
 }
 

@@ -33,13 +33,15 @@
 #include <libssh/libssh.h>
 
 struct sbuf;
+struct sshkey_pub;
 
-/* A key for the bind, made from the public key line in pubpath (the host
- * key's .pub, ssh-ed25519): *out is the caller's (ssh_key_free). Fails
- * with SLUICE_EIO, SLUICE_EFORMAT, SLUICE_ECONFIG or SLUICE_ENOMEM and
- * why. */
-int hostsign_placeholder(const char *pubpath, ssh_key *out, char *why,
-    size_t whylen) __attribute__((warn_unused_result));
+/* A key for the bind, made from pub, the host key's public half as read
+ * from pubpath (named in why): *out is the caller's (ssh_key_free). Fails
+ * with SLUICE_ECONFIG (not ssh-ed25519, or libssh refuses it) or
+ * SLUICE_ENOMEM and why. */
+int hostsign_placeholder(const char *pubpath, const struct sshkey_pub *pub,
+    ssh_key *out, char *why, size_t whylen)
+    __attribute__((warn_unused_result));
 
 /* The session's socket to the engine, where the exchange hash is signed;
  * until this is called (and in any process but a session), every signature

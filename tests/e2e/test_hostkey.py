@@ -18,12 +18,17 @@ With the daemon run under strace (as root, its sessions sandboxed), asserted:
   and by stock sftp with RekeyLimit 64K (a 1 MiB put: many key exchanges,
   the bytes intact); no signature was refused (no audit entry);
 - a host_key.pub that is not the private key's public half stops the
-  engine at start with that reason, and the daemon gives up (status 1)."""
+  engine at start with that reason, and the daemon gives up (status 1);
+- a host key pair replaced while the daemon runs is not taken by an engine
+  started again (its pair is not the key the parent has offered since it
+  started): each start is refused with that reason, and the daemon gives up
+  (status 1) rather than offer one key and sign with another."""
 
 import base64
 import json
 import os
 import re
+import shutil
 import signal
 import socket
 import struct
@@ -243,6 +248,21 @@ def traced(w):
     check_opens(w, trace, parent, pids(w, r"connection from [\d.:]+: session (\d+)"))
 
 
+def gives_up(w, line):
+    """The daemon ends by itself with status 1, its log holding line."""
+    try:
+        st = w.proc.wait(60)
+    except subprocess.TimeoutExpired:
+        raise Failure("sluiced kept running:\n" + w.logtext())
+    w.proc = None
+    w.log.close()
+    eq(st, 1, "sluiced's exit status")
+    check(line in D.full_log(w), "no line %r:\n%s" % (line, w.logtext()))
+    check("giving up" in D.full_log(w), "no giving up:\n" + w.logtext())
+    for bad in ("AddressSanitizer", "runtime error:", "LeakSanitizer"):
+        check(bad not in D.full_log(w), "daemon log has %r" % bad)
+
+
 def mismatched_pub():
     """Another key's public half beside the host key: the engine refuses to
     start, the parent gives up."""
@@ -252,17 +272,31 @@ def mismatched_pub():
         with open(other + ".pub") as f, open(os.path.join(w.dir, HOST_KEY + ".pub"), "w") as g:
             g.write(f.read())
         w.start()
-        try:
-            st = w.proc.wait(60)
-        except subprocess.TimeoutExpired:
-            raise Failure("sluiced kept running with a mismatched host key")
-        w.proc = None
-        w.log.close()
-        eq(st, 1, "sluiced's exit status")
-        line = ("engine: %s.pub is not the public half of the host key beside it"
-                % os.path.join(w.dir, HOST_KEY))
-        check(line in D.full_log(w), "no line %r:\n%s" % (line, w.logtext()))
-        check("giving up" in D.full_log(w), "no giving up:\n" + w.logtext())
+        gives_up(w, "engine: %s.pub is not the public half of the host key "
+                 "beside it" % os.path.join(w.dir, HOST_KEY))
+    finally:
+        w.close()
+
+
+def replaced_while_running():
+    """Another key pair put in place of the host key while the daemon runs,
+    then the engine killed: the engines started again refuse the new key."""
+    w = World()
+    try:
+        w.start()
+        eq(w.ssh("root", "help")[0], 0, "a login before the key is replaced")
+        other = w.keygen("other")
+        for suffix in ("", ".pub"):
+            shutil.copyfile(other + suffix, os.path.join(w.dir, HOST_KEY + suffix))
+        os.chmod(os.path.join(w.dir, HOST_KEY), 0o600)
+        engine = pids(w, r"sluiced-engine\[(\d+)\]: .*engine: ready")
+        eq(len(engine), 1, "engines ready")
+        os.kill(engine[0], signal.SIGKILL)
+        gives_up(w, "engine: %s is not the host key sluiced has offered since "
+                 "it started; restart sluiced to offer it"
+                 % os.path.join(w.dir, HOST_KEY))
+        eq(D.full_log(w).count("engine: ready"), 1,
+           "engines ready (the first, before the key was replaced)")
     finally:
         w.close()
 
@@ -270,6 +304,7 @@ def mismatched_pub():
 def test(w):
     traced(w)
     mismatched_pub()
+    replaced_while_running()
     log = D.full_log(w)
     for bad in ("AddressSanitizer", "runtime error:", "LeakSanitizer"):
         check(bad not in log, "daemon log has %r" % bad)

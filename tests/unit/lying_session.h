@@ -164,7 +164,7 @@ engine_start(void)
 	ck_assert_int_ne(engine = fork(), -1);
 	if (engine == 0) {
 		close(sv[0]);
-		_exit(engine_main(data, &cfg, sv[1], sh, NULL));
+		_exit(engine_main(data, &cfg, sv[1], sh, NULL, NULL));
 	}
 	close(sv[1]);
 	ctl = sv[0];

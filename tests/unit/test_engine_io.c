@@ -76,7 +76,8 @@ setup(void)
 	ck_assert_int_ne(engine = fork(), -1);
 	if (engine == 0) {
 		close(sv[0]);
-		_exit(engine_main(dir, &cfg, sv[1], ipc_shared_create(), NULL));
+		_exit(engine_main(dir, &cfg, sv[1], ipc_shared_create(), NULL,
+		    NULL));
 	}
 	close(sv[1]);
 	ctl = sv[0];

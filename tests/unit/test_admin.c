@@ -31,6 +31,7 @@
 #include "payloads/payloads.h"
 #include "store/store.h"
 #include "testutil.h"
+#include "suite_run.h"
 
 /* ---- the fixture --------------------------------------------------------- */
 
@@ -2077,8 +2078,6 @@ main(void)
 {
 	Suite *s = suite_create("admin");
 	TCase *tc = tcase_create("admin");
-	SRunner *sr;
-	int failed;
 
 	tcase_add_checked_fixture(tc, setup, teardown);
 	tcase_set_timeout(tc, 120);
@@ -2111,9 +2110,5 @@ main(void)
 	tcase_add_test(tc, stage_sealed_upload);
 	tcase_add_test(tc, inbox_keys_rewrapped);
 	suite_add_tcase(s, tc);
-	sr = srunner_create(s);
-	srunner_run_all(sr, CK_NORMAL);
-	failed = srunner_ntests_failed(sr);
-	srunner_free(sr);
-	return failed == 0 ? 0 : 1;
+	return suite_run(s);
 }

@@ -6,6 +6,7 @@
 #include "sluice/error.h"
 #include "sluice/sshkey.h"
 #include "testutil.h"
+#include "suite_run.h"
 
 static char dir[64];
 static char x25519_rcpt[AGE_RECIPIENT_STRLEN + 1];
@@ -830,8 +831,7 @@ main(void)
 {
 	Suite *s = suite_create("age");
 	TCase *tc = tcase_create("core");
-	SRunner *sr;
-	int failed;
+	int status;
 
 	if (sodium_init() < 0 || tu_mkdtemp(dir) != 0 || setup_keys() != 0) {
 		fprintf(stderr, "test_age: cannot make keys (ssh-keygen, "
@@ -857,10 +857,7 @@ main(void)
 	tcase_add_test(tc, test_bad_recipients_identities);
 	tcase_add_test(tc, test_header_hostile);
 	suite_add_tcase(s, tc);
-	sr = srunner_create(s);
-	srunner_run_all(sr, CK_NORMAL);
-	failed = srunner_ntests_failed(sr);
-	srunner_free(sr);
+	status = suite_run(s);
 	tu_rmrf(dir);
-	return failed == 0 ? 0 : 1;
+	return status;
 }

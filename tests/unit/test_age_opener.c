@@ -13,6 +13,7 @@
 #include "sluice/age.h"
 #include "sluice/error.h"
 #include "testutil.h"
+#include "suite_run.h"
 
 static char dir[64];
 static const size_t sizes[] = { 0, 1, 65535, 65536, 65537, 3 * 65536,
@@ -204,8 +205,7 @@ main(void)
 {
 	Suite *s = suite_create("age_opener");
 	TCase *tc = tcase_create("core");
-	SRunner *sr;
-	int failed;
+	int status;
 
 	if (sodium_init() < 0 || tu_mkdtemp(dir) != 0)
 		return 1;
@@ -213,10 +213,7 @@ main(void)
 	tcase_add_test(tc, test_refusals);
 	tcase_add_test(tc, test_write_fails);
 	suite_add_tcase(s, tc);
-	sr = srunner_create(s);
-	srunner_run_all(sr, CK_NORMAL);
-	failed = srunner_ntests_failed(sr);
-	srunner_free(sr);
+	status = suite_run(s);
 	tu_rmrf(dir);
-	return failed == 0 ? 0 : 1;
+	return status;
 }

@@ -16,6 +16,7 @@
 #include "sluice/buf.h"
 #include "sluice/files.h"
 #include "store_fixture.h"
+#include "suite_run.h"
 
 static struct audit_anchor *anc;
 static char key_path[160], head_path[160];
@@ -317,8 +318,6 @@ main(void)
 {
 	Suite *s = suite_create("anchor");
 	TCase *tc = tcase_create("head");
-	SRunner *sr;
-	int failed;
 
 	tcase_add_checked_fixture(tc, setup, teardown);
 	tcase_add_test(tc, head_written_and_held);
@@ -329,9 +328,5 @@ main(void)
 	tcase_add_test(tc, kept_head);
 	tcase_add_test(tc, key_too_open);
 	suite_add_tcase(s, tc);
-	sr = srunner_create(s);
-	srunner_run_all(sr, CK_NORMAL);
-	failed = srunner_ntests_failed(sr);
-	srunner_free(sr);
-	return failed == 0 ? 0 : 1;
+	return suite_run(s);
 }

@@ -10,6 +10,7 @@
 #include "sluice/buf.h"
 #include "sluice/clock.h"
 #include "store_fixture.h"
+#include "suite_run.h"
 
 static void
 append_ten(void)
@@ -268,11 +269,5 @@ audit_suite(void)
 int
 main(void)
 {
-	SRunner *sr = srunner_create(audit_suite());
-	int failed;
-
-	srunner_run_all(sr, CK_NORMAL);
-	failed = srunner_ntests_failed(sr);
-	srunner_free(sr);
-	return failed == 0 ? 0 : 1;
+	return suite_run(audit_suite());
 }

@@ -29,6 +29,7 @@
 #include "store/store.h"
 #include "testutil.h"
 #include "lying_session.h"
+#include "suite_run.h"
 
 /* The pid each session's IPC_NEW_SESSION gives: no process. */
 #define NO_PROCESS	0u
@@ -511,11 +512,5 @@ suite(void)
 int
 main(void)
 {
-	SRunner *sr = srunner_create(suite());
-	int failed;
-
-	srunner_run_all(sr, CK_NORMAL);
-	failed = srunner_ntests_failed(sr);
-	srunner_free(sr);
-	return failed == 0 ? EXIT_SUCCESS : EXIT_FAILURE;
+	return suite_run(suite());
 }

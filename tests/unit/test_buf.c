@@ -9,6 +9,7 @@
 
 #include "sluice/buf.h"
 #include "sluice/error.h"
+#include "suite_run.h"
 
 START_TEST(integers_round_trip)
 {
@@ -165,8 +166,6 @@ main(void)
 {
 	Suite *s = suite_create("buf");
 	TCase *tc = tcase_create("buf");
-	SRunner *sr;
-	int failed;
 
 	tcase_add_test(tc, integers_round_trip);
 	tcase_add_test(tc, short_reads_refused);
@@ -174,9 +173,5 @@ main(void)
 	tcase_add_test(tc, putf_and_secret);
 	tcase_add_test(tc, size_limit);
 	suite_add_tcase(s, tc);
-	sr = srunner_create(s);
-	srunner_run_all(sr, CK_NORMAL);
-	failed = srunner_ntests_failed(sr);
-	srunner_free(sr);
-	return failed == 0 ? EXIT_SUCCESS : EXIT_FAILURE;
+	return suite_run(s);
 }

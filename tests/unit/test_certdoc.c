@@ -10,6 +10,7 @@
 #include "sluice/certdoc.h"
 #include "sluice/clock.h"
 #include "sluice/error.h"
+#include "suite_run.h"
 
 #define L_MAGIC	"Sluice-Deletion-Certificate: 1\n"
 #define L_AG	"Agreement: NIC-123456-A1B2C\n"
@@ -319,11 +320,5 @@ certdoc_suite(void)
 int
 main(void)
 {
-	SRunner *sr = srunner_create(certdoc_suite());
-	int failed;
-
-	srunner_run_all(sr, CK_NORMAL);
-	failed = srunner_ntests_failed(sr);
-	srunner_free(sr);
-	return failed == 0 ? EXIT_SUCCESS : EXIT_FAILURE;
+	return suite_run(certdoc_suite());
 }

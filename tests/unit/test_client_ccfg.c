@@ -8,6 +8,7 @@
 #include "sluice/error.h"
 #include "ccfg.h"
 #include "cli.h"
+#include "suite_run.h"
 
 static char dir[64];
 static char path[128];
@@ -213,8 +214,6 @@ main(void)
 {
 	Suite *s = suite_create("client_ccfg");
 	TCase *tc = tcase_create("ccfg");
-	SRunner *sr;
-	int failed;
 
 	tcase_add_checked_fixture(tc, setup, teardown);
 	tcase_add_test(tc, defaults);
@@ -226,9 +225,5 @@ main(void)
 	tcase_add_test(tc, flags_win_over_file);
 	tcase_add_test(tc, flags_refused);
 	suite_add_tcase(s, tc);
-	sr = srunner_create(s);
-	srunner_run_all(sr, CK_NORMAL);
-	failed = srunner_ntests_failed(sr);
-	srunner_free(sr);
-	return failed == 0 ? EXIT_SUCCESS : EXIT_FAILURE;
+	return suite_run(s);
 }

@@ -7,6 +7,7 @@
 #include "sluice/error.h"
 #include "sluice/words.h"
 #include "cmdline.h"
+#include "suite_run.h"
 
 struct quote_case {
 	size_t		 argc;
@@ -105,17 +106,11 @@ main(void)
 {
 	Suite *s = suite_create("client_cmdline");
 	TCase *tc = tcase_create("quote");
-	SRunner *sr;
-	int failed;
 
 	tcase_add_loop_test(tc, quote_exact_and_round_trip, 0,
 	    (int)(sizeof(cases) / sizeof(cases[0])));
 	tcase_add_test(tc, round_trip_all_ascii);
 	tcase_add_test(tc, quote_appends_and_refuses_null);
 	suite_add_tcase(s, tc);
-	sr = srunner_create(s);
-	srunner_run_all(sr, CK_NORMAL);
-	failed = srunner_ntests_failed(sr);
-	srunner_free(sr);
-	return failed == 0 ? EXIT_SUCCESS : EXIT_FAILURE;
+	return suite_run(s);
 }

@@ -12,6 +12,7 @@
 #include "sluice/buf.h"
 #include "sluice/error.h"
 #include "handoff.h"
+#include "suite_run.h"
 
 #define CAP	(2u * HANDOFF_SLICE)
 
@@ -127,16 +128,10 @@ main(void)
 {
 	Suite *s = suite_create("client_handoff");
 	TCase *tc = tcase_create("core");
-	SRunner *sr;
-	int failed;
 
 	tcase_add_test(tc, in_order);
 	tcase_add_test(tc, consumer_fails);
 	tcase_add_test(tc, free_stops);
 	suite_add_tcase(s, tc);
-	sr = srunner_create(s);
-	srunner_run_all(sr, CK_NORMAL);
-	failed = srunner_ntests_failed(sr);
-	srunner_free(sr);
-	return failed == 0 ? 0 : 1;
+	return suite_run(s);
 }

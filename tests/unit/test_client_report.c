@@ -12,6 +12,7 @@
 #include "cli.h"
 #include "getreport.h"
 #include "jsonw.h"
+#include "suite_run.h"
 
 static char *buf;
 static size_t buflen;
@@ -198,8 +199,6 @@ main(void)
 {
 	Suite *s = suite_create("client_report");
 	TCase *tc = tcase_create("report");
-	SRunner *sr;
-	int failed;
 
 	tcase_add_checked_fixture(tc, setup, teardown);
 	tcase_add_test(tc, strings_escaped);
@@ -212,9 +211,5 @@ main(void)
 	tcase_add_test(tc, take_json_global);
 	tcase_add_test(tc, take_json_none);
 	suite_add_tcase(s, tc);
-	sr = srunner_create(s);
-	srunner_run_all(sr, CK_NORMAL);
-	failed = srunner_ntests_failed(sr);
-	srunner_free(sr);
-	return failed == 0 ? EXIT_SUCCESS : EXIT_FAILURE;
+	return suite_run(s);
 }

@@ -15,6 +15,7 @@
 #include "sluice/buf.h"
 #include "sluice/error.h"
 #include "sftp_client.h"
+#include "suite_run.h"
 
 struct mem_io {
 	struct sbuf	*server;	/* what the "server" says, in order */
@@ -1082,8 +1083,6 @@ main(void)
 {
 	Suite *s = suite_create("client_sftp");
 	TCase *tc = tcase_create("sftp");
-	SRunner *sr;
-	int failed;
 
 	tcase_add_checked_fixture(tc, setup, teardown);
 	tcase_add_test(tc, init_and_realpath);
@@ -1108,9 +1107,5 @@ main(void)
 	tcase_add_test(tc, put_refused_at_close);
 	tcase_add_test(tc, put_open_denied);
 	suite_add_tcase(s, tc);
-	sr = srunner_create(s);
-	srunner_run_all(sr, CK_NORMAL);
-	failed = srunner_ntests_failed(sr);
-	srunner_free(sr);
-	return failed == 0 ? EXIT_SUCCESS : EXIT_FAILURE;
+	return suite_run(s);
 }

@@ -10,6 +10,7 @@
 
 #include "sluice/clock.h"
 #include "sluice/error.h"
+#include "suite_run.h"
 
 static char tmpdir[64], clockfile[128];
 
@@ -195,8 +196,6 @@ main(void)
 {
 	Suite *s = suite_create("clock");
 	TCase *tc = tcase_create("clock");
-	SRunner *sr;
-	int failed;
 
 	tcase_add_checked_fixture(tc, setup, teardown);
 	tcase_add_test(tc, fake_clock_follows_file);
@@ -206,9 +205,5 @@ main(void)
 	tcase_add_test(tc, time_round_trip);
 	tcase_add_test(tc, day_of);
 	suite_add_tcase(s, tc);
-	sr = srunner_create(s);
-	srunner_run_all(sr, CK_NORMAL);
-	failed = srunner_ntests_failed(sr);
-	srunner_free(sr);
-	return failed == 0 ? EXIT_SUCCESS : EXIT_FAILURE;
+	return suite_run(s);
 }

@@ -22,6 +22,7 @@
 #include "sluice/clock.h"
 #include "sluice/cms.h"
 #include "sluice/error.h"
+#include "suite_run.h"
 
 #define DOC_TEXT "Data Sharing Agreement NIC-123456-A1B2C\nversion 1\nsigned in binary mode\n"
 #define DOC_CRLF "Data Sharing Agreement NIC-123456-A1B2C\r\nversion 1\r\nsigned in binary mode\r\n"
@@ -689,11 +690,5 @@ cms_suite(void)
 int
 main(void)
 {
-	SRunner *sr = srunner_create(cms_suite());
-	int failed;
-
-	srunner_run_all(sr, CK_NORMAL);
-	failed = srunner_ntests_failed(sr);
-	srunner_free(sr);
-	return failed == 0 ? EXIT_SUCCESS : EXIT_FAILURE;
+	return suite_run(cms_suite());
 }

@@ -13,6 +13,7 @@
 
 #include "sluice/config.h"
 #include "sluice/error.h"
+#include "suite_run.h"
 
 static char tmpdir[64];
 
@@ -473,8 +474,6 @@ main(void)
 {
 	Suite *s = suite_create("config");
 	TCase *tc = tcase_create("config");
-	SRunner *sr;
-	int failed;
 
 	tcase_add_checked_fixture(tc, setup, teardown);
 	tcase_add_test(tc, defaults_write_and_load);
@@ -486,9 +485,5 @@ main(void)
 	tcase_add_test(tc, good_values_taken);
 	tcase_add_test(tc, load_refusals);
 	suite_add_tcase(s, tc);
-	sr = srunner_create(s);
-	srunner_run_all(sr, CK_NORMAL);
-	failed = srunner_ntests_failed(sr);
-	srunner_free(sr);
-	return failed == 0 ? EXIT_SUCCESS : EXIT_FAILURE;
+	return suite_run(s);
 }

@@ -9,6 +9,7 @@
 
 #include "sluice/domain.h"
 #include "sluice/error.h"
+#include "suite_run.h"
 
 START_TEST(state_names)
 {
@@ -262,8 +263,6 @@ main(void)
 {
 	Suite *s = suite_create("domain");
 	TCase *tc = tcase_create("domain");
-	SRunner *sr;
-	int failed;
 
 	tcase_add_test(tc, state_names);
 	tcase_add_test(tc, event_names);
@@ -274,9 +273,5 @@ main(void)
 	tcase_add_test(tc, roles);
 	tcase_add_test(tc, parties_and_dspt);
 	suite_add_tcase(s, tc);
-	sr = srunner_create(s);
-	srunner_run_all(sr, CK_NORMAL);
-	failed = srunner_ntests_failed(sr);
-	srunner_free(sr);
-	return failed == 0 ? EXIT_SUCCESS : EXIT_FAILURE;
+	return suite_run(s);
 }

@@ -17,6 +17,7 @@
 #include "sluice/dwrite.h"
 #include "sluice/error.h"
 #include "testutil.h"
+#include "suite_run.h"
 
 #define TOTAL	(3u * 1024 * 1024 + 12345)	/* past three whole blocks */
 
@@ -163,8 +164,6 @@ main(void)
 {
 	Suite *s = suite_create("dwrite");
 	TCase *tc = tcase_create("write");
-	SRunner *sr;
-	int failed;
 
 	tcase_add_checked_fixture(tc, setup, teardown);
 	tcase_add_test(tc, exact_bytes);
@@ -172,9 +171,5 @@ main(void)
 	tcase_add_test(tc, failed_write);
 	tcase_add_test(tc, piece_bound);
 	suite_add_tcase(s, tc);
-	sr = srunner_create(s);
-	srunner_run_all(sr, CK_NORMAL);
-	failed = srunner_ntests_failed(sr);
-	srunner_free(sr);
-	return failed == 0 ? EXIT_SUCCESS : EXIT_FAILURE;
+	return suite_run(s);
 }

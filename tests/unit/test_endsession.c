@@ -16,6 +16,7 @@
 #include "parent/endsession.h"
 #include "sluice/buf.h"
 #include "sluice/error.h"
+#include "suite_run.h"
 
 /* The parent's table, as far as end_session_kill() sees it: one pid. */
 static int
@@ -136,11 +137,5 @@ endsession_suite(void)
 int
 main(void)
 {
-	SRunner *sr = srunner_create(endsession_suite());
-	int failed;
-
-	srunner_run_all(sr, CK_NORMAL);
-	failed = srunner_ntests_failed(sr);
-	srunner_free(sr);
-	return failed == 0 ? EXIT_SUCCESS : EXIT_FAILURE;
+	return suite_run(endsession_suite());
 }

@@ -34,6 +34,7 @@
 #include "sluice/domain.h"
 #include "sluice/error.h"
 #include "testutil.h"
+#include "suite_run.h"
 
 static char top[64], dir[128];
 static struct sluice_config cfg;
@@ -253,8 +254,6 @@ main(void)
 {
 	Suite *s = suite_create("engine_io");
 	TCase *tc = tcase_create("engine");
-	SRunner *sr;
-	int failed;
 
 	tcase_add_checked_fixture(tc, setup, teardown);
 	tcase_set_timeout(tc, 60);
@@ -263,9 +262,5 @@ main(void)
 	tcase_add_test(tc, unfinished_message_dropped_at_the_deadline);
 	tcase_add_test(tc, ends_when_the_parent_goes);
 	suite_add_tcase(s, tc);
-	sr = srunner_create(s);
-	srunner_run_all(sr, CK_NORMAL);
-	failed = srunner_ntests_failed(sr);
-	srunner_free(sr);
-	return failed == 0 ? 0 : 1;
+	return suite_run(s);
 }

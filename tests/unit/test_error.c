@@ -10,6 +10,7 @@
 #include <unistd.h>
 
 #include "sluice/error.h"
+#include "suite_run.h"
 
 START_TEST(strerror_words)
 {
@@ -74,16 +75,10 @@ main(void)
 {
 	Suite *s = suite_create("error");
 	TCase *tc = tcase_create("error");
-	SRunner *sr;
-	int failed;
 
 	tcase_add_test(tc, strerror_words);
 	tcase_add_test(tc, why_truncates);
 	tcase_add_test(tc, wait_words);
 	suite_add_tcase(s, tc);
-	sr = srunner_create(s);
-	srunner_run_all(sr, CK_NORMAL);
-	failed = srunner_ntests_failed(sr);
-	srunner_free(sr);
-	return failed == 0 ? EXIT_SUCCESS : EXIT_FAILURE;
+	return suite_run(s);
 }

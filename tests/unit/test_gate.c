@@ -8,6 +8,7 @@
 
 #include "gate.h"
 #include "sluice/clock.h"
+#include "suite_run.h"
 
 static int32_t
 day(const char *s)
@@ -294,8 +295,6 @@ main(void)
 {
 	Suite *s = suite_create("gate");
 	TCase *tc = tcase_create("gate");
-	SRunner *sr;
-	int failed;
 
 	tcase_add_test(tc, all_hold_allows);
 	tcase_add_loop_test(tc, each_rule_fails_alone, 0,
@@ -308,9 +307,5 @@ main(void)
 	tcase_add_test(tc, rule_order);
 	tcase_add_test(tc, rule_names);
 	suite_add_tcase(s, tc);
-	sr = srunner_create(s);
-	srunner_run_all(sr, CK_NORMAL);
-	failed = srunner_ntests_failed(sr);
-	srunner_free(sr);
-	return failed == 0 ? EXIT_SUCCESS : EXIT_FAILURE;
+	return suite_run(s);
 }

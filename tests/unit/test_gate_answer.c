@@ -11,6 +11,7 @@
 #include "engine/engine_int.h"
 #include "sluice/buf.h"
 #include "sluice/error.h"
+#include "suite_run.h"
 
 /* The reply's status and message; the buffer must hold exactly those. */
 static void
@@ -80,16 +81,10 @@ main(void)
 {
 	Suite *s = suite_create("gate_answer");
 	TCase *tc = tcase_create("reply");
-	SRunner *sr;
-	int failed;
 
 	tcase_add_test(tc, allow_and_deny);
 	tcase_add_test(tc, deny_reason_unwritable);
 	tcase_add_test(tc, unwritable_is_no_answer);
 	suite_add_tcase(s, tc);
-	sr = srunner_create(s);
-	srunner_run_all(sr, CK_NORMAL);
-	failed = srunner_ntests_failed(sr);
-	srunner_free(sr);
-	return failed == 0 ? 0 : 1;
+	return suite_run(s);
 }

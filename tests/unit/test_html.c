@@ -5,6 +5,7 @@
 
 #include "sluice/buf.h"
 #include "sluice/html.h"
+#include "suite_run.h"
 
 struct escape_case {
 	const char	*in;
@@ -111,8 +112,6 @@ main(void)
 {
 	Suite *s = suite_create("html");
 	TCase *tc = tcase_create("escape");
-	SRunner *sr;
-	int failed;
 
 	tcase_add_loop_test(tc, escapes, 0,
 	    (int)(sizeof(cases) / sizeof(cases[0])));
@@ -120,9 +119,5 @@ main(void)
 	tcase_add_test(tc, null_is_empty);
 	tcase_add_test(tc, appends);
 	suite_add_tcase(s, tc);
-	sr = srunner_create(s);
-	srunner_run_all(sr, CK_NORMAL);
-	failed = srunner_ntests_failed(sr);
-	srunner_free(sr);
-	return failed == 0 ? 0 : 1;
+	return suite_run(s);
 }

@@ -18,6 +18,7 @@
 
 #include "ipc.h"
 #include "sluice/error.h"
+#include "suite_run.h"
 
 static int sv[2];
 static struct ipc_peer *peer;	/* on sv[0]; sv[1] is the other end */
@@ -351,8 +352,6 @@ main(void)
 {
 	Suite *s = suite_create("ipc_peer");
 	TCase *tc = tcase_create("peer");
-	SRunner *sr;
-	int failed;
 
 	tcase_add_checked_fixture(tc, setup, teardown);
 	tcase_add_test(tc, one_byte_at_a_time);
@@ -367,9 +366,5 @@ main(void)
 	tcase_add_test(tc, urgent_overtakes_a_stream);
 	tcase_add_test(tc, queue_refuses_oversize);
 	suite_add_tcase(s, tc);
-	sr = srunner_create(s);
-	srunner_run_all(sr, CK_NORMAL);
-	failed = srunner_ntests_failed(sr);
-	srunner_free(sr);
-	return failed == 0 ? 0 : 1;
+	return suite_run(s);
 }

@@ -16,6 +16,7 @@
 
 #include "engine/mail.h"
 #include "sluice/error.h"
+#include "suite_run.h"
 
 static char tmpdir[64];
 
@@ -227,8 +228,6 @@ main(void)
 {
 	Suite *s = suite_create("mail");
 	TCase *tc = tcase_create("mail");
-	SRunner *sr;
-	int failed;
 
 	/* As the engine does (engine.c): a fake sendmail that exits before
 	 * reading must give EPIPE, not kill the test with SIGPIPE. */
@@ -240,9 +239,5 @@ main(void)
 	tcase_add_test(tc, maildir_retry_rewrites_the_same_file);
 	tcase_add_test(tc, sendmail_verdicts);
 	suite_add_tcase(s, tc);
-	sr = srunner_create(s);
-	srunner_run_all(sr, CK_NORMAL);
-	failed = srunner_ntests_failed(sr);
-	srunner_free(sr);
-	return failed == 0 ? 0 : 1;
+	return suite_run(s);
 }

@@ -5,6 +5,7 @@
 #include "sluice/error.h"
 #include "sluice/minisign.h"
 #include "testutil.h"
+#include "suite_run.h"
 
 static char dir[64];
 static const char message[] =
@@ -247,8 +248,7 @@ main(void)
 {
 	Suite *s = suite_create("minisign");
 	TCase *tc = tcase_create("core");
-	SRunner *sr;
-	int failed;
+	int status;
 
 	if (sodium_init() < 0 || tu_mkdtemp(dir) != 0) {
 		fprintf(stderr, "test_minisign: setup failed\n");
@@ -261,10 +261,7 @@ main(void)
 	tcase_add_test(tc, test_stock_key_loads);
 	tcase_add_test(tc, test_bad_keys);
 	suite_add_tcase(s, tc);
-	sr = srunner_create(s);
-	srunner_run_all(sr, CK_NORMAL);
-	failed = srunner_ntests_failed(sr);
-	srunner_free(sr);
+	status = suite_run(s);
 	tu_rmrf(dir);
-	return failed == 0 ? 0 : 1;
+	return status;
 }

@@ -11,6 +11,7 @@
 #include "payloads/payloads.h"
 #include "sluice/error.h"
 #include "testutil.h"
+#include "suite_run.h"
 
 #define ID_A	"0123456789abcdef0123456789abcdef"
 #define ID_B	"fedcba9876543210fedcba9876543210"
@@ -293,8 +294,6 @@ main(void)
 {
 	Suite *s = suite_create("payloads");
 	TCase *tc = tcase_create("payloads");
-	SRunner *sr;
-	int failed;
 
 	tcase_add_checked_fixture(tc, setup, teardown);
 	tcase_add_test(tc, commit_open_remove);
@@ -307,9 +306,5 @@ main(void)
 	tcase_add_test(tc, adopt_links);
 	tcase_add_test(tc, adopt_copies_across_filesystems);
 	suite_add_tcase(s, tc);
-	sr = srunner_create(s);
-	srunner_run_all(sr, CK_NORMAL);
-	failed = srunner_ntests_failed(sr);
-	srunner_free(sr);
-	return failed == 0 ? 0 : 1;
+	return suite_run(s);
 }

@@ -20,6 +20,7 @@
 #include "sluice/config.h"
 #include "sluice/error.h"
 #include "sluice/netaddr.h"
+#include "suite_run.h"
 
 #define SEC	1000u
 
@@ -575,11 +576,5 @@ penalty_suite(void)
 int
 main(void)
 {
-	SRunner *sr = srunner_create(penalty_suite());
-	int failed;
-
-	srunner_run_all(sr, CK_NORMAL);
-	failed = srunner_ntests_failed(sr);
-	srunner_free(sr);
-	return failed == 0 ? EXIT_SUCCESS : EXIT_FAILURE;
+	return suite_run(penalty_suite());
 }

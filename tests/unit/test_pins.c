@@ -17,6 +17,7 @@
 #include "sluice/clock.h"
 #include "sluice/cms.h"
 #include "sluice/files.h"
+#include "suite_run.h"
 
 #define NOW	1780272000	/* 2026-06-01T00:00:00Z */
 
@@ -288,11 +289,5 @@ pins_suite(void)
 int
 main(void)
 {
-	SRunner *sr = srunner_create(pins_suite());
-	int failed;
-
-	srunner_run_all(sr, CK_NORMAL);
-	failed = srunner_ntests_failed(sr);
-	srunner_free(sr);
-	return failed == 0 ? EXIT_SUCCESS : EXIT_FAILURE;
+	return suite_run(pins_suite());
 }

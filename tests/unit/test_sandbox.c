@@ -30,6 +30,7 @@
 #include "sluice/error.h"
 #include "sluice/log.h"
 #include "testutil.h"
+#include "suite_run.h"
 
 #define EXIT_DONE	42	/* the child got through its work */
 
@@ -544,11 +545,5 @@ sandbox_suite(void)
 int
 main(void)
 {
-	SRunner *sr = srunner_create(sandbox_suite());
-	int failed;
-
-	srunner_run_all(sr, CK_NORMAL);
-	failed = srunner_ntests_failed(sr);
-	srunner_free(sr);
-	return failed == 0 ? EXIT_SUCCESS : EXIT_FAILURE;
+	return suite_run(sandbox_suite());
 }

@@ -17,6 +17,7 @@
 #include "session/sftp.h"
 #include "sluice/age.h"
 #include "sluice/error.h"
+#include "suite_run.h"
 
 static int eng[2];
 static struct ipc_shared *sh;
@@ -1096,11 +1097,5 @@ sftp_suite(void)
 int
 main(void)
 {
-	SRunner *sr = srunner_create(sftp_suite());
-	int failed;
-
-	srunner_run_all(sr, CK_NORMAL);
-	failed = srunner_ntests_failed(sr);
-	srunner_free(sr);
-	return failed == 0 ? EXIT_SUCCESS : EXIT_FAILURE;
+	return suite_run(sftp_suite());
 }

@@ -7,6 +7,7 @@
 #include "sluice/error.h"
 #include "sluice/sshkey.h"
 #include "testutil.h"
+#include "suite_run.h"
 
 static char dir[64];
 
@@ -410,8 +411,7 @@ main(void)
 {
 	Suite *s = suite_create("sshkey");
 	TCase *tc = tcase_create("core");
-	SRunner *sr;
-	int failed;
+	int status;
 
 	if (tu_mkdtemp(dir) != 0 || make_keys() != 0) {
 		fprintf(stderr, "test_sshkey: cannot make keys with ssh-keygen\n");
@@ -427,10 +427,7 @@ main(void)
 	tcase_add_test(tc, test_libssh_written_key);
 	tcase_add_test(tc, test_pub_load_refusals);
 	suite_add_tcase(s, tc);
-	sr = srunner_create(s);
-	srunner_run_all(sr, CK_NORMAL);
-	failed = srunner_ntests_failed(sr);
-	srunner_free(sr);
+	status = suite_run(s);
 	tu_rmrf(dir);
-	return failed == 0 ? 0 : 1;
+	return status;
 }

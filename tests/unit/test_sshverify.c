@@ -17,6 +17,7 @@
 #include "sluice/buf.h"
 #include "sluice/error.h"
 #include "sluice/sshverify.h"
+#include "suite_run.h"
 
 static const char MSG[] = "the bytes a client signs";
 
@@ -305,11 +306,5 @@ suite(void)
 int
 main(void)
 {
-	SRunner *sr = srunner_create(suite());
-	int failed;
-
-	srunner_run_all(sr, CK_NORMAL);
-	failed = srunner_ntests_failed(sr);
-	srunner_free(sr);
-	return failed == 0 ? EXIT_SUCCESS : EXIT_FAILURE;
+	return suite_run(suite());
 }

@@ -11,6 +11,7 @@
 #include "sluice/clock.h"
 #include "sluice/sshkey.h"
 #include "store_fixture.h"
+#include "suite_run.h"
 
 static int32_t
 day(const char *s)
@@ -1352,11 +1353,5 @@ store_suite(void)
 int
 main(void)
 {
-	SRunner *sr = srunner_create(store_suite());
-	int failed;
-
-	srunner_run_all(sr, CK_NORMAL);
-	failed = srunner_ntests_failed(sr);
-	srunner_free(sr);
-	return failed == 0 ? 0 : 1;
+	return suite_run(store_suite());
 }

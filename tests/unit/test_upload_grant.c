@@ -31,6 +31,7 @@
 #include "store/store.h"
 #include "testutil.h"
 #include "lying_session.h"
+#include "suite_run.h"
 
 #define MIB	(1024u * 1024)
 #define STEP	(8u * MIB)	/* SEALED_ROOM_STEP */
@@ -394,11 +395,5 @@ suite(void)
 int
 main(void)
 {
-	SRunner *sr = srunner_create(suite());
-	int failed;
-
-	srunner_run_all(sr, CK_NORMAL);
-	failed = srunner_ntests_failed(sr);
-	srunner_free(sr);
-	return failed == 0 ? EXIT_SUCCESS : EXIT_FAILURE;
+	return suite_run(suite());
 }

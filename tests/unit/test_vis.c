@@ -9,6 +9,7 @@
 #include <string.h>
 
 #include "sluice/vis.h"
+#include "suite_run.h"
 
 struct vis_case {
 	const char	*in;
@@ -154,8 +155,6 @@ main(void)
 {
 	Suite *s = suite_create("vis");
 	TCase *tc = tcase_create("escape");
-	SRunner *sr;
-	int failed;
 
 	tcase_add_loop_test(tc, escapes, 0,
 	    (int)(sizeof(cases) / sizeof(cases[0])));
@@ -166,9 +165,5 @@ main(void)
 	tcase_add_test(tc, noslash_is_idempotent);
 	tcase_add_test(tc, every_byte);
 	suite_add_tcase(s, tc);
-	sr = srunner_create(s);
-	srunner_run_all(sr, CK_NORMAL);
-	failed = srunner_ntests_failed(sr);
-	srunner_free(sr);
-	return failed == 0 ? 0 : 1;
+	return suite_run(s);
 }

@@ -4,6 +4,7 @@
 
 #include "sluice/error.h"
 #include "sluice/vpath.h"
+#include "suite_run.h"
 
 struct good_case {
 	const char	*cwd;
@@ -194,11 +195,5 @@ vpath_suite(void)
 int
 main(void)
 {
-	SRunner *sr = srunner_create(vpath_suite());
-	int failed;
-
-	srunner_run_all(sr, CK_NORMAL);
-	failed = srunner_ntests_failed(sr);
-	srunner_free(sr);
-	return failed == 0 ? EXIT_SUCCESS : EXIT_FAILURE;
+	return suite_run(vpath_suite());
 }

@@ -5,6 +5,7 @@
 
 #include "sluice/error.h"
 #include "sluice/words.h"
+#include "suite_run.h"
 
 struct split_case {
 	const char	*line;
@@ -157,8 +158,6 @@ main(void)
 {
 	Suite *s = suite_create("words");
 	TCase *tc = tcase_create("split");
-	SRunner *sr;
-	int failed;
 
 	tcase_add_loop_test(tc, splits_good, 0,
 	    (int)(sizeof(good) / sizeof(good[0])));
@@ -168,9 +167,5 @@ main(void)
 	tcase_add_test(tc, word_limit);
 	tcase_add_test(tc, null_arguments);
 	suite_add_tcase(s, tc);
-	sr = srunner_create(s);
-	srunner_run_all(sr, CK_NORMAL);
-	failed = srunner_ntests_failed(sr);
-	srunner_free(sr);
-	return failed == 0 ? 0 : 1;
+	return suite_run(s);
 }

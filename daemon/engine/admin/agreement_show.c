@@ -338,19 +338,6 @@ print_version(struct admin_call *c, json_t *v)
 }
 
 static int
-print_versions(struct admin_call *c, json_t *o)
-{
-	json_t *v;
-	size_t i;
-	int r;
-
-	json_array_foreach(json_object_get(o, "versions"), i, v)
-		if ((r = print_version(c, v)) != 0)
-			return r;
-	return 0;
-}
-
-static int
 print_release(struct admin_call *c, json_t *rl)
 {
 	return admin_print(c, "release %lld: %s (%s)%s, %lld downloads\n",
@@ -360,15 +347,17 @@ print_release(struct admin_call *c, json_t *rl)
 	    field_num(rl, "downloads"));
 }
 
+/* Each element of o's array key, printed by one. */
 static int
-print_releases(struct admin_call *c, json_t *o)
+print_each(struct admin_call *c, json_t *o, const char *key,
+    int (*one)(struct admin_call *, json_t *))
 {
-	json_t *rl;
+	json_t *v;
 	size_t i;
 	int r;
 
-	json_array_foreach(json_object_get(o, "releases"), i, rl)
-		if ((r = print_release(c, rl)) != 0)
+	json_array_foreach(json_object_get(o, key), i, v)
+		if ((r = one(c, v)) != 0)
 			return r;
 	return 0;
 }
@@ -399,8 +388,8 @@ print_show(struct admin_call *c, json_t *o)
 
 	if ((r = print_fields(c, o)) != 0 ||
 	    (r = print_signers(c, o)) != 0 ||
-	    (r = print_versions(c, o)) != 0 ||
-	    (r = print_releases(c, o)) != 0)
+	    (r = print_each(c, o, "versions", print_version)) != 0 ||
+	    (r = print_each(c, o, "releases", print_release)) != 0)
 		return r;
 	return print_deletion(c, o);
 }

@@ -692,6 +692,23 @@ req_find(struct sftp_req *reqs, size_t n, uint32_t id)
 	return NULL;
 }
 
+/* The next reply, to one of the n requests in flight in reqs (*q); a
+ * reply to none of them breaks the protocol. */
+static int
+reply_recv(struct sftp_client *c, struct sftp_req *reqs, size_t n,
+    const char *path, struct sftp_reply *rp, struct sftp_req **q, char *why,
+    size_t whylen)
+{
+	int r;
+
+	if ((r = pkt_recv(c, rp, why, whylen)) != 0)
+		return r;
+	if ((*q = req_find(reqs, n, rp->id)) == NULL)
+		return sluice_why(why, whylen, SLUICE_EPROTO,
+		    "%s: reply to unknown request %u", path, (unsigned)rp->id);
+	return 0;
+}
+
 static struct sftp_req *
 req_free_slot(struct sftp_req *reqs, size_t n)
 {
@@ -917,12 +934,9 @@ get_reply(struct sftp_client *c, struct get_state *g, char *why,
 	struct sftp_req *q;
 	int r;
 
-	if ((r = pkt_recv(c, &rp, why, whylen)) != 0)
+	if ((r = reply_recv(c, g->reqs, SFTP_READ_AHEAD, g->path, &rp, &q,
+	    why, whylen)) != 0)
 		return r;
-	if ((q = req_find(g->reqs, SFTP_READ_AHEAD, rp.id)) == NULL)
-		return sluice_why(why, whylen, SLUICE_EPROTO,
-		    "%s: reply to unknown request %u", g->path,
-		    (unsigned)rp.id);
 	if (rp.type == SSH_FXP_DATA)
 		return get_data(c, g, q, &rp, why, whylen);
 	if (rp.type != SSH_FXP_STATUS)
@@ -1254,12 +1268,9 @@ put_reply(struct sftp_client *c, struct put_state *p, char *why,
 	struct sftp_req *q;
 	int r;
 
-	if ((r = pkt_recv(c, &rp, why, whylen)) != 0)
+	if ((r = reply_recv(c, p->reqs, SFTP_WRITE_AHEAD, p->path, &rp, &q,
+	    why, whylen)) != 0)
 		return r;
-	if ((q = req_find(p->reqs, SFTP_WRITE_AHEAD, rp.id)) == NULL)
-		return sluice_why(why, whylen, SLUICE_EPROTO,
-		    "%s: reply to unknown request %u", p->path,
-		    (unsigned)rp.id);
 	q->used = 0;
 	p->inflight--;
 	r = expect_ok(&rp, p->path, NULL, 0, why, whylen);

@@ -1078,6 +1078,44 @@ START_TEST(put_open_denied)
 }
 END_TEST
 
+/* A reply to no request in flight is a protocol error, for get and put. */
+START_TEST(reply_to_unknown_request)
+{
+	struct sftp_client *c;
+	uint8_t *p = pattern(100);
+	uint64_t got = 0;
+	char why[256] = "", verdict[256] = "", out[128];
+	int fd;
+
+	(void)snprintf(out, sizeof(out), "%s/out", dir);
+	r_version();
+	r_handle(1, "fh");
+	r_attrs(2, 100);
+	r_data(99, p, 100);
+	c = connect_client();
+	fd = open(out, O_RDWR | O_CREAT | O_TRUNC, 0600);
+	ck_assert_int_ge(fd, 0);
+	ck_assert_int_eq(sftp_get(c, "/N/a.age", fd, 0, NULL, NULL, &got, why,
+	    sizeof(why)), SLUICE_EPROTO);
+	ck_assert_str_eq(why, "/N/a.age: reply to unknown request 99");
+	ck_assert_uint_eq(got, 0);
+	(void)close(fd);
+	sftp_client_free(c);
+
+	put_file(p, 100, &fd);
+	r_version();
+	r_handle(1, "wh");
+	r_status(77, SSH_FX_OK, "");
+	c = connect_client();
+	ck_assert_int_eq(sftp_put(c, fd, "/inbox/x", NULL, NULL, verdict,
+	    sizeof(verdict), why, sizeof(why)), SLUICE_EPROTO);
+	ck_assert_str_eq(why, "/inbox/x: reply to unknown request 77");
+	(void)close(fd);
+	sftp_client_free(c);
+	free(p);
+}
+END_TEST
+
 int
 main(void)
 {
@@ -1096,6 +1134,7 @@ main(void)
 	tcase_add_test(tc, get_denied_midway);
 	tcase_add_test(tc, get_open_denied);
 	tcase_add_test(tc, get_overlong_data);
+	tcase_add_test(tc, reply_to_unknown_request);
 	tcase_add_test(tc, get_head_then_rest);
 	tcase_add_test(tc, get_head_refused);
 	tcase_add_test(tc, get_head_resume_beyond);

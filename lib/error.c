@@ -1,6 +1,7 @@
+#include <sys/wait.h>
+
 #include <stdarg.h>
 #include <stdio.h>
-#include <sys/wait.h>
 
 #include "sluice/error.h"
 

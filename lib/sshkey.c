@@ -629,11 +629,12 @@ priv_new(void)
 
 	if (sodium_init() < 0 || (k = calloc(1, sizeof(*k))) == NULL)
 		return NULL;
-	if ((k->ed25519_sk = sodium_malloc(64)) == NULL) {
+	if ((k->ed25519_sk = sodium_malloc(crypto_sign_SECRETKEYBYTES)) ==
+	    NULL) {
 		free(k);
 		return NULL;
 	}
-	sodium_memzero(k->ed25519_sk, 64);
+	sodium_memzero(k->ed25519_sk, crypto_sign_SECRETKEYBYTES);
 	return k;
 }
 

@@ -404,8 +404,7 @@ engine_main(const char *dir, const struct sluice_config *cfg, int ctl,
 	sluice_log_open("sluiced-engine", 2, LOG_LVL_INFO);
 	if ((b = sbuf_new()) == NULL)
 		r = SLUICE_ENOMEM;
-	else if ((r = engine_open(dir, cfg, ctl, sh, &e)) == 0 &&
-	    (r = engine_hostkey_offered(e, offered)) == 0 &&
+	else if ((r = engine_open(dir, cfg, ctl, sh, offered, &e)) == 0 &&
 	    (r = engine_sandbox_apply()) == 0)
 		r = engine_start(e, restarted);
 	if (r != 0)

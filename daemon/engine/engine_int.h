@@ -111,6 +111,7 @@ struct audit_anchor;
 struct mail_run;
 struct auth_ring;
 struct sshkey_priv;
+struct sshkey_pub;
 
 struct engine {
 	char		 dir[ENGINE_PATH_MAX];
@@ -138,13 +139,15 @@ struct engine {
 	size_t		 cert_noted_n;
 	int32_t		 cert_noted_day;
 	struct sshkey_priv *hostkey;	/* the SSH host key (hostkey.c) */
+	int		 opened;	/* engine_open() done, its start audited */
 	struct auth_ring *signed_kex;	/* exchange hashes signed */
 	struct auth_ring *seen;	/* session identifiers that logged in */
 };
 
-/* setup.c */
+/* setup.c; offered as for engine_main() */
 int engine_open(const char *dir, const struct sluice_config *cfg, int ctl,
-    struct ipc_shared *sh, struct engine **out);
+    struct ipc_shared *sh, const struct sshkey_pub *offered,
+    struct engine **out);
 void engine_close(struct engine *e);
 
 /* engine.c: the poll loop's steps for one session (the fuzz target,
@@ -222,12 +225,9 @@ int auth_kex_hash(struct engine *e, struct conn *c, const uint8_t *h,
 
 /* hostkey.c: loads the host key (cfg host_key, ssh-ed25519 only) into
  * e->hostkey, guarded memory, and checks that its public half is the one in
- * host_key.pub, which the sessions announce. */
-int engine_hostkey_load(struct engine *e, char *why, size_t whylen);
-/* 0 when offered (NULL: not checked) is the loaded host key's public half;
- * else logs why and returns SLUICE_ECONFIG. */
-int engine_hostkey_offered(const struct engine *e,
-    const struct sshkey_pub *offered);
+ * host_key.pub, and the one the parent offers (offered; NULL: unchecked). */
+int engine_hostkey_load(struct engine *e, const struct sshkey_pub *offered,
+    char *why, size_t whylen);
 
 /* audit_log.c: an audit entry outside any caller's transaction; failures
  * are logged. */

@@ -45,6 +45,14 @@ hostkey_read(const char *path, struct sshkey_priv **k, char *why,
 	return r;
 }
 
+/* Whether p is k's public half. */
+static int
+is_public_half(const struct sshkey_pub *p, const struct sshkey_priv *k)
+{
+	return p->bloblen == k->bloblen &&
+	    memcmp(p->blob, k->blob, k->bloblen) == 0;
+}
+
 /* The public half in pub is k's. */
 static int
 hostkey_public_matches(const struct sshkey_priv *k, const char *pub,
@@ -54,8 +62,7 @@ hostkey_public_matches(const struct sshkey_priv *k, const char *pub,
 	int r;
 
 	if ((r = sshkey_pub_load(pub, &p, why, whylen)) == 0 &&
-	    (p->bloblen != k->bloblen ||
-	    memcmp(p->blob, k->blob, k->bloblen) != 0))
+	    !is_public_half(p, k))
 		r = sluice_why(why, whylen, SLUICE_ECONFIG, "%s is not the "
 		    "public half of the host key beside it", pub);
 	sshkey_pub_free(p);
@@ -63,7 +70,8 @@ hostkey_public_matches(const struct sshkey_priv *k, const char *pub,
 }
 
 int
-engine_hostkey_load(struct engine *e, char *why, size_t whylen)
+engine_hostkey_load(struct engine *e, const struct sshkey_pub *offered,
+    char *why, size_t whylen)
 {
 	char pub[CONFIG_PATH_MAX + 8];
 	int r;
@@ -77,19 +85,13 @@ engine_hostkey_load(struct engine *e, char *why, size_t whylen)
 		return sluice_why(why, whylen, SLUICE_ECONFIG, "%s: the host key "
 		    "must be ssh-ed25519, the only host key sluiced offers",
 		    e->cfg->host_key);
-	return hostkey_public_matches(e->hostkey, pub, why, whylen);
-}
-
-int
-engine_hostkey_offered(const struct engine *e,
-    const struct sshkey_pub *offered)
-{
-	if (offered == NULL || (offered->bloblen == e->hostkey->bloblen &&
-	    memcmp(offered->blob, e->hostkey->blob, offered->bloblen) == 0))
-		return 0;
-	log_errx("engine: %s is not the host key sluiced has offered since it "
-	    "started; restart sluiced to offer it", e->cfg->host_key);
-	return SLUICE_ECONFIG;
+	if ((r = hostkey_public_matches(e->hostkey, pub, why, whylen)) != 0)
+		return r;
+	if (offered != NULL && !is_public_half(offered, e->hostkey))
+		return sluice_why(why, whylen, SLUICE_ECONFIG, "%s is not the "
+		    "host key sluiced has offered since it started; restart "
+		    "sluiced to offer it", e->cfg->host_key);
+	return 0;
 }
 
 /* The signature blob, as SSH sends it: string "ssh-ed25519", string sig. */

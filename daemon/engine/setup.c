@@ -75,7 +75,8 @@ audit_start(struct engine *e)
 
 int
 engine_open(const char *dir, const struct sluice_config *cfg, int ctl,
-    struct ipc_shared *sh, struct engine **out)
+    struct ipc_shared *sh, const struct sshkey_pub *offered,
+    struct engine **out)
 {
 	struct engine *e;
 	char why[256] = "";
@@ -91,13 +92,14 @@ engine_open(const char *dir, const struct sluice_config *cfg, int ctl,
 	if ((r = store_open(cfg->store_path, &e->st, why, sizeof(why))) != 0 ||
 	    (r = load_master(e, why, sizeof(why))) != 0 ||
 	    (r = load_release(e, why, sizeof(why))) != 0 ||
-	    (r = engine_hostkey_load(e, why, sizeof(why))) != 0 ||
+	    (r = engine_hostkey_load(e, offered, why, sizeof(why))) != 0 ||
 	    (r = engine_anchor_start(e, why, sizeof(why))) != 0) {
 		log_errx("engine: %s", why[0] ? why : sluice_strerror(r));
 		return r;
 	}
 	sweep_at_start(e->st, e->dir);
 	audit_start(e);
+	e->opened = 1;
 	engine_anchor_update(e);
 	return 0;
 }
@@ -114,7 +116,7 @@ engine_close(struct engine *e)
 		ipc_peer_free(e->conns[i]->io);
 		free(e->conns[i]);
 	}
-	if (e->st != NULL)
+	if (e->opened)
 		engine_audit(e, "sluiced", "stop", "", "ok", "engine stopped");
 	engine_anchor_stop(e);
 	store_close(e->st);

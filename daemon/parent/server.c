@@ -152,7 +152,7 @@ bind_load_key(struct server *sv)
 	if (hostsign_placeholder(sv->o->host_pub, sv->o->host, &key, why,
 	    sizeof(why)) !=
 	    0) {
-		log_errx("cannot load the host key's public half: %s", why);
+		log_errx("cannot offer the host key: %s", why);
 		return SLUICE_ECONFIG;
 	}
 	if (ssh_bind_options_set(sv->bind, SSH_BIND_OPTIONS_IMPORT_KEY,

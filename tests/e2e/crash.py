@@ -17,20 +17,16 @@ import signal
 import sqlite3
 import subprocess
 import sys
-import time
 
+import harness
 from harness import check, eq, run
 import deliver as D
 
 
-def wait_for(what, cond, tries=1200):
-    """cond()'s first true value, polling every 50 ms (bounded)."""
-    for _ in range(tries):
-        v = cond()
-        if v:
-            return v
-        time.sleep(0.05)
-    raise D.Failure("never happened: " + what)
+def wait_for(what, cond):
+    """cond()'s first true value (harness.wait_for), awaited for at most
+    60 s: a restart under the sanitizer build can take seconds."""
+    return harness.wait_for(what, cond, bound=60.0)
 
 
 def engine_pid(w):

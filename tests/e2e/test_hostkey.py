@@ -31,6 +31,7 @@ import re
 import shutil
 import signal
 import socket
+import sqlite3
 import struct
 import subprocess
 
@@ -278,6 +279,17 @@ def mismatched_pub():
         w.close()
 
 
+def lifecycle(w):
+    """The engines' own audit entries (actor sluiced), in order."""
+    db = sqlite3.connect("file:%s?mode=ro" % os.path.join(w.dir, "sluice.db"), uri=True)
+    try:
+        return db.execute("SELECT action, outcome FROM audit WHERE actor = 'sluiced' "
+                          "AND action IN ('start', 'stop', 'engine restart') "
+                          "ORDER BY id").fetchall()
+    finally:
+        db.close()
+
+
 def replaced_while_running():
     """Another key pair put in place of the host key while the daemon runs,
     then the engine killed: the engines started again refuse the new key."""
@@ -297,6 +309,9 @@ def replaced_while_running():
                  % os.path.join(w.dir, HOST_KEY))
         eq(D.full_log(w).count("engine: ready"), 1,
            "engines ready (the first, before the key was replaced)")
+        eq(lifecycle(w), [("start", "ok")],
+           "the engines' starts and stops in the audit log: the first, "
+           "killed; the refused ones never started")
     finally:
         w.close()
 

@@ -1157,7 +1157,7 @@ story(void)
 static void
 engine_up(void)
 {
-	must(engine_open(data, &cfg, -1, sh, &eng) == 0, "engine_open");
+	must(engine_open(data, &cfg, -1, sh, NULL, &eng) == 0, "engine_open");
 	schedule_tick(eng, sluice_now());
 	engine_anchor_update(eng);
 }

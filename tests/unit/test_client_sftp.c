@@ -1078,11 +1078,13 @@ START_TEST(put_open_denied)
 }
 END_TEST
 
-/* A reply to no request in flight is a protocol error, for get and put. */
+/* A reply to no request in flight is a protocol error, for get and put:
+ * one to an id never sent, and one to an id already answered while
+ * another is in flight. */
 START_TEST(reply_to_unknown_request)
 {
 	struct sftp_client *c;
-	uint8_t *p = pattern(100);
+	uint8_t *p = pattern(100000);
 	uint64_t got = 0;
 	char why[256] = "", verdict[256] = "", out[128];
 	int fd;
@@ -1093,23 +1095,36 @@ START_TEST(reply_to_unknown_request)
 	r_attrs(2, 100);
 	r_data(99, p, 100);
 	c = connect_client();
+	q_open(1, "/N/a.age", SSH_FXF_READ);
+	q_handle(SSH_FXP_FSTAT, 2, "fh");
+	q_read(3, "fh", 0, 261120);
+	q_handle(SSH_FXP_CLOSE, 4, "fh");
 	fd = open(out, O_RDWR | O_CREAT | O_TRUNC, 0600);
 	ck_assert_int_ge(fd, 0);
 	ck_assert_int_eq(sftp_get(c, "/N/a.age", fd, 0, NULL, NULL, &got, why,
 	    sizeof(why)), SLUICE_EPROTO);
 	ck_assert_str_eq(why, "/N/a.age: reply to unknown request 99");
 	ck_assert_uint_eq(got, 0);
+	assert_sent();
 	(void)close(fd);
 	sftp_client_free(c);
 
-	put_file(p, 100, &fd);
+	sbuf_reset(mio.sent);
+	sbuf_reset(want);
+	put_file(p, 100000, &fd);
 	r_version();
 	r_handle(1, "wh");
-	r_status(77, SSH_FX_OK, "");
+	r_status(2, SSH_FX_OK, "");
+	r_status(2, SSH_FX_OK, "");
 	c = connect_client();
+	q_open_sized(1, "/inbox/x", SSH_FXF_WRITE | SSH_FXF_CREAT |
+	    SSH_FXF_TRUNC, 100000);
+	q_write(2, "wh", 0, p, 65536);
+	q_write(3, "wh", 65536, p + 65536, 100000 - 65536);
 	ck_assert_int_eq(sftp_put(c, fd, "/inbox/x", NULL, NULL, verdict,
 	    sizeof(verdict), why, sizeof(why)), SLUICE_EPROTO);
-	ck_assert_str_eq(why, "/inbox/x: reply to unknown request 77");
+	ck_assert_str_eq(why, "/inbox/x: reply to unknown request 2");
+	assert_sent();
 	(void)close(fd);
 	sftp_client_free(c);
 	free(p);

@@ -150,8 +150,7 @@ bind_load_key(struct server *sv)
 	ssh_key key = NULL;
 
 	if (hostsign_placeholder(sv->o->host_pub, sv->o->host, &key, why,
-	    sizeof(why)) !=
-	    0) {
+	    sizeof(why)) != 0) {
 		log_errx("cannot offer the host key: %s", why);
 		return SLUICE_ECONFIG;
 	}

@@ -4,7 +4,7 @@
  * and what a test needs to speak to it as a session broken into: key pairs,
  * the login request a client signs, IPC_NEW_SESSION, IPC_HOSTSIGN and
  * IPC_AUTH. For the lying-session suites (included by their test_*.c, not a
- * module of its own; they define _XOPEN_SOURCE 700 first, for nftw()).
+ * module of its own).
  *
  * Setup comes in three steps, so that a suite can do its own part between
  * them (a fake clock before the config is loaded, a policy changed before
@@ -18,7 +18,6 @@
 #include <sys/wait.h>
 
 #include <check.h>
-#include <ftw.h>
 #include <signal.h>
 #include <stdio.h>
 #include <stdlib.h>
@@ -185,15 +184,6 @@ engine_stop(void)
 	ck_assert(WIFEXITED(st) && WEXITSTATUS(st) == 0);
 }
 
-static int
-rm_one(const char *path, const struct stat *sb, int flag, struct FTW *f)
-{
-	(void)sb;
-	(void)flag;
-	(void)f;
-	return remove(path);
-}
-
 static void
 teardown(void)
 {
@@ -201,7 +191,7 @@ teardown(void)
 		(void)kill(engine, SIGKILL);
 		(void)waitpid(engine, NULL, 0);
 	}
-	(void)nftw(tmp, rm_one, 16, FTW_DEPTH | FTW_PHYS);
+	tu_rmrf(tmp);
 }
 
 /* A new session from PEER, as the parent hands one over, its process said

@@ -308,21 +308,13 @@ setup(void)
 }
 
 static void
-rm_tree(const char *d)
-{
-	const char *const argv[] = { "rm", "-rf", d, NULL };
-
-	(void)tu_run(argv, NULL, NULL);
-}
-
-static void
 teardown(void)
 {
 	audit_anchor_free(anchor);
 	anchor = NULL;
 	store_close(st);
 	st = NULL;
-	rm_tree(dir);
+	tu_rmrf(dir);
 }
 
 static int
@@ -1822,7 +1814,7 @@ START_TEST(agreement_sign_cms)
 	    "signature does not match the document\n");
 	ok("appr", "agreement suspend NIC-123456-A1B2C --reason audit");
 	ok("appr", "agreement resume NIC-123456-A1B2C");
-	rm_tree(pki);
+	tu_rmrf(pki);
 }
 END_TEST
 
@@ -2010,7 +2002,7 @@ START_TEST(agreement_versions_and_terminate)
 	ck_assert_ptr_nonnull(strstr(a.out, "\ndeletion certificate: due "
 	    "(due 2026-03-31)\n"));
 	answer_free(&a);
-	rm_tree(pki);
+	tu_rmrf(pki);
 }
 END_TEST
 
@@ -2069,7 +2061,7 @@ START_TEST(signatory_list_and_revoke)
 	    "2025-01-01 to 2035-12-31, revoked\n", ap.serial, ap.subject);
 	ck_assert_ptr_nonnull(strstr(a.out, want));
 	answer_free(&a);
-	rm_tree(pki);
+	tu_rmrf(pki);
 }
 END_TEST
 

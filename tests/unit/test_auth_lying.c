@@ -9,7 +9,6 @@
  * audit entry saying why; every refused signature request drops the
  * session, audited.
  */
-#define _XOPEN_SOURCE 700	/* nftw */
 
 #include <check.h>
 #include <stdio.h>

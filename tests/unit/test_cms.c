@@ -3,11 +3,9 @@
  * PKI made by keys/make-test-pki and signatures made by the stock openssl
  * (through keys/sign-doc). Fails, never skips, when openssl is missing.
  */
-#define _XOPEN_SOURCE 700	/* nftw */
 #include <check.h>
 #include <errno.h>
 #include <fcntl.h>
-#include <ftw.h>
 #include <limits.h>
 #include <stdio.h>
 #include <stdlib.h>
@@ -23,6 +21,7 @@
 #include "sluice/cms.h"
 #include "sluice/error.h"
 #include "suite_run.h"
+#include "testutil.h"
 
 #define DOC_TEXT "Data Sharing Agreement NIC-123456-A1B2C\nversion 1\nsigned in binary mode\n"
 #define DOC_CRLF "Data Sharing Agreement NIC-123456-A1B2C\r\nversion 1\r\nsigned in binary mode\r\n"
@@ -241,15 +240,6 @@ setup_pki(void)
 	pki_ok = 1;
 }
 
-static int
-rm_entry(const char *path, const struct stat *st, int flag, struct FTW *ftw)
-{
-	(void)st;
-	(void)flag;
-	(void)ftw;
-	return remove(path);
-}
-
 static void
 teardown_pki(void)
 {
@@ -260,7 +250,7 @@ teardown_pki(void)
 		blobs[i].p = NULL;
 	}
 	if (strncmp(pki, "/tmp/sluice-cms-", 16) == 0 && strchr(pki, 'X') == NULL)
-		(void)nftw(pki, rm_entry, 16, FTW_DEPTH | FTW_PHYS);
+		tu_rmrf(pki);
 }
 
 /* The registered signatories of the tests. */

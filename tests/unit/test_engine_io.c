@@ -12,13 +12,11 @@
  *   - the engine ends cleanly when its control socket closes.
  * Every wait is for an event; the suite's timeout bounds them.
  */
-#define _XOPEN_SOURCE 700	/* nftw() */
 #include <sys/socket.h>
 #include <sys/stat.h>
 #include <sys/wait.h>
 
 #include <check.h>
-#include <ftw.h>
 #include <signal.h>
 #include <stdio.h>
 #include <stdlib.h>
@@ -84,15 +82,6 @@ setup(void)
 	ctl = sv[0];
 }
 
-static int
-rm_one(const char *path, const struct stat *st, int flag, struct FTW *ftw)
-{
-	(void)st;
-	(void)flag;
-	(void)ftw;
-	return remove(path) == 0 ? 0 : -1;
-}
-
 static void
 teardown(void)
 {
@@ -102,7 +91,7 @@ teardown(void)
 		(void)kill(engine, SIGKILL);
 		(void)waitpid(engine, NULL, 0);
 	}
-	(void)nftw(top, rm_one, 16, FTW_DEPTH | FTW_PHYS);
+	tu_rmrf(top);
 }
 
 /* A session as the parent makes one: the engine gets one end. */

@@ -10,7 +10,6 @@
  *     from the disk's room before another is granted.
  * Every wait is for an event (a reply, or the socket's EOF).
  */
-#define _XOPEN_SOURCE 700	/* nftw */
 
 #include <sys/statvfs.h>
 

@@ -21,12 +21,13 @@
 
 extern char **environ;
 
-/* Removes a flat temp dir and the files in it. */
+/* Removes a temp dir and everything in it (symbolic links not followed). */
 static inline void
 tu_rmrf(const char *dir)
 {
 	char path[512];
 	struct dirent *de;
+	struct stat st;
 	DIR *d;
 
 	if (dir == NULL || dir[0] == '\0' || (d = opendir(dir)) == NULL)
@@ -34,8 +35,12 @@ tu_rmrf(const char *dir)
 	while ((de = readdir(d)) != NULL) {
 		if (strcmp(de->d_name, ".") == 0 || strcmp(de->d_name, "..") == 0)
 			continue;
-		if (snprintf(path, sizeof(path), "%s/%s", dir, de->d_name) <
+		if (snprintf(path, sizeof(path), "%s/%s", dir, de->d_name) >=
 		    (int)sizeof(path))
+			continue;
+		if (lstat(path, &st) == 0 && S_ISDIR(st.st_mode))
+			tu_rmrf(path);
+		else
 			(void)unlink(path);
 	}
 	closedir(d);

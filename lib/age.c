@@ -713,24 +713,27 @@ struct age_key {
 	uint8_t		 sk[32];	/* X25519 scalar */
 	uint8_t		 pk[32];	/* its public point */
 	uint8_t		 tag[4];	/* ssh types */
-	struct sshkey_priv *ssh;
+	const struct sshkey_priv *ssh;	/* borrowed from the identity */
 };
 
+/*
+ * The scalars live in guarded pages; the struct and the SSH key it owns
+ * stay on the ordinary heap, where LeakSanitizer can follow the pointers.
+ */
 struct age_identity {
-	struct age_key	 key[KEYS_MAX];
+	struct age_key	*key;		/* sodium_malloc'd, KEYS_MAX */
 	size_t		 n;
+	struct sshkey_priv *ssh;	/* an OpenSSH identity's one key */
 };
 
 void
 age_identity_free(struct age_identity *id)
 {
-	size_t i;
-
 	if (id == NULL)
 		return;
-	for (i = 0; i < id->n; i++)
-		sshkey_priv_free(id->key[i].ssh);
-	sodium_free(id);	/* wipes the scalars */
+	sshkey_priv_free(id->ssh);
+	sodium_free(id->key);	/* wipes the scalars; NULL is fine */
+	free(id);
 }
 
 static int
@@ -740,8 +743,9 @@ identity_ssh(const char *text, size_t len, struct age_identity *id,
 	struct age_key *k = &id->key[0];
 	int r;
 
-	if ((r = sshkey_priv_parse(text, len, &k->ssh, why, whylen)) != 0)
+	if ((r = sshkey_priv_parse(text, len, &id->ssh, why, whylen)) != 0)
 		return r;
+	k->ssh = id->ssh;
 	id->n = 1;
 	ssh_tag(k->ssh->blob, k->ssh->bloblen, k->tag);
 	if (k->ssh->type == SSHKEY_RSA) {
@@ -827,9 +831,13 @@ age_identity_parse(const char *text, size_t len, struct age_identity **out,
 	if (len > 64 * 1024)
 		return sluice_why(why, whylen, SLUICE_ETOOBIG,
 		    "identity file is too large");
-	if ((id = sodium_malloc(sizeof(*id))) == NULL)
+	if ((id = calloc(1, sizeof(*id))) == NULL)
 		return SLUICE_ENOMEM;
-	memset(id, 0, sizeof(*id));
+	if ((id->key = sodium_malloc(KEYS_MAX * sizeof(*id->key))) == NULL) {
+		free(id);
+		return SLUICE_ENOMEM;
+	}
+	memset(id->key, 0, KEYS_MAX * sizeof(*id->key));
 	if (find_bytes((const uint8_t *)text, len,
 	    "-----BEGIN OPENSSH PRIVATE KEY-----") != NULL)
 		r = identity_ssh(text, len, id, why, whylen);

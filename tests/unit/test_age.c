@@ -8,6 +8,17 @@
 #include "testutil.h"
 #include "suite_run.h"
 
+#if defined(__SANITIZE_ADDRESS__)
+#define AGE_TEST_LSAN	1
+#elif defined(__has_feature)
+#if __has_feature(address_sanitizer)
+#define AGE_TEST_LSAN	1
+#endif
+#endif
+#ifdef AGE_TEST_LSAN
+#include <sanitizer/lsan_interface.h>
+#endif
+
 static char dir[64];
 static char x25519_rcpt[AGE_RECIPIENT_STRLEN + 1];
 
@@ -728,6 +739,40 @@ START_TEST(test_keygen)
 }
 END_TEST
 
+/*
+ * Identities held while LeakSanitizer looks (sanitizer builds): what an
+ * identity owns must be reachable from it, not hidden behind guarded
+ * pages LeakSanitizer does not scan. In every build each still decrypts.
+ */
+START_TEST(test_identities_held)
+{
+	struct age_identity *id[NKINDS];
+	struct age_recipient r;
+	char in[128], enc[128], dec[128], why[256] = "";
+	uint64_t plain;
+	int k;
+
+	path_of(in, "plain");
+	path_of(enc, "file.age");
+	path_of(dec, "file.out");
+	ck_assert_int_eq(tu_pattern_file(in, 4096, 11), 0);
+	for (k = 0; k < NKINDS; k++)
+		id[k] = load_identity((enum kind)k);
+#ifdef AGE_TEST_LSAN
+	ck_assert_int_eq(__lsan_do_recoverable_leak_check(), 0);
+#endif
+	for (k = 0; k < NKINDS; k++) {
+		load_recipient((enum kind)k, &r);
+		our_encrypt(&r, 1, in, enc, &plain);
+		ck_assert_msg(our_decrypt(id[k], enc, dec, why, sizeof(why),
+		    &plain) == 0, "kind %d: %s", k, why);
+		ck_assert(tu_same_file(in, dec));
+		age_recipient_clear(&r);
+		age_identity_free(id[k]);
+	}
+}
+END_TEST
+
 START_TEST(test_bad_recipients_identities)
 {
 	struct age_recipient r;
@@ -854,6 +899,7 @@ main(void)
 	tcase_add_test(tc, test_open_refusals);
 	tcase_add_test(tc, test_spot_check);
 	tcase_add_test(tc, test_unseal_ranges);
+	tcase_add_test(tc, test_identities_held);
 	tcase_add_test(tc, test_bad_recipients_identities);
 	tcase_add_test(tc, test_header_hostile);
 	suite_add_tcase(s, tc);

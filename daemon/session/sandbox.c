@@ -22,18 +22,11 @@
 #include "sluice/config.h"
 #include "sluice/error.h"
 #include "sluice/log.h"
+#include "sluice/sanitizer.h"
 #include "sysfilter.h"
 
 /* Descriptors the engine may pass at once: one per SFTP handle. */
 #define SANDBOX_PASSED_FILES	(SESSION_MAX_CHANNELS * SFTP_MAX_HANDLES)
-
-#if defined(__SANITIZE_ADDRESS__)
-#define SANDBOX_SANITIZER	1
-#elif defined(__has_feature)
-#if __has_feature(address_sanitizer)
-#define SANDBOX_SANITIZER	1
-#endif
-#endif
 
 /* What sandbox_prepare() found, for every session the parent forks. */
 static struct {
@@ -106,7 +99,7 @@ static const struct sysfilter_rule session_rules[] = {
 	SYSF_ALLOW_SELF(tgkill, 0),
 	SYSF_ALLOW(exit),
 	SYSF_ALLOW(exit_group),
-#ifdef SANDBOX_SANITIZER
+#ifdef SLUICE_ASAN
 	/* The ASan runtime's own: on _exit, and isatty(2) in its reports. */
 	SYSF_ALLOW(sigaltstack),
 	SYSF_ERRNO(ioctl, ENOTTY),

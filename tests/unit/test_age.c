@@ -4,18 +4,12 @@
 
 #include "sluice/age.h"
 #include "sluice/error.h"
+#include "sluice/sanitizer.h"
 #include "sluice/sshkey.h"
 #include "testutil.h"
 #include "suite_run.h"
 
-#if defined(__SANITIZE_ADDRESS__)
-#define AGE_TEST_LSAN	1
-#elif defined(__has_feature)
-#if __has_feature(address_sanitizer)
-#define AGE_TEST_LSAN	1
-#endif
-#endif
-#ifdef AGE_TEST_LSAN
+#ifdef SLUICE_ASAN
 #include <sanitizer/lsan_interface.h>
 #endif
 
@@ -758,7 +752,7 @@ START_TEST(test_identities_held)
 	ck_assert_int_eq(tu_pattern_file(in, 4096, 11), 0);
 	for (k = 0; k < NKINDS; k++)
 		id[k] = load_identity((enum kind)k);
-#ifdef AGE_TEST_LSAN
+#ifdef SLUICE_ASAN
 	ck_assert_int_eq(__lsan_do_recoverable_leak_check(), 0);
 #endif
 	for (k = 0; k < NKINDS; k++) {

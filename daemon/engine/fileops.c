@@ -538,6 +538,9 @@ close_open(struct engine *e, struct conn *c, struct open_file *of,
 		*refused = FX_PERMISSION_DENIED;
 		return sluice_why(why, whylen, SLUICE_EDENIED, SEALED_NO_ROOM);
 	}
+	if (!q->commit && of->kind == OPEN_INBOX_WRITE && q->hi > of->cap)
+		/* its writes past the inbox's room were refused */
+		return sealed_past_cap(e, c, of, q->hi, refused, why, whylen);
 	if (!q->commit)
 		return upload_abandoned(e, c, of, why, whylen);
 	if (c->refused[0] != '\0')

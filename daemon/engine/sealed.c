@@ -253,24 +253,39 @@ inbox_holds(struct engine *e, const struct conn *c, const struct open_file *of,
 
 /* ---- OPEN ------------------------------------------------------------------ */
 
-/* An inbox upload: refused at once when the inbox is full already. */
+/* An inbox upload refused for c's user's inbox limit: audited with
+ * details, one reason for the client. */
+static int
+inbox_full(struct engine *e, const struct conn *c, const struct open_file *of,
+    const char *details, uint32_t *status, char *why, size_t whylen)
+{
+	*status = FX_PERMISSION_DENIED;
+	engine_audit(e, c->who.user, "inbox put", of->name, "refused", "%s",
+	    details);
+	return sluice_why(why, whylen, SLUICE_ETOOBIG,
+	    "inbox full: the limit is %lld bytes",
+	    (long long)e->cfg->policy.inbox_max_bytes);
+}
+
+/* An inbox upload: refused at once when the inbox is full already, else
+ * capped at the room it has (the whole inbox is counted again at CLOSE,
+ * with the uploads still under way). */
 static int
 inbox_open(struct engine *e, struct conn *c, struct open_file *of, int *fd,
     uint32_t *status, char *why, size_t whylen)
 {
 	int64_t limit = e->cfg->policy.inbox_max_bytes;
 	uint64_t held = 0;
+	char details[128];
 	int r;
 
 	if (limit > 0 && (r = inbox_holds(e, c, of, &held)) != 0)
 		return sluice_why(why, whylen, r, "store failure");
 	if (limit > 0 && held >= (uint64_t)limit) {
-		*status = FX_PERMISSION_DENIED;
-		engine_audit(e, c->who.user, "inbox put", of->name, "refused",
+		(void)snprintf(details, sizeof(details),
 		    "the inbox holds %llu bytes of its limit of %lld bytes",
 		    (unsigned long long)held, (long long)limit);
-		return sluice_why(why, whylen, SLUICE_ETOOBIG,
-		    "inbox full: the limit is %lld bytes", (long long)limit);
+		return inbox_full(e, c, of, details, status, why, whylen);
 	}
 	if ((r = room_at_open(e, c, of, OPEN_INBOX_WRITE, status, why,
 	    whylen)) != 0)
@@ -280,6 +295,7 @@ inbox_open(struct engine *e, struct conn *c, struct open_file *of, int *fd,
 		return sluice_why(why, whylen, SLUICE_EIO,
 		    "cannot create the upload");
 	of->kind = OPEN_INBOX_WRITE;
+	of->cap = limit > 0 ? (uint64_t)limit - held : UINT64_MAX;
 	return 0;
 }
 
@@ -311,20 +327,8 @@ stage_open(struct engine *e, struct conn *c, struct open_file *of, int *fd,
 		return sluice_why(why, whylen, SLUICE_EIO,
 		    "cannot create the upload");
 	of->kind = OPEN_STAGE_UPLOAD;
+	of->cap = UINT64_MAX;	/* the disk's room is granted as writes come */
 	return 0;
-}
-
-/* The most the session may write: an inbox upload at most the inbox limit
- * (the whole inbox is counted again at CLOSE); the disk's room is granted
- * as the writes come (sealed_room()). */
-static uint64_t
-upload_cap(struct engine *e, const struct open_file *of)
-{
-	int64_t limit = e->cfg->policy.inbox_max_bytes;
-
-	if (of->kind == OPEN_INBOX_WRITE && limit > 0)
-		return (uint64_t)limit;
-	return UINT64_MAX;
 }
 
 int
@@ -347,7 +351,7 @@ sealed_open(struct engine *e, struct conn *c, struct open_file *of,
 		*fd = -1;
 		return r;
 	}
-	*cap = upload_cap(e, of);
+	*cap = of->cap;
 	return 0;
 }
 
@@ -361,6 +365,7 @@ inbox_limit(struct engine *e, struct conn *c, struct open_file *of,
 {
 	int64_t limit = e->cfg->policy.inbox_max_bytes;
 	uint64_t held = 0;
+	char details[128];
 
 	if (limit <= 0)
 		return 0;
@@ -368,12 +373,10 @@ inbox_limit(struct engine *e, struct conn *c, struct open_file *of,
 		return sluice_why(why, whylen, SLUICE_ESTORE, "store failure");
 	if (held <= (uint64_t)limit && plain <= (uint64_t)limit - held)
 		return 0;
-	*status = FX_PERMISSION_DENIED;
-	engine_audit(e, c->who.user, "inbox put", of->name, "refused",
+	(void)snprintf(details, sizeof(details),
 	    "%llu bytes would exceed the inbox limit of %lld bytes",
 	    (unsigned long long)plain, (long long)limit);
-	return sluice_why(why, whylen, SLUICE_ETOOBIG,
-	    "inbox full: the limit is %lld bytes", (long long)limit);
+	return inbox_full(e, c, of, details, status, why, whylen);
 }
 
 static int
@@ -449,6 +452,19 @@ sealed_close(struct engine *e, struct conn *c, struct open_file *of,
 	if (of->kind == OPEN_STAGE_UPLOAD)
 		return stage_close(e, c, of, plain, sha256, status, why, whylen);
 	return inbox_close(e, c, of, plain, sha256, status, why, whylen);
+}
+
+int
+sealed_past_cap(struct engine *e, const struct conn *c,
+    const struct open_file *of, uint64_t end, uint32_t *status, char *why,
+    size_t whylen)
+{
+	char details[128];
+
+	(void)snprintf(details, sizeof(details),
+	    "written up to byte %llu; the inbox had room for %llu bytes at "
+	    "OPEN", (unsigned long long)end, (unsigned long long)of->cap);
+	return inbox_full(e, c, of, details, status, why, whylen);
 }
 
 void

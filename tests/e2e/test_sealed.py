@@ -198,6 +198,14 @@ def cut_uploads(w):
     return mark
 
 
+# A put refused at its first write past the inbox's room, then at CLOSE.
+def past_room(name):
+    return (1, ["close remote: Permission denied",
+                "sluice: inbox full: the limit is %d bytes" % LIMIT,
+                "sluice: upload too large for the limit",
+                'write remote "/inbox/%s": Failure' % name])
+
+
 def inbox_limit(w):
     """abby's inbox (limit 8 MiB): an upload under way counts against the
     limit of another that closes, and fills the inbox for a new one. An
@@ -212,30 +220,58 @@ def inbox_limit(w):
     f.write(one)
     f.flush()
     st, out, err = w.sftp("abby", ["put %s" % two])
-    eq((st, sorted(err.splitlines())),
-       (1, ["close remote: Permission denied", "sluice: inbox full: the limit is %d bytes" % LIMIT]),
-       "an upload while another is under way")
+    eq((st, sorted(err.splitlines())), past_room("two.bin"),
+       "an upload while another is under way: capped at the room at OPEN")
     f.close()
     eq(w.inbox_names("abby"), ["one.bin"], "the first upload kept")
     entries = deliver.audit(w)
-    eq([e["details"] for e in deliver.pick(entries, actor="abby", action="inbox put",
-                                           subject="two.bin", outcome="refused")],
-       ["%d bytes would exceed the inbox limit of %d bytes" % (size_two, LIMIT)],
-       "the refusal audited")
-    # one.bin (5 MiB) kept and 4.2 MiB under way (at least 3 MiB counted):
-    # the inbox is full at OPEN
+    details = [e["details"] for e in deliver.pick(entries, actor="abby", action="inbox put",
+                                                  subject="two.bin", outcome="refused")]
+    m = [re.fullmatch(r"written up to byte (\d+); the inbox had room for (\d+) bytes at OPEN",
+                      d) for d in details]
+    check(len(m) == 1 and m[0] is not None, "the refusal audited: %r" % details)
+    end, room = int(m[0].group(1)), int(m[0].group(2))
+    # one.bin under way counted with its sealed bytes on disk: 4 to 5 MiB
+    # and its age overhead
+    check(LIMIT - 5 * MiB - 64 * 1024 <= room <= LIMIT - 4 * MiB < size_two,
+          "the room at OPEN: %d" % room)
+    check(room < end <= size_two, "written up to byte %d" % end)
+    # one.bin (5 MiB) kept: two uploads opened at once, 3 MiB of room each;
+    # the first closed is kept, the second counted again at CLOSE with it
+    g = c.open("/inbox/four.bin", "wb")
     f = c.open("/inbox/three.bin", "wb")
-    f.write(os.urandom(4 * MiB + MiB // 5))
-    f.flush()
-    st, out, err = w.sftp("abby", ["put %s four.bin" % two])
-    eq((st, sorted(err.splitlines())),
-       (1, ['dest open "/inbox/four.bin": Permission denied',
-            "sluice: inbox full: the limit is %d bytes" % LIMIT]), "refused at OPEN")
-    f.close()               # over the limit itself: refused at CLOSE
-    eq(w.inbox_names("abby"), ["one.bin"], "abby's inbox")
+    f.write(os.urandom(2 * MiB))
+    f.close()
+    g.write(os.urandom(2 * MiB))
+    g.close()               # paramiko drops a refused CLOSE: see the audit
+    eq(w.inbox_names("abby"), ["one.bin", "three.bin"],
+       "over the limit with another kept since OPEN: refused at CLOSE")
     c.close()
     t.close()
-
+    # nothing under way: 7 MiB kept leaves 1 MiB, to the byte
+    room = LIMIT - 7 * MiB
+    five = w.write("five.bin", os.urandom(room + 1))
+    st, out, err = w.sftp("abby", ["put %s" % five])
+    eq((st, sorted(err.splitlines())), past_room("five.bin"),
+       "one byte past the room")
+    six = w.write("six.bin", os.urandom(room))
+    st, out, err = w.sftp("abby", ["put %s" % six])
+    eq((st, err), (0, ""), "an upload of the room exactly")
+    st, out, err = w.sftp("abby", ["put %s seven.bin" % six])
+    eq((st, sorted(err.splitlines())),
+       (1, ['dest open "/inbox/seven.bin": Permission denied',
+            "sluice: inbox full: the limit is %d bytes" % LIMIT]), "full: refused at OPEN")
+    eq(w.inbox_names("abby"), ["one.bin", "six.bin", "three.bin"], "abby's inbox, full")
+    entries = deliver.audit(w)
+    eq([(e["subject"], e["details"]) for e in deliver.pick(entries, actor="abby",
+                                                           action="inbox put",
+                                                           outcome="refused")
+        if e["subject"] != "two.bin"],
+       [("four.bin", "%d bytes would exceed the inbox limit of %d bytes" % (2 * MiB, LIMIT)),
+        ("five.bin", "written up to byte %d; the inbox had room for %d bytes at OPEN"
+         % (room + 1, room)),
+        ("seven.bin", "the inbox holds %d bytes of its limit of %d bytes" % (LIMIT, LIMIT))],
+       "each refusal audited")
 
 def sweep(w, mark):
     """Leftovers a crash leaves, and an older version's plaintext inbox:

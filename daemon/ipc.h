@@ -88,12 +88,16 @@
  *            upload would reach, past the last grant) -> u32 status,
  *            string message, u64 end: the end the upload may now write up
  *            to (>= want), up to 8 MiB past the last grant as far as the
- *            disk keeps its reserve ([inbox] reserve_bytes); a refusal
- *            (audited) ends the upload, and it asks no more.
+ *            disk keeps its reserve ([inbox] reserve_bytes) and no further
+ *            than the size IPC_OPEN replied; a refusal (audited) ends the
+ *            upload, and it asks no more. A want past that size is a
+ *            protocol error.
  * IPC_CLOSE  u64 open_id, u64 bytes_served, u64 lowest_offset,
  *            u64 highest_end, u8 reached_eof; for a write open then
- *            u8 commit (1: the client closed the file; 0: the connection
- *            ended first, and nothing is taken), and with IPC_OPEN_SEAL
+ *            u8 commit (1: the client closed the file; 0: nothing is
+ *            taken: the connection ended first, or a write was refused, and
+ *            highest_end past the size IPC_OPEN replied says one asked past
+ *            that cap), and with IPC_OPEN_SEAL
  *            u64 plaintext size, string SHA-256 of the plaintext (32
  *            bytes) -> u32 status, string message (for an upload, the
  *            engine's verdict on what was written; for /stage, the

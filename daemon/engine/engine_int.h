@@ -85,8 +85,9 @@ struct open_file {
 	uint64_t	 room_end;
 	int		 room_refused;
 	int		 overrun;	/* wrote past its grant: dropped, audited */
-	/* the most plaintext bytes the session may write: an inbox upload
-	 * the room its inbox had at OPEN; UINT64_MAX for no limit */
+	/* sealed uploads: the most plaintext bytes the session may write
+	 * (an inbox upload, the room its inbox had at OPEN; /stage,
+	 * UINT64_MAX); 0 and unused for other kinds */
 	uint64_t	 cap;
 };
 
@@ -272,15 +273,17 @@ int sealed_close(struct engine *e, struct conn *c, struct open_file *of,
     uint64_t plain, const uint8_t sha256[32], uint32_t *status, char *why,
     size_t whylen);
 void sealed_forget(struct open_file *of);
-/* sealed.c: an upload the client left after its writes past of->cap were
- * refused (the session says how far it went, end): refused and audited
- * with the limit, as sealed_close() refuses an inbox past it. */
+/* sealed.c: an inbox upload that asked past of->cap, to plaintext byte
+ * end (its writes past the cap refused by the session, or a session that
+ * commits more): refused and audited with the limit, as sealed_close()
+ * refuses an inbox past it. */
 int sealed_past_cap(struct engine *e, const struct conn *c,
     const struct open_file *of, uint64_t end, uint32_t *status, char *why,
     size_t whylen);
 /* sealed.c: IPC_ROOM for of, whose session would write up to plaintext
  * byte want: 0 with *end, the end it may now write up to (the last grant
- * and up to SEALED_ROOM_STEP more, as far as the disk keeps its reserve);
+ * and up to SEALED_ROOM_STEP more, as far as the disk keeps its reserve,
+ * never past of->cap);
  * else SLUICE_EDENIED with why, audited, and of->room_refused set. */
 #define SEALED_ROOM_STEP	(8ull * 1024 * 1024)
 #define SEALED_NO_ROOM	"not enough free space on the server for this upload"

@@ -592,10 +592,11 @@ eng_room(struct engine *e, struct conn *c, struct sbuf *req, struct sbuf *rep,
 	int r, v;
 
 	(void)fd;
-	/* Only a sealed upload asks, and not once refused. */
+	/* Only a sealed upload asks, not once refused, and not past its
+	 * cap. */
 	if (sbuf_get_u64(req, &id) != 0 || sbuf_get_u64(req, &want) != 0 ||
 	    sbuf_len(req) != 0 || (of = open_find(c, id)) == NULL ||
-	    !sealed_kind(of->kind) || of->room_refused)
+	    !sealed_kind(of->kind) || of->room_refused || want > of->cap)
 		return SLUICE_EPROTO;
 	v = sealed_room(e, c, of, want, &end, why, sizeof(why));
 	if ((r = sbuf_put_u32(rep, v == 0 ? FX_OK : FX_PERMISSION_DENIED)) != 0 ||

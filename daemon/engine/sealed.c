@@ -128,7 +128,9 @@ sealed_room(struct engine *e, const struct conn *c, struct open_file *of,
 	/* What the uploads wrote so far is no longer free, and what they were
 	 * granted and did not write yet is spoken for (free_room()). */
 	if (of->room_end <= UINT64_MAX - step && want <= of->room_end + step) {
-		of->room_end += step;
+		/* an inbox upload granted no further than its cap */
+		of->room_end = of->cap - of->room_end < step ? of->cap :
+		    of->room_end + step;
 		*end = of->room_end;
 		return 0;
 	}
@@ -387,6 +389,9 @@ inbox_close(struct engine *e, struct conn *c, struct open_file *of,
 	struct inbox_ref ref;
 	int r;
 
+	/* past its cap only when the session lies: the engine's own check */
+	if (plain > of->cap)
+		return sealed_past_cap(e, c, of, plain, status, why, whylen);
 	if ((r = inbox_limit(e, c, of, plain, status, why, whylen)) != 0)
 		return r;
 	sealed_inbox_ref(e, c, &ref);
@@ -462,8 +467,8 @@ sealed_past_cap(struct engine *e, const struct conn *c,
 	char details[128];
 
 	(void)snprintf(details, sizeof(details),
-	    "written up to byte %llu; the inbox had room for %llu bytes at "
-	    "OPEN", (unsigned long long)end, (unsigned long long)of->cap);
+	    "an upload to byte %llu, past the room of %llu bytes the inbox had "
+	    "at OPEN", (unsigned long long)end, (unsigned long long)of->cap);
 	return inbox_full(e, c, of, details, status, why, whylen);
 }
 

@@ -243,11 +243,12 @@ def inbox(w):
             'write remote "/inbox/b.bin": Failure']), "over the limit")
     eq(sftp_lines(w, "abby", ["ls -1"]), (0, ["a.bin"], ""), "abby's inbox after")
     audit = w.ok("audrey", "audit", "export")
-    m = re.search(r'"actor":"abby","action":"inbox put","subject":"b.bin","outcome":"refused",'
-                  r'"details":"written up to byte (\d+); the inbox had room for %d bytes at OPEN"'
-                  % (LIMIT - 700000), audit)
-    check(m is not None and LIMIT - 700000 < int(m.group(1)) <= 500000,
-          "inbox refusal audited")
+    ends = re.findall(r'"actor":"abby","action":"inbox put","subject":"b.bin",'
+                      r'"outcome":"(\w+)","details":"an upload to byte (\d+), past the room '
+                      r'of %d bytes the inbox had at OPEN"' % (LIMIT - 700000), audit)
+    check(len(ends) == 1 and ends[0][0] == "refused" and
+          LIMIT - 700000 < int(ends[0][1]) <= 500000, "inbox refusal audited: %r" % ends)
+    check('"subject":"b.bin","outcome":"abandoned"' not in audit, "and not as abandoned")
     # another staff member's inbox is invisible
     st, lines, err = sftp_lines(w, "alan", ["ls -1 /inbox"])
     eq((st, lines), (0, []), "alan's inbox")

@@ -227,15 +227,15 @@ def inbox_limit(w):
     entries = deliver.audit(w)
     details = [e["details"] for e in deliver.pick(entries, actor="abby", action="inbox put",
                                                   subject="two.bin", outcome="refused")]
-    m = [re.fullmatch(r"written up to byte (\d+); the inbox had room for (\d+) bytes at OPEN",
-                      d) for d in details]
+    m = [re.fullmatch(r"an upload to byte (\d+), past the room of (\d+) bytes the inbox had "
+                      r"at OPEN", d) for d in details]
     check(len(m) == 1 and m[0] is not None, "the refusal audited: %r" % details)
     end, room = int(m[0].group(1)), int(m[0].group(2))
     # one.bin under way counted with its sealed bytes on disk: 4 to 5 MiB
     # and its age overhead
     check(LIMIT - 5 * MiB - 64 * 1024 <= room <= LIMIT - 4 * MiB < size_two,
           "the room at OPEN: %d" % room)
-    check(room < end <= size_two, "written up to byte %d" % end)
+    check(room < end <= size_two, "an upload to byte %d" % end)
     # one.bin (5 MiB) kept: two uploads opened at once, 3 MiB of room each;
     # the first closed is kept, the second counted again at CLOSE with it
     g = c.open("/inbox/four.bin", "wb")
@@ -268,10 +268,12 @@ def inbox_limit(w):
                                                            outcome="refused")
         if e["subject"] != "two.bin"],
        [("four.bin", "%d bytes would exceed the inbox limit of %d bytes" % (2 * MiB, LIMIT)),
-        ("five.bin", "written up to byte %d; the inbox had room for %d bytes at OPEN"
+        ("five.bin", "an upload to byte %d, past the room of %d bytes the inbox had at OPEN"
          % (room + 1, room)),
         ("seven.bin", "the inbox holds %d bytes of its limit of %d bytes" % (LIMIT, LIMIT))],
        "each refusal audited")
+    eq(deliver.pick(entries, actor="abby", action="inbox put", outcome="abandoned"), [],
+       "no refusal audited as abandoned")
 
 def sweep(w, mark):
     """Leftovers a crash leaves, and an older version's plaintext inbox:

@@ -7,7 +7,10 @@
  *     session at its next request, or at the engine's once-a-second check
  *     when it asks nothing: the upload removed, the refusal audited;
  *   - the grants of uploads under way, not yet written, are subtracted
- *     from the disk's room before another is granted.
+ *     from the disk's room before another is granted;
+ *   - an inbox upload is held to the room its inbox had at OPEN: no grant
+ *     past it, a request for room past it drops the session, and a commit
+ *     past it is refused and audited.
  * Every wait is for an event (a reply, or the socket's EOF).
  */
 
@@ -365,6 +368,108 @@ START_TEST(grants_not_overcommitted)
 }
 END_TEST
 
+/* ---- the inbox's room, held by the engine -------------------------------- */
+
+#define CAP	(3u * MIB)	/* the inbox limit; the inbox is empty */
+
+static void
+setup_capped(void)
+{
+	setup_with(1024 * 1024, CAP);
+}
+
+/* IPC_CLOSE of a sealed upload the client closed (commit 1), said to hold
+ * plain bytes of plaintext: the status, and the message in msg. */
+static uint32_t
+close_sealed(int s, uint64_t id, uint64_t plain, char *msg, size_t len)
+{
+	struct sbuf *b = sbuf_new(), *rep = sbuf_new();
+	uint8_t sha[32];
+	uint32_t status = 99;
+	const uint8_t *p;
+	size_t n;
+
+	memset(sha, 0, sizeof(sha));
+	ck_assert(sbuf_put_u64(b, id) == 0 && sbuf_put_u64(b, 0) == 0 &&
+	    sbuf_put_u64(b, 0) == 0 && sbuf_put_u64(b, plain) == 0 &&
+	    sbuf_put_u8(b, 0) == 0 && sbuf_put_u8(b, 1) == 0 &&
+	    sbuf_put_u64(b, plain) == 0 &&
+	    sbuf_put_string(b, sha, sizeof(sha)) == 0);
+	ck_assert_int_eq(ipc_call(s, IPC_CLOSE, b, -1, rep, NULL), 0);
+	ck_assert(sbuf_get_u32(rep, &status) == 0 &&
+	    sbuf_get_string_direct(rep, &p, &n) == 0 && n < len &&
+	    sbuf_len(rep) == 0);
+	memcpy(msg, p, n);
+	msg[n] = '\0';
+	sbuf_free(b);
+	sbuf_free(rep);
+	return status;
+}
+
+/* The OPEN reply names the room as the upload's size, and no grant of
+ * the disk goes past it. */
+START_TEST(cap_at_open_and_grant)
+{
+	int s = login();
+	struct upload u = upload_open(s, "/inbox/x.csv", NO_SIZE);
+	uint64_t end = 0;
+	char msg[256];
+
+	ck_assert_uint_eq(u.status, 0);
+	ck_assert_uint_eq(u.size, CAP);
+	ck_assert_uint_eq(room(s, u.id, 1, &end, msg, sizeof(msg)), 0);
+	ck_assert_uint_eq(end, CAP);
+	ck_assert_uint_eq(room(s, u.id, CAP, &end, msg, sizeof(msg)), 0);
+	ck_assert_uint_eq(end, CAP);
+	close(u.fd);
+	close(s);
+}
+END_TEST
+
+/* Asking room past the cap is no honest session's request: dropped,
+ * its process ended, the upload removed. */
+START_TEST(room_past_cap_dropped)
+{
+	int s = login();
+	struct upload u = upload_open(s, "/inbox/x.csv", NO_SIZE);
+	struct sbuf *b = sbuf_new(), *rep = sbuf_new();
+
+	ck_assert_uint_eq(u.status, 0);
+	ck_assert(sbuf_put_u64(b, u.id) == 0 &&
+	    sbuf_put_u64(b, (uint64_t)CAP + 1) == 0);
+	ck_assert_int_ne(ipc_call(s, IPC_ROOM, b, -1, rep, NULL), 0);
+	assert_dropped(s);
+	expect_end_session(sluice_strerror(SLUICE_EPROTO));
+	ck_assert_int_eq(inbox_files(), 0);
+	close(u.fd);
+	close(s);
+	expect_uploads("admin|inbox put|x.csv|abandoned|the connection ended "
+	    "before x.csv was closed; nothing was kept\n");
+	sbuf_free(b);
+	sbuf_free(rep);
+}
+END_TEST
+
+/* A session that commits more than the cap (its writes were never
+ * refused, as it lies): the engine refuses the upload itself. */
+START_TEST(commit_past_cap_refused)
+{
+	int s = login();
+	struct upload u = upload_open(s, "/inbox/x.csv", NO_SIZE);
+	char msg[256];
+
+	ck_assert_uint_eq(u.status, 0);
+	ck_assert_uint_eq(close_sealed(s, u.id, (uint64_t)CAP + 1, msg,
+	    sizeof(msg)), 3);
+	ck_assert_str_eq(msg, "inbox full: the limit is 3145728 bytes");
+	ck_assert_int_eq(inbox_files(), 0);
+	close(u.fd);
+	close(s);
+	expect_uploads("admin|inbox put|x.csv|refused|an upload to byte "
+	    "3145729, past the room of 3145728 bytes the inbox had at OPEN\n");
+}
+END_TEST
+
 static void
 setup_tight(void)
 {
@@ -375,6 +480,7 @@ static Suite *
 suite(void)
 {
 	TCase *tight = tcase_create("tight disk");
+	TCase *capped = tcase_create("inbox cap");
 	Suite *s = suite_create("upload_grant");
 	TCase *tc = tcase_create("lying session");
 
@@ -384,6 +490,12 @@ suite(void)
 	tcase_add_test(tc, overrun_dropped_unasked);
 	tcase_add_test(tc, within_grant_kept);
 	suite_add_tcase(s, tc);
+	tcase_add_checked_fixture(capped, setup_capped, teardown);
+	tcase_set_timeout(capped, 60);
+	tcase_add_test(capped, cap_at_open_and_grant);
+	tcase_add_test(capped, room_past_cap_dropped);
+	tcase_add_test(capped, commit_past_cap_refused);
+	suite_add_tcase(s, capped);
 	tcase_add_checked_fixture(tight, setup_tight, teardown);
 	tcase_set_timeout(tight, 60);
 	tcase_add_test(tight, grants_not_overcommitted);

@@ -1,10 +1,7 @@
 /*
  * fuzz_age_header.c: libFuzzer target for the age header parser and the
- * unwrap path (hostile bytes from a server or a file). Not built by CMake;
- * build by hand, e.g.:
- *   clang -g -fsanitize=fuzzer,address -Iinclude tests/fuzz/fuzz_age_header.c \
- *     lib/age.c lib/age_stream.c lib/bech32.c lib/sshkey.c lib/buf.c \
- *     lib/error.c -lcrypto -lsodium
+ * unwrap path (hostile bytes from a server or a file). Build and run:
+ * scripts/fuzz.
  */
 #include <stdint.h>
 #include <string.h>

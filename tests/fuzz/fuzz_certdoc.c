@@ -1,9 +1,7 @@
 /*
  * fuzz_certdoc.c: libFuzzer target for certdoc_parse. Whatever parses must
  * format, and the canonical text must parse back to the same fields.
- * Build (not in CMake yet):
- *   clang -g -O1 -fsanitize=fuzzer,address,undefined -Iinclude \
- *     tests/fuzz/fuzz_certdoc.c lib/certdoc.c lib/clock.c lib/buf.c lib/error.c -lsodium
+ * Build and run: scripts/fuzz.
  */
 #include <stdint.h>
 #include <stdlib.h>

@@ -1,6 +1,6 @@
 /*
  * fuzz_minisign.c: libFuzzer target for minisign signature files, public
- * keys and secret keys. Not built by CMake; see fuzz_age_header.c.
+ * keys and secret keys. Build and run: scripts/fuzz.
  */
 #include <stdint.h>
 #include <string.h>

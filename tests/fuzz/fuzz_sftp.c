@@ -1,9 +1,8 @@
-/* libFuzzer target for the SFTP framing and request parsers (build: clang
- * -fsanitize=fuzzer,address -Iinclude -Idaemon tests/fuzz/fuzz_sftp.c
- * daemon/sftp.c daemon/ipc.c lib/{buf,error,log,clock,vpath}.c -lsodium).
- * The engine's socket has no peer, so requests that need the engine end the
- * session; everything answered locally (framing, handles, paths, refusals,
- * extensions) is exercised. Input is prefixed with a valid INIT. */
+/* libFuzzer target for the SFTP framing and request parsers (build and
+ * run: scripts/fuzz). The engine's socket has no peer, so requests that
+ * need the engine end the session; everything answered locally (framing,
+ * handles, paths, refusals, extensions) is exercised. Input is prefixed
+ * with a valid INIT. */
 #include <sys/socket.h>
 
 #include <stdint.h>

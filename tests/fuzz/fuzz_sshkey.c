@@ -1,7 +1,7 @@
 /*
  * fuzz_sshkey.c: libFuzzer target for SSH public key lines, wire blobs and
  * openssh-key-v1 private keys (what staff paste and what clients load).
- * Not built by CMake; see fuzz_age_header.c for a build line.
+ * Build and run: scripts/fuzz.
  */
 #include <stdint.h>
 #include <stdlib.h>

@@ -1,5 +1,4 @@
-/* libFuzzer target for vpath_canon (build: clang -fsanitize=fuzzer,address
- * -Iinclude tests/fuzz/fuzz_vpath.c lib/vpath.c lib/error.c). Checks the
+/* libFuzzer target for vpath_canon (build and run: scripts/fuzz). Checks the
  * output invariants: absolute, no "//", no "." or ".." component, no trailing
  * slash, valid UTF-8, and canonicalising the result again is the identity. */
 #include <assert.h>

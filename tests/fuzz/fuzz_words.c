@@ -1,7 +1,6 @@
 /*
  * fuzz_words.c: libFuzzer target for the admin command-line splitter.
- * Build: clang -fsanitize=fuzzer,address,undefined -Iinclude \
- *        tests/fuzz/fuzz_words.c lib/words.c lib/error.c
+ * Build and run: scripts/fuzz.
  * Invariants checked: no crash, argc within limits, argv NULL-terminated,
  * every word no longer than the input, a failure always leaves a reason.
  */

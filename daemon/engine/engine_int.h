@@ -86,7 +86,7 @@ struct open_file {
 	int		 room_refused;
 	int		 overrun;	/* wrote past its grant: dropped, audited */
 	/* sealed uploads: the most plaintext bytes the session may write
-	 * (an inbox upload, the room its inbox had at OPEN; /stage,
+	 * (an inbox upload, the room its inbox's files left at OPEN; /stage,
 	 * UINT64_MAX); 0 and unused for other kinds */
 	uint64_t	 cap;
 };

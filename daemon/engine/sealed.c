@@ -238,10 +238,11 @@ inflight(struct engine *e, const struct conn *c, const struct open_file *but)
 }
 
 /* What c's user's inbox holds now, name aside (an upload of that name
- * replaces it), with the uploads still under way but of. */
+ * replaces it): the files kept (*kept, when not NULL), and with the
+ * uploads still under way but of (*bytes). */
 static int
 inbox_holds(struct engine *e, const struct conn *c, const struct open_file *of,
-    uint64_t *bytes)
+    uint64_t *kept, uint64_t *bytes)
 {
 	struct inbox_ref ref;
 	int r;
@@ -249,6 +250,8 @@ inbox_holds(struct engine *e, const struct conn *c, const struct open_file *of,
 	sealed_inbox_ref(e, c, &ref);
 	if ((r = inbox_usage(&ref, of->name, bytes)) != 0)
 		return r;
+	if (kept != NULL)
+		*kept = *bytes;
 	*bytes += inflight(e, c, of);
 	return 0;
 }
@@ -269,19 +272,21 @@ inbox_full(struct engine *e, const struct conn *c, const struct open_file *of,
 	    (long long)e->cfg->policy.inbox_max_bytes);
 }
 
-/* An inbox upload: refused at once when the inbox is full already, else
- * capped at the room it has (the whole inbox is counted again at CLOSE,
- * with the uploads still under way). */
+/* An inbox upload: refused at once when the inbox is full already (with
+ * the uploads under way), else capped at the room the files kept leave.
+ * Not at the room the uploads under way leave as well: one of them may
+ * yet be abandoned, and what they wrote reaches the disk a block at a
+ * time; CLOSE counts them again (inbox_limit()). */
 static int
 inbox_open(struct engine *e, struct conn *c, struct open_file *of, int *fd,
     uint32_t *status, char *why, size_t whylen)
 {
 	int64_t limit = e->cfg->policy.inbox_max_bytes;
-	uint64_t held = 0;
+	uint64_t kept = 0, held = 0;
 	char details[128];
 	int r;
 
-	if (limit > 0 && (r = inbox_holds(e, c, of, &held)) != 0)
+	if (limit > 0 && (r = inbox_holds(e, c, of, &kept, &held)) != 0)
 		return sluice_why(why, whylen, r, "store failure");
 	if (limit > 0 && held >= (uint64_t)limit) {
 		(void)snprintf(details, sizeof(details),
@@ -297,7 +302,7 @@ inbox_open(struct engine *e, struct conn *c, struct open_file *of, int *fd,
 		return sluice_why(why, whylen, SLUICE_EIO,
 		    "cannot create the upload");
 	of->kind = OPEN_INBOX_WRITE;
-	of->cap = limit > 0 ? (uint64_t)limit - held : UINT64_MAX;
+	of->cap = limit > 0 ? (uint64_t)limit - kept : UINT64_MAX;
 	return 0;
 }
 
@@ -371,7 +376,7 @@ inbox_limit(struct engine *e, struct conn *c, struct open_file *of,
 
 	if (limit <= 0)
 		return 0;
-	if (inbox_holds(e, c, of, &held) != 0)
+	if (inbox_holds(e, c, of, NULL, &held) != 0)
 		return sluice_why(why, whylen, SLUICE_ESTORE, "store failure");
 	if (held <= (uint64_t)limit && plain <= (uint64_t)limit - held)
 		return 0;
@@ -467,8 +472,9 @@ sealed_past_cap(struct engine *e, const struct conn *c,
 	char details[128];
 
 	(void)snprintf(details, sizeof(details),
-	    "an upload to byte %llu, past the room of %llu bytes the inbox had "
-	    "at OPEN", (unsigned long long)end, (unsigned long long)of->cap);
+	    "an upload to byte %llu, past the room of %llu bytes the inbox's "
+	    "files left at OPEN", (unsigned long long)end,
+	    (unsigned long long)of->cap);
 	return inbox_full(e, c, of, details, status, why, whylen);
 }
 

@@ -245,7 +245,7 @@ def inbox(w):
     audit = w.ok("audrey", "audit", "export")
     ends = re.findall(r'"actor":"abby","action":"inbox put","subject":"b.bin",'
                       r'"outcome":"(\w+)","details":"an upload to byte (\d+), past the room '
-                      r'of %d bytes the inbox had at OPEN"' % (LIMIT - 700000), audit)
+                      r'of %d bytes the inbox\'s files left at OPEN"' % (LIMIT - 700000), audit)
     check(len(ends) == 1 and ends[0][0] == "refused" and
           LIMIT - 700000 < int(ends[0][1]) <= 500000, "inbox refusal audited: %r" % ends)
     check('"subject":"b.bin","outcome":"abandoned"' not in audit, "and not as abandoned")

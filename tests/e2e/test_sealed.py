@@ -207,35 +207,52 @@ def past_room(name):
 
 
 def inbox_limit(w):
-    """abby's inbox (limit 8 MiB): an upload under way counts against the
-    limit of another that closes, and fills the inbox for a new one. An
-    upload under way counts with what has reached the disk: the session
-    writes the sealed bytes in 1 MiB blocks, so up to 1 MiB and one chunk
-    of it is not counted yet; the sizes below leave that margin."""
-    one = os.urandom(5 * MiB)               # under way: at least 4 MiB counted
+    """abby's inbox (limit 8 MiB): uploads under way count against the
+    limit of another that closes, and fill the inbox for a new one; each
+    upload may write the room the files kept leave. An upload under way
+    counts with what has reached the disk: the session writes the sealed
+    bytes in 1 MiB blocks, so up to 1 MiB and one chunk of it is not
+    counted yet; the sizes below leave that margin."""
     size_two = 4 * MiB + MiB // 2
     two = w.write("two.bin", os.urandom(size_two))
     t, c = deliver.client(w, "abby")
     f = c.open("/inbox/one.bin", "wb")
-    f.write(one)
+    f.write(os.urandom(5 * MiB))            # under way: at least 4 MiB counted
     f.flush()
     st, out, err = w.sftp("abby", ["put %s" % two])
-    eq((st, sorted(err.splitlines())), past_room("two.bin"),
-       "an upload while another is under way: capped at the room at OPEN")
+    eq((st, sorted(err.splitlines())),
+       (1, ["close remote: Permission denied", "sluice: inbox full: the limit is %d bytes" % LIMIT]),
+       "an upload while another is under way: refused at CLOSE")
+    # two uploads of 5 MiB under way (at least 8 MiB counted): the inbox is
+    # full at OPEN; the first closed is refused (5 MiB and at least 4 MiB
+    # under way), the other kept
+    g = c.open("/inbox/twin.bin", "wb")
+    g.write(os.urandom(5 * MiB))
+    g.flush()
+    st, out, err = w.sftp("abby", ["put %s full.bin" % two])
+    eq((st, sorted(err.splitlines())),
+       (1, ['dest open "/inbox/full.bin": Permission denied',
+            "sluice: inbox full: the limit is %d bytes" % LIMIT]),
+       "full at OPEN with uploads under way")
+    g.close()               # paramiko drops a refused CLOSE: see the audit
     f.close()
-    eq(w.inbox_names("abby"), ["one.bin"], "the first upload kept")
+    eq(w.inbox_names("abby"), ["one.bin"], "the upload closed last kept")
     entries = deliver.audit(w)
-    details = [e["details"] for e in deliver.pick(entries, actor="abby", action="inbox put",
-                                                  subject="two.bin", outcome="refused")]
-    m = [re.fullmatch(r"an upload to byte (\d+), past the room of (\d+) bytes the inbox had "
-                      r"at OPEN", d) for d in details]
-    check(len(m) == 1 and m[0] is not None, "the refusal audited: %r" % details)
-    end, room = int(m[0].group(1)), int(m[0].group(2))
-    # one.bin under way counted with its sealed bytes on disk: 4 to 5 MiB
-    # and its age overhead
-    check(LIMIT - 5 * MiB - 64 * 1024 <= room <= LIMIT - 4 * MiB < size_two,
-          "the room at OPEN: %d" % room)
-    check(room < end <= size_two, "an upload to byte %d" % end)
+    eq([e["details"] for e in deliver.pick(entries, actor="abby", action="inbox put",
+                                           subject="two.bin", outcome="refused")],
+       ["%d bytes would exceed the inbox limit of %d bytes" % (size_two, LIMIT)],
+       "the refusal at CLOSE audited")
+    eq([e["details"] for e in deliver.pick(entries, actor="abby", action="inbox put",
+                                           subject="twin.bin", outcome="refused")],
+       ["%d bytes would exceed the inbox limit of %d bytes" % (5 * MiB, LIMIT)],
+       "the upload closed first refused")
+    held = [re.fullmatch(r"the inbox holds (\d+) bytes of its limit of %d bytes" % LIMIT,
+                         e["details"])
+            for e in deliver.pick(entries, actor="abby", action="inbox put",
+                                  subject="full.bin", outcome="refused")]
+    check(len(held) == 1 and held[0] is not None and
+          LIMIT <= int(held[0].group(1)) <= 10 * MiB + 64 * 1024,
+          "the refusal at OPEN audited with what the uploads under way hold")
     # one.bin (5 MiB) kept: two uploads opened at once, 3 MiB of room each;
     # the first closed is kept, the second counted again at CLOSE with it
     g = c.open("/inbox/four.bin", "wb")
@@ -266,14 +283,15 @@ def inbox_limit(w):
     eq([(e["subject"], e["details"]) for e in deliver.pick(entries, actor="abby",
                                                            action="inbox put",
                                                            outcome="refused")
-        if e["subject"] != "two.bin"],
+        if e["subject"] not in ("two.bin", "twin.bin", "full.bin")],
        [("four.bin", "%d bytes would exceed the inbox limit of %d bytes" % (2 * MiB, LIMIT)),
-        ("five.bin", "an upload to byte %d, past the room of %d bytes the inbox had at OPEN"
-         % (room + 1, room)),
+        ("five.bin", "an upload to byte %d, past the room of %d bytes the inbox's files "
+         "left at OPEN" % (room + 1, room)),
         ("seven.bin", "the inbox holds %d bytes of its limit of %d bytes" % (LIMIT, LIMIT))],
        "each refusal audited")
     eq(deliver.pick(entries, actor="abby", action="inbox put", outcome="abandoned"), [],
        "no refusal audited as abandoned")
+
 
 def sweep(w, mark):
     """Leftovers a crash leaves, and an older version's plaintext inbox:

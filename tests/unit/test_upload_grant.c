@@ -8,9 +8,9 @@
  *     when it asks nothing: the upload removed, the refusal audited;
  *   - the grants of uploads under way, not yet written, are subtracted
  *     from the disk's room before another is granted;
- *   - an inbox upload is held to the room its inbox had at OPEN: no grant
- *     past it, a request for room past it drops the session, and a commit
- *     past it is refused and audited.
+ *   - an inbox upload is held to the room its inbox's files left at OPEN:
+ *     no grant past it, a request for room past it drops the session, and
+ *     a commit past it is refused and audited.
  * Every wait is for an event (a reply, or the socket's EOF).
  */
 
@@ -466,7 +466,8 @@ START_TEST(commit_past_cap_refused)
 	close(u.fd);
 	close(s);
 	expect_uploads("admin|inbox put|x.csv|refused|an upload to byte "
-	    "3145729, past the room of 3145728 bytes the inbox had at OPEN\n");
+	    "3145729, past the room of 3145728 bytes the inbox's files left at "
+	    "OPEN\n");
 }
 END_TEST
 

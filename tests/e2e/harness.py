@@ -205,11 +205,12 @@ class World:
         with open(self.pub(who)) as f:
             return f.read().strip()
 
-    def start(self, extra=(), **popen):
-        """Runs the daemon (popen: more subprocess.Popen arguments, such as
-        pass_fds or user) and waits until it listens."""
+    def start(self, extra=(), binary=None, **popen):
+        """Runs the daemon (binary: another sluiced than the build's; popen:
+        more subprocess.Popen arguments, such as pass_fds or user) and waits
+        until it listens."""
         self.log = open(os.path.join(self.tmp, "sluiced.log"), "ab")
-        self.proc = subprocess.Popen([self.sluiced(), "run", "-d", self.dir,
+        self.proc = subprocess.Popen([binary or self.sluiced(), "run", "-d", self.dir,
                                       "--fake-clock", self.clock] + list(extra),
                                      stdout=self.log, stderr=self.log, **popen)
         for _ in range(200):

@@ -23,6 +23,7 @@ descriptors. With the daemon run as root (as the tests are), asserted:
 import os
 import pwd
 import re
+import shutil
 import signal
 import socket
 
@@ -174,7 +175,12 @@ def unprivileged():
         for top, dirs, files in os.walk(w.dir):
             for name in [top] + [os.path.join(top, n) for n in dirs + files]:
                 os.lchown(name, pw.pw_uid, pw.pw_gid)
-        w.start(user=pw.pw_uid, group=pw.pw_gid, extra_groups=[])
+        # a copy the sluice user can reach: the checkout may be where it
+        # cannot (a clone in /root, mode 0700)
+        binary = os.path.join(w.tmp, "sluiced")
+        shutil.copy(w.sluiced(), binary)
+        os.chmod(binary, 0o755)
+        w.start(binary=binary, user=pw.pw_uid, group=pw.pw_gid, extra_groups=[])
         socks = [banner_session(w) for _ in range(2)]
         for s, pid in socks:
             st = proc_status(pid)

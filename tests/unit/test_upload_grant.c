@@ -99,6 +99,22 @@ struct upload {
 	int	 fd;		/* the file to write; -1 when refused */
 };
 
+/* A reply's u32 status, and its string message into msg (len bytes, NUL
+ * terminated). */
+static uint32_t
+reply_status(struct sbuf *rep, char *msg, size_t len)
+{
+	uint32_t status = 99;
+	const uint8_t *p;
+	size_t n;
+
+	ck_assert(sbuf_get_u32(rep, &status) == 0 &&
+	    sbuf_get_string_direct(rep, &p, &n) == 0 && n < len);
+	memcpy(msg, p, n);
+	msg[n] = '\0';
+	return status;
+}
+
 /* IPC_OPEN of path for writing, expect the size the client gave. */
 static struct upload
 upload_open(int s, const char *path, uint64_t expect)
@@ -115,9 +131,7 @@ upload_open(int s, const char *path, uint64_t expect)
 	ck_assert(sbuf_put_cstring(b, path) == 0 &&
 	    sbuf_put_u32(b, FXF_WRITE_NEW) == 0 && sbuf_put_u64(b, expect) == 0);
 	ck_assert_int_eq(ipc_call(s, IPC_OPEN, b, -1, rep, &u.fd), 0);
-	ck_assert(sbuf_get_u32(rep, &u.status) == 0 &&
-	    sbuf_get_string_direct(rep, &p, &n) == 0 && n < sizeof(u.msg));
-	memcpy(u.msg, p, n);
+	u.status = reply_status(rep, u.msg, sizeof(u.msg));
 	ck_assert(sbuf_get_u64(rep, &u.id) == 0 &&
 	    sbuf_get_u32(rep, &flags) == 0 && sbuf_get_u64(rep, &u.size) == 0 &&
 	    sbuf_get_string_direct(rep, &p, &n) == 0 &&
@@ -135,17 +149,12 @@ static uint32_t
 room(int s, uint64_t id, uint64_t want, uint64_t *end, char *msg, size_t len)
 {
 	struct sbuf *b = sbuf_new(), *rep = sbuf_new();
-	uint32_t status = 99;
-	const uint8_t *p;
-	size_t n;
+	uint32_t status;
 
 	ck_assert(sbuf_put_u64(b, id) == 0 && sbuf_put_u64(b, want) == 0);
 	ck_assert_int_eq(ipc_call(s, IPC_ROOM, b, -1, rep, NULL), 0);
-	ck_assert(sbuf_get_u32(rep, &status) == 0 &&
-	    sbuf_get_string_direct(rep, &p, &n) == 0 && n < len &&
-	    sbuf_get_u64(rep, end) == 0 && sbuf_len(rep) == 0);
-	memcpy(msg, p, n);
-	msg[n] = '\0';
+	status = reply_status(rep, msg, len);
+	ck_assert(sbuf_get_u64(rep, end) == 0 && sbuf_len(rep) == 0);
 	sbuf_free(b);
 	sbuf_free(rep);
 	return status;
@@ -385,9 +394,7 @@ close_sealed(int s, uint64_t id, uint64_t plain, char *msg, size_t len)
 {
 	struct sbuf *b = sbuf_new(), *rep = sbuf_new();
 	uint8_t sha[32];
-	uint32_t status = 99;
-	const uint8_t *p;
-	size_t n;
+	uint32_t status;
 
 	memset(sha, 0, sizeof(sha));
 	ck_assert(sbuf_put_u64(b, id) == 0 && sbuf_put_u64(b, 0) == 0 &&
@@ -396,11 +403,8 @@ close_sealed(int s, uint64_t id, uint64_t plain, char *msg, size_t len)
 	    sbuf_put_u64(b, plain) == 0 &&
 	    sbuf_put_string(b, sha, sizeof(sha)) == 0);
 	ck_assert_int_eq(ipc_call(s, IPC_CLOSE, b, -1, rep, NULL), 0);
-	ck_assert(sbuf_get_u32(rep, &status) == 0 &&
-	    sbuf_get_string_direct(rep, &p, &n) == 0 && n < len &&
-	    sbuf_len(rep) == 0);
-	memcpy(msg, p, n);
-	msg[n] = '\0';
+	status = reply_status(rep, msg, len);
+	ck_assert_uint_eq(sbuf_len(rep), 0);
 	sbuf_free(b);
 	sbuf_free(rep);
 	return status;
